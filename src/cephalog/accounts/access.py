@@ -1,0 +1,124 @@
+"""Who may see what. Every patient-data view and endpoint goes through here.
+
+Rules: a patient sees only their own record; staff see only the patients of
+the clinics they hold a role in. Anything else is answered 404 so that the
+existence of another patient is not revealed.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from typing import Any, Concatenate
+
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+from cephalog.accounts.models import Clinic, Membership, Role, User
+from cephalog.patients.models import Patient
+
+STAFF_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.CLINIC_ADMIN)
+CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
+
+
+def staff_clinic_ids(user: Any, roles: tuple[str, ...] = STAFF_ROLES) -> list[int]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Membership.objects.filter(user=user, role__in=roles).values_list("clinic_id", flat=True)
+    )
+
+
+def is_staff_member(user: Any) -> bool:
+    return bool(staff_clinic_ids(user))
+
+
+def visible_patients(user: Any) -> QuerySet[Patient]:
+    """The patients this user may see (an empty queryset for strangers)."""
+    if not getattr(user, "is_authenticated", False):
+        return Patient.objects.none()
+    clinic_ids = staff_clinic_ids(user)
+    if clinic_ids:
+        return Patient.objects.filter(clinic_id__in=clinic_ids)
+    return Patient.objects.filter(user=user)
+
+
+def get_visible_patient(user: Any, patient_id: uuid.UUID | str) -> Patient:
+    try:
+        pid = uuid.UUID(str(patient_id))
+    except ValueError:
+        raise Http404("No such patient") from None
+    patient = visible_patients(user).select_related("clinic").filter(pk=pid).first()
+    if patient is None:
+        raise Http404("No such patient")
+    return patient
+
+
+def role_in(user: User, clinic: Clinic) -> str | None:
+    m = Membership.objects.filter(user=user, clinic=clinic).only("role").first()
+    return m.role if m else None
+
+
+type PatientView = Callable[Concatenate[HttpRequest, Patient, ...], HttpResponse]
+
+
+def patient_view(
+    *, staff_only: bool = False, roles: tuple[str, ...] = STAFF_ROLES
+) -> Callable[[PatientView], Callable[..., HttpResponse]]:
+    """Load the patient named by `patient_id` in the URL and check the user may see it.
+
+    `staff_only` refuses the patient themselves; `roles` narrows the staff roles.
+    """
+
+    def decorator(view: PatientView) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, patient_id: uuid.UUID, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            patient = get_visible_patient(request.user, patient_id)
+            if patient.user_id == request.user.pk:
+                if staff_only:
+                    raise Http404("No such patient")
+            elif role_in(request.user, patient.clinic) not in roles:  # type: ignore[arg-type]
+                raise Http404("No such patient")
+            return view(request, patient, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def staff_view(
+    roles: tuple[str, ...] = STAFF_ROLES,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Pages for clinic staff only; patients and strangers get 404 / the login page."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not staff_clinic_ids(request.user, roles):
+                raise Http404("Not found")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def patient_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Pages for a logged-in patient about themselves."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        patient = Patient.objects.select_related("clinic").filter(user=request.user).first()
+        if patient is None:
+            raise Http404("Not found")
+        return view(request, patient, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,79 @@
+"""Clinics, users and the roles that scope every permission check."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"unknown time zone {value!r}")
+
+
+class Clinic(models.Model):
+    """A headache centre. Everything patient-related belongs to exactly one clinic."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    time_zone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    phone = models.CharField(max_length=40, blank=True)
+    safety_email = models.EmailField(blank=True, help_text="Receives red-flag safety alerts.")
+    default_policy = models.CharField(max_length=40, default="nice-ta260")
+    backfill_days = models.PositiveSmallIntegerField(
+        default=7, help_text="How many past days a patient may still fill in."
+    )
+    minimum_interval_days = models.PositiveSmallIntegerField(
+        default=70, help_text="Sessions earlier than this after the last one are refused."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A login: staff (through memberships) or a patient (through Patient.user)."""
+
+    email = models.EmailField(unique=True, null=True, blank=True)
+
+    @property
+    def is_patient(self) -> bool:
+        return hasattr(self, "patient")
+
+    def clinic_roles(self) -> dict[int, str]:
+        return {m.clinic_id: m.role for m in self.memberships.all()}
+
+
+class Role(models.TextChoices):
+    PHYSICIAN = "physician", "Physician (injector)"
+    NURSE = "nurse", "Nurse"
+    CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+
+
+class Membership(models.Model):
+    """A staff user's role in one clinic. Staff see only their clinics' patients."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "clinic"], name="one_role_per_clinic"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} at {self.clinic}"

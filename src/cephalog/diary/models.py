@@ -1,0 +1,112 @@
+"""Diary storage: raw facts as the patient entered them.
+
+Derived flags (headache day, migraine day, ...) are never stored in place of
+the facts: they are computed by cephalog.domain.diary.classify_day.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from cephalog.patients.models import Patient
+
+
+class Intensity(models.TextChoices):
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+
+
+class AcuteClass(models.TextChoices):
+    SIMPLE_ANALGESIC = "simple_analgesic", "Simple analgesic"
+    TRIPTAN = "triptan", "Triptan"
+    ERGOT = "ergot", "Ergot"
+    OPIOID = "opioid", "Opioid"
+    COMBINATION_ANALGESIC = "combination_analgesic", "Combination analgesic"
+    GEPANT = "gepant", "Gepant"
+    DITAN = "ditan", "Ditan"
+    OTHER = "other", "Other"
+
+
+class EntrySource(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    STAFF = "staff", "Staff"
+    IMPORT = "import", "Import"
+    DEMO = "demo", "Demo"
+
+
+class DiaryEntry(models.Model):
+    """One evening report: a patient's day, on the patient's local date."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="diary_entries")
+    date = models.DateField()
+    headache_hours = models.DecimalField(max_digits=4, decimal_places=2)
+    peak_intensity = models.CharField(max_length=10, choices=Intensity.choices, blank=True)
+    unilateral = models.BooleanField(default=False)
+    pulsating = models.BooleanField(default=False)
+    aggravated_by_activity = models.BooleanField(default=False)
+    nausea = models.BooleanField(default=False)
+    vomiting = models.BooleanField(default=False)
+    photophobia = models.BooleanField(default=False)
+    phonophobia = models.BooleanField(default=False)
+    aura_minutes = models.PositiveSmallIntegerField(default=0)
+    notes = models.TextField(blank=True, max_length=2000)
+    late = models.BooleanField(
+        default=False, help_text="Entered after the evening of the day it describes."
+    )
+    source = models.CharField(max_length=10, choices=EntrySource.choices, default="patient")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["patient", "date"]
+        verbose_name_plural = "diary entries"
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "date"], name="one_diary_entry_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(headache_hours__gte=0, headache_hours__lte=24),
+                name="headache_hours_0_to_24",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(headache_hours=0) | ~models.Q(peak_intensity=""),
+                name="intensity_required_with_headache",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"diary {self.date}"
+
+
+class AcuteMedicationTaken(models.Model):
+    """An acute medicine taken on a diary day; more than one per day is normal."""
+
+    entry = models.ForeignKey(DiaryEntry, on_delete=models.CASCADE, related_name="medications")
+    name = models.CharField(max_length=100)
+    drug_class = models.CharField(max_length=30, choices=AcuteClass.choices)
+    effective = models.BooleanField(
+        null=True, help_text="Did it work within 2 hours? Unknown when left empty."
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+
+class DiaryEntryRevision(models.Model):
+    """The previous version of an entry, kept whenever it is edited or deleted."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    version = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    change = models.CharField(max_length=10, choices=[("edit", "Edit"), ("delete", "Delete")])
+    reason = models.CharField(max_length=300, blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["patient", "date", "version"]
+        indexes = [models.Index(fields=["patient", "date"], name="revision_patient_date")]

@@ -1,0 +1,192 @@
+"""The patient record and the history the clinic keeps about it.
+
+Vocabularies come from cephalog.domain.vocab (spec section 1) so the forms,
+the API and `cephalog assess` accept exactly the same values.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from cephalog.accounts.models import Clinic, validate_time_zone
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Not stated"
+
+
+class Patient(models.Model):
+    """A person in a clinic's Botox programme. The id is opaque (UUID) and is all URLs carry."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patient",
+    )
+    mrn = models.CharField("MRN", max_length=40)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    birth_date = models.DateField()
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="Europe/London",
+        validators=[validate_time_zone],
+        help_text="The diary date is the patient's local date in this zone.",
+    )
+    consent_date = models.DateField(null=True, blank=True)
+    consent_version = models.CharField(max_length=20, blank=True)
+    diary_reminder_time = models.TimeField(null=True, blank=True)
+    chronic_headache_since = models.DateField(
+        null=True, blank=True, help_text="Headache on 15 or more days a month since this date."
+    )
+    migraine_onset_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    migraine_with_aura = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "mrn"], name="mrn_unique_per_clinic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class PreventiveOutcome(models.TextChoices):
+    INADEQUATE_RESPONSE = "inadequate_response", "Inadequate response"
+    INTOLERANCE = "intolerance", "Intolerance"
+    CONTRAINDICATED = "contraindicated", "Contraindicated"
+    EFFECTIVE = "effective", "Effective"
+    ONGOING = "ongoing", "Ongoing"
+
+
+class PreventiveClass(models.TextChoices):
+    ANTIEPILEPTIC = "antiepileptic", "Antiepileptic"
+    BETA_BLOCKER = "beta_blocker", "Beta blocker"
+    ANTIDEPRESSANT = "antidepressant", "Antidepressant"
+    ARB_ACE = "arb_ace", "ARB / ACE inhibitor"
+    CALCIUM_CHANNEL_BLOCKER = "calcium_channel_blocker", "Calcium-channel blocker"
+    CGRP_MAB = "cgrp_mab", "CGRP monoclonal antibody"
+    GEPANT = "gepant", "Gepant"
+    BOTULINUM_TOXIN = "botulinum_toxin", "Botulinum toxin"
+    OTHER = "other", "Other"
+
+
+class Preventive(models.Model):
+    """An earlier or current preventive treatment (spec section 6: failed preventives)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="preventives")
+    name = models.CharField(max_length=100)
+    drug_class = models.CharField(max_length=30, choices=PreventiveClass.choices)
+    dose = models.CharField(max_length=60, blank=True)
+    start = models.DateField(null=True, blank=True)
+    stop = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=30, choices=PreventiveOutcome.choices)
+
+    class Meta:
+        ordering = ["start", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(stop__isnull=True)
+                | models.Q(start__isnull=True)
+                | models.Q(stop__gte=models.F("start")),
+                name="preventive_stop_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MedicationClass(models.TextChoices):
+    AMINOGLYCOSIDE = "aminoglycoside", "Aminoglycoside"
+    NEUROMUSCULAR_BLOCKER = "neuromuscular_blocker", "Neuromuscular blocker"
+    ANTICHOLINERGIC = "anticholinergic", "Anticholinergic"
+    MUSCLE_RELAXANT = "muscle_relaxant", "Muscle relaxant"
+    OTHER = "other", "Other"
+
+
+class Medication(models.Model):
+    """A current or recent non-preventive medicine (interactions, spec section 6 flags)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
+    name = models.CharField(max_length=100)
+    drug_class = models.CharField(max_length=30, choices=MedicationClass.choices)
+    start = models.DateField(null=True, blank=True)
+    stop = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConditionCode(models.TextChoices):
+    MYASTHENIA_GRAVIS = "myasthenia_gravis", "Myasthenia gravis"
+    LAMBERT_EATON = "lambert_eaton", "Lambert–Eaton syndrome"
+    ALS = "als", "Amyotrophic lateral sclerosis"
+    MOTOR_NEUROPATHY = "motor_neuropathy", "Motor neuropathy"
+    DYSPHAGIA = "dysphagia", "Dysphagia"
+    RESPIRATORY_COMPROMISE = "respiratory_compromise", "Respiratory compromise"
+    PREGNANCY = "pregnancy", "Pregnancy"
+    BREASTFEEDING = "breastfeeding", "Breastfeeding"
+    IMMUNOCOMPROMISED = "immunocompromised", "Weakened immune system"
+    MULTIPLE_SCLEROSIS = "multiple_sclerosis", "Multiple sclerosis"
+    CEREBRAL_PALSY = "cerebral_palsy", "Cerebral palsy"
+    INJECTION_SITE_INFECTION = "injection_site_infection", "Infection at the injection sites"
+
+
+class Condition(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="conditions")
+    code = models.CharField(max_length=40, choices=ConditionCode.choices)
+    noted_on = models.DateField(null=True, blank=True)
+    resolved_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "code"], name="condition_once_per_patient")
+        ]
+
+
+class Allergy(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="allergies")
+    code = models.CharField(
+        max_length=40, choices=[("botulinum_toxin", "Botulinum toxin")], default="botulinum_toxin"
+    )
+    reaction = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name_plural = "allergies"
+
+
+class ToxinExposure(models.Model):
+    """Botulinum toxin given for other indications (cumulative-dose rule)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="toxin_exposures")
+    date = models.DateField()
+    product = models.CharField(max_length=60, blank=True)
+    units = models.PositiveIntegerField()
+    indication = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["date"]

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from cephalog.patients import views
+
+urlpatterns = [
+    path("patients/", views.patient_list, name="patient-list"),
+    path("patients/<uuid:patient_id>/", views.patient_chart, name="patient-chart"),
+]

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cephalog.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("accounts/", include("cephalog.accounts.urls")),
+    path("clinic/", include("cephalog.patients.urls")),
+    path("me/", include("cephalog.web.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "cephalog.web.views.bad_request"
+handler403 = "cephalog.web.views.permission_denied"
+handler404 = "cephalog.web.views.page_not_found"
+handler500 = "cephalog.web.views.server_error"
