@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "cephalog.treatment",
     "cephalog.safety",
     "cephalog.web",
+    "cephalog.demo",
 ]
 
 MIDDLEWARE = [
