@@ -74,14 +74,16 @@ def patient_view(
 
     def decorator(view: PatientView) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, patient_id: uuid.UUID, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(
+            request: HttpRequest, patient_id: uuid.UUID, *args: Any, **kwargs: Any
+        ) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             patient = get_visible_patient(request.user, patient_id)
             if patient.user_id == request.user.pk:
                 if staff_only:
                     raise Http404("No such patient")
-            elif role_in(request.user, patient.clinic) not in roles:  # type: ignore[arg-type]
+            elif role_in(request.user, patient.clinic) not in roles:
                 raise Http404("No such patient")
             return view(request, patient, *args, **kwargs)
 

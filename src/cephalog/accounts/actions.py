@@ -15,7 +15,9 @@ def create_clinic(*, slug: str, name: str, **fields: Any) -> Clinic:
     clinic = Clinic(slug=slug, name=name, **fields)
     clinic.full_clean()
     clinic.save()
-    record(action="create", category="clinic", clinic_id=clinic.pk, object_ref=f"clinic:{clinic.pk}")
+    record(
+        action="create", category="clinic", clinic_id=clinic.pk, object_ref=f"clinic:{clinic.pk}"
+    )
     return clinic
 
 

@@ -43,7 +43,7 @@ class Clinic(models.Model):
 class User(AbstractUser):
     """A login: staff (through memberships) or a patient (through Patient.user)."""
 
-    email = models.EmailField(unique=True, null=True, blank=True)
+    email = models.EmailField(unique=True, null=True, blank=True)  # type: ignore[assignment]
 
     @property
     def is_patient(self) -> bool:

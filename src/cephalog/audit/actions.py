@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cephalog.audit.context import current
+from cephalog.audit import context
 from cephalog.audit.models import AuditEvent
 
 
@@ -19,7 +19,7 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one audit row. Call inside the action's transaction so both commit together."""
-    ctx = current.get()
+    ctx = context.get()
     actor = user if user is not None else ctx.user
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None

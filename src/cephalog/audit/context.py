@@ -13,4 +13,17 @@ class RequestContext:
     source_ip: str | None = None
 
 
-current: ContextVar[RequestContext] = ContextVar("cephalog_request", default=RequestContext())
+_current: ContextVar[RequestContext | None] = ContextVar("cephalog_request", default=None)
+_EMPTY = RequestContext()
+
+
+def get() -> RequestContext:
+    return _current.get() or _EMPTY
+
+
+def set_context(ctx: RequestContext) -> object:
+    return _current.set(ctx)
+
+
+def reset(token: object) -> None:
+    _current.reset(token)  # type: ignore[arg-type]

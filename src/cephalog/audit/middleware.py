@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from cephalog.audit.context import RequestContext, current
+from cephalog.audit import context
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -17,8 +17,10 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = current.set(RequestContext(user=request.user, source_ip=client_ip(request)))
+        token = context.set_context(
+            context.RequestContext(user=request.user, source_ip=client_ip(request))
+        )
         try:
             return self.get_response(request)
         finally:
-            current.reset(token)
+            context.reset(token)

@@ -92,6 +92,9 @@ class AcuteMedicationTaken(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class DiaryEntryRevision(models.Model):
     """The previous version of an entry, kept whenever it is edited or deleted."""
@@ -110,3 +113,6 @@ class DiaryEntryRevision(models.Model):
     class Meta:
         ordering = ["patient", "date", "version"]
         indexes = [models.Index(fields=["patient", "date"], name="revision_patient_date")]
+
+    def __str__(self) -> str:
+        return f"revision {self.version} of {self.date}"

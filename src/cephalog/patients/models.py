@@ -167,6 +167,9 @@ class Condition(models.Model):
             models.UniqueConstraint(fields=["patient", "code"], name="condition_once_per_patient")
         ]
 
+    def __str__(self) -> str:
+        return self.get_code_display()
+
 
 class Allergy(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="allergies")
@@ -177,6 +180,9 @@ class Allergy(models.Model):
 
     class Meta:
         verbose_name_plural = "allergies"
+
+    def __str__(self) -> str:
+        return self.get_code_display()
 
 
 class ToxinExposure(models.Model):
@@ -190,3 +196,6 @@ class ToxinExposure(models.Model):
 
     class Meta:
         ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.units} U on {self.date}"

@@ -48,32 +48,36 @@ def search_patients(user: Any, query: str = "") -> QuerySet[Patient]:
     return patients.order_by("family_name", "given_name")
 
 
-def patient_rows(user: Any, *, today: dt.date, query: str = "", limit: int = 200) -> list[PatientRow]:
+def patient_rows(
+    user: Any, *, today: dt.date, query: str = "", limit: int = 200
+) -> list[PatientRow]:
     """The clinic's patient list with diary compliance, in a constant number of queries."""
-    patients = (
-        search_patients(user, query)
-        .annotate(
-            last_entry=Max("diary_entries__date"),
-            entries_7=Count(
-                "diary_entries",
-                filter=Q(diary_entries__date__gt=today - dt.timedelta(days=7), diary_entries__date__lte=today),
+    patients = search_patients(user, query).annotate(
+        last_entry=Max("diary_entries__date"),
+        entries_7=Count(
+            "diary_entries",
+            filter=Q(
+                diary_entries__date__gt=today - dt.timedelta(days=7), diary_entries__date__lte=today
             ),
-            entries_28=Count(
-                "diary_entries",
-                filter=Q(diary_entries__date__gt=today - dt.timedelta(days=28), diary_entries__date__lte=today),
+        ),
+        entries_28=Count(
+            "diary_entries",
+            filter=Q(
+                diary_entries__date__gt=today - dt.timedelta(days=28),
+                diary_entries__date__lte=today,
             ),
-        )[:limit]
-    )
+        ),
+    )[:limit]
     rows = []
     for p in patients:
         rows.append(
             PatientRow(
                 patient=p,
-                last_entry=p.last_entry,  # type: ignore[attr-defined]
-                entries_7=p.entries_7,  # type: ignore[attr-defined]
-                entries_28=p.entries_28,  # type: ignore[attr-defined]
+                last_entry=p.last_entry,
+                entries_7=p.entries_7,
+                entries_28=p.entries_28,
                 next_session=None,
-                stale=p.last_entry is None or (today - p.last_entry).days >= 3,  # type: ignore[attr-defined]
+                stale=p.last_entry is None or (today - p.last_entry).days >= 3,
             )
         )
     return rows

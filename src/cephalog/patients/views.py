@@ -15,7 +15,9 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     today = timezone.localdate()
     rows = queries.patient_rows(request.user, today=today, query=query)
-    record(action="read", category="patient_list", detail={"count": len(rows), "searched": bool(query)})
+    record(
+        action="read", category="patient_list", detail={"count": len(rows), "searched": bool(query)}
+    )
     template = "patients/_rows.html" if request.htmx else "patients/list.html"  # type: ignore[attr-defined]
     return render(request, template, {"rows": rows, "query": query, "today": today})
 

@@ -29,3 +29,6 @@ class AdverseEvent(models.Model):
 
     class Meta:
         ordering = ["-onset"]
+
+    def __str__(self) -> str:
+        return f"{self.symptom} from {self.onset}"

@@ -39,13 +39,13 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(
-        request, "errors/error.html", {"title": "Not allowed", "status": 403}, status=403
-    )
+    return render(request, "errors/error.html", {"title": "Not allowed", "status": 403}, status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "errors/error.html", {"title": "Page not found", "status": 404}, status=404)
+    return render(
+        request, "errors/error.html", {"title": "Page not found", "status": 404}, status=404
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,22 +14,57 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('username', models.CharField(blank=True, max_length=150)),
-                ('clinic_id', models.BigIntegerField(db_index=True, null=True)),
-                ('patient_id', models.UUIDField(db_index=True, null=True)),
-                ('action', models.CharField(choices=[('read', 'Read'), ('create', 'Create'), ('update', 'Update'), ('delete', 'Delete'), ('export', 'Export'), ('import', 'Import'), ('login', 'Login'), ('login_failed', 'Login failed'), ('logout', 'Logout'), ('privilege', 'Privilege change')], max_length=20)),
-                ('category', models.CharField(help_text='Data category, e.g. diary, session.', max_length=40)),
-                ('object_ref', models.CharField(blank=True, max_length=100)),
-                ('source_ip', models.GenericIPAddressField(null=True)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("username", models.CharField(blank=True, max_length=150)),
+                ("clinic_id", models.BigIntegerField(db_index=True, null=True)),
+                ("patient_id", models.UUIDField(db_index=True, null=True)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("read", "Read"),
+                            ("create", "Create"),
+                            ("update", "Update"),
+                            ("delete", "Delete"),
+                            ("export", "Export"),
+                            ("import", "Import"),
+                            ("login", "Login"),
+                            ("login_failed", "Login failed"),
+                            ("logout", "Logout"),
+                            ("privilege", "Privilege change"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        help_text="Data category, e.g. diary, session.", max_length=40
+                    ),
+                ),
+                ("object_ref", models.CharField(blank=True, max_length=100)),
+                ("source_ip", models.GenericIPAddressField(null=True)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
     ]

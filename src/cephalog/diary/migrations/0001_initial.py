@@ -6,87 +6,192 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0001_initial'),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DiaryEntry',
+            name="DiaryEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('headache_hours', models.DecimalField(decimal_places=2, max_digits=4)),
-                ('peak_intensity', models.CharField(blank=True, choices=[('mild', 'Mild'), ('moderate', 'Moderate'), ('severe', 'Severe')], max_length=10)),
-                ('unilateral', models.BooleanField(default=False)),
-                ('pulsating', models.BooleanField(default=False)),
-                ('aggravated_by_activity', models.BooleanField(default=False)),
-                ('nausea', models.BooleanField(default=False)),
-                ('vomiting', models.BooleanField(default=False)),
-                ('photophobia', models.BooleanField(default=False)),
-                ('phonophobia', models.BooleanField(default=False)),
-                ('aura_minutes', models.PositiveSmallIntegerField(default=0)),
-                ('notes', models.TextField(blank=True, max_length=2000)),
-                ('late', models.BooleanField(default=False, help_text='Entered after the evening of the day it describes.')),
-                ('source', models.CharField(choices=[('patient', 'Patient'), ('staff', 'Staff'), ('import', 'Import'), ('demo', 'Demo')], default='patient', max_length=10)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='diary_entries', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("headache_hours", models.DecimalField(decimal_places=2, max_digits=4)),
+                (
+                    "peak_intensity",
+                    models.CharField(
+                        blank=True,
+                        choices=[("mild", "Mild"), ("moderate", "Moderate"), ("severe", "Severe")],
+                        max_length=10,
+                    ),
+                ),
+                ("unilateral", models.BooleanField(default=False)),
+                ("pulsating", models.BooleanField(default=False)),
+                ("aggravated_by_activity", models.BooleanField(default=False)),
+                ("nausea", models.BooleanField(default=False)),
+                ("vomiting", models.BooleanField(default=False)),
+                ("photophobia", models.BooleanField(default=False)),
+                ("phonophobia", models.BooleanField(default=False)),
+                ("aura_minutes", models.PositiveSmallIntegerField(default=0)),
+                ("notes", models.TextField(blank=True, max_length=2000)),
+                (
+                    "late",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Entered after the evening of the day it describes.",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("patient", "Patient"),
+                            ("staff", "Staff"),
+                            ("import", "Import"),
+                            ("demo", "Demo"),
+                        ],
+                        default="patient",
+                        max_length=10,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="diary_entries",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'diary entries',
-                'ordering': ['patient', 'date'],
+                "verbose_name_plural": "diary entries",
+                "ordering": ["patient", "date"],
             },
         ),
         migrations.CreateModel(
-            name='AcuteMedicationTaken',
+            name="AcuteMedicationTaken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('drug_class', models.CharField(choices=[('simple_analgesic', 'Simple analgesic'), ('triptan', 'Triptan'), ('ergot', 'Ergot'), ('opioid', 'Opioid'), ('combination_analgesic', 'Combination analgesic'), ('gepant', 'Gepant'), ('ditan', 'Ditan'), ('other', 'Other')], max_length=30)),
-                ('effective', models.BooleanField(help_text='Did it work within 2 hours? Unknown when left empty.', null=True)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='medications', to='diary.diaryentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "drug_class",
+                    models.CharField(
+                        choices=[
+                            ("simple_analgesic", "Simple analgesic"),
+                            ("triptan", "Triptan"),
+                            ("ergot", "Ergot"),
+                            ("opioid", "Opioid"),
+                            ("combination_analgesic", "Combination analgesic"),
+                            ("gepant", "Gepant"),
+                            ("ditan", "Ditan"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "effective",
+                    models.BooleanField(
+                        help_text="Did it work within 2 hours? Unknown when left empty.", null=True
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="medications",
+                        to="diary.diaryentry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='DiaryEntryRevision',
+            name="DiaryEntryRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('version', models.PositiveIntegerField()),
-                ('snapshot', models.JSONField()),
-                ('change', models.CharField(choices=[('edit', 'Edit'), ('delete', 'Delete')], max_length=10)),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('changed_at', models.DateTimeField(auto_now_add=True)),
-                ('changed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("version", models.PositiveIntegerField()),
+                ("snapshot", models.JSONField()),
+                (
+                    "change",
+                    models.CharField(
+                        choices=[("edit", "Edit"), ("delete", "Delete")], max_length=10
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                ("changed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['patient', 'date', 'version'],
+                "ordering": ["patient", "date", "version"],
             },
         ),
         migrations.AddConstraint(
-            model_name='diaryentry',
-            constraint=models.UniqueConstraint(fields=('patient', 'date'), name='one_diary_entry_per_day'),
+            model_name="diaryentry",
+            constraint=models.UniqueConstraint(
+                fields=("patient", "date"), name="one_diary_entry_per_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='diaryentry',
-            constraint=models.CheckConstraint(condition=models.Q(('headache_hours__gte', 0), ('headache_hours__lte', 24)), name='headache_hours_0_to_24'),
+            model_name="diaryentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("headache_hours__gte", 0), ("headache_hours__lte", 24)),
+                name="headache_hours_0_to_24",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='diaryentry',
-            constraint=models.CheckConstraint(condition=models.Q(('headache_hours', 0), models.Q(('peak_intensity', ''), _negated=True), _connector='OR'), name='intensity_required_with_headache'),
+            model_name="diaryentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("headache_hours", 0),
+                    models.Q(("peak_intensity", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="intensity_required_with_headache",
+            ),
         ),
         migrations.AddIndex(
-            model_name='diaryentryrevision',
-            index=models.Index(fields=['patient', 'date'], name='revision_patient_date'),
+            model_name="diaryentryrevision",
+            index=models.Index(fields=["patient", "date"], name="revision_patient_date"),
         ),
     ]

@@ -8,118 +8,303 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('mrn', models.CharField(max_length=40, verbose_name='MRN')),
-                ('given_name', models.CharField(max_length=100)),
-                ('family_name', models.CharField(max_length=100)),
-                ('birth_date', models.DateField()),
-                ('sex', models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Other'), ('unknown', 'Not stated')], default='unknown', max_length=10)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('time_zone', models.CharField(default='Europe/London', help_text="The diary date is the patient's local date in this zone.", max_length=64, validators=[cephalog.accounts.models.validate_time_zone])),
-                ('consent_date', models.DateField(blank=True, null=True)),
-                ('consent_version', models.CharField(blank=True, max_length=20)),
-                ('diary_reminder_time', models.TimeField(blank=True, null=True)),
-                ('chronic_headache_since', models.DateField(blank=True, help_text='Headache on 15 or more days a month since this date.', null=True)),
-                ('migraine_onset_year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('migraine_with_aura', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='patients', to='accounts.clinic')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='patient', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("mrn", models.CharField(max_length=40, verbose_name="MRN")),
+                ("given_name", models.CharField(max_length=100)),
+                ("family_name", models.CharField(max_length=100)),
+                ("birth_date", models.DateField()),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[
+                            ("female", "Female"),
+                            ("male", "Male"),
+                            ("other", "Other"),
+                            ("unknown", "Not stated"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="Europe/London",
+                        help_text="The diary date is the patient's local date in this zone.",
+                        max_length=64,
+                        validators=[cephalog.accounts.models.validate_time_zone],
+                    ),
+                ),
+                ("consent_date", models.DateField(blank=True, null=True)),
+                ("consent_version", models.CharField(blank=True, max_length=20)),
+                ("diary_reminder_time", models.TimeField(blank=True, null=True)),
+                (
+                    "chronic_headache_since",
+                    models.DateField(
+                        blank=True,
+                        help_text="Headache on 15 or more days a month since this date.",
+                        null=True,
+                    ),
+                ),
+                ("migraine_onset_year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("migraine_with_aura", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="patients",
+                        to="accounts.clinic",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="patient",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['family_name', 'given_name'],
+                "ordering": ["family_name", "given_name"],
             },
         ),
         migrations.CreateModel(
-            name='Medication',
+            name="Medication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('drug_class', models.CharField(choices=[('aminoglycoside', 'Aminoglycoside'), ('neuromuscular_blocker', 'Neuromuscular blocker'), ('anticholinergic', 'Anticholinergic'), ('muscle_relaxant', 'Muscle relaxant'), ('other', 'Other')], max_length=30)),
-                ('start', models.DateField(blank=True, null=True)),
-                ('stop', models.DateField(blank=True, null=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='medications', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "drug_class",
+                    models.CharField(
+                        choices=[
+                            ("aminoglycoside", "Aminoglycoside"),
+                            ("neuromuscular_blocker", "Neuromuscular blocker"),
+                            ("anticholinergic", "Anticholinergic"),
+                            ("muscle_relaxant", "Muscle relaxant"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("start", models.DateField(blank=True, null=True)),
+                ("stop", models.DateField(blank=True, null=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="medications",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Condition',
+            name="Condition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(choices=[('myasthenia_gravis', 'Myasthenia gravis'), ('lambert_eaton', 'Lambert–Eaton syndrome'), ('als', 'Amyotrophic lateral sclerosis'), ('motor_neuropathy', 'Motor neuropathy'), ('dysphagia', 'Dysphagia'), ('respiratory_compromise', 'Respiratory compromise'), ('pregnancy', 'Pregnancy'), ('breastfeeding', 'Breastfeeding'), ('immunocompromised', 'Weakened immune system'), ('multiple_sclerosis', 'Multiple sclerosis'), ('cerebral_palsy', 'Cerebral palsy'), ('injection_site_infection', 'Infection at the injection sites')], max_length=40)),
-                ('noted_on', models.DateField(blank=True, null=True)),
-                ('resolved_on', models.DateField(blank=True, null=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conditions', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        choices=[
+                            ("myasthenia_gravis", "Myasthenia gravis"),
+                            ("lambert_eaton", "Lambert–Eaton syndrome"),
+                            ("als", "Amyotrophic lateral sclerosis"),
+                            ("motor_neuropathy", "Motor neuropathy"),
+                            ("dysphagia", "Dysphagia"),
+                            ("respiratory_compromise", "Respiratory compromise"),
+                            ("pregnancy", "Pregnancy"),
+                            ("breastfeeding", "Breastfeeding"),
+                            ("immunocompromised", "Weakened immune system"),
+                            ("multiple_sclerosis", "Multiple sclerosis"),
+                            ("cerebral_palsy", "Cerebral palsy"),
+                            ("injection_site_infection", "Infection at the injection sites"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("noted_on", models.DateField(blank=True, null=True)),
+                ("resolved_on", models.DateField(blank=True, null=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conditions",
+                        to="patients.patient",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Allergy',
+            name="Allergy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(choices=[('botulinum_toxin', 'Botulinum toxin')], default='botulinum_toxin', max_length=40)),
-                ('reaction', models.CharField(blank=True, max_length=200)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='allergies', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        choices=[("botulinum_toxin", "Botulinum toxin")],
+                        default="botulinum_toxin",
+                        max_length=40,
+                    ),
+                ),
+                ("reaction", models.CharField(blank=True, max_length=200)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="allergies",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'allergies',
+                "verbose_name_plural": "allergies",
             },
         ),
         migrations.CreateModel(
-            name='Preventive',
+            name="Preventive",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('drug_class', models.CharField(choices=[('antiepileptic', 'Antiepileptic'), ('beta_blocker', 'Beta blocker'), ('antidepressant', 'Antidepressant'), ('arb_ace', 'ARB / ACE inhibitor'), ('calcium_channel_blocker', 'Calcium-channel blocker'), ('cgrp_mab', 'CGRP monoclonal antibody'), ('gepant', 'Gepant'), ('botulinum_toxin', 'Botulinum toxin'), ('other', 'Other')], max_length=30)),
-                ('dose', models.CharField(blank=True, max_length=60)),
-                ('start', models.DateField(blank=True, null=True)),
-                ('stop', models.DateField(blank=True, null=True)),
-                ('outcome', models.CharField(choices=[('inadequate_response', 'Inadequate response'), ('intolerance', 'Intolerance'), ('contraindicated', 'Contraindicated'), ('effective', 'Effective'), ('ongoing', 'Ongoing')], max_length=30)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='preventives', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "drug_class",
+                    models.CharField(
+                        choices=[
+                            ("antiepileptic", "Antiepileptic"),
+                            ("beta_blocker", "Beta blocker"),
+                            ("antidepressant", "Antidepressant"),
+                            ("arb_ace", "ARB / ACE inhibitor"),
+                            ("calcium_channel_blocker", "Calcium-channel blocker"),
+                            ("cgrp_mab", "CGRP monoclonal antibody"),
+                            ("gepant", "Gepant"),
+                            ("botulinum_toxin", "Botulinum toxin"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("dose", models.CharField(blank=True, max_length=60)),
+                ("start", models.DateField(blank=True, null=True)),
+                ("stop", models.DateField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("inadequate_response", "Inadequate response"),
+                            ("intolerance", "Intolerance"),
+                            ("contraindicated", "Contraindicated"),
+                            ("effective", "Effective"),
+                            ("ongoing", "Ongoing"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="preventives",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['start', 'name'],
+                "ordering": ["start", "name"],
             },
         ),
         migrations.CreateModel(
-            name='ToxinExposure',
+            name="ToxinExposure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('product', models.CharField(blank=True, max_length=60)),
-                ('units', models.PositiveIntegerField()),
-                ('indication', models.CharField(max_length=60)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='toxin_exposures', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("product", models.CharField(blank=True, max_length=60)),
+                ("units", models.PositiveIntegerField()),
+                ("indication", models.CharField(max_length=60)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="toxin_exposures",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date'],
+                "ordering": ["date"],
             },
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.UniqueConstraint(fields=('clinic', 'mrn'), name='mrn_unique_per_clinic'),
+            model_name="patient",
+            constraint=models.UniqueConstraint(
+                fields=("clinic", "mrn"), name="mrn_unique_per_clinic"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='condition',
-            constraint=models.UniqueConstraint(fields=('patient', 'code'), name='condition_once_per_patient'),
+            model_name="condition",
+            constraint=models.UniqueConstraint(
+                fields=("patient", "code"), name="condition_once_per_patient"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='preventive',
-            constraint=models.CheckConstraint(condition=models.Q(('stop__isnull', True), ('start__isnull', True), ('stop__gte', models.F('start')), _connector='OR'), name='preventive_stop_after_start'),
+            model_name="preventive",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("stop__isnull", True),
+                    ("start__isnull", True),
+                    ("stop__gte", models.F("start")),
+                    _connector="OR",
+                ),
+                name="preventive_stop_after_start",
+            ),
         ),
     ]

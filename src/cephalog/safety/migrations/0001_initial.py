@@ -5,31 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0001_initial'),
-        ('treatment', '0001_initial'),
+        ("patients", "0001_initial"),
+        ("treatment", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AdverseEvent',
+            name="AdverseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('symptom', models.CharField(max_length=40)),
-                ('onset', models.DateField()),
-                ('severity', models.CharField(choices=[('mild', 'Mild'), ('moderate', 'Moderate'), ('severe', 'Severe')], max_length=10)),
-                ('serious', models.BooleanField(default=False)),
-                ('red_flag', models.BooleanField(default=False)),
-                ('resolved_on', models.DateField(blank=True, null=True)),
-                ('reported_at', models.DateTimeField(auto_now_add=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='adverse_events', to='patients.patient')),
-                ('session', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='adverse_events', to='treatment.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("symptom", models.CharField(max_length=40)),
+                ("onset", models.DateField()),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("mild", "Mild"), ("moderate", "Moderate"), ("severe", "Severe")],
+                        max_length=10,
+                    ),
+                ),
+                ("serious", models.BooleanField(default=False)),
+                ("red_flag", models.BooleanField(default=False)),
+                ("resolved_on", models.DateField(blank=True, null=True)),
+                ("reported_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="adverse_events",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="adverse_events",
+                        to="treatment.session",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-onset'],
+                "ordering": ["-onset"],
             },
         ),
     ]

@@ -1,0 +1,101 @@
+# cephalog: `make run` and `make test` are all you need (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .tools
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_PATIENTS ?= 40
+
+.PHONY: help
+help:
+	@echo "make run     set up (first time), load the demo clinic, serve http://$(HOST):$(PORT)"
+	@echo "make test    everything CI checks: lint, types, migrations, tests (unit + browser)"
+	@echo "make check   lint, format and type checks only"
+	@echo "make e2e     browser tests only"
+	@echo "make bench   performance figures (not tests)"
+
+# --- environment -----------------------------------------------------------
+$(TOOLS)/bin/uv:
+	@py=$$(scripts/find-python) || exit 1; \
+	if command -v uv >/dev/null 2>&1; then \
+	  mkdir -p $(TOOLS)/bin && ln -sf "$$(command -v uv)" $(TOOLS)/bin/uv; \
+	else \
+	  echo "Installing uv into $(TOOLS) with $$py"; \
+	  "$$py" -m venv $(TOOLS) && $(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv; \
+	fi
+
+$(BIN)/.synced: pyproject.toml uv.lock | $(TOOLS)/bin/uv
+	@if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+	  py=$$(scripts/find-python) || exit 1; \
+	  echo "Creating $(VENV) with $$py"; \
+	  $(TOOLS)/bin/uv venv --quiet --allow-existing --python "$$py" $(VENV); \
+	fi
+	$(TOOLS)/bin/uv sync --frozen --quiet
+	@touch $@
+
+.PHONY: install
+install: $(BIN)/.synced
+
+# --- run ---------------------------------------------------------------------
+.PHONY: run
+run: install
+	$(BIN)/cephalog migrate --no-input -v 0
+	$(BIN)/cephalog demo --if-empty --patients $(DEMO_PATIENTS) --seed 1
+	@echo ""
+	@echo "cephalog is starting on http://$(HOST):$(PORT)"
+	@echo "Demo logins (password for all: demo-cephalog-2026):"
+	@echo "  physician        Dr Alex Morgan, physician (injector), Demo Headache Centre"
+	@echo "  nurse            Sam Patel, nurse"
+	@echo "  admin            Jordan Lee, clinic admin"
+	@echo "  patient          a patient mid-treatment (use a phone-sized window)"
+	@echo "  other-physician  a physician at another clinic (sees none of the above)"
+	@echo ""
+	$(BIN)/cephalog runserver $(HOST):$(PORT)
+
+# --- checks ------------------------------------------------------------------
+.PHONY: lint
+lint: install
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench
+
+.PHONY: types
+types: install
+	$(BIN)/mypy
+
+.PHONY: migrations
+migrations: install
+	CEPHALOG_DATA_DIR=$$(mktemp -d) $(BIN)/cephalog makemigrations --check --dry-run
+
+.PHONY: check
+check: lint types migrations
+
+.PHONY: browser
+browser:
+	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for browser tests"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null || \
+	  { echo "Could not install chromium: run 'apt-get install chromium' as root"; exit 1; }; }
+
+.PHONY: unit
+unit: install
+	$(BIN)/pytest -m "not e2e" -n 2 -q
+
+.PHONY: e2e
+e2e: install browser
+	$(BIN)/pytest -m e2e -q
+
+.PHONY: test
+test: check browser
+	$(BIN)/pytest -n 2 -q
+
+.PHONY: bench
+bench: install
+	$(BIN)/python -m bench
+
+.PHONY: clean
+clean:
+	rm -rf $(VENV) $(TOOLS) staticfiles test-artifacts

@@ -1,0 +1,98 @@
+"""Browser tests: Playwright driving Debian's Chromium against a live server.
+
+Never downloads a browser. Every visited page is checked with axe-core
+(bundled in axe-playwright-python, no network); serious or critical
+violations fail the test. Screenshots land in test-artifacts/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = os.environ.get("CEPHALOG_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (make browser)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+_axe = Axe()
+
+
+def check_accessibility(page: Page) -> None:
+    """Fail on serious or critical axe-core violations of the current page."""
+    results = _axe.run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert not bad, "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']][:3]}"
+        for v in bad
+    )
+
+
+def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{re.sub(r'[^a-z0-9_-]+', '-', name.lower())}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture
+def visit(page: Page, live_server: Any) -> Callable[..., Page]:
+    """Open a path on the live server, check it with axe, screenshot it."""
+
+    def _visit(path: str, name: str | None = None) -> Page:
+        page.goto(live_server.url + path)
+        check_accessibility(page)
+        screenshot(page, name or path.strip("/").replace("/", "-") or "home")
+        return page
+
+    return _visit
+
+
+@pytest.fixture
+def login(page: Page, live_server: Any) -> Iterator[Callable[[str, str], Page]]:
+    def _login(username: str, password: str) -> Page:
+        page.goto(live_server.url + "/accounts/login/")
+        check_accessibility(page)
+        page.get_by_label("Username or email").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state("domcontentloaded")
+        return page
+
+    return _login
