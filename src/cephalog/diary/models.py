@@ -116,3 +116,39 @@ class DiaryEntryRevision(models.Model):
 
     def __str__(self) -> str:
         return f"revision {self.version} of {self.date}"
+
+
+class Attack(models.Model):
+    """An optional attack with start and end (imports, detailed logging).
+
+    An attack that crosses midnight counts on each local date it covers with
+    that date's hours; the diary entry for each date is kept in step by
+    cephalog.diary.actions.save_attack.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="attacks")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    peak_intensity = models.CharField(max_length=10, choices=Intensity.choices)
+    source = models.CharField(max_length=10, choices=EntrySource.choices, default="patient")
+    external_id = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Identity in the source file, so re-imports do not duplicate.",
+    )
+    notes = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["patient", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="attack_ends_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "start"], name="one_attack_per_patient_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"attack {self.start:%Y-%m-%d %H:%M}"

@@ -1,0 +1,191 @@
+"""All writes to the diary. Validation is the domain's (spec section 1), so the
+forms, the API, imports and `cephalog assess` give the same messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from cephalog.audit.actions import record
+from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry, DiaryEntryRevision, EntrySource
+from cephalog.domain.case import parse_diary_entry
+from cephalog.domain.diary import DiaryDay
+from cephalog.patients.models import Patient
+
+
+class DiaryError(ValueError):
+    """Bad diary input: `problems` holds one message per problem, each naming the field."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+def patient_today(patient: Patient, now: dt.datetime | None = None) -> dt.date:
+    """The patient's local calendar date: the diary date is always local to the patient."""
+    now = now or timezone.now()
+    return now.astimezone(zoneinfo.ZoneInfo(patient.time_zone)).date()
+
+
+def is_staff_editor(patient: Patient, user: Any) -> bool:
+    return user is not None and getattr(user, "pk", None) != patient.user_id
+
+
+def entry_to_dict(entry: DiaryEntry) -> dict[str, Any]:
+    """The entry in the case-file shape (spec section 1): raw facts only."""
+    data: dict[str, Any] = {
+        "date": entry.date.isoformat(),
+        "headache_hours": float(entry.headache_hours),
+    }
+    if entry.peak_intensity:
+        data["peak_intensity"] = entry.peak_intensity
+    for flag in FLAGS:
+        data[flag] = getattr(entry, flag)
+    data["aura_minutes"] = entry.aura_minutes
+    data["acute_medications"] = [
+        {"name": m.name, "class": m.drug_class, "effective": m.effective}
+        for m in entry.medications.all()
+    ]
+    return data
+
+
+FLAGS = (
+    "unilateral",
+    "pulsating",
+    "aggravated_by_activity",
+    "nausea",
+    "vomiting",
+    "photophobia",
+    "phonophobia",
+)
+
+
+def validate_day(data: Mapping[str, Any]) -> DiaryDay:
+    day, problems = parse_diary_entry(dict(data), "")
+    if problems or day is None:
+        raise DiaryError(problems or ["entry: could not be read"])
+    return day
+
+
+def check_date_allowed(
+    *, patient: Patient, date: dt.date, by: Any, today: dt.date, reason: str, existing: bool
+) -> None:
+    """Patients may fill today and the clinic's backfill window; older days are locked for
+    them. Staff may edit any past day, with a reason when changing an existing entry."""
+    if date > today:
+        raise DiaryError([f"date: {date.isoformat()} is in the future"])
+    if is_staff_editor(patient, by):
+        if existing and not reason.strip():
+            raise DiaryError(["reason: say why you are changing the patient's entry"])
+        return
+    oldest = today - dt.timedelta(days=patient.clinic.backfill_days)
+    if date < oldest:
+        raise DiaryError(
+            [
+                f"date: days before {oldest.isoformat()} are locked; "
+                "please ask your clinic to correct older days"
+            ]
+        )
+
+
+def _snapshot(entry: DiaryEntry, *, by: Any, change: str, reason: str) -> None:
+    DiaryEntryRevision.objects.create(
+        patient=entry.patient,
+        date=entry.date,
+        version=entry.version,
+        snapshot=entry_to_dict(entry),
+        changed_by=by if getattr(by, "is_authenticated", False) else None,
+        change=change,
+        reason=reason[:300],
+    )
+
+
+@transaction.atomic
+def save_day(
+    *,
+    patient: Patient,
+    data: Mapping[str, Any],
+    by: Any,
+    today: dt.date | None = None,
+    reason: str = "",
+    source: str = EntrySource.PATIENT,
+) -> DiaryEntry:
+    """Create or update the entry for `data["date"]`; the previous version is kept."""
+    day = validate_day(data)
+    today = today or patient_today(patient)
+    existing = DiaryEntry.objects.select_for_update().filter(patient=patient, date=day.date).first()
+    check_date_allowed(
+        patient=patient,
+        date=day.date,
+        by=by,
+        today=today,
+        reason=reason,
+        existing=existing is not None,
+    )
+    if existing is not None:
+        _snapshot(existing, by=by, change="edit", reason=reason)
+        entry = existing
+        entry.version += 1
+    else:
+        entry = DiaryEntry(patient=patient, date=day.date)
+    apply_day(entry, day)
+    entry.late = day.date < today
+    entry.source = source
+    entry.full_clean(exclude=["patient"])
+    entry.save()
+    entry.medications.all().delete()
+    AcuteMedicationTaken.objects.bulk_create(
+        AcuteMedicationTaken(
+            entry=entry, name=m.name, drug_class=m.drug_class, effective=m.effective
+        )
+        for m in day.acute_medications
+    )
+    record(
+        action="update" if existing else "create",
+        category="diary",
+        patient=patient,
+        object_ref=f"diary:{day.date.isoformat()}",
+        detail={"version": entry.version, "reason": bool(reason)},
+    )
+    return entry
+
+
+def apply_day(entry: DiaryEntry, day: DiaryDay) -> None:
+    entry.headache_hours = Decimal(str(day.headache_hours)).quantize(Decimal("0.01"))
+    entry.peak_intensity = day.peak_intensity or "" if day.headache_hours > 0 else ""
+    for flag in FLAGS:
+        setattr(entry, flag, getattr(day, flag))
+    entry.aura_minutes = day.aura_minutes
+
+
+@transaction.atomic
+def delete_day(
+    *, patient: Patient, date: dt.date, by: Any, reason: str = "", today: dt.date | None = None
+) -> None:
+    """Remove a day's entry (it becomes unrecorded again); the removed version is kept."""
+    today = today or patient_today(patient)
+    entry = DiaryEntry.objects.select_for_update().filter(patient=patient, date=date).first()
+    if entry is None:
+        raise DiaryError([f"date: no entry on {date.isoformat()}"])
+    check_date_allowed(
+        patient=patient, date=date, by=by, today=today, reason=reason or "", existing=True
+    )
+    _snapshot(entry, by=by, change="delete", reason=reason)
+    entry.delete()
+    record(
+        action="delete", category="diary", patient=patient, object_ref=f"diary:{date.isoformat()}"
+    )
+
+
+@transaction.atomic
+def set_reminder_time(*, patient: Patient, at: dt.time | None) -> Patient:
+    patient.diary_reminder_time = at
+    patient.save(update_fields=["diary_reminder_time", "updated_at"])
+    record(action="update", category="diary_settings", patient=patient)
+    return patient
