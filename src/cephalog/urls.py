@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django.contrib.admin import autodiscover
 from django.urls import include, path
 
 from cephalog.web import views as web_views
+from cephalog.web.admin_site import site as admin_site
+
+autodiscover()  # registers each app's admin.py on cephalog's clinic-scoped site
 
 urlpatterns = [
     path("", web_views.home, name="home"),
@@ -9,7 +12,7 @@ urlpatterns = [
     path("accounts/", include("cephalog.accounts.urls")),
     path("clinic/", include("cephalog.patients.urls")),
     path("me/", include("cephalog.web.urls")),
-    path("admin/", admin.site.urls),
+    path("admin/", admin_site.urls),
 ]
 
 handler400 = "cephalog.web.views.bad_request"

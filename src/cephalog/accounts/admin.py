@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from cephalog.accounts.models import Clinic, Membership
+from cephalog.web.admin_site import ClinicScopedAdmin, admin_clinic_ids, site
+
+
+class ClinicAdmin(ClinicScopedAdmin):
+    list_display = ["name", "slug", "default_policy", "backfill_days"]
+    fields = [
+        "name",
+        "phone",
+        "safety_email",
+        "time_zone",
+        "default_policy",
+        "backfill_days",
+        "minimum_interval_days",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        qs = super(ClinicScopedAdmin, self).get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(pk__in=admin_clinic_ids(request))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+
+class MembershipAdmin(ClinicScopedAdmin):
+    list_display = ["user", "clinic", "role"]
+    list_filter = ["role"]
+    autocomplete_fields: list[str] = []
+    raw_id_fields = ["user"]
+
+
+site.register(Clinic, ClinicAdmin)
+site.register(Membership, MembershipAdmin)
