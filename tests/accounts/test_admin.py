@@ -8,7 +8,9 @@ def test_it_lets_a_clinic_admin_see_only_their_clinics_patients(cast: Cast) -> N
     body = client.get(reverse("admin:patients_patient_changelist")).content.decode()
     assert "Quill" in body
     assert "Vantablack" not in body
-    other = client.get(reverse("admin:patients_patient_change", args=[cast.other_clinic_patient.pk]))
+    other = client.get(
+        reverse("admin:patients_patient_change", args=[cast.other_clinic_patient.pk])
+    )
     assert other.status_code in (302, 404)
     assert "Vantablack" not in other.content.decode()
 
@@ -43,7 +45,12 @@ def test_it_saves_a_patient_change_through_validation_and_audit(cast: Cast) -> N
             "conditions-INITIAL_FORMS": 0,
         }
     )
-    for key in ("consent_date", "chronic_headache_since", "diary_reminder_time", "migraine_onset_year"):
+    for key in (
+        "consent_date",
+        "chronic_headache_since",
+        "diary_reminder_time",
+        "migraine_onset_year",
+    ):
         data[key] = ""
     data["migraine_with_aura"] = ""
     response = client.post(url, data)

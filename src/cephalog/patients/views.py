@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from cephalog.accounts.access import patient_view, staff_view
+from cephalog.accounts.access import patient_view, staff_clinic_ids, staff_view
+from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
-from cephalog.patients import queries
+from cephalog.patients import actions, queries
+from cephalog.patients.forms import PatientForm
 from cephalog.patients.models import Patient
 
 
@@ -36,3 +41,31 @@ def patient_chart(request: HttpRequest, patient: Patient) -> HttpResponse:
             "sessions": patient.sessions.order_by("-date")[:20],
         },
     )
+
+
+@staff_view()
+def patient_new(request: HttpRequest) -> HttpResponse:
+    clinics = Clinic.objects.filter(pk__in=staff_clinic_ids(request.user))
+    form = PatientForm(request.POST or None, clinics=clinics)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        clinic = data.pop("clinic")
+        try:
+            patient = actions.create_patient(clinic=clinic, **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Patient added.")
+            return redirect("patient-chart", patient.pk)
+    return render(request, "patients/new.html", {"form": form})
+
+
+@require_POST
+@patient_view(staff_only=True)
+def patient_invite(request: HttpRequest, patient: Patient) -> HttpResponse:
+    if not patient.email:
+        messages.error(request, "Add the patient's email address first.")
+    else:
+        actions.invite_patient(patient=patient)
+        messages.success(request, "Invitation sent. The link works once, for three days.")
+    return redirect("patient-chart", patient.pk)
