@@ -1,0 +1,218 @@
+"""Diagnostic screens from the diary: chronic migraine and medication overuse.
+
+Chronic migraine is spec section 4 (ICHD-3 1.3, clinical reference 3.3);
+medication overuse is spec section 5 (ICHD-3 8.2, clinical reference 3.5).
+Both read the baseline window B and the two 28-day windows before it:
+`[B.start-28, B.start-1]` and `[B.start-56, B.start-29]`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from cephalog.domain.diary import DiaryDay
+from cephalog.domain.vocab import MULTIPLE, MULTIPLE_THRESHOLD, OVERUSE_THRESHOLDS
+from cephalog.domain.windows import MIN_RECORDED_DAYS, WINDOW_DAYS, Window, round1, windows_before
+
+#: Headache days and migraine days per 28 for chronic migraine (spec section 4).
+CM_HEADACHE_DAYS = 15
+CM_MIGRAINE_DAYS = 8
+#: "More than 3 months": chronic headache since at least this many days before B's end.
+CM_DURATION_DAYS = 90
+#: Headache days per 28 in B for medication-overuse headache (spec section 5).
+MOH_HEADACHE_DAYS = 15
+#: Number of consecutive windows, B included, over which overuse must hold (spec section 5).
+MOH_WINDOWS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ChronicMigraine:
+    """Result of the chronic migraine screen (spec section 4).
+
+    `met` is True, False, or None when the diary cannot tell.
+    """
+
+    met: bool | None
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `chronic_migraine` object of the assessment (spec section 10)."""
+        return {"met": self.met, "detail": self.detail}
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationOveruse:
+    """Result of the medication-overuse screen (spec section 5).
+
+    `classes` lists the overused classes (sorted), or `("multiple",)` when
+    only the total of overuse-counted days qualifies; it is filled whenever
+    overuse holds in all three windows, even when `met` is False because B
+    has fewer than 15 headache days per 28.
+    """
+
+    met: bool | None
+    classes: tuple[str, ...]
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `medication_overuse` object of the assessment (spec section 10)."""
+        return {"met": self.met, "classes": list(self.classes), "detail": self.detail}
+
+
+def fmt(value: Fraction | None) -> str:
+    """An exact rate as the one-decimal text clinicians see ("20.5"); "n/a" for None."""
+    return "n/a" if value is None else f"{round1(value):.1f}"
+
+
+def not_evaluable_text(window: Window) -> str:
+    """Why a window cannot be used, e.g. `2026-01-04 to 2026-01-31 has 12 of 28 days recorded`."""
+    return (
+        f"{window.label()} has {window.recorded_days} of {WINDOW_DAYS} days recorded, "
+        f"{MIN_RECORDED_DAYS} needed"
+    )
+
+
+def _meets_cm_frequency(window: Window) -> bool:
+    headache = window.rate("headache_days")
+    migraine = window.rate("migraine_days")
+    return (
+        headache is not None
+        and migraine is not None
+        and headache >= CM_HEADACHE_DAYS
+        and migraine >= CM_MIGRAINE_DAYS
+    )
+
+
+def _frequency_text(window: Window) -> str:
+    return (
+        f"{fmt(window.rate('headache_days'))} headache days, "
+        f"{fmt(window.rate('migraine_days'))} migraine days per 28"
+    )
+
+
+def assess_chronic_migraine(
+    days: Mapping[dt.date, DiaryDay],
+    baseline: Window,
+    chronic_headache_since: dt.date | None,
+) -> ChronicMigraine:
+    """Chronic migraine from the diary (spec section 4; ICHD-3 1.3).
+
+    1. B not evaluable → None.
+    2. Per-28 headache days < 15 or migraine days < 8 in B → False.
+    3. Duration over 3 months: with `chronic_headache_since`, True when it
+       is at least 90 days before B's end, else False; without it, True when
+       the two windows before B are both evaluable and each meets 15/8,
+       else None.
+    """
+    if not baseline.evaluable:
+        return ChronicMigraine(None, f"baseline not evaluable: {not_evaluable_text(baseline)}")
+    frequency = _frequency_text(baseline)
+    if not _meets_cm_frequency(baseline):
+        return ChronicMigraine(
+            False,
+            f"{frequency}; at least {CM_HEADACHE_DAYS} and {CM_MIGRAINE_DAYS} needed",
+        )
+    if chronic_headache_since is not None:
+        since = chronic_headache_since.isoformat()
+        if chronic_headache_since <= baseline.end - dt.timedelta(days=CM_DURATION_DAYS):
+            return ChronicMigraine(True, f"{frequency}; chronic since {since}")
+        return ChronicMigraine(
+            False,
+            f"{frequency}; chronic only since {since}, less than {CM_DURATION_DAYS} days "
+            f"before {baseline.end.isoformat()}",
+        )
+    before = windows_before(days, baseline, 2)
+    if all(_meets_cm_frequency(window) for window in before):
+        labels = " and ".join(window.label() for window in reversed(before))
+        return ChronicMigraine(
+            True,
+            f"{frequency}; {CM_HEADACHE_DAYS} and {CM_MIGRAINE_DAYS} also met in {labels}",
+        )
+    problems = []
+    for window in reversed(before):
+        if not window.evaluable:
+            problems.append(not_evaluable_text(window))
+        elif not _meets_cm_frequency(window):
+            problems.append(f"{window.label()} has {_frequency_text(window)}")
+    return ChronicMigraine(
+        None,
+        f"{frequency}; duration over 3 months not established "
+        f"(no chronic_headache_since; {'; '.join(problems)})",
+    )
+
+
+def _rates_text(rates: Sequence[Fraction | None]) -> str:
+    return "/".join(fmt(rate) for rate in rates)
+
+
+def assess_medication_overuse(
+    days: Mapping[dt.date, DiaryDay], baseline: Window
+) -> MedicationOveruse:
+    """Medication-overuse screen over B and the two windows before it (spec section 5).
+
+    Any of the three windows not evaluable → None. A class is overused
+    when its per-28 days reach its threshold (simple analgesic 15; triptan,
+    ergot, opioid, combination analgesic 10) in all three windows;
+    "multiple" when the per-28 days with any of those five classes reach 10
+    in all three. `met` is True when B has >= 15 headache days per 28 and a
+    class (or "multiple") qualifies. Gepant, ditan and other days do not
+    count.
+    """
+    windows = (*reversed(windows_before(days, baseline, MOH_WINDOWS - 1)), baseline)
+    span = f"the {MOH_WINDOWS} windows from {windows[0].start.isoformat()} to {baseline.end.isoformat()}"
+    missing = [window for window in windows if not window.evaluable]
+    if missing:
+        return MedicationOveruse(
+            None,
+            (),
+            "not assessable: " + "; ".join(not_evaluable_text(window) for window in missing),
+        )
+
+    overused = []
+    for drug_class, threshold in OVERUSE_THRESHOLDS.items():
+        rates = [window.class_rate(drug_class) for window in windows]
+        if all(rate is not None and rate >= threshold for rate in rates):
+            overused.append(drug_class)
+    totals = [window.overuse_rate() for window in windows]
+    multiple = all(rate is not None and rate >= MULTIPLE_THRESHOLD for rate in totals)
+    classes = tuple(sorted(overused)) if overused else ((MULTIPLE,) if multiple else ())
+
+    headache = baseline.rate("headache_days")
+    enough_headache = headache is not None and headache >= MOH_HEADACHE_DAYS
+    headache_text = f"{fmt(headache)} headache days per 28 in baseline"
+    if classes:
+        parts = []
+        for code in classes:
+            if code == MULTIPLE:
+                rates = totals
+                threshold = MULTIPLE_THRESHOLD
+                name = "any of " + ", ".join(OVERUSE_THRESHOLDS)
+            else:
+                rates = [window.class_rate(code) for window in windows]
+                threshold = OVERUSE_THRESHOLDS[code]
+                name = code
+            parts.append(f"{name} on {_rates_text(rates)} days per 28 (>= {threshold})")
+        overuse_text = "; ".join(parts) + f" in {span}"
+        if enough_headache:
+            return MedicationOveruse(True, classes, f"{overuse_text}; {headache_text}")
+        return MedicationOveruse(
+            False,
+            classes,
+            f"{overuse_text}, but only {headache_text}, {MOH_HEADACHE_DAYS} needed",
+        )
+
+    counted = {cls: rate for cls in OVERUSE_THRESHOLDS if (rate := baseline.class_rate(cls))}
+    if counted:
+        used = ", ".join(f"{cls} {fmt(rate)}" for cls, rate in sorted(counted.items()))
+        baseline_text = f"baseline days per 28: {used}"
+    else:
+        baseline_text = "no overuse-counted medication in baseline"
+    return MedicationOveruse(
+        False,
+        (),
+        f"no class at its threshold in all of {span} ({baseline_text})",
+    )

@@ -1,0 +1,204 @@
+"""Diary days and the day rules (spec section 2; clinical reference section 3.6).
+
+A `DiaryDay` holds the raw facts a patient records for one calendar date.
+`classify_day` derives the day's classes (headache day, migraine day, ...)
+from those facts, with a human-readable reason for each, and never changes
+the raw record. Values are assumed valid: validation with error messages
+lives in `cephalog.domain.case` (`validate_diary_entry`).
+
+Public API (stable; used by the Django apps and the demo generator):
+
+- `AcuteMedication(name, drug_class, effective=None)`
+- `DiaryDay(date, headache_hours, peak_intensity=None, unilateral=False, ...,
+  aura_minutes=0, acute_medications=())`
+- `classify_day(day) -> DayClassification`
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cephalog.domain.vocab import MIGRAINE_SPECIFIC_CLASSES, MODERATE_OR_SEVERE
+
+#: Minimum duration, in hours, of a headache day without other features (spec section 2, `L`).
+LONG_HEADACHE_HOURS = 4
+#: Typical aura duration in minutes, inclusive (ICHD-3 1.2 C(3); spec section 2, `A`).
+AURA_MIN_MINUTES = 5
+AURA_MAX_MINUTES = 60
+
+
+@dataclass(frozen=True, slots=True)
+class AcuteMedication:
+    """One acute medication taken on a diary day (spec section 1).
+
+    `drug_class` is a code of `vocab.AcuteClass`; `effective` is True when
+    the drug relieved the headache, False when it did not, None when unknown.
+    """
+
+    name: str
+    drug_class: str
+    effective: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DiaryDay:
+    """The raw facts recorded for one date (spec section 1, `diary` entries).
+
+    `headache_hours` is 0 to 24; 0 records a headache-free day. `peak_intensity`
+    is a code of `vocab.Intensity`, required when `headache_hours > 0`.
+    """
+
+    date: dt.date
+    headache_hours: float
+    peak_intensity: str | None = None
+    unilateral: bool = False
+    pulsating: bool = False
+    aggravated_by_activity: bool = False
+    nausea: bool = False
+    vomiting: bool = False
+    photophobia: bool = False
+    phonophobia: bool = False
+    aura_minutes: int = 0
+    acute_medications: tuple[AcuteMedication, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DayClassification:
+    """The classes derived from one recorded day, with reasons (spec section 2).
+
+    - `headache`: any headache (`H`).
+    - `migraine_day`, `headache_day`, `moderate_severe_day`, `headache_free`:
+      the day classes of section 2.
+    - `acute_medication_day`: any acute medication taken (headache or not).
+    - `acute_medication_classes`: the distinct classes taken, sorted.
+    - `reasons`: why the day is classed as it is, for clinicians.
+    """
+
+    headache: bool
+    migraine_day: bool
+    headache_day: bool
+    moderate_severe_day: bool
+    headache_free: bool
+    acute_medication_day: bool
+    acute_medication_classes: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+def pain_features(day: DiaryDay) -> tuple[str, ...]:
+    """The ICHD-3 1.1 C pain features present on `day` (spec section 2, `C`)."""
+    features = []
+    if day.unilateral:
+        features.append("unilateral")
+    if day.pulsating:
+        features.append("pulsating")
+    if day.peak_intensity in MODERATE_OR_SEVERE:
+        features.append(f"{day.peak_intensity} pain")
+    if day.aggravated_by_activity:
+        features.append("aggravated by activity")
+    return tuple(features)
+
+
+def associated_features(day: DiaryDay) -> tuple[str, ...]:
+    """The ICHD-3 1.1 D features present on `day` (spec section 2, `D`).
+
+    Photophobia counts only together with phonophobia, and vice versa.
+    """
+    features = []
+    if day.nausea:
+        features.append("nausea")
+    if day.vomiting:
+        features.append("vomiting")
+    if day.photophobia and day.phonophobia:
+        features.append("photophobia and phonophobia")
+    return tuple(features)
+
+
+def _article(drug_class: str) -> str:
+    return f"an {drug_class}" if drug_class[0] in "aeiou" else f"a {drug_class}"
+
+
+def _hours(value: float) -> str:
+    return f"{value:g} h"
+
+
+@lru_cache(maxsize=4096)
+def classify_day(day: DiaryDay) -> DayClassification:
+    """Classify one recorded diary day (spec section 2).
+
+    - migraine day = H and ((C and D) or (L and (C or D)) or T or A)
+    - headache day = H and (L or MS or migraine day)
+    - moderate/severe headache day = headache day with moderate or severe peak
+    - headache-free day = recorded and not H (features ticked without
+      headache hours are ignored)
+    - acute medication day = any acute medication taken, even on a
+      headache-free day
+
+    The reasons name the first rule that makes the day a migraine day
+    (definite, probable, relieved by a triptan or ergot, typical aura);
+    for a headache day that is not a migraine day, the rule that makes it a
+    headache day; otherwise why it is neither.
+    """
+    classes = tuple(sorted({str(m.drug_class) for m in day.acute_medications}))
+    headache = day.headache_hours > 0
+    if not headache:
+        return DayClassification(
+            headache=False,
+            migraine_day=False,
+            headache_day=False,
+            moderate_severe_day=False,
+            headache_free=True,
+            acute_medication_day=bool(classes),
+            acute_medication_classes=classes,
+            reasons=("headache-free day",),
+        )
+
+    pain = pain_features(day)
+    associated = associated_features(day)
+    c = len(pain) >= 2
+    d = bool(associated)
+    long = day.headache_hours >= LONG_HEADACHE_HOURS
+    specific = [m for m in day.acute_medications if m.drug_class in MIGRAINE_SPECIFIC_CLASSES]
+    relieved = [m for m in specific if m.effective is True]
+    aura = AURA_MIN_MINUTES <= day.aura_minutes <= AURA_MAX_MINUTES
+
+    migraine_reason = None
+    if c and d:
+        migraine_reason = f"migraine: {len(pain)} pain features + {' + '.join(associated)}"
+    elif long and c:
+        migraine_reason = (
+            f"migraine (probable): {_hours(day.headache_hours)} + {len(pain)} pain features"
+        )
+    elif long and d:
+        migraine_reason = (
+            f"migraine (probable): {_hours(day.headache_hours)} + {' + '.join(associated)}"
+        )
+    elif relieved:
+        migraine_reason = f"migraine: relieved by {_article(relieved[0].drug_class)}"
+    elif aura:
+        migraine_reason = f"migraine: typical aura ({day.aura_minutes} min)"
+    migraine = migraine_reason is not None
+
+    if migraine_reason is not None:
+        reasons = (migraine_reason,)
+    elif long:
+        reasons = (f"headache day: {LONG_HEADACHE_HOURS} h or more",)
+    elif specific:
+        reasons = (f"headache day: treated with {_article(specific[0].drug_class)}",)
+    else:
+        reasons = (
+            f"not a headache day: {_hours(day.headache_hours)}, under {LONG_HEADACHE_HOURS} h, "
+            "no triptan or ergot, migraine criteria not met",
+        )
+    headache_day = migraine or long or bool(specific)
+    return DayClassification(
+        headache=True,
+        migraine_day=migraine,
+        headache_day=headache_day,
+        moderate_severe_day=headache_day and day.peak_intensity in MODERATE_OR_SEVERE,
+        headache_free=False,
+        acute_medication_day=bool(classes),
+        acute_medication_classes=classes,
+        reasons=reasons,
+    )
