@@ -190,7 +190,7 @@ _EMAIL_BACKENDS = {
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
 }
-_email_backend = env_str("EMAIL_BACKEND", "locmem" if TESTING else "console")
+_email_backend = env_str("EMAIL_BACKEND", "locmem" if TESTING else ("console" if DEV else "smtp"))
 _email_options: dict[str, Any] = {}
 if _email_backend == "smtp":
     _email_options = {
