@@ -20,7 +20,8 @@ PROJECT_DIR = BASE_DIR.parent.parent
 
 
 def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+    """An empty value counts as unset, so a copied .env.example keeps the defaults."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -47,7 +48,7 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
-    if raw is None:
+    if not raw:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
 

@@ -1,10 +1,17 @@
 """The audit trail: who read or wrote which patient's data, when and from where.
 
-Rows are only ever inserted (see cephalog.audit.actions.record); issue 9 adds
-the hash chain and database-level append-only enforcement.
+Rows are only inserted (cephalog.audit.actions.record). They form a hash
+chain: each row's hash covers its fields and the previous row's hash, so an
+edited, removed or reordered row is detected by `cephalog audit verify`. The
+database refuses UPDATE (and on PostgreSQL DELETE) of audit rows through
+triggers (migration 0002), and the model refuses both in Python.
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -23,10 +30,20 @@ class AuditAction(models.TextChoices):
     PRIVILEGE = "privilege", "Privilege change"
 
 
+class AppendOnlyError(RuntimeError):
+    pass
+
+
 class AuditEvent(models.Model):
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(db_index=True)
+    # No database constraint: a removed user must not force an UPDATE of audit rows;
+    # the username is kept in the row itself.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     username = models.CharField(max_length=150, blank=True)
     clinic_id = models.BigIntegerField(null=True, db_index=True)
@@ -36,9 +53,38 @@ class AuditEvent(models.Model):
     object_ref = models.CharField(max_length=100, blank=True)
     source_ip = models.GenericIPAddressField(null=True)
     detail = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.category}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("audit rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("audit rows are append-only")
+
+    def canonical(self) -> str:
+        fields: dict[str, Any] = {
+            "at": self.at.isoformat(timespec="microseconds"),
+            "user_id": self.user_id,
+            "username": self.username,
+            "clinic_id": self.clinic_id,
+            "patient_id": str(self.patient_id) if self.patient_id else None,
+            "action": self.action,
+            "category": self.category,
+            "object_ref": self.object_ref,
+            "source_ip": self.source_ip,
+            "detail": self.detail,
+            "prev_hash": self.prev_hash,
+        }
+        return json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical().encode()).hexdigest()
