@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("accounts/", include("cephalog.accounts.urls")),
     path("clinic/", include("cephalog.patients.urls")),
+    path("clinic/", include("cephalog.audit.urls")),
     path("me/", include("cephalog.web.urls")),
     path("admin/", admin_site.urls),
 ]

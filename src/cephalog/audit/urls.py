@@ -1,0 +1,5 @@
+from django.urls import path
+
+from cephalog.audit import views
+
+urlpatterns = [path("audit/", views.audit_report, name="audit-report")]
