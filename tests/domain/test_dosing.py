@@ -394,6 +394,8 @@ def vial(**changes: object) -> Vial:
             "200 U in 2 mL gives 10 U per 0.1 mL; 5 U per 0.1 mL needs 4 mL",
         ),
         ({"diluent_ml": 0}, "vial.diluent_ml: must be a positive volume"),
+        ({"diluent_ml": Decimal("Infinity")}, "vial.diluent_ml: must be a positive volume"),
+        ({"diluent_ml": float("nan")}, "vial.diluent_ml: must be a positive volume"),
         # reconstitution within 24 h
         ({"reconstituted_at": SESSION_AT - dt.timedelta(hours=24)}, None),
         (

@@ -591,7 +591,7 @@ def check_vial(vial: Vial, *, used_at: dt.datetime, prefix: str = "vial") -> lis
         )
     try:
         conc = concentration_per_0_1_ml(vial.size_units, vial.diluent_ml)
-    except (ValueError, ZeroDivisionError, TypeError) as e:
+    except (ValueError, ZeroDivisionError, TypeError, OverflowError) as e:
         problems.append(f"{prefix}.diluent_ml: must be a positive volume in mL ({e})")
     else:
         if vial.size_units > 0 and conc != REQUIRED_UNITS_PER_0_1_ML:
