@@ -145,7 +145,8 @@ def test_it_applies_the_defaults() -> None:
     )
     assert case.assessed_on == dt.date(2026, 1, 3)  # the latest diary date
     assert case.conditions == case.allergies == ()
-    assert case.medications == case.preventives == case.toxin_exposures == case.injections == ()
+    assert (case.medications, case.preventives) == ((), ())
+    assert (case.toxin_exposures, case.injections) == ((), ())
     assert [day.date.day for day in case.diary] == [1, 3]  # sorted
     day = case.diary[1]
     assert not any(

@@ -11,12 +11,20 @@ from typing import Any
 
 from cephalog.domain.case import Case
 from cephalog.domain.criteria import assess_chronic_migraine, assess_medication_overuse
+from cephalog.domain.cycles import compute_cycles, next_injection
 from cephalog.domain.diary import classify_day
+from cephalog.domain.policies import (
+    POLICIES,
+    Policy,
+    assess_continuation,
+    assess_eligibility,
+    get_policy,
+)
 from cephalog.domain.windows import baseline_window, dates
 
 ASSESSMENT_FORMAT = "cephalog.assessment/1"
 RULESET = "standard-1"
-POLICY_NAMES = ("us-label", "us-payer", "nice-ta260", "ehf-2018")
+POLICY_NAMES = tuple(POLICIES)
 
 
 def day_rows(case: Case) -> list[dict[str, Any]]:
@@ -60,29 +68,41 @@ def day_rows(case: Case) -> list[dict[str, Any]]:
     return rows
 
 
-def assess(case: Case, policy_name: str = "us-label", include_days: bool = False) -> dict[str, Any]:
+def assess(
+    case: Case,
+    policy_name: str = "us-label",
+    include_days: bool = False,
+    *,
+    policy: Policy | None = None,
+) -> dict[str, Any]:
     """Assess `case` under a policy (spec section 10; sections 3-9 for the parts).
 
-    Raises KeyError for an unknown policy name.
+    `policy_name` picks a built-in policy (KeyError when unknown); pass
+    `policy=` to use a clinic-defined `Policy` instead.
     """
-    if policy_name not in POLICY_NAMES:
-        raise KeyError(policy_name)
+    chosen = policy if policy is not None else get_policy(policy_name)
     days = case.days
-    baseline = baseline_window(days, case.injection_dates, case.assessed_on)
+    injections = case.injection_dates
+    baseline = baseline_window(days, injections, case.assessed_on)
     chronic = assess_chronic_migraine(days, baseline, case.patient.chronic_headache_since)
     overuse = assess_medication_overuse(days, baseline)
+    cycles = compute_cycles(days, injections, baseline, case.assessed_on)
     result: dict[str, Any] = {
         "format": ASSESSMENT_FORMAT,
         "ruleset": RULESET,
-        "policy": policy_name,
+        "policy": chosen.name,
         "assessed_on": case.assessed_on.isoformat(),
         "baseline": baseline.to_dict(),
         "chronic_migraine": chronic.to_dict(),
         "medication_overuse": overuse.to_dict(),
-        "eligibility": None,
-        "cycles": [],
-        "continuation": None,
-        "next_injection": {"due": None, "earliest": None},
+        "eligibility": assess_eligibility(case, chosen, chronic, overuse).to_dict(),
+        "cycles": [cycle.to_dict() for cycle in cycles],
+        "continuation": assess_continuation(chosen, cycles, days, case.assessed_on).to_dict(),
+        "next_injection": next_injection(
+            injections,
+            due_days=chosen.due_interval_days,
+            earliest_days=chosen.earliest_interval_days,
+        ).to_dict(),
     }
     if include_days:
         result["days"] = day_rows(case)
