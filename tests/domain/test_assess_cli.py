@@ -147,6 +147,7 @@ def test_it_prints_every_problem_of_a_bad_case(
         'format: must be "cephalog.case/1", got "cephalog.case/9"',
         "diary[0].headache_hours: must be between 0 and 24, got 30",
         "diary[1].peak_intensity: required when headache_hours > 0",
+        "diary[1].date: duplicate date 2026-01-01, also at diary[0]",
     ]
 
 

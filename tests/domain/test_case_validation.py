@@ -343,7 +343,9 @@ def test_it_reports_every_problem_at_once() -> None:
         "diary[1].aura_minutes: must be 0 or more, got -1",
         'diary[1].acute_medications[0].class: must be one of simple_analgesic, triptan, ergot, opioid, combination_analgesic, gepant, ditan, other; got "aspirin"',
         "diary[2].peak_intensity: required when headache_hours > 0",
+        "diary[2].date: duplicate date 2026-01-02, also at diary[1]",
         "injections[1].units: must be 0 or more, got -1",
+        "injections[1].date: duplicate date 2026-02-01, also at injections[0]",
     ]
 
 

@@ -560,12 +560,15 @@ def _codes(
     return tuple(sorted(codes))
 
 
-def _unique_dates[T](
-    records: Sequence[tuple[str, T]], date_of: Callable[[T], dt.date], problems: list[str]
-) -> None:
+def _unique_dates(items: Iterable[tuple[str, object]], problems: list[str]) -> None:
+    """Report entries whose valid `date` repeats an earlier entry's, whatever else is wrong."""
     first: dict[dt.date, str] = {}
-    for path, record in records:
-        date = date_of(record)
+    for path, item in items:
+        if not isinstance(item, dict):
+            continue
+        date = check_date(item.get("date"), "", [])
+        if date is None:
+            continue
         if date in first:
             problems.append(
                 f"{join(path, 'date')}: duplicate date {date.isoformat()}, also at {first[date]}"
@@ -608,9 +611,10 @@ def parse_case(obj: object) -> Case:
     )
     diary_items = _list(root, "diary", "", problems, required=True)
     diary = _records(diary_items, parse_diary_entry, problems)
-    _unique_dates(diary, lambda day: day.date, problems)
-    injections = _records(_list(root, "injections", "", problems), parse_injection, problems)
-    _unique_dates(injections, lambda injection: injection.date, problems)
+    _unique_dates(diary_items, problems)
+    injection_items = _list(root, "injections", "", problems)
+    injections = _records(injection_items, parse_injection, problems)
+    _unique_dates(injection_items, problems)
 
     if assessed_on is None and root.get("assessed_on") is None:
         if diary:
