@@ -815,13 +815,13 @@ def summarise(cohort: Cohort) -> CohortSummary:
     total_weekday = int(span.sum()) - total_weekend
 
     # cycle outcome windows (spec section 7)
-    nxt = np.full(len(s.patient), np.datetime64("NaT"), dtype="datetime64[D]")
+    nxt = np.full(len(s.patient), np.datetime64("NaT", "D"), dtype="datetime64[D]")
     same = s.patient[1:] == s.patient[:-1]
     nxt[:-1][same] = s.date[1:][same]
     end = s.date + np.timedelta64(83, "D")
     end = np.where(~np.isnat(nxt) & (nxt - one < end), nxt - one, end)
     cycles = window_counts(cohort, classes, s.patient, end - np.timedelta64(27, "D"), end)
-    complete = end <= today
+    complete: Array = np.asarray(end <= today)
     b28 = baseline.per_28(baseline.headache_days)[s.patient]
     c28 = cycles.per_28(cycles.headache_days)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -892,7 +892,7 @@ def _clinic_day(days: Array, today: int) -> Array:
 
 def _as_dates(days: Array) -> Array:
     out = days.astype("datetime64[D]")
-    out[days == _NO_DAY] = np.datetime64("NaT")
+    out[days == _NO_DAY] = np.datetime64("NaT", "D")
     return out
 
 
@@ -1040,7 +1040,7 @@ def _generate_chunk(
     relief = rng.uniform(0.45, 0.85, n).astype(np.float32)
 
     # --- response profile (ref 6.2-6.5, 7) --------------------------------------------------
-    responder_class = _pick(rng, n, (0.25, 0.30, 0.45))
+    responder_class = _pick(rng, n, (0.22, 0.32, 0.46))
     target = np.select(
         [responder_class == 0, responder_class == 1],
         [rng.uniform(-0.08, 0.28, n), rng.uniform(0.30, 0.50, n)],
@@ -1081,7 +1081,7 @@ def _generate_chunk(
 
     if exemplar:
         # Typical patient mid-treatment with a good diary: 4 sessions, in cycle 4.
-        sex[0], given[0], with_aura[0] = 0, "Rosa", False
+        sex[0], given[0], with_aura[0] = 0, given_lists[0][gi[0] % len(given_lists[0])], False
         baseline_rate[0], migraine_share[0], compliance[0] = 21.0, 0.88, 0.97
         overuser[0], primary[0], secondary[0], treat_share[0], relief[0] = (
             True, TRIPTAN, SIMPLE, 0.75, 0.75,
@@ -1144,7 +1144,8 @@ def _generate_chunk(
     def plateau(d: Array) -> Array:
         fade_wo = 1 - depth * (d - WEARING_OFF_FROM_DAY) / 28
         fade_late = 1 - (d - LATE_FADE_FROM_DAY) / LATE_FADE_DAYS
-        return np.clip(np.minimum(fade_wo, fade_late), 0, 1)
+        clipped: Array = np.clip(np.minimum(fade_wo, fade_late), 0, 1)
+        return clipped
 
     start_level = np.where(cycle >= 2, plateau(prev_interval), 0.3)
     onset = np.minimum(1, start_level + (1 - start_level) * since / ONSET_DAYS)
