@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("cephalog.accounts.urls")),
     path("clinic/", include("cephalog.patients.urls")),
     path("clinic/", include("cephalog.audit.urls")),
+    path("", include("cephalog.diary.urls")),
     path("me/", include("cephalog.web.urls")),
     path("admin/", admin_site.urls),
 ]

@@ -1,0 +1,263 @@
+"""The diary day form. The forms only read the posted values; the rules (ranges,
+intensity required with a headache, the vocabularies) are the domain's, applied by
+`actions.save_day`, whose messages are attached back to the fields here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+
+from cephalog.diary.actions import FLAGS
+from cephalog.diary.models import DiaryEntry
+from cephalog.domain.catalogue import acute_class
+
+INTENSITY_CHOICES = [
+    ("mild", "Mild: I could carry on with my day"),
+    ("moderate", "Moderate: it slowed me down"),
+    ("severe", "Severe: I could not do my usual things"),
+]
+
+# Plain words for the spec's acute-medication classes (spec section 1 vocabulary).
+CLASS_CHOICES = [
+    ("", "Work it out from the name"),
+    ("simple_analgesic", "Simple painkiller (paracetamol, ibuprofen, aspirin…)"),
+    ("triptan", "Triptan (sumatriptan, rizatriptan…)"),
+    ("ergot", "Ergot (ergotamine, DHE)"),
+    ("opioid", "Opioid (codeine, tramadol…)"),
+    ("combination_analgesic", "Combination painkiller (with caffeine, codeine…)"),
+    ("gepant", "Gepant (rimegepant, ubrogepant, zavegepant)"),
+    ("ditan", "Ditan (lasmiditan)"),
+    ("other", "Something else"),
+]
+
+EFFECTIVE_CHOICES = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
+EFFECTIVE_VALUES: dict[str, bool | None] = {"yes": True, "no": False, "unsure": None, "": None}
+
+FLAG_LABELS = {
+    "unilateral": "On one side of my head",
+    "pulsating": "Throbbing or pulsing",
+    "aggravated_by_activity": "Worse when I moved about (walking, stairs)",
+    "nausea": "Feeling sick (nausea)",
+    "vomiting": "Being sick (vomiting)",
+    "photophobia": "Light bothered me",
+    "phonophobia": "Noise bothered me",
+}
+PAIN_FLAGS = ("unilateral", "pulsating", "aggravated_by_activity")
+SYMPTOM_FLAGS = ("nausea", "vomiting", "photophobia", "phonophobia")
+
+#: Fewest medicine rows shown without JavaScript (diary.js adds more).
+MEDICINE_ROWS = 3
+MAX_MEDICINES = 20
+
+
+class DayForm(forms.Form):
+    headache_hours = forms.FloatField(
+        required=False,
+        label="Hours with headache",
+        help_text="Add up all the time you had a headache, in hours. 0 if none.",
+        widget=forms.NumberInput(
+            attrs={"min": "0", "max": "24", "step": "0.5", "inputmode": "decimal"}
+        ),
+    )
+    peak_intensity = forms.ChoiceField(
+        required=False,
+        label="How bad was it at its worst?",
+        choices=INTENSITY_CHOICES,
+        widget=forms.RadioSelect,
+    )
+    unilateral = forms.BooleanField(required=False, label=FLAG_LABELS["unilateral"])
+    pulsating = forms.BooleanField(required=False, label=FLAG_LABELS["pulsating"])
+    aggravated_by_activity = forms.BooleanField(
+        required=False, label=FLAG_LABELS["aggravated_by_activity"]
+    )
+    nausea = forms.BooleanField(required=False, label=FLAG_LABELS["nausea"])
+    vomiting = forms.BooleanField(required=False, label=FLAG_LABELS["vomiting"])
+    photophobia = forms.BooleanField(required=False, label=FLAG_LABELS["photophobia"])
+    phonophobia = forms.BooleanField(required=False, label=FLAG_LABELS["phonophobia"])
+    aura_minutes = forms.IntegerField(
+        required=False,
+        label="Aura, in minutes",
+        help_text=(
+            "Warning signs before or with the headache, such as flashing lights, "
+            "zigzag lines or tingling. Leave empty or 0 if none."
+        ),
+        widget=forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "numeric"}),
+    )
+
+    def pain_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in PAIN_FLAGS]
+
+    def symptom_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in SYMPTOM_FLAGS]
+
+
+class StaffDayForm(DayForm):
+    reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Reason for the change",
+        help_text="Needed when you change an entry that already exists; kept with its history.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MedicineForm(forms.Form):
+    name = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Medicine",
+        widget=forms.TextInput(attrs={"list": "acute-medicines", "autocomplete": "off"}),
+    )
+    drug_class = forms.ChoiceField(
+        required=False,
+        label="What kind of medicine",
+        help_text="Needed when the name is not in our list.",
+        choices=CLASS_CHOICES,
+    )
+    effective = forms.ChoiceField(
+        required=False,
+        label="Did it work within 2 hours?",
+        choices=EFFECTIVE_CHOICES,
+        widget=forms.RadioSelect,
+    )
+
+
+def medicine_formset(
+    data: Any = None, initial: Sequence[dict[str, Any]] = ()
+) -> forms.BaseFormSet[MedicineForm]:
+    """Medicine rows: the ones recorded plus at least one empty, never fewer than three."""
+    extra = max(MEDICINE_ROWS - len(initial), 1)
+    formset_class = forms.formset_factory(
+        MedicineForm, extra=extra, max_num=MAX_MEDICINES, validate_max=True
+    )
+    return formset_class(data, initial=list(initial) or None, prefix="med")
+
+
+def initial_from_entry(entry: DiaryEntry | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The form's and the medicine rows' initial values from a stored entry."""
+    if entry is None:
+        return {}, []
+    day: dict[str, Any] = {
+        "headache_hours": float(entry.headache_hours),
+        "peak_intensity": entry.peak_intensity,
+        "aura_minutes": entry.aura_minutes,
+    }
+    for flag in FLAGS:
+        day[flag] = getattr(entry, flag)
+    medicines = [
+        {
+            "name": m.name,
+            "drug_class": m.drug_class,
+            "effective": {True: "yes", False: "no", None: "unsure"}[m.effective],
+        }
+        for m in entry.medications.all()
+    ]
+    return day, medicines
+
+
+def day_payload(
+    date: dt.date, form: DayForm, medicines: forms.BaseFormSet[MedicineForm]
+) -> tuple[dict[str, Any], list[int]]:
+    """The posted day in the case-file shape (spec section 1), for `save_day`.
+
+    Returns the data and, for each medicine in it, the index of its form row, so
+    the domain's `acute_medications[i]` messages land on the right row. Empty rows
+    are skipped; a name the catalogue knows gets its class when none is chosen.
+    """
+    values = form.cleaned_data
+    data: dict[str, Any] = {"date": date.isoformat(), "headache_hours": values["headache_hours"]}
+    if values["peak_intensity"]:
+        data["peak_intensity"] = values["peak_intensity"]
+    for flag in FLAGS:
+        data[flag] = bool(values[flag])
+    data["aura_minutes"] = values["aura_minutes"] or 0
+    taken: list[dict[str, Any]] = []
+    rows: list[int] = []
+    for index, row in enumerate(medicines.forms):
+        name = (row.cleaned_data.get("name") or "").strip()
+        drug_class = row.cleaned_data.get("drug_class") or acute_class(name)
+        if not name and not drug_class:
+            continue
+        item: dict[str, Any] = {
+            "class": drug_class,
+            "effective": EFFECTIVE_VALUES[row.cleaned_data.get("effective") or ""],
+        }
+        if name:
+            item["name"] = name
+        taken.append(item)
+        rows.append(index)
+    data["acute_medications"] = taken
+    return data, rows
+
+
+_PROBLEM = re.compile(
+    r"^(?P<field>[a-z_]+)(?:\[(?P<index>\d+)\]\.(?P<sub>[a-z_]+))?: (?P<message>.+)$", re.S
+)
+_MEDICINE_FIELDS = {"name": "name", "class": "drug_class", "effective": "effective"}
+
+
+def attach_problems(
+    problems: Sequence[str],
+    form: DayForm,
+    medicines: forms.BaseFormSet[MedicineForm],
+    rows: Sequence[int],
+) -> None:
+    """Show each domain message next to the field it names (the path prefix dropped);
+    messages about the day as a whole (date, locked) go above the form."""
+    for problem in problems:
+        match = _PROBLEM.match(problem)
+        if match is None:
+            form.add_error(None, problem)
+            continue
+        field, index, sub, message = match.group("field", "index", "sub", "message")
+        if field == "acute_medications" and index is not None and int(index) < len(rows):
+            row = medicines.forms[rows[int(index)]]
+            row.add_error(_MEDICINE_FIELDS.get(sub), message)
+        elif field in form.fields and index is None:
+            form.add_error(field, message)
+        else:
+            form.add_error(None, message if field == "date" else problem)
+
+
+def _anchor(bound: forms.BoundField) -> str:
+    # A radio group has no element with the field's id; point at its first choice.
+    suffix = "_0" if isinstance(bound.field.widget, forms.RadioSelect) else ""
+    return f"#{bound.auto_id}{suffix}"
+
+
+def error_summary(
+    form: DayForm, medicines: forms.BaseFormSet[MedicineForm]
+) -> list[tuple[str, str]]:
+    """(anchor, "Label: message") for every error, to list above the form."""
+    out: list[tuple[str, str]] = []
+    out.extend(("", str(message)) for message in form.non_field_errors())
+    for name, errors in form.errors.items():
+        if name == "__all__":
+            continue
+        bound = form[name]
+        out.extend((_anchor(bound), f"{bound.label}: {message}") for message in errors)
+    out.extend(("", str(message)) for message in medicines.non_form_errors())
+    for number, row in enumerate(medicines.forms, start=1):
+        for name, errors in row.errors.items():
+            if name == "__all__":
+                out.extend(("", f"Medicine {number}: {message}") for message in errors)
+                continue
+            bound = row[name]
+            out.extend(
+                (_anchor(bound), f"Medicine {number}, {bound.label.lower()}: {message}")
+                for message in errors
+            )
+    return out
+
+
+class ReminderForm(forms.Form):
+    reminder_time = forms.TimeField(
+        required=False,
+        label="Remind me each evening at",
+        help_text="Leave empty for no reminders.",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )

@@ -1,0 +1,317 @@
+"""Reads composed for the diary pages: the patient's home and calendar, the clinic's
+overview. Each page loads the days it needs in one read (`queries.diary_days`) and
+computes everything else with the domain rules, so the pages count exactly as
+`cephalog assess` does."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from django.db.models import QuerySet
+
+from cephalog.diary.models import DiaryEntryRevision
+from cephalog.diary.queries import ClassifiedDay, diary_days
+from cephalog.domain.criteria import MedicationOveruse, assess_medication_overuse
+from cephalog.domain.diary import DiaryDay, classify_day
+from cephalog.domain.windows import WINDOW_DAYS, Window, compute_window, round1, window_ending
+from cephalog.patients.models import Patient
+
+ONE_DAY = dt.timedelta(days=1)
+#: The overuse screen reads the window and the two before it (spec section 5).
+OVERUSE_SPAN_DAYS = 3 * WINDOW_DAYS
+
+
+@dataclass(frozen=True)
+class DayClass:
+    """How a class of day is shown: a symbol and words, never colour alone."""
+
+    code: str
+    symbol: str
+    label: str
+
+
+DAY_CLASSES: dict[str, DayClass] = {
+    c.code: c
+    for c in (
+        DayClass("free", "✓", "No headache"),
+        DayClass("minor", "h", "Shorter headache (not a headache day)"),
+        DayClass("headache", "H", "Headache day"),
+        DayClass("migraine", "M", "Migraine day"),
+        DayClass("unrecorded", "?", "Not filled in"),
+    )
+}
+
+
+def classified(days: Mapping[dt.date, DiaryDay], date: dt.date) -> ClassifiedDay:
+    day = days.get(date)
+    return ClassifiedDay(date, day, classify_day(day) if day else None)
+
+
+def oldest_editable(patient: Patient, today: dt.date) -> dt.date:
+    """The first date a patient may still fill in (the clinic's backfill window)."""
+    return today - dt.timedelta(days=patient.clinic.backfill_days)
+
+
+@dataclass(frozen=True)
+class CalendarCell:
+    date: dt.date
+    entry: ClassifiedDay
+    is_today: bool
+    is_future: bool
+    editable: bool
+
+    @property
+    def kind(self) -> DayClass:
+        return DAY_CLASSES[self.entry.css_class]
+
+    @property
+    def medicated(self) -> bool:
+        c = self.entry.classification
+        return bool(c and c.acute_medication_day)
+
+
+@dataclass(frozen=True)
+class MonthCalendar:
+    month: dt.date  # the first of the month
+    weeks: list[list[CalendarCell | None]]  # Monday first; None pads the first and last week
+    previous: dt.date
+    next: dt.date | None  # None when the next month is still in the future
+
+    @property
+    def param(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+def parse_month(value: str | None, today: dt.date) -> dt.date:
+    """`YYYY-MM` as the first of that month; today's month when missing, malformed or future."""
+    this_month = today.replace(day=1)
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        first = dt.date(year, month, 1)
+    except ValueError:
+        return this_month
+    return min(first, this_month) if first.year >= 1900 else this_month
+
+
+def month_bounds(first: dt.date) -> tuple[dt.date, dt.date]:
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def month_calendar(
+    days: Mapping[dt.date, DiaryDay],
+    first: dt.date,
+    today: dt.date,
+    editable_from: dt.date | None,
+) -> MonthCalendar:
+    """The month of `first`, cell by cell; `editable_from` None means any past day."""
+    weeks: list[list[CalendarCell | None]] = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
+        row: list[CalendarCell | None] = []
+        for date in week:
+            if date.month != first.month:
+                row.append(None)
+                continue
+            future = date > today
+            row.append(
+                CalendarCell(
+                    date=date,
+                    entry=classified(days, date),
+                    is_today=date == today,
+                    is_future=future,
+                    editable=not future and (editable_from is None or date >= editable_from),
+                )
+            )
+        weeks.append(row)
+    previous = (first - ONE_DAY).replace(day=1)
+    following = (month_bounds(first)[1] + ONE_DAY).replace(day=1)
+    return MonthCalendar(
+        month=first,
+        weeks=weeks,
+        previous=previous,
+        next=following if following <= today else None,
+    )
+
+
+def compliance(window: Window) -> int:
+    """Recorded days as a percentage of the window's days."""
+    length = (window.end - window.start).days + 1
+    return round(window.recorded_days * 100 / length)
+
+
+@dataclass(frozen=True)
+class PatientHome:
+    today: ClassifiedDay
+    missed: list[dt.date]  # unrecorded days in the backfill window before today, newest first
+    window: Window  # the last 28 days, today included
+    oldest_editable: dt.date
+
+    @property
+    def compliance(self) -> int:
+        return compliance(self.window)
+
+
+def patient_home(patient: Patient, today: dt.date) -> PatientHome:
+    oldest = oldest_editable(patient, today)
+    window_start = today - dt.timedelta(days=WINDOW_DAYS - 1)
+    days = diary_days(patient, min(oldest, window_start), today)
+    missed = []
+    date = today - ONE_DAY
+    while date >= oldest:
+        if date not in days:
+            missed.append(date)
+        date -= ONE_DAY
+    return PatientHome(
+        today=classified(days, today),
+        missed=missed,
+        window=compute_window(days, window_start, today),
+        oldest_editable=oldest,
+    )
+
+
+@dataclass(frozen=True)
+class PatientCalendar:
+    calendar: MonthCalendar
+    window: Window
+
+    @property
+    def compliance(self) -> int:
+        return compliance(self.window)
+
+
+def patient_calendar(patient: Patient, month: dt.date, today: dt.date) -> PatientCalendar:
+    start, end = month_bounds(month)
+    window_start = today - dt.timedelta(days=WINDOW_DAYS - 1)
+    days = diary_days(patient, min(start, window_start), max(end, today))
+    return PatientCalendar(
+        calendar=month_calendar(days, month, today, oldest_editable(patient, today)),
+        window=compute_window(days, window_start, today),
+    )
+
+
+@dataclass(frozen=True)
+class ClinicDiary:
+    calendar: MonthCalendar
+    month_days: list[ClassifiedDay]  # every date of the month up to today
+    latest: Window
+    latest_7: Window
+    baseline: Window
+    first_session: dt.date | None  # the first completed session, which ends the baseline
+    overuse_latest: MedicationOveruse
+    overuse_baseline: MedicationOveruse
+
+    @property
+    def compliance_28(self) -> int:
+        return compliance(self.latest)
+
+    @property
+    def compliance_7(self) -> int:
+        return compliance(self.latest_7)
+
+    @property
+    def same_window(self) -> bool:
+        return self.baseline.start == self.latest.start
+
+    def rows(self) -> list[WindowRow]:
+        """The windows side by side, metric by metric, with the per-28 change."""
+        out = []
+        for metric, label in WINDOW_METRICS:
+            out.append(
+                WindowRow(
+                    label=label,
+                    baseline=self.baseline.count(metric),
+                    baseline_28=self.baseline.rate(metric),
+                    latest=self.latest.count(metric),
+                    latest_28=self.latest.rate(metric),
+                )
+            )
+        classes = sorted(
+            {
+                *self.baseline.acute_medication_days_by_class,
+                *self.latest.acute_medication_days_by_class,
+            }
+        )
+        for code in classes:
+            out.append(
+                WindowRow(
+                    label=f"– {code.replace('_', ' ')} days",
+                    baseline=Fraction(self.baseline.acute_medication_days_by_class.get(code, 0)),
+                    baseline_28=self.baseline.class_rate(code),
+                    latest=Fraction(self.latest.acute_medication_days_by_class.get(code, 0)),
+                    latest_28=self.latest.class_rate(code),
+                )
+            )
+        return out
+
+
+WINDOW_METRICS = (
+    ("headache_days", "Headache days"),
+    ("migraine_days", "Migraine days"),
+    ("moderate_severe_days", "Moderate/severe headache days"),
+    ("headache_free_days", "Headache-free days"),
+    ("acute_medication_days", "Acute-medication days"),
+    ("headache_hours", "Headache hours"),
+)
+
+
+@dataclass(frozen=True)
+class WindowRow:
+    label: str
+    baseline: Fraction
+    baseline_28: Fraction | None
+    latest: Fraction
+    latest_28: Fraction | None
+
+    @property
+    def change(self) -> float | None:
+        """Per-28 change from baseline, in percent; None when either is not evaluable or 0."""
+        if self.baseline_28 is None or self.latest_28 is None or self.baseline_28 == 0:
+            return None
+        return round1((self.latest_28 - self.baseline_28) * 100 / self.baseline_28)
+
+
+def first_completed_session(patient: Patient) -> dt.date | None:
+    session = patient.sessions.filter(status="completed").order_by("date").first()
+    return session.date if session else None
+
+
+def clinic_diary(patient: Patient, month: dt.date, today: dt.date) -> ClinicDiary:
+    """The clinic's view of a patient's diary (issue 3, part 5), in three reads."""
+    first_session = first_completed_session(patient)
+    baseline_end = first_session - ONE_DAY if first_session else today
+    start, end = month_bounds(month)
+    earliest = min(
+        start,
+        baseline_end - dt.timedelta(days=OVERUSE_SPAN_DAYS - 1),
+        today - dt.timedelta(days=OVERUSE_SPAN_DAYS - 1),
+    )
+    days = diary_days(patient, earliest, today)
+    latest = window_ending(days, today)
+    baseline = window_ending(days, baseline_end)
+    month_days = []
+    date = start
+    while date <= min(end, today):
+        month_days.append(classified(days, date))
+        date += ONE_DAY
+    return ClinicDiary(
+        calendar=month_calendar(days, month, today, None),
+        month_days=month_days,
+        latest=latest,
+        latest_7=compute_window(days, today - dt.timedelta(days=6), today),
+        baseline=baseline,
+        first_session=first_session,
+        overuse_latest=assess_medication_overuse(days, latest),
+        overuse_baseline=assess_medication_overuse(days, baseline),
+    )
+
+
+def revisions(patient: Patient, date: dt.date) -> QuerySet[DiaryEntryRevision]:
+    """Earlier versions of a day's entry, newest first, with who changed them."""
+    return (
+        DiaryEntryRevision.objects.filter(patient=patient, date=date)
+        .select_related("changed_by")
+        .order_by("-version")
+    )

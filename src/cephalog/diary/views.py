@@ -1,0 +1,286 @@
+"""Diary pages: the patient's own (under /me/, phone first) and the clinic's view of a
+patient's diary. Decorators load and check; `actions` write; `queries`/`summaries` read;
+every read of diary data leaves an audit row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
+
+from cephalog.accounts.access import CLINICAL_ROLES, patient_only, patient_view, staff_clinic_ids
+from cephalog.audit.actions import record
+from cephalog.diary import summaries
+from cephalog.diary.actions import DiaryError, patient_today, save_day, set_reminder_time
+from cephalog.diary.forms import (
+    DayForm,
+    ReminderForm,
+    StaffDayForm,
+    attach_problems,
+    day_payload,
+    error_summary,
+    initial_from_entry,
+    medicine_formset,
+)
+from cephalog.diary.models import DiaryEntry, EntrySource
+from cephalog.diary.queries import ClassifiedDay, get_entry, to_day
+from cephalog.domain.catalogue import SUGGESTIONS
+from cephalog.domain.diary import classify_day
+from cephalog.patients.models import Patient
+
+
+class HtmxRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _read(patient: Patient, ref: str) -> None:
+    record(action="read", category="diary", patient=patient, object_ref=f"diary:{ref}")
+
+
+# --- The patient's pages ---------------------------------------------------------------
+
+
+def _home_context(patient: Patient, today: dt.date) -> dict[str, Any]:
+    return {
+        "patient": patient,
+        "home": summaries.patient_home(patient, today),
+        "day_classes": summaries.DAY_CLASSES,
+        "nav": "home",
+    }
+
+
+@patient_only
+def home(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """Today's status, one-tap "no headache", the missed days, the last 28 days."""
+    context = _home_context(patient, patient_today(patient))
+    _read(patient, "home")
+    return render(request, "diary/home.html", context)
+
+
+@patient_only
+@require_POST
+def no_headache(request: HtmxRequest, patient: Patient) -> HttpResponse:
+    """One tap: record a headache-free day (today, or a missed day in the window).
+
+    A day that is already filled in is left alone: the tap may be a second one,
+    and a headache day must never be overwritten by it.
+    """
+    today = patient_today(patient)
+    try:
+        date = dt.date.fromisoformat(request.POST.get("date") or today.isoformat())
+    except ValueError:
+        return render(
+            request, "errors/error.html", {"title": "Bad request", "status": 400}, status=400
+        )
+    when = "today" if date == today else f"on {date:%A} {date.day} {date:%B}"
+    if get_entry(patient, date) is not None:
+        status, level = f"You have already filled in {when.removeprefix('on ')}.", messages.INFO
+    else:
+        try:
+            save_day(
+                patient=patient,
+                data={"date": date.isoformat(), "headache_hours": 0},
+                by=request.user,
+                today=today,
+            )
+        except DiaryError as error:
+            status, level = " ".join(error.problems), messages.ERROR
+        else:
+            status, level = f"Saved: no headache {when}. Thank you!", messages.SUCCESS
+    if request.htmx:
+        context = _home_context(patient, today)
+        _read(patient, "home")
+        return render(request, "diary/_home_swap.html", {**context, "status": status})
+    messages.add_message(request, level, status)
+    return redirect("diary-home")
+
+
+def _day_form_page(
+    request: HttpRequest,
+    patient: Patient,
+    date: dt.date,
+    *,
+    staff: bool,
+    done_url: str,
+    template: str,
+    extra: dict[str, Any],
+) -> HttpResponse:
+    """GET shows the day's form filled with the stored entry; POST saves it through
+    `save_day` and shows the domain's messages next to the fields when it refuses."""
+    today = patient_today(patient)
+    entry = get_entry(patient, date)
+    form_class = StaffDayForm if staff else DayForm
+    rows: list[int] = []
+    if request.method == "POST":
+        form = form_class(request.POST)
+        medicines = medicine_formset(request.POST)
+        if form.is_valid() and medicines.is_valid():
+            data, rows = day_payload(date, form, medicines)
+            try:
+                save_day(
+                    patient=patient,
+                    data=data,
+                    by=request.user,
+                    today=today,
+                    reason=form.cleaned_data.get("reason", ""),
+                    source=EntrySource.STAFF if staff else EntrySource.PATIENT,
+                )
+            except DiaryError as error:
+                attach_problems(error.problems, form, medicines, rows)
+            else:
+                messages.success(
+                    request, f"Saved {date.day} {date:%B}." + ("" if staff else " Thank you!")
+                )
+                return redirect(done_url)
+    else:
+        initial, taken = initial_from_entry(entry)
+        form = form_class(initial=initial)
+        medicines = medicine_formset(initial=taken)
+        _read(patient, date.isoformat())
+    errors = error_summary(form, medicines) if form.is_bound else []
+    return render(
+        request,
+        template,
+        {
+            "patient": patient,
+            "date": date,
+            "today": today,
+            "entry": entry,
+            "form": form,
+            "medicines": medicines,
+            "errors": errors,
+            "shown": _classified(entry),
+            "suggestions": SUGGESTIONS,
+            **extra,
+        },
+    )
+
+
+def _classified(entry: DiaryEntry | None) -> ClassifiedDay | None:
+    if entry is None:
+        return None
+    day = to_day(entry)
+    return ClassifiedDay(entry.date, day, classify_day(day))
+
+
+@patient_only
+def day(request: HttpRequest, patient: Patient, date: dt.date) -> HttpResponse:
+    """The evening report for one date; days before the backfill window are read-only."""
+    today = patient_today(patient)
+    if date > today:
+        raise Http404("That day has not happened yet")
+    oldest = summaries.oldest_editable(patient, today)
+    if date < oldest:
+        entry = get_entry(patient, date)
+        _read(patient, date.isoformat())
+        return render(
+            request,
+            "diary/day_locked.html",
+            {
+                "patient": patient,
+                "date": date,
+                "entry": entry,
+                "shown": _classified(entry),
+                "oldest": oldest,
+            },
+            status=403 if request.method == "POST" else 200,
+        )
+    return _day_form_page(
+        request,
+        patient,
+        date,
+        staff=False,
+        done_url=reverse("diary-home"),
+        template="diary/day.html",
+        extra={"nav": "home"},
+    )
+
+
+@patient_only
+def calendar_page(request: HttpRequest, patient: Patient) -> HttpResponse:
+    today = patient_today(patient)
+    month = summaries.parse_month(request.GET.get("month"), today)
+    data = summaries.patient_calendar(patient, month, today)
+    _read(patient, f"month:{month:%Y-%m}")
+    return render(
+        request,
+        "diary/calendar.html",
+        {
+            "patient": patient,
+            "data": data,
+            "cal": data.calendar,
+            "day_classes": summaries.DAY_CLASSES,
+            "nav": "calendar",
+        },
+    )
+
+
+@patient_only
+def settings_page(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The evening reminder time (the reminder itself is sent by the calendar feature)."""
+    if request.method == "POST":
+        form = ReminderForm(request.POST)
+        if form.is_valid():
+            at = form.cleaned_data["reminder_time"]
+            set_reminder_time(patient=patient, at=at)
+            messages.success(
+                request,
+                f"We will remind you at {at:%H:%M} each evening."
+                if at
+                else "Evening reminders are off.",
+            )
+            return redirect("diary-settings")
+    else:
+        form = ReminderForm(initial={"reminder_time": patient.diary_reminder_time})
+        record(action="read", category="diary_settings", patient=patient)
+    return render(
+        request, "diary/settings.html", {"patient": patient, "form": form, "nav": "settings"}
+    )
+
+
+# --- The clinic's pages ------------------------------------------------------------------
+
+
+@patient_view(staff_only=True)
+def clinic_diary(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """Calendar, each day's flags with reasons, baseline and latest windows, compliance,
+    the overuse screen (issue 3, part 5)."""
+    today = patient_today(patient)
+    month = summaries.parse_month(request.GET.get("month"), today)
+    data = summaries.clinic_diary(patient, month, today)
+    _read(patient, f"clinic:{month:%Y-%m}")
+    return render(
+        request,
+        "diary/clinic.html",
+        {
+            "patient": patient,
+            "data": data,
+            "cal": data.calendar,
+            "today": today,
+            "day_classes": summaries.DAY_CLASSES,
+            "can_edit": patient.clinic_id in staff_clinic_ids(request.user, CLINICAL_ROLES),
+        },
+    )
+
+
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+def clinic_day(request: HttpRequest, patient: Patient, date: dt.date) -> HttpResponse:
+    """Staff correct or add any past day; changing an existing entry needs a reason."""
+    if date > patient_today(patient):
+        raise Http404("That day has not happened yet")
+    back = reverse("clinic-diary", args=[patient.pk]) + f"?month={date:%Y-%m}"
+    return _day_form_page(
+        request,
+        patient,
+        date,
+        staff=True,
+        done_url=back,
+        template="diary/clinic_day.html",
+        extra={"back": back, "revisions": summaries.revisions(patient, date)},
+    )

@@ -1,0 +1,128 @@
+"""The patient's diary home (/me/) and month calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+
+from cephalog.diary.actions import save_day
+from tests.personas import Cast, client_for
+
+NOW = dt.datetime(2026, 5, 12, 18, 30, tzinfo=dt.UTC)
+TODAY = dt.date(2026, 5, 12)
+
+MIGRAINE = {
+    "headache_hours": 8,
+    "peak_intensity": "severe",
+    "pulsating": True,
+    "unilateral": True,
+    "nausea": True,
+    "acute_medications": [{"name": "rizatriptan", "class": "triptan", "effective": True}],
+}
+HEADACHE = {"headache_hours": 5, "peak_intensity": "mild"}
+SHORT = {"headache_hours": 1, "peak_intensity": "mild"}
+FREE = {"headache_hours": 0}
+
+
+@pytest.fixture
+def frozen(time_machine: Any) -> None:
+    time_machine.move_to(NOW, tick=False)
+
+
+def log(cast: Cast, ago: int, facts: dict[str, Any]) -> None:
+    date = TODAY - dt.timedelta(days=ago)
+    save_day(
+        patient=cast.patient,
+        data={"date": date.isoformat(), **facts},
+        by=cast.nurse,
+        today=TODAY,
+        source="staff",
+    )
+
+
+def cell(page: str, date: str) -> str:
+    match = re.search(rf'<td class="([^"]*)"[^>]*data-date="{date}"', page)
+    assert match, date
+    return match.group(1)
+
+
+def test_it_greets_the_patient_with_todays_status(cast: Cast, frozen: None) -> None:
+    page = client_for(cast, "patient_user").get("/me/").content.decode()
+    assert "Hello Ada" in page
+    assert "Today, Tuesday 12 May" in page
+    assert "You haven't filled in today yet." in page
+    assert "No headache today" in page
+    assert 'href="/me/diary/2026-05-12/"' in page  # "I had a headache today"
+
+
+def test_it_lists_the_missed_days_in_the_window(cast: Cast, frozen: None) -> None:
+    log(cast, 2, FREE)
+    page = client_for(cast, "patient_user").get("/me/").content.decode()
+    missed = re.findall(r'<span class="missed-date">([^<]+)</span>', page)
+    assert missed == ["Mon 11 May", "Sat 9 May", "Fri 8 May", "Thu 7 May", "Wed 6 May", "Tue 5 May"]
+    assert 'No headache<span class="visually-hidden"> on Monday 11 May</span>' in page
+
+
+def test_it_counts_the_last_28_days_in_plain_words(cast: Cast, frozen: None) -> None:
+    log(cast, 0, MIGRAINE)
+    log(cast, 1, HEADACHE)
+    log(cast, 2, SHORT)
+    log(cast, 3, FREE)
+    log(cast, 27, MIGRAINE)
+    log(cast, 28, MIGRAINE)  # outside the window
+    page = client_for(cast, "patient_user").get("/me/").content.decode()
+    counts = dict(re.findall(r"<dt>([^<]+)</dt><dd>(\d+)", page))
+    assert counts == {
+        "Days filled in": "5",
+        "Headache days": "3",
+        "Migraine days": "2",
+        "Days with headache medicine": "2",
+        "Days with no headache": "1",
+    }
+    assert "5 of 28 <small>(18%)</small>" in page
+    assert "You have filled in today" in page
+    assert "Counted as: <strong>Migraine day</strong>" in page
+
+
+def test_it_colours_the_month_by_day_class_with_a_legend(cast: Cast, frozen: None) -> None:
+    log(cast, 0, MIGRAINE)
+    log(cast, 1, HEADACHE)
+    log(cast, 2, SHORT)
+    log(cast, 3, FREE)
+    page = (
+        client_for(cast, "patient_user").get("/me/diary/calendar/?month=2026-05").content.decode()
+    )
+    assert cell(page, "2026-05-12") == "day migraine today"
+    assert cell(page, "2026-05-11") == "day headache"
+    assert cell(page, "2026-05-10") == "day minor"
+    assert cell(page, "2026-05-09") == "day free"
+    assert cell(page, "2026-05-08") == "day unrecorded"
+    assert cell(page, "2026-05-13") == "day future"
+    for words in ("No headache", "Headache day", "Migraine day", "Not filled in"):
+        assert f"</span> {words}" in page  # the legend: symbol and words
+    assert "Tuesday 12 May (today): Migraine day, headache medicine taken</span>" in page
+    assert 'href="/me/diary/2026-05-11/"' in page
+    assert 'href="/me/diary/2026-05-13/"' not in page
+    assert 'href="?month=2026-04"' in page
+    assert 'rel="next"' not in page  # June has not started
+
+
+def test_it_pages_back_a_month_and_marks_locked_days(cast: Cast, frozen: None) -> None:
+    page = (
+        client_for(cast, "patient_user").get("/me/diary/calendar/?month=2026-04").content.decode()
+    )
+    assert "April 2026" in page
+    assert "Thursday 30 April: Not filled in, locked" in page
+    assert 'href="?month=2026-05"' in page
+
+
+@pytest.mark.parametrize("month", ["2026-13", "junk", "2027-01", "", "0001-01"])
+def test_it_shows_this_month_for_a_bad_or_future_month(
+    cast: Cast, frozen: None, month: str
+) -> None:
+    page = client_for(cast, "patient_user").get(f"/me/diary/calendar/?month={month}")
+    assert page.status_code == 200
+    assert "May 2026" in page.content.decode()
