@@ -1,0 +1,71 @@
+"""Build the domain's Case from a patient's stored record.
+
+One function feeds every screen, report, API and export that assesses a
+patient, so they all compute with exactly the rules of `cephalog assess`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from cephalog.diary.queries import diary_days
+from cephalog.domain import case as domain
+from cephalog.domain.assess import assess
+from cephalog.patients.models import Patient
+
+
+def build_case(patient: Patient, assessed_on: dt.date) -> domain.Case:
+    """The patient's data as a `cephalog.case/1` Case, assessed on `assessed_on`.
+
+    Injections are the completed chronic-migraine sessions (cancelled and planned ones
+    do not count); toxin given for other indications comes from ToxinExposure.
+    """
+    days = diary_days(patient)
+    sessions = patient.sessions.filter(status="completed").order_by("date")
+    return domain.Case(
+        patient=domain.Patient(
+            birth_date=patient.birth_date,
+            sex=patient.sex,
+            chronic_headache_since=patient.chronic_headache_since,
+        ),
+        assessed_on=assessed_on,
+        diary=tuple(days[d] for d in sorted(days)),
+        conditions=tuple(
+            sorted(
+                c.code
+                for c in patient.conditions.all()
+                if c.resolved_on is None or c.resolved_on > assessed_on
+            )
+        ),
+        allergies=tuple(sorted({a.code for a in patient.allergies.all()})),
+        medications=tuple(
+            domain.Medication(drug_class=m.drug_class, name=m.name, start=m.start, stop=m.stop)
+            for m in patient.medications.all()
+        ),
+        preventives=tuple(
+            domain.Preventive(
+                name=p.name, outcome=p.outcome, drug_class=p.drug_class, start=p.start, stop=p.stop
+            )
+            for p in patient.preventives.all()
+        ),
+        toxin_exposures=tuple(
+            domain.ToxinExposure(date=t.date, units=t.units, indication=t.indication)
+            for t in patient.toxin_exposures.all()
+        ),
+        injections=tuple(
+            domain.Injection(date=s.date, units=s.total_units, sites=s.sites_injected)
+            for s in sessions
+        ),
+    )
+
+
+def assess_patient(
+    patient: Patient,
+    assessed_on: dt.date,
+    policy_name: str | None = None,
+    include_days: bool = False,
+) -> dict[str, Any]:
+    """The spec section 10 assessment of a stored patient, under the clinic's default policy."""
+    case = build_case(patient, assessed_on)
+    return assess(case, policy_name or patient.clinic.default_policy, include_days)
