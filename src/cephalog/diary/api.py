@@ -1,0 +1,183 @@
+"""The diary JSON API (issue 3, part 7).
+
+- `GET /api/me/diary?start=&end=`: the patient's own recorded days, with flags and reasons.
+- `PUT /api/me/diary/{date}`: create (201) or update (200) a day; 422 with the domain's messages.
+- `DELETE /api/me/diary/{date}`: 204; the removed version is kept as a revision.
+- `GET /api/patients/{patient_id}/diary?start=&end=`: clinic staff, their clinic's patients only.
+
+Anyone else gets 404 (a patient's existence is not revealed). Every read and
+write leaves an audit row; list endpoints run a constant number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from cephalog.accounts.access import STAFF_ROLES, staff_clinic_ids
+from cephalog.audit.actions import record
+from cephalog.diary.actions import DiaryError, delete_day, patient_today, save_day
+from cephalog.diary.models import DiaryEntry, EntrySource
+from cephalog.diary.queries import get_entry
+from cephalog.diary.schemas import DayIn, DayOut, DiaryOut, Errors, IsoDate, Message, day_out
+from cephalog.patients.models import Patient
+
+router = Router(tags=["diary"])
+
+#: The longest range one list request may ask for (two years and a day).
+MAX_RANGE_DAYS = 731
+#: Without `start`, a list covers the latest 28 days (spec section 3's window).
+DEFAULT_DAYS = 28
+
+#: Declared on every operation: 400 (body is not JSON), 401 (not logged in), 403 (CSRF),
+#: 404 (no such patient or day, or not yours to see), 422 (invalid input).
+ERRORS: dict[int, Any] = {400: Message, 401: Message, 403: Message, 404: Message, 422: Errors}
+
+
+class ApiError(Exception):
+    """A refusal with a status and messages, rendered by cephalog.api."""
+
+    def __init__(self, status: int, messages: list[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.status = status
+        self.messages = messages
+
+
+class Range(Schema):
+    start: IsoDate | None = Field(
+        None, description="First date, YYYY-MM-DD (default: end − 27 days)"
+    )
+    end: IsoDate | None = Field(
+        None, description="Last date, YYYY-MM-DD (default: the patient's today)"
+    )
+
+
+def _user_id(request: HttpRequest) -> int:
+    user_id = request.user.pk
+    if user_id is None:  # the session auth has let in a logged-in user only
+        raise ApiError(401, ["Unauthorized"])
+    return int(user_id)
+
+
+def _own_patient(request: HttpRequest) -> Patient:
+    patient = Patient.objects.select_related("clinic").filter(user_id=_user_id(request)).first()
+    if patient is None:
+        raise ApiError(404, ["Not found"])
+    return patient
+
+
+def _clinic_patient(request: HttpRequest, patient_id: uuid.UUID) -> Patient:
+    clinic_ids = staff_clinic_ids(request.user, STAFF_ROLES)
+    patient = (
+        Patient.objects.select_related("clinic")
+        .filter(pk=patient_id, clinic_id__in=clinic_ids)
+        .exclude(user_id=_user_id(request))
+        .first()
+        if clinic_ids
+        else None
+    )
+    if patient is None:
+        raise ApiError(404, ["Not found"])
+    return patient
+
+
+def _range(patient: Patient, query: Range) -> tuple[dt.date, dt.date]:
+    end = query.end or patient_today(patient)
+    start = query.start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    if end < start:
+        raise ApiError(422, [f"end: must not be before start {start.isoformat()}"])
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise ApiError(422, [f"end: a request covers at most {MAX_RANGE_DAYS} days"])
+    return start, end
+
+
+def _diary(patient: Patient, start: dt.date, end: dt.date) -> dict[str, Any]:
+    entries = (
+        DiaryEntry.objects.filter(patient=patient, date__gte=start, date__lte=end)
+        .prefetch_related("medications")
+        .order_by("date")
+    )
+    days = [day_out(e) for e in entries]
+    record(
+        action="read",
+        category="diary",
+        patient=patient,
+        object_ref=f"diary:{start.isoformat()}..{end.isoformat()}",
+        detail={"days": len(days), "via": "api"},
+    )
+    return {"start": start, "end": end, "days": days}
+
+
+@router.get("/me/diary", response={200: DiaryOut, **ERRORS}, summary="My diary days", by_alias=True)
+def my_diary(request: HttpRequest, query: Query[Range]) -> Any:
+    """The logged-in patient's recorded days between `start` and `end` (inclusive)."""
+    patient = _own_patient(request)
+    start, end = _range(patient, query)
+    return _diary(patient, start, end)
+
+
+def _messages(error: ValidationError) -> list[str]:
+    return [f"{name}: {msg}" for name, msgs in error.message_dict.items() for msg in msgs]
+
+
+@router.put(
+    "/me/diary/{date}",
+    response={200: DayOut, 201: DayOut, **ERRORS},
+    summary="Record or correct one of my days",
+    by_alias=True,
+)
+def put_my_day(request: HttpRequest, date: IsoDate, payload: DayIn) -> Any:
+    """Create (201) or update (200) the day; the previous version is kept. The body is
+    validated by the same rules, with the same messages, as the diary form."""
+    patient = _own_patient(request)
+    data = payload.model_dump(exclude_unset=True)
+    if data.get("date") not in (None, date.isoformat()):
+        raise ApiError(422, [f"date: must be the date in the URL, {date.isoformat()}"])
+    data["date"] = date.isoformat()
+    try:
+        with transaction.atomic():
+            existed = DiaryEntry.objects.filter(patient=patient, date=date).exists()
+            save_day(patient=patient, data=data, by=request.user, source=EntrySource.PATIENT)
+    except DiaryError as error:
+        raise ApiError(422, error.problems) from None
+    except ValidationError as error:
+        raise ApiError(422, _messages(error)) from None
+    entry = get_entry(patient, date)
+    assert entry is not None
+    return Status(200 if existed else 201, day_out(entry))
+
+
+@router.delete(
+    "/me/diary/{date}",
+    response={204: None, **ERRORS},
+    summary="Remove one of my days (it becomes unrecorded)",
+)
+def delete_my_day(request: HttpRequest, date: IsoDate) -> Any:
+    patient = _own_patient(request)
+    if not DiaryEntry.objects.filter(patient=patient, date=date).exists():
+        raise ApiError(404, [f"No diary entry on {date.isoformat()}"])
+    try:
+        delete_day(patient=patient, date=date, by=request.user)
+    except DiaryError as error:
+        raise ApiError(422, error.problems) from None
+    return Status(204, None)
+
+
+@router.get(
+    "/patients/{patient_id}/diary",
+    response={200: DiaryOut, **ERRORS},
+    summary="A patient's diary days (clinic staff)",
+    by_alias=True,
+)
+def patient_diary(request: HttpRequest, patient_id: uuid.UUID, query: Query[Range]) -> Any:
+    """Staff of the patient's clinic only; everyone else gets 404."""
+    patient = _clinic_patient(request, patient_id)
+    start, end = _range(patient, query)
+    return _diary(patient, start, end)

@@ -1,0 +1,361 @@
+"""Writes of attacks (issue 3, part 3) and of days that come from outside sources.
+
+An attack with a start and an end counts on each local date it covers with
+that date's hours (cephalog.domain.importing). Saving attacks keeps each
+covered date's DiaryEntry in step through `save_day`, so validation, the
+backfill rule, revisions and the audit trail are the same as for the forms.
+
+Work is split in two so that an import can report every problem before
+anything is stored: `plan_*` only reads and collects problems per line;
+`apply_*` writes, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from cephalog.audit.actions import record
+from cephalog.diary.actions import (
+    DiaryError,
+    apply_day,
+    check_date_allowed,
+    patient_today,
+    save_day,
+)
+from cephalog.diary.models import Attack, DiaryEntry, EntrySource
+from cephalog.diary.queries import to_day
+from cephalog.domain.diary import DiaryDay
+from cephalog.domain.importing import (
+    MAX_ATTACK,
+    AttackFacts,
+    day_to_case,
+    days_from_attacks,
+    merge_days,
+    normalise_day,
+    split_by_date,
+)
+from cephalog.domain.vocab import INTENSITY_CODES
+from cephalog.patients.models import Patient
+
+type Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass(frozen=True)
+class DayChange:
+    line: int
+    day: DiaryDay
+    exists: bool
+
+
+@dataclass
+class DayPlan:
+    changes: list[DayChange] = field(default_factory=list)
+    counts: Counts = field(default_factory=Counts)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AttackPlan:
+    new: list[Attack] = field(default_factory=list)
+    changed: list[Attack] = field(default_factory=list)
+    counts: Counts = field(default_factory=Counts)
+    days: DayPlan = field(default_factory=DayPlan)
+    problems: list[str] = field(default_factory=list)
+
+
+def at_line(line: int, message: str) -> str:
+    return f"line {line}: {message}" if line else message
+
+
+def _messages(error: ValidationError) -> list[str]:
+    return [
+        f"{name}: {message}"
+        for name, messages in error.message_dict.items()
+        for message in messages
+    ]
+
+
+def plan_days(
+    *,
+    patient: Patient,
+    days: Sequence[tuple[int, DiaryDay]],
+    merge: bool,
+    by: Any,
+    today: dt.date,
+    reason: str,
+) -> DayPlan:
+    """Which of `days` (line, day) change the diary, and the problems that stop them.
+
+    `merge` keeps what is already recorded (`domain.importing.merge_days`);
+    otherwise the day replaces the entry. A day equal to the stored one is
+    "unchanged" and is not checked against the backfill rule (re-importing a
+    file that is already in is never refused).
+    """
+    plan = DayPlan()
+    if not days:
+        return plan
+    dates = {day.date for _, day in days}
+    entries = {
+        e.date: e
+        for e in DiaryEntry.objects.filter(
+            patient=patient, date__gte=min(dates), date__lte=max(dates)
+        ).prefetch_related("medications")
+        if e.date in dates
+    }
+    for line, day in days:
+        entry = entries.get(day.date)
+        current = to_day(entry) if entry is not None else None
+        new = normalise_day(merge_days(current, day) if merge else day)
+        if new == current:
+            plan.counts.unchanged += 1
+            continue
+        try:
+            check_date_allowed(
+                patient=patient,
+                date=day.date,
+                by=by,
+                today=today,
+                reason=reason,
+                existing=entry is not None,
+            )
+            check = DiaryEntry(patient=patient, date=day.date)
+            apply_day(check, new)
+            check.clean_fields(exclude=["patient"])
+        except DiaryError as error:
+            plan.problems.extend(at_line(line, p) for p in error.problems)
+            continue
+        except ValidationError as error:
+            plan.problems.extend(at_line(line, p) for p in _messages(error))
+            continue
+        plan.changes.append(DayChange(line, new, entry is not None))
+    return plan
+
+
+def apply_days(
+    plan: DayPlan,
+    *,
+    patient: Patient,
+    by: Any,
+    today: dt.date,
+    reason: str,
+    source: str,
+    progress: Progress | None = None,
+    done: int = 0,
+    total: int = 0,
+) -> Counts:
+    """Write the planned days through `save_day` (revision kept, audited)."""
+    counts = Counts(unchanged=plan.counts.unchanged)
+    for index, change in enumerate(plan.changes, start=1):
+        save_day(
+            patient=patient,
+            data=day_to_case(change.day),
+            by=by,
+            today=today,
+            reason=reason,
+            source=source,
+        )
+        if change.exists:
+            counts.updated += 1
+        else:
+            counts.created += 1
+        if progress is not None and (index % 100 == 0 or index == len(plan.changes)):
+            progress(done + index, total or len(plan.changes))
+    return counts
+
+
+def _facts(attack: Attack) -> AttackFacts:
+    return AttackFacts(
+        start=attack.start,
+        end=attack.end,
+        peak_intensity=attack.peak_intensity,
+        external_id=attack.external_id,
+        notes=attack.notes,
+    )
+
+
+def plan_attacks(
+    *,
+    patient: Patient,
+    attacks: Sequence[AttackFacts],
+    by: Any,
+    today: dt.date,
+    reason: str,
+    source: str,
+) -> AttackPlan:
+    """Match `attacks` with the stored ones and work out the days they change.
+
+    An attack is the same as a stored one with the same external id, or,
+    failing that, the same start (one attack per start) when the stored one
+    has no id of its own. Rows with no pain (`peak_intensity` None) store no
+    attack; they still record their date.
+    """
+    plan = AttackPlan()
+    tz = zoneinfo.ZoneInfo(patient.time_zone)
+    stored = list(Attack.objects.filter(patient=patient))
+    by_id = {a.external_id: a for a in stored if a.external_id}
+    by_start = {a.start: a for a in stored}
+    matched: set[int] = set()
+    for facts in attacks:
+        if not facts.peak_intensity:
+            continue
+        row = by_id.get(facts.external_id) if facts.external_id else None
+        same_start = by_start.get(facts.start)
+        if row is None and same_start is not None:
+            if same_start.external_id and same_start.external_id != facts.external_id:
+                plan.problems.append(
+                    at_line(facts.line, "start: another attack already starts at this time")
+                )
+                continue
+            row = same_start
+        if row is not None and same_start not in (None, row):
+            plan.problems.append(
+                at_line(facts.line, "start: another attack already starts at this time")
+            )
+            continue
+        values = {
+            "start": facts.start,
+            "end": facts.end,
+            "peak_intensity": facts.peak_intensity,
+            "external_id": facts.external_id,
+            "notes": facts.notes,
+        }
+        if row is None:
+            row = Attack(patient=patient, source=source, **values)
+            plan.new.append(row)
+            plan.counts.created += 1
+        else:
+            matched.add(row.pk)
+            if all(getattr(row, k) == v for k, v in values.items()):
+                plan.counts.unchanged += 1
+                continue
+            for key, value in values.items():
+                setattr(row, key, value)
+            plan.changed.append(row)
+            plan.counts.updated += 1
+        try:
+            row.full_clean(exclude=["patient"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            plan.problems.extend(at_line(facts.line, p) for p in _messages(error))
+
+    others = [_facts(a) for a in stored if a.pk not in matched]
+    computed = days_from_attacks([*attacks, *others], tz)
+    first_line: dict[dt.date, int] = {}
+    for facts in attacks:
+        dates = split_by_date(facts.start, facts.end, tz) if facts.peak_intensity else {}
+        for date in [facts.start.astimezone(tz).date(), *dates]:
+            first_line.setdefault(date, facts.line)
+    plan.days = plan_days(
+        patient=patient,
+        days=[(line, computed[date]) for date, line in sorted(first_line.items())],
+        merge=True,
+        by=by,
+        today=today,
+        reason=reason,
+    )
+    plan.problems.extend(plan.days.problems)
+    return plan
+
+
+def apply_attacks(
+    plan: AttackPlan,
+    *,
+    patient: Patient,
+    by: Any,
+    today: dt.date,
+    reason: str,
+    source: str,
+    progress: Progress | None = None,
+) -> tuple[Counts, Counts]:
+    """Store the planned attacks and days; returns (attack counts, day counts)."""
+    Attack.objects.bulk_create(plan.new)
+    Attack.objects.bulk_update(
+        plan.changed, ["start", "end", "peak_intensity", "external_id", "notes"]
+    )
+    done = len(plan.new) + len(plan.changed)
+    total = done + len(plan.days.changes)
+    if progress is not None:
+        progress(done, total)
+    days = apply_days(
+        plan.days,
+        patient=patient,
+        by=by,
+        today=today,
+        reason=reason,
+        source=source,
+        progress=progress,
+        done=done,
+        total=total,
+    )
+    if plan.new or plan.changed:
+        record(
+            action="create" if plan.new else "update",
+            category="diary_attack",
+            patient=patient,
+            detail={"created": plan.counts.created, "updated": plan.counts.updated},
+        )
+    return plan.counts, days
+
+
+@transaction.atomic
+def save_attack(
+    *,
+    patient: Patient,
+    start: dt.datetime,
+    end: dt.datetime,
+    peak_intensity: str,
+    by: Any,
+    external_id: str = "",
+    notes: str = "",
+    source: str = EntrySource.PATIENT,
+    today: dt.date | None = None,
+    reason: str = "",
+) -> Attack:
+    """Create or update one attack (same external id, else same start) and bring the
+    diary entry of every date it covers in step: hours are the union of the
+    attacks on that date, intensity the highest; nothing recorded is erased."""
+    problems = []
+    if start.tzinfo is None or end.tzinfo is None:
+        problems.append("start: must include a time zone")
+    elif end <= start:
+        problems.append("end: must be after the start")
+    elif end - start > MAX_ATTACK:
+        problems.append(f"end: an attack lasts at most {MAX_ATTACK.days} days")
+    if peak_intensity not in INTENSITY_CODES:
+        problems.append(
+            f"peak_intensity: must be one of {', '.join(INTENSITY_CODES)}; got {peak_intensity!r}"
+        )
+    if problems:
+        raise DiaryError(problems)
+    today = today or patient_today(patient)
+    facts = AttackFacts(
+        start=start.astimezone(dt.UTC),
+        end=end.astimezone(dt.UTC),
+        peak_intensity=peak_intensity,
+        external_id=external_id,
+        notes=notes,
+    )
+    plan = plan_attacks(
+        patient=patient, attacks=[facts], by=by, today=today, reason=reason, source=source
+    )
+    if plan.problems:
+        raise DiaryError(plan.problems)
+    apply_attacks(plan, patient=patient, by=by, today=today, reason=reason, source=source)
+    return Attack.objects.get(patient=patient, start=facts.start)

@@ -1,0 +1,161 @@
+"""API shapes of the diary (issue 3, part 7). A day is the case format's raw facts
+(spec section 1) plus the derived flags and reasons of spec section 2.
+
+Input is validated by the domain (cephalog.domain.case), not by these schemas,
+so the API gives the forms' messages: `DayIn` only documents the body; its
+fields accept any JSON value and the domain says what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from ninja import Schema
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from cephalog.diary.actions import FLAGS
+from cephalog.diary.models import DiaryEntry
+from cephalog.diary.queries import to_day
+from cephalog.domain.case import describe
+from cephalog.domain.diary import classify_day
+from cephalog.domain.vocab import ACUTE_CLASS_CODES, INTENSITY_CODES
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: object) -> dt.date:
+    """Only `YYYY-MM-DD`: pydantic's lax dates would read `0` or a timestamp as a date."""
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"must be a date YYYY-MM-DD, got {describe(value)}")
+
+
+IsoDate = Annotated[
+    dt.date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+]
+
+
+class Message(Schema):
+    detail: str
+
+
+class Errors(Schema):
+    """422: one message per problem, each starting with the field it names."""
+
+    errors: list[str] = Field(examples=[["headache_hours: must be between 0 and 24, got 30"]])
+
+
+class MedicationOut(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    name: str
+    drug_class: str = Field(alias="class", json_schema_extra={"enum": list(ACUTE_CLASS_CODES)})
+    effective: bool | None
+
+
+class DayOut(Schema):
+    """A recorded day: raw facts, then what the day rules make of them."""
+
+    date: dt.date
+    headache_hours: float
+    peak_intensity: str | None
+    unilateral: bool
+    pulsating: bool
+    aggravated_by_activity: bool
+    nausea: bool
+    vomiting: bool
+    photophobia: bool
+    phonophobia: bool
+    aura_minutes: int
+    acute_medications: list[MedicationOut]
+    headache_day: bool
+    migraine_day: bool
+    moderate_severe_day: bool
+    headache_free: bool
+    acute_medication_day: bool
+    acute_medication_classes: list[str]
+    reasons: list[str]
+    version: int
+    source: str
+    late: bool
+
+
+class DiaryOut(Schema):
+    start: dt.date
+    end: dt.date
+    days: list[DayOut] = Field(description="Recorded days only; a missing date is unrecorded.")
+
+
+def _documented(schema: dict[str, Any]) -> Any:
+    """A field that takes any JSON value (the domain validates it) but documents `schema`."""
+    return Field(default=None, json_schema_extra=schema)
+
+
+_MEDICATION_IN = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "class": {"type": "string", "enum": list(ACUTE_CLASS_CODES)},
+        "effective": {"type": ["boolean", "null"]},
+    },
+    "required": ["class"],
+}
+
+
+class DayIn(Schema):
+    """A day's raw facts in the case format (spec section 1); the date is the URL's.
+
+    `peak_intensity` is required when `headache_hours > 0`; booleans default
+    to false, `aura_minutes` to 0. Errors come back as `{"errors": [...]}`.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={"required": ["headache_hours"], "additionalProperties": True}
+    )
+
+    date: Any = _documented({"type": "string", "format": "date"})
+    headache_hours: Any = _documented({"type": "number", "minimum": 0, "maximum": 24})
+    peak_intensity: Any = _documented({"type": "string", "enum": list(INTENSITY_CODES)})
+    unilateral: Any = _documented({"type": "boolean"})
+    pulsating: Any = _documented({"type": "boolean"})
+    aggravated_by_activity: Any = _documented({"type": "boolean"})
+    nausea: Any = _documented({"type": "boolean"})
+    vomiting: Any = _documented({"type": "boolean"})
+    photophobia: Any = _documented({"type": "boolean"})
+    phonophobia: Any = _documented({"type": "boolean"})
+    aura_minutes: Any = _documented({"type": "integer", "minimum": 0, "maximum": 32767})
+    acute_medications: Any = _documented({"type": "array", "items": _MEDICATION_IN})
+
+
+def day_out(entry: DiaryEntry) -> dict[str, Any]:
+    """The API shape of an entry (its `medications` prefetched for lists)."""
+    day = to_day(entry)
+    c = classify_day(day)
+    return {
+        "date": entry.date,
+        "headache_hours": day.headache_hours,
+        "peak_intensity": day.peak_intensity,
+        **{flag: getattr(day, flag) for flag in FLAGS},
+        "aura_minutes": day.aura_minutes,
+        "acute_medications": [
+            {"name": m.name, "class": m.drug_class, "effective": m.effective}
+            for m in day.acute_medications
+        ],
+        "headache_day": c.headache_day,
+        "migraine_day": c.migraine_day,
+        "moderate_severe_day": c.moderate_severe_day,
+        "headache_free": c.headache_free,
+        "acute_medication_day": c.acute_medication_day,
+        "acute_medication_classes": list(c.acute_medication_classes),
+        "reasons": list(c.reasons),
+        "version": entry.version,
+        "source": entry.source,
+        "late": entry.late,
+    }
