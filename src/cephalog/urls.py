@@ -1,6 +1,7 @@
 from django.contrib.admin import autodiscover
 from django.urls import include, path
 
+from cephalog.api import api
 from cephalog.web import views as web_views
 from cephalog.web.admin_site import site as admin_site
 
@@ -14,6 +15,8 @@ urlpatterns = [
     path("clinic/", include("cephalog.audit.urls")),
     path("", include("cephalog.diary.urls")),
     path("me/", include("cephalog.web.urls")),
+    path("", include("cephalog.diary.io_urls")),
+    path("api/", api.urls),
     path("admin/", admin_site.urls),
 ]
 
