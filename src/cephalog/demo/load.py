@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from cephalog.accounts.actions import create_clinic, create_staff, grant_role
@@ -147,14 +148,16 @@ def load_demo(
             phone="+44 161 496 0456",
             safety_email=_email("safety", OTHER_DOMAIN),
         )
+        # One hash for all demo logins (one public password): hashing is the slow part.
+        password_hash = make_password(DEMO_PASSWORD)
         logins: list[DemoLogin] = []
         staff: dict[str, User] = {}
         for spec in DEMO_STAFF:
-            staff[spec.username] = _staff(clinic, spec, DEMO_DOMAIN)
+            staff[spec.username] = _staff(clinic, spec, DEMO_DOMAIN, password_hash)
             logins.append(_login(spec, clinic))
         for spec in OTHER_STAFF:
-            staff[spec.username] = _staff(other, spec, OTHER_DOMAIN)
-        patient_user = _patient_login(cohort)
+            staff[spec.username] = _staff(other, spec, OTHER_DOMAIN, password_hash)
+        patient_user = _patient_login(cohort, password_hash)
         patient = cohort.patients
         logins.append(
             DemoLogin(
@@ -246,19 +249,22 @@ def _login(spec: _StaffSpec, clinic: Clinic) -> DemoLogin:
     )
 
 
-def _staff(clinic: Clinic, spec: _StaffSpec, domain: str) -> User:
+def _staff(clinic: Clinic, spec: _StaffSpec, domain: str, password_hash: str) -> User:
     email = _email(spec.username, domain)
     user = User.objects.filter(username=spec.username).first()
     if user is None:
-        return create_staff(
+        user = create_staff(
             clinic=clinic,
             username=spec.username,
             email=email,
             role=spec.role,
-            password=DEMO_PASSWORD,
+            password=None,
             first_name=spec.first_name,
             last_name=spec.last_name,
         )
+        user.password = password_hash
+        user.save(update_fields=["password"])
+        return user
     # Kept from an earlier load (see delete_demo): bring it back to its demo state.
     user.first_name, user.last_name, user.email, user.is_active = (
         spec.first_name,
@@ -266,21 +272,21 @@ def _staff(clinic: Clinic, spec: _StaffSpec, domain: str) -> User:
         email,
         True,
     )
-    user.set_password(DEMO_PASSWORD)
+    user.password = password_hash
     user.full_clean(exclude=["password"])
     user.save()
     grant_role(user=user, clinic=clinic, role=spec.role)
     return user
 
 
-def _patient_login(cohort: gen.Cohort) -> User:
+def _patient_login(cohort: gen.Cohort, password_hash: str) -> User:
     user = User.objects.filter(username=PATIENT_USERNAME).first() or User(username=PATIENT_USERNAME)
     if cohort.n_patients:
         user.first_name = str(cohort.patients.given_name[0])
         user.last_name = str(cohort.patients.family_name[0])
     user.email = _email(PATIENT_USERNAME, DEMO_DOMAIN)
     user.is_active = True
-    user.set_password(DEMO_PASSWORD)
+    user.password = password_hash
     user.full_clean(exclude=["password"])
     user.save()
     record(action="create", category="account", object_ref=f"user:{user.pk}", detail={"demo": True})
