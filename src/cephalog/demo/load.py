@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -119,6 +119,8 @@ def load_demo(
     which deletes both clinics (and their patients) first. Deterministic for
     (n_patients, seed, today). Patient 0 of the cohort gets the `patient` login.
     """
+    if not reset:
+        _refuse_if_loaded(clinic_slug)  # before generating; checked again when writing
     started = time.perf_counter()
     on_chunk = None if progress is None else (lambda d, t: progress("generate", d, t))
     cohort = gen.generate_cohort(n_patients, seed, today, progress=on_chunk)
@@ -126,14 +128,10 @@ def load_demo(
     generated = time.perf_counter()
 
     with transaction.atomic():
-        existing = list(Clinic.objects.filter(slug__in=[clinic_slug, OTHER_CLINIC_SLUG]))
-        if existing:
-            if not reset:
-                names = ", ".join(sorted(c.name for c in existing))
-                raise DemoExists(
-                    f"The demo is already loaded ({names}); use --reset to replace it."
-                )
-            delete_demo(existing)
+        if reset:
+            delete_demo(Clinic.objects.filter(slug__in=[clinic_slug, OTHER_CLINIC_SLUG]))
+        else:
+            _refuse_if_loaded(clinic_slug)
         _check_usernames()
 
         clinic = create_clinic(
@@ -194,7 +192,16 @@ def load_demo(
     )
 
 
-def delete_demo(clinics: Sequence[Clinic]) -> None:
+def _refuse_if_loaded(clinic_slug: str) -> None:
+    existing = Clinic.objects.filter(slug__in=[clinic_slug, OTHER_CLINIC_SLUG])
+    names = sorted(existing.values_list("name", flat=True))
+    if names:
+        raise DemoExists(
+            f"The demo is already loaded ({', '.join(names)}); use --reset to replace it."
+        )
+
+
+def delete_demo(clinics: Iterable[Clinic]) -> None:
     """Delete demo clinics with their patients and everything recorded about them.
 
     Audit rows stay (the trail is append-only). The demo logins stay too and
