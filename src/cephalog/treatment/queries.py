@@ -1,0 +1,614 @@
+"""Reads for treatment sessions, returning domain objects and page-ready rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from django.db.models import Count, Min, Q
+
+from cephalog.accounts.models import Clinic, Membership, Role, User
+from cephalog.domain import dosing
+from cephalog.domain.safety import DEFAULT_AFTERCARE, Evidence
+from cephalog.patients.models import ConditionCode, Patient, ToxinExposure
+from cephalog.treatment.models import (
+    AftercareText,
+    InjectorTraining,
+    ProtocolTemplate,
+    Session,
+    SessionSite,
+    SessionStatus,
+)
+
+# ---------------------------------------------------------------------------
+# Protocols
+# ---------------------------------------------------------------------------
+
+
+def protocol_snapshot(p: dosing.Protocol) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "title": p.title,
+        "ftp_caps": {m.value: n for m, n in p.ftp_caps.items()},
+        "max_units": p.max_units,
+        "max_sites": p.max_sites,
+    }
+
+
+def protocol_from_snapshot(d: dict[str, Any]) -> dosing.Protocol:
+    return dosing.Protocol(
+        name=d["name"],
+        fixed_sites=dosing.FIXED_SITES,
+        ftp_caps=MappingProxyType({dosing.Muscle(m): n for m, n in d["ftp_caps"].items()}),
+        max_units=d["max_units"],
+        max_sites=d["max_sites"],
+        title=d.get("title", ""),
+    )
+
+
+def protocol_choices(clinic: Clinic) -> list[tuple[str, str]]:
+    """Built-in protocols, then the clinic's active templates."""
+    choices = [(p.name, p.title) for p in dosing.PROTOCOLS.values()]
+    for t in ProtocolTemplate.objects.filter(clinic=clinic, active=True):
+        choices.append((t.key, f"{t.title} (clinic template)"))
+    return choices
+
+
+def resolve_protocol(clinic: Clinic, key: str) -> tuple[dosing.Protocol, dict[str, Any]]:
+    """The protocol named `key` and its snapshot; KeyError when unknown or invalid."""
+    if key in dosing.PROTOCOLS:
+        p = dosing.PROTOCOLS[key]
+        return p, protocol_snapshot(p)
+    if key.startswith("clinic:"):
+        t = ProtocolTemplate.objects.filter(clinic=clinic, active=True, name=key[7:]).first()
+        if t is not None:
+            p = t.to_protocol()
+            if not dosing.validate_protocol(p):
+                return p, protocol_snapshot(p)
+    raise KeyError(key)
+
+
+def session_protocol(session: Session) -> dosing.Protocol:
+    """The protocol the session was started with (sessions from before snapshots: by name)."""
+    if session.protocol_definition:
+        return protocol_from_snapshot(session.protocol_definition)
+    return dosing.PROTOCOLS.get(session.protocol, dosing.PREEMPT_155)
+
+
+# ---------------------------------------------------------------------------
+# Rules' inputs
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool | None  # None: not assessed
+    summary: str
+    source: str
+
+
+def eligibility_status(patient: Patient, today: dt.date) -> Eligibility:
+    """The patient's eligibility and sign-offs for the point-of-care check.
+
+    Eligibility (cephalog.domain.policies and its sign-offs) is not built
+    yet: until it is, every session reports "not yet assessed" and the
+    injector documents a reason to proceed. This function is the one place
+    to connect it.
+    """
+    return Eligibility(
+        eligible=None,
+        summary="Eligibility not yet assessed in cephalog (no policy assessment or sign-off).",
+        source="clinical-reference §5, §11.1 (eligibility gates)",
+    )
+
+
+def last_session_date(patient: Patient, on_or_before: dt.date) -> dt.date | None:
+    """The date of the latest completed session up to `on_or_before` (interval rule)."""
+    return (
+        Session.objects.filter(
+            patient=patient, status=SessionStatus.COMPLETED, date__lte=on_or_before
+        )
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+
+
+def toxin_exposures(patient: Patient, exclude: Session | None = None) -> list[tuple[dt.date, int]]:
+    """Botulinum toxin doses for the 400 U cap: other indications plus the other sessions."""
+    exposures = list(
+        ToxinExposure.objects.filter(patient=patient).values_list("date", "units").order_by("date")
+    )
+    sessions = Session.objects.filter(
+        patient=patient, status=SessionStatus.COMPLETED, total_units__gt=0
+    )
+    if exclude is not None:
+        sessions = sessions.exclude(pk=exclude.pk)
+    exposures += list(sessions.values_list("date", "total_units"))
+    return sorted(exposures)
+
+
+@dataclass(frozen=True)
+class ChartHints:
+    """What the chart already says about the point-of-care questions."""
+
+    pregnancy: bool
+    infection: bool
+    red_flag_events: int
+    last_session: dt.date | None
+
+
+def chart_hints(patient: Patient, today: dt.date) -> ChartHints:
+    from cephalog.safety.models import AdverseEvent
+
+    active = set(
+        patient.conditions.filter(Q(resolved_on__isnull=True) | Q(resolved_on__gte=today))
+        .filter(code__in=[ConditionCode.PREGNANCY, ConditionCode.INJECTION_SITE_INFECTION])
+        .values_list("code", flat=True)
+    )
+    last = last_session_date(patient, today)
+    red = AdverseEvent.objects.filter(patient=patient, red_flag=True)
+    if last is not None:
+        red = red.filter(onset__gte=last)
+    return ChartHints(
+        pregnancy=ConditionCode.PREGNANCY in active,
+        infection=ConditionCode.INJECTION_SITE_INFECTION in active,
+        red_flag_events=red.count(),
+        last_session=last,
+    )
+
+
+def preview_rules(patient: Patient, today: dt.date, protocol: dosing.Protocol) -> list[RuleView]:
+    """The interval and cumulative-dose rules as they stand if a session starts today."""
+    return [
+        rule_view(
+            dosing.check_interval(
+                last_session_date(patient, today), today, patient.clinic.minimum_interval_days
+            )
+        ),
+        rule_view(
+            dosing.check_cumulative_dose(toxin_exposures(patient), today, protocol.fixed_units)
+        ),
+    ]
+
+
+RULE_LABELS = {
+    "eligibility": "Eligibility and sign-offs",
+    "infection_at_sites": "Infection at the injection sites",
+    "red_flags": "New red-flag symptoms",
+    "pregnancy": "Pregnancy",
+    "retreatment_interval": "Interval since the last session",
+    "cumulative_dose": "Cumulative dose, all indications",
+}
+STATUS_LABELS = {
+    "ok": "OK",
+    "warning": "Warning",
+    "overridden": "Overridden with a reason",
+    "needs_override": "Needs a reason",
+    "refused": "Refused",
+}
+
+
+@dataclass(frozen=True)
+class RuleView:
+    rule: str
+    label: str
+    status: str
+    status_label: str
+    message: str
+    source: str
+
+
+def rule_view(r: dosing.RuleResult | dict[str, Any]) -> RuleView:
+    d = (
+        {"rule": r.rule, "status": r.status.value, "message": r.message, "source": r.source}
+        if isinstance(r, dosing.RuleResult)
+        else r
+    )
+    status = str(d.get("status", ""))
+    rule = str(d.get("rule", ""))
+    return RuleView(
+        rule=rule,
+        label=RULE_LABELS.get(rule, rule.replace("_", " ").capitalize()),
+        status=status,
+        status_label=STATUS_LABELS.get(status, status),
+        message=str(d.get("message", "")),
+        source=str(d.get("source", "")),
+    )
+
+
+# ---------------------------------------------------------------------------
+# The site map
+# ---------------------------------------------------------------------------
+
+_SIDE_WORD = {dosing.Side.LEFT: "Left", dosing.Side.RIGHT: "Right", dosing.Side.MIDLINE: ""}
+
+
+def muscle_name(muscle: dosing.Muscle) -> str:
+    return muscle.value.replace("_", " ")
+
+
+def site_label(site: dosing.Site) -> str:
+    """A screen-reader name: "Left temporalis 2", "Procerus (midline)"."""
+    if site.side is dosing.Side.MIDLINE:
+        return f"{muscle_name(site.muscle).capitalize()} (midline)"
+    return f"{_SIDE_WORD[site.side]} {muscle_name(site.muscle)} {site.index}"
+
+
+@dataclass
+class SiteRow:
+    site: dosing.Site
+    label: str
+    status: str  # done, skipped, added, pending (fixed, not recorded), unused (FTP slot)
+    units: int
+    skip_reason: str
+
+    @property
+    def code(self) -> str:
+        return self.site.code
+
+    @property
+    def ftp(self) -> bool:
+        return self.site.follow_the_pain
+
+    @property
+    def checked(self) -> bool:
+        return self.status in ("done", "added")
+
+    @property
+    def state_text(self) -> str:
+        return {
+            "done": "done",
+            "added": "added",
+            "skipped": f"skipped: {self.skip_reason}",
+            "pending": "not yet recorded",
+            "unused": "not added",
+        }[self.status]
+
+    @property
+    def aria_label(self) -> str:
+        kind = " (follow-the-pain)" if self.ftp else ""
+        return f"{self.label}{kind}, {dosing.UNITS_PER_SITE} units, {self.state_text}"
+
+
+@dataclass
+class MuscleGroup:
+    muscle: dosing.Muscle
+    name: str
+    rows: list[SiteRow]
+    ftp_cap: int
+
+    @property
+    def fixed_rows(self) -> list[SiteRow]:
+        return [r for r in self.rows if not r.ftp]
+
+    @property
+    def ftp_rows(self) -> list[SiteRow]:
+        return [r for r in self.rows if r.ftp]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for r in self.rows if r.status == "done")
+
+    @property
+    def added(self) -> int:
+        return sum(1 for r in self.rows if r.status == "added")
+
+    @property
+    def skipped(self) -> list[SiteRow]:
+        return [r for r in self.rows if r.status == "skipped"]
+
+    @property
+    def units(self) -> int:
+        return sum(r.units for r in self.rows if r.checked)
+
+
+@dataclass
+class MapMarker:
+    row: SiteRow
+    x: int
+    y: int
+
+
+@dataclass
+class MapPanel:
+    key: str  # front, side-L, side-R, back
+    title: str
+    markers: list[MapMarker] = field(default_factory=list)
+
+
+def site_rows(
+    protocol: dosing.Protocol, recorded: Iterable[dosing.RecordedSite]
+) -> list[MuscleGroup]:
+    """Every fixed site of the protocol and every follow-the-pain slot it allows, by muscle."""
+    by_code = {r.code: r for r in recorded}
+    groups: dict[dosing.Muscle, MuscleGroup] = {
+        m: MuscleGroup(m, muscle_name(m).capitalize(), [], protocol.ftp_cap(m))
+        for m in dosing.Muscle
+    }
+    slots = [*protocol.fixed_sites, *(s for s in dosing.FTP_SITES if protocol.ftp_cap(s.muscle))]
+    # Left then right within each muscle, fixed sites before follow-the-pain slots.
+    slots.sort(key=lambda s: (s.follow_the_pain, s.side != dosing.Side.LEFT, s.index))
+    for site in slots:
+        r = by_code.get(site.code)
+        if r is None:
+            status = "unused" if site.follow_the_pain else "pending"
+            row = SiteRow(site, site_label(site), status, 0, "")
+        else:
+            row = SiteRow(site, site_label(site), r.status.value, r.units, r.skip_reason or "")
+        groups[site.muscle].rows.append(row)
+    return [g for g in groups.values() if g.rows]
+
+
+def map_panels(groups: Sequence[MuscleGroup]) -> list[MapPanel]:
+    panels = {
+        "front": MapPanel("front", "Front"),
+        "side-L": MapPanel("side-L", "Left side"),
+        "side-R": MapPanel("side-R", "Right side"),
+        "back": MapPanel("back", "Back"),
+    }
+    for g in groups:
+        for row in g.rows:
+            for p in row.site.points:
+                key = f"side-{row.site.side.value}" if p.view is dosing.View.SIDE else p.view.value
+                panels[key].markers.append(MapMarker(row, p.x, p.y))
+    return list(panels.values())
+
+
+def recorded_sites(sites: Iterable[SessionSite]) -> list[dosing.RecordedSite]:
+    return [
+        dosing.RecordedSite(s.code, dosing.SiteStatus(s.status), s.units, s.skip_reason or None)
+        for s in sites
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Injector experience and the care team
+# ---------------------------------------------------------------------------
+
+
+def display_name(user: User, role: str | None) -> str:
+    name = user.get_full_name().strip() or user.username
+    if role == Role.PHYSICIAN and user.get_full_name().strip():
+        return f"Dr {name}"
+    return name
+
+
+@dataclass(frozen=True)
+class Experience:
+    user_id: int
+    name: str
+    role: str | None
+    sessions: int
+    first_session: dt.date | None
+    trainings: tuple[InjectorTraining, ...]
+
+    @property
+    def role_label(self) -> str:
+        labels: dict[str, str] = {Role.PHYSICIAN.value: "physician", Role.NURSE.value: "nurse"}
+        return labels.get(self.role or "", "")
+
+    @property
+    def plain_words(self) -> str:
+        """For patients: "Dr Alex Morgan has given 312 Botox treatments for migraine since 2019 ..."."""
+        if self.sessions:
+            n = "1 Botox treatment" if self.sessions == 1 else f"{self.sessions} Botox treatments"
+            since = f" since {self.first_session:%Y}" if self.first_session else ""
+            text = f"{self.name} has given {n} for migraine{since}"
+        else:
+            text = f"{self.name} has not yet given Botox treatments for migraine at this clinic"
+        if self.trainings:
+            courses = [
+                f"{t.course}{f' ({t.provider})' if t.provider else ''} in {t.completed_on:%Y}"
+                for t in self.trainings
+            ]
+            text += " and trained on " + _join(courses)
+        return text + "."
+
+
+def _join(items: Sequence[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def injector_experience(users: Sequence[tuple[User, str | None]]) -> dict[int, Experience]:
+    """Completed chronic-migraine sessions, first session date and training, per user (2 queries)."""
+    ids = [u.pk for u, _ in users]
+    counts: dict[int, dict[str, Any]] = {
+        row["injector_id"]: dict(row)
+        for row in Session.objects.filter(injector_id__in=ids, status=SessionStatus.COMPLETED)
+        .values("injector_id")
+        .annotate(n=Count("id"), first=Min("date"))
+    }
+    trainings: dict[int, list[InjectorTraining]] = {}
+    for t in InjectorTraining.objects.filter(user_id__in=ids).order_by("completed_on"):
+        trainings.setdefault(t.user_id, []).append(t)
+    result = {}
+    for user, role in users:
+        c: dict[str, Any] = counts.get(user.pk, {})
+        result[user.pk] = Experience(
+            user_id=user.pk,
+            name=display_name(user, role),
+            role=role,
+            sessions=c.get("n", 0),
+            first_session=c.get("first"),
+            trainings=tuple(trainings.get(user.pk, [])),
+        )
+    return result
+
+
+def clinical_staff(clinic: Clinic) -> list[tuple[User, str]]:
+    memberships = (
+        Membership.objects.filter(clinic=clinic, role__in=[Role.PHYSICIAN, Role.NURSE])
+        .select_related("user")
+        .order_by("role", "user__last_name", "user__username")
+    )
+    return [(m.user, m.role) for m in memberships if m.user.is_active]
+
+
+@dataclass(frozen=True)
+class CareTeamMember:
+    experience: Experience
+    treated_you: int
+
+
+def care_team(patient: Patient) -> list[CareTeamMember]:
+    """The clinic's physicians and nurses; those who treated the patient first."""
+    staff = clinical_staff(patient.clinic)
+    exp = injector_experience(staff)
+    treated = dict(
+        Session.objects.filter(patient=patient, status=SessionStatus.COMPLETED)
+        .values_list("injector_id")
+        .annotate(n=Count("id"))
+    )
+    members = [CareTeamMember(exp[u.pk], treated.get(u.pk, 0)) for u, _ in staff]
+    members.sort(key=lambda m: (-m.treated_you, m.experience.role != Role.PHYSICIAN))
+    return members
+
+
+# ---------------------------------------------------------------------------
+# Aftercare
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AftercareLine:
+    key: str
+    text: str
+    evidence: Evidence
+    source: str
+
+    @property
+    def tag(self) -> str:
+        return (
+            "Label guidance" if self.evidence is Evidence.LABEL_GUIDANCE else "Optional precaution"
+        )
+
+    @property
+    def explanation(self) -> str:
+        return self.evidence.patient_label
+
+
+def aftercare(clinic: Clinic) -> list[AftercareLine]:
+    """The clinic's aftercare text, or the evidence-labelled default (clinical-reference §10)."""
+    custom = AftercareText.objects.filter(clinic=clinic).first()
+    if custom is None or not custom.items:
+        lines = [AftercareLine(i.key, i.text, i.evidence, i.source) for i in DEFAULT_AFTERCARE]
+    else:
+        lines = [
+            AftercareLine(
+                str(i.get("key", "")),
+                str(i["text"]),
+                Evidence(i["evidence"]),
+                str(i.get("source", "")) or f"{clinic.name}",
+            )
+            for i in custom.items
+        ]
+    # Label guidance first.
+    return sorted(lines, key=lambda line: line.evidence is not Evidence.LABEL_GUIDANCE)
+
+
+# ---------------------------------------------------------------------------
+# The session page
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BillingRow:
+    code: str
+    modifier: str
+    units: int
+    description: str
+
+
+@dataclass
+class SessionPage:
+    """Everything the session page shows, read in a fixed number of queries."""
+
+    session: Session
+    protocol: dosing.Protocol
+    groups: list[MuscleGroup]
+    panels: list[MapPanel]
+    check: dosing.SessionCheck
+    vials: list[Any]
+    units_opened: int
+    units_discarded: int | None
+    billing: list[BillingRow]  # saved lines, or the domain's lines as a preview
+    billing_is_preview: bool
+    addenda: list[Any]
+    rules: list[RuleView]
+    injector: Experience | None
+    signer_name: str
+
+    @property
+    def totals(self) -> dosing.SessionTotals:
+        return self.check.totals
+
+    @property
+    def fixed_pending(self) -> int:
+        return sum(1 for g in self.groups for r in g.rows if r.status == "pending")
+
+
+def session_page(
+    session: Session, *, posted_sites: list[dosing.RecordedSite] | None = None
+) -> SessionPage:
+    """The session page's data; `posted_sites` (a refused form) replaces the saved sites."""
+    protocol = session_protocol(session)
+    recorded = posted_sites if posted_sites is not None else recorded_sites(session.sites.all())
+    groups = site_rows(protocol, recorded)
+    check = dosing.validate_session(recorded, protocol)
+    vials = list(session.vials.all())
+    given = check.totals.units_given
+    if session.is_locked and posted_sites is None and not recorded:
+        # Sessions recorded before site-by-site recording (e.g. imported): trust the totals.
+        given = session.total_units
+    opened = dosing.units_opened(v.to_domain() for v in vials)
+    waste = opened - given if opened >= given else None
+    billing = [
+        BillingRow(b.code, b.modifier, b.units, b.description) for b in session.billing_lines.all()
+    ]
+    preview = False
+    if not billing and not session.is_locked and given > 0 and waste is not None:
+        billing = [
+            BillingRow(b.code, "-".join(b.modifiers), b.units, b.description)
+            for b in dosing.billing_lines(given, waste)
+        ]
+        preview = True
+    roles: dict[int, str] = {}
+    users = [u for u in (session.injector, session.signed_by) if u is not None]
+    if users:
+        roles = dict(
+            Membership.objects.filter(
+                clinic_id=session.patient.clinic_id, user__in=users
+            ).values_list("user_id", "role")
+        )
+    injector = None
+    if session.injector is not None:
+        injector = injector_experience([(session.injector, roles.get(session.injector.pk))])[
+            session.injector.pk
+        ]
+    signer = (
+        display_name(session.signed_by, roles.get(session.signed_by.pk))
+        if session.signed_by is not None
+        else ""
+    )
+    return SessionPage(
+        session=session,
+        protocol=protocol,
+        groups=groups,
+        panels=map_panels(groups),
+        check=check,
+        vials=vials,
+        units_opened=opened,
+        units_discarded=waste,
+        billing=billing,
+        billing_is_preview=preview,
+        addenda=list(session.addenda.select_related("author")),
+        rules=[rule_view(r) for r in session.rule_results],
+        injector=injector,
+        signer_name=signer,
+    )

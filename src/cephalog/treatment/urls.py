@@ -1,0 +1,27 @@
+from django.urls import path
+
+from cephalog.treatment import views
+
+_S = "clinic/patients/<uuid:patient_id>/sessions/"
+
+urlpatterns = [
+    path(_S, views.session_list, name="session-list"),
+    path(f"{_S}start/", views.session_start, name="session-start"),
+    path(f"{_S}<int:session_id>/", views.session_detail, name="session-detail"),
+    path(f"{_S}<int:session_id>/record/", views.session_record, name="session-record"),
+    path(f"{_S}<int:session_id>/vials/", views.vial_add, name="session-vial-add"),
+    path(
+        f"{_S}<int:session_id>/vials/<int:vial_id>/remove/",
+        views.vial_remove,
+        name="session-vial-remove",
+    ),
+    path(f"{_S}<int:session_id>/addenda/", views.addendum_add, name="session-addendum"),
+    path(f"{_S}<int:session_id>/cancel/", views.session_cancel, name="session-cancel"),
+    path("me/care-team/", views.care_team, name="care-team"),
+    path("me/sessions/", views.my_sessions, name="my-sessions"),
+    path(
+        "me/sessions/<int:session_id>/aftercare/",
+        views.session_aftercare,
+        name="session-aftercare",
+    ),
+]
