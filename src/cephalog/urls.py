@@ -15,6 +15,7 @@ urlpatterns = [
     path("clinic/", include("cephalog.audit.urls")),
     path("", include("cephalog.diary.urls")),
     path("me/", include("cephalog.web.urls")),
+    path("", include("cephalog.treatment.urls")),
     path("", include("cephalog.diary.io_urls")),
     path("api/", api.urls),
     path("admin/", admin_site.urls),
