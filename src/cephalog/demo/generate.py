@@ -1044,7 +1044,7 @@ def _generate_chunk(
     target = np.select(
         [responder_class == 0, responder_class == 1],
         [rng.uniform(-0.08, 0.28, n), rng.uniform(0.30, 0.50, n)],
-        rng.uniform(0.50, 0.88, n),
+        rng.uniform(0.50, 0.82, n),
     ).astype(np.float32)
     wearing_off = rng.random(n) < 0.5
     wo_depth = np.where(wearing_off, rng.uniform(0.35, 0.8, n), 0.0).astype(np.float32)
@@ -1086,7 +1086,7 @@ def _generate_chunk(
         overuser[0], primary[0], secondary[0], treat_share[0], relief[0] = (
             True, TRIPTAN, SIMPLE, 0.75, 0.75,
         )  # fmt: skip
-        responder_class[0], target[0], wearing_off[0], wo_depth[0] = 2, 0.55, True, 0.5
+        responder_class[0], target[0], wearing_off[0], wo_depth[0] = 2, 0.5, True, 0.45
         max_effect[0] = target[0] / (CYCLE_GAIN[2] * (1 - 0.48 * wo_depth[0]))
         follow_the_pain[0], baseline_only[0], stop_after[0] = False, False, MAX_SESSIONS
         birth[0] = today - int(41.5 * 365.25)
