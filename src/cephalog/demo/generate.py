@@ -550,7 +550,8 @@ class Cohort:
         """One patient's diary as the domain's `DiaryDay`s, keyed by date (spec section 1)."""
         from cephalog.domain.diary import AcuteMedication, DiaryDay
 
-        d = _take(self.diary, np.arange(len(self.diary.patient))[self.patient_rows(patient)])
+        rows = self.patient_rows(patient)
+        d = type(self.diary)(**{f.name: getattr(self.diary, f.name)[rows] for f in fields(Diary)})
         days: dict[dt.date, DiaryDay] = {}
         dates = d.date.astype(object).tolist()
         cols = {
@@ -1165,7 +1166,7 @@ def _generate_chunk(
     m = len(r_patient)
     r_day = day[r_patient, r_col]
     p_hd = p_headache_day[r_patient, r_col]
-    r_cycle = cycle[r_patient, r_col]
+    # free the grid before the per-row work (bounded memory per chunk)
     del day, in_diary, cycle, since, prev_interval, start_level, onset, shape, effect
     del p_headache_day, weekend, p_recorded, recorded
 
@@ -1291,7 +1292,6 @@ def _generate_chunk(
         acute_drug=acute_drug,
         acute_effective=acute_effective,
     )
-    del r_cycle
 
     # --- sessions and adverse events -------------------------------------------------------
     s_patient, s_index = np.nonzero(valid_session)
