@@ -1,0 +1,178 @@
+"""The import page for patients and clinic staff (issue 3, part 6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from cephalog.audit.models import AuditEvent
+from cephalog.diary.models import Attack, DiaryEntry
+from tests.personas import ALL_PERSONAS, Cast, assert_refused, client_for
+
+FIXTURE = Path(__file__).parent / "fixtures" / "migraine_buddy_export.csv"
+NOW = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
+TOKEN = "0123456789abcdef0123456789abcdef"
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+
+@pytest.fixture
+def frozen() -> object:
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def upload(
+    content: bytes, name: str = "export.csv", content_type: str = "text/csv"
+) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def clinic_url(cast: Cast) -> str:
+    return reverse("clinic-diary-io-import", args=[cast.patient.pk])
+
+
+def test_it_imports_a_migraine_buddy_file_uploaded_by_a_nurse(cast: Cast) -> None:
+    response = client_for(cast, "nurse").post(
+        clinic_url(cast),
+        {"kind": "migraine_buddy", "file": upload(FIXTURE.read_bytes()), "token": TOKEN},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Imported" in body
+    assert "<dt>Days added</dt><dd>8</dd>" in body
+    assert "<dt>Attacks added</dt><dd>6</dd>" in body
+    assert "Magnesium 400mg <small>(line 3)</small>" in body
+    # The form comes back ready to name the unknown medicine's class.
+    assert "Magnesium 400mg = </textarea>" in body
+    assert DiaryEntry.objects.filter(patient=cast.patient).count() == 8
+    assert cache.get(f"diary-import:{cast.nurse.pk}:{TOKEN}") == {"state": "done"}
+
+
+def test_it_lists_problems_by_line_and_stores_nothing(cast: Cast) -> None:
+    text = (
+        "Id,Started,Lasted,Pain Level\n"
+        "1,2026-03-02 08:00,02h 00m,5\n"
+        "2,2026-03-03 08:00,2 hours,5\n"
+        "3,2026-03-04 08:00,02h 00m,twelve\n"
+        "4,2026-03-05,02h 00m,5\n"
+    )
+    response = client_for(cast, "physician").post(
+        clinic_url(cast), {"kind": "migraine_buddy", "file": upload(text.encode())}
+    )
+    body = response.content.decode()
+    assert "Nothing was imported" in body
+    assert "The file has 3 problems." in body
+    for line in (3, 4, 5):
+        assert f"<li>line {line}: " in body
+    assert "<li>line 2:" not in body
+    assert DiaryEntry.objects.count() == Attack.objects.count() == 0
+    event = AuditEvent.objects.get(action="import")
+    assert event.detail["ok"] is False
+    assert event.detail["problems"] == 3
+
+
+def test_it_takes_a_class_for_an_unknown_medicine_from_the_form(cast: Cast) -> None:
+    client = client_for(cast, "nurse")
+    client.post(
+        clinic_url(cast),
+        {
+            "kind": "migraine_buddy",
+            "file": upload(FIXTURE.read_bytes()),
+            "classes": "Magnesium 400mg = other\nSomething =\n",
+        },
+    )
+    entry = DiaryEntry.objects.get(patient=cast.patient, date=dt.date(2026, 3, 4))
+    assert [m.name for m in entry.medications.all()] == ["Ibuprofen 400mg", "Magnesium 400mg"]
+    bad = client.post(
+        clinic_url(cast),
+        {"kind": "migraine_buddy", "file": upload(FIXTURE.read_bytes()), "classes": "x = pills"},
+    )
+    assert "“pills” is not one of the classes." in bad.content.decode()
+
+
+def test_it_refuses_a_file_that_is_not_csv_or_too_large(cast: Cast) -> None:
+    client = client_for(cast, "nurse")
+    png = client.post(
+        clinic_url(cast),
+        {"kind": "cephalog", "file": upload(b"\x89PNG", "scan.png", "image/png")},
+    )
+    assert "Only CSV files (.csv) can be imported." in png.content.decode()
+    large = client.post(
+        clinic_url(cast),
+        {"kind": "cephalog", "file": upload(b"date,headache_hours\n" + b"0" * (5 * 1024 * 1024))},
+    )
+    assert "The file is larger than 5 MB." in large.content.decode()
+    assert DiaryEntry.objects.count() == 0
+
+
+def test_it_lets_the_patient_import_recent_days_and_explains_the_lock(cast: Cast) -> None:
+    client = client_for(cast, "patient_user")
+    page = client.get(reverse("diary-io-import"))
+    assert page.status_code == 200
+    assert "Your diary accepts days from 13 Mar 2026" in page.content.decode()
+    old = client.post(
+        reverse("diary-io-import"),
+        {"kind": "migraine_buddy", "file": upload(FIXTURE.read_bytes())},
+    )
+    assert "are locked; please ask your clinic" in old.content.decode()
+    recent = "date,headache_hours,peak_intensity\n2026-03-19,3,mild\n2026-03-20,0,\n"
+    ok = client.post(
+        reverse("diary-io-import"), {"kind": "cephalog", "file": upload(recent.encode())}
+    )
+    assert "<dt>Days added</dt><dd>2</dd>" in ok.content.decode()
+    assert DiaryEntry.objects.filter(patient=cast.patient, source="import").count() == 2
+
+
+def test_it_answers_htmx_with_the_result_fragment(cast: Cast) -> None:
+    response = client_for(cast, "nurse").post(
+        clinic_url(cast),
+        {"kind": "migraine_buddy", "file": upload(FIXTURE.read_bytes())},
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith("<section")
+    assert "<html" not in body
+    assert 'id="import-form"' in body
+
+
+def test_it_shows_progress_only_to_the_user_who_runs_the_import(cast: Cast) -> None:
+    cache.set(
+        f"diary-import:{cast.nurse.pk}:{TOKEN}", {"state": "writing", "done": 300, "total": 1200}
+    )
+    url = reverse("diary-io-import-status", args=[TOKEN])
+    mine = client_for(cast, "nurse").get(url).content.decode()
+    assert "Importing: 300 of 1200" in mine
+    assert 'hx-trigger="load delay:1s"' in mine
+    theirs = client_for(cast, "physician").get(url).content.decode()
+    assert "Uploading" in theirs
+    assert "300" not in theirs
+    assert (
+        client_for(cast, "nurse")
+        .get(reverse("diary-io-import-status", args=["x" * 32]))
+        .status_code
+        == 404
+    )
+    assert client_for(cast, "anonymous").get(url).status_code == 302
+
+
+def test_it_refuses_the_import_pages_to_everyone_else(cast: Cast) -> None:
+    refused = [p for p in ALL_PERSONAS if p not in ("nurse", "physician")]
+    assert_refused(cast, clinic_url(cast), refused, secrets=["Quill"])
+    assert_refused(
+        cast,
+        clinic_url(cast),
+        refused,
+        method="post",
+        data={"kind": "cephalog", "file": upload(b"date,headache_hours\n2026-03-19,0\n")},
+    )
+    assert DiaryEntry.objects.count() == 0
+    assert_refused(
+        cast, reverse("diary-io-import"), ["anonymous", "nurse", "physician", "clinic_admin"]
+    )
