@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,7 @@ INSTALLED_APPS = [
     "cephalog.diary",
     "cephalog.treatment",
     "cephalog.safety",
+    "cephalog.scheduling",
     "cephalog.web",
     "cephalog.demo",
 ]
@@ -120,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "cephalog.web.context_processors.cephalog",
+                "cephalog.safety.context_processors.safety",
             ],
         },
     },
@@ -183,6 +186,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING or DEV
+if WHITENOISE_USE_FINDERS:
+    # Development serves static files from the finders; STATIC_ROOT exists only after collectstatic.
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # Email (Django 6.1 mailers). Development prints mail on the console; set
 # EMAIL_BACKEND=smtp and the EMAIL_* variables for a real server.
