@@ -401,3 +401,12 @@ def test_property_overlapping_attacks_never_count_more_than_the_time_they_span(
     covered = sum(covered_time(intervals, tz).values(), dt.timedelta())
     assert max(d for _, d in attacks) <= covered <= sum((d for _, d in attacks), dt.timedelta())
     assert covered <= max(e for _, e in intervals) - min(s for s, _ in intervals)
+
+
+def test_it_reads_an_end_time_when_the_export_has_no_duration() -> None:
+    text = "Started,Ended,Pain Level\n2026-03-04 22:00,2026-03-05 01:30,5\n2026-03-06 10:00,2026-03-06 09:00,5\n"
+    parsed = read_migraine_buddy_csv(text, LONDON)
+    assert [(a.start, a.end, a.external_id) for a in parsed.attacks] == [
+        (at("2026-03-04 22:00"), at("2026-03-05 01:30"), "")
+    ]
+    assert parsed.problems == ["line 3: Ended: must be after the start"]

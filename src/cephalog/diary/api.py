@@ -24,6 +24,7 @@ from pydantic import Field
 from cephalog.accounts.access import STAFF_ROLES, staff_clinic_ids
 from cephalog.audit.actions import record
 from cephalog.diary.actions import DiaryError, delete_day, patient_today, save_day
+from cephalog.diary.attack_actions import validation_messages
 from cephalog.diary.models import DiaryEntry, EntrySource
 from cephalog.diary.queries import get_entry
 from cephalog.diary.schemas import DayIn, DayOut, DiaryOut, Errors, IsoDate, Message, day_out
@@ -123,10 +124,6 @@ def my_diary(request: HttpRequest, query: Query[Range]) -> Any:
     return _diary(patient, start, end)
 
 
-def _messages(error: ValidationError) -> list[str]:
-    return [f"{name}: {msg}" for name, msgs in error.message_dict.items() for msg in msgs]
-
-
 @router.put(
     "/me/diary/{date}",
     response={200: DayOut, 201: DayOut, **ERRORS},
@@ -148,7 +145,7 @@ def put_my_day(request: HttpRequest, date: IsoDate, payload: DayIn) -> Any:
     except DiaryError as error:
         raise ApiError(422, error.problems) from None
     except ValidationError as error:
-        raise ApiError(422, _messages(error)) from None
+        raise ApiError(422, validation_messages(error)) from None
     entry = get_entry(patient, date)
     assert entry is not None
     return Status(200 if existed else 201, day_out(entry))

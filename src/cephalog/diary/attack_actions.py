@@ -85,7 +85,8 @@ def at_line(line: int, message: str) -> str:
     return f"line {line}: {message}" if line else message
 
 
-def _messages(error: ValidationError) -> list[str]:
+def validation_messages(error: ValidationError) -> list[str]:
+    """A model validation error as `field: message` lines, like the domain's."""
     return [
         f"{name}: {message}"
         for name, messages in error.message_dict.items()
@@ -143,7 +144,7 @@ def plan_days(
             plan.problems.extend(at_line(line, p) for p in error.problems)
             continue
         except ValidationError as error:
-            plan.problems.extend(at_line(line, p) for p in _messages(error))
+            plan.problems.extend(at_line(line, p) for p in validation_messages(error))
             continue
         plan.changes.append(DayChange(line, new, entry is not None))
     return plan
@@ -181,7 +182,7 @@ def apply_days(
     return counts
 
 
-def _facts(attack: Attack) -> AttackFacts:
+def attack_facts(attack: Attack) -> AttackFacts:
     return AttackFacts(
         start=attack.start,
         end=attack.end,
@@ -253,9 +254,9 @@ def plan_attacks(
         try:
             row.full_clean(exclude=["patient"], validate_unique=False, validate_constraints=False)
         except ValidationError as error:
-            plan.problems.extend(at_line(facts.line, p) for p in _messages(error))
+            plan.problems.extend(at_line(facts.line, p) for p in validation_messages(error))
 
-    others = [_facts(a) for a in stored if a.pk not in matched]
+    others = [attack_facts(a) for a in stored if a.pk not in matched]
     computed = days_from_attacks([*attacks, *others], tz)
     first_line: dict[dt.date, int] = {}
     for facts in attacks:

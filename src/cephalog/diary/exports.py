@@ -11,12 +11,12 @@ import zoneinfo
 from typing import Any
 
 from cephalog.audit.actions import record
+from cephalog.diary.attack_actions import attack_facts
 from cephalog.diary.models import Attack
 from cephalog.diary.queries import diary_days
 from cephalog.domain.importing import (
     ATTACKS_HEADER,
     DAYS_HEADER,
-    AttackFacts,
     attack_row,
     day_row,
 )
@@ -42,17 +42,7 @@ def attack_rows(patient: Patient) -> list[list[str]]:
     """One row per attack, times in the patient's zone (`domain.importing.ATTACKS_HEADER`)."""
     tz = zoneinfo.ZoneInfo(patient.time_zone)
     return [
-        attack_row(
-            AttackFacts(
-                start=a.start,
-                end=a.end,
-                peak_intensity=a.peak_intensity,
-                external_id=a.external_id,
-                notes=a.notes,
-            ),
-            tz,
-            source=a.source,
-        )
+        attack_row(attack_facts(a), tz, source=a.source)
         for a in Attack.objects.filter(patient=patient).order_by("start")
     ]
 

@@ -199,11 +199,6 @@ def _midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(UTC)
 
 
-def local_dates(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> list[dt.date]:
-    """The local dates in `tz` that the interval [start, end) covers, in order."""
-    return list(split_by_date(start, end, tz))
-
-
 def split_by_date(
     start: dt.datetime, end: dt.datetime, tz: dt.tzinfo
 ) -> dict[dt.date, dt.timedelta]:
