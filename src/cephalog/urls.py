@@ -17,6 +17,7 @@ urlpatterns = [
     path("me/", include("cephalog.web.urls")),
     path("", include("cephalog.treatment.urls")),
     path("", include("cephalog.diary.io_urls")),
+    path("", include("cephalog.scheduling.urls")),
     path("api/", api.urls),
     path("admin/", admin_site.urls),
 ]

@@ -1,0 +1,2 @@
+"""The personalised treatment calendar: appointments materialised from the domain plan
+(cephalog.domain.schedule), iCalendar feeds behind secret URLs, and emailed reminders."""

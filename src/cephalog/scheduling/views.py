@@ -1,0 +1,317 @@
+"""Calendar pages (patient and staff), the clinic schedule, and the iCalendar feeds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from cephalog.accounts.access import patient_only, patient_view, staff_clinic_ids, staff_view
+from cephalog.accounts.models import Clinic, Role
+from cephalog.audit.actions import record
+from cephalog.diary.actions import patient_today
+from cephalog.domain.schedule import what_to_expect
+from cephalog.patients.models import Patient
+from cephalog.scheduling import actions, feeds, queries
+from cephalog.scheduling.forms import AuthorisationForm, CancelForm, RescheduleForm
+from cephalog.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
+
+
+def _day(d: dt.date, today: dt.date) -> str:
+    return f"{d.day} {d:%B}" + ("" if d.year == today.year else f" {d.year}")
+
+
+@dataclass(frozen=True)
+class Item:
+    """An appointment as the patient reads it."""
+
+    appt: Appointment
+    when: str
+
+    @property
+    def cancelled(self) -> bool:
+        return self.appt.status == AppointmentStatus.CANCELLED
+
+
+def when_text(appt: Appointment, today: dt.date) -> str:
+    """'due 12 March, can be from 5 March', '12 March to 16 March', 'Thursday 12 March at 10:30'."""
+    day = _day(appt.date, today)
+    if appt.status == AppointmentStatus.CANCELLED:
+        return f"cancelled (was {day})"
+    if appt.time is not None:
+        return f"{appt.date:%A} {day} at {appt.time:%H:%M}"
+    if appt.kind == AppointmentKind.SESSION and appt.status == AppointmentStatus.PLANNED:
+        text = f"due {day}"
+        if appt.earliest < appt.date:
+            text += f", can be from {_day(appt.earliest, today)}"
+        return text
+    if appt.latest is not None and appt.latest > appt.date:
+        return f"{day} to {_day(appt.latest, today)}"
+    return day
+
+
+def _feed_url(name: str, token: str | None) -> str | None:
+    if token is None:
+        return None
+    return settings.SITE_URL.rstrip("/") + reverse(name, args=[token])
+
+
+def _webcal(url: str | None) -> str | None:
+    return "webcal://" + url.split("://", 1)[1] if url else None
+
+
+# --- the patient's own pages ----------------------------------------------------------
+
+
+@patient_only
+def patient_calendar(request: HttpRequest, patient: Patient) -> HttpResponse:
+    today = patient_today(patient)
+    actions.sync_plan(patient=patient, today=today)
+    cal = queries.patient_calendar(patient, today)
+    feed_url = _feed_url("patient-feed", queries.live_token(patient=patient))
+    record(action="read", category="treatment_calendar", patient=patient)
+    return render(
+        request,
+        "scheduling/patient_calendar.html",
+        {
+            "patient": patient,
+            "next_session": cal.next_session,
+            "next_when": when_text(cal.next_session, today) if cal.next_session else "",
+            "upcoming": [Item(a, when_text(a, today)) for a in cal.upcoming],
+            "past": [Item(a, when_text(a, today)) for a in cal.past],
+            "expect": what_to_expect(today, actions.completed_session_dates(patient)),
+            "feed_url": feed_url,
+            "webcal_url": _webcal(feed_url),
+        },
+    )
+
+
+@require_POST
+@patient_only
+def patient_feed_renew(request: HttpRequest, patient: Patient) -> HttpResponse:
+    actions.issue_feed_token(patient=patient, by=request.user)
+    messages.success(request, "Your calendar link is ready. Any older link has stopped working.")
+    return redirect(reverse("patient-calendar") + "#subscribe")
+
+
+@require_POST
+@patient_only
+def patient_feed_revoke(request: HttpRequest, patient: Patient) -> HttpResponse:
+    actions.revoke_feed_token(patient=patient, by=request.user)
+    messages.success(request, "Your calendar link has stopped working.")
+    return redirect(reverse("patient-calendar") + "#subscribe")
+
+
+# --- staff: one patient's calendar -----------------------------------------------------
+
+
+@patient_view(staff_only=True)
+def staff_patient_calendar(request: HttpRequest, patient: Patient) -> HttpResponse:
+    today = patient_today(patient)
+    actions.sync_plan(patient=patient, today=today)
+    record(action="read", category="treatment_calendar", patient=patient)
+    return render(
+        request,
+        "scheduling/staff_calendar.html",
+        {
+            "patient": patient,
+            "today": today,
+            "appointments": queries.staff_appointments(patient),
+            "reminders": queries.recent_reminders(patient),
+            "has_feed": queries.live_token(patient=patient) is not None,
+            "auth_form": AuthorisationForm(),
+            "sessions_done": len(actions.completed_session_dates(patient)),
+        },
+    )
+
+
+def _patient_appointment(patient: Patient, appointment_id: int) -> Appointment:
+    return get_object_or_404(Appointment, pk=appointment_id, patient=patient)
+
+
+def _errors(request: HttpRequest, error: ValidationError | Any) -> None:
+    if isinstance(error, ValidationError):
+        texts = error.messages
+    else:  # form errors
+        texts = [f"{field.replace('_', ' ')}: {' '.join(msgs)}" for field, msgs in error.items()]
+    for text in texts:
+        messages.error(request, text)
+
+
+@require_POST
+@patient_view(staff_only=True)
+def staff_reschedule(request: HttpRequest, patient: Patient, appointment_id: int) -> HttpResponse:
+    appt = _patient_appointment(patient, appointment_id)
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form.errors)
+    else:
+        try:
+            actions.reschedule(
+                appointment=appt,
+                new_date=form.cleaned_data["new_date"],
+                new_time=form.cleaned_data["new_time"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(
+                request, f"{appt.get_kind_display()} moved. The history keeps the old date."
+            )
+    return redirect(reverse("staff-patient-calendar", args=[patient.pk]) + f"#appt-{appt.pk}")
+
+
+@require_POST
+@patient_view(staff_only=True)
+def staff_cancel(request: HttpRequest, patient: Patient, appointment_id: int) -> HttpResponse:
+    appt = _patient_appointment(patient, appointment_id)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form.errors)
+    else:
+        try:
+            actions.cancel(appointment=appt, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, f"{appt.get_kind_display()} cancelled.")
+    return redirect(reverse("staff-patient-calendar", args=[patient.pk]) + f"#appt-{appt.pk}")
+
+
+@require_POST
+@patient_view(staff_only=True)
+def staff_authorisation(request: HttpRequest, patient: Patient) -> HttpResponse:
+    form = AuthorisationForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form.errors)
+    else:
+        try:
+            actions.set_authorisation_end(
+                patient=patient, end=form.cleaned_data["end"], by=request.user
+            )
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, "Authorisation end date saved.")
+    return redirect("staff-patient-calendar", patient.pk)
+
+
+@require_POST
+@patient_view(staff_only=True)
+def staff_revoke_patient_feed(request: HttpRequest, patient: Patient) -> HttpResponse:
+    actions.revoke_feed_token(patient=patient, by=request.user)
+    messages.success(request, "The patient's calendar link has stopped working.")
+    return redirect("staff-patient-calendar", patient.pk)
+
+
+# --- staff: the clinic schedule ----------------------------------------------------------
+
+
+@staff_view()
+def clinic_schedule(request: HttpRequest) -> HttpResponse:
+    clinic_ids = staff_clinic_ids(request.user)
+    today = timezone.localdate()
+    rows = list(queries.clinic_schedule(clinic_ids, today))
+    clinics = list(Clinic.objects.filter(pk__in=clinic_ids))
+    tokens = queries.live_clinic_tokens(clinics)
+    admin_of = set(staff_clinic_ids(request.user, (Role.CLINIC_ADMIN,)))
+    record(action="read", category="clinic_schedule", detail={"count": len(rows)})
+    return render(
+        request,
+        "scheduling/clinic_schedule.html",
+        {
+            "rows": rows,
+            "today": today,
+            "weeks": queries.SCHEDULE_WEEKS,
+            "clinics": [
+                {
+                    "clinic": c,
+                    "feed_url": _feed_url("clinic-feed", tokens.get(c.pk)),
+                    "can_manage": c.pk in admin_of,
+                }
+                for c in clinics
+            ],
+        },
+    )
+
+
+def _managed_clinic(request: HttpRequest, clinic_id: int) -> Clinic:
+    if clinic_id not in staff_clinic_ids(request.user, (Role.CLINIC_ADMIN,)):
+        raise Http404("Not found")
+    return get_object_or_404(Clinic, pk=clinic_id)
+
+
+@require_POST
+@staff_view((Role.CLINIC_ADMIN,))
+def clinic_feed_renew(request: HttpRequest, clinic_id: int) -> HttpResponse:
+    clinic = _managed_clinic(request, clinic_id)
+    actions.issue_feed_token(clinic=clinic, by=request.user)
+    messages.success(request, f"New calendar link for {clinic.name}; the old one stopped working.")
+    return redirect("clinic-schedule")
+
+
+@require_POST
+@staff_view((Role.CLINIC_ADMIN,))
+def clinic_feed_revoke(request: HttpRequest, clinic_id: int) -> HttpResponse:
+    clinic = _managed_clinic(request, clinic_id)
+    actions.revoke_feed_token(clinic=clinic, by=request.user)
+    messages.success(request, f"The calendar link for {clinic.name} has stopped working.")
+    return redirect("clinic-schedule")
+
+
+# --- the feeds: no login, the secret address is the credential ------------------------------
+
+
+def _ics(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, max-age=900"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_safe
+def patient_feed(request: HttpRequest, token: str) -> HttpResponse:
+    owner = queries.token_owner(token)
+    if owner is None or owner.patient is None:
+        raise Http404("No such calendar")
+    patient = owner.patient
+    # Calendar apps poll; the plan is brought up to date here too, not only on page views.
+    actions.sync_plan(patient=patient)
+    appointments = list(Appointment.objects.filter(patient=patient).order_by("date", "id"))
+    record(
+        action="read",
+        category="calendar_feed",
+        patient=patient,
+        object_ref=f"feed:{owner.pk}",
+        detail={"feed": "patient", "events": len(appointments)},
+    )
+    return _ics(feeds.patient_feed(patient, appointments), "treatment.ics")
+
+
+@require_safe
+def clinic_feed(request: HttpRequest, token: str) -> HttpResponse:
+    owner = queries.token_owner(token)
+    if owner is None or owner.clinic is None:
+        raise Http404("No such calendar")
+    clinic = owner.clinic
+    appointments = list(queries.clinic_feed_appointments(clinic, timezone.localdate()))
+    record(
+        action="read",
+        category="calendar_feed",
+        clinic_id=clinic.pk,
+        object_ref=f"feed:{owner.pk}",
+        detail={"feed": "clinic", "events": len(appointments)},
+    )
+    return _ics(feeds.clinic_feed(clinic, appointments), "clinic-schedule.ics")
