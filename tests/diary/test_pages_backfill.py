@@ -96,6 +96,8 @@ def test_it_needs_a_reason_when_a_clinician_changes_an_entry(cast: Cast, frozen:
         source="staff",
     )
     client = client_for(cast, "physician")
+    page = client.post(staff_url(cast, DAY_8), {"headache_hours": "5", **EMPTY_ROWS}).content
+    assert b"required when headache_hours &gt; 0" in page  # staff see the domain's words
     data = {"headache_hours": "5", "peak_intensity": "moderate", **EMPTY_ROWS}
     page = client.post(staff_url(cast, DAY_8), data).content.decode()
     assert "say why you are changing the patient&#x27;s entry" in page

@@ -8,6 +8,8 @@ import re
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cephalog.audit.models import AuditEvent
 from cephalog.diary.actions import save_day
@@ -126,3 +128,27 @@ def test_it_audits_the_clinic_read(cast: Cast, frozen: None) -> None:
     client_for(cast, "nurse").get(url(cast))
     event = AuditEvent.objects.filter(category="diary", action="read").get()
     assert (event.patient_id, event.user_id) == (cast.patient.pk, cast.nurse.pk)
+
+
+def test_it_reads_the_diary_pages_in_a_constant_number_of_queries(
+    cast: Cast, frozen: None, django_assert_num_queries: Any
+) -> None:
+    pages = {
+        "nurse": [url(cast)],
+        "patient_user": ["/me/", "/me/diary/calendar/"],
+    }
+    log(cast, TODAY, TREATED_MIGRAINE)
+    counts = {}
+    for persona, urls in pages.items():
+        client = client_for(cast, persona)
+        for page in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(page).status_code == 200
+            counts[page] = len(queries)
+    for ago in range(1, 90):
+        log(cast, TODAY - dt.timedelta(days=ago), TREATED_MIGRAINE)
+    for persona, urls in pages.items():
+        client = client_for(cast, persona)
+        for page in urls:
+            with django_assert_num_queries(counts[page]):
+                assert client.get(page).status_code == 200

@@ -142,7 +142,7 @@ def initial_from_entry(entry: DiaryEntry | None) -> tuple[dict[str, Any], list[d
     if entry is None:
         return {}, []
     day: dict[str, Any] = {
-        "headache_hours": float(entry.headache_hours),
+        "headache_hours": f"{float(entry.headache_hours):g}",  # 5, not 5.0
         "peak_intensity": entry.peak_intensity,
         "aura_minutes": entry.aura_minutes,
     }
@@ -200,11 +200,28 @@ _PROBLEM = re.compile(
 _MEDICINE_FIELDS = {"name": "name", "class": "drug_class", "effective": "effective"}
 
 
+# For patients, the field codes inside a domain message said in their words; the rule
+# and the values stay the domain's (staff see the messages unchanged).
+PLAIN_WORDS = (
+    ("headache_hours > 0", "you had a headache"),
+    ("headache_hours", "hours with headache"),
+    ("peak_intensity", "how bad it was"),
+)
+
+
+def plain(message: str) -> str:
+    for code, words in PLAIN_WORDS:
+        message = message.replace(code, words)
+    return message
+
+
 def attach_problems(
     problems: Sequence[str],
     form: DayForm,
     medicines: forms.BaseFormSet[MedicineForm],
     rows: Sequence[int],
+    *,
+    for_patient: bool = False,
 ) -> None:
     """Show each domain message next to the field it names (the path prefix dropped);
     messages about the day as a whole (date, locked) go above the form."""
@@ -214,6 +231,8 @@ def attach_problems(
             form.add_error(None, problem)
             continue
         field, index, sub, message = match.group("field", "index", "sub", "message")
+        if for_patient:
+            message = plain(message)
         if field == "acute_medications" and index is not None and int(index) < len(rows):
             row = medicines.forms[rows[int(index)]]
             row.add_error(_MEDICINE_FIELDS.get(sub), message)
@@ -239,7 +258,8 @@ def error_summary(
         if name == "__all__":
             continue
         bound = form[name]
-        out.extend((_anchor(bound), f"{bound.label}: {message}") for message in errors)
+        label = str(bound.label).rstrip("?")
+        out.extend((_anchor(bound), f"{label}: {message}") for message in errors)
     out.extend(("", str(message)) for message in medicines.non_form_errors())
     for number, row in enumerate(medicines.forms, start=1):
         for name, errors in row.errors.items():
@@ -247,9 +267,9 @@ def error_summary(
                 out.extend(("", f"Medicine {number}: {message}") for message in errors)
                 continue
             bound = row[name]
+            label = str(bound.label).rstrip("?").lower()
             out.extend(
-                (_anchor(bound), f"Medicine {number}, {bound.label.lower()}: {message}")
-                for message in errors
+                (_anchor(bound), f"Medicine {number}, {label}: {message}") for message in errors
             )
     return out
 

@@ -132,7 +132,7 @@ def _day_form_page(
                     source=EntrySource.STAFF if staff else EntrySource.PATIENT,
                 )
             except DiaryError as error:
-                attach_problems(error.problems, form, medicines, rows)
+                attach_problems(error.problems, form, medicines, rows, for_patient=not staff)
             else:
                 messages.success(
                     request, f"Saved {date.day} {date:%B}." + ("" if staff else " Thank you!")

@@ -33,6 +33,24 @@
     row.querySelectorAll("select").forEach(function (select) { select.selectedIndex = 0; });
   }
 
+  function isEmpty(row) {
+    if (row.querySelector(".error")) {
+      return false;
+    }
+    var empty = true;
+    row.querySelectorAll("input").forEach(function (input) {
+      if ((input.type === "radio" || input.type === "checkbox") ? input.checked : input.value) {
+        empty = false;
+      }
+    });
+    row.querySelectorAll("select").forEach(function (select) {
+      if (select.selectedIndex > 0) {
+        empty = false;
+      }
+    });
+    return empty;
+  }
+
   function setUp() {
     var list = document.querySelector("[data-medicines]");
     var button = document.querySelector("[data-add-medicine]");
@@ -41,8 +59,21 @@
     if (!list || !button || !total) {
       return;
     }
+    // Empty rows after the first stay out of the way until asked for; hidden rows are
+    // still posted, and empty rows are ignored by the server.
+    list.querySelectorAll("[data-medicine-row]").forEach(function (row, index) {
+      if (index > 0 && isEmpty(row)) {
+        row.hidden = true;
+      }
+    });
     button.hidden = false;
     button.addEventListener("click", function () {
+      var waiting = list.querySelector("[data-medicine-row][hidden]");
+      if (waiting) {
+        waiting.hidden = false;
+        waiting.querySelector("input[type=text]").focus();
+        return;
+      }
       var rows = list.querySelectorAll("[data-medicine-row]");
       var count = parseInt(total.value, 10);
       if (max && count >= parseInt(max.value, 10)) {
@@ -60,6 +91,14 @@
       }
     });
   }
+
+  // After a one-tap save swaps the diary home in place, the page's older messages
+  // ("Saved 19 November") are out of date: the new status replaces them.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target && event.target.id === "diary-home") {
+      document.querySelectorAll(".messages").forEach(function (el) { el.remove(); });
+    }
+  });
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", setUp);
