@@ -31,7 +31,8 @@ def test_it_tells_the_patient_about_their_care_team_in_plain_words(cast: Cast) -
         "the PREEMPT injection course (Allergan) in 2019."
     ) in body
     assert "Has treated you once." in body
-    assert "nurse-joy has not yet given Botox treatments" in body
+    assert "A nurse has not yet given Botox treatments" in body
+    assert "nurse-joy" not in body  # never a login name
     assert "admin-ann" not in body
     assert_refused(cast, url, ["anonymous", *STAFF, "other_physician"])
 

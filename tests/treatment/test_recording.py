@@ -142,3 +142,23 @@ def test_it_audits_each_step(cast: Cast) -> None:
     assert last is not None
     assert last.detail["completed"] is True
     assert last.object_ref == f"session:{session.pk}"
+
+
+def test_it_takes_an_end_time_in_the_starting_minute_and_refuses_an_earlier_one(
+    cast: Cast,
+) -> None:
+    started = NOW + dt.timedelta(seconds=40)
+    session = start(cast.patient, cast.physician, now=started)
+    vial(session, cast.physician, now=started)
+    with pytest.raises(actions.SessionError, match="ended_at: before the session started"):
+        actions.complete_session(
+            session=session,
+            by=cast.physician,
+            sites=preempt(),
+            ended_at=NOW - dt.timedelta(minutes=1),
+            now=started,
+        )
+    done = actions.complete_session(
+        session=session, by=cast.physician, sites=preempt(), ended_at=NOW, now=started
+    )
+    assert done.ended_at == done.started_at

@@ -464,7 +464,10 @@ def complete_session(
     end = clinic_now(clinic, ended_at or local_now)
     problems: list[str] = []
     if session.started_at and end < session.started_at:
-        problems.append("ended_at: before the session started")
+        # Times are entered to the minute: the start's own minute is not "before" it.
+        if end < session.started_at.replace(second=0, microsecond=0):
+            problems.append("ended_at: before the session started")
+        end = session.started_at
     if end > local_now + dt.timedelta(minutes=5):
         problems.append("ended_at: in the future")
 

@@ -33,9 +33,18 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs, format=DATETIME_LOCAL)
 
 
+class InjectorField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """Injectors by name and role ("Dr Alex Morgan, physician"), not by login."""
+
+    labels: Mapping[int, str] = {}
+
+    def label_from_instance(self, obj: Any) -> str:
+        return self.labels.get(obj.pk, obj.get_full_name() or obj.username)
+
+
 class StartSessionForm(forms.Form):
     protocol = forms.ChoiceField()
-    injector = forms.ModelChoiceField(queryset=User.objects.none(), empty_label=None)
+    injector = InjectorField(queryset=User.objects.none(), empty_label=None)
     infection_at_sites = _yes_no("Any infection at the injection sites today?")
     red_flags_since_last = _yes_no(
         "Any new red-flag symptoms since the last session?",
@@ -62,11 +71,15 @@ class StartSessionForm(forms.Form):
         *args: Any,
         protocols: Sequence[tuple[str, str]],
         injectors: Any,
+        injector_labels: Mapping[int, str],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["protocol"].choices = protocols  # type: ignore[attr-defined]
-        self.fields["injector"].queryset = injectors  # type: ignore[attr-defined]
+        field = self.fields["injector"]
+        assert isinstance(field, InjectorField)
+        field.queryset = injectors
+        field.labels = injector_labels
 
 
 class VialForm(forms.Form):
@@ -85,7 +98,7 @@ class VialForm(forms.Form):
         label="Diluent (mL of 0.9% saline)",
         max_digits=4,
         decimal_places=2,
-        min_value=Decimal("0.01"),
+        min_value=Decimal("0.1"),
         initial=Decimal("4.0"),
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
@@ -102,6 +115,7 @@ class CompleteForm(forms.Form):
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         widget=DateTimeLocalInput(),
         required=False,
+        help_text="Leave empty to use the time you complete the session.",
     )
     topical_anaesthetic = forms.ChoiceField(
         label="Topical anaesthetic", choices=TopicalAnaesthetic.choices, initial="none"

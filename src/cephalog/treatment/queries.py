@@ -370,11 +370,16 @@ def recorded_sites(sites: Iterable[SessionSite]) -> list[dosing.RecordedSite]:
 # ---------------------------------------------------------------------------
 
 
-def display_name(user: User, role: str | None) -> str:
-    name = user.get_full_name().strip() or user.username
-    if role == Role.PHYSICIAN and user.get_full_name().strip():
-        return f"Dr {name}"
-    return name
+def display_name(user: User, role: str | None, *, for_patient: bool = False) -> str:
+    """ "Dr Alex Morgan" for a physician; patients never see a login name."""
+    name = user.get_full_name().strip()
+    if not name:
+        if for_patient:
+            return {Role.PHYSICIAN.value: "A physician", Role.NURSE.value: "A nurse"}.get(
+                role or "", "A member of staff"
+            )
+        return user.username
+    return f"Dr {name}" if role == Role.PHYSICIAN else name
 
 
 @dataclass(frozen=True)
@@ -415,7 +420,9 @@ def _join(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def injector_experience(users: Sequence[tuple[User, str | None]]) -> dict[int, Experience]:
+def injector_experience(
+    users: Sequence[tuple[User, str | None]], *, for_patient: bool = False
+) -> dict[int, Experience]:
     """Completed chronic-migraine sessions, first session date and training, per user (2 queries)."""
     ids = [u.pk for u, _ in users]
     counts: dict[int, dict[str, Any]] = {
@@ -432,7 +439,7 @@ def injector_experience(users: Sequence[tuple[User, str | None]]) -> dict[int, E
         c: dict[str, Any] = counts.get(user.pk, {})
         result[user.pk] = Experience(
             user_id=user.pk,
-            name=display_name(user, role),
+            name=display_name(user, role, for_patient=for_patient),
             role=role,
             sessions=c.get("n", 0),
             first_session=c.get("first"),
@@ -459,7 +466,7 @@ class CareTeamMember:
 def care_team(patient: Patient) -> list[CareTeamMember]:
     """The clinic's physicians and nurses; those who treated the patient first."""
     staff = clinical_staff(patient.clinic)
-    exp = injector_experience(staff)
+    exp = injector_experience(staff, for_patient=True)
     treated = dict(
         Session.objects.filter(patient=patient, status=SessionStatus.COMPLETED)
         .values_list("injector_id")

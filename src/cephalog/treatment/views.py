@@ -67,10 +67,15 @@ def _start_form(patient: Patient, user: User, data: Any = None) -> StartSessionF
         "last_name", "username"
     )
     default = user if any(u.pk == user.pk for u, _ in staff) else None
+    labels = {
+        u.pk: f"{queries.display_name(u, role)}, {Role(role).label.split(' (')[0].lower()}"
+        for u, role in staff
+    }
     return StartSessionForm(
         data,
         protocols=queries.protocol_choices(patient.clinic),
         injectors=injectors,
+        injector_labels=labels,
         initial={"injector": default, "protocol": dosing.PREEMPT_155.name},
     )
 
@@ -174,7 +179,6 @@ def _render_session(
         "complete_form": complete_form
         or CompleteForm(
             initial={
-                "ended_at": now,
                 "topical_anaesthetic": "none",
                 "notes": session.notes,
             }
