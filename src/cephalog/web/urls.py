@@ -1,7 +1,8 @@
 from django.urls import path
 
-from cephalog.web import views
+from cephalog.diary import views as diary_views
 
+# The patient's home is the diary home; this name is kept for links and redirects.
 urlpatterns = [
-    path("", views.patient_home, name="patient-home"),
+    path("", diary_views.home, name="patient-home"),
 ]

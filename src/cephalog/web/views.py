@@ -7,8 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from cephalog.accounts.access import patient_only, staff_clinic_ids
-from cephalog.patients.models import Patient
+from cephalog.accounts.access import staff_clinic_ids
 
 
 @never_cache
@@ -26,11 +25,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
-
-
-@patient_only
-def patient_home(request: HttpRequest, patient: Patient) -> HttpResponse:
-    return render(request, "web/patient_home.html", {"patient": patient})
 
 
 # Error pages say what happened in general terms and never echo the request.
