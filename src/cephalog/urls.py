@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("cephalog.diary.urls")),
     path("me/", include("cephalog.web.urls")),
     path("", include("cephalog.treatment.urls")),
+    path("", include("cephalog.safety.urls")),
     path("", include("cephalog.diary.io_urls")),
     path("", include("cephalog.scheduling.urls")),
     path("api/", api.urls),

@@ -1,0 +1,271 @@
+"""Reads for safety monitoring, always scoped to what the user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from cephalog.accounts.access import CLINICAL_ROLES, staff_clinic_ids
+from cephalog.accounts.models import Clinic, Membership, Role
+from cephalog.domain import schedule
+from cephalog.patients.models import Patient
+from cephalog.safety.models import (
+    AdverseEvent,
+    CheckIn,
+    CheckInKind,
+    EmailStatus,
+    OutboundEmail,
+    SafetyAlert,
+    SafetySettings,
+)
+from cephalog.treatment.models import Session, SessionStatus
+
+# --- settings and dates ------------------------------------------------------------------
+
+
+def settings_for(clinic: Clinic | int) -> SafetySettings:
+    """The clinic's safety settings, or the defaults (unsaved) when it has none."""
+    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
+    found = SafetySettings.objects.filter(clinic_id=clinic_id).first()
+    return found or SafetySettings(clinic_id=clinic_id)
+
+
+def patient_today(patient: Patient, now: dt.datetime | None = None) -> dt.date:
+    """The patient's local calendar date (onset dates are the patient's dates)."""
+    now = now or timezone.now()
+    return now.astimezone(zoneinfo.ZoneInfo(patient.time_zone)).date()
+
+
+# --- check-ins ---------------------------------------------------------------------------
+
+_KIND_BY_EVENT = {
+    schedule.EventKind.CHECKIN_DAY3: CheckInKind.DAY3,
+    schedule.EventKind.CHECKIN_DAY14: CheckInKind.DAY14,
+}
+
+
+@dataclass(frozen=True)
+class DueCheckIn:
+    """A scheduled check-in whose answer window is open and that is not yet answered."""
+
+    session: Session
+    kind: CheckInKind
+    date: dt.date
+    latest: dt.date | None
+
+
+def completed_sessions(patient: Patient, on_or_before: dt.date) -> list[Session]:
+    return list(
+        Session.objects.filter(
+            patient=patient, status=SessionStatus.COMPLETED, date__lte=on_or_before
+        ).order_by("date")
+    )
+
+
+def due_checkin(patient: Patient, today: dt.date) -> DueCheckIn | None:
+    """The open day-3 or day-14 check-in, from the domain's treatment calendar (domain.schedule).
+
+    Windows: day 3 until day 7, day 14 until day 21 after each completed
+    session (docs/domain-decisions.md, Schedule). None when nothing is due.
+    """
+    sessions = completed_sessions(patient, today)
+    if not sessions:
+        return None
+    plan = schedule.treatment_plan(
+        consultation_date=sessions[0].date,
+        session_dates=[s.date for s in sessions],
+        sessions_ahead=0,
+    )
+    answered = set(
+        CheckIn.objects.filter(
+            session__in=sessions, kind__in=[CheckInKind.DAY3, CheckInKind.DAY14]
+        ).values_list("session_id", "kind")
+    )
+    for event in plan:
+        kind = _KIND_BY_EVENT.get(event.kind)
+        if kind is None or not 1 <= event.cycle <= len(sessions):
+            continue
+        if not event.earliest <= today <= (event.latest or event.earliest):
+            continue
+        session = sessions[event.cycle - 1]
+        if (session.pk, kind.value) not in answered:
+            return DueCheckIn(session, kind, event.date, event.latest)
+    return None
+
+
+def patient_checkin(patient: Patient, checkin_id: int) -> CheckIn:
+    """One of the patient's own submissions; anyone else's is a 404."""
+    found = CheckIn.objects.filter(patient=patient, pk=checkin_id).first()
+    if found is None:
+        raise Http404("No such report")
+    return found
+
+
+# --- alerts ------------------------------------------------------------------------------
+
+
+def _alerts_for(user: Any) -> QuerySet[SafetyAlert]:
+    if not getattr(user, "is_authenticated", False):
+        return SafetyAlert.objects.none()
+    return SafetyAlert.objects.filter(clinic_id__in=staff_clinic_ids(user))
+
+
+def open_alerts_for(user: Any) -> list[SafetyAlert]:
+    """Unacknowledged red flags of the user's clinics, oldest first (one query).
+
+    Used by the banner on every staff page, so it joins the membership in
+    the same query instead of looking the clinics up first.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        SafetyAlert.objects.filter(acknowledged_at__isnull=True, clinic__memberships__user=user)
+        .select_related("patient", "event", "clinic")
+        .order_by("created_at", "id")
+        .distinct()
+    )
+
+
+def recent_alerts_for(user: Any, *, since: dt.datetime) -> list[SafetyAlert]:
+    return list(
+        _alerts_for(user)
+        .filter(Q(acknowledged_at__isnull=True) | Q(created_at__gte=since))
+        .select_related("patient", "event", "clinic", "acknowledged_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def alert_for(user: Any, alert_id: int) -> SafetyAlert:
+    found = (
+        _alerts_for(user)
+        .select_related("patient", "event", "clinic", "checkin", "acknowledged_by")
+        .filter(pk=alert_id)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such alert")
+    return found
+
+
+def can_acknowledge(user: Any, clinic_id: int) -> bool:
+    """Clinicians acknowledge red flags: physicians always, nurses unless the clinic says not.
+
+    Clinic admins see the alert but are not clinicians (docs/production.md, section 6).
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    roles = [Role.PHYSICIAN.value]
+    if not settings_for(clinic_id).physicians_only_acknowledge:
+        roles.append(Role.NURSE.value)
+    return Membership.objects.filter(user=user, clinic_id=clinic_id, role__in=roles).exists()
+
+
+def undelivered_emails_for(user: Any) -> list[OutboundEmail]:
+    """Safety emails of the user's clinics that are not (yet) sent: failures stay visible."""
+    return list(
+        OutboundEmail.objects.filter(clinic_id__in=staff_clinic_ids(user))
+        .exclude(status=EmailStatus.SENT)
+        .select_related("alert")
+        .order_by("created_at", "id")
+    )
+
+
+# --- the register ------------------------------------------------------------------------
+
+
+def events_for_staff(user: Any) -> QuerySet[AdverseEvent]:
+    """Adverse events of the patients of the user's clinics."""
+    return AdverseEvent.objects.filter(patient__clinic_id__in=staff_clinic_ids(user))
+
+
+def event_for(user: Any, event_id: int, *, roles: tuple[str, ...] = CLINICAL_ROLES) -> AdverseEvent:
+    found = (
+        AdverseEvent.objects.filter(patient__clinic_id__in=staff_clinic_ids(user, roles))
+        .select_related("patient", "patient__clinic", "session", "recorded_by")
+        .filter(pk=event_id)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such event")
+    return found
+
+
+def patient_events(patient: Patient) -> list[AdverseEvent]:
+    return list(
+        AdverseEvent.objects.filter(patient=patient)
+        .select_related("session")
+        .order_by("-onset", "-id")
+    )
+
+
+# --- for other areas: the site map and the cycle summary ---------------------------------
+
+
+def avoid_sites_for(patient: Patient) -> list[tuple[str, str]]:
+    """Site codes to avoid at the next session, each with the reason (for the site map).
+
+    From every adverse event of the patient with `avoid_sites`, newest event
+    first; a site named by several events appears once, with the newest reason.
+    """
+    seen: dict[str, str] = {}
+    events = (
+        AdverseEvent.objects.filter(patient=patient)
+        .exclude(avoid_sites=[])
+        .select_related("session")
+        .order_by("-onset", "-id")
+    )
+    for event in events:
+        reason = f"{event.symptom_label} from {event.onset:%d %b %Y}"
+        if event.session is not None:
+            reason += f" after the session of {event.session.date:%d %b %Y}"
+        if event.actions:
+            reason += f": {event.actions}"
+        for code in event.avoid_sites:
+            seen.setdefault(str(code), reason)
+    return list(seen.items())
+
+
+@dataclass(frozen=True)
+class AdverseEventSummary:
+    """An adverse event as the one-page cycle summary shows it."""
+
+    event_id: int
+    onset: dt.date
+    symptom: str
+    label: str
+    severity: str
+    serious: bool
+    red_flag: bool
+    outcome: str
+    resolved_on: dt.date | None
+    session_date: dt.date | None
+
+
+def events_between(patient: Patient, start: dt.date, end: dt.date) -> list[AdverseEventSummary]:
+    """The patient's adverse events with onset in [start, end] (both inclusive), oldest first."""
+    rows = (
+        AdverseEvent.objects.filter(patient=patient, onset__gte=start, onset__lte=end)
+        .select_related("session")
+        .order_by("onset", "id")
+    )
+    return [
+        AdverseEventSummary(
+            event_id=e.pk,
+            onset=e.onset,
+            symptom=e.symptom,
+            label=e.symptom_label,
+            severity=e.severity,
+            serious=e.serious,
+            red_flag=e.red_flag,
+            outcome=e.outcome,
+            resolved_on=e.resolved_on,
+            session_date=e.session.date if e.session else None,
+        )
+        for e in rows
+    ]
