@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "cephalog.treatment",
     "cephalog.safety",
     "cephalog.scheduling",
+    "cephalog.outcomes",
     "cephalog.web",
     "cephalog.demo",
 ]

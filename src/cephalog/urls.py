@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("cephalog.safety.urls")),
     path("", include("cephalog.diary.io_urls")),
     path("", include("cephalog.scheduling.urls")),
+    path("", include("cephalog.outcomes.urls")),
     path("api/", api.urls),
     path("admin/", admin_site.urls),
 ]

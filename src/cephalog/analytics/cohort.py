@@ -1,0 +1,540 @@
+"""The cohort table: baseline and per-cycle outcomes for a whole clinic, in Polars.
+
+Implements spec sections 2 (day rules), 3 (windows, per-28 values) and 7
+(cycles: outcome windows, change, reduction, responders, wearing-off)
+vectorised over every patient at once: joins, group-bys and as-of joins on
+cumulative day counts; no Python loop over patients. The results equal
+`cephalog.domain` exactly (tests/analytics/test_equality.py):
+
+- per-28 values and differences are computed from integer counts, so the
+  unrounded floats equal `float(Fraction)` of the domain's exact values;
+- the `*_rounded` columns round the exact rational value to one decimal,
+  ties away from zero, as `cephalog.domain.windows.round1` does;
+- thresholds (responder 30 / 50, wearing-off +3) compare integers, never
+  floats, so a reduction of exactly 30 % is a responder as in the domain.
+
+Inputs (Polars DataFrames; `patient` may be any hashable dtype, the same in
+all frames):
+
+- `diary`: one row per recorded day: `patient`, `date`, `headache_hours`,
+  `peak_intensity` (mild/moderate/severe or null), the booleans
+  `unilateral`, `pulsating`, `aggravated_by_activity`, `nausea`,
+  `vomiting`, `photophobia`, `phonophobia`, `aura_minutes`, and the acute
+  medicines either as three day flags `acute_medication` (any taken),
+  `migraine_specific` (a triptan or ergot taken) and
+  `migraine_specific_relieved` (one of those with effective true), or as
+  the demo generator's slots `acute1_class`, `acute1_effective`,
+  `acute2_class`, ... (`cephalog.demo.generate.Cohort.to_polars`).
+- `sessions`: one row per completed injection: `patient`, `date`.
+- `patients`: `patient` (every patient to report, with or without sessions).
+- `adverse_events` (summary only): `patient`, `onset`, `symptom`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import polars as pl
+
+from cephalog.domain.cycles import (
+    CYCLE_DAYS,
+    OUTCOME_LAST_DAY,
+    RESPONDER_30,
+    RESPONDER_50,
+    WEARING_OFF_RISE,
+    WEEKS_5_8,
+    WEEKS_9_12,
+)
+from cephalog.domain.diary import AURA_MAX_MINUTES, AURA_MIN_MINUTES, LONG_HEADACHE_HOURS
+from cephalog.domain.vocab import MIGRAINE_SPECIFIC_CLASSES, MODERATE_OR_SEVERE
+from cephalog.domain.windows import MIN_RECORDED_DAYS, WINDOW_DAYS
+
+#: Day counts kept per window, in the order of the spec's window object.
+COUNTS = (
+    "headache_days",
+    "migraine_days",
+    "moderate_severe_days",
+    "headache_free_days",
+    "acute_medication_days",
+)
+#: Counts also reported per 28 days in the table.
+PER_28 = ("headache_days", "migraine_days", "moderate_severe_days", "acute_medication_days")
+MEDICATION_FLAGS = ("acute_medication", "migraine_specific", "migraine_specific_relieved")
+_SLOT = re.compile(r"^acute(\d+)_class$")
+_BOOLS = (
+    "unilateral",
+    "pulsating",
+    "aggravated_by_activity",
+    "nausea",
+    "vomiting",
+    "photophobia",
+    "phonophobia",
+)
+_SPECIFIC = sorted(str(c) for c in MIGRAINE_SPECIFIC_CLASSES)
+_MOD_SEV = sorted(str(c) for c in MODERATE_OR_SEVERE)
+
+
+def _day(n: int) -> pl.Expr:
+    return pl.duration(days=n)
+
+
+def round1(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+    """`num / den` (integers, den > 0) to one decimal, ties away from zero.
+
+    The exact rational value is rounded in integers, as
+    `cephalog.domain.windows.round1` does with `Fraction`s (spec section 3).
+    """
+    tenths = (num.abs() * 20 + den) // (den * 2)
+    # Written out as "21.9" and parsed: Polars divides by a constant as a multiplication
+    # by its reciprocal (219 / 10 -> 21.900000000000002), parsing gives Python's 21.9.
+    text = pl.concat_str(
+        [(tenths // 10).cast(pl.String), pl.lit("."), (tenths % 10).cast(pl.String)]
+    )
+    return text.cast(pl.Float64) * pl.when(num < 0).then(-1.0).otherwise(1.0)
+
+
+# --- day rules (spec section 2) -----------------------------------------------------------
+
+
+def medication_flags(diary: pl.DataFrame) -> pl.DataFrame:
+    """The diary with the three medication day flags, from either input form (module doc)."""
+    if set(MEDICATION_FLAGS) <= set(diary.columns):
+        return diary
+    slots = sorted(int(m.group(1)) for c in diary.columns if (m := _SLOT.match(c)))
+    if not slots:
+        raise ValueError(
+            "diary: needs the columns acute_medication, migraine_specific and "
+            "migraine_specific_relieved, or acute1_class/acute1_effective slots"
+        )
+    taken = [pl.col(f"acute{n}_class").is_not_null() for n in slots]
+    specific = [pl.col(f"acute{n}_class").is_in(_SPECIFIC).fill_null(False) for n in slots]
+    relieved = [
+        s & pl.col(f"acute{n}_effective").fill_null(False)
+        for n, s in zip(slots, specific, strict=True)
+    ]
+    return diary.with_columns(
+        pl.any_horizontal(taken).alias("acute_medication"),
+        pl.any_horizontal(specific).alias("migraine_specific"),
+        pl.any_horizontal(relieved).alias("migraine_specific_relieved"),
+    )
+
+
+def classify_days(diary: pl.DataFrame) -> pl.DataFrame:
+    """`patient`, `date` and the day classes of spec section 2, one row per recorded day.
+
+    migraine day = H and ((C and D) or (L and (C or D)) or T or A);
+    headache day = H and (L or MS or migraine day); a moderate/severe day is a
+    headache day with a moderate or severe peak; headache-free = not H.
+    """
+    d = medication_flags(diary)
+    flag = {name: pl.col(name).fill_null(False) for name in (*_BOOLS, *MEDICATION_FLAGS)}
+    hours = pl.col("headache_hours").cast(pl.Float64)
+    mod_sev = pl.col("peak_intensity").is_in(_MOD_SEV).fill_null(False)
+    h = hours > 0
+    pain = (
+        flag["unilateral"].cast(pl.Int8)
+        + flag["pulsating"].cast(pl.Int8)
+        + mod_sev.cast(pl.Int8)
+        + flag["aggravated_by_activity"].cast(pl.Int8)
+    )
+    c = pain >= 2
+    assoc = flag["nausea"] | flag["vomiting"] | (flag["photophobia"] & flag["phonophobia"])
+    long = hours >= LONG_HEADACHE_HOURS
+    aura = pl.col("aura_minutes").fill_null(0).is_between(AURA_MIN_MINUTES, AURA_MAX_MINUTES)
+    migraine = h & ((c & assoc) | (long & (c | assoc)) | flag["migraine_specific_relieved"] | aura)
+    headache = h & (long | flag["migraine_specific"] | migraine)
+    return d.select(
+        "patient",
+        pl.col("date").cast(pl.Date),
+        headache.alias("headache_days"),
+        migraine.alias("migraine_days"),
+        (headache & mod_sev).alias("moderate_severe_days"),
+        (~h).alias("headache_free_days"),
+        flag["acute_medication"].alias("acute_medication_days"),
+    )
+
+
+# --- windows (spec section 3) --------------------------------------------------------------
+
+
+def cumulative_counts(days: pl.DataFrame) -> pl.DataFrame:
+    """Per patient, running totals of recorded days and of each day class up to each date."""
+    return days.sort("patient", "date").select(
+        "patient",
+        "date",
+        pl.col("date").cum_count().over("patient").cast(pl.Int64).alias("recorded_days"),
+        *[pl.col(m).cast(pl.Int64).cum_sum().over("patient").alias(m) for m in COUNTS],
+    )
+
+
+def window_counts(cumulative: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
+    """Counts in each window `[start, end]` of `windows` (`_w`, `patient`, `start`, `end`).
+
+    Count = running total at the last diary date on or before `end` minus the
+    running total at the last date before `start` (two as-of joins), so
+    windows may overlap and a patient may have any number of them.
+    """
+    metrics = ("recorded_days", *COUNTS)
+    right = cumulative.sort("date")
+
+    def totals_at(column: pl.Expr) -> pl.DataFrame:
+        left = windows.select("_w", "patient", column.alias("_at")).sort("_at")
+        joined = left.join_asof(
+            right,
+            left_on="_at",
+            right_on="date",
+            by="patient",
+            strategy="backward",
+            check_sortedness=False,
+        )
+        return joined.select("_w", *[pl.col(m).fill_null(0) for m in metrics])
+
+    upto_end = totals_at(pl.col("end"))
+    before_start = totals_at(pl.col("start") - _day(1))
+    return upto_end.join(before_start, on="_w", suffix="_before").select(
+        "_w", *[(pl.col(m) - pl.col(f"{m}_before")).alias(m) for m in metrics]
+    )
+
+
+def _with_counts(
+    cumulative: pl.DataFrame, frame: pl.DataFrame, start: str, end: str, prefix: str
+) -> pl.DataFrame:
+    windows = frame.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("_w"), "patient", start, end
+    ).rename({start: "start", end: "end"})
+    counts = window_counts(cumulative, windows)
+    counts = counts.rename({c: f"{prefix}{c}" for c in counts.columns if c != "_w"})
+    return (
+        frame.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("_w"))
+        .join(counts, on="_w", how="left")
+        .drop("_w")
+    )
+
+
+# --- the cohort table (spec sections 3 and 7) ----------------------------------------------
+
+
+def cohort_table(
+    diary: pl.DataFrame, sessions: pl.DataFrame, patients: pl.DataFrame, today: dt.date
+) -> pl.DataFrame:
+    """One row per patient for the baseline (`cycle` 0) and one per treatment cycle.
+
+    Baseline = the 28 days ending the day before the first injection, or on
+    `today` without one (spec section 3). Cycle k starts at injection k; its
+    outcome window is the 28 days ending `min(next - 1, injection + 83)`; it
+    is complete when `today` is on or after that end (spec section 7).
+
+    Columns: `patient`, `cycle`, `injection_date`, `interval_days`,
+    `in_progress`, `window_start`, `window_end`, `recorded_days`,
+    `evaluable`, the raw counts (`headache_days`, `migraine_days`,
+    `moderate_severe_days`, `headache_free_days`, `acute_medication_days`),
+    `<count>_per_28` (unrounded, null when not evaluable) and
+    `<count>_per_28_rounded` for headache, migraine, moderate/severe and
+    acute-medication days; the baseline's `baseline_start`, `baseline_end`,
+    `baseline_recorded_days`, `baseline_evaluable`, `baseline_headache_days`,
+    `baseline_headache_days_per_28` (and `_rounded`); and for cycles
+    `headache_day_change`, `headache_day_reduction_pct` (both also
+    `_rounded`), `responder_30`, `responder_50`, `wearing_off`, null as in
+    spec section 7. Sorted by patient and cycle.
+    """
+    today_lit = pl.lit(today, dtype=pl.Date)
+    cumulative = cumulative_counts(classify_days(diary))
+
+    s = (
+        sessions.select("patient", pl.col("date").cast(pl.Date).alias("injection_date"))
+        .sort("patient", "injection_date")
+        .with_columns(
+            pl.col("injection_date").cum_count().over("patient").cast(pl.Int32).alias("cycle"),
+            pl.col("injection_date").shift(-1).over("patient").alias("_next"),
+            pl.col("injection_date").shift(1).over("patient").alias("_prev"),
+        )
+        .with_columns(
+            (pl.col("injection_date") - pl.col("_prev")).dt.total_days().alias("interval_days"),
+            pl.min_horizontal(
+                pl.col("injection_date") + _day(OUTCOME_LAST_DAY), pl.col("_next") - _day(1)
+            ).alias("window_end"),
+            (pl.col("injection_date") + _day(WEEKS_5_8[0])).alias("_early_start"),
+            (pl.col("injection_date") + _day(WEEKS_5_8[1])).alias("_early_end"),
+            (pl.col("injection_date") + _day(WEEKS_9_12[0])).alias("_late_start"),
+            (pl.col("injection_date") + _day(WEEKS_9_12[1])).alias("_late_end"),
+            (pl.col("_next") < pl.col("injection_date") + _day(CYCLE_DAYS))
+            .fill_null(False)
+            .alias("_short"),
+        )
+        .with_columns(
+            (pl.col("window_end") - _day(WINDOW_DAYS - 1)).alias("window_start"),
+            (today_lit < pl.col("window_end")).alias("in_progress"),
+        )
+    )
+
+    first = s.group_by("patient").agg(pl.col("injection_date").min().alias("_first"))
+    everyone = pl.concat([patients.select("patient"), sessions.select("patient")])
+    base = (
+        everyone.unique(maintain_order=True)
+        .join(first, on="patient", how="left")
+        .with_columns(
+            pl.coalesce(pl.col("_first") - _day(1), today_lit).alias("baseline_end"),
+        )
+        .with_columns((pl.col("baseline_end") - _day(WINDOW_DAYS - 1)).alias("baseline_start"))
+        .drop("_first")
+    )
+    base = _with_counts(cumulative, base, "baseline_start", "baseline_end", "baseline_")
+    base = base.with_columns(
+        (pl.col("baseline_recorded_days") >= MIN_RECORDED_DAYS).alias("baseline_evaluable")
+    )
+
+    s = _with_counts(cumulative, s, "window_start", "window_end", "")
+    s = _with_counts(cumulative, s, "_early_start", "_early_end", "_early_")
+    s = _with_counts(cumulative, s, "_late_start", "_late_end", "_late_")
+    s = s.join(
+        base.select(
+            "patient",
+            "baseline_start",
+            "baseline_end",
+            "baseline_recorded_days",
+            "baseline_headache_days",
+            "baseline_evaluable",
+        ),
+        on="patient",
+        how="left",
+    )
+
+    baseline_rows = base.select(
+        "patient",
+        pl.lit(0, dtype=pl.Int32).alias("cycle"),
+        pl.lit(None, dtype=pl.Date).alias("injection_date"),
+        pl.lit(None, dtype=pl.Int64).alias("interval_days"),
+        pl.lit(False).alias("in_progress"),
+        pl.col("baseline_start").alias("window_start"),
+        pl.col("baseline_end").alias("window_end"),
+        pl.col("baseline_recorded_days").alias("recorded_days"),
+        *[pl.col(f"baseline_{m}").alias(m) for m in COUNTS],
+        "baseline_start",
+        "baseline_end",
+        "baseline_recorded_days",
+        "baseline_headache_days",
+        "baseline_evaluable",
+    )
+
+    rc, hc = pl.col("recorded_days"), pl.col("headache_days")
+    rb, hb = pl.col("baseline_recorded_days"), pl.col("baseline_headache_days")
+    evaluable = rc >= MIN_RECORDED_DAYS
+    assessable = ~pl.col("in_progress") & evaluable & pl.col("baseline_evaluable")
+    change_num = (hc * rb - hb * rc) * WINDOW_DAYS
+    change_den = rc * rb
+    reducible = assessable & (hb > 0)
+    red_num = (hb * rc - hc * rb) * 100
+    red_den = hb * rc
+    # reduction >= p  <=>  100 (hb rc - hc rb) >= p hb rc  (integers, exact)
+    responder = {p: (hb * rc - hc * rb) * 100 >= hb * rc * p for p in (RESPONDER_30, RESPONDER_50)}
+    re_, he = pl.col("_early_recorded_days"), pl.col("_early_headache_days")
+    rl, hl = pl.col("_late_recorded_days"), pl.col("_late_headache_days")
+    wearing = pl.when(
+        ~pl.col("in_progress")
+        & ~pl.col("_short")
+        & (re_ >= MIN_RECORDED_DAYS)
+        & (rl >= MIN_RECORDED_DAYS)
+    ).then((hl * re_ - he * rl) * WINDOW_DAYS >= rl * re_ * WEARING_OFF_RISE)
+
+    cycles = s.select(
+        "patient",
+        "cycle",
+        "injection_date",
+        "interval_days",
+        "in_progress",
+        "window_start",
+        "window_end",
+        "recorded_days",
+        *COUNTS,
+        "baseline_start",
+        "baseline_end",
+        "baseline_recorded_days",
+        "baseline_headache_days",
+        "baseline_evaluable",
+        pl.when(assessable).then(change_num / change_den).alias("headache_day_change"),
+        pl.when(assessable)
+        .then(round1(change_num, change_den))
+        .alias("headache_day_change_rounded"),
+        pl.when(reducible).then(red_num / red_den).alias("headache_day_reduction_pct"),
+        pl.when(reducible)
+        .then(round1(red_num, red_den))
+        .alias("headache_day_reduction_pct_rounded"),
+        pl.when(reducible).then(responder[RESPONDER_30]).alias("responder_30"),
+        pl.when(reducible).then(responder[RESPONDER_50]).alias("responder_50"),
+        wearing.alias("wearing_off"),
+    )
+    table = pl.concat([baseline_rows, cycles], how="diagonal_relaxed")
+
+    evaluable = pl.col("recorded_days") >= MIN_RECORDED_DAYS
+    per_28 = []
+    for m in PER_28:
+        num = pl.col(m) * WINDOW_DAYS
+        per_28.append(pl.when(evaluable).then(num / pl.col("recorded_days")).alias(f"{m}_per_28"))
+        per_28.append(
+            pl.when(evaluable)
+            .then(round1(num, pl.col("recorded_days")))
+            .alias(f"{m}_per_28_rounded")
+        )
+    b_num = pl.col("baseline_headache_days") * WINDOW_DAYS
+    return table.with_columns(
+        evaluable.alias("evaluable"),
+        *per_28,
+        pl.when(pl.col("baseline_evaluable"))
+        .then(b_num / pl.col("baseline_recorded_days"))
+        .alias("baseline_headache_days_per_28"),
+        pl.when(pl.col("baseline_evaluable"))
+        .then(round1(b_num, pl.col("baseline_recorded_days")))
+        .alias("baseline_headache_days_per_28_rounded"),
+    ).sort("patient", "cycle")
+
+
+# --- summaries in the shape of the published results ----------------------------------------
+
+
+def _pct(flag: str) -> pl.Expr:
+    return (pl.col(flag).cast(pl.Float64).mean() * 100).alias(f"{flag}_pct")
+
+
+def cohort_summary(table: pl.DataFrame, adverse_events: pl.DataFrame | None = None) -> pl.DataFrame:
+    """By cycle, as trial reports tabulate results (clinical reference section 6).
+
+    Row `cycle` 0 is the baseline: `patients`, `assessable` (evaluable
+    baselines) and `baseline_mean`. Each cycle k: `patients` (sessions
+    given), `complete`, `assessable` (change not null), `baseline_mean` and
+    `cycle_mean` (per-28 headache days of the assessable patients),
+    `change_mean`, `change_sd`, `reduction_pct_mean`, `responder_30_pct`,
+    `responder_50_pct` (of the patients with a reduction), `wearing_off_pct`
+    (of the cycles where it can be judged) and, with `adverse_events`,
+    `adverse_events` (count) and `sessions_with_adverse_event_pct`.
+    Means are unrounded.
+    """
+    baseline = (
+        table.filter(pl.col("cycle") == 0)
+        .select(
+            pl.lit(0, dtype=pl.Int32).alias("cycle"),
+            pl.len().cast(pl.Int64).alias("patients"),
+            pl.col("evaluable").sum().cast(pl.Int64).alias("assessable"),
+            pl.col("headache_days_per_28").mean().alias("baseline_mean"),
+        )
+        .filter(pl.col("patients") > 0)
+    )
+    assessable = pl.col("headache_day_change").is_not_null()
+    cycles = (
+        table.filter(pl.col("cycle") >= 1)
+        .group_by("cycle")
+        .agg(
+            pl.len().cast(pl.Int64).alias("patients"),
+            (~pl.col("in_progress")).sum().cast(pl.Int64).alias("complete"),
+            assessable.sum().cast(pl.Int64).alias("assessable"),
+            pl.col("baseline_headache_days_per_28")
+            .filter(assessable)
+            .mean()
+            .alias("baseline_mean"),
+            pl.col("headache_days_per_28").filter(assessable).mean().alias("cycle_mean"),
+            pl.col("headache_day_change").mean().alias("change_mean"),
+            pl.col("headache_day_change").std().alias("change_sd"),
+            pl.col("headache_day_reduction_pct").mean().alias("reduction_pct_mean"),
+            pl.col("responder_30").is_not_null().sum().cast(pl.Int64).alias("responder_n"),
+            _pct("responder_30"),
+            _pct("responder_50"),
+            pl.col("wearing_off").is_not_null().sum().cast(pl.Int64).alias("wearing_off_n"),
+            _pct("wearing_off"),
+        )
+    )
+    summary = pl.concat([baseline, cycles], how="diagonal_relaxed").sort("cycle")
+    if adverse_events is not None:
+        by_cycle = adverse_events_by_cycle(table, adverse_events)
+        summary = summary.join(by_cycle, on="cycle", how="left")
+    return summary
+
+
+def _events_with_cycle(table: pl.DataFrame, adverse_events: pl.DataFrame) -> pl.DataFrame:
+    """Each adverse event with the cycle it followed: the latest injection on or before onset."""
+    injections = (
+        table.filter(pl.col("cycle") >= 1)
+        .select("patient", "cycle", "injection_date")
+        .sort("injection_date")
+    )
+    events = adverse_events.select(
+        "patient", pl.col("onset").cast(pl.Date), pl.col("symptom")
+    ).sort("onset")
+    return events.join_asof(
+        injections,
+        left_on="onset",
+        right_on="injection_date",
+        by="patient",
+        strategy="backward",
+        check_sortedness=False,
+    ).filter(pl.col("cycle").is_not_null())
+
+
+def adverse_events_by_cycle(table: pl.DataFrame, adverse_events: pl.DataFrame) -> pl.DataFrame:
+    """Per cycle: adverse events and the share of sessions followed by at least one."""
+    sessions = table.filter(pl.col("cycle") >= 1).group_by("cycle").agg(pl.len().alias("_sessions"))
+    events = _events_with_cycle(table, adverse_events)
+    per_cycle = events.group_by("cycle").agg(
+        pl.len().cast(pl.Int64).alias("adverse_events"),
+        pl.col("patient").n_unique().cast(pl.Int64).alias("_with_event"),
+    )
+    return (
+        sessions.join(per_cycle, on="cycle", how="left")
+        .with_columns(
+            pl.col("adverse_events").fill_null(0),
+            (pl.col("_with_event").fill_null(0) / pl.col("_sessions") * 100).alias(
+                "sessions_with_adverse_event_pct"
+            ),
+        )
+        .select("cycle", "adverse_events", "sessions_with_adverse_event_pct")
+    )
+
+
+def adverse_events_by_symptom(table: pl.DataFrame, adverse_events: pl.DataFrame) -> pl.DataFrame:
+    """Per symptom: events and the share of all sessions followed by it (label-table shape)."""
+    n_sessions = table.filter(pl.col("cycle") >= 1).height
+    events = _events_with_cycle(table, adverse_events)
+    return (
+        events.group_by("symptom")
+        .agg(
+            pl.len().cast(pl.Int64).alias("events"),
+            pl.struct("patient", "cycle").n_unique().cast(pl.Int64).alias("sessions"),
+        )
+        .with_columns(
+            (pl.col("sessions") / max(n_sessions, 1) * 100).alias("sessions_pct"),
+        )
+        .sort(["sessions", "symptom"], descending=[True, False])
+    )
+
+
+def diary_compliance(diary: pl.DataFrame, patients: pl.DataFrame, today: dt.date) -> pl.DataFrame:
+    """Per patient: first and last diary date and days recorded in the 28 days ending `today`.
+
+    `expected_days` = the days of those 28 since the first entry (a diary
+    started 10 days ago expects 10); `compliance_pct` is null without entries.
+    """
+    start = today - dt.timedelta(days=WINDOW_DAYS - 1)
+    per_patient = diary.group_by("patient").agg(
+        pl.col("date").cast(pl.Date).min().alias("first_entry"),
+        pl.col("date").cast(pl.Date).max().alias("last_entry"),
+        pl.col("date")
+        .cast(pl.Date)
+        .is_between(pl.lit(start, dtype=pl.Date), pl.lit(today, dtype=pl.Date))
+        .sum()
+        .cast(pl.Int64)
+        .alias("recorded_last_28"),
+    )
+    expected = pl.min_horizontal(
+        pl.lit(WINDOW_DAYS, dtype=pl.Int64),
+        (pl.lit(today, dtype=pl.Date) - pl.col("first_entry")).dt.total_days() + 1,
+    ).clip(lower_bound=0)
+    return (
+        patients.select("patient")
+        .unique(maintain_order=True)
+        .join(per_patient, on="patient", how="left")
+        .with_columns(pl.col("recorded_last_28").fill_null(0), expected.alias("expected_days"))
+        .with_columns(
+            pl.when(pl.col("expected_days") > 0)
+            .then(pl.col("recorded_last_28") / pl.col("expected_days") * 100)
+            .alias("compliance_pct")
+        )
+    )

@@ -1,0 +1,429 @@
+"""Every write of the outcomes app: one function per use case, atomic, validated, audited.
+
+Views, tests and commands call these; none save models themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cephalog.accounts.access import CLINICAL_ROLES, role_in
+from cephalog.accounts.models import Clinic, Role, User
+from cephalog.audit.actions import record
+from cephalog.domain import instruments
+from cephalog.domain.policies import POLICIES
+from cephalog.outcomes.content_packs import ContentPackError, parse_pack
+from cephalog.outcomes.models import (
+    MAX_INTERVAL_DAYS,
+    BridgingTreatment,
+    ContentPack,
+    ContinuationDecision,
+    Decision,
+    Instrument,
+    QuestionnaireResponse,
+    ResponseSource,
+)
+from cephalog.patients.case import assess_patient
+from cephalog.patients.models import Patient
+
+#: Dose of a standard session and of a session with follow-the-pain (clinical reference 1.2).
+STANDARD_DOSE = 155
+HIGH_DOSE = 195
+#: Sessions are 12-weekly unless a decision changes the interval (spec section 9).
+STANDARD_INTERVAL = 84
+
+
+def _require_role(user: User, patient_or_clinic: Patient | Clinic, roles: Sequence[str]) -> None:
+    clinic = (
+        patient_or_clinic.clinic if isinstance(patient_or_clinic, Patient) else patient_or_clinic
+    )
+    if role_in(user, clinic) not in roles:
+        raise PermissionDenied("Your role in this clinic does not allow this.")
+
+
+def _not_future(day: dt.date, today: dt.date, field: str) -> None:
+    if day > today:
+        raise ValidationError({field: f"must not be in the future, got {day.isoformat()}"})
+
+
+# --- continuation decisions --------------------------------------------------------------
+
+
+def recommendation_snapshot(assessment: Mapping[str, Any]) -> dict[str, Any]:
+    """The recommendation and the numbers behind it, as the physician saw them (spec 7, 8)."""
+    continuation = assessment["continuation"]
+    return {
+        "policy": continuation["policy"],
+        "recommendation": continuation["recommendation"],
+        "reasons": list(continuation["reasons"]),
+        "detail": continuation["detail"],
+        "assessed_on": assessment["assessed_on"],
+        "baseline_headache_days_per_28": assessment["baseline"]["per_28"]["headache_days"],
+        "cycles": [
+            {
+                "number": c["number"],
+                "injection_date": c["injection_date"],
+                "in_progress": c["in_progress"],
+                "headache_days_per_28": c["window"]["per_28"]["headache_days"],
+                "headache_day_change": c["headache_day_change"],
+                "headache_day_reduction_pct": c["headache_day_reduction_pct"],
+                "responder_30": c["responder_30"],
+                "responder_50": c["responder_50"],
+                "wearing_off": c["wearing_off"],
+            }
+            for c in assessment["cycles"]
+        ],
+        "next_injection": assessment["next_injection"],
+    }
+
+
+@transaction.atomic
+def record_decision(
+    *,
+    patient: Patient,
+    by: User,
+    decision: str,
+    reason: str,
+    decided_on: dt.date | None = None,
+    policy: str | None = None,
+    new_interval_days: int | None = None,
+) -> ContinuationDecision:
+    """Record a physician's continuation decision with the recommendation it answers.
+
+    Physicians only (PermissionDenied otherwise); a reason is required; a
+    change of interval needs the new interval (from the clinic's minimum
+    interval to 26 weeks). The recommendation is recomputed here under
+    `policy` (default: the clinic's) on `decided_on`, so the snapshot is
+    the domain's, not the browser's.
+    """
+    _require_role(by, patient, (Role.PHYSICIAN,))
+    today = timezone.localdate()
+    decided_on = decided_on or today
+    _not_future(decided_on, today, "decided_on")
+    policy = policy or patient.clinic.default_policy
+    if policy not in POLICIES:
+        raise ValidationError({"policy": f"unknown policy {policy!r}"})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for this decision."})
+    if decision == Decision.CHANGE_INTERVAL:
+        low = patient.clinic.minimum_interval_days
+        if new_interval_days is None:
+            raise ValidationError({"new_interval_days": "Give the new interval in days."})
+        if not low <= new_interval_days <= MAX_INTERVAL_DAYS:
+            raise ValidationError(
+                {
+                    "new_interval_days": f"must be between {low} and {MAX_INTERVAL_DAYS} days "
+                    f"(the clinic's minimum interval to 26 weeks), got {new_interval_days}"
+                }
+            )
+    elif new_interval_days is not None:
+        raise ValidationError(
+            {"new_interval_days": "only a change of interval takes a new interval"}
+        )
+    assessment = assess_patient(patient, decided_on, policy)
+    row = ContinuationDecision(
+        patient=patient,
+        decided_on=decided_on,
+        decided_by=by,
+        policy=policy,
+        recommendation=recommendation_snapshot(assessment),
+        decision=decision,
+        new_interval_days=new_interval_days,
+        reason=reason,
+    )
+    row.full_clean()
+    row.save()
+    record(
+        action="create",
+        category="continuation_decision",
+        patient=patient,
+        object_ref=f"decision:{row.pk}",
+        user=by,
+        detail={
+            "decision": decision,
+            "policy": policy,
+            "recommendation": row.recommendation["recommendation"],
+            "new_interval_days": new_interval_days,
+        },
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class DecisionEffect:
+    """What the next session should use, after the decisions recorded so far.
+
+    `dose_units` 155 or 195; `interval_days` from the last session to the
+    next; `paused` / `stopped` when the latest decision since the last
+    session says so (then no session should be planned); `decision` the
+    latest decision, if any.
+    """
+
+    dose_units: int
+    interval_days: int
+    paused: bool
+    stopped: bool
+    decision: ContinuationDecision | None
+
+    @property
+    def active(self) -> bool:
+        return not (self.paused or self.stopped)
+
+    def next_due(self, last_session: dt.date | None) -> dt.date | None:
+        """The next session's due date, or None without a session or when not active."""
+        if last_session is None or not self.active:
+            return None
+        return last_session + dt.timedelta(days=self.interval_days)
+
+
+def effect_of(
+    decisions: Sequence[ContinuationDecision], last_session: dt.date | None
+) -> DecisionEffect:
+    """Fold the decisions, oldest first, into what the next session should use.
+
+    A dose or interval change holds until another change (a later
+    `continue` keeps it). `pause` and `stop` hold only while no session was
+    given after them: a session on or after the decision date means
+    treatment resumed (as in `domain.schedule`, a session supersedes an
+    earlier decision).
+    """
+    dose, interval = STANDARD_DOSE, STANDARD_INTERVAL
+    paused = stopped = False
+    ordered = sorted(decisions, key=lambda d: (d.decided_on, d.pk or 0))
+    for d in ordered:
+        paused = stopped = False
+        if d.decision == Decision.CHANGE_DOSE_195:
+            dose = HIGH_DOSE
+        elif d.decision == Decision.CHANGE_INTERVAL and d.new_interval_days:
+            interval = d.new_interval_days
+        elif d.decision == Decision.PAUSE:
+            paused = True
+        elif d.decision == Decision.STOP:
+            stopped = True
+    latest = ordered[-1] if ordered else None
+    if latest is not None and last_session is not None and last_session > latest.decided_on:
+        paused = stopped = False
+    return DecisionEffect(dose, interval, paused, stopped, latest)
+
+
+def decision_effect(patient: Patient) -> DecisionEffect:
+    """What the next session should use (dose, interval, paused/stopped), in two queries.
+
+    For the session pages: `decision_effect(patient).dose_units`, `.interval_days`,
+    `.active`, `.next_due(last_session_date)`.
+    """
+    last = (
+        patient.sessions.filter(status="completed")
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    decisions = list(patient.continuation_decisions.all())
+    return effect_of(decisions, last)
+
+
+# --- bridging treatments -----------------------------------------------------------------
+
+
+@transaction.atomic
+def record_bridging(
+    *, patient: Patient, by: User, date: dt.date, kind: str, notes: str = ""
+) -> BridgingTreatment:
+    """Record a bridging treatment (nerve block, ketorolac, emergency visit; reference 7)."""
+    _require_role(by, patient, CLINICAL_ROLES)
+    _not_future(date, timezone.localdate(), "date")
+    row = BridgingTreatment(
+        patient=patient, date=date, kind=kind, notes=(notes or "").strip(), recorded_by=by
+    )
+    try:
+        row.full_clean()
+    except ValidationError as error:
+        if row.kind == "other" and not row.notes:
+            raise ValidationError({"notes": "Say what was given."}) from error
+        raise
+    row.save()
+    record(
+        action="create",
+        category="bridging_treatment",
+        patient=patient,
+        object_ref=f"bridging:{row.pk}",
+        user=by,
+        detail={"kind": kind},
+    )
+    return row
+
+
+# --- questionnaires ----------------------------------------------------------------------
+
+_ITEM_INDEX = re.compile(r"^items\[(\d+)\]")
+
+
+def _name_items(problems: Sequence[str], keys: Sequence[str]) -> dict[str, list[str]]:
+    """Domain messages (`items[3]: ...`) keyed and worded by item key (`hit6_4: ...`)."""
+
+    def key_of(index: str) -> str:
+        return keys[int(index)] if int(index) < len(keys) else f"items[{index}]"
+
+    named: dict[str, list[str]] = {}
+    for problem in problems:
+        text = re.sub(r"items\[(\d+)\]", lambda m: key_of(m.group(1)), problem)
+        text = text.replace("item_a:", f"{instruments.MIDAS_ITEM_A_KEY}:").replace(
+            "item_b:", f"{instruments.MIDAS_ITEM_B_KEY}:"
+        )
+        match = _ITEM_INDEX.match(problem)
+        if match:
+            field = key_of(match.group(1))
+        elif problem.startswith(("item_a", "item_b")):
+            field = "midas_" + problem[5]
+        else:
+            field = "items"
+        named.setdefault(field, []).append(text)
+    return named
+
+
+def score(instrument: str, items: Mapping[str, Any]) -> tuple[int, str, dict[str, Any]]:
+    """(total, band or grade, the items kept) by the domain's scoring; ValidationError
+    naming each bad item by its key (`hit6_4: must be one of 6, 8, 10, 11, 13, got 7`)."""
+    if instrument == Instrument.HIT6:
+        keys: tuple[str, ...] = instruments.HIT6_ITEM_KEYS
+        extra: tuple[str, ...] = ()
+    elif instrument == Instrument.MIDAS:
+        keys = instruments.MIDAS_ITEM_KEYS
+        extra = (instruments.MIDAS_ITEM_A_KEY, instruments.MIDAS_ITEM_B_KEY)
+    else:
+        raise ValidationError({"instrument": f"must be hit6 or midas, got {instrument!r}"})
+    unknown = sorted(set(items) - set(keys) - set(extra))
+    if unknown:
+        raise ValidationError({k: f"{k}: not an item of {instrument}" for k in unknown})
+    values = [items.get(k) for k in keys]
+    try:
+        if instrument == Instrument.HIT6:
+            hit6 = instruments.score_hit6(values)
+            total, band = hit6.total, str(hit6.band)
+        else:
+            midas = instruments.score_midas(
+                values,
+                item_a=items.get(instruments.MIDAS_ITEM_A_KEY),
+                item_b=items.get(instruments.MIDAS_ITEM_B_KEY),
+            )
+            total, band = midas.total, str(midas.grade)
+    except instruments.ResponseError as error:
+        raise ValidationError(_name_items(error.problems, keys)) from error
+    kept = {k: items.get(k) for k in (*keys, *extra) if items.get(k) is not None}
+    return total, band, kept
+
+
+@transaction.atomic
+def record_questionnaire(
+    *,
+    patient: Patient,
+    by: User,
+    instrument: str,
+    items: Mapping[str, Any],
+    completed_on: dt.date,
+    source: str,
+    content_pack: ContentPack | None = None,
+) -> QuestionnaireResponse:
+    """Score and store a HIT-6 or MIDAS entered by the patient or by staff.
+
+    The patient may enter only their own (source `patient`); staff with a
+    clinical role enter from the licensed paper form (source `staff`).
+    """
+    if source == ResponseSource.PATIENT:
+        if patient.user_id is None or patient.user_id != by.pk:
+            raise PermissionDenied("Only the patient enters their own questionnaire.")
+    elif source == ResponseSource.STAFF:
+        _require_role(by, patient, CLINICAL_ROLES)
+    else:
+        raise ValidationError({"source": f"must be patient or staff, got {source!r}"})
+    _not_future(completed_on, timezone.localdate() + dt.timedelta(days=1), "completed_on")
+    if content_pack is not None and (
+        content_pack.clinic_id != patient.clinic_id or content_pack.instrument != instrument
+    ):
+        raise ValidationError({"content_pack": "not this clinic's wording of this questionnaire"})
+    total, band, kept = score(instrument, items)
+    if QuestionnaireResponse.objects.filter(
+        patient=patient, instrument=instrument, completed_on=completed_on
+    ).exists():
+        raise ValidationError(
+            {"completed_on": f"a {instrument} for {completed_on.isoformat()} is already recorded"}
+        )
+    row = QuestionnaireResponse(
+        patient=patient,
+        instrument=instrument,
+        completed_on=completed_on,
+        items=kept,
+        total=total,
+        band=band,
+        source=source,
+        entered_by=by,
+        content_pack=content_pack,
+    )
+    row.full_clean()
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"completed_on": f"a {instrument} for {completed_on.isoformat()} is already recorded"}
+        ) from None
+    record(
+        action="create",
+        category="questionnaire",
+        patient=patient,
+        object_ref=f"questionnaire:{row.pk}",
+        user=by,
+        detail={"instrument": instrument, "source": source, "total": total},
+    )
+    return row
+
+
+# --- content packs -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def load_content_pack(*, clinic: Clinic, by: User, raw: bytes | str) -> ContentPack:
+    """Load a clinic's licensed questionnaire wording from a JSON file (docs/content-packs.md).
+
+    Clinic admins only. Raises ValidationError listing every problem of the file.
+    """
+    _require_role(by, clinic, (Role.CLINIC_ADMIN,))
+    try:
+        pack = parse_pack(raw)
+    except ContentPackError as error:
+        raise ValidationError(list(error.problems)) from error
+    if ContentPack.objects.filter(
+        clinic=clinic, instrument=pack.instrument, version=pack.version
+    ).exists():
+        raise ValidationError(
+            [f"version: {pack.instrument} wording {pack.version!r} is already loaded"]
+        )
+    row = ContentPack(
+        clinic=clinic,
+        instrument=pack.instrument,
+        version=pack.version,
+        language=pack.language,
+        licence_note=pack.licence_note,
+        wording=pack.to_wording(),
+        loaded_by=by,
+    )
+    row.full_clean()
+    row.save()
+    record(
+        action="import",
+        category="content_pack",
+        clinic_id=clinic.pk,
+        object_ref=f"content_pack:{row.pk}",
+        user=by,
+        detail={"instrument": pack.instrument, "version": pack.version},
+    )
+    return row

@@ -1,0 +1,132 @@
+"""Forms only read posted values; the rules are the domain's, applied by `actions`,
+whose messages are attached back to the fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from cephalog.domain.instruments import (
+    HIT6_ITEM_KEYS,
+    HIT6_VALUES,
+    MIDAS_ITEM_A_KEY,
+    MIDAS_ITEM_B_KEY,
+    MIDAS_ITEM_KEYS,
+    MIDAS_MAX_DAYS,
+    MIDAS_MAX_PAIN,
+)
+from cephalog.domain.policies import POLICIES
+from cephalog.outcomes.models import BridgingKind, Decision, Instrument
+
+#: Fallback labels when the clinic has no licensed wording: the item values themselves.
+HIT6_VALUE_LABELS = {6: "6", 8: "8", 10: "10", 11: "11", 13: "13"}
+
+
+class DecisionForm(forms.Form):
+    policy = forms.ChoiceField(choices=[(p, p) for p in POLICIES], widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        choices=Decision.choices, widget=forms.RadioSelect, label="Decision"
+    )
+    new_interval_days = forms.IntegerField(
+        required=False,
+        label="New interval in days (for a change of interval)",
+        min_value=1,
+        max_value=365,
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required. Recorded with the decision and shown on the timeline.",
+    )
+
+
+class BridgingForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
+    kind = forms.ChoiceField(choices=BridgingKind.choices, label="Treatment")
+    notes = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Notes"
+    )
+
+
+class ContentPackForm(forms.Form):
+    file = forms.FileField(label="Content pack (JSON file)")
+
+
+def _item_label(wording: dict[str, Any] | None, key: str, number: str) -> str:
+    items = (wording or {}).get("items", {})
+    text = items.get(key)
+    return f"{number}. {text}" if text else f"Item {number} ({key})"
+
+
+class QuestionnaireForm(forms.Form):
+    """Item values only; wording from the clinic's content pack when one is loaded."""
+
+    completed_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label="Completed on"
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        instrument: str,
+        wording: dict[str, Any] | None = None,
+        staff: bool = False,
+        today: dt.date | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("prefix", instrument)
+        super().__init__(*args, **kwargs)
+        self.instrument = instrument
+        self.wording = wording
+        if not staff:
+            del self.fields["completed_on"]
+        elif today is not None:
+            self.fields["completed_on"].initial = today
+        if instrument == Instrument.HIT6:
+            options = (wording or {}).get("options", {})
+            choices = [(str(v), options.get(str(v)) or HIT6_VALUE_LABELS[v]) for v in HIT6_VALUES]
+            for i, key in enumerate(HIT6_ITEM_KEYS, start=1):
+                self.fields[key] = forms.TypedChoiceField(
+                    choices=choices,
+                    coerce=int,
+                    widget=forms.RadioSelect,
+                    label=_item_label(wording, key, str(i)),
+                    required=False,
+                )
+        else:
+            for i, key in enumerate(MIDAS_ITEM_KEYS, start=1):
+                self.fields[key] = forms.IntegerField(
+                    label=_item_label(wording, key, str(i)),
+                    required=False,
+                    help_text=f"Days, 0 to {MIDAS_MAX_DAYS}",
+                )
+            self.fields[MIDAS_ITEM_A_KEY] = forms.IntegerField(
+                label=_item_label(wording, MIDAS_ITEM_A_KEY, "A"),
+                required=False,
+                help_text=f"Days, 0 to {MIDAS_MAX_DAYS}; not scored",
+            )
+            self.fields[MIDAS_ITEM_B_KEY] = forms.IntegerField(
+                label=_item_label(wording, MIDAS_ITEM_B_KEY, "B"),
+                required=False,
+                help_text=f"0 to {MIDAS_MAX_PAIN}; not scored",
+            )
+
+    @property
+    def item_keys(self) -> list[str]:
+        return [k for k in self.fields if k != "completed_on"]
+
+    def items(self) -> dict[str, Any]:
+        """The posted item values, None when left empty (the domain names what is missing)."""
+        return {k: self.cleaned_data.get(k) for k in self.item_keys}
+
+    def attach(self, error: ValidationError) -> None:
+        """Put the action's messages on the fields they name."""
+        if hasattr(error, "error_dict"):
+            for name, messages in error.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        else:
+            self.add_error(None, error.messages)

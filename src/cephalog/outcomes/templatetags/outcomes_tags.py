@@ -1,0 +1,76 @@
+"""Number formatting for the outcome pages: one decimal as the domain rounds, dashes for null."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+DASH = "–"
+
+
+@register.filter
+def num(value: Any) -> str:
+    """21.9 → "21.9", 20.0 → "20", None → "–" (values are already rounded by the domain)."""
+    if value is None or value == "":
+        return DASH
+    if isinstance(value, float):
+        return f"{value:.1f}".removesuffix(".0")
+    return str(value)
+
+
+@register.filter
+def signed(value: Any) -> str:
+    """A change with its sign: -8.4 → "−8.4", 2 → "+2", None → "–"."""
+    if value is None:
+        return DASH
+    text = num(abs(value))
+    if value > 0:
+        return f"+{text}"
+    if value < 0:
+        return f"−{text}"
+    return text
+
+
+@register.filter
+def pct(value: Any) -> str:
+    """A percentage with one decimal: 45.0261 → "45.0%", None → "–"."""
+    if value is None:
+        return DASH
+    return f"{float(value):.1f}%"
+
+
+@register.filter
+def mean1(value: Any) -> str:
+    """An unrounded mean to one decimal, None → "–"."""
+    if value is None:
+        return DASH
+    return f"{float(value):.1f}"
+
+
+@register.filter
+def flag(value: Any) -> str:
+    """True → "Yes", False → "No", None → "–" (not assessable)."""
+    if value is None:
+        return DASH
+    return "Yes" if value else "No"
+
+
+@register.filter
+def week(values: Any, index: int) -> str:
+    """The value of week `index` (1-based) of a weekly list, one decimal, "–" when absent."""
+    try:
+        value = values[int(index) - 1]
+    except (IndexError, TypeError, ValueError):
+        return DASH
+    return DASH if value is None else f"{value:.1f}"
+
+
+@register.filter
+def get(mapping: Any, key: Any) -> Any:
+    try:
+        return mapping[key]
+    except (KeyError, IndexError, TypeError):
+        return None

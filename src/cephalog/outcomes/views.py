@@ -1,0 +1,479 @@
+"""Outcome pages: thin views over outcomes.queries (reads) and outcomes.actions (writes).
+
+Staff pages live under /clinic/patients/<uuid>/ (access through the patient,
+accounts.access.patient_view) and /clinic/ (the dashboards, scoped to the
+user's clinics); the patient's pages under /me/. Every read of patient data
+leaves an audit row; exports are audited as exports.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zoneinfo
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cephalog.accounts.access import (
+    CLINICAL_ROLES,
+    patient_only,
+    patient_view,
+    role_in,
+    staff_clinic_ids,
+    staff_view,
+)
+from cephalog.accounts.models import Clinic, Role, User
+from cephalog.audit.actions import record
+from cephalog.diary.actions import patient_today
+from cephalog.domain.policies import POLICIES
+from cephalog.outcomes import actions, charts, dashboard, pdf, queries
+from cephalog.outcomes.forms import BridgingForm, ContentPackForm, DecisionForm, QuestionnaireForm
+from cephalog.outcomes.models import ContentPack, Decision, Instrument, ResponseSource
+from cephalog.patients.models import Patient
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def clinic_today(clinic: Clinic) -> dt.date:
+    """The clinic's local date: reviews and decisions are dated in the clinic's time zone."""
+    return timezone.localtime(timezone=zoneinfo.ZoneInfo(clinic.time_zone)).date()
+
+
+def _read(patient: Patient, ref: str) -> None:
+    record(action="read", category="outcomes", patient=patient, object_ref=ref)
+
+
+# --- the outcomes page ----------------------------------------------------------------------
+
+
+def _outcomes_context(
+    request: HttpRequest,
+    patient: Patient,
+    *,
+    decision_form: DecisionForm | None = None,
+    bridging_form: BridgingForm | None = None,
+) -> dict[str, Any]:
+    today = clinic_today(patient.clinic)
+    data = queries.patient_outcomes(patient, today, request.GET.get("policy"))
+    role = role_in(_user(request), patient.clinic)
+    estimate = data.estimate
+    chart = charts.wearing_off_chart(data.weekly, estimate.weekly_medians, estimate.week)
+    sessions = [i.date for i in data.case.injections]
+    due = queries.questionnaire_due(patient, today, sessions, data.questionnaires, data.decisions)
+    return {
+        "patient": patient,
+        "data": data,
+        "today": today,
+        "policies": list(POLICIES.values()),
+        "can_decide": role == Role.PHYSICIAN,
+        "can_record": role in CLINICAL_ROLES,
+        "decision_form": decision_form
+        or DecisionForm(initial={"policy": data.policy, "decision": Decision.CONTINUE}),
+        "bridging_form": bridging_form or BridgingForm(initial={"date": today}),
+        "chart": chart,
+        "weeks": list(range(1, 13)),
+        "recommendation_labels": queries.RECOMMENDATION_LABELS,
+        "reason_labels": queries.REASON_LABELS,
+        "questionnaire_due": due,
+        "instruments": Instrument,
+    }
+
+
+@patient_view(staff_only=True)
+def outcomes_page(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """Per-cycle table, the recommendation with its numbers, the decision form and history,
+    wearing-off chart and estimate, bridging treatments, questionnaires."""
+    context = _outcomes_context(request, patient)
+    _read(patient, "outcomes")
+    return render(request, "outcomes/outcomes.html", context)
+
+
+@require_POST
+@patient_view(staff_only=True)
+def decision_record(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """Physicians only: record the continuation decision with a reason."""
+    user = _user(request)
+    if role_in(user, patient.clinic) != Role.PHYSICIAN:
+        raise PermissionDenied("Only a physician records a continuation decision.")
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.record_decision(
+                patient=patient,
+                by=user,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+                policy=form.cleaned_data["policy"],
+                decided_on=clinic_today(patient.clinic),
+                new_interval_days=form.cleaned_data["new_interval_days"]
+                if form.cleaned_data["decision"] == Decision.CHANGE_INTERVAL
+                else None,
+            )
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, "Decision recorded.")
+            url = reverse("outcomes-patient", args=[patient.pk])
+            return redirect(f"{url}?policy={form.cleaned_data['policy']}#decisions")
+    context = _outcomes_context(request, patient, decision_form=form)
+    return render(request, "outcomes/outcomes.html", context, status=400)
+
+
+def _attach(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, msgs in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, msgs)
+    else:
+        form.add_error(None, error.messages)
+
+
+@require_POST
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+def bridging_record(request: HttpRequest, patient: Patient) -> HttpResponse:
+    form = BridgingForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.record_bridging(patient=patient, by=_user(request), **form.cleaned_data)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, "Bridging treatment recorded.")
+            return redirect(reverse("outcomes-patient", args=[patient.pk]) + "#bridging")
+    context = _outcomes_context(request, patient, bridging_form=form)
+    return render(request, "outcomes/outcomes.html", context, status=400)
+
+
+def _instrument(name: str) -> str:
+    if name not in Instrument.values:
+        raise Http404("No such questionnaire")
+    return name
+
+
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+def staff_questionnaire(request: HttpRequest, patient: Patient, instrument: str) -> HttpResponse:
+    """Staff enter item values from the licensed paper form (or with the clinic's wording)."""
+    instrument = _instrument(instrument)
+    today = clinic_today(patient.clinic)
+    pack = queries.active_pack(patient.clinic_id, instrument)
+    form = QuestionnaireForm(
+        request.POST or None,
+        instrument=instrument,
+        wording=pack.wording if pack else None,
+        staff=True,
+        today=today,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = actions.record_questionnaire(
+                patient=patient,
+                by=_user(request),
+                instrument=instrument,
+                items=form.items(),
+                completed_on=form.cleaned_data["completed_on"],
+                source=ResponseSource.STAFF,
+                content_pack=pack,
+            )
+        except ValidationError as error:
+            form.attach(error)
+        else:
+            messages.success(
+                request,
+                f"{row.get_instrument_display()} recorded: {row.total} "
+                f"({queries.band_label(row.instrument, row.band)}).",
+            )
+            return redirect(reverse("outcomes-patient", args=[patient.pk]) + "#questionnaires")
+    _read(patient, f"questionnaire:{instrument}")
+    return render(
+        request,
+        "outcomes/staff_questionnaire.html",
+        {
+            "patient": patient,
+            "form": form,
+            "pack": pack,
+            "instrument": Instrument(instrument),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- cycle summary and renewal letter ---------------------------------------------------------
+
+
+def _summary_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
+    today = clinic_today(patient.clinic)
+    try:
+        number = int(request.GET.get("cycle", ""))
+    except ValueError:
+        number = None
+    summary = queries.cycle_summary(patient, today, number, request.GET.get("policy"))
+    return pdf.summary_context(summary, _user(request))
+
+
+@patient_view(staff_only=True)
+def cycle_summary_page(request: HttpRequest, patient: Patient) -> HttpResponse:
+    context = _summary_context(request, patient)
+    _read(patient, "cycle-summary")
+    return render(request, "outcomes/cycle_summary.html", context)
+
+
+@patient_view(staff_only=True)
+def cycle_summary_pdf(request: HttpRequest, patient: Patient) -> HttpResponse:
+    context = _summary_context(request, patient)
+    body = pdf.render_pdf("outcomes/cycle_summary_pdf.html", context)
+    record(
+        action="export",
+        category="cycle_summary",
+        patient=patient,
+        object_ref="cycle-summary.pdf",
+        detail={"cycle": context["cycle"]["number"] if context["cycle"] else None},
+    )
+    return _pdf_response(body, f"cycle-summary-{patient.mrn}.pdf")
+
+
+@patient_view(staff_only=True)
+def renewal_letter_pdf(request: HttpRequest, patient: Patient) -> HttpResponse:
+    context = _summary_context(request, patient)
+    body = pdf.render_pdf("outcomes/renewal_letter_pdf.html", context)
+    record(
+        action="export",
+        category="renewal_letter",
+        patient=patient,
+        object_ref="renewal-letter.pdf",
+        detail={"cycle": context["cycle"]["number"] if context["cycle"] else None},
+    )
+    return _pdf_response(body, f"renewal-letter-{patient.mrn}.pdf")
+
+
+def _pdf_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/pdf")
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in filename)
+    response["Content-Disposition"] = f'inline; filename="{safe}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the patient's pages ----------------------------------------------------------------------
+
+
+@patient_only
+def my_progress(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """Headache days in each 4 weeks against the baseline, sessions marked, what to expect."""
+    today = patient_today(patient)
+    data = queries.progress(patient, today)
+    bars = []
+    if data.baseline is not None:
+        bars.append(
+            charts.BarInput(
+                data.baseline.rounded,
+                "Before",
+                charts.short_date(data.baseline.end),
+                "bar baseline",
+            )
+        )
+    for period in data.periods[-(8 if data.baseline else 9) :]:
+        bars.append(
+            charts.BarInput(
+                None if period.per_28 is None else period.rounded,
+                charts.short_date(period.end),
+                "",
+                "bar",
+                bool(period.sessions),
+            )
+        )
+    chart = charts.bar_chart(
+        bars,
+        None if data.baseline is None or data.baseline.per_28 is None else data.baseline.rounded,
+    )
+    record(action="read", category="outcomes", patient=patient, object_ref="progress")
+    return render(
+        request,
+        "outcomes/my_progress.html",
+        {"patient": patient, "data": data, "chart": chart, "today": today, "nav": "progress"},
+    )
+
+
+@patient_only
+def my_questionnaires(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """HIT-6 and MIDAS item values, with the clinic's licensed wording when it loaded one."""
+    today = patient_today(patient)
+    posted = request.POST.get("instrument") if request.method == "POST" else None
+    forms: dict[str, QuestionnaireForm] = {}
+    packs = {i: queries.active_pack(patient.clinic_id, i) for i in Instrument.values}
+    for instrument in Instrument.values:
+        pack = packs[instrument]
+        forms[instrument] = QuestionnaireForm(
+            request.POST if posted == instrument else None,
+            instrument=instrument,
+            wording=pack.wording if pack else None,
+        )
+    status = 200
+    if posted in forms:
+        form = forms[posted]
+        if form.is_valid():
+            try:
+                row = actions.record_questionnaire(
+                    patient=patient,
+                    by=_user(request),
+                    instrument=posted,
+                    items=form.items(),
+                    completed_on=today,
+                    source=ResponseSource.PATIENT,
+                    content_pack=packs[posted],
+                )
+            except ValidationError as error:
+                form.attach(error)
+            else:
+                messages.success(
+                    request, f"Thank you. Your {row.get_instrument_display()} score is {row.total}."
+                )
+                return redirect("my-questionnaires")
+        status = 400
+    responses = list(patient.questionnaire_responses.order_by("-completed_on", "-id")[:12])
+    sessions = list(
+        patient.sessions.filter(status="completed").order_by("date").values_list("date", flat=True)
+    )
+    due = queries.questionnaire_due(
+        patient, today, sessions, responses, list(patient.continuation_decisions.all())
+    )
+    record(action="read", category="outcomes", patient=patient, object_ref="questionnaires")
+    return render(
+        request,
+        "outcomes/my_questionnaires.html",
+        {
+            "patient": patient,
+            "forms": forms,
+            "packs": packs,
+            "responses": [(r, queries.band_label(r.instrument, r.band)) for r in responses],
+            "due": due,
+            "today": today,
+            "nav": "questionnaires",
+        },
+        status=status,
+    )
+
+
+# --- clinic dashboards ----------------------------------------------------------------------
+
+
+def _clinics(request: HttpRequest) -> tuple[list[Clinic], Clinic]:
+    clinics = list(Clinic.objects.filter(pk__in=staff_clinic_ids(request.user)).order_by("name"))
+    try:
+        wanted = int(request.GET.get("clinic", ""))
+    except ValueError:
+        wanted = None
+    chosen = next((c for c in clinics if c.pk == wanted), clinics[0])
+    return clinics, chosen
+
+
+@staff_view()
+def clinic_dashboard(request: HttpRequest) -> HttpResponse:
+    clinics, clinic = _clinics(request)
+    board = dashboard.dashboard([clinic.pk], clinic_today(clinic))
+    record(
+        action="read",
+        category="outcomes_dashboard",
+        clinic_id=clinic.pk,
+        detail={"patients": board.patients},
+    )
+    lists = [
+        ("Overdue", board.overdue, "No one is overdue.", "overdue"),
+        ("Due in the next 2 weeks", board.due, "No session due.", "due"),
+        ("Needs a review", board.needs_review, "No review waiting.", "review"),
+        ("Renewal letter due", board.renewal_due, "No authorisation ending.", "renewal"),
+        ("Wearing off", board.wearing_off, "No one wearing off.", "wearing-off"),
+        ("Baseline ready", board.baseline_ready, "No baseline ready.", "baseline"),
+        ("Low diary compliance", board.low_compliance, "Compliance is fine.", "compliance"),
+    ]
+    return render(
+        request,
+        "outcomes/dashboard.html",
+        {"board": board, "clinic": clinic, "clinics": clinics, "lists": lists},
+    )
+
+
+@staff_view()
+def clinic_cohort(request: HttpRequest) -> HttpResponse:
+    clinics, clinic = _clinics(request)
+    result = dashboard.cohort([clinic.pk], clinic_today(clinic))
+    record(
+        action="read", category="cohort", clinic_id=clinic.pk, detail={"patients": result.patients}
+    )
+    return render(
+        request,
+        "outcomes/cohort.html",
+        {
+            "clinic": clinic,
+            "clinics": clinics,
+            "summary": result.summary.to_dicts(),
+            "by_symptom": result.by_symptom.to_dicts(),
+            "patients": result.patients,
+            "today": clinic_today(clinic),
+        },
+    )
+
+
+@staff_view()
+def clinic_cohort_csv(request: HttpRequest) -> HttpResponse:
+    _, clinic = _clinics(request)
+    result = dashboard.cohort([clinic.pk], clinic_today(clinic))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([header for _, header in dashboard.CSV_COLUMNS])
+    for row in result.summary.to_dicts():
+        writer.writerow(
+            [
+                ""
+                if row.get(key) is None
+                else (f"{row[key]:.1f}" if isinstance(row[key], float) else row[key])
+                for key, _ in dashboard.CSV_COLUMNS
+            ]
+        )
+    record(
+        action="export",
+        category="cohort",
+        clinic_id=clinic.pk,
+        object_ref="cohort.csv",
+        detail={"patients": result.patients, "rows": result.summary.height},
+    )
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cohort-{clinic.slug}.csv"'
+    return response
+
+
+@staff_view(roles=(Role.CLINIC_ADMIN,))
+def content_packs(request: HttpRequest) -> HttpResponse:
+    """Clinic admins load the licensed wording of a questionnaire (docs/content-packs.md)."""
+    clinics = list(
+        Clinic.objects.filter(pk__in=staff_clinic_ids(request.user, (Role.CLINIC_ADMIN,)))
+    )
+    clinic = clinics[0]
+    form = ContentPackForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            pack = actions.load_content_pack(
+                clinic=clinic, by=_user(request), raw=form.cleaned_data["file"].read()
+            )
+        except ValidationError as error:
+            problems = list(error.messages)
+        else:
+            messages.success(request, f"Loaded {pack}.")
+            return redirect("content-packs")
+    packs = ContentPack.objects.filter(clinic=clinic).select_related("loaded_by")
+    return render(
+        request,
+        "outcomes/content_packs.html",
+        {"form": form, "packs": packs, "clinic": clinic, "problems": problems},
+        status=400 if request.method == "POST" else 200,
+    )
