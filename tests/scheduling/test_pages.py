@@ -169,3 +169,23 @@ def test_staff_record_the_authorisation_end(cast: Cast) -> None:
     client_for(cast, "clinic_admin").post(url, {"end": "2026-09-30"})
     appt = Appointment.objects.get(patient=cast.patient, kind="authorisation_expiry")
     assert appt.date == dt.date(2026, 9, 30)
+
+
+def test_the_staff_calendar_query_count_does_not_grow_with_history(cast: Cast) -> None:
+    give_session(cast.patient, S1)
+    client = client_for(cast, "nurse")
+    url = reverse("staff-patient-calendar", args=[cast.patient.pk])
+    with time_machine.travel(NOW, tick=False):
+        client.get(url)  # the first view stores the plan
+        with CaptureQueriesContext(connection) as few:
+            client.get(url)
+        for appt in Appointment.objects.filter(patient=cast.patient, status="planned")[:4]:
+            actions.reschedule(
+                appointment=appt,
+                new_date=appt.date + dt.timedelta(days=1),
+                by=cast.nurse,
+                reason="r",
+            )
+        with CaptureQueriesContext(connection) as many:
+            client.get(url)
+    assert len(many) == len(few)

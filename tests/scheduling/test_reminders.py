@@ -263,3 +263,12 @@ def test_the_command_sweeps_and_can_deliver_itself(
         '{"claimed": 1, "retried": 0, "expired": 0}',
         '{"claimed": 0, "retried": 0, "expired": 0}',
     ]
+
+
+def test_a_check_in_marked_done_is_not_reminded(planned: Cast, sweep: SweepFn) -> None:
+    done = actions.mark_done(patient=planned.patient, kind="checkin_day3", cycle=1)
+    assert done is not None
+    assert (done.status, done.sequence) == ("done", 1)
+    assert actions.mark_done(patient=planned.patient, kind="checkin_day3", cycle=1) is None
+    sweep(at(2026, 2, 12, 10))
+    assert mail.outbox == []

@@ -361,6 +361,42 @@ def cancel(*, appointment: Appointment, by: Any, reason: str) -> Appointment:
 
 
 @transaction.atomic
+def mark_done(
+    *, patient: Patient, kind: str, cycle: int, by: Any = None, reason: str = "Done"
+) -> Appointment | None:
+    """Mark the planned check-in, questionnaire or review of a cycle as done.
+
+    For the apps that record them (safety check-ins, outcome questionnaires): a done
+    appointment gets no more reminders and shows as done in the feeds' history.
+    Returns None when there is no such planned appointment (already done, cancelled,
+    or not in the plan). Sessions are marked done by sync_plan from the session record.
+    """
+    if kind == AppointmentKind.SESSION:
+        raise ValueError("mark_done: sessions follow the session record (sync_plan)")
+    found = Appointment.objects.filter(
+        patient=patient, kind=kind, cycle=cycle, status=AppointmentStatus.PLANNED
+    ).first()
+    if found is None:
+        return None
+    appt = _lock(found)
+    if appt.status != AppointmentStatus.PLANNED:
+        return None
+    appt.status = AppointmentStatus.DONE
+    appt.sequence += 1
+    appt.save()
+    _log(appt, ChangeKind.DONE, appt.date, appt.time, by, reason)
+    record(
+        action="update",
+        category="appointment",
+        patient=patient,
+        user=by,
+        object_ref=f"appointment:{appt.pk}",
+        detail={"kind": appt.kind, "sequence": appt.sequence, "change": "done"},
+    )
+    return appt
+
+
+@transaction.atomic
 def set_authorisation_end(
     *, patient: Patient, end: dt.date, by: Any, reason: str = "Authorisation recorded"
 ) -> Appointment:

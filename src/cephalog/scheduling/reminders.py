@@ -50,7 +50,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from cephalog.audit.actions import record
@@ -308,8 +308,19 @@ def _not_needed(reminder: ReminderSent) -> str:
     return ""
 
 
-def _link(name: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(name)
+#: Where a check-in reminder points: the safety app's check-in page where it is
+#: installed, else the calendar.
+CHECKIN_PAGES = ("safety-checkin", "patient-calendar")
+
+
+def _link(*names: str) -> str:
+    """The first of the named pages that exists, as an absolute link."""
+    for name in names[:-1]:
+        try:
+            return settings.SITE_URL.rstrip("/") + reverse(name)
+        except NoReverseMatch:
+            continue
+    return settings.SITE_URL.rstrip("/") + reverse(names[-1])
 
 
 def _long_date(day: dt.date) -> str:
@@ -343,7 +354,7 @@ def compose(reminder: ReminderSent, today: dt.date) -> EmailMessage:
         subject = "How have you been since your treatment?"
         body = (
             "It is time for your check-in: please tell the clinic how you have been feeling "
-            f"since your treatment. It takes a few minutes.\n\n{calendar}\n"
+            f"since your treatment. It takes a few minutes.\n\n{_link(*CHECKIN_PAGES)}\n"
         )
     elif reminder.kind == ReminderKind.QUESTIONNAIRE:
         assert appt is not None
