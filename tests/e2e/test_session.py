@@ -181,3 +181,23 @@ def test_the_patient_reads_the_aftercare_and_the_care_team_on_a_phone(
     check_accessibility(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "patient-care-team-phone")
+
+
+def test_the_open_session_page_fits_a_phone(
+    page: Page, login: Any, live_server: Any, cast_db: Cast
+) -> None:
+    from tests.treatment.helpers import start, vial
+
+    session = start(cast_db.patient, cast_db.physician, now=timezone.now())
+    vial(session, cast_db.physician, now=timezone.now())
+    page.set_viewport_size(PHONE)
+    login("nurse-joy", PASSWORD)
+    page.goto(f"{live_server.url}/clinic/patients/{cast_db.patient.pk}/sessions/{session.pk}/")
+    page.get_by_role("checkbox", name="Procerus (midline), 5 units, not yet recorded").click()
+    expect(total(page, "units")).to_have_text("5")
+    # A nurse records; only a physician signs.
+    expect(page.get_by_role("button", name="Complete and sign")).to_have_count(0)
+    check_accessibility(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "session-recording-phone")
