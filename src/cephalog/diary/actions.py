@@ -165,6 +165,122 @@ def apply_day(entry: DiaryEntry, day: DiaryDay) -> None:
 
 
 @transaction.atomic
+def save_days_bulk(
+    *,
+    patient: Patient,
+    days: Sequence[DiaryDay],
+    by: Any,
+    today: dt.date,
+    reason: str = "",
+    source: str = EntrySource.IMPORT,
+) -> tuple[int, int]:
+    """Create or update many already-validated days in a few queries (imports).
+
+    The same rules as save_day: the date rules are checked per day, the
+    previous version of every changed entry is kept, and one audit row records
+    the batch. Returns (created, updated).
+    """
+    if not days:
+        return 0, 0
+    dates = [d.date for d in days]
+    existing = {
+        e.date: e
+        for e in DiaryEntry.objects.select_for_update()
+        .filter(patient=patient, date__in=dates)
+        .prefetch_related("medications")
+    }
+    problems: list[str] = []
+    for day in days:
+        try:
+            check_date_allowed(
+                patient=patient,
+                date=day.date,
+                by=by,
+                today=today,
+                reason=reason,
+                existing=day.date in existing,
+            )
+        except DiaryError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise DiaryError(problems)
+    changed_by = by if getattr(by, "is_authenticated", False) else None
+    DiaryEntryRevision.objects.bulk_create(
+        DiaryEntryRevision(
+            patient=patient,
+            date=e.date,
+            version=e.version,
+            snapshot=entry_to_dict(e),
+            changed_by=changed_by,
+            change="edit",
+            reason=reason[:300],
+        )
+        for e in existing.values()
+    )
+    now = timezone.now()
+    new_entries, updated = [], []
+    for day in days:
+        entry = existing.get(day.date)
+        if entry is None:
+            entry = DiaryEntry(patient=patient, date=day.date, created_at=now)
+            new_entries.append(entry)
+        else:
+            entry.version += 1
+            updated.append(entry)
+        apply_day(entry, day)
+        entry.late = day.date < today
+        entry.source = source
+        entry.updated_at = now
+    DiaryEntry.objects.bulk_create(new_entries, batch_size=500)
+    fields = [
+        "headache_hours",
+        "peak_intensity",
+        *FLAGS,
+        "aura_minutes",
+        "late",
+        "source",
+        "version",
+        "updated_at",
+    ]
+    DiaryEntry.objects.bulk_update(updated, fields, batch_size=500)
+    if updated:
+        AcuteMedicationTaken.objects.filter(entry__in=updated).delete()
+    by_date = {e.date: e for e in [*new_entries, *updated]}
+    if any(e.pk is None for e in new_entries):
+        # Backends without RETURNING on bulk insert: read the new ids back.
+        ids = dict(
+            DiaryEntry.objects.filter(
+                patient=patient, date__in=[e.date for e in new_entries]
+            ).values_list("date", "id")
+        )
+        for e in new_entries:
+            e.pk = ids[e.date]
+    AcuteMedicationTaken.objects.bulk_create(
+        (
+            AcuteMedicationTaken(
+                entry=by_date[day.date], name=m.name, drug_class=m.drug_class, effective=m.effective
+            )
+            for day in days
+            for m in day.acute_medications
+        ),
+        batch_size=1000,
+    )
+    record(
+        action="update",
+        category="diary",
+        patient=patient,
+        detail={
+            "batch": True,
+            "created": len(new_entries),
+            "updated": len(updated),
+            "source": source,
+            "reason": bool(reason),
+        },
+    )
+    return len(new_entries), len(updated)
+
+
+@transaction.atomic
 def delete_day(
     *, patient: Patient, date: dt.date, by: Any, reason: str = "", today: dt.date | None = None
 ) -> None:

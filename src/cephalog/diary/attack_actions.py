@@ -27,7 +27,7 @@ from cephalog.diary.actions import (
     apply_day,
     check_date_allowed,
     patient_today,
-    save_day,
+    save_days_bulk,
 )
 from cephalog.diary.models import Attack, DiaryEntry, EntrySource
 from cephalog.diary.queries import to_day
@@ -35,7 +35,6 @@ from cephalog.domain.diary import DiaryDay
 from cephalog.domain.importing import (
     MAX_ATTACK,
     AttackFacts,
-    day_to_case,
     days_from_attacks,
     merge_days,
     normalise_day,
@@ -162,23 +161,23 @@ def apply_days(
     done: int = 0,
     total: int = 0,
 ) -> Counts:
-    """Write the planned days through `save_day` (revision kept, audited)."""
+    """Write the planned days in batches through `save_days_bulk` (revisions kept, audited)."""
     counts = Counts(unchanged=plan.counts.unchanged)
-    for index, change in enumerate(plan.changes, start=1):
-        save_day(
+    batch = 500
+    for start in range(0, len(plan.changes), batch):
+        chunk = plan.changes[start : start + batch]
+        created, updated = save_days_bulk(
             patient=patient,
-            data=day_to_case(change.day),
+            days=[change.day for change in chunk],
             by=by,
             today=today,
             reason=reason,
             source=source,
         )
-        if change.exists:
-            counts.updated += 1
-        else:
-            counts.created += 1
-        if progress is not None and (index % 100 == 0 or index == len(plan.changes)):
-            progress(done + index, total or len(plan.changes))
+        counts.created += created
+        counts.updated += updated
+        if progress is not None:
+            progress(done + start + len(chunk), total or len(plan.changes))
     return counts
 
 
