@@ -462,7 +462,12 @@ def issue_feed_token(
     if (patient is None) == (clinic is None):
         raise ValueError("issue_feed_token: give a patient or a clinic")
     owner: dict[str, Any] = {"patient": patient} if patient else {"clinic": clinic}
-    replaced = _revoke_live(CalendarFeedToken.objects.select_for_update().filter(**owner), by)
+    # Lock the owner so two renewals at once cannot both find no live token.
+    if patient is not None:
+        Patient.objects.select_for_update().only("pk").get(pk=patient.pk)
+    else:
+        Clinic.objects.select_for_update().only("pk").get(pk=clinic.pk)  # type: ignore[union-attr]
+    replaced = _revoke_live(CalendarFeedToken.objects.filter(**owner), by)
     token = CalendarFeedToken(seed=secrets.token_urlsafe(32), **owner)
     token.token_hash = hash_token(feed_token_value(token))
     token.created_by = by if getattr(by, "pk", None) else None
