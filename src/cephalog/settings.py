@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "cephalog.patients",
     "cephalog.diary",
     "cephalog.treatment",
+    "cephalog.eligibility",
     "cephalog.safety",
     "cephalog.scheduling",
     "cephalog.outcomes",

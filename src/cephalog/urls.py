@@ -14,6 +14,7 @@ urlpatterns = [
     path("clinic/", include("cephalog.patients.urls")),
     path("clinic/", include("cephalog.audit.urls")),
     path("", include("cephalog.diary.urls")),
+    path("", include("cephalog.eligibility.urls")),
     path("me/", include("cephalog.web.urls")),
     path("", include("cephalog.treatment.urls")),
     path("", include("cephalog.safety.urls")),

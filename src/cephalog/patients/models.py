@@ -54,6 +54,14 @@ class Patient(models.Model):
     )
     migraine_onset_year = models.PositiveSmallIntegerField(null=True, blank=True)
     migraine_with_aura = models.BooleanField(default=False)
+    # The two remaining axes of the ICD-10-CM chronic migraine code (clinical reference 9.1).
+    intractable = models.BooleanField(
+        default=False,
+        help_text="Pharmacoresistant, treatment-resistant, refractory or poorly controlled.",
+    )
+    status_migrainosus = models.BooleanField(
+        default=False, help_text="A debilitating attack lasting more than 72 hours."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

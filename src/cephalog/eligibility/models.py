@@ -1,0 +1,156 @@
+"""Eligibility screening records: clinic policies, flag sign-offs, decisions to start.
+
+The rules are the domain's (`cephalog.domain.policies`, spec section 6). These
+tables hold what the domain cannot know: the policies a clinic defines for
+itself, and a physician's judgement on the flags and on starting treatment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from cephalog.accounts.models import Clinic
+from cephalog.domain.policies import POLICIES, STATUSES, Policy, PolicyError
+from cephalog.patients.models import Patient
+
+#: Keys of a policy that come from the ClinicPolicy's own fields, not its definition.
+OWN_FIELDS = ("name", "title")
+#: Names the policy pages use in their URLs.
+RESERVED_NAMES = frozenset({"new", "default"})
+
+
+class ClinicPolicy(models.Model):
+    """A clinic's own eligibility and continuation policy: other thresholds, same rules.
+
+    `definition` holds the keys of `cephalog.domain.policies.Policy` except
+    `name` and `title` (taken from the fields), validated by `Policy.from_dict`
+    so a misspelt or mistyped threshold is refused with the domain's message.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="policies")
+    name = models.SlugField(
+        max_length=40, help_text="Short code, e.g. 'payer-4-preventives'. Not a built-in name."
+    )
+    title = models.CharField(max_length=200)
+    definition = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "clinic policy"
+        verbose_name_plural = "clinic policies"
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="clinic_policy_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.title})"
+
+    def policy_data(self) -> dict[str, Any]:
+        definition = self.definition if isinstance(self.definition, dict) else {}
+        return {**definition, "name": self.name, "title": self.title}
+
+    def to_policy(self) -> Policy:
+        """The domain policy; raises PolicyError when the stored definition is bad."""
+        return Policy.from_dict(self.policy_data())
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.name in POLICIES:
+            errors["name"] = [f"{self.name!r} is a built-in policy; choose another name"]
+        elif self.name in RESERVED_NAMES:
+            errors["name"] = [f"{self.name!r} is reserved; choose another name"]
+        if not isinstance(self.definition, dict):
+            errors["definition"] = ["must be a JSON object"]
+        else:
+            problems = [
+                f"{key}: set in the {key} field, not in the definition"
+                for key in OWN_FIELDS
+                if key in self.definition
+            ]
+            try:
+                self.to_policy()
+            except PolicyError as error:
+                # Name and title problems are reported on their own fields by Django.
+                problems += [p for p in error.problems if not p.startswith(OWN_FIELDS)]
+            if problems:
+                errors["definition"] = problems
+        if errors:
+            raise ValidationError(errors)
+
+
+class FlagSignOff(models.Model):
+    """A physician's sign-off of one eligibility flag (spec section 6: flags need sign-off).
+
+    One row per sign-off; the latest counts. Rows are never edited: a later
+    sign-off with another reason is a new row, so the history stays.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="flag_sign_offs")
+    policy = models.CharField(max_length=40)
+    flag = models.CharField(max_length=80)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(max_length=1000)
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="flag_sign_off_reason_required"
+            )
+        ]
+        # The screening page and start_gate read a patient's sign-offs under one policy.
+        indexes = [models.Index(fields=["patient", "policy"], name="sign_off_patient_policy")]
+
+    def __str__(self) -> str:
+        return f"{self.flag} signed off {self.signed_at:%Y-%m-%d}"
+
+
+class StartDecision(models.Model):
+    """A physician's decision to start treatment, with the screening it was made on.
+
+    `snapshot` keeps the eligibility (spec section 6) as it stood, the flags
+    signed off and the `problems` the decision accepted (flags not signed off,
+    criteria not met or unknown). Accepting any problem needs an
+    `override_reason`; a hard stop can never be accepted.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="start_decisions")
+    policy = models.CharField(max_length=40)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+    assessed_on = models.DateField()
+    status = models.CharField(max_length=20, choices=[(s, s) for s in STATUSES])
+    snapshot = models.JSONField()
+    override_reason = models.TextField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=STATUSES), name="start_decision_status_valid"
+            ),
+            # Starting a patient who is not eligible always carries the override reason.
+            models.CheckConstraint(
+                condition=~models.Q(status="not_eligible") | ~models.Q(override_reason=""),
+                name="start_decision_not_eligible_needs_override",
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "policy"], name="decision_patient_policy")]
+
+    def __str__(self) -> str:
+        return f"start decided {self.decided_at:%Y-%m-%d} ({self.status})"
+
+    @property
+    def problems(self) -> list[str]:
+        return list(self.snapshot.get("problems", []))

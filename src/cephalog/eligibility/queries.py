@@ -1,0 +1,421 @@
+"""Reads for eligibility: the clinic's policies, the screening with its evidence, the gate.
+
+Every screening builds the patient's case with `patients.case.build_case` and
+runs `domain.assess.assess` on it, so the page, the letter, the gate and
+`cephalog assess` compute the same eligibility (spec section 6). The
+evidence (windows, preventives, overuse figures) is recomputed with the same
+domain functions the assessment uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from cephalog.accounts.models import Clinic
+from cephalog.diary.actions import patient_today
+from cephalog.domain.assess import assess
+from cephalog.domain.case import Case
+from cephalog.domain.policies import POLICIES, Policy, PolicyError, as_of_date
+from cephalog.domain.vocab import FAILED_OUTCOMES, MULTIPLE_THRESHOLD, OVERUSE_THRESHOLDS
+from cephalog.domain.windows import (
+    MIN_RECORDED_DAYS,
+    WINDOW_DAYS,
+    Window,
+    baseline_window,
+    round1,
+    windows_before,
+)
+from cephalog.eligibility import texts
+from cephalog.eligibility.models import ClinicPolicy, FlagSignOff, StartDecision
+from cephalog.patients.case import build_case
+from cephalog.patients.models import Patient, Preventive
+
+
+class UnknownPolicy(LookupError):
+    """A policy name that is neither built in nor defined by the clinic."""
+
+
+# --- Policies -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyOption:
+    name: str
+    title: str
+    builtin: bool
+    is_default: bool
+
+
+def policy_for(clinic: Clinic, name: str | None = None) -> Policy:
+    """The domain policy called `name`, or the clinic's default (Clinic.default_policy).
+
+    A built-in name (`us-label`, `us-payer`, `nice-ta260`, `ehf-2018`) always
+    means the built-in policy; any other name is one of the clinic's own
+    ClinicPolicy rows. Raises UnknownPolicy otherwise.
+    """
+    name = name or clinic.default_policy
+    if name in POLICIES:
+        return POLICIES[name]
+    row = ClinicPolicy.objects.filter(clinic=clinic, name=name).first()
+    if row is None:
+        known = ", ".join(option.name for option in policy_options(clinic))
+        raise UnknownPolicy(f"unknown policy {name!r}; choose one of {known}")
+    try:
+        return row.to_policy()
+    except PolicyError as error:  # only if a row was written around the actions
+        raise UnknownPolicy(f"policy {name!r} has a bad definition: {error}") from None
+
+
+def policy_options(clinic: Clinic) -> list[PolicyOption]:
+    """The built-in policies, then the clinic's own, each marked when it is the default."""
+    options = [
+        PolicyOption(p.name, p.title, True, p.name == clinic.default_policy)
+        for p in POLICIES.values()
+    ]
+    for row in ClinicPolicy.objects.filter(clinic=clinic).only("name", "title"):
+        options.append(PolicyOption(row.name, row.title, False, row.name == clinic.default_policy))
+    return options
+
+
+# --- Evidence ------------------------------------------------------------------------------
+
+
+def window_evidence(window: Window, label: str) -> dict[str, Any]:
+    """A window object (spec section 3) with its label and diary compliance."""
+    data = window.to_dict()
+    data["label"] = label
+    data["start_date"] = window.start
+    data["end_date"] = window.end
+    data["compliance_pct"] = round(window.recorded_days * 100 / WINDOW_DAYS)
+    data["days"] = WINDOW_DAYS
+    data["needed"] = MIN_RECORDED_DAYS
+    return data
+
+
+@dataclass(frozen=True)
+class PreventiveRow:
+    """One recorded preventive, and whether the failed-preventives count includes it."""
+
+    preventive: Preventive
+    trial_days: int | None
+    counted: bool
+    why: str
+
+
+@dataclass(frozen=True)
+class OveruseRow:
+    """Per-28 days of one acute class in the three overuse windows, oldest first."""
+
+    label: str
+    threshold: int
+    rates: list[float | None]
+    qualifies: bool
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    text: texts.CodeText
+    sign_off: FlagSignOff | None
+
+    @property
+    def signed(self) -> bool:
+        return self.sign_off is not None
+
+
+@dataclass(frozen=True)
+class CriterionRow:
+    code: str
+    title: str
+    met: bool | None
+    detail: str
+    source: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Gate:
+    """May a treatment session start? (for `treatment.actions.start_session`)
+
+    - `allowed`: a physician's StartDecision covers the current screening and
+      there is no hard stop.
+    - `needs_override`: a criterion is not met or unknown, or a flag is not
+      signed off; a decision to start must then carry an override reason.
+    - `hard_stops`: never overridable; `allowed` is then always False.
+    - `reasons`: why it is not (or only by override) allowed, in words.
+    """
+
+    allowed: bool
+    needs_override: bool
+    hard_stops: list[str]
+    reasons: list[str]
+    status: str
+    policy: str = ""
+    decision_id: int | None = None
+
+
+def trial_days(preventive: Preventive, on: dt.date) -> int | None:
+    """Days from start to stop (or to `on` while it is still taken); None without a start."""
+    if preventive.start is None:
+        return None
+    end = preventive.stop or on
+    return max((end - preventive.start).days, 0)
+
+
+def preventive_rows(patient: Patient, as_of: dt.date, on: dt.date) -> list[PreventiveRow]:
+    """Each preventive with the spec section 6 verdict: failed, started by `as_of`, by name."""
+    rows = []
+    seen: set[str] = set()
+    for p in patient.preventives.all():
+        key = p.name.strip().casefold()
+        if p.outcome not in FAILED_OUTCOMES:
+            counted, why = False, f"not counted: {p.get_outcome_display().lower()}"
+        elif p.start is not None and p.start > as_of:
+            counted, why = False, f"not counted: started after {as_of:%-d %b %Y}"
+        elif key in seen:
+            counted, why = False, "same drug as above: counted once"
+        else:
+            counted, why = True, "counted"
+            seen.add(key)
+        rows.append(PreventiveRow(p, trial_days(p, on), counted, why))
+    return rows
+
+
+def overuse_rows(windows: tuple[Window, ...]) -> list[OveruseRow]:
+    """The overuse screen's figures (spec section 5) for the classes taken, and "multiple"."""
+    rows = []
+    taken = {cls for window in windows for cls, _ in window.by_class}
+    for drug_class, threshold in OVERUSE_THRESHOLDS.items():
+        if drug_class not in taken:
+            continue
+        rates = [window.class_rate(drug_class) for window in windows]
+        rows.append(
+            OveruseRow(
+                drug_class.replace("_", " "),
+                threshold,
+                [None if r is None else round1(r) for r in rates],
+                all(r is not None and r >= threshold for r in rates),
+            )
+        )
+    totals = [window.overuse_rate() for window in windows]
+    rows.append(
+        OveruseRow(
+            "any of these (multiple)",
+            MULTIPLE_THRESHOLD,
+            [None if r is None else round1(r) for r in totals],
+            all(r is not None and r >= MULTIPLE_THRESHOLD for r in totals),
+        )
+    )
+    return rows
+
+
+def latest_sign_offs(patient: Patient, policy: str) -> dict[str, FlagSignOff]:
+    """The latest sign-off of each flag under `policy`."""
+    latest: dict[str, FlagSignOff] = {}
+    for row in FlagSignOff.objects.filter(patient=patient, policy=policy).select_related(
+        "signed_by"
+    ):
+        latest.setdefault(row.flag, row)
+    return latest
+
+
+def problems_of(eligibility: dict[str, Any], signed: set[str]) -> list[str]:
+    """What a decision to start would have to accept: unsigned flags, criteria not met/unknown."""
+    problems = [f"flag:{flag}" for flag in eligibility["flags"] if flag not in signed]
+    problems += [
+        f"criterion:{criterion['code']}"
+        for criterion in eligibility["criteria"]
+        if criterion["met"] is not True
+    ]
+    return sorted(problems)
+
+
+def covering_decision(patient: Patient, policy: str, problems: list[str]) -> StartDecision | None:
+    """The latest decision to start under `policy`, if it accepted every current problem.
+
+    A decision made on findings that have since changed for the worse (a new
+    flag not signed off, a criterion no longer met) no longer covers; one
+    whose accepted problems have since gone away still does.
+    """
+    latest = (
+        StartDecision.objects.filter(patient=patient, policy=policy)
+        .select_related("decided_by")
+        .first()
+    )
+    if latest is None or not set(problems) <= set(latest.problems):
+        return None
+    return latest
+
+
+@dataclass
+class Evaluation:
+    """The eligibility of a patient under a policy, with sign-offs and the covering decision."""
+
+    patient: Patient
+    policy: Policy
+    on: dt.date
+    case: Case
+    assessment: dict[str, Any]
+    sign_offs: dict[str, FlagSignOff]
+    problems: list[str]
+    decision: StartDecision | None
+    gate: Gate = field(init=False)
+
+    @property
+    def eligibility(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.assessment["eligibility"]
+        return result
+
+    def __post_init__(self) -> None:
+        eligibility = self.eligibility
+        hard = list(eligibility["hard_stops"])
+        reasons = [
+            f"hard stop: {texts.hard_stop_text(code).label} (cannot be overridden)" for code in hard
+        ]
+        reasons += [texts.problem_text(problem) for problem in self.problems]
+        if not hard and self.decision is None:
+            if StartDecision.objects.filter(patient=self.patient, policy=self.policy.name).exists():
+                reasons.append(
+                    "the recorded decision to start was made on other findings: "
+                    "a physician records it again"
+                )
+            else:
+                reasons.append(f"no decision to start recorded under {self.policy.name}")
+        self.gate = Gate(
+            allowed=not hard and self.decision is not None,
+            needs_override=not hard and bool(self.problems),
+            hard_stops=hard,
+            reasons=reasons,
+            status=eligibility["status"],
+            policy=self.policy.name,
+            decision_id=None if hard or self.decision is None else self.decision.pk,
+        )
+
+
+def evaluate(patient: Patient, on: dt.date, policy: Policy) -> Evaluation:
+    """Assess `patient` on `on` under `policy`, exactly as `cephalog assess` would."""
+    case = build_case(patient, on)
+    assessment = assess(case, policy=policy)
+    sign_offs = latest_sign_offs(patient, policy.name)
+    problems = problems_of(assessment["eligibility"], set(sign_offs))
+    return Evaluation(
+        patient=patient,
+        policy=policy,
+        on=on,
+        case=case,
+        assessment=assessment,
+        sign_offs=sign_offs,
+        problems=problems,
+        decision=covering_decision(patient, policy.name, problems),
+    )
+
+
+def start_gate(patient: Patient, on: dt.date) -> Gate:
+    """May a session start for `patient` on `on`, under the clinic's default policy?
+
+    Allowed when a physician's decision to start covers the current screening
+    and there is no hard stop (age under 18, toxin hypersensitivity,
+    infection at the injection sites: these block, clinically, whatever the
+    reason given). `needs_override` says the decision had to, or will have
+    to, carry an override reason.
+    """
+    return evaluate(patient, on, policy_for(patient.clinic)).gate
+
+
+def screening_date(patient: Patient) -> dt.date:
+    """Screening is on the patient's local date, like the diary."""
+    return patient_today(patient)
+
+
+@dataclass
+class Screening:
+    """Everything the screening page, the letter and the patient's page show."""
+
+    evaluation: Evaluation
+    as_of: dt.date
+    baseline: dict[str, Any]
+    earlier_windows: list[dict[str, Any]]
+    preventives: list[PreventiveRow]
+    failed_count: int
+    overuse_rows: list[OveruseRow]
+    criteria: list[CriterionRow]
+    hard_stops: list[texts.CodeText]
+    flags: list[FlagRow]
+    has_injections: bool
+
+    @property
+    def policy(self) -> Policy:
+        return self.evaluation.policy
+
+    @property
+    def eligibility(self) -> dict[str, Any]:
+        return self.evaluation.eligibility
+
+    @property
+    def status(self) -> str:
+        status: str = self.eligibility["status"]
+        return status
+
+    @property
+    def gate(self) -> Gate:
+        return self.evaluation.gate
+
+    @property
+    def overuse(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.evaluation.assessment["medication_overuse"]
+        return result
+
+    @property
+    def chronic_migraine(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.evaluation.assessment["chronic_migraine"]
+        return result
+
+
+def screening(patient: Patient, on: dt.date, policy: Policy) -> Screening:
+    """The screening of `patient` under `policy` with the evidence behind each criterion."""
+    evaluation = evaluate(patient, on, policy)
+    case = evaluation.case
+    days = case.days
+    baseline = baseline_window(days, case.injection_dates, case.assessed_on)
+    before = windows_before(days, baseline, 2)
+    as_of = as_of_date(case)
+    rows = preventive_rows(patient, as_of, on)
+    eligibility = evaluation.eligibility
+    return Screening(
+        evaluation=evaluation,
+        as_of=as_of,
+        baseline=window_evidence(baseline, "Baseline"),
+        earlier_windows=[
+            window_evidence(before[1], "Two windows before"),
+            window_evidence(before[0], "Window before"),
+        ],
+        preventives=rows,
+        failed_count=sum(row.counted for row in rows),
+        overuse_rows=overuse_rows((before[1], before[0], baseline)),
+        criteria=[
+            CriterionRow(
+                code=c["code"],
+                title=texts.criterion_title(c["code"]),
+                met=c["met"],
+                detail=c["detail"],
+                source=c["source"],
+                anchor=texts.EVIDENCE_ANCHORS.get(c["code"], ""),
+            )
+            for c in eligibility["criteria"]
+        ],
+        hard_stops=[texts.hard_stop_text(code) for code in eligibility["hard_stops"]],
+        flags=[
+            FlagRow(texts.flag_text(code), evaluation.sign_offs.get(code))
+            for code in eligibility["flags"]
+        ],
+        has_injections=bool(case.injections),
+    )
+
+
+def decision_history(patient: Patient) -> list[StartDecision]:
+    return list(StartDecision.objects.filter(patient=patient).select_related("decided_by")[:20])
+
+
+def sign_off_history(patient: Patient) -> list[FlagSignOff]:
+    return list(FlagSignOff.objects.filter(patient=patient).select_related("signed_by")[:50])

@@ -1,0 +1,322 @@
+"""The consultation record (staff): migraine history, preventives, medicines, cautions,
+other botulinum toxin treatments.
+
+Every section is a plain form posting to its own URL, so the page works without
+JavaScript (post, redirect, get). With htmx the form swaps only its own section.
+Decorators load the patient and check the role; `actions` write; reads are audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from cephalog.accounts.access import CLINICAL_ROLES, patient_view, role_in
+from cephalog.accounts.models import User
+from cephalog.audit.actions import record
+from cephalog.diary.actions import patient_today
+from cephalog.domain import preventive_catalogue
+from cephalog.domain.vocab import INTERACTING_MEDICATION_CLASSES
+from cephalog.eligibility import actions
+from cephalog.eligibility.actions import EligibilityError
+from cephalog.eligibility.forms import (
+    CautionsForm,
+    ExposureForm,
+    HistoryForm,
+    MedicationForm,
+    PreventiveForm,
+    attach_problems,
+)
+from cephalog.eligibility.queries import trial_days
+from cephalog.patients.models import Medication, Patient, Preventive, ToxinExposure
+
+SECTIONS = ("history", "preventives", "medicines", "cautions", "toxin")
+#: Name → class tables for the form's class suggestion (eligibility.js).
+CATALOGUE = {
+    "preventives": {k: str(v) for k, v in preventive_catalogue.PREVENTIVES.items()},
+    "medicines": {k: str(v) for k, v in preventive_catalogue.INTERACTING.items()},
+}
+
+
+def user_of(request: HttpRequest) -> User:
+    """The logged-in user; the access decorators have already refused anyone else."""
+    return cast(User, request.user)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _history_form(patient: Patient) -> HistoryForm:
+    return HistoryForm(
+        initial={
+            "migraine_onset_year": patient.migraine_onset_year,
+            "migraine_with_aura": patient.migraine_with_aura,
+            "chronic_headache_since": patient.chronic_headache_since,
+            "intractable": patient.intractable,
+            "status_migrainosus": patient.status_migrainosus,
+        }
+    )
+
+
+def _cautions_form(patient: Patient, today: dt.date) -> CautionsForm:
+    allergy = patient.allergies.filter(code="botulinum_toxin").first()
+    return CautionsForm(
+        initial={
+            "conditions": [
+                c.code
+                for c in patient.conditions.all()
+                if c.resolved_on is None or c.resolved_on > today
+            ],
+            "toxin_allergy": allergy is not None,
+            "allergy_reaction": allergy.reaction if allergy else "",
+        }
+    )
+
+
+def interacting_now(medication: Medication, today: dt.date) -> bool:
+    """An interacting class (clinical reference 2.6) taken today."""
+    current = (medication.start is None or medication.start <= today) and (
+        medication.stop is None or medication.stop >= today
+    )
+    return current and medication.drug_class in INTERACTING_MEDICATION_CLASSES
+
+
+def consultation_context(
+    request: HttpRequest, patient: Patient, today: dt.date, **forms: Any
+) -> dict[str, Any]:
+    can_edit = role_in(user_of(request), patient.clinic) in CLINICAL_ROLES
+    conditions = [
+        c for c in patient.conditions.all() if c.resolved_on is None or c.resolved_on > today
+    ]
+    return {
+        "patient": patient,
+        "today": today,
+        "can_edit": can_edit,
+        "preventives": [(p, trial_days(p, today)) for p in patient.preventives.all()],
+        "medicines": [(m, interacting_now(m, today)) for m in patient.medications.all()],
+        "conditions": conditions,
+        "allergy": patient.allergies.filter(code="botulinum_toxin").first(),
+        "exposures": list(patient.toxin_exposures.all()),
+        "history_form": forms.get("history_form") or _history_form(patient),
+        "preventive_form": forms.get("preventive_form") or PreventiveForm(),
+        "medicine_form": forms.get("medicine_form") or MedicationForm(),
+        "cautions_form": forms.get("cautions_form") or _cautions_form(patient, today),
+        "exposure_form": forms.get("exposure_form") or ExposureForm(),
+        "preventive_names": preventive_catalogue.PREVENTIVE_SUGGESTIONS,
+        "interacting_names": preventive_catalogue.INTERACTING_SUGGESTIONS,
+        "catalogue": CATALOGUE,
+        "status": forms.get("status", ""),
+        "status_section": forms.get("status_section", ""),
+    }
+
+
+def _read(patient: Patient) -> None:
+    record(action="read", category="consultation", patient=patient)
+
+
+@patient_view(staff_only=True)
+def consultation(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The consultation record: view for all staff, edit for physicians and nurses."""
+    context = consultation_context(request, patient, patient_today(patient))
+    _read(patient)
+    return render(request, "eligibility/consultation.html", context)
+
+
+def _respond(
+    request: HttpRequest, patient: Patient, section: str, *, saved: str = "", **forms: Any
+) -> HttpResponse:
+    """After a post: htmx gets the section back; a plain post is redirected (or the page
+    re-rendered with the form's errors)."""
+    if saved and not _is_htmx(request):
+        messages.success(request, saved)
+        return redirect(reverse("consultation", args=[patient.pk]) + f"#{section}")
+    context = consultation_context(
+        request, patient, patient_today(patient), status=saved, status_section=section, **forms
+    )
+    _read(patient)
+    if _is_htmx(request):
+        return render(request, f"eligibility/_section_{section}.html", context)
+    return render(request, "eligibility/consultation.html", context)
+
+
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+@require_POST
+def history_save(request: HttpRequest, patient: Patient) -> HttpResponse:
+    form = HistoryForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.update_history(
+                patient=patient,
+                by=user_of(request),
+                today=patient_today(patient),
+                **form.cleaned_data,
+            )
+        except EligibilityError as error:
+            attach_problems(form, error.problems)
+        else:
+            return _respond(request, patient, "history", saved="Migraine history saved.")
+    return _respond(request, patient, "history", history_form=form)
+
+
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+@require_POST
+def preventive_add(request: HttpRequest, patient: Patient) -> HttpResponse:
+    form = PreventiveForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.save_preventive(patient=patient, by=user_of(request), **form.cleaned_data)
+        except EligibilityError as error:
+            attach_problems(form, error.problems)
+        else:
+            return _respond(request, patient, "preventives", saved="Preventive added.")
+    return _respond(request, patient, "preventives", preventive_form=form)
+
+
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+def preventive_edit(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
+    preventive = get_object_or_404(Preventive, pk=item_id, patient=patient)
+    if request.method == "POST":
+        form = PreventiveForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.save_preventive(
+                    patient=patient, by=user_of(request), preventive=preventive, **form.cleaned_data
+                )
+            except EligibilityError as error:
+                attach_problems(form, error.problems)
+            else:
+                messages.success(request, "Preventive saved.")
+                return redirect(reverse("consultation", args=[patient.pk]) + "#preventives")
+    else:
+        form = PreventiveForm(
+            initial={f: getattr(preventive, f) for f in actions.PREVENTIVE_FIELDS}
+        )
+    record(
+        action="read", category="preventive", patient=patient, object_ref=f"preventive:{item_id}"
+    )
+    return render(
+        request,
+        "eligibility/item_edit.html",
+        {
+            "patient": patient,
+            "form": form,
+            "title": f"Edit preventive: {preventive.name}",
+            "names": preventive_catalogue.PREVENTIVE_SUGGESTIONS,
+            "section": "preventives",
+            "catalogue": CATALOGUE,
+        },
+    )
+
+
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+@require_POST
+def preventive_remove(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
+    preventive = get_object_or_404(Preventive, pk=item_id, patient=patient)
+    actions.remove_preventive(preventive=preventive, by=user_of(request))
+    return _respond(request, patient, "preventives", saved="Preventive removed.")
+
+
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+@require_POST
+def medicine_add(request: HttpRequest, patient: Patient) -> HttpResponse:
+    form = MedicationForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.save_medication(patient=patient, by=user_of(request), **form.cleaned_data)
+        except EligibilityError as error:
+            attach_problems(form, error.problems)
+        else:
+            return _respond(request, patient, "medicines", saved="Medicine added.")
+    return _respond(request, patient, "medicines", medicine_form=form)
+
+
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+def medicine_edit(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
+    medication = get_object_or_404(Medication, pk=item_id, patient=patient)
+    if request.method == "POST":
+        form = MedicationForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.save_medication(
+                    patient=patient, by=user_of(request), medication=medication, **form.cleaned_data
+                )
+            except EligibilityError as error:
+                attach_problems(form, error.problems)
+            else:
+                messages.success(request, "Medicine saved.")
+                return redirect(reverse("consultation", args=[patient.pk]) + "#medicines")
+    else:
+        form = MedicationForm(
+            initial={f: getattr(medication, f) for f in actions.MEDICATION_FIELDS}
+        )
+    record(
+        action="read", category="medication", patient=patient, object_ref=f"medication:{item_id}"
+    )
+    return render(
+        request,
+        "eligibility/item_edit.html",
+        {
+            "patient": patient,
+            "form": form,
+            "title": f"Edit medicine: {medication.name}",
+            "names": preventive_catalogue.INTERACTING_SUGGESTIONS,
+            "section": "medicines",
+            "catalogue": CATALOGUE,
+        },
+    )
+
+
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+@require_POST
+def medicine_remove(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
+    medication = get_object_or_404(Medication, pk=item_id, patient=patient)
+    actions.remove_medication(medication=medication, by=user_of(request))
+    return _respond(request, patient, "medicines", saved="Medicine removed.")
+
+
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+@require_POST
+def cautions_save(request: HttpRequest, patient: Patient) -> HttpResponse:
+    form = CautionsForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.set_cautions(
+                patient=patient,
+                by=user_of(request),
+                today=patient_today(patient),
+                **form.cleaned_data,
+            )
+        except EligibilityError as error:
+            attach_problems(form, error.problems)
+        else:
+            return _respond(request, patient, "cautions", saved="Conditions and allergy saved.")
+    return _respond(request, patient, "cautions", cautions_form=form)
+
+
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+@require_POST
+def exposure_add(request: HttpRequest, patient: Patient) -> HttpResponse:
+    form = ExposureForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.add_toxin_exposure(patient=patient, by=user_of(request), **form.cleaned_data)
+        except EligibilityError as error:
+            attach_problems(form, error.problems)
+        else:
+            return _respond(request, patient, "toxin", saved="Toxin treatment added.")
+    return _respond(request, patient, "toxin", exposure_form=form)
+
+
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+@require_POST
+def exposure_remove(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
+    exposure = get_object_or_404(ToxinExposure, pk=item_id, patient=patient)
+    actions.remove_toxin_exposure(exposure=exposure, by=user_of(request))
+    return _respond(request, patient, "toxin", saved="Toxin treatment removed.")

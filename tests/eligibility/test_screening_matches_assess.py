@@ -1,0 +1,87 @@
+"""The screening page computes exactly what `cephalog assess` computes (spec section 6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+
+from tests.eligibility.helpers import EXAMPLES, POLICY_NAMES, cli_assessment, load_case
+from tests.personas import Cast, client_for
+
+WORDS = {"eligible": "Eligible", "needs_review": "Needs review", "not_eligible": "Not eligible"}
+
+
+@pytest.mark.parametrize("case", ["cm-overuse-review", "ineligible-hard-stops"])
+def test_it_shows_the_eligibility_of_cephalog_assess_under_every_policy(
+    cast: Cast, at: Callable[[dt.date], None], case: str
+) -> None:
+    at(load_case(cast, case))
+    client = client_for(cast, "physician")
+    statuses = {}
+    for policy in POLICY_NAMES:
+        expected = cli_assessment(EXAMPLES / f"{case}.json", policy)["eligibility"]
+        response = client.get(f"/clinic/patients/{cast.patient.pk}/eligibility/?policy={policy}")
+        assert response.status_code == 200
+        assert response.context["s"].eligibility == expected, policy
+        html = response.content.decode()
+        assert f'<h2 id="status-heading">{WORDS[expected["status"]]}</h2>' in html
+        for criterion in expected["criteria"]:
+            assert criterion["detail"] in html or criterion["detail"].replace("'", "&#x27;") in html
+            assert criterion["source"].split(";")[0] in html
+        statuses[policy] = expected["status"]
+    if case == "cm-overuse-review":
+        assert statuses == {
+            "us-label": "needs_review",
+            "us-payer": "needs_review",
+            "nice-ta260": "not_eligible",
+            "ehf-2018": "needs_review",
+        }
+    else:
+        assert set(statuses.values()) == {"not_eligible"}
+
+
+def test_it_uses_the_clinic_default_without_a_policy_parameter(
+    cast: Cast, overuse_case: dt.date
+) -> None:
+    response = client_for(cast, "nurse").get(f"/clinic/patients/{cast.patient.pk}/eligibility/")
+    assert cast.clinic.default_policy == "nice-ta260"
+    assert response.context["s"].eligibility["policy"] == "nice-ta260"
+    assert response.context["s"].status == "not_eligible"
+
+
+def test_it_shows_the_evidence_for_every_criterion(cast: Cast, overuse_case: dt.date) -> None:
+    html = (
+        client_for(cast, "physician")
+        .get(f"/clinic/patients/{cast.patient.pk}/eligibility/?policy=nice-ta260")
+        .content.decode()
+    )
+    # The baseline window with counts, per-28 values and compliance (examples/README.md).
+    assert "4 Mar–31 Mar 2026" in html
+    assert "28/28" in html
+    assert "(100%)" in html
+    assert "20 <small>(20.0 per 28)</small>" in html
+    assert "13 <small>(13.0 per 28)</small>" in html
+    # The preventives counted, by name with class, trial length and outcome.
+    for name in ("topiramate", "propranolol", "amitriptyline", "candesartan"):
+        assert name in html
+    assert "Antiepileptic" in html
+    assert "3.5 months" in html
+    assert "not counted: ongoing" in html
+    assert "3 counted, 3 required" in html
+    # The overuse result with the per-class figures, oldest window first.
+    assert "11.4" in html
+    assert "12.9" in html
+    assert "12.0" in html
+    assert "triptan" in html
+    # Each criterion names its source.
+    assert "NICE technology appraisal guidance TA260" in html
+    assert "ICHD-3 1.3 from the diary" in html
+
+
+def test_it_refuses_an_unknown_policy(cast: Cast, overuse_case: dt.date) -> None:
+    response = client_for(cast, "physician").get(
+        f"/clinic/patients/{cast.patient.pk}/eligibility/?policy=no-such"
+    )
+    assert response.status_code == 404
