@@ -211,3 +211,16 @@ def test_it_does_not_leak_other_clinics_sessions(cast: Cast) -> None:
     Client()  # keep the import used for clarity of intent
     other = reverse("session-list", args=[cast.other_clinic_patient.pk])
     assert client_for(cast, "physician").get(other).status_code == 404
+
+
+def test_it_offers_to_continue_todays_open_session_instead_of_a_new_one(
+    cast: Cast, open_session: Session
+) -> None:
+    body = (
+        client_for(cast, "physician")
+        .get(reverse("session-list", args=[cast.patient.pk]))
+        .content.decode()
+    )
+    assert "Continue today's session" in body
+    assert reverse("session-detail", args=[cast.patient.pk, open_session.pk]) in body
+    assert "Start session" not in body

@@ -89,12 +89,17 @@ def _render_list(
 ) -> HttpResponse:
     today = timezone.localdate()
     role = role_in(_user(request), patient.clinic)
+    sessions = list(patient.sessions.select_related("injector").order_by("-date"))
     return render(
         request,
         "treatment/session_list.html",
         {
             "patient": patient,
-            "sessions": patient.sessions.select_related("injector").order_by("-date"),
+            "sessions": sessions,
+            "open_today": next(
+                (s for s in sessions if s.date == today and s.status == SessionStatus.IN_PROGRESS),
+                None,
+            ),
             "form": form if role in CLINICAL_ROLES else None,
             "problems": problems,
             "hints": queries.chart_hints(patient, today),
