@@ -52,14 +52,15 @@ def write_history(
             day += dt.timedelta(days=1)
             continue
         offset = (day - first).days
-        if day < first:
+        if not sessions or day < first:
             rate = baseline
         else:
             k = max(i for i, s in enumerate(sessions) if s <= day)
             rates = cycles[min(k, len(cycles) - 1)]
             block = (day - sessions[k]).days // 28
             rate = rates[min(block, len(rates) - 1)]
-        headache = offset % 28 < rate
+        j = offset % 28  # spread `rate` headache days evenly over each 28-day block
+        headache = (j + 1) * rate // 28 > j * rate // 28
         entries.append(
             DiaryEntry(
                 patient=patient,

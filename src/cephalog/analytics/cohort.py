@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -158,57 +159,71 @@ def classify_days(diary: pl.DataFrame) -> pl.DataFrame:
 # --- windows (spec section 3) --------------------------------------------------------------
 
 
-def cumulative_counts(days: pl.DataFrame) -> pl.DataFrame:
-    """Per patient, running totals of recorded days and of each day class up to each date."""
-    return days.sort("patient", "date").select(
-        "patient",
-        "date",
-        pl.col("date").cum_count().over("patient").cast(pl.Int64).alias("recorded_days"),
-        *[pl.col(m).cast(pl.Int64).cum_sum().over("patient").alias(m) for m in COUNTS],
-    )
+#: A (patient, date) pair as one sortable integer: the patient's dense index in the high
+#: 32 bits, the date's day number (offset to stay positive) in the low 32 bits.
+_DAY_OFFSET = 1 << 31
 
 
-def window_counts(cumulative: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
-    """Counts in each window `[start, end]` of `windows` (`_w`, `patient`, `start`, `end`).
+def _key(index: pl.Expr, date: pl.Expr) -> pl.Expr:
+    return index.cast(pl.Int64) * (1 << 32) + date.cast(pl.Int32).cast(pl.Int64) + _DAY_OFFSET
 
-    Count = running total at the last diary date on or before `end` minus the
-    running total at the last date before `start` (two as-of joins), so
-    windows may overlap and a patient may have any number of them.
+
+@dataclass(frozen=True)
+class Cumulative:
+    """Running totals over every recorded day of every patient, in (patient, date) order.
+
+    `keys` is sorted; `totals[m][i]` is the number of days of class `m` among
+    the first `i` rows (so `totals[m][0] == 0`). A window's count is the
+    difference of two totals found by binary search (`window_counts`).
     """
-    metrics = ("recorded_days", *COUNTS)
-    right = cumulative.sort("date")
 
-    def totals_at(column: pl.Expr) -> pl.DataFrame:
-        left = windows.select("_w", "patient", column.alias("_at")).sort("_at")
-        joined = left.join_asof(
-            right,
-            left_on="_at",
-            right_on="date",
-            by="patient",
-            strategy="backward",
-            check_sortedness=False,
-        )
-        return joined.select("_w", *[pl.col(m).fill_null(0) for m in metrics])
+    index: pl.DataFrame  # patient -> _i (dense index)
+    keys: pl.Series
+    totals: dict[str, pl.Series]
 
-    upto_end = totals_at(pl.col("end"))
-    before_start = totals_at(pl.col("start") - _day(1))
-    return upto_end.join(before_start, on="_w", suffix="_before").select(
-        "_w", *[(pl.col(m) - pl.col(f"{m}_before")).alias(m) for m in metrics]
+
+def cumulative_counts(days: pl.DataFrame, index: pl.DataFrame) -> Cumulative:
+    """Running totals of recorded days and of each day class (spec section 3 counts)."""
+    ordered = (
+        days.join(index, on="patient", how="inner")
+        .select(_key(pl.col("_i"), pl.col("date")).alias("_key"), *COUNTS)
+        .sort("_key")
+    )
+    zero = pl.Series([0], dtype=pl.Int64)
+    totals = {"recorded_days": pl.Series(range(ordered.height + 1), dtype=pl.Int64)}
+    for m in COUNTS:
+        totals[m] = pl.concat([zero, ordered[m].cast(pl.Int64).cum_sum()])
+    return Cumulative(index=index, keys=ordered["_key"], totals=totals)
+
+
+def window_counts(cumulative: Cumulative, windows: pl.DataFrame) -> pl.DataFrame:
+    """Counts in each window `[start, end]` of `windows` (`patient`, `start`, `end`), in order.
+
+    Count = total up to the last row on or before (patient, end) minus the
+    total up to the last row before (patient, start): two binary searches
+    in the sorted keys, so windows may overlap and a patient may have any
+    number of them.
+    """
+    keyed = windows.join(cumulative.index, on="patient", how="left", maintain_order="left")
+    end_keys = keyed.select(_key(pl.col("_i"), pl.col("end"))).to_series()
+    start_keys = keyed.select(_key(pl.col("_i"), pl.col("start") - _day(1))).to_series()
+    upto_end = cumulative.keys.search_sorted(end_keys, side="right")
+    before_start = cumulative.keys.search_sorted(start_keys, side="right")
+    return pl.DataFrame(
+        {
+            m: (totals.gather(upto_end) - totals.gather(before_start)).alias(m)
+            for m, totals in cumulative.totals.items()
+        }
     )
 
 
 def _with_counts(
-    cumulative: pl.DataFrame, frame: pl.DataFrame, start: str, end: str, prefix: str
+    cumulative: Cumulative, frame: pl.DataFrame, start: str, end: str, prefix: str
 ) -> pl.DataFrame:
-    windows = frame.select(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("_w"), "patient", start, end
-    ).rename({start: "start", end: "end"})
+    windows = frame.select("patient", pl.col(start).alias("start"), pl.col(end).alias("end"))
     counts = window_counts(cumulative, windows)
-    counts = counts.rename({c: f"{prefix}{c}" for c in counts.columns if c != "_w"})
-    return (
-        frame.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("_w"))
-        .join(counts, on="_w", how="left")
-        .drop("_w")
+    return pl.concat(
+        [frame, counts.rename({c: f"{prefix}{c}" for c in counts.columns})], how="horizontal"
     )
 
 
@@ -239,7 +254,11 @@ def cohort_table(
     spec section 7. Sorted by patient and cycle.
     """
     today_lit = pl.lit(today, dtype=pl.Date)
-    cumulative = cumulative_counts(classify_days(diary))
+    everyone = pl.concat(
+        [patients.select("patient"), sessions.select("patient"), diary.select("patient")]
+    ).unique(maintain_order=True)
+    index = everyone.with_row_index("_i")
+    cumulative = cumulative_counts(classify_days(diary), index)
 
     s = (
         sessions.select("patient", pl.col("date").cast(pl.Date).alias("injection_date"))
@@ -269,9 +288,9 @@ def cohort_table(
     )
 
     first = s.group_by("patient").agg(pl.col("injection_date").min().alias("_first"))
-    everyone = pl.concat([patients.select("patient"), sessions.select("patient")])
     base = (
-        everyone.unique(maintain_order=True)
+        pl.concat([patients.select("patient"), sessions.select("patient")])
+        .unique(maintain_order=True)
         .join(first, on="patient", how="left")
         .with_columns(
             pl.coalesce(pl.col("_first") - _day(1), today_lit).alias("baseline_end"),

@@ -93,6 +93,7 @@ class QuestionnaireForm(forms.Form):
                 self.fields[key] = forms.TypedChoiceField(
                     choices=choices,
                     coerce=int,
+                    empty_value=None,
                     widget=forms.RadioSelect,
                     label=_item_label(wording, key, str(i)),
                     required=False,

@@ -308,12 +308,11 @@ def questionnaire_due(
         if any(e.kind is schedule.EventKind.SESSION and e.cycle == event.cycle + 1 and e.recorded
                for e in plan):  # fmt: skip
             continue
+        until = event.latest or event.date  # the session itself
         done = {
-            r.instrument
-            for r in responses
-            if event.earliest <= r.completed_on <= max(event.date, today)
+            r.instrument for r in responses if event.earliest <= r.completed_on <= max(until, today)
         } >= {Instrument.HIT6.value, Instrument.MIDAS.value}
-        return QuestionnaireDue(event.earliest, event.date, event.cycle + 1, done)
+        return QuestionnaireDue(event.earliest, until, event.cycle + 1, done)
     return None
 
 
