@@ -31,7 +31,6 @@ class ClinicAdmin(ClinicScopedAdmin):
 class MembershipAdmin(ClinicScopedAdmin):
     list_display = ["user", "clinic", "role"]
     list_filter = ["role"]
-    autocomplete_fields: list[str] = []
     raw_id_fields = ["user"]
 
 
