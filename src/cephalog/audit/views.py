@@ -28,7 +28,7 @@ COLUMNS = (
 
 
 @staff_view(roles=(Role.CLINIC_ADMIN,))
-def audit_report(request: HttpRequest) -> HttpResponse:
+def audit_report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     form = AuditFilterForm(request.GET or None)
     f = form.to_filter() if form.is_valid() else queries.AuditFilter()
     clinic_ids = staff_clinic_ids(request.user, (Role.CLINIC_ADMIN,))
