@@ -14,7 +14,8 @@ from typing import Any, Concatenate
 
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase as HttpResponse
 
 from cephalog.accounts.models import Clinic, Membership, Role, User
 from cephalog.patients.models import Patient
