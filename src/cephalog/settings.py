@@ -92,17 +92,26 @@ INSTALLED_APPS = [
     "cephalog.scheduling",
     "cephalog.outcomes",
     "cephalog.web",
+    "cephalog.ops",
     "cephalog.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # 503 with Retry-After when the database is down (sees errors of everything below).
+    "cephalog.ops.middleware.DatabaseUnavailableMiddleware",
+    # 413 for oversized bodies, before anything reads them.
+    "cephalog.ops.middleware.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Absolute session timeout; sessions of disabled accounts are deleted.
+    "cephalog.ops.middleware.SessionLimitsMiddleware",
+    # 429 for a throttled login (docs/adr/0005-login-throttling.md).
+    "cephalog.ops.middleware.LoginThrottleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -149,6 +158,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# ModelBackend that also refuses a throttled username+address (cephalog.ops.throttle).
+AUTHENTICATION_BACKENDS = ["cephalog.ops.throttle.ThrottledModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -220,6 +231,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cephalog <no-reply@localhost
 
 # Sessions: short idle timeout, cookies hardened outside development.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
+# Absolute timeout: logged out this long after logging in, however active (ops middleware).
+SESSION_ABSOLUTE_AGE = env_int("SESSION_ABSOLUTE_AGE", 60 * 60 * 12)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -259,6 +272,36 @@ TASKS = {
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# The cache holds login-throttle counters and import progress. It is bounded
+# (MAX_ENTRIES), so no request can grow it without limit. locmem counts per
+# process; CACHE_URL=file:///path (one machine) or redis://host:6379/0 (with the
+# redis package) shares it between worker processes (docs/adr/0005-login-throttling.md).
+_cache_url = env_str("CACHE_URL", "")
+_cache: dict[str, Any] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "cephalog",
+}
+if _cache_url.startswith("file://"):
+    _cache = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": _cache_url.removeprefix("file://"),
+    }
+elif _cache_url.startswith(("redis://", "rediss://")):
+    _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+elif _cache_url:
+    raise ImproperlyConfigured(f"CACHE_URL must be file://, redis:// or empty, got {_cache_url!r}")
+CACHES = {"default": {**_cache, "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20000)}}}
+
+# Login throttling: per username+address, and per address (any usernames), per window.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 100)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+LOGIN_THROTTLED_VIEWS = frozenset({"login", "admin:login"})
+
+# Request bodies: uploads (multipart) up to this size in all (each upload form has its own
+# smaller limit); other bodies up to Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+MAX_UPLOAD_REQUEST_BYTES = env_int("MAX_UPLOAD_REQUEST_BYTES", 20_000_000)
 
 LOGGING = {
     "version": 1,

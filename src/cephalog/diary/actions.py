@@ -16,6 +16,7 @@ from cephalog.audit.actions import record
 from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry, DiaryEntryRevision, EntrySource
 from cephalog.domain.case import parse_diary_entry
 from cephalog.domain.diary import DiaryDay
+from cephalog.ops.db import retry_on_serialization_failure
 from cephalog.patients.models import Patient
 
 
@@ -25,6 +26,31 @@ class DiaryError(ValueError):
     def __init__(self, problems: Sequence[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = list(problems)
+
+
+class DiaryConflict(DiaryError):
+    """The day changed since the editor read it (optimistic locking on `version`).
+
+    `current` is the entry as it is now (None when it has been removed), so the
+    editor sees the other person's change instead of silently overwriting it.
+    """
+
+    def __init__(self, *, expected: int, current: DiaryEntry | None) -> None:
+        now = current.version if current is not None else 0
+        if current is None:
+            problem = (
+                "version: this day was removed by someone else while you were editing it; "
+                "save again to record it anew"
+            )
+        else:
+            problem = (
+                f"version: this day was changed by someone else while you were editing it "
+                f"(you started from version {expected}, it is now version {now}); "
+                "check their change and save again"
+            )
+        super().__init__([problem])
+        self.expected = expected
+        self.current = current
 
 
 def patient_today(patient: Patient, now: dt.datetime | None = None) -> dt.date:
@@ -106,6 +132,7 @@ def _snapshot(entry: DiaryEntry, *, by: Any, change: str, reason: str) -> None:
     )
 
 
+@retry_on_serialization_failure()
 @transaction.atomic
 def save_day(
     *,
@@ -115,11 +142,21 @@ def save_day(
     today: dt.date | None = None,
     reason: str = "",
     source: str = EntrySource.PATIENT,
+    expected_version: int | None = None,
 ) -> DiaryEntry:
-    """Create or update the entry for `data["date"]`; the previous version is kept."""
+    """Create or update the entry for `data["date"]`; the previous version is kept.
+
+    `expected_version` is the version the editor started from (0: no entry yet);
+    when the stored day has moved on, DiaryConflict is raised and nothing is
+    written (no lost update). None skips the check (imports, one-tap saves).
+    """
     day = validate_day(data)
     today = today or patient_today(patient)
     existing = DiaryEntry.objects.select_for_update().filter(patient=patient, date=day.date).first()
+    if expected_version is not None:
+        current_version = existing.version if existing is not None else 0
+        if expected_version != current_version:
+            raise DiaryConflict(expected=expected_version, current=existing)
     check_date_allowed(
         patient=patient,
         date=day.date,
@@ -280,6 +317,7 @@ def save_days_bulk(
     return len(new_entries), len(updated)
 
 
+@retry_on_serialization_failure()
 @transaction.atomic
 def delete_day(
     *, patient: Patient, date: dt.date, by: Any, reason: str = "", today: dt.date | None = None

@@ -1,7 +1,8 @@
 """The diary JSON API (issue 3, part 7).
 
 - `GET /api/me/diary?start=&end=`: the patient's own recorded days, with flags and reasons.
-- `PUT /api/me/diary/{date}`: create (201) or update (200) a day; 422 with the domain's messages.
+- `PUT /api/me/diary/{date}`: create (201) or update (200) a day; 422 with the domain's messages;
+  409 with the stored day when the body's `version` is not the stored one (optimistic locking).
 - `DELETE /api/me/diary/{date}`: 204; the removed version is kept as a revision.
 - `GET /api/patients/{patient_id}/diary?start=&end=`: clinic staff, their clinic's patients only.
 
@@ -23,11 +24,27 @@ from pydantic import Field
 
 from cephalog.accounts.access import STAFF_ROLES, staff_clinic_ids
 from cephalog.audit.actions import record
-from cephalog.diary.actions import DiaryError, delete_day, patient_today, save_day
+from cephalog.diary.actions import (
+    DiaryConflict,
+    DiaryError,
+    delete_day,
+    patient_today,
+    save_day,
+)
 from cephalog.diary.attack_actions import validation_messages
 from cephalog.diary.models import DiaryEntry, EntrySource
 from cephalog.diary.queries import get_entry
-from cephalog.diary.schemas import DayIn, DayOut, DiaryOut, Errors, IsoDate, Message, day_out
+from cephalog.diary.schemas import (
+    Conflict,
+    DayIn,
+    DayOut,
+    DiaryOut,
+    Errors,
+    IsoDate,
+    Message,
+    day_out,
+)
+from cephalog.ops.db import retry_on_serialization_failure
 from cephalog.patients.models import Patient
 
 router = Router(tags=["diary"])
@@ -124,24 +141,62 @@ def my_diary(request: HttpRequest, query: Query[Range]) -> Any:
     return _diary(patient, start, end)
 
 
+def _expected_version(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 2**31 - 1:
+        raise ApiError(422, ["version: must be a whole number from 0 (the day you last read)"])
+    return value
+
+
+@retry_on_serialization_failure()
+@transaction.atomic
+def _put_day(
+    *, patient: Patient, date: dt.date, data: dict[str, Any], by: Any, expected: int | None
+) -> bool:
+    """Save the day; True when it existed before. Run again whole on a collision."""
+    existed = DiaryEntry.objects.filter(patient=patient, date=date).exists()
+    save_day(
+        patient=patient,
+        data=data,
+        by=by,
+        source=EntrySource.PATIENT,
+        expected_version=expected,
+    )
+    return existed
+
+
 @router.put(
     "/me/diary/{date}",
-    response={200: DayOut, 201: DayOut, **ERRORS},
+    response={200: DayOut, 201: DayOut, 409: Conflict, **ERRORS},
     summary="Record or correct one of my days",
     by_alias=True,
 )
 def put_my_day(request: HttpRequest, date: IsoDate, payload: DayIn) -> Any:
     """Create (201) or update (200) the day; the previous version is kept. The body is
-    validated by the same rules, with the same messages, as the diary form."""
+    validated by the same rules, with the same messages, as the diary form.
+
+    With `version` (the version you last read, 0 for a day not recorded yet), a day
+    changed in the meantime is not overwritten: 409 with the day as it is now."""
     patient = _own_patient(request)
     data = payload.model_dump(exclude_unset=True)
+    expected = _expected_version(data.pop("version", None))
     if data.get("date") not in (None, date.isoformat()):
         raise ApiError(422, [f"date: must be the date in the URL, {date.isoformat()}"])
     data["date"] = date.isoformat()
     try:
-        with transaction.atomic():
-            existed = DiaryEntry.objects.filter(patient=patient, date=date).exists()
-            save_day(patient=patient, data=data, by=request.user, source=EntrySource.PATIENT)
+        existed = _put_day(
+            patient=patient, date=date, data=data, by=request.user, expected=expected
+        )
+    except DiaryConflict as conflict:
+        current = get_entry(patient, date)
+        return Status(
+            409,
+            {
+                "detail": "; ".join(conflict.problems),
+                "current": day_out(current) if current is not None else None,
+            },
+        )
     except DiaryError as error:
         raise ApiError(422, error.problems) from None
     except ValidationError as error:

@@ -87,6 +87,9 @@ class DayForm(forms.Form):
         ),
         widget=forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "numeric"}),
     )
+    # The entry's version when the form was shown (0: not recorded yet); a save from an
+    # older version is refused so nobody overwrites a change they have not seen.
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def pain_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in PAIN_FLAGS]

@@ -93,6 +93,13 @@ class DiaryOut(Schema):
     days: list[DayOut] = Field(description="Recorded days only; a missing date is unrecorded.")
 
 
+class Conflict(Schema):
+    """409: the day changed since `version`; `current` is the day as stored now (null: removed)."""
+
+    detail: str
+    current: DayOut | None
+
+
 def _documented(schema: dict[str, Any]) -> Any:
     """A field that takes any JSON value (the domain validates it) but documents `schema`."""
     return Field(default=None, json_schema_extra=schema)
@@ -132,6 +139,15 @@ class DayIn(Schema):
     phonophobia: Any = _documented({"type": "boolean"})
     aura_minutes: Any = _documented({"type": "integer", "minimum": 0, "maximum": 32767})
     acute_medications: Any = _documented({"type": "array", "items": _MEDICATION_IN})
+    version: Any = _documented(
+        {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 2147483647,
+            "description": "The version you last read (0: not recorded yet). When the stored "
+            "day has moved on, nothing is saved and the answer is 409 with the day as it is.",
+        }
+    )
 
 
 def day_out(entry: DiaryEntry) -> dict[str, Any]:

@@ -11,13 +11,20 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from cephalog.accounts.access import CLINICAL_ROLES, patient_only, patient_view, staff_clinic_ids
 from cephalog.audit.actions import record
 from cephalog.diary import summaries
-from cephalog.diary.actions import DiaryError, patient_today, save_day, set_reminder_time
+from cephalog.diary.actions import (
+    DiaryConflict,
+    DiaryError,
+    patient_today,
+    save_day,
+    set_reminder_time,
+)
 from cephalog.diary.forms import (
     DayForm,
     ReminderForm,
@@ -28,7 +35,7 @@ from cephalog.diary.forms import (
     initial_from_entry,
     medicine_formset,
 )
-from cephalog.diary.models import DiaryEntry, EntrySource
+from cephalog.diary.models import DiaryEntry, DiaryEntryRevision, EntrySource
 from cephalog.diary.queries import ClassifiedDay, get_entry, to_day
 from cephalog.domain.catalogue import SUGGESTIONS
 from cephalog.domain.diary import classify_day
@@ -130,7 +137,18 @@ def _day_form_page(
                     today=today,
                     reason=form.cleaned_data.get("reason", ""),
                     source=EntrySource.STAFF if staff else EntrySource.PATIENT,
+                    expected_version=form.cleaned_data.get("version"),
                 )
+            except DiaryConflict as conflict:
+                # Show the day as it is now, keep what this editor typed, and let the next
+                # save (from the current version) replace it knowingly.
+                entry = conflict.current
+                posted = request.POST.copy()
+                posted["version"] = str(entry.version if entry is not None else 0)
+                form, medicines = form_class(posted), medicine_formset(posted)
+                form.is_valid()
+                medicines.is_valid()
+                form.add_error(None, conflict_message(conflict, staff=staff))
             except DiaryError as error:
                 attach_problems(error.problems, form, medicines, rows, for_patient=not staff)
             else:
@@ -140,6 +158,7 @@ def _day_form_page(
                 return redirect(done_url)
     else:
         initial, taken = initial_from_entry(entry)
+        initial["version"] = entry.version if entry is not None else 0
         form = form_class(initial=initial)
         medicines = medicine_formset(initial=taken)
         _read(patient, date.isoformat())
@@ -159,6 +178,34 @@ def _day_form_page(
             "suggestions": SUGGESTIONS,
             **extra,
         },
+    )
+
+
+def conflict_message(conflict: DiaryConflict, *, staff: bool) -> str:
+    """Who changed the day under the editor, in words; their version is shown on the page."""
+    entry = conflict.current
+    if entry is None:
+        return (
+            "This day was removed by someone else while you were editing it. "
+            "Save again to record it anew."
+        )
+    revision = (
+        DiaryEntryRevision.objects.filter(
+            patient_id=entry.patient_id, date=entry.date, version=entry.version - 1
+        )
+        .select_related("changed_by")
+        .order_by("-changed_at")
+        .first()
+    )
+    who = "someone else"
+    if revision is not None and revision.changed_by is not None:
+        who = revision.changed_by.username if staff else "your clinic or another device"
+    when = timezone.localtime(entry.updated_at).strftime("%H:%M")
+    return (
+        f"This day was changed by {who} at {when} while you were editing it "
+        f"(it is now version {entry.version}; you started from version {conflict.expected}). "
+        "Their entry is shown above and your changes are still in the form: check them, "
+        "then save again to replace their entry."
     )
 
 

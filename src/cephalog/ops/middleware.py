@@ -1,0 +1,230 @@
+"""Middleware for faults and limits: database down (503), oversized requests (413),
+throttled logins (429), and the idle/absolute/disabled-account session limits."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
+from django.core.signals import got_request_exception
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils.html import escape
+
+from cephalog.ops import throttle
+from cephalog.ops.db import describe, is_database_unavailable
+from cephalog.ops.signals import LOGIN_AT
+
+log = logging.getLogger(__name__)
+
+GetResponse = Callable[[HttpRequest], HttpResponse]
+
+UNAVAILABLE = (
+    "The clinic database is not answering at the moment, so nothing could be read or "
+    "saved. Please try again in a minute; if you were saving something, check afterwards "
+    "that it is there."
+)
+RETRY_AFTER_SECONDS = 30
+_FLAG = "_cephalog_database_unavailable"
+
+
+def wants_json(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "")
+    return request.path_info.startswith("/api/") or (
+        "application/json" in accept and "text/html" not in accept
+    )
+
+
+def _plain_page(title: str, message: str, status: int) -> HttpResponse:
+    """A page built without templates or the database (both may be what failed)."""
+    html = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)} · cephalog</title>"
+        f'<link rel="stylesheet" href="{escape(static("cephalog/site.css"))}"></head>'
+        f'<body><main id="main"><h1>{escape(title)}</h1><p>{escape(message)}</p>'
+        '<p><a href="/">Go to the start page</a></p></main></body></html>'
+    )
+    return HttpResponse(html, status=status, content_type="text/html; charset=utf-8")
+
+
+def _refusal(request: HttpRequest, title: str, message: str, status: int) -> HttpResponse:
+    if wants_json(request):
+        response = HttpResponse(
+            json.dumps({"detail": message}), status=status, content_type="application/json"
+        )
+    else:
+        response = _plain_page(title, message, status)
+    response["Cache-Control"] = "no-store"
+    # Outside the CSP middleware's reach: give these pages a policy of their own.
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'; form-action 'self'"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Frame-Options"] = "DENY"
+    return response
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    response = _refusal(request, "Please try again in a minute", UNAVAILABLE, 503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@receiver(got_request_exception, dispatch_uid="ops-database-unavailable")
+def _mark_database_failure(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    """Django is about to answer 500 for an exception raised outside a view (e.g. saving the
+    session): remember that it was the database, so the 500 becomes a 503."""
+    error = sys.exc_info()[1]
+    if request is not None and error is not None and is_database_unavailable(error):
+        setattr(request, _FLAG, True)
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with a plain message and Retry-After when the database is unreachable.
+
+    Placed right after SecurityMiddleware: it sees errors from the view
+    (process_exception), from the middleware below it (session saving) and from
+    the error page itself (which needs the database for the logged-in user).
+    Nothing about the request or the error is shown; the log gets the error's
+    class and SQLSTATE only.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            response = self.get_response(request)
+        except Exception as error:
+            if not is_database_unavailable(error):
+                raise
+            return self._unavailable(request, error)
+        if response.status_code == 500 and getattr(request, _FLAG, False):
+            return self._unavailable(request, None)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_database_unavailable(exception):
+            return None
+        return self._unavailable(request, exception)
+
+    def _unavailable(self, request: HttpRequest, error: BaseException | None) -> HttpResponse:
+        log.warning(
+            "database unavailable: %s %s -> 503 (%s)",
+            request.method,
+            request.path_info if len(request.path_info) < 200 else "(long path)",
+            describe(error) if error is not None else "error while answering",
+        )
+        return database_unavailable(request)
+
+
+class RequestSizeMiddleware:
+    """Refuse oversized bodies (413) from the Content-Length, before anything reads them.
+
+    Uploads (multipart) may be up to MAX_UPLOAD_REQUEST_BYTES (each upload form
+    has its own, smaller limit with a clear message); other bodies (JSON, forms)
+    up to DATA_UPLOAD_MAX_MEMORY_SIZE.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        multipart = request.content_type == "multipart/form-data"
+        limit = (
+            settings.MAX_UPLOAD_REQUEST_BYTES
+            if multipart
+            else settings.DATA_UPLOAD_MAX_MEMORY_SIZE or sys.maxsize
+        )
+        if length > limit:
+            megabytes = f"{limit / 1_000_000:g}"
+            what = "An upload" if multipart else "A request"
+            return _refusal(
+                request,
+                "Too large",
+                f"{what} may be at most {megabytes} MB; this one is larger, and nothing was saved.",
+                413,
+            )
+        return self.get_response(request)
+
+
+class LoginThrottleMiddleware:
+    """Refuse a login POST with 429 while its username+address (or address) is throttled.
+
+    Nothing is checked or written for a refused attempt: no password hash is
+    computed, no audit row added (the block's start was audited once).
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Any, args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        match = request.resolver_match
+        if request.method != "POST" or match is None:
+            return None
+        if match.view_name not in settings.LOGIN_THROTTLED_VIEWS:
+            return None
+        wait = throttle.request_retry_after(request, request.POST.get("username", ""))
+        if not wait:
+            return None
+        minutes = max(1, round(wait / 60))
+        response = render(
+            request,
+            "ops/throttled.html",
+            {"minutes": minutes, "title": "Too many attempts"},
+            status=429,
+        )
+        response["Retry-After"] = str(wait)
+        return response
+
+
+class SessionLimitsMiddleware:
+    """End sessions that outlived their limits.
+
+    - Idle: Django's SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST (each request
+      pushes the expiry on; an idle session expires in the database and the browser).
+    - Absolute: SESSION_ABSOLUTE_AGE seconds after login, whatever the activity.
+    - Disabled or removed account: the session is deleted on its next request
+      (ModelBackend already refuses inactive users; this also removes the session).
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if SESSION_KEY in session:
+            if not request.user.is_authenticated:
+                session.flush()
+            else:
+                started = session.get(LOGIN_AT)
+                now = time.time()
+                if not isinstance(started, int | float):
+                    session[LOGIN_AT] = now
+                elif now - started > settings.SESSION_ABSOLUTE_AGE:
+                    logout(request)
+                    hours = round(settings.SESSION_ABSOLUTE_AGE / 3600)
+                    messages.info(
+                        request, f"You were logged out after {hours} hours. Please log in again."
+                    )
+        return self.get_response(request)

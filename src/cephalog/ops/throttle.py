@@ -1,0 +1,153 @@
+"""Login throttling (docs/adr/0005-login-throttling.md).
+
+Failed logins are counted in the cache, never in database rows, in two fixed
+windows of `LOGIN_FAILURE_WINDOW` seconds:
+
+- per username *and* address: after `LOGIN_FAILURE_LIMIT` failures that
+  username is refused from that address until the window ends. The same
+  username from another address is unaffected, so nobody can lock a clinician
+  or a patient out by guessing at their username from elsewhere;
+- per address: after `LOGIN_FAILURE_LIMIT_PER_ADDRESS` failures (any usernames)
+  the address is refused, which stops one machine spraying passwords over many
+  (or random) usernames. The limit is high so one clinic behind one address is
+  never stopped by ordinary typing mistakes.
+
+Keys are hashes of the username and address, so the cache holds no usernames.
+The cache has a fixed maximum size (CACHES in settings), so random usernames
+cannot grow any state without bound. Refused attempts write nothing; the start
+of each block is written to the audit trail once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from cephalog.audit.actions import record
+from cephalog.audit.middleware import client_ip
+
+PREFIX = "login-throttle"
+
+
+def _cache() -> BaseCache:
+    return caches[getattr(settings, "LOGIN_THROTTLE_CACHE", "default")]
+
+
+def _limits() -> tuple[int, int, int]:
+    return (
+        int(getattr(settings, "LOGIN_FAILURE_LIMIT", 5)),
+        int(getattr(settings, "LOGIN_FAILURE_LIMIT_PER_ADDRESS", 100)),
+        int(getattr(settings, "LOGIN_FAILURE_WINDOW", 15 * 60)),
+    )
+
+
+def normalise(username: object) -> str:
+    return str(username or "").strip().casefold()[:150]
+
+
+def _key(scope: str, *parts: str) -> str:
+    digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:40]
+    return f"{PREFIX}:{scope}:{digest}"
+
+
+def _keys(username: object, address: str | None) -> dict[str, str]:
+    address = address or "unknown"
+    return {
+        "account": _key("account", normalise(username), address),
+        "address": _key("address", address),
+    }
+
+
+def _count(key: str) -> int:
+    return int(_cache().get(key) or 0)
+
+
+def _seconds_left(key: str, now: float) -> int:
+    ends = _cache().get(f"{key}:ends")
+    if ends is None:
+        return _limits()[2]
+    return max(1, int(float(ends) - now) + 1)
+
+
+def retry_after(username: object, address: str | None, now: float | None = None) -> int:
+    """Seconds until this username may try again from this address; 0 when it may now."""
+    now = time.time() if now is None else now
+    per_account, per_address, _ = _limits()
+    keys = _keys(username, address)
+    waits = []
+    if per_account and _count(keys["account"]) >= per_account:
+        waits.append(_seconds_left(keys["account"], now))
+    if per_address and _count(keys["address"]) >= per_address:
+        waits.append(_seconds_left(keys["address"], now))
+    return max(waits, default=0)
+
+
+def _increment(key: str, window: int, now: float) -> int:
+    cache = _cache()
+    if cache.add(key, 0, window):
+        cache.set(f"{key}:ends", now + window, window)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired or evicted between add and incr
+        cache.set(key, 1, window)
+        cache.set(f"{key}:ends", now + window, window)
+        return 1
+
+
+def note_failure(username: object, address: str | None, now: float | None = None) -> None:
+    """Count a failed login; write one audit row when a block starts."""
+    now = time.time() if now is None else now
+    per_account, per_address, window = _limits()
+    keys = _keys(username, address)
+    started = []
+    if per_account and _increment(keys["account"], window, now) == per_account:
+        started.append("username+address")
+    if per_address and _increment(keys["address"], window, now) == per_address:
+        started.append("address")
+    for scope in started:
+        record(
+            action="login_failed",
+            category="login_throttle",
+            detail={
+                "throttled": scope,
+                "minutes": round(window / 60),
+                "username": normalise(username)[:150] if scope != "address" else "",
+            },
+        )
+
+
+def clear(username: object, address: str | None) -> None:
+    """A successful login forgets that username's failures from that address."""
+    key = _keys(username, address)["account"]
+    _cache().delete_many([key, f"{key}:ends"])
+
+
+def request_retry_after(request: HttpRequest, username: object) -> int:
+    return retry_after(username, client_ip(request))
+
+
+class ThrottledModelBackend(ModelBackend):
+    """Django's ModelBackend, refusing a throttled username+address before any password check.
+
+    The login pages are already stopped by LoginThrottleMiddleware (with a 429 and
+    nothing written); this covers any other caller of `authenticate()` with a request.
+    """
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        if request is not None and request_retry_after(request, username):
+            raise PermissionDenied("too many failed logins")
+        return super().authenticate(request, username=username, password=password, **kwargs)
