@@ -139,6 +139,13 @@ def test_a_red_flag_reaches_the_clinic_and_stays_until_a_physician_acknowledges(
     check_accessibility(nurse)
     screenshot(nurse, "safety-rates")
 
+    # The one-page cycle summary reads the events through events_between.
+    from cephalog.safety.queries import events_between, patient_today
+
+    today = patient_today(cast_db.patient)
+    cycle = events_between(cast_db.patient, today - dt.timedelta(days=3), today)
+    assert [(e.label, e.red_flag) for e in cycle] == [("Diplopia", True)]
+
     # The relay is back: the sweep sends the retried email.
     settings.MAILERS = LOCMEM
     email.refresh_from_db()

@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 
 from cephalog.accounts.access import role_in
 from cephalog.accounts.models import User
-from cephalog.safety.models import AdverseEvent, Outcome, Seriousness, Source
+from cephalog.safety.models import AdverseEvent, Seriousness
 from cephalog.treatment.models import Session, SessionStatus
 
 NI = "NI"
@@ -296,7 +296,7 @@ def to_pdf(secs: tuple[Section, ...], *, event: AdverseEvent, today: dt.date) ->
 
     html = render_to_string(
         "safety/medwatch_pdf.html",
-        {"sections": secs, "event": event, "today": today, "Outcome": Outcome, "Source": Source},
+        {"sections": secs, "event": event, "today": today},
     )
     pdf = HTML(string=html, base_url=None, url_fetcher=_data_only_fetcher()).write_pdf()
     assert isinstance(pdf, bytes)
