@@ -537,6 +537,10 @@ def complete_session(
             "billing": [str(b) for b in session.billing_lines.all()],
         },
     )
+    # The treatment calendar follows the session actually given (next due date, check-ins).
+    from cephalog.scheduling.actions import sync_plan
+
+    sync_plan(patient=patient, today=local_now.date())
     return session
 
 
