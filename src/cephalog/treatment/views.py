@@ -23,6 +23,7 @@ from cephalog.accounts.models import Role, User
 from cephalog.audit.actions import record
 from cephalog.domain import dosing
 from cephalog.patients.models import Patient
+from cephalog.safety.queries import avoid_sites_for
 from cephalog.treatment import actions, queries
 from cephalog.treatment.forms import (
     DATETIME_LOCAL,
@@ -190,6 +191,8 @@ def _render_session(
         ),
         "addendum_form": addendum_form or AddendumForm(),
         "cancel_form": CancelForm(),
+        # Sites an adverse-event review asked to avoid (issue 7: shown at the next session).
+        "avoid": dict(avoid_sites_for(patient)),
     }
     return render(request, "treatment/session.html", context, status=status)
 
