@@ -52,8 +52,9 @@ def test_the_chart_the_table_and_the_estimate(wearing: Cast) -> None:
     assert '<svg class="chart line-chart"' in html
     for text in ("Cycle 1", "Cycle 2", "Median", "wears off from week 9", "W12"):
         assert text in html, text
-    assert "Your treatment usually starts wearing off around week 9." in html
+    assert "Usually wears off from week 9 after the injection" in html
     assert "Treated level:" in html
+    assert "The patient is told: “Your treatment usually starts wearing off around week 9.”" in html
 
 
 def test_bridging_treatments_are_recorded(wearing: Cast) -> None:

@@ -45,7 +45,9 @@ class DecisionForm(forms.Form):
 
 
 class BridgingForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
+    date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), label="Date"
+    )
     kind = forms.ChoiceField(choices=BridgingKind.choices, label="Treatment")
     notes = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Notes"
@@ -56,17 +58,19 @@ class ContentPackForm(forms.Form):
     file = forms.FileField(label="Content pack (JSON file)")
 
 
-def _item_label(wording: dict[str, Any] | None, key: str, number: str) -> str:
+def _item_label(wording: dict[str, Any] | None, key: str, number: str, staff: bool) -> str:
     items = (wording or {}).get("items", {})
     text = items.get(key)
-    return f"{number}. {text}" if text else f"Item {number} ({key})"
+    if text:
+        return f"{number}. {text}"
+    return f"Item {number} ({key})" if staff else f"Question {number}"
 
 
 class QuestionnaireForm(forms.Form):
     """Item values only; wording from the clinic's content pack when one is loaded."""
 
     completed_on = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), label="Completed on"
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), label="Completed on"
     )
 
     def __init__(
@@ -95,23 +99,23 @@ class QuestionnaireForm(forms.Form):
                     coerce=int,
                     empty_value=None,
                     widget=forms.RadioSelect,
-                    label=_item_label(wording, key, str(i)),
+                    label=_item_label(wording, key, str(i), staff),
                     required=False,
                 )
         else:
             for i, key in enumerate(MIDAS_ITEM_KEYS, start=1):
                 self.fields[key] = forms.IntegerField(
-                    label=_item_label(wording, key, str(i)),
+                    label=_item_label(wording, key, str(i), staff),
                     required=False,
                     help_text=f"Days, 0 to {MIDAS_MAX_DAYS}",
                 )
             self.fields[MIDAS_ITEM_A_KEY] = forms.IntegerField(
-                label=_item_label(wording, MIDAS_ITEM_A_KEY, "A"),
+                label=_item_label(wording, MIDAS_ITEM_A_KEY, "A", staff),
                 required=False,
                 help_text=f"Days, 0 to {MIDAS_MAX_DAYS}; not scored",
             )
             self.fields[MIDAS_ITEM_B_KEY] = forms.IntegerField(
-                label=_item_label(wording, MIDAS_ITEM_B_KEY, "B"),
+                label=_item_label(wording, MIDAS_ITEM_B_KEY, "B", staff),
                 required=False,
                 help_text=f"0 to {MIDAS_MAX_PAIN}; not scored",
             )

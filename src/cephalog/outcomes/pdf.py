@@ -116,6 +116,7 @@ def summary_context(summary: CycleSummary, user: User) -> dict[str, Any]:
         "next_due": outcomes.next_due,
         "next_injection": outcomes.assessment["next_injection"],
         "estimate": estimate,
+        "wearing_off_text": outcomes.wearing_off_text,
         "chart": charts.bar_chart(bars, baseline["per_28"]["headache_days"], width=300, height=170),
         "user": user,
         "signer": _signer(summary, user),

@@ -106,6 +106,21 @@ def weekly_headache_days(
     return curves
 
 
+def clinician_wearing_off(estimate: schedule.WearingOffEstimate) -> str:
+    """The wearing-off estimate in the clinic's words (the patient's are `estimate.sentence`)."""
+    if estimate.week is not None:
+        return (
+            f"Usually wears off from week {estimate.week} after the injection "
+            f"(medians over {estimate.cycles_used} complete cycles)."
+        )
+    if estimate.sentence == schedule.NO_WEARING_OFF:
+        return (
+            "No wearing-off pattern before the next injection "
+            f"({estimate.cycles_used} complete cycles)."
+        )
+    return "Not enough diary data to estimate wearing-off: 2 complete 12-week cycles are needed."
+
+
 # --- the outcomes page ----------------------------------------------------------------------
 
 
@@ -145,6 +160,14 @@ class PatientOutcomes:
         return dict(self.assessment["baseline"])
 
     @property
+    def baseline_start(self) -> dt.date:
+        return dt.date.fromisoformat(self.assessment["baseline"]["start"])
+
+    @property
+    def baseline_end(self) -> dt.date:
+        return dt.date.fromisoformat(self.assessment["baseline"]["end"])
+
+    @property
     def complete_cycles(self) -> list[dict[str, Any]]:
         return [c for c in self.cycles if not c["in_progress"]]
 
@@ -156,6 +179,10 @@ class PatientOutcomes:
     @property
     def next_due(self) -> dt.date | None:
         return self.effect.next_due(self.last_session)
+
+    @property
+    def wearing_off_text(self) -> str:
+        return clinician_wearing_off(self.estimate)
 
 
 def policy_or_default(patient: Patient, name: str | None) -> str:

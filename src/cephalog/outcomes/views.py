@@ -34,10 +34,13 @@ from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
 from cephalog.diary.actions import patient_today
 from cephalog.domain.policies import POLICIES
+from cephalog.domain.safety import SYMPTOMS
 from cephalog.outcomes import actions, charts, dashboard, pdf, queries
 from cephalog.outcomes.forms import BridgingForm, ContentPackForm, DecisionForm, QuestionnaireForm
 from cephalog.outcomes.models import ContentPack, Decision, Instrument, ResponseSource
 from cephalog.patients.models import Patient
+
+SYMPTOM_LABELS = {str(s): info.clinician_label for s, info in SYMPTOMS.items()}
 
 
 def _user(request: HttpRequest) -> User:
@@ -281,7 +284,7 @@ def my_progress(request: HttpRequest, patient: Patient) -> HttpResponse:
                 "bar baseline",
             )
         )
-    for period in data.periods[-(8 if data.baseline else 9) :]:
+    for period in data.periods[-(6 if data.baseline else 7) :]:  # 7 bars fit a phone
         bars.append(
             charts.BarInput(
                 None if period.per_28 is None else period.rounded,
@@ -416,7 +419,10 @@ def clinic_cohort(request: HttpRequest) -> HttpResponse:
             "clinic": clinic,
             "clinics": clinics,
             "summary": result.summary.to_dicts(),
-            "by_symptom": result.by_symptom.to_dicts(),
+            "by_symptom": [
+                {**row, "label": SYMPTOM_LABELS.get(row["symptom"], row["symptom"])}
+                for row in result.by_symptom.to_dicts()
+            ],
             "patients": result.patients,
             "today": clinic_today(clinic),
         },

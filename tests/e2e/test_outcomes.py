@@ -1,0 +1,109 @@
+"""Outcomes in the browser: a physician reviews a patient with two complete cycles, records a
+continuation decision with a reason and sees it on the timeline; the patient reads their
+progress on a phone. Every page is checked with axe-core; screenshots in test-artifacts/."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from cephalog.diary.actions import patient_today
+from cephalog.outcomes.models import ContinuationDecision
+from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, screenshot
+from tests.outcomes.helpers import write_history
+from tests.personas import PASSWORD, Cast
+
+REASON = "Half the headache days after two cycles; wants to go on. Review again after cycle 3."
+
+
+@pytest.fixture
+def cast_db(transactional_db: None) -> Cast:
+    from tests.personas import make_cast
+
+    return make_cast()
+
+
+@pytest.fixture
+def two_cycles(cast_db: Cast) -> Cast:
+    """Two complete cycles (sessions 184 and 100 days ago), wearing off in weeks 9-12."""
+    today = patient_today(cast_db.patient)
+    second = today - dt.timedelta(days=100)
+    write_history(
+        cast_db.patient,
+        sessions=(second - dt.timedelta(days=84), second),
+        cycles=((10, 8, 16), (8, 6, 10)),
+        end=today,
+    )
+    return cast_db
+
+
+def test_a_physician_records_a_continuation_decision(
+    page: Page,
+    login: Callable[[str, str], Page],
+    visit: Callable[..., Page],
+    two_cycles: Cast,
+) -> None:
+    patient = two_cycles.patient
+    page.set_viewport_size(DESKTOP)
+    login("dr-house", PASSWORD)
+    visit(f"/clinic/patients/{patient.pk}/outcomes/?policy=ehf-2018", "outcomes-physician")
+    expect(page.get_by_role("heading", name=f"Outcomes: {patient.full_name}")).to_be_visible()
+    cycles = page.locator("table.cycles tbody tr")
+    expect(cycles).to_have_count(3)  # baseline, cycle 1, cycle 2
+    expect(cycles.nth(2)).to_contain_text("50%")
+    expect(page.locator(".recommendation")).to_contain_text("Continue")
+    expect(page.locator(".recommendation")).to_contain_text("cycle 2: 50.0% fewer headache days")
+    expect(
+        page.get_by_role("img", name="Headache days per week after each injection")
+    ).to_be_visible()
+
+    # The reason is required: the form says so and records nothing.
+    page.get_by_label("Continue as before").check()
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.locator(".decision-form")).to_contain_text("This field is required.")
+    check_accessibility(page)
+    assert not ContinuationDecision.objects.exists()
+
+    page.get_by_label("Continue as before").check()
+    page.get_by_label("Reason").fill(REASON)
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_text("Decision recorded.")).to_be_visible()
+    timeline = page.locator("#decisions .timeline")
+    expect(timeline.locator("li").first).to_contain_text("Decision: continue as before")
+    expect(timeline.locator("li").first).to_contain_text(REASON)
+    check_accessibility(page)
+    screenshot(page, "outcomes-decision-recorded")
+
+    decision = ContinuationDecision.objects.get()
+    assert decision.decided_by == two_cycles.physician
+    assert decision.policy == "ehf-2018"
+    assert decision.recommendation["recommendation"] == "continue"
+
+    visit(f"/clinic/patients/{patient.pk}/cycle-summary/?policy=ehf-2018", "outcomes-cycle-summary")
+    expect(page.locator(".cycle-summary")).to_contain_text("Continue as before")
+    visit("/clinic/dashboard/", "outcomes-dashboard")
+    expect(page.locator("#overdue")).to_contain_text(patient.full_name)
+    visit("/clinic/cohort/", "outcomes-cohort")
+
+
+def test_the_patient_sees_their_progress_on_a_phone(
+    page: Page,
+    login: Callable[[str, str], Page],
+    visit: Callable[..., Page],
+    two_cycles: Cast,
+) -> None:
+    page.set_viewport_size(PHONE)
+    login("ada", PASSWORD)
+    visit("/me/progress/", "outcomes-my-progress-390")
+    expect(page.get_by_role("heading", name="My progress")).to_be_visible()
+    expect(page.locator(".big-number")).to_contain_text("fewer")
+    expect(page.get_by_role("heading", name="How long does Botox last for me?")).to_be_visible()
+    expect(page.get_by_role("img", name="Headache days in each 4 weeks")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
+    visit("/me/questionnaires/", "outcomes-my-questionnaires-390")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
