@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from cephalog.accounts.models import Clinic, User
 from cephalog.domain.policies import POLICIES
 from cephalog.eligibility import actions, queries
 from cephalog.eligibility.actions import EligibilityError
@@ -113,7 +116,7 @@ def test_it_refuses_names_that_shadow_a_built_in_policy(cast: Cast) -> None:
     )
 
 
-def _admin_of(clinic):  # type: ignore[no-untyped-def]
+def _admin_of(clinic: Clinic) -> User:
     from cephalog.accounts import actions as account_actions
 
     return account_actions.create_staff(
@@ -191,3 +194,47 @@ def test_it_looks_up_policies_by_clinic(cast: Cast) -> None:
     assert queries.policy_for(cast.clinic) is POLICIES["nice-ta260"]
     with pytest.raises(queries.UnknownPolicy):
         queries.policy_for(cast.other_clinic, "payer-4")
+
+
+def test_it_refuses_a_bad_definition_in_the_admin(cast: Cast) -> None:
+    client = client_for(cast, "clinic_admin")
+    response = client.post(
+        "/admin/eligibility/clinicpolicy/add/",
+        {
+            "clinic": cast.clinic.pk,
+            "name": "admin-made",
+            "title": "Made in the admin",
+            "definition": json.dumps({"source": "x", "minimum_age": "eighteen"}),
+        },
+    )
+    assert response.status_code == 200
+    assert "minimum_age: must be int, got &#x27;eighteen&#x27;" in response.content.decode()
+    assert not ClinicPolicy.objects.exists()
+    client.post(
+        "/admin/eligibility/clinicpolicy/add/",
+        {
+            "clinic": cast.clinic.pk,
+            "name": "admin-made",
+            "title": "Made in the admin",
+            "definition": json.dumps({"source": "x", "minimum_age": 21}),
+        },
+    )
+    assert queries.policy_for(cast.clinic, "admin-made").minimum_age == 21
+
+
+def test_it_lists_policies_in_a_fixed_number_of_queries(
+    cast: Cast, django_assert_num_queries: Callable[..., Any]
+) -> None:
+    client = client_for(cast, "clinic_admin")
+    make_policy(cast, "one")
+    client.get("/clinic/policies/")  # warm the session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/clinic/policies/").status_code == 200
+    for n in range(4):
+        make_policy(cast, f"more-{n}")
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get("/clinic/policies/").content.decode()
+    assert page.count('<article class="card" aria-labelledby="p-') == 5

@@ -221,3 +221,13 @@ def test_it_records_the_decision_on_the_page(cast: Cast, overuse_case: dt.date) 
     page = physician.get(done["Location"]).content.decode()
     assert "Treatment sessions may start." in page
     assert "Override reason: “Managed overuse.”" in page
+
+
+def test_it_fails_closed_when_the_clinic_default_names_no_policy(
+    cast: Cast, overuse_case: dt.date
+) -> None:
+    type(cast.clinic).objects.filter(pk=cast.clinic.pk).update(default_policy="gone")
+    cast.patient.clinic.refresh_from_db()
+    gate = queries.start_gate(cast.patient, overuse_case)
+    assert (gate.allowed, gate.status, gate.policy) == (False, "unknown", "gone")
+    assert "unknown policy 'gone'" in gate.reasons[0]

@@ -21,10 +21,18 @@ from cephalog.patients.models import (
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-FROM_CATALOGUE = ("", "From the catalogue (by name)")
+FROM_CATALOGUE = ("", "From the catalogue")
 
 #: Action field names (domain spelling) → form field names.
 FIELD_ALIASES = {"class": "drug_class", "conditions": "conditions"}
+
+
+class Form(forms.Form):
+    """Labels without Django's trailing colon, as elsewhere in cephalog."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 def attach_problems(form: forms.Form, problems: Sequence[str]) -> None:
@@ -38,7 +46,7 @@ def attach_problems(form: forms.Form, problems: Sequence[str]) -> None:
             form.add_error(None, problem)
 
 
-class HistoryForm(forms.Form):
+class HistoryForm(Form):
     prefix = "hist"
     migraine_onset_year = forms.IntegerField(
         label="Year migraine started", required=False, min_value=1900, max_value=2100
@@ -63,7 +71,7 @@ class HistoryForm(forms.Form):
     )
 
 
-class PreventiveForm(forms.Form):
+class PreventiveForm(Form):
     prefix = "prev"
     name = forms.CharField(
         label="Drug",
@@ -74,7 +82,6 @@ class PreventiveForm(forms.Form):
         label="Class",
         choices=[FROM_CATALOGUE, *PreventiveClass.choices],
         required=False,
-        help_text="Left on “from the catalogue”, the class is looked up from the drug's name.",
     )
     dose = forms.CharField(label="Dose", max_length=60, required=False)
     start = forms.DateField(label="Started", required=False, widget=DATE)
@@ -82,7 +89,7 @@ class PreventiveForm(forms.Form):
     outcome = forms.ChoiceField(label="Outcome", choices=PreventiveOutcome.choices)
 
 
-class MedicationForm(forms.Form):
+class MedicationForm(Form):
     prefix = "med"
     name = forms.CharField(
         label="Medicine",
@@ -93,13 +100,12 @@ class MedicationForm(forms.Form):
         label="Class",
         choices=[FROM_CATALOGUE, *MedicationClass.choices],
         required=False,
-        help_text="Interacting classes raise a flag. Choose “Other” for any other medicine.",
     )
     start = forms.DateField(label="Started", required=False, widget=DATE)
     stop = forms.DateField(label="Stopped", required=False, widget=DATE)
 
 
-class CautionsForm(forms.Form):
+class CautionsForm(Form):
     prefix = "caut"
     conditions = forms.MultipleChoiceField(
         label="Current conditions",
@@ -113,7 +119,7 @@ class CautionsForm(forms.Form):
     allergy_reaction = forms.CharField(label="Reaction", max_length=200, required=False)
 
 
-class ExposureForm(forms.Form):
+class ExposureForm(Form):
     prefix = "exp"
     product = forms.CharField(label="Product", max_length=60, required=False)
     units = forms.IntegerField(label="Units", min_value=0, max_value=1000)
@@ -121,7 +127,7 @@ class ExposureForm(forms.Form):
     indication = forms.CharField(label="Indication", max_length=60)
 
 
-class SignOffForm(forms.Form):
+class SignOffForm(Form):
     flag = forms.CharField(widget=forms.HiddenInput, max_length=80)
     reason = forms.CharField(
         label="Reason",
@@ -130,7 +136,7 @@ class SignOffForm(forms.Form):
     )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     override_reason = forms.CharField(
         label="Override reason",
         max_length=1000,
@@ -139,7 +145,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class ClinicPolicyForm(forms.Form):
+class ClinicPolicyForm(Form):
     name = forms.SlugField(label="Name", max_length=40, help_text="Short code, no spaces.")
     title = forms.CharField(label="Title", max_length=200)
     definition = forms.CharField(

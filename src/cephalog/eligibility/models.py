@@ -65,6 +65,12 @@ class ClinicPolicy(models.Model):
             errors["name"] = [f"{self.name!r} is a built-in policy; choose another name"]
         elif self.name in RESERVED_NAMES:
             errors["name"] = [f"{self.name!r} is reserved; choose another name"]
+        if self.pk is not None:
+            before = ClinicPolicy.objects.filter(pk=self.pk).values_list("name", flat=True).first()
+            if before and before != self.name and self.clinic.default_policy == before:
+                errors["name"] = [
+                    f"{before!r} is the clinic's default policy; choose another default first"
+                ]
         if not isinstance(self.definition, dict):
             errors["definition"] = ["must be a JSON object"]
         else:

@@ -158,29 +158,25 @@ def _criterion_reason(s: Screening, code: str, met: bool | None) -> str:
 
 
 def _flag_reason(code: str, signed: bool) -> str:
-    checked = " Your doctor has checked this." if signed else ""
     if code in _CONDITION_WORDS:
-        return (
-            f"Because you have {_CONDITION_WORDS[code]}, your doctor will talk with you about "
-            f"whether treatment is safe for you.{checked}"
-        )
-    if code.startswith("interacting_medication:"):
+        what = f"You have {_CONDITION_WORDS[code]}, so your doctor looks at whether treatment is "
+        what += "safe for you."
+    elif code.startswith("interacting_medication:"):
         kind = _MEDICINE_WORDS.get(code.partition(":")[2], "another medicine")
-        return (
-            f"You take {kind}, which can add to the effect of Botox on your muscles. Your "
-            f"doctor will check it.{checked}"
+        what = f"You take {kind}, which can add to the effect of Botox on your muscles."
+    elif code == "recent_toxin_exposure":
+        what = (
+            "You had botulinum toxin for something else in the last 3 months, so the timing and "
+            "the total dose matter."
         )
-    if code == "recent_toxin_exposure":
-        return (
-            "You had botulinum toxin for something else in the last 3 months. Your doctor will "
-            f"check the timing and the total dose.{checked}"
+    elif code == "medication_overuse":
+        what = (
+            "You take headache medicines on many days (possible medication overuse); cutting "
+            "down may help."
         )
-    if code == "medication_overuse":
-        return (
-            "You take headache medicines on many days (possible medication overuse). Your "
-            f"doctor will talk with you about cutting down.{checked}"
-        )
-    return f"Your doctor will check something in your records.{checked}"
+    else:
+        what = "Something in your records needs a check."
+    return f"{what} {'Your doctor has checked this.' if signed else 'Your doctor will check it.'}"
 
 
 def summarise(s: Screening) -> PlainSummary:

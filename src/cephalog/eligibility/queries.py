@@ -320,7 +320,19 @@ def start_gate(patient: Patient, on: dt.date) -> Gate:
     reason given). `needs_override` says the decision had to, or will have
     to, carry an override reason.
     """
-    return evaluate(patient, on, policy_for(patient.clinic)).gate
+    try:
+        policy = policy_for(patient.clinic)
+    except UnknownPolicy as error:
+        # Fail closed: a clinic whose default names no policy cannot screen anyone.
+        return Gate(
+            allowed=False,
+            needs_override=False,
+            hard_stops=[],
+            reasons=[f"the clinic's default policy cannot be used: {error}"],
+            status="unknown",
+            policy=patient.clinic.default_policy,
+        )
+    return evaluate(patient, on, policy).gate
 
 
 def screening_date(patient: Patient) -> dt.date:
