@@ -169,7 +169,7 @@ def _sqlite_sums(conn: sqlite3.Connection) -> dict[str, TableSum]:
             "AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )
     ]
-    sums = {}
+    sums: dict[str, TableSum] = {}
     for table in tables:
         info = conn.execute(f"PRAGMA table_info({_q(table)})").fetchall()
         columns = sorted(r[1] for r in info)
@@ -192,9 +192,15 @@ def _pg_tables(cursor: Any) -> list[str]:
     return [r[0] for r in cursor.fetchall()]
 
 
+def _order(column: str, sql_type: str) -> str:
+    # Text keys sort by bytes so the order never depends on a collation.
+    text = sql_type.startswith(("character", "text"))
+    return _q(column) + (' COLLATE "C"' if text else "")
+
+
 def _pg_sums(conn: Any) -> dict[str, TableSum]:
     """Checksums over every public table, inside the caller's (snapshot) transaction."""
-    sums = {}
+    sums: dict[str, TableSum] = {}
     with conn.cursor() as cursor:
         cursor.execute("SET LOCAL TIME ZONE 'UTC'")
         tables = _pg_tables(cursor)
@@ -214,16 +220,11 @@ def _pg_sums(conn: Any) -> dict[str, TableSum]:
             )
             pk = sorted(r[0] for r in cursor.fetchall()) or columns
 
-            def order(column: str) -> str:
-                # Text keys sort by bytes so the order never depends on a collation.
-                text = types[column].startswith(("character", "text"))
-                return _q(column) + (' COLLATE "C"' if text else "")
-
             with conn.cursor(name=f"sum_{len(sums)}") as rows:
                 rows.itersize = 2000
                 rows.execute(
                     f"SELECT {', '.join(map(_q, columns))} FROM {_q(table)} "
-                    f"ORDER BY {', '.join(map(order, pk))}"
+                    f"ORDER BY {', '.join(_order(c, types[c]) for c in pk)}"
                 )
                 sums[table] = _digest(rows)
     return sums
