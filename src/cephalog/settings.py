@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "cephalog.safety",
     "cephalog.scheduling",
     "cephalog.outcomes",
+    "cephalog.interop",
     "cephalog.web",
     "cephalog.ops",
     "cephalog.demo",

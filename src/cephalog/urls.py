@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("cephalog.diary.io_urls")),
     path("", include("cephalog.scheduling.urls")),
     path("", include("cephalog.outcomes.urls")),
+    path("", include("cephalog.interop.urls")),
     path("api/", api.urls),
     path("admin/", admin_site.urls),
 ]

@@ -1,0 +1,381 @@
+"""Everything cephalog holds about a patient, as files the patient can download (/me/data/).
+
+Diary days and attacks reuse the diary's own CSV export (which re-imports
+unchanged); sessions, questionnaires and adverse events get CSVs here; the
+FHIR bundle is cephalog.interop.fhir's; the summary is a one-page PDF
+rendered by WeasyPrint from our own HTML with a fetcher that refuses all
+but `data:` URIs. Free-text cells are guarded against spreadsheet formula
+injection. Auditing is the caller's (views call actions.record_download).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.template.loader import render_to_string
+
+from cephalog.diary import exports as diary_exports
+from cephalog.diary.queries import diary_days
+from cephalog.domain import dosing
+from cephalog.domain.importing import guard_cell
+from cephalog.domain.windows import baseline_window, round1, window_ending
+from cephalog.interop import fhir
+from cephalog.patients.models import Patient
+
+
+@dataclass(frozen=True)
+class Download:
+    key: str
+    file_name: str
+    title: str
+    description: str
+    content_type: str
+
+
+DOWNLOADS: tuple[Download, ...] = (
+    Download(
+        "diary",
+        "diary-days.csv",
+        "Diary (CSV)",
+        "One row per day you recorded, with headache, migraine and medication days worked out.",
+        "text/csv; charset=utf-8",
+    ),
+    Download(
+        "attacks",
+        "diary-attacks.csv",
+        "Attacks (CSV)",
+        "Attacks recorded with a start and an end time.",
+        "text/csv; charset=utf-8",
+    ),
+    Download(
+        "sessions",
+        "sessions.csv",
+        "Treatment sessions (CSV)",
+        "Each injection session: date, units, sites, vials (lot and expiry).",
+        "text/csv; charset=utf-8",
+    ),
+    Download(
+        "questionnaires",
+        "questionnaires.csv",
+        "Questionnaires (CSV)",
+        "HIT-6 and MIDAS scores with the value of each item (no question wording).",
+        "text/csv; charset=utf-8",
+    ),
+    Download(
+        "adverse-events",
+        "adverse-events.csv",
+        "Side effects (CSV)",
+        "Side effects reported after sessions and what the clinic recorded about them.",
+        "text/csv; charset=utf-8",
+    ),
+    Download(
+        "fhir",
+        "cephalog-fhir.json",
+        "Health record (FHIR)",
+        "Your whole record in FHIR R4, the format other clinics' systems read.",
+        fhir.FHIR_JSON,
+    ),
+    Download(
+        "summary",
+        "summary.pdf",
+        "Summary (PDF)",
+        "A one-page summary of your record to print or show another doctor.",
+        "application/pdf",
+    ),
+    Download(
+        "all",
+        "cephalog-my-data.zip",
+        "Everything (ZIP)",
+        "All of the files above in one ZIP file.",
+        "application/zip",
+    ),
+)
+BY_KEY = {d.key: d for d in DOWNLOADS}
+
+
+def _csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(
+            [guard_cell(v) if isinstance(v, str) else ("" if v is None else v) for v in row]
+        )
+    return out.getvalue()
+
+
+def _local(value: dt.datetime | None, tz: zoneinfo.ZoneInfo) -> str:
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+SESSIONS_HEADER = (
+    "date",
+    "status",
+    "protocol",
+    "units_given",
+    "sites_injected",
+    "units_opened",
+    "units_discarded",
+    "started",
+    "ended",
+    "injector",
+    "vials",
+    "sites",
+    "topical_anaesthetic",
+    "immediate_reactions",
+    "notes",
+    "billing",
+)
+
+
+def sessions_csv(patient: Patient) -> tuple[str, int]:
+    tz = zoneinfo.ZoneInfo(patient.clinic.time_zone)
+    sessions = (
+        patient.sessions.select_related("injector")
+        .prefetch_related("sites", "vials", "billing_lines")
+        .order_by("date", "id")
+    )
+    rows = []
+    for s in sessions:
+        rows.append(
+            [
+                s.date.isoformat(),
+                s.status,
+                s.protocol,
+                s.total_units,
+                s.sites_injected,
+                s.units_opened,
+                s.units_discarded,
+                _local(s.started_at, tz),
+                _local(s.ended_at, tz),
+                (s.injector.get_full_name() or s.injector.username) if s.injector else "",
+                "; ".join(
+                    f"{v.size_units} U lot {v.lot} exp {v.expiry.isoformat()}"
+                    for v in s.vials.all()
+                ),
+                "; ".join(f"{site.code} {site.status} {site.units} U" for site in s.sites.all()),
+                s.topical_anaesthetic,
+                s.immediate_reactions,
+                s.notes,
+                "; ".join(str(b) for b in s.billing_lines.all()),
+            ]
+        )
+    return _csv(SESSIONS_HEADER, rows), len(rows)
+
+
+QUESTIONNAIRES_HEADER = ("instrument", "completed_on", "total", "band", "source", "items")
+
+
+def questionnaires_csv(patient: Patient) -> tuple[str, int]:
+    rows: list[list[Any]] = []
+    if apps.is_installed("cephalog.outcomes"):
+        from cephalog.outcomes.models import QuestionnaireResponse
+
+        for q in QuestionnaireResponse.objects.filter(patient=patient).order_by(
+            "completed_on", "instrument"
+        ):
+            items = "; ".join(f"{k}={v}" for k, v in sorted((q.items or {}).items()))
+            rows.append(
+                [q.instrument, q.completed_on.isoformat(), q.total, q.band, q.source, items]
+            )
+    return _csv(QUESTIONNAIRES_HEADER, rows), len(rows)
+
+
+ADVERSE_EVENTS_HEADER = (
+    "onset",
+    "symptom",
+    "severity",
+    "serious",
+    "red_flag",
+    "resolved_on",
+    "outcome",
+    "relatedness",
+    "session_date",
+    "reported_by",
+    "description",
+    "clinic_actions",
+)
+
+
+def adverse_events_csv(patient: Patient) -> tuple[str, int]:
+    rows: list[list[Any]] = []
+    if apps.is_installed("cephalog.safety"):
+        from cephalog.safety.models import AdverseEvent
+
+        for e in (
+            AdverseEvent.objects.filter(patient=patient)
+            .select_related("session")
+            .order_by("onset", "id")
+        ):
+            rows.append(
+                [
+                    e.onset.isoformat(),
+                    e.symptom_label,
+                    e.severity,
+                    "yes" if e.serious else "no",
+                    "yes" if e.red_flag else "no",
+                    e.resolved_on.isoformat() if e.resolved_on else "",
+                    getattr(e, "outcome", ""),
+                    getattr(e, "relatedness", ""),
+                    e.session.date.isoformat() if e.session else "",
+                    getattr(e, "source", ""),
+                    getattr(e, "description", ""),
+                    getattr(e, "actions", ""),
+                ]
+            )
+    return _csv(ADVERSE_EVENTS_HEADER, rows), len(rows)
+
+
+def fhir_json(bundle: fhir.Json) -> str:
+    return json.dumps(bundle, indent=1, ensure_ascii=False)
+
+
+# --- the PDF summary ----------------------------------------------------------------------------
+
+
+def summary_context(patient: Patient, today: dt.date) -> dict[str, Any]:
+    days = diary_days(patient)
+    sessions = list(patient.sessions.filter(status="completed").order_by("date"))
+    windows = []
+    if days:
+        latest = max(days)
+        for title, window in (
+            (
+                "Before treatment (baseline)",
+                baseline_window(days, [s.date for s in sessions], latest),
+            ),
+            ("Latest 28 days", window_ending(days, latest)),
+        ):
+            rate = window.rate
+            windows.append(
+                {
+                    "title": title,
+                    "window": window,
+                    "headache": round1(r) if (r := rate("headache_days")) is not None else None,
+                    "migraine": round1(r) if (r := rate("migraine_days")) is not None else None,
+                    "medication": (
+                        round1(r) if (r := rate("acute_medication_days")) is not None else None
+                    ),
+                }
+            )
+    questionnaires: list[Any] = []
+    if apps.is_installed("cephalog.outcomes"):
+        from cephalog.outcomes.models import QuestionnaireResponse
+
+        questionnaires = list(
+            QuestionnaireResponse.objects.filter(patient=patient).order_by("-completed_on")[:4]
+        )
+    events: list[Any] = []
+    if apps.is_installed("cephalog.safety"):
+        from cephalog.safety.models import AdverseEvent
+
+        events = list(AdverseEvent.objects.filter(patient=patient).order_by("-onset")[:5])
+    icd = dosing.icd10_code(
+        patient.migraine_with_aura,
+        bool(getattr(patient, "intractable", False)),
+        bool(getattr(patient, "status_migrainosus", False)),
+    )
+    return {
+        "patient": patient,
+        "today": today,
+        "icd": icd,
+        "days_recorded": len(days),
+        "first_day": min(days) if days else None,
+        "last_day": max(days) if days else None,
+        "windows": windows,
+        "sessions": sessions[-6:],
+        "session_count": len(sessions),
+        "questionnaires": questionnaires,
+        "events": events,
+        "preventives": list(patient.preventives.all().order_by("start", "name")),
+    }
+
+
+def _data_only_fetcher() -> Any:
+    from weasyprint.urls import URLFetcher
+
+    class DataOnly(URLFetcher):  # type: ignore[misc]
+        """Refuse every URL but data: (no network, no file system)."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not url.startswith("data:"):
+                raise ValueError(f"refused to fetch {url[:40]!r}: only data: URIs are allowed")
+            return super().fetch(url, headers)
+
+    return DataOnly(allowed_protocols=["data"], allow_redirects=False, timeout=1)
+
+
+def summary_pdf(patient: Patient, today: dt.date) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("interop/summary_pdf.html", summary_context(patient, today))
+    pdf = HTML(string=html, base_url=None, url_fetcher=_data_only_fetcher()).write_pdf()
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+# --- one file, or all of them ------------------------------------------------------------------
+
+
+def build(key: str, patient: Patient, today: dt.date, by: Any) -> tuple[bytes, int | None]:
+    """The bytes of one download and its row count (None when not a table)."""
+    if key == "diary":
+        rows = diary_exports.day_rows(patient)
+        return diary_exports.days_csv(patient).encode(), len(rows)
+    if key == "attacks":
+        rows = diary_exports.attack_rows(patient)
+        return diary_exports.attacks_csv(patient).encode(), len(rows)
+    if key == "sessions":
+        text, n = sessions_csv(patient)
+        return text.encode(), n
+    if key == "questionnaires":
+        text, n = questionnaires_csv(patient)
+        return text.encode(), n
+    if key == "adverse-events":
+        text, n = adverse_events_csv(patient)
+        return text.encode(), n
+    if key == "fhir":
+        bundle = fhir.patient_bundle(patient)
+        return fhir_json(bundle).encode(), len(bundle["entry"])
+    if key == "summary":
+        return summary_pdf(patient, today), None
+    if key == "all":
+        return all_zip(patient, today, by), None
+    raise KeyError(key)
+
+
+README = """Your record at {clinic}, downloaded from cephalog on {today}.
+
+diary-days.csv       one row per recorded day (re-imports into cephalog unchanged)
+diary-attacks.csv    attacks with start and end times
+sessions.csv         treatment sessions: units, sites, vials, billing codes
+questionnaires.csv   HIT-6 and MIDAS scores and item values (no question wording)
+adverse-events.csv   side effects and what the clinic recorded about them
+cephalog-fhir.json   the whole record in FHIR R4 (a Bundle), for other clinics' systems
+summary.pdf          a one-page summary
+
+What the FHIR file contains and the codes it uses: docs/fhir.md in cephalog's source.
+"""
+
+
+def all_zip(patient: Patient, today: dt.date, by: Any) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "README.txt", README.format(clinic=patient.clinic.name, today=today.isoformat())
+        )
+        for download in DOWNLOADS:
+            if download.key == "all":
+                continue
+            data, _ = build(download.key, patient, today, by)
+            archive.writestr(download.file_name, data)
+    return out.getvalue()
