@@ -85,3 +85,18 @@ def test_it_refuses_an_unknown_policy(cast: Cast, overuse_case: dt.date) -> None
         f"/clinic/patients/{cast.patient.pk}/eligibility/?policy=no-such"
     )
     assert response.status_code == 404
+
+
+def test_it_screens_a_new_patient_with_no_diary_yet(cast: Cast) -> None:
+    base = f"/clinic/patients/{cast.other_patient.pk}/eligibility/"
+    client = client_for(cast, "physician")
+    response = client.get(base)
+    assert response.status_code == 200
+    s = response.context["s"]
+    assert s.status == "not_eligible"  # NICE: 0 of 3 failed preventives
+    assert [c.met for c in s.criteria] == [None, False, None]
+    html = response.content.decode()
+    assert "0/28" in html
+    assert "No preventives recorded." in html
+    assert client.get(base + "letter/").status_code == 200
+    assert client.get(base + "letter.pdf").content.startswith(b"%PDF")

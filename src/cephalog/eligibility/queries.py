@@ -374,6 +374,10 @@ class Screening:
         return self.evaluation.gate
 
     @property
+    def signed_flags(self) -> int:
+        return sum(flag.signed for flag in self.flags)
+
+    @property
     def overuse(self) -> dict[str, Any]:
         result: dict[str, Any] = self.evaluation.assessment["medication_overuse"]
         return result
