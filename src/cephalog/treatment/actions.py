@@ -127,6 +127,15 @@ def point_of_care_results(
                 "source": eligibility.source,
             }
         )
+    elif eligibility.hard_stop:
+        results.append(
+            {
+                "rule": "eligibility",
+                "status": "refused",
+                "message": eligibility.summary,
+                "source": eligibility.source,
+            }
+        )
     else:
         results.append(needs("eligibility", eligibility.summary, eligibility.source))
     if infection_at_sites:

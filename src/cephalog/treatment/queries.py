@@ -85,23 +85,44 @@ def session_protocol(session: Session) -> dosing.Protocol:
 
 @dataclass(frozen=True)
 class Eligibility:
-    eligible: bool | None  # None: not assessed
+    eligible: bool | None  # None: not assessed / not decided
     summary: str
     source: str
+    hard_stop: bool = (
+        False  # age under 18, toxin allergy, infection at the sites: never overridable
+    )
 
 
 def eligibility_status(patient: Patient, today: dt.date) -> Eligibility:
-    """The patient's eligibility and sign-offs for the point-of-care check.
+    """The eligibility gate for the point-of-care check (issue 4, spec section 6).
 
-    Eligibility (cephalog.domain.policies and its sign-offs) is not built
-    yet: until it is, every session reports "not yet assessed" and the
-    injector documents a reason to proceed. This function is the one place
-    to connect it.
+    Open (eligible True) when a physician's decision to start covers the current
+    screening under the clinic's default policy; a hard stop refuses the session
+    whatever reason is given; anything else needs the injector's documented reason.
     """
+    from cephalog.eligibility.queries import start_gate
+
+    gate = start_gate(patient, today)
+    source = f"assessment spec section 6, policy {gate.policy}"
+    if gate.hard_stops:
+        return Eligibility(
+            eligible=False,
+            summary="Hard stop: "
+            + ", ".join(gate.hard_stops).replace("_", " ")
+            + ". Do not inject.",
+            source=source,
+            hard_stop=True,
+        )
+    if gate.allowed:
+        return Eligibility(
+            eligible=True,
+            summary=f"Eligible ({gate.status.replace('_', ' ')}); a physician decided to start.",
+            source=source,
+        )
     return Eligibility(
         eligible=None,
-        summary="Eligibility not yet assessed in cephalog (no policy assessment or sign-off).",
-        source="clinical-reference §5, §11.1 (eligibility gates)",
+        summary="No decision to start covers the current screening: " + "; ".join(gate.reasons),
+        source=source,
     )
 
 

@@ -1,0 +1,41 @@
+"""A session cannot start past a hard stop, and starts without a reason once a physician decided to start
+(issue 4: 'a session cannot be started for a patient who is not eligible ... without an explicit override
+reason'; hard stops block whatever reason is given)."""
+
+import pytest
+
+from cephalog.eligibility import actions as eligibility_actions
+from cephalog.patients.models import Allergy
+from cephalog.treatment import actions
+from tests.personas import Cast
+from tests.treatment.helpers import NOW, start
+
+
+def test_it_refuses_a_session_past_a_hard_stop_even_with_a_reason(cast: Cast) -> None:
+    Allergy.objects.create(patient=cast.patient, code="botulinum_toxin")
+    with pytest.raises(actions.SessionError) as error:
+        start(
+            cast.patient, cast.physician, precheck_reason="patient insists, antibody risk discussed"
+        )
+    assert any("Hard stop" in p and "toxin" in p for p in error.value.problems)
+
+
+def test_it_needs_a_reason_without_a_decision_to_start(cast: Cast) -> None:
+    with pytest.raises(actions.SessionError) as error:
+        start(cast.patient, cast.physician, precheck_reason="")
+    assert any(p.startswith("eligibility:") for p in error.value.problems)
+
+
+def test_it_starts_without_a_reason_once_a_physician_decided_to_start(cast: Cast) -> None:
+    on = NOW.date()
+    eligibility_actions.decide_to_start(
+        patient=cast.patient,
+        policy_name=cast.clinic.default_policy,
+        by=cast.physician,
+        on=on,
+        override_reason="Paper diary reviewed in clinic: chronic migraine for two years.",
+    )
+    session = start(cast.patient, cast.physician, precheck_reason="")
+    eligibility = next(r for r in session.rule_results if r["rule"] == "eligibility")
+    assert eligibility["status"] == "ok"
+    assert "decided to start" in eligibility["message"]
