@@ -71,3 +71,26 @@ def test_it_assesses_a_stored_patient_like_cephalog_assess(cast: Cast, tmp_path)
     )
     assert json.loads(out.stdout) == json.loads(json.dumps(stored))
     assert stored["baseline"]["headache_days"] == 21
+
+
+def test_it_assesses_under_a_clinics_own_default_policy(cast: Cast) -> None:
+    from cephalog.domain.policies import get_policy
+    from cephalog.eligibility import actions as eligibility_actions
+
+    definition = get_policy("nice-ta260").to_dict()
+    definition.pop("name")
+    definition.pop("title")
+    definition["failed_preventives_required"] = 4
+    eligibility_actions.save_clinic_policy(
+        clinic=cast.clinic,
+        by=cast.clinic_admin,
+        name="leeds-4",
+        title="Leeds: four failed preventives",
+        definition=definition,
+    )
+    eligibility_actions.set_default_policy(clinic=cast.clinic, by=cast.clinic_admin, name="leeds-4")
+    cast.patient.clinic.refresh_from_db()
+    result = assess_patient(cast.patient, dt.date(2026, 1, 28))
+    assert result["policy"] == "leeds-4"
+    failed = next(c for c in result["eligibility"]["criteria"] if c["code"] == "failed_preventives")
+    assert "of 4 required" in failed["detail"]

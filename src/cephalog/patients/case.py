@@ -66,6 +66,10 @@ def assess_patient(
     policy_name: str | None = None,
     include_days: bool = False,
 ) -> dict[str, Any]:
-    """The spec section 10 assessment of a stored patient, under the clinic's default policy."""
+    """The spec section 10 assessment of a stored patient, under the clinic's default policy
+    (a built-in policy or one of the clinic's own)."""
+    from cephalog.eligibility.queries import policy_for
+
     case = build_case(patient, assessed_on)
-    return assess(case, policy_name or patient.clinic.default_policy, include_days)
+    policy = policy_for(patient.clinic, policy_name)
+    return assess(case, policy.name, include_days, policy=policy)

@@ -23,7 +23,6 @@ from django.utils.crypto import salted_hmac
 from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
 from cephalog.diary.actions import patient_today
-from cephalog.domain.policies import get_policy
 from cephalog.domain.schedule import BASELINE_DAYS, EventKind, PlannedEvent, treatment_plan
 from cephalog.patients.models import Patient
 from cephalog.scheduling.models import (
@@ -60,9 +59,11 @@ def plan_key(event: PlannedEvent) -> str:
 
 def earliest_interval_days(clinic: Clinic) -> int:
     """The earliest-next-session interval of the clinic's policy (spec §9: 77 or 84 days)."""
+    from cephalog.eligibility.queries import UnknownPolicy, policy_for
+
     try:
-        return get_policy(clinic.default_policy).earliest_interval_days
-    except KeyError:
+        return policy_for(clinic).earliest_interval_days
+    except UnknownPolicy:
         return DEFAULT_EARLIEST_INTERVAL_DAYS
 
 
