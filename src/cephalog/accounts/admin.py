@@ -10,12 +10,13 @@ from cephalog.web.admin_site import ClinicScopedAdmin, admin_clinic_ids, site
 
 class ClinicAdmin(ClinicScopedAdmin):
     list_display = ["name", "slug", "default_policy", "backfill_days"]
+    # The default policy is chosen on /clinic/policies/, which checks it names a policy.
+    readonly_fields = ["default_policy"]
     fields = [
         "name",
         "phone",
         "safety_email",
         "time_zone",
-        "default_policy",
         "backfill_days",
         "minimum_interval_days",
     ]
