@@ -17,6 +17,7 @@ class ClinicAdmin(ClinicScopedAdmin):
         "phone",
         "safety_email",
         "time_zone",
+        "default_policy",
         "backfill_days",
         "minimum_interval_days",
     ]
