@@ -89,36 +89,6 @@ def build_rich(cast: Cast) -> Rich:
         diary_reminder_time=dt.time(21, 30),
     )
     patient.refresh_from_db()
-    Condition.objects.create(patient=patient, code="dysphagia", noted_on=dt.date(2025, 6, 1))
-    Condition.objects.create(
-        patient=patient,
-        code="pregnancy",
-        noted_on=dt.date(2023, 1, 1),
-        resolved_on=dt.date(2023, 9, 1),
-    )
-    Allergy.objects.create(patient=patient, reaction="Rash and facial swelling")
-    Preventive.objects.create(
-        patient=patient,
-        name="topiramate",
-        drug_class="antiepileptic",
-        dose="50 mg twice daily",
-        start=dt.date(2024, 1, 1),
-        stop=dt.date(2024, 4, 1),
-        outcome="intolerance",
-    )
-    Preventive.objects.create(
-        patient=patient, name="candesartan", drug_class="arb_ace", outcome="ongoing"
-    )
-    Medication.objects.create(
-        patient=patient, name="gentamicin", drug_class="aminoglycoside", start=dt.date(2026, 1, 3)
-    )
-    ToxinExposure.objects.create(
-        patient=patient,
-        date=dt.date(2025, 10, 1),
-        product="onabotulinumtoxinA",
-        units=50,
-        indication="cervical_dystonia",
-    )
     _diary(patient, physician)
     save_attack(
         patient=patient,
@@ -176,6 +146,37 @@ def build_rich(cast: Cast) -> Rich:
         now=SESSION_AT + dt.timedelta(minutes=15),
     )
     session.refresh_from_db()
+    # History recorded after the session (an allergy before it would stop the session).
+    Condition.objects.create(patient=patient, code="dysphagia", noted_on=dt.date(2025, 6, 1))
+    Condition.objects.create(
+        patient=patient,
+        code="pregnancy",
+        noted_on=dt.date(2023, 1, 1),
+        resolved_on=dt.date(2023, 9, 1),
+    )
+    Allergy.objects.create(patient=patient, reaction="Rash and facial swelling")
+    Preventive.objects.create(
+        patient=patient,
+        name="topiramate",
+        drug_class="antiepileptic",
+        dose="50 mg twice daily",
+        start=dt.date(2024, 1, 1),
+        stop=dt.date(2024, 4, 1),
+        outcome="intolerance",
+    )
+    Preventive.objects.create(
+        patient=patient, name="candesartan", drug_class="arb_ace", outcome="ongoing"
+    )
+    Medication.objects.create(
+        patient=patient, name="gentamicin", drug_class="aminoglycoside", start=dt.date(2026, 1, 3)
+    )
+    ToxinExposure.objects.create(
+        patient=patient,
+        date=dt.date(2025, 10, 1),
+        product="onabotulinumtoxinA",
+        units=50,
+        indication="cervical_dystonia",
+    )
     treatment.add_addendum(session=session, by=physician, text="Lot number confirmed with pharmacy")
 
     checkin = submit_checkin(

@@ -37,7 +37,7 @@ def _digest(value: Any) -> str:
 
 
 def _normalise_resource(resource: dict[str, Any]) -> dict[str, Any]:
-    r = json.loads(json.dumps(resource))
+    r = dict(resource)  # only top-level keys are replaced below
     kind = r["resourceType"]
     r.pop("managingOrganization", None)
     if kind == "Patient":

@@ -13,7 +13,6 @@ from cephalog.demo.load import load_demo
 from cephalog.interop import fhir
 from cephalog.interop.fhir_import import import_bundle
 from cephalog.patients.models import Patient
-from cephalog.scheduling.actions import sync_plans
 from tests.interop.helpers import comparable, differences
 
 TODAY = dt.date(2026, 6, 30)
@@ -23,7 +22,6 @@ pytestmark = pytest.mark.django_db
 
 def test_it_validates_and_round_trips_every_demo_patient(new_clinic: tuple[Clinic, User]) -> None:
     load_demo(n_patients=12, seed=8, today=TODAY)
-    sync_plans(Patient.objects.select_related("clinic"), today=TODAY)
     clinic, admin = new_clinic
     patients = list(Patient.objects.exclude(clinic=clinic).select_related("clinic"))
     assert len(patients) == 15  # 12 + Northside's 3
@@ -45,7 +43,9 @@ def test_it_validates_and_round_trips_every_demo_patient(new_clinic: tuple[Clini
                 f"{patient.mrn} differs after the round trip:\n"
                 + "\n".join(differences(bundle, again))
             )
-    # The demo exercises the resource types of a typical record.
+    # The demo exercises the resource types of a typical record (its calendars are not
+    # planned until `cephalog sync-plans` runs: CarePlan and Appointment are tested with
+    # the full record in test_bundle_contents).
     assert {
         "Patient",
         "Organization",
@@ -56,6 +56,4 @@ def test_it_validates_and_round_trips_every_demo_patient(new_clinic: tuple[Clini
         "Procedure",
         "MedicationAdministration",
         "AdverseEvent",
-        "CarePlan",
-        "Appointment",
     } <= kinds

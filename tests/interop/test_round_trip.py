@@ -14,8 +14,9 @@ from cephalog.interop import fhir
 from cephalog.interop.fhir_import import ImportRefused, import_bundle
 from cephalog.patients.models import Patient
 from cephalog.safety.models import AdverseEvent, CheckIn
+from cephalog.scheduling.actions import sync_plan
 from cephalog.treatment.models import Session
-from tests.interop.conftest import Rich
+from tests.interop.conftest import TODAY, Rich
 from tests.interop.helpers import comparable, differences, provenance_addenda
 from tests.personas import Cast
 
@@ -27,6 +28,8 @@ def test_it_round_trips_a_full_record_into_an_empty_clinic(
     first = fhir.patient_bundle(rich.patient)
 
     result = import_bundle(json.dumps(first), clinic, admin)
+    # The new clinic's calendar is planned by its own rules, as `cephalog sync-plans` does.
+    sync_plan(patient=result.patient, today=TODAY)
 
     second = fhir.patient_bundle(result.patient)
     assert fhir.validation_problems(second) == []

@@ -166,7 +166,9 @@ def coding(system: str, code: str, display: str | None = None) -> dict[str, Any]
     return out
 
 
-def concept(system: str, code: str, display: str | None = None, text: str | None = None) -> dict:
+def concept(
+    system: str, code: str, display: str | None = None, text: str | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {"coding": [coding(system, code, display)]}
     if text:
         out["text"] = text

@@ -105,7 +105,7 @@ def code_of(concept: Any, system: str) -> str | None:
 
 def extensions(resource: Json, url: str) -> list[Any]:
     """The values of every extension `url` on a resource or element."""
-    out = []
+    out: list[Any] = []
     for e in resource.get("extension") or []:
         if e.get("url") == url:
             out.extend(v for k, v in e.items() if k.startswith("value"))
@@ -128,6 +128,26 @@ def _date(value: Any, where: str, problems: list[str]) -> dt.date | None:
     except ValueError:
         problems.append(f"{where}: not a full date, got {value!r}")
         return None
+
+
+def _need_date(value: Any, where: str, problems: list[str]) -> dt.date:
+    """A required date; when missing or bad a problem is noted (which stops the import)
+    and a placeholder returned that is never stored."""
+    parsed = _date(value, where, problems)
+    if parsed is None:
+        if value in (None, ""):
+            problems.append(f"{where}: required")
+        return dt.date.min
+    return parsed
+
+
+def _need_datetime(value: Any, where: str, problems: list[str]) -> dt.datetime:
+    parsed = _datetime(value, where, problems)
+    if parsed is None:
+        if value in (None, ""):
+            problems.append(f"{where}: required")
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    return parsed
 
 
 def _datetime(value: Any, where: str, problems: list[str]) -> dt.datetime | None:
@@ -340,7 +360,7 @@ class _Reader:
                 dose = ((ms.get("dosage") or [{}])[0].get("doseAndRate") or [{}])[0]
                 rows.append(
                     ToxinExposure(
-                        date=_date(
+                        date=_need_date(
                             ms.get("effectiveDateTime"), f"{where}.effective", self.problems
                         ),
                         product=med.get("text", ""),
@@ -501,10 +521,6 @@ def import_bundle(
     writer.adverse_events(procedures, checkins)
     if writer.problems:
         raise ImportRefused(writer.problems)
-    if apps.is_installed("cephalog.scheduling"):
-        from cephalog.scheduling.actions import sync_plan
-
-        sync_plan(patient=patient, today=writer.today)
     record(
         action="import",
         category="fhir",
@@ -613,7 +629,7 @@ class _Writer:
             period = proc.get("performedPeriod") or {}
             start_text = str(period.get("start", ""))
             where = f"Procedure {start_text[:10]}"
-            date = _date(start_text, f"{where}.performedPeriod.start", problems)
+            date = _need_date(start_text, f"{where}.performedPeriod.start", problems)
             started = _datetime(start_text, f"{where}.start", []) if "T" in start_text else None
             end_text = str(period.get("end", ""))
             ended = _datetime(end_text, f"{where}.end", []) if "T" in end_text else None
@@ -728,7 +744,7 @@ class _Writer:
             problems: list[str] = []
             row = BridgingTreatment(
                 patient=self.patient,
-                date=_date(proc.get("performedDateTime"), f"{where}.performed", problems),
+                date=_need_date(proc.get("performedDateTime"), f"{where}.performed", problems),
                 kind=_choice(
                     code_of(proc.get("code"), c.BRIDGING), BridgingKind.values, where, problems
                 ),
@@ -766,7 +782,7 @@ class _Writer:
             row = QuestionnaireResponse(
                 patient=self.patient,
                 instrument=instrument,
-                completed_on=_date(qr.get("authored"), f"{where}.authored", problems),
+                completed_on=_need_date(qr.get("authored"), f"{where}.authored", problems),
                 items=kept,
                 total=total,
                 band=band,
@@ -835,7 +851,7 @@ class _Writer:
                 patient=self.patient,
                 session=procedure,
                 kind=kind,
-                submitted_at=_datetime(qr.get("authored"), f"{where}.authored", problems),
+                submitted_at=_need_datetime(qr.get("authored"), f"{where}.authored", problems),
                 no_problems=no_problems,
                 answers=answers,
                 triage_level=triage,
@@ -881,7 +897,7 @@ class _Writer:
                 patient=self.patient,
                 session=session,
                 symptom=_choice(symptom, symptoms, where, problems),
-                onset=_date(ae.get("date"), f"{where}.date", problems),
+                onset=_need_date(ae.get("date"), f"{where}.date", problems),
                 severity=code_of(ae.get("severity"), c.AE_SEVERITY) or "not_stated",
                 serious=code_of(ae.get("seriousness"), c.AE_SERIOUSNESS) == "serious",
                 red_flag=extension(ae, c.EXT_RED_FLAG, False) is True,

@@ -24,7 +24,7 @@ from cephalog.accounts.access import (
     role_in,
     staff_view,
 )
-from cephalog.accounts.models import Role
+from cephalog.accounts.models import Role, User
 from cephalog.diary.actions import patient_today
 from cephalog.interop import actions, bulk, fhir, portability
 from cephalog.interop.models import BulkExport, ExportStatus
@@ -117,7 +117,10 @@ def _clinic_for(request: HttpRequest) -> Any:
 
 def _export_of(request: HttpRequest, export_id: int) -> BulkExport:
     export = get_object_or_404(BulkExport.objects.select_related("clinic"), pk=export_id)
-    if role_in(request.user, export.clinic) != Role.CLINIC_ADMIN:
+    if (
+        not isinstance(request.user, User)
+        or role_in(request.user, export.clinic) != Role.CLINIC_ADMIN
+    ):
         raise Http404("Not found")
     return export
 
