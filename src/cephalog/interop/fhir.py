@@ -970,7 +970,7 @@ class _Builder:
                 "status": "active",
                 "intent": "plan",
                 "category": [
-                    c.concept(c.CARE_PLAN, "botox-12-weekly", "Onabotulinumtoxin A every 12 weeks")
+                    c.concept(c.CARE_PLAN, "botox-12-weekly", "OnabotulinumtoxinA every 12 weeks")
                 ],
                 "title": "Treatment plan: onabotulinumtoxinA every 12 weeks",
                 "subject": patient_ref,
