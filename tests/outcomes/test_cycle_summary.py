@@ -1,7 +1,7 @@
 """The one-page cycle summary (HTML and PDF) and the renewal letter, with real figures.
 
-The PDFs are turned into PNGs (`pdftoppm -png -r 70`, kept in test-artifacts/
-to be looked at) and text (`pdftotext`)."""
+The PDFs are turned into PNGs (`pdftoppm -png -r 70`, copied to
+test-artifacts/outcomes-pdf-*.png to be looked at) and text (`pdftotext`)."""
 
 from __future__ import annotations
 
@@ -126,11 +126,11 @@ def test_the_pdfs_render_on_one_page_with_the_figures(
     for phrase in expected:
         assert phrase in text, (phrase, text)
     assert summary_cast.patient.full_name in text
-    ARTIFACTS.mkdir(exist_ok=True)
-    stem = ARTIFACTS / f"outcomes-{name.removesuffix('.pdf')}"
-    subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf), str(stem)], check=True)
-    pages = sorted(ARTIFACTS.glob(f"{stem.name}*.png"))
+    subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page*.png"))
     assert len(pages) == 1, pages  # one page
+    ARTIFACTS.mkdir(exist_ok=True)  # kept to be looked at
+    shutil.copy(pages[0], ARTIFACTS / f"outcomes-pdf-{name.removesuffix('.pdf')}.png")
     assert AuditEvent.objects.filter(action="export", object_ref=name).exists()
 
 
