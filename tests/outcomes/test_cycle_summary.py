@@ -142,3 +142,17 @@ def test_the_pdf_renderer_fetches_nothing_but_data_uris() -> None:
         fetcher.fetch("http://example.org/x.png")
     response = fetcher.fetch("data:text/plain,hello")
     assert response is not None
+
+
+def test_a_patient_without_sessions_gets_a_summary_without_figures(cast: Cast) -> None:
+    base_url = f"/clinic/patients/{cast.other_patient.pk}/"
+    client = client_for(cast, "physician")
+    page = client.get(base_url + "cycle-summary/")
+    assert page.status_code == 200
+    assert "Cycle summary" in page.content.decode()
+    for name in ("cycle-summary.pdf", "renewal-letter.pdf"):
+        response = client.get(base_url + name)
+        assert response.status_code == 200
+        assert response.content.startswith(b"%PDF")
+    letter = client.get(base_url + "outcomes/").content.decode()
+    assert "No completed session yet" in letter

@@ -144,3 +144,19 @@ def test_the_due_dates_come_from_the_treatment_calendar(cast: Cast) -> None:
     # next session due 2026-05-19 (+84 days), earliest 2026-05-12 (+77); questionnaires from
     # 7 days before the earliest date until the session
     assert "between 5 May and 19 May 2026" in page
+
+
+def test_staff_see_the_clinics_wording_when_loaded(cast: Cast) -> None:
+    actions.load_content_pack(
+        clinic=cast.clinic,
+        by=cast.clinic_admin,
+        raw=(FIXTURES / "invented-midas-pack.json").read_bytes(),
+    )
+    url = f"/clinic/patients/{cast.patient.pk}/outcomes/questionnaires/midas/"
+    page = client_for(cast, "physician").get(url).content.decode()
+    assert "Invented count one: days the lighthouse kept you home" in page
+    assert "INVENTED test wording" in page  # the licence note
+    other = client_for(cast, "other_physician").get(
+        f"/clinic/patients/{cast.other_clinic_patient.pk}/outcomes/questionnaires/midas/"
+    )
+    assert "Invented count one" not in other.content.decode()  # another clinic's pack

@@ -11,10 +11,15 @@ register = template.Library()
 DASH = "–"
 
 
+def _missing(value: Any) -> bool:
+    # None, or "" for a variable the template could not resolve (no cycle yet)
+    return value is None or value == ""
+
+
 @register.filter
 def num(value: Any) -> str:
     """21.9 → "21.9", 20.0 → "20", None → "–" (values are already rounded by the domain)."""
-    if value is None or value == "":
+    if _missing(value):
         return DASH
     if isinstance(value, float):
         return f"{value:.1f}".removesuffix(".0")
@@ -24,7 +29,7 @@ def num(value: Any) -> str:
 @register.filter
 def signed(value: Any) -> str:
     """A change with its sign: -8.4 → "−8.4", 2 → "+2", None → "–"."""
-    if value is None:
+    if _missing(value):
         return DASH
     text = num(abs(value))
     if value > 0:
@@ -37,7 +42,7 @@ def signed(value: Any) -> str:
 @register.filter
 def pct(value: Any) -> str:
     """A percentage with one decimal: 45.0261 → "45.0%", None → "–"."""
-    if value is None:
+    if _missing(value):
         return DASH
     return f"{float(value):.1f}%"
 
@@ -45,7 +50,7 @@ def pct(value: Any) -> str:
 @register.filter
 def mean1(value: Any) -> str:
     """An unrounded mean to one decimal, None → "–"."""
-    if value is None:
+    if _missing(value):
         return DASH
     return f"{float(value):.1f}"
 
@@ -53,7 +58,7 @@ def mean1(value: Any) -> str:
 @register.filter
 def flag(value: Any) -> str:
     """True → "Yes", False → "No", None → "–" (not assessable)."""
-    if value is None:
+    if _missing(value):
         return DASH
     return "Yes" if value else "No"
 
