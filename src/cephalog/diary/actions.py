@@ -92,10 +92,25 @@ FLAGS = (
 )
 
 
+#: Storage bounds the domain does not know: the medicine name column, and a ceiling on
+#: medicine rows per day (the form shows at most 20) so one request cannot add thousands.
+MAX_MEDICINE_NAME = AcuteMedicationTaken._meta.get_field("name").max_length or 100
+MAX_MEDICINES_PER_DAY = 20
+
+
 def validate_day(data: Mapping[str, Any]) -> DiaryDay:
     day, problems = parse_diary_entry(dict(data), "")
     if problems or day is None:
         raise DiaryError(problems or ["entry: could not be read"])
+    if len(day.acute_medications) > MAX_MEDICINES_PER_DAY:
+        raise DiaryError([f"acute_medications: at most {MAX_MEDICINES_PER_DAY} medicines in a day"])
+    too_long = [
+        f"acute_medications[{i}].name: at most {MAX_MEDICINE_NAME} characters"
+        for i, m in enumerate(day.acute_medications)
+        if len(m.name or "") > MAX_MEDICINE_NAME
+    ]
+    if too_long:
+        raise DiaryError(too_long)
     return day
 
 

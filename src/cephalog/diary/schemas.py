@@ -105,10 +105,18 @@ def _documented(schema: dict[str, Any]) -> Any:
     return Field(default=None, json_schema_extra=schema)
 
 
+def _optional(schema: dict[str, Any]) -> Any:
+    """An optional field: null means "not given", as in the case format (spec section 1)."""
+    nullable = {**schema, "type": [schema["type"], "null"]}
+    if "enum" in schema:
+        nullable["enum"] = [*schema["enum"], None]
+    return _documented(nullable)
+
+
 _MEDICATION_IN = {
     "type": "object",
     "properties": {
-        "name": {"type": "string"},
+        "name": {"type": ["string", "null"], "minLength": 1, "maxLength": 100},
         "class": {"type": "string", "enum": list(ACUTE_CLASS_CODES)},
         "effective": {"type": ["boolean", "null"]},
     },
@@ -120,26 +128,27 @@ class DayIn(Schema):
     """A day's raw facts in the case format (spec section 1); the date is the URL's.
 
     `peak_intensity` is required when `headache_hours > 0`; booleans default
-    to false, `aura_minutes` to 0. Errors come back as `{"errors": [...]}`.
+    to false, `aura_minutes` to 0; null is the same as leaving a field out.
+    Errors come back as `{"errors": [...]}`.
     """
 
     model_config = ConfigDict(
         json_schema_extra={"required": ["headache_hours"], "additionalProperties": True}
     )
 
-    date: Any = _documented({"type": "string", "format": "date"})
+    date: Any = _optional({"type": "string", "format": "date"})
     headache_hours: Any = _documented({"type": "number", "minimum": 0, "maximum": 24})
-    peak_intensity: Any = _documented({"type": "string", "enum": list(INTENSITY_CODES)})
-    unilateral: Any = _documented({"type": "boolean"})
-    pulsating: Any = _documented({"type": "boolean"})
-    aggravated_by_activity: Any = _documented({"type": "boolean"})
-    nausea: Any = _documented({"type": "boolean"})
-    vomiting: Any = _documented({"type": "boolean"})
-    photophobia: Any = _documented({"type": "boolean"})
-    phonophobia: Any = _documented({"type": "boolean"})
-    aura_minutes: Any = _documented({"type": "integer", "minimum": 0, "maximum": 32767})
-    acute_medications: Any = _documented({"type": "array", "items": _MEDICATION_IN})
-    version: Any = _documented(
+    peak_intensity: Any = _optional({"type": "string", "enum": list(INTENSITY_CODES)})
+    unilateral: Any = _optional({"type": "boolean"})
+    pulsating: Any = _optional({"type": "boolean"})
+    aggravated_by_activity: Any = _optional({"type": "boolean"})
+    nausea: Any = _optional({"type": "boolean"})
+    vomiting: Any = _optional({"type": "boolean"})
+    photophobia: Any = _optional({"type": "boolean"})
+    phonophobia: Any = _optional({"type": "boolean"})
+    aura_minutes: Any = _optional({"type": "integer", "minimum": 0, "maximum": 32767})
+    acute_medications: Any = _optional({"type": "array", "items": _MEDICATION_IN, "maxItems": 20})
+    version: Any = _optional(
         {
             "type": "integer",
             "minimum": 0,
