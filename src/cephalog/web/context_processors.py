@@ -3,10 +3,17 @@ from typing import Any
 from django.http import HttpRequest
 
 from cephalog import __version__
-from cephalog.accounts.access import staff_clinic_ids
+from cephalog.accounts.models import Membership, Role
 
 
 def cephalog(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    is_staff_member = bool(user and user.is_authenticated and staff_clinic_ids(user))
-    return {"cephalog_version": __version__, "is_staff_member": is_staff_member}
+    roles: set[str] = set()
+    if user is not None and user.is_authenticated:
+        roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    return {
+        "cephalog_version": __version__,
+        "is_staff_member": bool(roles),
+        "is_clinic_admin": Role.CLINIC_ADMIN in roles,
+        "is_clinician": bool(roles & {Role.PHYSICIAN, Role.NURSE}),
+    }
