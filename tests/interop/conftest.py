@@ -6,8 +6,10 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.db import transaction
 
 from cephalog.accounts import actions as account_actions
 from cephalog.accounts.models import Clinic, Role, User
@@ -250,6 +252,21 @@ def build_rich(cast: Cast) -> Rich:
 @pytest.fixture
 def rich(cast: Cast) -> Rich:
     return build_rich(cast)
+
+
+@pytest.fixture(scope="module")
+def rich_bundle(django_db_setup: None, django_db_blocker: Any) -> dict[str, Any]:
+    """The full record's bundle, built once per module in a transaction that is rolled
+    back: tests that only read the JSON share it."""
+    from cephalog.interop import fhir
+    from tests.personas import make_cast
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        cast = make_cast()
+        build_rich(cast)
+        bundle = fhir.patient_bundle(cast.patient)
+        transaction.set_rollback(True)
+    return bundle
 
 
 @pytest.fixture

@@ -11,24 +11,17 @@ from typing import Any
 PROVENANCE_TYPES = frozenset({"Organization", "Practitioner"})
 
 
-def _without_refs(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _without_refs(v) for k, v in node.items() if k not in ("id", "reference")}
-    if isinstance(node, list):
-        return [_without_refs(v) for v in node]
-    return node
-
-
-def _drop(node: Any, urls: set[str]) -> Any:
-    """Without the elements that reference one of `urls`."""
+def _without_refs(node: Any, provenance: set[str]) -> Any:
+    """Without ids, references, and elements that point at provenance resources."""
     if isinstance(node, dict):
         return {
-            k: _drop(v, urls)
+            k: _without_refs(v, provenance)
             for k, v in node.items()
-            if not (isinstance(v, dict) and v.get("reference") in urls)
+            if k not in ("id", "reference")
+            and not (isinstance(v, dict) and v.get("reference") in provenance)
         }
     if isinstance(node, list):
-        return [_drop(v, urls) for v in node]
+        return [_without_refs(v, provenance) for v in node]
     return node
 
 
@@ -69,11 +62,11 @@ def comparable(bundle: dict[str, Any]) -> list[tuple[str, Any]]:
     entries = [e for e in bundle["entry"] if e["fullUrl"] not in provenance]
     keys: dict[str, str] = {}
     seen: dict[str, int] = {}
-    for e in entries:
-        resource = _normalise_resource(e["resource"])
-        base = f"{resource['resourceType']}:{_digest(_without_refs(_drop(resource, provenance)))}"
+    normalised = {e["fullUrl"]: _normalise_resource(e["resource"]) for e in entries}
+    for url, resource in normalised.items():
+        base = f"{resource['resourceType']}:{_digest(_without_refs(resource, provenance))}"
         seen[base] = seen.get(base, 0) + 1
-        keys[e["fullUrl"]] = f"{base}#{seen[base]}"
+        keys[url] = f"{base}#{seen[base]}"
 
     def rewrite(node: Any) -> Any:
         if isinstance(node, dict):
@@ -92,7 +85,7 @@ def comparable(bundle: dict[str, Any]) -> list[tuple[str, Any]]:
             return [rewrite(v) for v in node]
         return node
 
-    out = [(keys[e["fullUrl"]], rewrite(_normalise_resource(e["resource"]))) for e in entries]
+    out = [(keys[url], rewrite(resource)) for url, resource in normalised.items()]
     return sorted(out, key=lambda kv: kv[0])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import zipfile
@@ -11,10 +12,11 @@ from typing import Any
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from cephalog.audit.models import AuditEvent
 from cephalog.interop import bulk
-from cephalog.interop.models import BulkExport, ExportStatus
+from cephalog.interop.models import STALE_AFTER, BulkExport, ExportStatus
 from tests.interop.conftest import Rich
 from tests.personas import Cast, assert_refused, client_for
 
@@ -30,7 +32,7 @@ def _start(cast: Cast, django_capture_on_commit_callbacks: Any) -> BulkExport:
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("clinic-export"), {"clinic": "leeds"})
     assert response.status_code == 302
-    return BulkExport.objects.get(clinic=cast.clinic)
+    return BulkExport.objects.filter(clinic=cast.clinic).latest("id")
 
 
 def test_it_exports_every_patient_as_ndjson_per_resource_type(
@@ -117,3 +119,18 @@ def test_it_is_for_clinic_admins_only(cast: Cast) -> None:
     response = client_for(cast, "nurse").post(reverse("clinic-export"), {"clinic": "leeds"})
     assert response.status_code == 404
     assert BulkExport.objects.count() == 1
+
+
+def test_it_stops_waiting_for_an_export_whose_worker_died(
+    cast: Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    stale = BulkExport.objects.create(clinic=cast.clinic, total=2)
+    BulkExport.objects.filter(pk=stale.pk).update(
+        created_at=timezone.now() - STALE_AFTER - dt.timedelta(minutes=1)
+    )
+    row = client_for(cast, "clinic_admin").get(reverse("clinic-export-status", args=[stale.pk]))
+    assert "hx-trigger" not in row.content.decode()
+    fresh = _start(cast, django_capture_on_commit_callbacks)  # not blocked by the stale one
+    assert fresh.pk != stale.pk
+    stale.refresh_from_db()
+    assert stale.status == ExportStatus.FAILED

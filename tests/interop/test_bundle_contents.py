@@ -17,8 +17,10 @@ def _codes(concept: dict[str, Any]) -> set[tuple[str, str]]:
     return {(x["system"], x["code"]) for x in concept.get("coding", [])}
 
 
-def test_it_validates_a_full_record_and_every_reference_resolves(rich: Rich) -> None:
-    bundle = fhir.patient_bundle(rich.patient)
+def test_it_validates_a_full_record_and_every_reference_resolves(
+    rich_bundle: dict[str, Any],
+) -> None:
+    bundle = rich_bundle
 
     assert fhir.validation_problems(bundle) == []
     assert fhir.unresolved_references(bundle) == []
@@ -28,8 +30,10 @@ def test_it_validates_a_full_record_and_every_reference_resolves(rich: Rich) -> 
     }
 
 
-def test_it_codes_the_diagnosis_with_icd10cm_and_snomed_where_known(rich: Rich) -> None:
-    bundle = fhir.patient_bundle(rich.patient)
+def test_it_codes_the_diagnosis_with_icd10cm_and_snomed_where_known(
+    rich_bundle: dict[str, Any],
+) -> None:
+    bundle = rich_bundle
     [migraine] = [
         r
         for r in _of(bundle, "Condition")
@@ -46,8 +50,10 @@ def test_it_codes_the_diagnosis_with_icd10cm_and_snomed_where_known(rich: Rich) 
     assert cautions["pregnancy"]["abatementDateTime"] == "2023-09-01"
 
 
-def test_it_writes_the_session_as_procedure_with_one_administration_per_site(rich: Rich) -> None:
-    bundle = fhir.patient_bundle(rich.patient)
+def test_it_writes_the_session_as_procedure_with_one_administration_per_site(
+    rich_bundle: dict[str, Any],
+) -> None:
+    bundle = rich_bundle
     [procedure] = [p for p in _of(bundle, "Procedure") if (c.CPT, "64615") in _codes(p["code"])]
     assert procedure["status"] == "completed"
     assert procedure["performedPeriod"]["start"].startswith("2026-03-10T09:00")
@@ -75,8 +81,8 @@ def test_it_writes_the_session_as_procedure_with_one_administration_per_site(ric
     assert _codes(skipped["dosage"]["site"]) == {(c.SITE, "frontalis-R-2")}
 
 
-def test_it_writes_diary_days_with_raw_facts_and_derived_flags(rich: Rich) -> None:
-    bundle = fhir.patient_bundle(rich.patient)
+def test_it_writes_diary_days_with_raw_facts_and_derived_flags(rich_bundle: dict[str, Any]) -> None:
+    bundle = rich_bundle
     days = {
         o["effectiveDateTime"]: o
         for o in _of(bundle, "Observation")
@@ -100,8 +106,8 @@ def test_it_writes_diary_days_with_raw_facts_and_derived_flags(rich: Rich) -> No
     assert baseline["effectivePeriod"] == {"start": "2026-02-10", "end": "2026-03-09"}
 
 
-def test_it_keeps_questionnaire_item_values_without_wording(rich: Rich) -> None:
-    bundle = fhir.patient_bundle(rich.patient)
+def test_it_keeps_questionnaire_item_values_without_wording(rich_bundle: dict[str, Any]) -> None:
+    bundle = rich_bundle
     hit6 = next(
         q for q in _of(bundle, "QuestionnaireResponse") if q["questionnaire"].endswith("/hit6")
     )
@@ -114,8 +120,10 @@ def test_it_keeps_questionnaire_item_values_without_wording(rich: Rich) -> None:
     assert score["derivedFrom"] == [{"reference": f"urn:uuid:{hit6['id']}"}]
 
 
-def test_it_links_adverse_events_to_the_session_and_the_check_in(rich: Rich) -> None:
-    bundle = fhir.patient_bundle(rich.patient)
+def test_it_links_adverse_events_to_the_session_and_the_check_in(
+    rich_bundle: dict[str, Any],
+) -> None:
+    bundle = rich_bundle
     events = {e["event"]["coding"][0]["code"]: e for e in _of(bundle, "AdverseEvent")}
     ptosis = events["eyelid_ptosis"]
     procedure = next(
@@ -136,8 +144,10 @@ def test_it_links_adverse_events_to_the_session_and_the_check_in(rich: Rich) -> 
     assert checkin["questionnaire"].endswith("/checkin-day3")
 
 
-def test_it_plans_the_next_session_as_an_appointment_in_the_care_plan(rich: Rich) -> None:
-    bundle = fhir.patient_bundle(rich.patient)
+def test_it_plans_the_next_session_as_an_appointment_in_the_care_plan(
+    rich_bundle: dict[str, Any],
+) -> None:
+    bundle = rich_bundle
     [plan] = _of(bundle, "CarePlan")
     appointments = _of(bundle, "Appointment")
     assert appointments

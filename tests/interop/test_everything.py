@@ -6,8 +6,11 @@ import json
 
 from django.urls import reverse
 
+from cephalog.accounts.models import Clinic, User
 from cephalog.audit.models import AuditEvent
 from cephalog.interop import fhir
+from cephalog.interop.fhir_import import import_bundle
+from tests.interop.conftest import Rich
 from tests.personas import STAFF, Cast, assert_refused, client_for
 
 
@@ -59,3 +62,13 @@ def test_it_audits_every_read_as_an_export(cast: Cast) -> None:
     )
     client_for(cast, "other_physician").get(_url(cast))
     assert AuditEvent.objects.filter(category="fhir").count() == 1
+
+
+def test_it_serves_a_bundle_another_clinic_can_import(
+    rich: Rich, cast: Cast, new_clinic: tuple[Clinic, User]
+) -> None:
+    response = client_for(cast, "physician").get(_url(cast))
+    clinic, admin = new_clinic
+    result = import_bundle(response.content, clinic, admin)
+    assert result.counts["sessions"] == 1
+    assert result.counts["diary_days"] == cast.patient.diary_entries.count()

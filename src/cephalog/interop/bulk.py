@@ -31,7 +31,7 @@ from cephalog.accounts.access import role_in
 from cephalog.accounts.models import Clinic, Role
 from cephalog.audit.actions import record
 from cephalog.interop import fhir
-from cephalog.interop.models import BulkExport, ExportStatus
+from cephalog.interop.models import STALE_AFTER, BulkExport, ExportStatus
 from cephalog.patients.models import Patient
 
 logger = logging.getLogger(__name__)
@@ -137,9 +137,14 @@ def start_bulk_export(*, clinic: Clinic, by: Any) -> BulkExport:
     if role_in(by, clinic) != Role.CLINIC_ADMIN:
         raise PermissionDenied("Only a clinic admin exports all patients.")
     Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
-    running = BulkExport.objects.filter(
+    # A worker that died leaves its row running: after STALE_AFTER it no longer blocks.
+    unfinished = BulkExport.objects.filter(
         clinic=clinic, status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]
-    ).first()
+    )
+    unfinished.filter(created_at__lt=timezone.now() - STALE_AFTER).update(
+        status=ExportStatus.FAILED, error="Did not finish (no worker running?)"
+    )
+    running = unfinished.first()
     if running is not None:
         return running
     export = BulkExport(

@@ -5,10 +5,17 @@ All writes go through cephalog.interop.bulk (start, claim, progress, finish).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from cephalog.accounts.models import Clinic
+
+#: An export still waiting or running after this long is taken to have died (its worker
+#: stopped): it no longer blocks a new export, and its page row stops polling.
+STALE_AFTER = dt.timedelta(hours=1)
 
 
 class ExportStatus(models.TextChoices):
@@ -55,6 +62,13 @@ class BulkExport(models.Model):
 
     def __str__(self) -> str:
         return f"bulk export {self.pk} of {self.clinic} ({self.status})"
+
+    @property
+    def in_progress(self) -> bool:
+        """Waiting or running, and not stale."""
+        return self.status in (ExportStatus.PENDING, ExportStatus.RUNNING) and (
+            timezone.now() - self.created_at < STALE_AFTER
+        )
 
     @property
     def percent(self) -> int:

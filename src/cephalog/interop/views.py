@@ -27,7 +27,7 @@ from cephalog.accounts.access import (
 from cephalog.accounts.models import Role, User
 from cephalog.diary.actions import patient_today
 from cephalog.interop import actions, bulk, fhir, portability
-from cephalog.interop.models import BulkExport, ExportStatus
+from cephalog.interop.models import BulkExport
 from cephalog.patients.models import Patient
 
 # --- FHIR -----------------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ def clinic_export(request: HttpRequest) -> HttpResponse:
             "clinics": clinics,
             "exports": exports,
             "patients": Patient.objects.filter(clinic=clinic).count(),
-            "busy": any(e.status in (ExportStatus.PENDING, ExportStatus.RUNNING) for e in exports),
+            "busy": any(e.in_progress for e in exports),
         },
     )
 
