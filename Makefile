@@ -18,6 +18,9 @@ help:
 	@echo "make check   lint, format and type checks only"
 	@echo "make e2e     browser tests only"
 	@echo "make bench   performance figures (not tests)"
+	@echo "make fuzz    schemathesis against the API as every persona (~10,000 requests)"
+	@echo "make drill   restore drills (SQLite, PostgreSQL) and make faults"
+	@echo "make faults  SIGKILL a throwaway PostgreSQL under write load, prove nothing is lost"
 
 # --- environment -----------------------------------------------------------
 $(TOOLS)/bin/uv:
@@ -95,6 +98,20 @@ test: check browser
 .PHONY: bench
 bench: install
 	$(BIN)/python -m bench
+
+# --- reliability (docs/reliability.md): long versions of tests/security and tests/ops ---
+.PHONY: fuzz
+fuzz: install
+	$(BIN)/python scripts/fuzz.py
+
+.PHONY: faults
+faults: install
+	$(BIN)/python scripts/faults.py
+
+.PHONY: drill
+drill: install
+	$(BIN)/python scripts/drill.py
+	$(BIN)/python scripts/faults.py
 
 .PHONY: clean
 clean:

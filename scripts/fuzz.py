@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -103,40 +104,59 @@ def fuzz(site: Site, persona: str, folder: Path, examples: int, seed: str) -> di
     }
 
 
-def main() -> int:
-    examples = int(os.environ.get("FUZZ_EXAMPLES", "300"))
-    seed = os.environ.get("FUZZ_SEED", str(int(time.time())))
-    database_url = os.environ.get("FUZZ_DATABASE_URL")
+def run(
+    *,
+    examples: int,
+    seed: str,
+    personas: list[str] | None = None,
+    database_url: str | None = None,
+    echo: bool = True,
+) -> dict[str, Any]:
+    """Fuzz the API as each persona; the figures, and the output of failed runs."""
     results = []
     with (
         live_site(database_url=database_url, workers=2) as site,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        for persona in LOGINS:
+        for persona in personas or list(LOGINS):
             outcome = fuzz(site, persona, Path(tmp), examples, seed)
             results.append(outcome)
-            print(
-                f"{persona:<24} {outcome['requests']:>6} requests  "
-                f"{outcome['server_errors']} server errors  "
-                f"{'ok' if outcome['ok'] else 'FAILED'}  ({outcome['seconds']:.0f} s)  "
-                f"statuses {outcome['statuses']}",
-                flush=True,
-            )
-            if not outcome["ok"]:
-                print(outcome["output"])
+            if echo:
+                print(
+                    f"{persona:<24} {outcome['requests']:>6} requests  "
+                    f"{outcome['server_errors']} server errors  "
+                    f"{'ok' if outcome['ok'] else 'FAILED'}  ({outcome['seconds']:.0f} s)  "
+                    f"statuses {outcome['statuses']}",
+                    flush=True,
+                )
+                if not outcome["ok"]:
+                    print(outcome["output"])
         server_log = site.log.read_text()
-    total = sum(int(r["requests"]) for r in results)  # type: ignore[call-overload]
-    errors = sum(int(r["server_errors"]) for r in results)  # type: ignore[call-overload]
-    failed = [r["persona"] for r in results if not r["ok"]]
+    return {
+        "requests": sum(int(r["requests"]) for r in results),
+        "server_errors": sum(int(r["server_errors"]) for r in results),
+        "failed": [str(r["persona"]) for r in results if not r["ok"]],
+        "personas": len(results),
+        "traceback": "Traceback" in server_log,
+        "server_log": server_log[-4000:],
+        "outputs": {str(r["persona"]): r["output"] for r in results if not r["ok"]},
+    }
+
+
+def main() -> int:
+    examples = int(os.environ.get("FUZZ_EXAMPLES", "300"))
+    seed = os.environ.get("FUZZ_SEED", str(int(time.time())))
+    figures = run(examples=examples, seed=seed, database_url=os.environ.get("FUZZ_DATABASE_URL"))
+    failed = figures["failed"]
     print(
-        f"fuzz: {total} requests as {len(results)} personas (seed {seed}, "
-        f"{examples} examples per operation), {errors} server errors, "
-        f"{len(failed)} personas with failures{': ' + ', '.join(map(str, failed)) if failed else ''}"
+        f"fuzz: {figures['requests']} requests as {figures['personas']} personas (seed {seed}, "
+        f"{examples} examples per operation), {figures['server_errors']} server errors, "
+        f"{len(failed)} personas with failures{': ' + ', '.join(failed) if failed else ''}"
     )
-    if "Traceback" in server_log:
-        print("the server logged a traceback:\n" + server_log[-4000:])
+    if figures["traceback"]:
+        print("the server logged a traceback:\n" + figures["server_log"])
         return 1
-    return 0 if not failed and errors == 0 else 1
+    return 0 if not failed and figures["server_errors"] == 0 else 1
 
 
 if __name__ == "__main__":

@@ -78,9 +78,7 @@ class Postgres:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "cephalog")
 
     def start(self) -> None:
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c max_connections=60"
-        )
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c max_connections=60 -c recovery_init_sync_method=syncfs"
         self._run(
             "pg_ctl",
             "-D",
@@ -258,11 +256,16 @@ def wait_for(url: str, seconds: float = 30) -> None:
 
 @contextmanager
 def live_site(
-    *, database_url: str | None = None, workers: int = 2, threads: int = 1, keep: bool = False
+    *,
+    database_url: str | None = None,
+    workers: int = 2,
+    threads: int = 1,
+    keep: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Site]:
     """Migrate a fresh database, add the personas, serve it with gunicorn; stop afterwards."""
     data_dir = Path(tempfile.mkdtemp(prefix="cephalog-live-"))
-    env = site_env(data_dir, database_url)
+    env = {**site_env(data_dir, database_url), **(extra_env or {})}
     subprocess.run(
         [str(BIN / "cephalog"), "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True
     )
