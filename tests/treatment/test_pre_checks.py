@@ -37,6 +37,7 @@ def test_it_records_every_check_with_its_source(cast: Cast) -> None:
     rules = {r["rule"]: r for r in session.rule_results}
     assert set(rules) == {
         "eligibility",
+        "continuation",
         "infection_at_sites",
         "red_flags",
         "pregnancy",

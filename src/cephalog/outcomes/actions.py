@@ -155,6 +155,10 @@ def record_decision(
             "new_interval_days": new_interval_days,
         },
     )
+    # The next session reflects the decision: the calendar is re-planned now.
+    from cephalog.scheduling.actions import sync_plan
+
+    sync_plan(patient=patient, today=decided_on)
     return row
 
 

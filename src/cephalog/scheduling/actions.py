@@ -109,9 +109,13 @@ def _plan_for(
     authorisation_end = (
         auth.date if auth is not None and auth.status != AppointmentStatus.CANCELLED else None
     )
+    # Continuation decisions (issue 6) pause or stop the plan.
+    from cephalog.outcomes.queries import plan_decisions
+
     return treatment_plan(
         consultation_date=consultation_date,
         session_dates=sessions,
+        decisions=plan_decisions(list(patient.continuation_decisions.order_by("decided_on", "id"))),
         earliest_interval_days=earliest_interval_days(patient.clinic),
         planned_first_session=planned_first,
         authorisation_end=authorisation_end,

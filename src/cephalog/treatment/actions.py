@@ -194,6 +194,32 @@ def point_of_care_results(
     return results
 
 
+def continuation_rule(patient: Patient, precheck_reason: str) -> dict[str, Any]:
+    """The latest continuation decision (issue 6): a pause or stop needs the documented reason."""
+    from cephalog.outcomes.actions import decision_effect
+
+    effect = decision_effect(patient)
+    source = "continuation decision (assessment spec section 8)"
+    if effect.active:
+        detail = f"Next session: {effect.dose_units} U, every {effect.interval_days} days."
+        return {"rule": "continuation", "status": "ok", "message": detail, "source": source}
+    what = "stop" if effect.stopped else "pause"
+    message = f"The latest continuation decision was to {what} treatment."
+    if precheck_reason.strip():
+        return {
+            "rule": "continuation",
+            "status": "overridden",
+            "message": f"{message} Proceeding with the documented reason: {precheck_reason.strip()}",
+            "source": source,
+        }
+    return {
+        "rule": "continuation",
+        "status": "needs_override",
+        "message": f"{message} Document a reason to proceed.",
+        "source": source,
+    }
+
+
 def _problems_of(results: Sequence[dict[str, Any]]) -> list[str]:
     return [
         f"{r['rule']}: {r['message']} (source: {r['source']})"
@@ -254,7 +280,12 @@ def start_session(
     cumulative = dosing.check_cumulative_dose(
         queries.toxin_exposures(patient), today, protocol.fixed_units
     )
-    rules = [*checks, rule_dict(interval), rule_dict(cumulative)]
+    rules = [
+        *checks,
+        continuation_rule(patient, precheck_reason),
+        rule_dict(interval),
+        rule_dict(cumulative),
+    ]
     problems += _problems_of(rules)
     if problems:
         raise SessionError(problems)
