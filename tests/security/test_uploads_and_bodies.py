@@ -95,6 +95,9 @@ def test_a_request_over_the_upload_limit_is_413_before_it_is_read(cast: Cast, se
         b"\n\n\n",
         b"date,headache_hours\n2026-03-18,NaN\n2026-03-17,inf\n2026-03-16,-0\n",
         b"date,headache_hours\n9999-99-99,2\n0000-01-01,1\n",
+        # Found by Hypothesis: a row shorter than the header was a KeyError (500).
+        b"Id,Started,Lasted,Pain Level\n1,2026-03-18 08:00\n",
+        b"date,headache_hours,peak_intensity\n2026-03-18\n",
     ],
 )
 @pytest.mark.parametrize("kind", ["cephalog", "migraine_buddy"])

@@ -493,7 +493,10 @@ def read_rows(
                     f"line {line}: has {len(cells)} cells but the header has {len(names)}"
                 )
             else:
-                rows.append(Row(line, {n: c.strip() for n, c in zip(names, cells, strict=False)}))
+                # A short row reads its missing cells as empty (the field rules then
+                # name them), never as absent keys.
+                padded = [*cells, *[""] * (len(names) - len(cells))]
+                rows.append(Row(line, {n: c.strip() for n, c in zip(names, padded, strict=True)}))
         line = reader.line_num + 1
     return rows, problems
 
