@@ -240,7 +240,7 @@ def test_it_shows_the_clinic_the_patients_diary(
     page.set_viewport_size(DESKTOP)
     login("dr-house", PASSWORD)
     page.get_by_role("link", name="Quill, Ada").click()
-    page.get_by_role("link", name="Diary: calendar, windows, flags").click()
+    page.get_by_role("link", name="Diary calendar, windows, flags").click()
     expect(page.get_by_role("heading", name="Diary: Ada Quill")).to_be_visible()
     expect(page.get_by_text("No completed session yet")).to_be_visible()
     expect(page.get_by_role("heading", name="Medication-overuse screen")).to_be_visible()

@@ -50,7 +50,7 @@ def test_a_physician_records_a_full_preempt_session_with_follow_the_pain_on_the_
     page.set_viewport_size(viewport)
     login("dr-house", PASSWORD)
     page.goto(f"{live_server.url}/clinic/patients/{cast_db.patient.pk}/")
-    page.get_by_role("link", name="Injection sessions").click()
+    page.get_by_role("link", name="Sessions record site by site").click()
     expect(page.get_by_role("heading", name="Injection sessions")).to_be_visible()
     check_accessibility(page)
     screenshot(page, f"session-start-{size}")
