@@ -56,6 +56,20 @@ def test_the_audit_report_sort_and_filters_treat_sql_as_text(cast: Cast, payload
             b"".join(response.streaming_content)  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    "query", [{"end": "0001-01-01"}, {"start": "0001-01-01", "end": "9999-12-31"}]
+)
+def test_the_diary_api_refuses_ranges_at_the_ends_of_the_calendar(
+    cast: Cast, query: dict[str, str]
+) -> None:
+    # Found by make fuzz: end=0001-01-01 without a start overflowed the date (500).
+    for persona, url in (
+        ("patient_user", "/api/me/diary"),
+        ("nurse", f"/api/patients/{cast.patient.pk}/diary"),
+    ):
+        assert client_for(cast, persona).get(url, query).status_code == 422
+
+
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_the_diary_api_range_and_month_parameters_refuse_sql(cast: Cast, payload: str) -> None:
     api = client_for(cast, "patient_user")

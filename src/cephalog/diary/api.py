@@ -108,7 +108,11 @@ def _clinic_patient(request: HttpRequest, patient_id: uuid.UUID) -> Patient:
 
 def _range(patient: Patient, query: Range) -> tuple[dt.date, dt.date]:
     end = query.end or patient_today(patient)
-    start = query.start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        start = query.start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    except OverflowError:  # found by make fuzz: end=0001-01-01 without a start
+        earliest = dt.date.min + dt.timedelta(days=DEFAULT_DAYS - 1)
+        raise ApiError(422, [f"end: without a start, must be on or after {earliest}"]) from None
     if end < start:
         raise ApiError(422, [f"end: must not be before start {start.isoformat()}"])
     if (end - start).days >= MAX_RANGE_DAYS:

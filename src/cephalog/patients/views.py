@@ -17,7 +17,8 @@ from cephalog.patients.models import Patient
 
 @staff_view()
 def patient_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:100]
+    # PostgreSQL refuses NUL characters in text (a 500 before): drop them from the search.
+    query = request.GET.get("q", "")[:100].replace("\x00", "")
     today = timezone.localdate()
     rows = queries.patient_rows(request.user, today=today, query=query)
     record(
