@@ -26,7 +26,7 @@ def test_it_lists_only_the_staff_members_own_clinic(cast: Cast) -> None:
 
 def test_it_searches_by_name_and_mrn(cast: Cast) -> None:
     client = client_for(cast, "nurse")
-    body = client.get(reverse("patient-list"), {"q": "MRN-1002"}).content.decode()
+    body = client.post(reverse("patient-list"), {"q": "MRN-1002"}).content.decode()
     assert "Tarrant" in body
     assert "Quill" not in body
 
@@ -53,3 +53,12 @@ def test_it_shows_the_patient_home_only_to_a_patient(cast: Cast) -> None:
     url = reverse("patient-home")
     assert_allowed(cast, url, ["patient_user"], contains="Ada")
     assert_refused(cast, url, ["anonymous", *STAFF, "other_physician"])
+
+
+def test_it_keeps_search_terms_out_of_the_url(cast: Cast) -> None:
+    client = client_for(cast, "nurse")
+    # A name in the query string is ignored: searches are POSTed, never logged as URLs.
+    body = client.get(reverse("patient-list"), {"q": "Tarrant"}).content.decode()
+    assert "Quill" in body
+    page = client.get(reverse("patient-list")).content.decode()
+    assert 'method="post" role="search"' in page

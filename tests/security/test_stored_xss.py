@@ -93,7 +93,7 @@ def test_a_patient_name_from_the_new_patient_form_is_escaped(cast: Cast, payload
     if response.status_code == 302:
         assert_escaped(nurse.get(response["Location"]), payload[:50])
     assert_escaped(nurse.get(reverse("patient-list")), payload[:50])
-    assert_escaped(nurse.get(reverse("patient-list"), {"q": payload}), payload)
+    assert_escaped(nurse.post(reverse("patient-list"), {"q": payload}), payload)
 
 
 @pytest.mark.parametrize("payload", XSS)

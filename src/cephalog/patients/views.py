@@ -17,8 +17,9 @@ from cephalog.patients.models import Patient
 
 @staff_view()
 def patient_list(request: HttpRequest) -> HttpResponse:
+    # The search is POSTed so that names never appear in URLs or access logs.
     # PostgreSQL refuses NUL characters in text (a 500 before): drop them from the search.
-    query = request.GET.get("q", "")[:100].replace("\x00", "")
+    query = request.POST.get("q", "")[:100].replace("\x00", "") if request.method == "POST" else ""
     today = timezone.localdate()
     rows = queries.patient_rows(request.user, today=today, query=query)
     record(
