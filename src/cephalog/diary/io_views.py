@@ -25,6 +25,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from cephalog.accounts.access import CLINICAL_ROLES, STAFF_ROLES, patient_only, patient_view
+from cephalog.audit.actions import record
 from cephalog.diary import imports
 from cephalog.diary.actions import patient_today
 from cephalog.diary.exports import export_diary
@@ -140,6 +141,7 @@ def _import_page(
             form = ImportForm(initial={"kind": form.cleaned_data["kind"], "classes": unknown})
     else:
         form = ImportForm()
+        record(action="read", category="diary_import", patient=patient)
     token = uuid.uuid4().hex
     form.initial["token"] = token
     context = {

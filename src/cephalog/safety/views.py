@@ -376,6 +376,7 @@ def event_new(request: HttpRequest, patient: Patient) -> HttpResponse:
         else:
             messages.success(request, "Adverse event recorded.")
             return redirect("safety-patient-events", patient.pk)
+    record(action="read", category="adverse_event", patient=patient, object_ref="new")
     return render(
         request,
         "safety/event_form.html",
