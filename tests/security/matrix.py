@@ -25,6 +25,7 @@ Access classes (``Entry.access``) say who is allowed for each relation; see ``al
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -222,6 +223,14 @@ def build_world(cast: Cast) -> World:
                 )
             },
         )
+        # A caution: the screening raises it as a flag for a physician to sign off.
+        eligibility_actions.set_cautions(
+            patient=patient,
+            by=doctor,
+            today=TODAY,
+            conditions=["myasthenia_gravis"],
+            toxin_allergy=False,
+        )
         # Sessions: one completed long ago, one still open since yesterday (with a vial).
         done = full_session(patient, doctor, now=NOW - dt.timedelta(days=100))
         opened = start(patient, doctor, now=NOW - dt.timedelta(days=1))
@@ -417,7 +426,8 @@ class Entry:
     - ``body``: a valid body for writes (refused personas send it too: refusing an empty
       form proves less); ``json`` sends it as JSON, ``multipart`` as a form with files.
     - ``audit``: ``"patient"``: every allowed request writes an audit row naming the
-      relation's patient; ``"any"``: at least one row; ``""``: not required, ``why`` says why.
+      relation's patient; ``"any"``: at least one row; ``""``: not required, ``why`` says
+      why (``unaudited``: the same for one method).
     """
 
     access: str
@@ -432,6 +442,10 @@ class Entry:
     json: bool = False
     audit: str = ""
     why: str = ""
+    #: Methods that need no audit row although the pattern is audited: method -> why.
+    unaudited: dict[str, str] = field(default_factory=dict)
+    #: Methods that only read (a POSTed search): their audit row may be a read.
+    read_methods: tuple[str, ...] = ("get",)
     note: str = ""
     #: The allowed answer is the login page (logging out).
     login_is_success: bool = False
@@ -610,6 +624,7 @@ def body(**data: Any) -> Body:
 
 
 BODIES: dict[str, Body] = {
+    "patient-list": body(q="Qui"),  # finds Quill; the box echoes only "Qui"
     "patient-new": lambda w, rel: {
         "clinic": w.cast.clinic.pk,
         "mrn": "MRN-NEW-1",
@@ -644,7 +659,7 @@ BODIES: dict[str, Body] = {
     "exposure-add": body(
         **{"exp-units": "100", "exp-date": "2023-01-10", "exp-indication": "blepharospasm"}
     ),
-    "eligibility-sign-off": body(policy="us-label", flag="matrix", reason="Reviewed."),
+    "eligibility-sign-off": body(policy="us-label", flag="myasthenia_gravis", reason="Reviewed."),
     "eligibility-decide": body(policy="us-label", override_reason="Reviewed with the patient."),
     "session-start": lambda w, rel: {
         "protocol": "preempt-155",
@@ -778,8 +793,10 @@ PATTERNS: dict[str, Entry] = {
         LOGGED_IN, methods=GP, get_ok=R, note="staff re-enter their password; patients sent home"
     ),
     # --- patients ---------------------------------------------------------------------------
-    "patient-list": Entry(STAFF_CLINIC, audit="any"),
-    "patient-new": Entry(STAFF_CLINIC, methods=GP, audit="any", why="the form reads nothing"),
+    "patient-list": Entry(
+        STAFF_CLINIC, methods=GP, read_methods=GP, audit="any", note="the search is POSTed"
+    ),
+    "patient-new": Entry(STAFF_CLINIC, methods=GP, audit="any", unaudited={"get": "an empty form"}),
     "patient-chart": _staff_patient(),
     "patient-invite": _staff_patient(methods=P, get_ok=POST_ONLY),
     # --- audit ------------------------------------------------------------------------------
@@ -882,7 +899,9 @@ PATTERNS: dict[str, Entry] = {
     "session-aftercare": _me(relations=PATIENT_RELS, kwargs=obj("session_done", "session_id")),
     # --- safety --------------------------------------------------------------------------------
     "safety-checkin": _me(methods=GP),
-    "safety-side-effect": _me(methods=GP),
+    "safety-side-effect": _me(
+        methods=GP, unaudited={"get": "an empty form; it shows nothing of the patient's record"}
+    ),
     "safety-urgent": _me(
         audit="",
         why="the emergency guidance and the clinic's phone number only; by design it touches "
@@ -982,7 +1001,11 @@ PATTERNS: dict[str, Entry] = {
     "fhir-everything": Entry(
         PATIENT_OR_STAFF, relations=PATIENT_RELS, kwargs=pid(), audit="patient"
     ),
-    "my-data": _me(),
+    "my-data": _me(
+        audit="",
+        why="the list of downloads the patient may take, with the clinic's name; each "
+        "download (my-data-download) is audited",
+    ),
     "my-data-download": _me(
         relations=(SELF, MISSING),
         kwargs=lambda w, rel: {"key": "no-such-download" if rel == MISSING else "diary"},
@@ -1132,6 +1155,10 @@ def _admin_entries(m: AdminModel) -> dict[str, Entry]:
             methods=GP,
             audit=patient,
             why=why,
+            unaudited={
+                "post": "a save goes through ClinicScopedAdmin.save_model, which audits it "
+                "(tests/accounts/test_admin.py); the matrix sends no valid admin form"
+            },
             note="" if m.change else "read-only here (POST: 403 for clinic admins)",
         ),
         f"admin/{m.app}/{m.model}/<path:object_id>/": Entry(
@@ -1146,6 +1173,8 @@ def _admin_entries(m: AdminModel) -> dict[str, Entry]:
 
 for _model in ADMIN_MODELS:
     PATTERNS.update(_admin_entries(_model))
+for _key, _body in BODIES.items():
+    PATTERNS[_key] = dataclasses.replace(PATTERNS[_key], body=_body)
 
 
 # --- enumerating the site's URL patterns -------------------------------------------------------------
