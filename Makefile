@@ -57,6 +57,8 @@ run: install
 	@echo "  admin            Jordan Lee, clinic admin"
 	@echo "  patient          a patient mid-treatment (use a phone-sized window)"
 	@echo "  other-physician  a physician at another clinic (sees none of the above)"
+	@echo "Staff also need a code from an authenticator app: scan the QR code shown at first"
+	@echo "login, or (demo only) print the current code: .venv/bin/cephalog mfa-code physician"
 	@echo ""
 	$(BIN)/cephalog runserver $(HOST):$(PORT)
 

@@ -194,7 +194,11 @@ def run_django(env: dict[str, str], code: str) -> str:
     return result.stdout
 
 
+#: The TOTP key given to every staff login of the throwaway site (tests only).
+TOTP_KEY = "3132333435363738393031323334353637383930"
+
 SETUP = """
+TOTP_KEY = "__TOTP_KEY__"
 import datetime as dt
 from tests.personas import make_cast
 from cephalog.diary.actions import save_day, patient_today
@@ -204,8 +208,12 @@ for ago in range(5):
     save_day(patient=cast.patient, by=cast.patient_user, today=today, data={
         "date": (today - dt.timedelta(days=ago)).isoformat(), "headache_hours": ago,
         "peak_intensity": "moderate"} if ago else {"date": today.isoformat(), "headache_hours": 0})
+# Staff pass a TOTP second factor: give each a device with a known key (see Site.login).
+from django_otp.plugins.otp_totp.models import TOTPDevice
+for user in (cast.physician, cast.nurse, cast.clinic_admin, cast.other_physician):
+    TOTPDevice.objects.create(user=user, name="fuzz", confirmed=True, key=TOTP_KEY)
 print(cast.patient.pk, cast.other_patient.pk, cast.other_clinic_patient.pk)
-"""
+""".replace("__TOTP_KEY__", TOTP_KEY)
 
 
 @dataclass
@@ -236,8 +244,24 @@ class Site:
             )
             if answer.status_code != 302:
                 raise RuntimeError(f"could not log in as {persona}: {answer.status_code}")
+            if persona not in ("patient", "other_patient"):
+                self._second_factor(http, persona)
         http.headers["X-CSRFToken"] = http.cookies.get("csrftoken", token)
         return http
+
+    def _second_factor(self, http: requests.Session, persona: str) -> None:
+        """Staff enter the code of their authenticator (the site's known test key)."""
+        from django_otp.oath import totp
+
+        code = str(totp(bytes.fromhex(TOTP_KEY))).zfill(6)
+        answer = http.post(
+            f"{self.url}/accounts/mfa/",
+            data={"token": code, "csrfmiddlewaretoken": http.cookies.get("csrftoken", "")},
+            allow_redirects=False,
+            timeout=30,
+        )
+        if answer.status_code != 302:
+            raise RuntimeError(f"{persona}: second factor refused ({answer.status_code})")
 
     def cookie_header(self, http: requests.Session) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in http.cookies)

@@ -102,11 +102,47 @@ def make_cast() -> Cast:
     )
 
 
-def client_for(cast: Cast, persona: str) -> Client:
-    client = Client()
+def verified_device(user: User) -> Any:
+    """The user's confirmed TOTP device (created for staff on first use in tests)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+
+
+def login_client(client: Client, user: User) -> Client:
+    """Log `user` in; staff also pass their second factor (as after entering a TOTP code)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from cephalog.accounts.mfa import needs_mfa
+
+    client.force_login(user)
+    if needs_mfa(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = verified_device(user).persistent_id
+        session.save()
+    return client
+
+
+def pass_second_factor(client: Client, user: User) -> None:
+    """After a real password login, enter the code of the user's authenticator (staff only)."""
+    from django_otp.oath import totp
+
+    from cephalog.accounts.mfa import needs_mfa
+
+    if not needs_mfa(user):
+        return
+    device = verified_device(user)
+    code = str(totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits))
+    response = client.post("/accounts/mfa/", {"token": code.zfill(device.digits)})
+    assert response.status_code == 302, response.content.decode()[:500]
+
+
+def client_for(cast: Cast, persona: str, **client_kwargs: Any) -> Client:
+    client = Client(**client_kwargs)
     user = cast.user(persona)
     if user is not None:
-        client.force_login(user)
+        login_client(client, user)
     return client
 
 

@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks_db",
     "cephalog.accounts",
     "cephalog.audit",
@@ -108,6 +110,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Staff must pass their second factor (TOTP) before anything else (issue 9, ASVS L2).
+    "cephalog.accounts.mfa.StaffMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Absolute session timeout; sessions of disabled accounts are deleted.
     "cephalog.ops.middleware.SessionLimitsMiddleware",
@@ -271,6 +276,10 @@ TASKS = {
         )
     }
 }
+
+# Staff sign in with a password and a TOTP code (django-otp); patients with a password.
+STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", True)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "cephalog")
 
 NINJA_PAGINATION_MAX_LIMIT = 500
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, log_in, screenshot
 from tests.personas import PASSWORD, Cast
 from tests.safety.backends import FAILING, LOCMEM
 
@@ -36,11 +36,7 @@ def cast_db(transactional_db: None) -> Cast:
 
 
 def _login(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state("domcontentloaded")
+    log_in(page, base, username, PASSWORD)
 
 
 def _banner(page: Page) -> Any:

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cephalog.accounts.models import User
-from tests.personas import PASSWORD, Cast
+from tests.personas import PASSWORD, Cast, pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +24,7 @@ def logged_in(username: str) -> Client:
         client.post(reverse("login"), {"username": username, "password": PASSWORD}).status_code
         == 302
     )
+    pass_second_factor(client, User.objects.get(username=username))
     return client
 
 

@@ -19,7 +19,7 @@ from cephalog.audit.models import AuditEvent
 from cephalog.demo.generate import generate_cohort
 from cephalog.demo.load import load_demo
 from cephalog.outcomes.dashboard import cohort
-from tests.personas import Cast, client_for
+from tests.personas import Cast, client_for, login_client
 
 TODAY = dt.date(2026, 6, 30)
 NOW = dt.datetime(2026, 6, 30, 10, 0, tzinfo=dt.UTC)
@@ -54,8 +54,7 @@ def test_the_database_cohort_equals_the_generators(demo: Any) -> None:
 
 
 def test_the_page_and_the_csv(demo: Any) -> None:
-    client = Client()
-    client.force_login(demo.clinic.memberships.get(role="nurse").user)
+    client = login_client(Client(), demo.clinic.memberships.get(role="nurse").user)
     page = client.get("/clinic/cohort/")
     assert page.status_code == 200
     html = page.content.decode()

@@ -24,12 +24,24 @@ STAFF_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.CLINIC_ADMIN)
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE)
 
 
-def staff_clinic_ids(user: Any, roles: tuple[str, ...] = STAFF_ROLES) -> list[int]:
+def memberships(user: Any) -> list[tuple[int, str]]:
+    """The user's (clinic id, role) pairs, read once per user object (so once per request)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(
-        Membership.objects.filter(user=user, role__in=roles).values_list("clinic_id", flat=True)
-    )
+    cached: list[tuple[int, str]] | None = getattr(user, "_cephalog_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).values_list("clinic_id", "role"))
+        user._cephalog_memberships = cached
+    return cached
+
+
+def forget_memberships(user: Any) -> None:
+    """Drop the cached roles after a change (see accounts.actions.grant_role)."""
+    vars(user).pop("_cephalog_memberships", None)
+
+
+def staff_clinic_ids(user: Any, roles: tuple[str, ...] = STAFF_ROLES) -> list[int]:
+    return [clinic_id for clinic_id, role in memberships(user) if role in roles]
 
 
 def is_staff_member(user: Any) -> bool:
@@ -58,8 +70,7 @@ def get_visible_patient(user: Any, patient_id: uuid.UUID | str) -> Patient:
 
 
 def role_in(user: User, clinic: Clinic) -> str | None:
-    m = Membership.objects.filter(user=user, clinic=clinic).only("role").first()
-    return m.role if m else None
+    return next((role for clinic_id, role in memberships(user) if clinic_id == clinic.pk), None)
 
 
 type PatientView = Callable[Concatenate[HttpRequest, Patient, ...], HttpResponse]

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from cephalog.accounts.access import forget_memberships
 from cephalog.accounts.models import Clinic, Membership, User
 from cephalog.audit.actions import record
 
@@ -49,6 +50,7 @@ def grant_role(*, user: User, clinic: Clinic, role: str) -> Membership:
         user=user, clinic=clinic, defaults={"role": role}
     )
     membership.full_clean()
+    forget_memberships(user)
     record(
         action="privilege",
         category="role",

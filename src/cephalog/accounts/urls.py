@@ -1,7 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from cephalog.accounts import mfa_views
+
 urlpatterns = [
+    path("mfa/", mfa_views.verify, name="mfa-verify"),
+    path("mfa/setup/", mfa_views.setup, name="mfa-setup"),
+    path("mfa/replace/", mfa_views.replace, name="mfa-replace"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -3,14 +3,13 @@ from typing import Any
 from django.http import HttpRequest
 
 from cephalog import __version__
-from cephalog.accounts.models import Membership, Role
+from cephalog.accounts.access import memberships
+from cephalog.accounts.models import Role
 
 
 def cephalog(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    roles: set[str] = set()
-    if user is not None and user.is_authenticated:
-        roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    roles = {role for _, role in memberships(user)} if user is not None else set()
     return {
         "cephalog_version": __version__,
         "is_staff_member": bool(roles),
