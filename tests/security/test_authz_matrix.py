@@ -17,14 +17,20 @@ import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.http import HttpResponse
+from django.urls import resolve
 
 from cephalog.accounts.models import Clinic
 from cephalog.audit.models import AuditEvent
 from cephalog.patients.models import Patient
 from tests.personas import ALL_PERSONAS
 from tests.security.matrix import (
+    BEGIN,
     DJANGO_ADMIN,
+    DOCS,
+    END,
+    KNOWN_AUTHZ,
     PATTERNS,
+    REGENERATE,
     SECRETS,
     TOKEN,
     Entry,
@@ -33,6 +39,7 @@ from tests.security.matrix import (
     cases,
     client,
     legitimate_viewers,
+    markdown,
     site_patterns,
     url_for,
     world,  # noqa: F401 (the module-scoped fixture)
@@ -43,10 +50,6 @@ pytestmark = pytest.mark.django_db
 LOGIN_PAGES = ("/accounts/login/", "/admin/login/")
 REFUSED = (401, 403, 404, 405)
 
-#: Known gaps: (pattern, method, relation, persona) -> why. The group is reported as xfail,
-#: and fails when such a case starts passing (strict) or any other case fails.
-KNOWN: dict[tuple[str, str, str, str], str] = {}
-
 
 def test_every_url_pattern_has_an_entry_in_the_matrix() -> None:
     keys = [p.key for p in site_patterns()]
@@ -56,6 +59,26 @@ def test_every_url_pattern_has_an_entry_in_the_matrix() -> None:
         missing
     )
     assert not stale, "matrix entries whose URL pattern no longer exists: " + ", ".join(stale)
+
+
+def test_the_docs_show_the_matrix() -> None:
+    text = DOCS.read_text()
+    shown = text[text.index(BEGIN) : text.index(END) + len(END)] + "\n"
+    assert shown == markdown(), f"docs/authorisation.md is out of date; run: {REGENERATE}"
+
+
+def test_every_entry_requests_its_own_pattern(world: World) -> None:  # noqa: F811
+    """The URLs the matrix builds reach the pattern they stand for (a same-route pattern
+    shadowed by an earlier one, such as patient-home by diary-home, reaches that route)."""
+    routes = {p.key: p.route.replace("^", "") for p in site_patterns()}
+    wrong = []
+    for key, entry in PATTERNS.items():
+        for relation in entry.relations:
+            url = url_for(key, entry, world, relation)
+            match = resolve(urlsplit(url).path)
+            if match.route.replace("^", "") != routes[key]:
+                wrong.append(f"{key} ({relation}): {url} reaches {match.view_name}")
+    assert not wrong, "\n".join(wrong)
 
 
 def _send(w: World, entry: Entry, persona: str, method: str, url: str, relation: str) -> Any:
@@ -185,9 +208,9 @@ def test_matrix(world: World, key: str, method: str, relation: str) -> None:  # 
             cache.clear()
             problem = check(world, key, method, relation, persona)
             transaction.set_rollback(True)
-        reason = KNOWN.get((key, method, relation, persona))
+        reason = KNOWN_AUTHZ.get((key, method, relation, persona))
         if reason and not problem:
-            problems.append(f"fixed, remove from KNOWN: {key} {method} {relation} {persona}")
+            problems.append(f"fixed, remove from KNOWN_AUTHZ: {key} {method} {relation} {persona}")
         elif reason:
             known.append(f"{persona}: {reason}")
         elif problem:
@@ -199,8 +222,9 @@ def test_matrix(world: World, key: str, method: str, relation: str) -> None:  # 
 
 def _body(response: Any) -> str:
     if getattr(response, "streaming", False):
+        # Reading it to the end closes it (the test client's wrapper; closing it again here
+        # would fire request_finished, which closes the database connection mid-transaction).
         content = b"".join(response.streaming_content)
-        response.close()
     else:
         content = response.content
     return content.decode(errors="replace")
