@@ -28,7 +28,9 @@ def test_it_needs_a_reason_for_pregnancy_or_new_red_flags(cast: Cast, answer: st
 
 
 def test_it_needs_a_reason_while_no_decision_to_start_covers_the_screening(cast: Cast) -> None:
-    with pytest.raises(actions.SessionError, match="No decision to start covers the current screening"):
+    with pytest.raises(
+        actions.SessionError, match="No decision to start covers the current screening"
+    ):
         start(cast.patient, cast.physician, precheck_reason="")
 
 
