@@ -1218,29 +1218,7 @@ READS = frozenset({"read", "login", "logout", "login_failed"})
 
 #: Endpoints known to read or write patient data without an audit row: (pattern, method) ->
 #: why. Each is a strict xfail: it fails the suite once the endpoint audits (remove it here).
-_ADMIN_UNAUDITED = (
-    "the clinic-scoped admin audits its lists (changelist_view) and saves (save_model) but "
-    "not the change and history pages, which show one patient's record: change_view and "
-    "history_view need a record() in cephalog/web/admin_site.py (more than a one-line fix)"
-)
-KNOWN_UNAUDITED: dict[tuple[str, str], str] = {
-    ("safety-checkin", "get"): (
-        "the check-in page shows the date of the patient's last treatment without an audit "
-        "row; a GET-only record() belongs in a view whose POST is the red-flag path (the "
-        "guidance must show even when storing fails): left to the lead"
-    ),
-    ("safety-report-done", "get"): (
-        "shows the patient's own report (symptoms, triage) without an audit row; for a red "
-        "flag it answers with the urgent guidance, which by design depends on nothing that "
-        "can fail: whether an audit write may come first is the lead's call"
-    ),
-    ("admin:patients_patient_change", "get"): _ADMIN_UNAUDITED,
-    ("admin:patients_patient_history", "get"): _ADMIN_UNAUDITED,
-    ("admin:eligibility_flagsignoff_change", "get"): _ADMIN_UNAUDITED,
-    ("admin:eligibility_flagsignoff_history", "get"): _ADMIN_UNAUDITED,
-    ("admin:eligibility_startdecision_change", "get"): _ADMIN_UNAUDITED,
-    ("admin:eligibility_startdecision_history", "get"): _ADMIN_UNAUDITED,
-}
+KNOWN_UNAUDITED: dict[tuple[str, str], str] = {}
 
 
 def relation_of(entry: Entry) -> str:

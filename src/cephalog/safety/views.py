@@ -168,6 +168,8 @@ def _report(
 def checkin(request: HttpRequest, patient: Patient) -> HttpResponse:
     """The due day-3 or day-14 check-in: "No problems" in one tap, or the symptoms."""
     due = queries.due_checkin(patient, queries.patient_today(patient))
+    if request.method == "GET":
+        _audit_read(patient, "checkin")
     if due is None and request.method == "POST" and not request.POST.get("no_problems"):
         # The window closed or the check-in was sent meanwhile: keep the report anyway.
         return _report(request, patient, None, "safety/checkin.html")
@@ -194,6 +196,7 @@ def urgent(request: HttpRequest, patient: Patient) -> HttpResponse:
 @patient_only
 def report_done(request: HttpRequest, patient: Patient, checkin_id: int) -> HttpResponse:
     found = queries.patient_checkin(patient, checkin_id)
+    _audit_read(patient, "checkin", f"checkin:{found.pk}")
     if found.triage_level == TriageLevel.EMERGENCY:
         symptoms = [e.symptom for e in found.events.all()]
         return urgent_response(patient, classify(symptoms), stored=True)
@@ -211,6 +214,15 @@ def report_done(request: HttpRequest, patient: Patient, checkin_id: int) -> Http
             "safety_prompt_hidden": True,
         },
     )
+
+
+def _audit_read(patient: Patient, category: str, object_ref: str = "") -> None:
+    """Audit a patient's read of their safety pages. A failure to audit must never stand
+    between a patient and the urgent guidance: it is logged and the page still answers."""
+    try:
+        record(action="read", category=category, patient=patient, object_ref=object_ref)
+    except Exception:  # the guidance comes first
+        logger.critical("audit write failed on a safety page", exc_info=True)
 
 
 # --- the clinic's pages ------------------------------------------------------------------

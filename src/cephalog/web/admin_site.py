@@ -74,6 +74,34 @@ class ClinicScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         record(action="read", category=f"admin:{self.model._meta.model_name}")
         return super().changelist_view(request, extra_context)
 
+    def _audit_object_read(self, request: HttpRequest, object_id: str, view: str) -> None:
+        from django.contrib.admin.utils import unquote
+
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return
+        model = self.model._meta.model_name
+        patient = obj if model == "patient" else getattr(obj, "patient", None)
+        record(
+            action="read",
+            category=f"admin:{model}",
+            patient=patient,
+            clinic_id=getattr(obj, "clinic_id", None) or getattr(patient, "clinic_id", None),
+            object_ref=f"{model}:{obj.pk}",
+            detail={"view": view},
+        )
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        if request.method == "GET":
+            self._audit_object_read(request, object_id, "change")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        self._audit_object_read(request, object_id, "history")
+        return super().history_view(request, object_id, extra_context)
+
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
         from django.db import transaction
 
