@@ -7,7 +7,7 @@ clinic's physician, anonymous) and runs `schemathesis run` with every check
 except positive_data_acceptance (see docs/reliability.md). Prints the figures
 and fails on any failure or any 5xx answer.
 
-    FUZZ_EXAMPLES=300   test cases per operation and persona (default)
+    FUZZ_EXAMPLES=320   test cases per operation and persona (default)
     FUZZ_SEED=1         a seed, for a reproducible run
 """
 
@@ -144,7 +144,7 @@ def run(
 
 
 def main() -> int:
-    examples = int(os.environ.get("FUZZ_EXAMPLES", "300"))
+    examples = int(os.environ.get("FUZZ_EXAMPLES", "320"))
     seed = os.environ.get("FUZZ_SEED", str(int(time.time())))
     figures = run(examples=examples, seed=seed, database_url=os.environ.get("FUZZ_DATABASE_URL"))
     failed = figures["failed"]
