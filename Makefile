@@ -99,7 +99,8 @@ test: check browser
 
 .PHONY: bench
 bench: install
-	$(BIN)/python -m bench
+	# Only the diary-import figure so far; the registry-scale suite is issue 10.
+	CEPHALOG_DATA_DIR=$$(mktemp -d) $(BIN)/python bench/diary_import.py
 
 # --- reliability (docs/reliability.md): long versions of tests/security and tests/ops ---
 .PHONY: fuzz
