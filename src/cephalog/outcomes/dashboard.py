@@ -67,6 +67,15 @@ class ClinicFrames:
     planned: pl.DataFrame
 
 
+def change_words(reduction: float | None) -> str:
+    """'; 27.7% fewer headache days', or '; 18.8% more headache days' for a rise."""
+    if reduction is None:
+        return "; reduction not assessable"
+    if reduction < 0:
+        return f"; {-reduction:g}% more headache days than at baseline"
+    return f"; {reduction:g}% fewer headache days"
+
+
 def _frame(rows: Sequence[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
@@ -320,11 +329,7 @@ def dashboard(clinic_ids: Sequence[int], today: dt.date) -> Dashboard:
         ).sort("latest_window_end"),
         lambda r: (
             f"cycle {r['latest_cycle']} complete on {r['latest_window_end']:%d %b %Y}"
-            + (
-                f"; {r['latest_reduction']:g}% fewer headache days"
-                if r["latest_reduction"] is not None
-                else "; reduction not assessable"
-            )
+            + change_words(r["latest_reduction"])
         ),
         "latest_window_end",
     )
