@@ -263,16 +263,9 @@ def import_cephalog_csv(
     text, problems = read_upload(file)
     header = {c.strip().strip('"').lower() for c in text.split("\n", 1)[0].split(",")}
     if "start" in header and "date" not in header:
-        parsed = AttacksFile(problems=problems) if problems else read_attacks_csv(text)
-        return _import_attacks(
-            ATTACKS,
-            parsed,
-            patient,
-            by,
-            today=today,
-            progress=progress,
-            filename=filename,
-            started=started,
+        # A readable upload (a problem leaves no text, so no header): the attacks import.
+        return import_attacks_csv(
+            patient, text, by, today=today, progress=progress, filename=filename
         )
     return _import_days(
         text,
