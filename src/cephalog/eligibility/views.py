@@ -179,27 +179,36 @@ def preventive_add(request: HttpRequest, patient: Patient) -> HttpResponse:
     return _respond(request, patient, "preventives", preventive_form=form)
 
 
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-def preventive_edit(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
-    preventive = get_object_or_404(Preventive, pk=item_id, patient=patient)
+def _item_edit(
+    request: HttpRequest,
+    patient: Patient,
+    item: Any,
+    *,
+    form_class: Any,
+    fields: Any,
+    save: Any,
+    item_kwarg: str,
+    section: str,
+    noun: str,
+    names: Any,
+) -> HttpResponse:
+    """The edit page of one preventive or medicine (they differ only in these arguments)."""
     if request.method == "POST":
-        form = PreventiveForm(request.POST)
+        form = form_class(request.POST)
         if form.is_valid():
             try:
-                actions.save_preventive(
-                    patient=patient, by=user_of(request), preventive=preventive, **form.cleaned_data
+                save(
+                    patient=patient, by=user_of(request), **{item_kwarg: item}, **form.cleaned_data
                 )
             except EligibilityError as error:
                 attach_problems(form, error.problems)
             else:
-                messages.success(request, "Preventive saved.")
-                return redirect(reverse("consultation", args=[patient.pk]) + "#preventives")
+                messages.success(request, f"{noun.capitalize()} saved.")
+                return redirect(reverse("consultation", args=[patient.pk]) + f"#{section}")
     else:
-        form = PreventiveForm(
-            initial={f: getattr(preventive, f) for f in actions.PREVENTIVE_FIELDS}
-        )
+        form = form_class(initial={f: getattr(item, f) for f in fields})
     record(
-        action="read", category="preventive", patient=patient, object_ref=f"preventive:{item_id}"
+        action="read", category=item_kwarg, patient=patient, object_ref=f"{item_kwarg}:{item.pk}"
     )
     return render(
         request,
@@ -207,11 +216,27 @@ def preventive_edit(request: HttpRequest, patient: Patient, item_id: int) -> Htt
         {
             "patient": patient,
             "form": form,
-            "title": f"Edit preventive: {preventive.name}",
-            "names": preventive_catalogue.PREVENTIVE_SUGGESTIONS,
-            "section": "preventives",
+            "title": f"Edit {noun}: {item.name}",
+            "names": names,
+            "section": section,
             "catalogue": CATALOGUE,
         },
+    )
+
+
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+def preventive_edit(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
+    return _item_edit(
+        request,
+        patient,
+        get_object_or_404(Preventive, pk=item_id, patient=patient),
+        form_class=PreventiveForm,
+        fields=actions.PREVENTIVE_FIELDS,
+        save=actions.save_preventive,
+        item_kwarg="preventive",
+        section="preventives",
+        noun="preventive",
+        names=preventive_catalogue.PREVENTIVE_SUGGESTIONS,
     )
 
 
@@ -239,37 +264,17 @@ def medicine_add(request: HttpRequest, patient: Patient) -> HttpResponse:
 
 @patient_view(staff_only=True, roles=CLINICAL_ROLES)
 def medicine_edit(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
-    medication = get_object_or_404(Medication, pk=item_id, patient=patient)
-    if request.method == "POST":
-        form = MedicationForm(request.POST)
-        if form.is_valid():
-            try:
-                actions.save_medication(
-                    patient=patient, by=user_of(request), medication=medication, **form.cleaned_data
-                )
-            except EligibilityError as error:
-                attach_problems(form, error.problems)
-            else:
-                messages.success(request, "Medicine saved.")
-                return redirect(reverse("consultation", args=[patient.pk]) + "#medicines")
-    else:
-        form = MedicationForm(
-            initial={f: getattr(medication, f) for f in actions.MEDICATION_FIELDS}
-        )
-    record(
-        action="read", category="medication", patient=patient, object_ref=f"medication:{item_id}"
-    )
-    return render(
+    return _item_edit(
         request,
-        "eligibility/item_edit.html",
-        {
-            "patient": patient,
-            "form": form,
-            "title": f"Edit medicine: {medication.name}",
-            "names": preventive_catalogue.INTERACTING_SUGGESTIONS,
-            "section": "medicines",
-            "catalogue": CATALOGUE,
-        },
+        patient,
+        get_object_or_404(Medication, pk=item_id, patient=patient),
+        form_class=MedicationForm,
+        fields=actions.MEDICATION_FIELDS,
+        save=actions.save_medication,
+        item_kwarg="medication",
+        section="medicines",
+        noun="medicine",
+        names=preventive_catalogue.INTERACTING_SUGGESTIONS,
     )
 
 
