@@ -84,6 +84,10 @@ browser:
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for browser tests"; \
 	  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null || \
 	  { echo "Could not install chromium: run 'apt-get install chromium' as root"; exit 1; }; }
+	@# WeasyPrint subsets fonts with HarfBuzz (smaller PDFs); without it, it warns (an error in tests).
+	@ldconfig -p | grep -q libharfbuzz-subset.so.0 || { echo "Installing Debian's libharfbuzz-subset0 for PDFs"; \
+	  (apt-get update -qq && apt-get install -y -qq libharfbuzz-subset0) >/dev/null || \
+	  { echo "Could not install libharfbuzz-subset0: run 'apt-get install libharfbuzz-subset0' as root"; exit 1; }; }
 
 .PHONY: unit
 unit: install
