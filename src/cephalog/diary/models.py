@@ -63,6 +63,10 @@ class DiaryEntry(models.Model):
     class Meta:
         ordering = ["patient", "date"]
         verbose_name_plural = "diary entries"
+        indexes = [
+            # cephalog.outcomes.daycodes.refresh finds changed days by time
+            models.Index(fields=["updated_at"], name="diary_entry_updated_at"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["patient", "date"], name="one_diary_entry_per_day"),
             models.CheckConstraint(
@@ -112,7 +116,10 @@ class DiaryEntryRevision(models.Model):
 
     class Meta:
         ordering = ["patient", "date", "version"]
-        indexes = [models.Index(fields=["patient", "date"], name="revision_patient_date")]
+        indexes = [
+            models.Index(fields=["patient", "date"], name="revision_patient_date"),
+            models.Index(fields=["changed_at"], name="revision_changed_at"),
+        ]
 
     def __str__(self) -> str:
         return f"revision {self.version} of {self.date}"

@@ -211,3 +211,37 @@ class ContentPack(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_instrument_display()} wording {self.version}"
+
+
+class DiaryYearCodes(models.Model):
+    """One patient's diary for one calendar year as day codes, for the cohort analytics.
+
+    A derived copy, never edited by hand: `codes` holds 366 little-endian
+    uint16 day codes (`cephalog.analytics.dense.encode`; 0 = nothing recorded,
+    day-of-year order), kept in step with the diary by
+    `cephalog.outcomes.daycodes.refresh` and rebuilt from it by
+    `cephalog analytics-refresh --full`. Reading these (about 0.7 kB per
+    patient-year) instead of the diary rows is what lets the registry cohort
+    table be read from PostgreSQL in well under a second (docs/performance.md).
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    codes = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "year"], name="one_code_row_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"day codes {self.year}"
+
+
+class DayCodesState(models.Model):
+    """The one row that says up to when `DiaryYearCodes` has taken in diary changes."""
+
+    refreshed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"day codes refreshed at {self.refreshed_at}"

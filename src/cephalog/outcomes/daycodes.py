@@ -1,0 +1,320 @@
+"""The diaries as day codes per patient-year (`DiaryYearCodes`), for the cohort analytics.
+
+`refresh()` brings the codes in step with the diary: it finds the
+patient-years whose entries changed since the last refresh (entries by
+`updated_at`, deletions by their revision's `changed_at`), re-encodes those
+years from the diary rows, and replaces their rows. It looks back
+`REFRESH_OVERLAP` before the last refresh, so a diary transaction that was
+still open when the last refresh ran (its `updated_at` is earlier than its
+commit) is taken in next time; re-encoding a year twice is harmless.
+`refresh(full=True)` rebuilds everything.
+
+`read_grid()` reads them back as a `DayGrid`: on PostgreSQL with one binary
+COPY parsed by NumPy without a Python loop over rows (fixed-width rows), on
+other databases through the cursor.
+
+The codes hold facts, not classes: the day rules are applied when the table
+is computed (`cephalog.analytics.dense.day_class_table`), so a change of the
+rules needs no rebuild. A change of the code layout does (`--full`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+from django.db import connection, transaction
+from django.db.models import Case, IntegerField, Max, Q, Value, When
+from django.utils import timezone
+
+from cephalog.analytics import dense
+from cephalog.analytics.cohort import to_frame
+from cephalog.diary.models import DiaryEntry, DiaryEntryRevision
+from cephalog.domain.vocab import MIGRAINE_SPECIFIC_CLASSES
+from cephalog.outcomes.models import DayCodesState, DiaryYearCodes
+from cephalog.patients.models import Patient
+
+REFRESH_OVERLAP = dt.timedelta(minutes=10)
+_BATCH = 500
+#: Past this many changed patient-years (a bulk import), rebuilding everything is quicker.
+_FULL_ABOVE = 5000
+_SPECIFIC = sorted(str(c) for c in MIGRAINE_SPECIFIC_CLASSES)
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    years: int  # patient-years rewritten
+    days: int  # diary days encoded
+    full: bool
+
+
+# --- encoding diary rows ------------------------------------------------------------------
+
+
+def _facts(entries: Any) -> list[tuple[Any, ...]]:
+    """(patient_id, date, hours, intensity, features, aura, medicine) per entry, one query."""
+    medicine = Max(
+        Case(
+            When(
+                Q(medications__drug_class__in=_SPECIFIC, medications__effective=True),
+                then=Value(dense.SPECIFIC_RELIEVED),
+            ),
+            When(medications__drug_class__in=_SPECIFIC, then=Value(dense.SPECIFIC)),
+            When(medications__isnull=False, then=Value(dense.OTHER_ACUTE)),
+            default=Value(dense.NO_MEDICINE),
+            output_field=IntegerField(),
+        )
+    )
+    return list(
+        entries.order_by()
+        .annotate(medicine=medicine)
+        .values_list(
+            "patient_id",
+            "date",
+            "headache_hours",
+            "peak_intensity",
+            *dense.FEATURES,
+            "aura_minutes",
+            "medicine",
+        )
+    )
+
+
+def _encode(rows: Sequence[tuple[Any, ...]]) -> tuple[list[Any], np.ndarray, np.ndarray]:
+    """Patient ids, day numbers and codes of fact rows."""
+    n = len(rows)
+    cols = list(zip(*rows, strict=True)) if rows else [()] * (5 + len(dense.FEATURES))
+    intensity_of = {name: i + 1 for i, name in enumerate(dense.INTENSITIES)}
+    features = np.zeros(n, dtype=np.uint8)
+    for i in range(len(dense.FEATURES)):
+        features |= np.array(cols[4 + i], dtype=bool).view(np.uint8) << i
+    codes = dense.encode(
+        hours=np.array([float(h) for h in cols[2]], dtype=np.float64),
+        intensity=np.array([intensity_of.get(v or "", 0) for v in cols[3]], dtype=np.uint8),
+        features=features,
+        aura_minutes=np.array(cols[-2], dtype=np.int32),
+        medicine=np.array(cols[-1], dtype=np.uint8),
+    )
+    days = np.array([dense.day_number(d) for d in cols[1]], dtype=np.int64)
+    return list(cols[0]), days, codes
+
+
+def _year_rows(rows: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, int], bytes]:
+    """The code strip of every patient-year present in `rows`."""
+    patients, days, codes = _encode(rows)
+    years = dense.year_of(days)
+    doy = dense.day_of_year(days)
+    strips: dict[tuple[Any, int], np.ndarray] = {}
+    for p, y, d, c in zip(patients, years.tolist(), doy.tolist(), codes.tolist(), strict=True):
+        strip = strips.get((p, y))
+        if strip is None:
+            strip = strips[(p, y)] = np.zeros(dense.YEAR_CELLS, dtype="<u2")
+        strip[d] = c
+    return {key: strip.tobytes() for key, strip in strips.items()}
+
+
+def _rewrite(keys: Iterable[tuple[Any, int]]) -> tuple[int, int]:
+    """Re-encode the given patient-years from the diary; returns (years written, days)."""
+    keys = sorted(set(keys), key=lambda k: (str(k[0]), k[1]))
+    written = days = 0
+    for i in range(0, len(keys), _BATCH):
+        batch = keys[i : i + _BATCH]
+        by_patient: dict[Any, list[int]] = {}
+        for p, y in batch:
+            by_patient.setdefault(p, []).append(y)
+        years_q = Q()
+        for p, ys in by_patient.items():
+            for y in ys:
+                years_q |= Q(patient_id=p, date__year=y)
+        rows = _facts(DiaryEntry.objects.filter(years_q))
+        strips = _year_rows(rows)
+        days += len(rows)
+        stale = Q()
+        for p, ys in by_patient.items():
+            stale |= Q(patient_id=p, year__in=ys)
+        DiaryYearCodes.objects.filter(stale).delete()
+        DiaryYearCodes.objects.bulk_create(
+            DiaryYearCodes(patient_id=p, year=y, codes=c) for (p, y), c in strips.items()
+        )
+        written += len(strips)
+    return written, days
+
+
+def _rebuild() -> tuple[int, int]:
+    DiaryYearCodes.objects.all().delete()
+    written = days = 0
+    patients = list(DiaryEntry.objects.order_by().values_list("patient_id", flat=True).distinct())
+    for i in range(0, len(patients), 200):
+        rows = _facts(DiaryEntry.objects.filter(patient_id__in=patients[i : i + 200]))
+        strips = _year_rows(rows)
+        DiaryYearCodes.objects.bulk_create(
+            (DiaryYearCodes(patient_id=p, year=y, codes=c) for (p, y), c in strips.items()),
+            batch_size=1000,
+        )
+        written += len(strips)
+        days += len(rows)
+    return written, days
+
+
+@transaction.atomic
+def refresh(*, full: bool = False) -> RefreshResult:
+    """Bring the day codes in step with the diary (module doc). Serialised by a row lock."""
+    state, _ = DayCodesState.objects.select_for_update().get_or_create(pk=1)
+    started = timezone.now()
+    if full or state.refreshed_at is None:
+        written, days = _rebuild()
+        full = True
+    else:
+        since = state.refreshed_at - REFRESH_OVERLAP
+        changed = {
+            (p, d.year)
+            for p, d in DiaryEntry.objects.filter(updated_at__gte=since).values_list(
+                "patient_id", "date"
+            )
+        }
+        changed |= {
+            (p, d.year)
+            for p, d in DiaryEntryRevision.objects.filter(
+                change="delete", changed_at__gte=since
+            ).values_list("patient_id", "date")
+        }
+        if len(changed) > _FULL_ABOVE:
+            written, days = _rebuild()
+            full = True
+        else:
+            written, days = _rewrite(changed)
+    state.refreshed_at = started
+    state.save(update_fields=["refreshed_at"])
+    return RefreshResult(years=written, days=days, full=full)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+#: One row of `COPY (SELECT patient_id, year, codes ...) TO STDOUT (FORMAT binary)`:
+#: field count, then each field as a 4-byte length and its bytes (network order).
+_COPY_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("id_len", ">i4"),
+        ("patient", "V16"),
+        ("year_len", ">i4"),
+        ("year", ">i2"),
+        ("codes_len", ">i4"),
+        ("codes", "<u2", (dense.YEAR_CELLS,)),
+    ]
+)
+_COPY_HEADER = 19  # PGCOPY signature, flags, extension length
+_COPY_TRAILER = 2
+
+
+def _read_postgres(patient_filter_sql: str, params: list[Any]) -> tuple[np.ndarray, ...]:
+    table = DiaryYearCodes._meta.db_table
+    patient_table = Patient._meta.db_table
+    sql = (
+        f"COPY (SELECT c.patient_id, c.year::int2, c.codes FROM {table} c "
+        f"JOIN {patient_table} p ON p.id = c.patient_id {patient_filter_sql} "
+        "ORDER BY c.patient_id, c.year) TO STDOUT (FORMAT binary)"
+    )
+    connection.ensure_connection()
+    raw = connection.connection
+    parts = []
+    with raw.cursor() as cursor, cursor.copy(sql, params or None) as copy:
+        while data := copy.read():
+            parts.append(data)
+    buffer = b"".join(parts)
+    count = (len(buffer) - _COPY_HEADER - _COPY_TRAILER) // _COPY_ROW.itemsize
+    rows = np.frombuffer(buffer, dtype=_COPY_ROW, count=count, offset=_COPY_HEADER)
+    if count and not (
+        np.all(rows["codes_len"] == dense.YEAR_CELLS * 2) and np.all(rows["id_len"] == 16)
+    ):
+        raise ValueError("day codes of an unexpected size: run cephalog analytics-refresh --full")
+    return rows["patient"], rows["year"].astype(np.int64), rows["codes"]
+
+
+def _read_other(patient_filter: Q) -> tuple[np.ndarray, ...]:
+    rows = list(
+        DiaryYearCodes.objects.filter(patient_filter)
+        .order_by("patient_id", "year")
+        .values_list("patient_id", "year", "codes")
+    )
+    patients = np.array([p.bytes for p, _, _ in rows], dtype="V16")
+    years = np.array([y for _, y, _ in rows], dtype=np.int64)
+    codes = np.frombuffer(b"".join(bytes(c) for _, _, c in rows), dtype="<u2").reshape(
+        -1, dense.YEAR_CELLS
+    )
+    return patients, years, codes
+
+
+def read_grid(clinic_ids: Sequence[int] | None = None) -> tuple[list[uuid.UUID], dense.DayGrid]:
+    """Every patient (of `clinic_ids`, or all) and their day codes as a grid, patients in id
+    order (the grid's patient index is the position in the returned list)."""
+    patients_q = Patient.objects.order_by("id")
+    code_filter = Q()
+    sql, params = "", []
+    if clinic_ids is not None:
+        patients_q = patients_q.filter(clinic_id__in=clinic_ids)
+        code_filter = Q(patient__clinic_id__in=clinic_ids)
+        sql, params = "WHERE p.clinic_id = ANY(%s)", [list(clinic_ids)]
+    ids = list(patients_q.values_list("id", flat=True))
+    if connection.vendor == "postgresql":
+        raw_ids, years, codes = _read_postgres(sql, params)
+    else:
+        raw_ids, years, codes = _read_other(code_filter)
+    # strips come in patient-id order, as do `ids`: the index is a binary search
+    keys = np.array([i.bytes for i in ids], dtype="V16").view(">u8").reshape(-1, 2)
+    found = np.ascontiguousarray(raw_ids).view(">u8").reshape(-1, 2)
+    index = _search_rows(keys, found)
+    return ids, dense.DayGrid.from_years(len(ids), index, years, codes)
+
+
+def _search_rows(keys: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Position in sorted 128-bit `keys` (two big-endian u64 columns) of each row of `found`."""
+    hi = keys[:, 0].astype(np.uint64)
+    lo = keys[:, 1].astype(np.uint64)
+    fhi = found[:, 0].astype(np.uint64)
+    flo = found[:, 1].astype(np.uint64)
+    start = np.searchsorted(hi, fhi, side="left")
+    end = np.searchsorted(hi, fhi, side="right")
+    index = start.copy()
+    ties = np.flatnonzero(end - start > 1)  # same high half: practically never for UUID4
+    for t in ties:
+        index[t] = start[t] + np.searchsorted(lo[start[t] : end[t]], flo[t])
+    if len(index) and not (
+        np.all(index < len(hi)) and np.all(hi[np.minimum(index, len(hi) - 1)] == fhi)
+    ):
+        raise ValueError("day codes of a patient not in the list")
+    return index
+
+
+def read_sessions(
+    ids: Sequence[uuid.UUID], clinic_ids: Sequence[int] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Completed injections of the patients `ids` (of `clinic_ids`) as (patient index, day
+    number), sorted."""
+    from cephalog.treatment.models import Session, SessionStatus
+
+    sessions = Session.objects.filter(status=SessionStatus.COMPLETED)
+    if clinic_ids is not None:
+        sessions = sessions.filter(patient__clinic_id__in=clinic_ids)
+    position = {p: i for i, p in enumerate(ids)}
+    rows = sorted(
+        (position[p], dense.day_number(d)) for p, d in sessions.values_list("patient_id", "date")
+    )
+    patient = np.array([r[0] for r in rows], dtype=np.int64)
+    day = np.array([r[1] for r in rows], dtype=np.int64)
+    return patient, day
+
+
+def cohort_table(clinic_ids: Sequence[int] | None, today: dt.date) -> pl.DataFrame:
+    """The cohort table of `cephalog.analytics.cohort` for whole clinics (or the registry),
+    from the day codes: refreshed first, so it includes every committed diary change."""
+    refresh()
+    ids, grid = read_grid(clinic_ids)
+    sp, sd = read_sessions(ids, clinic_ids)
+    columns = dense.cohort_arrays(grid, sp, sd, today)
+    return to_frame(columns, pl.Series("patient", [str(i) for i in ids], dtype=pl.String))

@@ -1,0 +1,111 @@
+"""The day codes (`DiaryYearCodes`) kept in step with the diary, and the registry cohort table
+read from them: equal to the cohort table computed from the diary rows themselves, before and
+after days are added, changed and deleted, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+import pytest
+
+from cephalog.analytics.cohort import cohort_table
+from cephalog.demo.load import load_demo
+from cephalog.diary.actions import delete_day, save_day
+from cephalog.outcomes import daycodes
+from cephalog.outcomes.dashboard import load_frames
+from cephalog.outcomes.models import DiaryYearCodes
+from tests.personas import make_cast
+
+TODAY = dt.date(2026, 6, 30)
+NOW = dt.datetime(2026, 6, 30, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def demo(db: None, time_machine: Any) -> Any:
+    time_machine.move_to(NOW, tick=False)
+    return load_demo(n_patients=12, seed=3, today=TODAY)
+
+
+def from_rows(clinic_ids: list[int]) -> pl.DataFrame:
+    frames = load_frames(clinic_ids)
+    return cohort_table(frames.diary, frames.sessions, frames.patients, TODAY)
+
+
+def assert_same(got: pl.DataFrame, expected: pl.DataFrame) -> None:
+    got = got.sort("patient", "cycle")
+    expected = expected.sort("patient", "cycle").select(got.columns)
+    assert got.height == expected.height
+    for g, e in zip(got.to_dicts(), expected.to_dicts(), strict=True):
+        assert g == e
+
+
+def test_the_table_from_day_codes_equals_the_table_from_diary_rows(demo: Any) -> None:
+    clinic = [demo.clinic.pk]
+    table = daycodes.cohort_table(clinic, TODAY)
+    assert table["patient"].n_unique() == 12
+    assert table.filter(pl.col("cycle") >= 1).height > 0
+    assert_same(table, from_rows(clinic))
+
+
+def test_changes_and_deletions_reach_the_table(demo: Any, time_machine: Any) -> None:
+    clinic = [demo.clinic.pk]
+    time_machine.move_to(NOW + dt.timedelta(hours=1), tick=False)
+    daycodes.refresh()
+    time_machine.move_to(NOW + dt.timedelta(hours=2), tick=False)
+    patient = demo.clinic.patients.order_by("id").first()
+    staff = demo.clinic.memberships.get(role="nurse").user
+    entry = patient.diary_entries.order_by("-date")[5]
+    save_day(
+        patient=patient,
+        data={
+            "date": entry.date.isoformat(),
+            "headache_hours": 9,
+            "peak_intensity": "severe",
+            "nausea": True,
+            "unilateral": True,
+            "pulsating": True,
+        },
+        by=staff,
+        today=TODAY,
+        reason="corrected by phone",
+    )
+    result = daycodes.refresh()
+    assert (result.years, result.full) == (1, False)
+    assert_same(daycodes.cohort_table(clinic, TODAY), from_rows(clinic))
+
+    time_machine.move_to(NOW + dt.timedelta(hours=3), tick=False)
+    delete_day(patient=patient, date=entry.date, by=staff, reason="entered twice", today=TODAY)
+    assert_same(daycodes.cohort_table(clinic, TODAY), from_rows(clinic))
+    assert daycodes.refresh().years == 1  # within the overlap the year is simply redone
+    time_machine.move_to(NOW + dt.timedelta(hours=4), tick=False)
+    daycodes.refresh()  # the last look back over the deletion
+    time_machine.move_to(NOW + dt.timedelta(hours=5), tick=False)
+    assert daycodes.refresh().years == 0
+
+
+def test_a_full_rebuild_equals_the_incremental_codes(demo: Any) -> None:
+    daycodes.refresh()
+    before = {(r.patient_id, r.year): bytes(r.codes) for r in DiaryYearCodes.objects.all()}
+    result = daycodes.refresh(full=True)
+    after = {(r.patient_id, r.year): bytes(r.codes) for r in DiaryYearCodes.objects.all()}
+    assert result.full
+    assert result.years == len(after) > 0
+    assert before == after
+
+
+def test_other_clinics_are_not_read(demo: Any) -> None:
+    cast = make_cast()
+    save_day(
+        patient=cast.other_clinic_patient,
+        data={"date": TODAY.isoformat(), "headache_hours": 2, "peak_intensity": "mild"},
+        by=cast.other_physician,
+        today=TODAY,
+    )
+    daycodes.refresh()
+    ids, grid = daycodes.read_grid([demo.clinic.pk])
+    assert set(ids) == set(demo.clinic.patients.values_list("id", flat=True))
+    assert grid.n_patients == 12
+    everyone, _ = daycodes.read_grid()
+    assert cast.other_clinic_patient.pk in everyone
