@@ -104,18 +104,66 @@ def _encode(rows: Sequence[tuple[Any, ...]]) -> tuple[list[Any], np.ndarray, np.
     return list(cols[0]), days, codes
 
 
-def _year_rows(rows: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, int], bytes]:
-    """The code strip of every patient-year present in `rows`."""
-    patients, days, codes = _encode(rows)
-    years = dense.year_of(days)
-    doy = dense.day_of_year(days)
-    strips: dict[tuple[Any, int], np.ndarray] = {}
-    for p, y, d, c in zip(patients, years.tolist(), doy.tolist(), codes.tolist(), strict=True):
-        strip = strips.get((p, y))
-        if strip is None:
-            strip = strips[(p, y)] = np.zeros(dense.YEAR_CELLS, dtype="<u2")
-        strip[d] = c
-    return {key: strip.tobytes() for key, strip in strips.items()}
+def write_codes(
+    patient_ids: Sequence[Any], patient: np.ndarray, day: np.ndarray, codes: np.ndarray
+) -> int:
+    """Replace the day codes of the patient-years present in the rows; returns rows written.
+
+    Rows: `patient` (index into `patient_ids`), `day` (day number) and `code`,
+    sorted by (patient, day). The strips are built with NumPy; on PostgreSQL
+    they are written with one binary COPY.
+    """
+    if not len(patient):
+        return 0
+    years = dense.year_of(day)
+    key = patient.astype(np.int64) * 10_000 + years
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    strip_of_row = np.cumsum(np.r_[False, key[1:] != key[:-1]])
+    strips = np.zeros((len(starts), dense.YEAR_CELLS), dtype="<u2")
+    strips[strip_of_row, dense.day_of_year(day)] = codes
+    owners = [patient_ids[i] for i in patient[starts].tolist()]
+    strip_years = years[starts].tolist()
+    by_owner: dict[Any, list[int]] = {}
+    for owner, year in zip(owners, strip_years, strict=True):
+        by_owner.setdefault(owner, []).append(year)
+    for i in range(0, len(by_owner), _BATCH):
+        q = Q()
+        for owner, ys in list(by_owner.items())[i : i + _BATCH]:
+            q |= Q(patient_id=owner, year__in=ys)
+        DiaryYearCodes.objects.filter(q).delete()
+    if connection.vendor == "postgresql":
+        table = DiaryYearCodes._meta.db_table
+        connection.ensure_connection()
+        with (
+            connection.connection.cursor() as cursor,
+            cursor.copy(
+                f"COPY {table} (patient_id, year, codes) FROM STDIN (FORMAT binary)"
+            ) as copy,
+        ):
+            copy.set_types(["uuid", "int2", "bytea"])
+            for owner, year, strip in zip(owners, strip_years, strips, strict=True):
+                copy.write_row((owner, year, strip.tobytes()))
+    else:
+        DiaryYearCodes.objects.bulk_create(
+            (
+                DiaryYearCodes(patient_id=o, year=y, codes=strip.tobytes())
+                for o, y, strip in zip(owners, strip_years, strips, strict=True)
+            ),
+            batch_size=1000,
+        )
+    return len(owners)
+
+
+def _write_rows(rows: Sequence[tuple[Any, ...]]) -> int:
+    """Encode fact rows (any order) and write their patient-years."""
+    ids, days, codes = _encode(rows)
+    if not ids:
+        return 0
+    owners = sorted(set(ids), key=str)
+    index = {o: i for i, o in enumerate(owners)}
+    patient = np.array([index[i] for i in ids], dtype=np.int64)
+    order = np.lexsort((days, patient))
+    return write_codes(owners, patient[order], days[order], codes[order])
 
 
 def _rewrite(keys: Iterable[tuple[Any, int]]) -> tuple[int, int]:
@@ -124,24 +172,15 @@ def _rewrite(keys: Iterable[tuple[Any, int]]) -> tuple[int, int]:
     written = days = 0
     for i in range(0, len(keys), _BATCH):
         batch = keys[i : i + _BATCH]
-        by_patient: dict[Any, list[int]] = {}
-        for p, y in batch:
-            by_patient.setdefault(p, []).append(y)
         years_q = Q()
-        for p, ys in by_patient.items():
-            for y in ys:
-                years_q |= Q(patient_id=p, date__year=y)
-        rows = _facts(DiaryEntry.objects.filter(years_q))
-        strips = _year_rows(rows)
-        days += len(rows)
         stale = Q()
-        for p, ys in by_patient.items():
-            stale |= Q(patient_id=p, year__in=ys)
-        DiaryYearCodes.objects.filter(stale).delete()
-        DiaryYearCodes.objects.bulk_create(
-            DiaryYearCodes(patient_id=p, year=y, codes=c) for (p, y), c in strips.items()
-        )
-        written += len(strips)
+        for p, y in batch:
+            years_q |= Q(patient_id=p, date__year=y)
+            stale |= Q(patient_id=p, year=y)
+        rows = _facts(DiaryEntry.objects.filter(years_q))
+        DiaryYearCodes.objects.filter(stale).delete()  # years left without any entry
+        written += _write_rows(rows)
+        days += len(rows)
     return written, days
 
 
@@ -149,14 +188,9 @@ def _rebuild() -> tuple[int, int]:
     DiaryYearCodes.objects.all().delete()
     written = days = 0
     patients = list(DiaryEntry.objects.order_by().values_list("patient_id", flat=True).distinct())
-    for i in range(0, len(patients), 200):
-        rows = _facts(DiaryEntry.objects.filter(patient_id__in=patients[i : i + 200]))
-        strips = _year_rows(rows)
-        DiaryYearCodes.objects.bulk_create(
-            (DiaryYearCodes(patient_id=p, year=y, codes=c) for (p, y), c in strips.items()),
-            batch_size=1000,
-        )
-        written += len(strips)
+    for i in range(0, len(patients), 1000):
+        rows = _facts(DiaryEntry.objects.filter(patient_id__in=patients[i : i + 1000]))
+        written += _write_rows(rows)
         days += len(rows)
     return written, days
 
