@@ -17,7 +17,7 @@ help:
 	@echo "make test    everything CI checks: lint, types, migrations, tests (unit + browser)"
 	@echo "make check   lint, format and type checks only"
 	@echo "make e2e     browser tests only"
-	@echo "make bench   performance figures (not tests)"
+	@echo "make bench   performance figures, not tests (QUICK=1 for a smoke run; docs/performance.md)"
 	@echo "make fuzz    schemathesis against the API as every persona (~10,000 requests)"
 	@echo "make drill   restore drills (SQLite, PostgreSQL) and make faults"
 	@echo "make faults  SIGKILL a throwaway PostgreSQL under write load, prove nothing is lost"
@@ -101,10 +101,12 @@ e2e: install browser
 test: check browser
 	$(BIN)/pytest -n 2 -q
 
+# make bench               every area, full sizes; writes docs/performance.md (~15 min)
+# make bench QUICK=1       small sizes, a smoke run; writes test-artifacts/bench/
+# make bench ONLY=analytics,assess
 .PHONY: bench
 bench: install
-	# Only the diary-import figure so far; the registry-scale suite is issue 10.
-	CEPHALOG_DATA_DIR=$$(mktemp -d) $(BIN)/python bench/diary_import.py
+	$(BIN)/python -m bench.run $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
 
 # --- reliability (docs/reliability.md): long versions of tests/security and tests/ops ---
 .PHONY: fuzz

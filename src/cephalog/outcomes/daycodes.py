@@ -246,6 +246,20 @@ _COPY_HEADER = 19  # PGCOPY signature, flags, extension length
 _COPY_TRAILER = 2
 
 
+def _copy_out(sql: str, params: list[Any], row: np.dtype) -> np.ndarray:
+    """The rows of a binary COPY of fixed-width columns, as a structured array (no row loop)."""
+    connection.ensure_connection()
+    parts = []
+    with connection.connection.cursor() as cursor, cursor.copy(sql, params or None) as copy:
+        while data := copy.read():
+            parts.append(data)
+    buffer = b"".join(parts)
+    count = (len(buffer) - _COPY_HEADER - _COPY_TRAILER) // row.itemsize
+    if count * row.itemsize != len(buffer) - _COPY_HEADER - _COPY_TRAILER:
+        raise ValueError("COPY rows of an unexpected size")
+    return np.frombuffer(buffer, dtype=row, count=count, offset=_COPY_HEADER)
+
+
 def _read_postgres(patient_filter_sql: str, params: list[Any]) -> tuple[np.ndarray, ...]:
     table = DiaryYearCodes._meta.db_table
     patient_table = Patient._meta.db_table
@@ -254,16 +268,8 @@ def _read_postgres(patient_filter_sql: str, params: list[Any]) -> tuple[np.ndarr
         f"JOIN {patient_table} p ON p.id = c.patient_id {patient_filter_sql} "
         "ORDER BY c.patient_id, c.year) TO STDOUT (FORMAT binary)"
     )
-    connection.ensure_connection()
-    raw = connection.connection
-    parts = []
-    with raw.cursor() as cursor, cursor.copy(sql, params or None) as copy:
-        while data := copy.read():
-            parts.append(data)
-    buffer = b"".join(parts)
-    count = (len(buffer) - _COPY_HEADER - _COPY_TRAILER) // _COPY_ROW.itemsize
-    rows = np.frombuffer(buffer, dtype=_COPY_ROW, count=count, offset=_COPY_HEADER)
-    if count and not (
+    rows = _copy_out(sql, params, _COPY_ROW)
+    if len(rows) and not (
         np.all(rows["codes_len"] == dense.YEAR_CELLS * 2) and np.all(rows["id_len"] == 16)
     ):
         raise ValueError("day codes of an unexpected size: run cephalog analytics-refresh --full")
@@ -300,10 +306,17 @@ def read_grid(clinic_ids: Sequence[int] | None = None) -> tuple[list[uuid.UUID],
     else:
         raw_ids, years, codes = _read_other(code_filter)
     # strips come in patient-id order, as do `ids`: the index is a binary search
-    keys = np.array([i.bytes for i in ids], dtype="V16").view(">u8").reshape(-1, 2)
-    found = np.ascontiguousarray(raw_ids).view(">u8").reshape(-1, 2)
-    index = _search_rows(keys, found)
+    index = _search_rows(_uuid_keys(ids), _uuid_rows(raw_ids))
     return ids, dense.DayGrid.from_years(len(ids), index, years, codes)
+
+
+def _uuid_keys(ids: Sequence[uuid.UUID]) -> np.ndarray:
+    """Sorted UUIDs as rows of two big-endian u64."""
+    return _uuid_rows(np.array([i.bytes for i in ids], dtype="V16"))
+
+
+def _uuid_rows(raw: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(raw).view(">u8").reshape(-1, 2)
 
 
 def _search_rows(keys: np.ndarray, found: np.ndarray) -> np.ndarray:
@@ -325,6 +338,13 @@ def _search_rows(keys: np.ndarray, found: np.ndarray) -> np.ndarray:
     return index
 
 
+_SESSION_ROW = np.dtype(
+    [("fields", ">i2"), ("id_len", ">i4"), ("patient", "V16"), ("date_len", ">i4"), ("date", ">i4")]
+)
+#: PostgreSQL's binary dates count days from 2000-01-01.
+_PG_EPOCH_DAY = dense.day_number(dt.date(2000, 1, 1))
+
+
 def read_sessions(
     ids: Sequence[uuid.UUID], clinic_ids: Sequence[int] | None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -332,16 +352,31 @@ def read_sessions(
     number), sorted."""
     from cephalog.treatment.models import Session, SessionStatus
 
+    keys = _uuid_keys(ids)
+    if connection.vendor == "postgresql":
+        where = "WHERE s.status = %s" + (" AND p.clinic_id = ANY(%s)" if clinic_ids else "")
+        params: list[Any] = [SessionStatus.COMPLETED]
+        if clinic_ids is not None:
+            params.append(list(clinic_ids))
+        sql = (
+            f"COPY (SELECT s.patient_id, s.date FROM {Session._meta.db_table} s "
+            f"JOIN {Patient._meta.db_table} p ON p.id = s.patient_id {where} "
+            "ORDER BY s.patient_id, s.date) TO STDOUT (FORMAT binary)"
+        )
+        rows = _copy_out(sql, params, _SESSION_ROW)
+        patient = _search_rows(keys, _uuid_rows(rows["patient"]))
+        return patient, rows["date"].astype(np.int64) + _PG_EPOCH_DAY
     sessions = Session.objects.filter(status=SessionStatus.COMPLETED)
     if clinic_ids is not None:
         sessions = sessions.filter(patient__clinic_id__in=clinic_ids)
     position = {p: i for i, p in enumerate(ids)}
-    rows = sorted(
+    found = sorted(
         (position[p], dense.day_number(d)) for p, d in sessions.values_list("patient_id", "date")
     )
-    patient = np.array([r[0] for r in rows], dtype=np.int64)
-    day = np.array([r[1] for r in rows], dtype=np.int64)
-    return patient, day
+    return (
+        np.array([r[0] for r in found], dtype=np.int64),
+        np.array([r[1] for r in found], dtype=np.int64),
+    )
 
 
 def cohort_table(clinic_ids: Sequence[int] | None, today: dt.date) -> pl.DataFrame:
