@@ -5,12 +5,15 @@ after days are added, changed and deleted, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import polars as pl
 import pytest
+from django.core.management import CommandError, call_command
 
 from cephalog.analytics.cohort import cohort_table
+from cephalog.audit.models import AuditEvent
 from cephalog.demo.load import load_demo
 from cephalog.diary.actions import delete_day, save_day
 from cephalog.outcomes import daycodes
@@ -109,3 +112,29 @@ def test_other_clinics_are_not_read(demo: Any) -> None:
     assert grid.n_patients == 12
     everyone, _ = daycodes.read_grid()
     assert cast.other_clinic_patient.pk in everyone
+
+
+def test_the_commands(demo: Any, tmp_path: Any) -> None:
+    out = io.StringIO()
+    call_command("analytics-refresh", "--full", stdout=out)
+    assert "Rebuilt" in out.getvalue()
+    target = tmp_path / "cohort.csv"
+    call_command(
+        "cohort-table",
+        "--clinic",
+        demo.clinic.slug,
+        "--out",
+        str(target),
+        "--today",
+        TODAY.isoformat(),
+        stdout=out,
+    )
+    written = pl.read_csv(target, try_parse_dates=True)
+    assert written.height == daycodes.cohort_table([demo.clinic.pk], TODAY).height
+    assert "mrn" not in written.columns
+    assert "family_name" not in written.columns
+    assert AuditEvent.objects.filter(action="cohort_table_export").exists()
+    with pytest.raises(CommandError, match="no clinic"):
+        call_command("cohort-table", "--clinic", "nowhere", "--out", str(target))
+    with pytest.raises(CommandError, match="csv or .parquet"):
+        call_command("cohort-table", "--out", str(tmp_path / "x.xlsx"))
