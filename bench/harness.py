@@ -17,6 +17,7 @@ import gc
 import json
 import os
 import resource
+import signal
 import statistics
 import sys
 import time
@@ -253,6 +254,8 @@ def create_pg_database() -> str:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     atexit.register(drop)
+    # a benchmark stopped with SIGTERM (timeout, kill) still drops its database
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     return f"{base}/{name}"
 
