@@ -64,8 +64,10 @@ far too slow for a million diary rows).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -401,19 +403,132 @@ class Loaded:
         object.__setattr__(self, "cohort_index", {pk: i for i, pk in enumerate(self.patient_ids)})
 
 
+#: Diary rows per COPY chunk (CSV text held in memory at once).
+_COPY_ROWS = 500_000
+
+
+def _text_value(value: Any) -> Any:
+    """A model default in the text form COPY reads (None stays NULL)."""
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return None if value is None else str(value)
+
+
+def _python_values(values: Any) -> list[Any]:
+    """A column (NumPy array, Polars Series or list) as DB-API values for `executemany`."""
+    import polars as pl
+
+    if isinstance(values, pl.Series):
+        values = values.to_numpy() if values.dtype == pl.Date else values.to_list()
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        text = np.datetime_as_string(values.astype("datetime64[D]")).tolist()
+        return [None if t == "NaT" else t for t in text]
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
+
+
+def _write_rows(model: Any, columns: dict[str, Any], n: int, now: dt.datetime) -> None:
+    """Insert `n` rows of `model`: `columns` maps a column to its values (a NumPy array,
+    Polars Series or list of length n) or to one value for every row; every other
+    concrete column but the primary key gets its model default (timestamps: `now`).
+
+    PostgreSQL: the rows as CSV (Polars writes it) streamed to COPY. Elsewhere:
+    `executemany` of one INSERT.
+    """
+    import polars as pl
+    from django.db import connection
+
+    postgres = connection.vendor == "postgresql"
+    values: dict[str, Any] = {}  # column -> its values, or one value in the database's form
+    arrays: set[str] = set()  # the columns with one value per row
+    not_null: list[str] = []
+    for f in model._meta.concrete_fields:
+        name = f.column
+        if name in columns:
+            given = columns[name]
+        elif f.primary_key:
+            continue
+        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            given = now
+        else:
+            given = f.get_default()
+        if not f.null:
+            not_null.append(name)
+        if name in columns and isinstance(given, np.ndarray | pl.Series | list):
+            values[name] = given
+            arrays.add(name)
+        elif postgres:
+            values[name] = _text_value(f.get_prep_value(given))
+        else:
+            values[name] = f.get_db_prep_save(given, connection)
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(c) for c in values)
+    with connection.cursor() as cursor:
+        if postgres:
+            frame = pl.DataFrame({c: values[c] for c in arrays}).with_columns(
+                pl.lit(v, dtype=pl.String).alias(c) for c, v in values.items() if c not in arrays
+            )
+            frame = frame.select(list(values))
+            # an unquoted empty field is NULL in COPY's CSV, except in these columns
+            options = f"FORMAT csv, FORCE_NOT_NULL ({', '.join(quote(c) for c in not_null)})"
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN ({options})") as copy:
+                for lo in range(0, n, _COPY_ROWS):
+                    copy.write(frame.slice(lo, _COPY_ROWS).write_csv(include_header=False))
+        else:
+            rows = zip(
+                *(_python_values(v) if c in arrays else [v] * n for c, v in values.items()),
+                strict=True,
+            )
+            marks = ", ".join(["%s"] * len(values))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
+@contextmanager
+def _foreign_keys_dropped(tables: Sequence[str]) -> Iterator[None]:
+    """PostgreSQL: drop the tables' foreign keys, re-create them (checked in one pass each)
+    after the block: the bulk-load advice of PostgreSQL's manual ("Populating a Database"),
+    instead of one deferred check per row at commit. Inside the caller's transaction."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # ALTER TABLE refuses while checks of rows written earlier in the transaction are
+        # pending: run them now, and defer again (Django's foreign keys are deferred) after
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
+            [list(tables)],
+        )
+        keys = cursor.fetchall()
+        for table, name, _ in keys:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    yield
+    with connection.cursor() as cursor:
+        for table, name, definition in keys:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def load_into_database(cohort: Cohort, clinic: Clinic | None = None) -> Loaded:
     """Write a generated cohort's patients, diary (with medicines) and sessions, fast.
 
-    One transaction; COPY on PostgreSQL (psycopg `cursor.copy`), `executemany`
-    elsewhere. Diary entry ids are assigned here (after the table's largest,
-    with the table locked on PostgreSQL, the sequence moved on after), so the
-    medicines can point at their entries without reading ids back. Every
-    other column gets its model default (timestamps: now). No audit rows and
-    no signals: this is a benchmark fixture, not the demo (`cephalog.demo.load`).
-    A new clinic is created unless `clinic` is given. On PostgreSQL the four
-    tables are ANALYZEd after the commit, as after any bulk load: without
-    statistics the planner can pick nested loops that take minutes.
+    One transaction; on PostgreSQL COPY (psycopg `cursor.copy`, the rows as
+    CSV written by Polars), elsewhere `executemany`. Diary entry ids are
+    assigned here (after the table's largest, with the table locked on
+    PostgreSQL, the sequence moved on after), so the medicines can point at
+    their entries without reading ids back. Every other column gets its
+    model default (timestamps: now). No audit rows and no signals: this is a
+    benchmark fixture, not the demo (`cephalog.demo.load`). A new clinic is
+    created unless `clinic` is given. On PostgreSQL the foreign keys of the
+    three bulk tables are dropped for the load and re-created (checked) at
+    its end, and the four tables are ANALYZEd, as after any bulk load:
+    without statistics the planner can pick nested loops that take minutes.
     """
+    import polars as pl
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -426,67 +541,48 @@ def load_into_database(cohort: Cohort, clinic: Clinic | None = None) -> Loaded:
     now = timezone.now()
     postgres = connection.vendor == "postgresql"
 
-    def write(model: Any, columns: dict[str, Any], n: int) -> None:
-        """Rows of `model`: the given columns (lists, or one value for every row), then
-        every other concrete column but an auto id with its default."""
-        values: dict[str, Any] = {}
-        constant: dict[str, Any] = {}
-        for f in model._meta.concrete_fields:
-            name = f.column
-            if name in columns:
-                given = columns[name]
-                if isinstance(given, list):
-                    values[name] = given  # already in the database's form
-                else:
-                    constant[name] = f.get_db_prep_save(given, connection)
-            elif f.primary_key:
-                continue
-            else:
-                auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-                default = now if auto else f.get_default()
-                constant[name] = f.get_db_prep_save(default, connection)
-        names = list(values) + list(constant)
-        rows = zip(*values.values(), *([v] * n for v in constant.values()), strict=True)
-        table = connection.ops.quote_name(model._meta.db_table)
-        quoted = ", ".join(connection.ops.quote_name(c) for c in names)
-        with connection.cursor() as cursor:
-            if postgres:
-                with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["%s"] * len(names))
-                cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)
+    def codes(values: np.ndarray[Any, Any], table: Sequence[Any]) -> np.ndarray[Any, Any]:
+        """Values looked up by code, code -1 as the table's first entry."""
+        return np.asarray(table, dtype=object)[values.astype(np.int64)]
 
-    def iso(values: np.ndarray[Any, Any]) -> list[str | None]:
-        text = np.datetime_as_string(values.astype("datetime64[D]"))
-        return [None if t == "NaT" else t for t in text.tolist()]
-
-    with transaction.atomic():
+    bulk_tables = [m._meta.db_table for m in (DiaryEntry, AcuteMedicationTaken, Session)]
+    with (
+        transaction.atomic(),
+        _foreign_keys_dropped(bulk_tables) if postgres else nullcontext(),
+    ):
         if clinic is None:
             tag = uuid.uuid4().hex[:12]
             clinic = create_clinic(slug=f"bench-{tag}", name=f"Benchmark clinic {tag}")
         p, d, s = cohort.patients, cohort.diary, cohort.sessions
         n = cohort.n_patients
         ids = [uuid.uuid4() for _ in range(n)]
-        db_ids = [Patient._meta.pk.get_db_prep_save(pk, connection) for pk in ids]
-        write(
+        # the database's form of the ids: text on PostgreSQL (CSV), 32 hex digits on SQLite
+        db_ids = np.asarray(
+            [
+                str(pk) if postgres else Patient._meta.pk.get_db_prep_save(pk, connection)
+                for pk in ids
+            ]
+            + [None],
+            dtype=object,
+        )
+        _write_rows(
             Patient,
             {
-                "id": db_ids,
+                "id": db_ids[:n],
                 "clinic_id": clinic.pk,
-                "mrn": [str(m) for m in p.mrn.tolist()],
-                "given_name": [str(x) for x in p.given_name.tolist()],
-                "family_name": [str(x) for x in p.family_name.tolist()],
-                "birth_date": iso(p.birth_date),
-                "sex": [gen.SEXES[k] for k in p.sex.tolist()],
-                "consent_date": iso(p.diary_start),
+                "mrn": p.mrn.astype(str),
+                "given_name": p.given_name.astype(str),
+                "family_name": p.family_name.astype(str),
+                "birth_date": p.birth_date,
+                "sex": codes(p.sex, gen.SEXES),
+                "consent_date": p.diary_start,
                 "consent_version": "bench",
-                "chronic_headache_since": iso(p.chronic_headache_since),
-                "migraine_onset_year": p.migraine_onset_year.tolist(),
-                "migraine_with_aura": p.migraine_with_aura.tolist(),
+                "chronic_headache_since": p.chronic_headache_since,
+                "migraine_onset_year": p.migraine_onset_year,
+                "migraine_with_aura": p.migraine_with_aura,
             },
             n,
+            now,
         )
 
         rows = len(d.date)
@@ -497,24 +593,20 @@ def load_into_database(cohort: Cohort, clinic: Clinic | None = None) -> Loaded:
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
             first_id = int(cursor.fetchone()[0]) + 1
         entry_ids = np.arange(first_id, first_id + rows, dtype=np.int64)
-        half_hours = [f"{k / 2:.1f}" for k in range(49)]
-        intensities = ["", *gen.INTENSITIES]  # code -1 (no headache) -> blank
-        write(
+        _write_rows(
             DiaryEntry,
             {
-                "id": entry_ids.tolist(),
-                "patient_id": [db_ids[i] for i in d.patient.tolist()],
-                "date": iso(d.date),
-                "headache_hours": [
-                    half_hours[k] for k in np.rint(d.headache_hours * 2).astype(int).tolist()
-                ],
-                "peak_intensity": [intensities[k + 1] for k in d.intensity.tolist()],
-                **{name: getattr(d, name).tolist() for name in _BOOLS},
-                "aura_minutes": d.aura_minutes.tolist(),
-                "late": d.late.tolist(),
+                "id": entry_ids,
+                "patient_id": db_ids[d.patient],
+                "date": d.date,
+                # half hours: exact in float32, written as 7.5, 24.0
+                "headache_hours": d.headache_hours.astype(np.float64),
+                "peak_intensity": codes(d.intensity + 1, ["", *gen.INTENSITIES]),
+                **{name: getattr(d, name) for name in (*_BOOLS, "aura_minutes", "late")},
                 "source": str(EntrySource.DEMO),
             },
             rows,
+            now,
         )
         if postgres and rows:
             with connection.cursor() as cursor:
@@ -525,26 +617,28 @@ def load_into_database(cohort: Cohort, clinic: Clinic | None = None) -> Loaded:
 
         row, slot = np.nonzero(d.acute_class >= 0)
         effective = d.acute_effective[row, slot]
-        write(
+        _write_rows(
             AcuteMedicationTaken,
             {
-                "entry_id": entry_ids[row].tolist(),
-                "name": [gen.ACUTE_DRUG_NAMES[k] for k in d.acute_drug[row, slot].tolist()],
-                "drug_class": [gen.ACUTE_CLASSES[k] for k in d.acute_class[row, slot].tolist()],
-                "effective": [None if e < 0 else e == 1 for e in effective.tolist()],
+                "entry_id": entry_ids[row],
+                "name": codes(d.acute_drug[row, slot], gen.ACUTE_DRUG_NAMES),
+                "drug_class": codes(d.acute_class[row, slot], gen.ACUTE_CLASSES),
+                "effective": pl.Series(effective == 1).set(pl.Series(effective < 0), None),
             },
             len(row),
+            now,
         )
-        write(
+        _write_rows(
             Session,
             {
-                "patient_id": [db_ids[i] for i in s.patient.tolist()],
-                "date": iso(s.date),
+                "patient_id": db_ids[s.patient],
+                "date": s.date,
                 "status": str(SessionStatus.COMPLETED),
-                "total_units": s.units.tolist(),
-                "sites_injected": s.sites.tolist(),
+                "total_units": s.units,
+                "sites_injected": s.sites,
             },
             len(s.date),
+            now,
         )
     if postgres:  # planner statistics for the bulk-loaded tables (autovacuum is not instant)
         with connection.cursor() as cursor:
