@@ -8,7 +8,9 @@ written honestly and competently, so that the ratios mean something:
 1. `orm_loop(patient_ids, today)`: the app's own per-patient path: for each
    patient the diary (with its medicines) and the completed sessions through
    the ORM (`cephalog.diary.queries.diary_days`, as `build_case` reads them),
-   then `cephalog.domain` (`baseline_window`, `compute_cycles`).
+   then `cephalog.domain` (`baseline_window`, `compute_cycles`). With
+   `lean=True` the diary is read with `values_list` of the needed columns
+   instead of model instances: the same loop with tuned queries.
 2. `pandas_rowloop(frames, today)`: pandas with a Python loop over patients:
    day rules as column operations on the whole diary, then per patient
    (groupby) a boolean date mask and a sum per window.
@@ -521,18 +523,19 @@ def load_into_database(cohort: Cohort, clinic: Clinic | None = None) -> Loaded:
     assigned here (after the table's largest, with the table locked on
     PostgreSQL, the sequence moved on after), so the medicines can point at
     their entries without reading ids back. Every other column gets its
-    model default (timestamps: now). No audit rows and no signals: this is a
-    benchmark fixture, not the demo (`cephalog.demo.load`). A new clinic is
-    created unless `clinic` is given. On PostgreSQL the foreign keys of the
-    three bulk tables are dropped for the load and re-created (checked) at
-    its end, and the four tables are ANALYZEd, as after any bulk load:
-    without statistics the planner can pick nested loops that take minutes.
+    model default (timestamps: now). No audit rows (not even for the clinic)
+    and no signals: this is a benchmark fixture, not the demo
+    (`cephalog.demo.load`). A new clinic is created unless `clinic` is
+    given. On PostgreSQL the foreign keys of the three bulk tables are
+    dropped for the load and re-created (checked) at its end, and the four
+    tables are ANALYZEd, as after any bulk load: without statistics the
+    planner can pick nested loops that take minutes.
     """
     import polars as pl
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from cephalog.accounts.actions import create_clinic
+    from cephalog.accounts.models import Clinic
     from cephalog.demo import generate as gen
     from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry, EntrySource
     from cephalog.patients.models import Patient
@@ -552,7 +555,7 @@ def load_into_database(cohort: Cohort, clinic: Clinic | None = None) -> Loaded:
     ):
         if clinic is None:
             tag = uuid.uuid4().hex[:12]
-            clinic = create_clinic(slug=f"bench-{tag}", name=f"Benchmark clinic {tag}")
+            clinic = Clinic.objects.create(slug=f"bench-{tag}", name=f"Benchmark clinic {tag}")
         p, d, s = cohort.patients, cohort.diary, cohort.sessions
         n = cohort.n_patients
         ids = [uuid.uuid4() for _ in range(n)]
