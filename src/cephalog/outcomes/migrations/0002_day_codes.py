@@ -5,30 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outcomes', '0001_decisions_bridging_questionnaires_packs'),
-        ('patients', '0002_patient_intractable_status_migrainosus'),
+        ("outcomes", "0001_decisions_bridging_questionnaires_packs"),
+        ("patients", "0002_patient_intractable_status_migrainosus"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DayCodesState',
+            name="DayCodesState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('refreshed_at', models.DateTimeField(null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("refreshed_at", models.DateTimeField(null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='DiaryYearCodes',
+            name="DiaryYearCodes",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('codes', models.BinaryField()),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                ("codes", models.BinaryField()),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('patient', 'year'), name='one_code_row_per_year')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("patient", "year"), name="one_code_row_per_year"
+                    )
+                ],
             },
         ),
     ]
