@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('diary', '0001_initial'),
-        ('patients', '0002_patient_intractable_status_migrainosus'),
+        ("diary", "0001_initial"),
+        ("patients", "0002_patient_intractable_status_migrainosus"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='diaryentry',
-            index=models.Index(fields=['updated_at'], name='diary_entry_updated_at'),
+            model_name="diaryentry",
+            index=models.Index(fields=["updated_at"], name="diary_entry_updated_at"),
         ),
         migrations.AddIndex(
-            model_name='diaryentryrevision',
-            index=models.Index(fields=['changed_at'], name='revision_changed_at'),
+            model_name="diaryentryrevision",
+            index=models.Index(fields=["changed_at"], name="revision_changed_at"),
         ),
     ]
