@@ -18,6 +18,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
+from cephalog.audit.actions import verify_chain
 from cephalog.audit.models import AuditEvent
 from cephalog.diary import bulk_import
 from cephalog.diary.actions import entry_to_dict
@@ -223,6 +224,36 @@ def test_the_fallback_stores_what_the_database_path_stores(
     assert snapshots[0] == snapshots[1]
 
 
+@pytest.mark.parametrize("key_checks_per_row", [True, None])
+def test_foreign_keys_hold_with_or_without_the_per_row_checks(
+    cast: Cast, key_checks_per_row: bool | None
+) -> None:
+    """On PostgreSQL the per-row key triggers are skipped when the role may (the rows
+    only point at locked patients and at days written in the same statement)."""
+    first = days()
+    changed = [DiaryDay(date=first[0].date, headache_hours=1, peak_intensity="mild"), *first[1:]]
+    for version in (first, changed):
+        result = import_diaries_csv(
+            cast.clinic,
+            bulk_csv(("MRN-1001", d) for d in version),
+            cast.nurse,
+            today=TODAY,
+            key_checks_per_row=key_checks_per_row,
+        )
+        assert result.ok
+    assert list(diary_days(cast.patient).values()) == changed
+    with bulk_import.connection.cursor() as cursor:
+        if bulk_import.connection.vendor == "postgresql":
+            cursor.execute("SHOW session_replication_role")
+            assert cursor.fetchone() == ("origin",)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # every pending check passes
+        cursor.execute(
+            "SELECT count(*) FROM diary_acutemedicationtaken m "
+            "LEFT JOIN diary_diaryentry e ON e.id = m.entry_id WHERE e.id IS NULL"
+        )
+        assert cursor.fetchone() == (0,)
+
+
 # --- Refusing ---------------------------------------------------------------------------------
 
 
@@ -426,7 +457,7 @@ def test_the_vectorised_rules_agree_with_the_per_patient_reader(column: str, cel
     table = read_table(out.getvalue().encode())
     assert table.frame is not None
     patients = pl.DataFrame({"mrn": ["MRN-1"], "patient": ["9f3c"], "time_zone": ["Europe/London"]})
-    checked = check_rows(table.frame, patients, today=TODAY)
+    checked = check_rows(table, patients, today=TODAY)
     expected = read_days_csv(out.getvalue().split(",", 1)[1].replace("\nMRN-1,", "\n"))
     assert bool(checked.bad.height) == bool(expected.problems)
     if expected.problems:
@@ -488,6 +519,7 @@ def test_the_import_is_audited_with_counts_only(cast: Cast) -> None:
     assert last is not None
     assert (last.detail["ok"], last.detail["problem_lines"]) == (False, 1)
     assert all(isinstance(v, bool | int) for e in events for v in e.detail.values())
+    assert verify_chain().ok  # the per-patient rows are appended to the chain together
 
 
 # --- The command ------------------------------------------------------------------------------

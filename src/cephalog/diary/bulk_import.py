@@ -8,27 +8,31 @@ MRN in the clinic, then the columns of cephalog's own days CSV
     MRN-1001,2026-03-02,6.5,severe,true,...,0,sumatriptan:triptan:yes
 
 The rules are the per-patient days import's (cephalog.diary.imports,
-docs/adr/0004-diary-imports.md) and its messages too: every row is checked
+docs/adr/0004-diary-imports.md) and so are the messages: every row is checked
 before anything is stored; each problem is `line N: field: message` (the header
 is line 1), the first `MAX_PROBLEMS` are listed, and any problem stores nothing.
-A row replaces the day it names: a day equal to the stored one is counted as
-unchanged and left alone, a changed day keeps its previous version as a
-`DiaryEntryRevision` and gets version + 1, so importing the same file again
-changes nothing.
+Two rows for one patient's date, an MRN the clinic does not have, and a date
+after the patient's local today are problems too. A row replaces the day it
+names: a day equal to the stored one is counted as unchanged and left alone, a
+changed day keeps its previous version as a `DiaryEntryRevision` and gets
+version + 1, so importing the same file again changes nothing.
 
-Who: clinic staff who record diaries (physician, nurse) of that clinic, for its
-own patients only; an MRN of another clinic is "no patient with this MRN". Clinic
-admins may export but not import (ADR 0004).
+Who: the clinic's physicians and nurses, for its own patients only; an MRN of
+another clinic is "no patient with this MRN in this clinic". Clinic admins may
+export but not import (ADR 0004).
 
-Speed: the rows are read and checked column by column with Polars (one
-expression per rule over the whole file, no Python loop per row); only the
-listed problem lines are rendered in Python, by the same code as the per-patient
-import, so the messages are the same. On PostgreSQL the checked rows go into a
-temporary staging table with COPY and are stored by a few set-based statements
-in one transaction; elsewhere (SQLite) by `executemany`.
+Speed (the goal is 200,000 rows/s on PostgreSQL): the rows are read and checked
+column by column with Polars, one vectorised expression per rule over the whole
+file and no Python loop per row; cheap exact checks come first (a column with no
+whitespace is not stripped, a flag column of `true`/`false` is not lower-cased, a
+file sorted by patient and date has no duplicates). Only the listed problem
+lines are worded in Python, by the same code as the per-patient import. On
+PostgreSQL the checked rows go into temporary staging tables with a binary COPY
+and are stored by a few set-based statements; elsewhere (SQLite) with
+`executemany`. Either way in one transaction.
 
-Audit: one `import` row for the import (counts only) and one per patient whose
-diary it changed (counts only); never diary contents.
+Audit: one `import` row for the import as a whole (counts only) and one per
+patient whose diary it changed (counts only), never diary contents.
 """
 
 from __future__ import annotations
@@ -52,7 +56,9 @@ from django.utils import timezone
 
 from cephalog.accounts.access import CLINICAL_ROLES
 from cephalog.accounts.models import Clinic, Membership
-from cephalog.audit.actions import record
+from cephalog.audit import context
+from cephalog.audit.actions import _last_hash, record
+from cephalog.audit.models import AuditEvent
 from cephalog.diary.actions import FLAGS, MAX_MEDICINE_NAME, MAX_MEDICINES_PER_DAY
 from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry, DiaryEntryRevision, EntrySource
 from cephalog.domain.case import describe, parse_diary_entry
@@ -71,18 +77,24 @@ PATIENT_COLUMN = "mrn"
 REQUIRED_COLUMNS = (PATIENT_COLUMN, "date", "headache_hours")
 #: Problems listed in full; the rest are counted.
 MAX_PROBLEMS = 50
-#: Larger files are refused before they are read (a million days is about 60 MB).
+#: Larger files are refused before they are read (a million days is about 80 MB).
 MAX_FILE_BYTES = 2 * 1024**3
-#: The largest aura the diary stores (PositiveSmallIntegerField).
+#: The largest aura the diary stores (a PositiveSmallIntegerField).
 MAX_AURA_MINUTES = 32767
 
 type Progress = Callable[[str], None]
 
+#: What Python's str.strip() removes (the per-patient import strips every cell).
+WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+_WS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]"
 _FORMULA_START = ["=", "+", "-", "@", "\t", "\r"]
 _TRUE = ["true", "yes", "1"]
 _FALSE = ["false", "no", "0"]
 _NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _EFFECTS = {"yes": True, "no": False}
+#: Intensity codes in the staging table: 0 none, then INTENSITY_CODES in order.
+_INTENSITIES = ("", *INTENSITY_CODES)
 
 
 @dataclass
@@ -100,7 +112,7 @@ class BulkImportResult:
     problem_lines: int = 0
     backend: str = ""
     seconds: float = 0.0
-    #: Seconds per phase (read, check, store, audit), for progress and benchmarks.
+    #: Seconds per phase (read, check, store), for progress and benchmarks.
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -124,11 +136,12 @@ def check_importer(clinic: Clinic, by: Any) -> None:
 
 @dataclass
 class Table:
-    """The file's rows as strings (`_line` is each row's line in the file), or the
-    problems that stop it being read."""
+    """The file's rows as strings (`_line`: each row's line in the file), or the problems
+    that stop it being read. `plain`: no cell holds whitespace (nothing to strip)."""
 
     frame: pl.DataFrame | None
     problems: list[tuple[int, str]] = field(default_factory=list)
+    plain: bool = False
 
 
 def _file_bytes(file: IO[bytes] | IO[str] | bytes | str | Path) -> bytes:
@@ -141,9 +154,9 @@ def _file_bytes(file: IO[bytes] | IO[str] | bytes | str | Path) -> bytes:
 def read_table(data: bytes) -> Table:
     """Read the CSV with Polars (every column a string); line numbers are exact.
 
-    Files Polars cannot read with one record per line (a quoted cell holding a
+    A file Polars cannot read as one record per line (a quoted cell holding a
     line break, a row with more cells than the header, a bare CR line end, ...)
-    are read again with the csv module, as the per-patient import reads them.
+    is read again with the csv module, as the per-patient import reads it.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -151,7 +164,8 @@ def read_table(data: bytes) -> Table:
         return Table(None, [(0, f"file: larger than {MAX_FILE_BYTES // 1024**3} GB; split it")])
     if b"\x00" in data:
         return Table(None, [(0, "file: not a text file; export a CSV file and use that")])
-    first = data.split(b"\n", 1)[0]
+    end = data.find(b"\n")
+    first = data[: end if end >= 0 else len(data)]
     try:
         header = next(csv.reader([first.decode("utf-8").rstrip("\r")]), [])
     except (UnicodeDecodeError, csv.Error):
@@ -162,37 +176,29 @@ def read_table(data: bytes) -> Table:
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
         return Table(None, [(1, f"header: missing column(s) {', '.join(missing)}")])
-    if len(set(names)) != len(names) or not _one_record_per_line(data):
+    if len(set(names)) != len(names) or not _no_bare_cr(data):
         return _read_slowly(data)
     try:
         frame = pl.read_csv(
-            data,
-            has_header=True,
-            new_columns=names,
-            infer_schema=False,
-            raise_if_empty=False,
+            data, has_header=True, new_columns=names, infer_schema=False, raise_if_empty=False
         )
     except pl.exceptions.PolarsError:
         return _read_slowly(data)
+    # Polars keeps a blank line as a row of nulls, so one row per line after the header
+    # means no record spans lines (a quoted line break) and row i is line i + 2.
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if frame.height + 1 != lines:
         return _read_slowly(data)
+    # An ASCII file without spaces, tabs and the like has nothing to strip (CR only
+    # ends lines here: a bare CR was sent to the slow reading above).
+    plain = data.isascii() and not any(c in data for c in b" \t\x0b\x0c\x1c\x1d\x1e\x1f")
     frame = frame.with_columns(_line=pl.int_range(2, frame.height + 2, dtype=pl.Int32))
-    return Table(_drop_blank_rows(frame))
+    return Table(_drop_blank_rows(frame, plain), plain=plain)
 
 
-def _one_record_per_line(data: bytes) -> bool:
-    """No line break inside a quoted cell and no bare CR line end (so row i is line i + 2)."""
-    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
-        return False
-    if b'"' not in data:
-        return True
-    raw = np.frombuffer(data, dtype=np.uint8)
-    quotes = np.flatnonzero(raw == ord('"'))
-    breaks = np.flatnonzero(raw == ord("\n"))
-    # A line break is inside quotes when an odd number of quotes comes before it
-    # ("" inside a quoted cell counts twice, so it keeps the parity).
-    return not bool((np.searchsorted(quotes, breaks) % 2 == 1).any())
+def _no_bare_cr(data: bytes) -> bool:
+    """CR only before LF (a bare CR ends a line for the csv module, not for Polars)."""
+    return b"\r" not in data or data.count(b"\r") == data.count(b"\r\n")
 
 
 def _read_slowly(data: bytes) -> Table:
@@ -244,15 +250,20 @@ def _read_slowly(data: bytes) -> Table:
     return Table(frame, problems)
 
 
-def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    """Rows whose cells are all blank are skipped (read_rows does the same)."""
-    cells = [c for c in frame.columns if c != "_line"]
-    blank = pl.all_horizontal(
-        pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells
-    )
-    if not frame.select(blank.any()).item():
+def _blank(name: str, plain: bool) -> pl.Expr:
+    cell = pl.col(name)
+    return cell.is_null() | ((cell == "") if plain else (cell.str.strip_chars(WHITESPACE) == ""))
+
+
+def _drop_blank_rows(frame: pl.DataFrame, plain: bool) -> pl.DataFrame:
+    """Rows whose cells are all blank are skipped (read_rows does the same). A blank row
+    has a blank MRN, so only those rows are looked at closely."""
+    maybe = frame.filter(_blank(PATIENT_COLUMN, plain))
+    if not maybe.height:
         return frame
-    return frame.filter(~blank)
+    cells = [c for c in frame.columns if c != "_line"]
+    blank_lines = maybe.filter(pl.all_horizontal(_blank(c, plain) for c in cells))["_line"]
+    return frame.filter(~pl.col("_line").is_in(blank_lines.implode()))
 
 
 # --- Checking the rows (vectorised) ----------------------------------------------------------
@@ -260,50 +271,59 @@ def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass
 class Checked:
-    """The rows ready to store (`days`, `medicines`), or the lines with problems.
+    """The rows ready to store, or (`bad`) the rows with problems.
 
-    `days`: n, patient (uuid text), date, h100 (hundredths of an hour),
-    peak_intensity ("" without headache), the FLAGS, aura_minutes, late.
-    `medicines`: n, ord (order within the day), patient, date, name, drug_class,
-    effective (null when unknown).
+    `days`: n (row), p (index into `patients`), date, h100 (hundredths of an hour),
+    peak_intensity ("" without headache) and its code (0 none, 1 mild, ...), the
+    FLAGS, aura_minutes, late. `medicines`: n, p, date, ord (order within the day),
+    name, drug_class, effective (null: unknown). `patients`: p, patient (id).
     """
 
     days: pl.DataFrame
     medicines: pl.DataFrame
-    bad: pl.DataFrame  # rows with problems: the cells, _line and the rule columns
+    patients: pl.DataFrame
+    bad: pl.DataFrame
 
 
-def _cell(name: str, present: Sequence[str]) -> pl.Expr:
-    """A cell as the per-patient import reads it: stripped, formula guard removed."""
-    if name not in present:
-        return pl.lit("", dtype=pl.String)
-    stripped = pl.col(name).fill_null("").str.strip_chars()
-    if name == PATIENT_COLUMN:
-        return stripped
-    return (
-        pl.when(stripped.str.starts_with("'") & stripped.str.slice(1, 1).is_in(_FORMULA_START))
-        .then(stripped.str.slice(1))
-        .otherwise(stripped)
-    )
+def _clean(frame: pl.DataFrame, name: str, plain: bool) -> pl.Series:
+    """A column as the per-patient import reads its cells: stripped, formula guard removed."""
+    if name not in frame.columns:
+        return pl.Series(name, [""] * frame.height, dtype=pl.String)
+    cells = frame[name].fill_null("")
+    if not plain and cells.str.contains(f"^{_WS}|{_WS}$").any():
+        cells = cells.str.strip_chars(WHITESPACE)
+    if name != PATIENT_COLUMN and cells.str.starts_with("'").any():
+        guarded = cells.str.starts_with("'") & cells.str.slice(1, 1).is_in(_FORMULA_START)
+        cells = pl.select(pl.when(guarded).then(cells.str.slice(1)).otherwise(cells)).to_series()
+    return cells.alias(name)
+
+
+def _lower(cells: pl.Series, usual: Sequence[str]) -> pl.Series:
+    """Lower-cased, unless every cell is already one of `usual` (the common case)."""
+    return cells if cells.is_in(usual).all() else cells.str.to_lowercase()
 
 
 def check_rows(
-    frame: pl.DataFrame,
+    table: Table,
     patients: pl.DataFrame,
     *,
     today: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> Checked:
-    """Every rule of the days import as a Polars expression over the whole file.
+    """Every rule of the days import, vectorised over the whole file.
 
     `patients` maps the clinic's MRNs to patient ids and time zones. A date is
     in the future after the patient's local today (`today` overrides it for all).
     """
-    present = frame.columns
-    cells = frame.select(
-        pl.col("_line"),
-        *(_cell(name, present).alias(name) for name in (PATIENT_COLUMN, *DAY_COLUMNS)),
+    assert table.frame is not None
+    frame = table.frame
+    cells = pl.DataFrame(
+        [
+            frame["_line"],
+            *(_clean(frame, name, table.plain) for name in (PATIENT_COLUMN, *DAY_COLUMNS)),
+        ]
     ).with_row_index("n")
+
     now = now or timezone.now()
     zones = patients["time_zone"].unique().to_list()
     todays = pl.DataFrame(
@@ -313,55 +333,82 @@ def check_rows(
         },
         schema={"time_zone": pl.String, "today": pl.Date},
     )
-    patients = patients.join(todays, on="time_zone", how="left").drop("time_zone")
-    cells = cells.join(patients, on=PATIENT_COLUMN, how="left", maintain_order="left")
+    patients = (
+        patients.with_row_index("p")
+        .join(todays, on="time_zone", how="left")
+        .select("p", PATIENT_COLUMN, "patient", "today")
+    )
+    p = cells[PATIENT_COLUMN].replace_strict(
+        patients[PATIENT_COLUMN], patients["p"], default=None, return_dtype=pl.UInt32
+    )
+    cells = cells.with_columns(p=p, today=patients["today"].gather(p))
 
-    date, hours, intensity, aura = (
-        pl.col("date"),
-        pl.col("headache_hours"),
-        pl.col("peak_intensity").str.to_lowercase(),
-        pl.col("aura_minutes"),
-    )
-    parsed_date = pl.when(date.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")).then(
-        date.str.to_date("%Y-%m-%d", strict=False)
-    )
-    parsed_date = pl.when(parsed_date.dt.year() >= 1).then(parsed_date)  # as date.fromisoformat
-    hours_number = pl.when(hours.str.contains(_NUMBER)).then(hours.cast(pl.Float64, strict=False))
-    aura_number = pl.when(aura.str.contains(_NUMBER)).then(aura.cast(pl.Float64, strict=False))
+    date = cells["date"]
+    parsed = date.str.to_date("%Y-%m-%d", strict=False)
+    day = pl.select(
+        pl.when(date.str.contains(_DATE) & (parsed.dt.year() >= 1)).then(parsed)
+    ).to_series()
+    hours_cell = cells["headache_hours"]
+    hours = pl.select(
+        pl.when(hours_cell.str.contains(_NUMBER)).then(hours_cell.cast(pl.Float64, strict=False))
+    ).to_series()
+    intensity = _lower(cells["peak_intensity"], _INTENSITIES)
+    aura_cell = cells["aura_minutes"]
+    aura = pl.select(
+        pl.when(aura_cell == "")
+        .then(pl.lit(0.0))
+        .when(aura_cell.str.contains(_NUMBER))
+        .then(aura_cell.cast(pl.Float64, strict=False))
+    ).to_series()
+    flags: dict[str, pl.Series] = {}
+    bad_flags = pl.Series(np.zeros(cells.height, dtype=bool))
+    for name in FLAGS:
+        cell = cells[name]
+        value = cell == "true"
+        if not (value | (cell == "false") | (cell == "")).all():
+            lower = cell.str.to_lowercase()
+            value = lower.is_in(_TRUE)
+            bad_flags = bad_flags | ~lower.is_in(["", *_TRUE, *_FALSE])
+        flags[name] = value.alias(name)
+
     rules = cells.with_columns(
-        day=parsed_date,
-        hours_value=hours_number,
+        day=day,
+        hours_value=hours,
         intensity=intensity,
-        aura_value=pl.when(aura == "").then(pl.lit(0.0)).otherwise(aura_number),
+        aura_value=aura,
+        bad_patient=pl.col("p").is_null(),
+        bad_date=day.is_null(),
+        bad_hours=hours.is_null() | ~hours.is_between(0.0, 24.0),
+        bad_intensity=((intensity != "") & ~intensity.is_in(INTENSITY_CODES))
+        | ((intensity == "") & hours.is_not_null() & (hours > 0)),
+        bad_flags=bad_flags,
+        bad_aura=aura.is_null()
+        | (aura != aura.floor())
+        | ~aura.is_between(0.0, float(MAX_AURA_MINUTES)),
     ).with_columns(
-        bad_patient=pl.col("patient").is_null(),
-        bad_date=pl.col("day").is_null(),
-        bad_hours=pl.col("hours_value").is_null() | ~pl.col("hours_value").is_between(0.0, 24.0),
-        bad_intensity=((pl.col("intensity") != "") & ~pl.col("intensity").is_in(INTENSITY_CODES))
-        | (
-            (pl.col("intensity") == "")
-            & pl.col("hours_value").is_not_null()
-            & (pl.col("hours_value") > 0)
-        ),
-        bad_flags=pl.any_horizontal(
-            ~pl.col(f).str.to_lowercase().is_in(["", *_TRUE, *_FALSE]) for f in FLAGS
-        ),
-        bad_aura=pl.col("aura_value").is_null()
-        | (pl.col("aura_value") != pl.col("aura_value").floor())
-        | ~pl.col("aura_value").is_between(0.0, float(MAX_AURA_MINUTES)),
         bad_future=pl.col("day").is_not_null()
         & pl.col("today").is_not_null()
         & (pl.col("day") > pl.col("today")),
     )
 
-    medicines = _medicines(rules.select("n", "acute_medications"))
-    bad_medicines = medicines.group_by("n").agg(
-        bad_medicines=(~pl.col("well_formed") | ~pl.col("class_ok") | ~pl.col("name_ok")).any()
-        | (pl.len() > MAX_MEDICINES_PER_DAY)
+    # The medicine rules run once per distinct cell (a registry has few) and the
+    # verdicts are mapped back to the rows by the cell's code.
+    cell = cells["acute_medications"]
+    distinct = cell.unique()
+    code = cell.replace_strict(distinct, range(len(distinct)), return_dtype=pl.UInt32)
+    items = _medicines(
+        pl.DataFrame({"code": range(len(distinct)), "acute_medications": distinct}),
+        table.plain,
     )
-    rules = rules.join(bad_medicines, on="n", how="left", maintain_order="left").with_columns(
-        pl.col("bad_medicines").fill_null(False)
+    bad_codes = (
+        items.group_by("code")
+        .agg(
+            bad=(~pl.col("well_formed") | ~pl.col("class_ok") | ~pl.col("name_ok")).any()
+            | (pl.len() > MAX_MEDICINES_PER_DAY)
+        )
+        .filter("bad")["code"]
     )
+    rules = rules.with_columns(code=code, bad_medicines=code.is_in(bad_codes.implode()))
     row_rules = [
         "bad_patient",
         "bad_date",
@@ -373,54 +420,68 @@ def check_rows(
         "bad_medicines",
     ]
     rules = rules.with_columns(bad_row=pl.any_horizontal(*row_rules))
-    # Two rows for one patient's date: the later ones are problems (rows that are
-    # otherwise valid only, as in read_days_csv).
-    good_line = pl.when(~pl.col("bad_row")).then(pl.col("_line"))
-    rules = rules.with_columns(
-        first_line=pl.when(~pl.col("bad_row")).then(good_line.min().over("patient", "day"))
-    ).with_columns(
-        bad_duplicate=~pl.col("bad_row") & (pl.col("first_line") != pl.col("_line")),
-    )
+    rules = _duplicates(rules)
     is_bad = pl.col("bad_row") | pl.col("bad_duplicate")
-    bad = rules.filter(is_bad).select(
-        "_line",
-        "patient",
-        "first_line",
-        *(PATIENT_COLUMN, *DAY_COLUMNS),
-        *row_rules,
-        "bad_duplicate",
-    )
-    good = rules.filter(~is_bad)
-    if bad.height:
-        empty_days = good.clear().select("n")
-        return Checked(empty_days, medicines.clear(), bad)
+    if rules.select(is_bad.any()).item():
+        bad = rules.filter(is_bad).select(
+            "_line",
+            "p",
+            "first_line",
+            *(PATIENT_COLUMN, *DAY_COLUMNS),
+            *row_rules,
+            "bad_duplicate",
+        )
+        return Checked(rules.clear(), items.clear(), patients, bad)
 
-    h100 = _hundredths(good)
-    days = good.select(
-        pl.col("n").cast(pl.Int32),
-        "patient",
+    h100 = _hundredths(rules)
+    intensity_code = pl.col("intensity").cast(pl.Enum(_INTENSITIES)).to_physical().cast(pl.Int16)
+    days = rules.select(
+        "n",
+        "p",
         pl.col("day").alias("date"),
         h100.alias("h100"),
         pl.when(h100 > 0).then(pl.col("intensity")).otherwise(pl.lit("")).alias("peak_intensity"),
-        *(pl.col(f).str.to_lowercase().is_in(_TRUE).alias(f) for f in FLAGS),
-        pl.col("aura_value").cast(pl.Int32).alias("aura_minutes"),
+        pl.when(h100 > 0).then(intensity_code).otherwise(pl.lit(0, pl.Int16)).alias("intensity"),
+        pl.col("aura_value").cast(pl.Int16).alias("aura_minutes"),
         (pl.col("day") < pl.col("today")).alias("late"),
+    ).with_columns(**flags)
+    # Each row's medicines: its cell's items, in order (rows in file order).
+    item = pl.struct("ord", "name", "drug_class", "effective")
+    by_code = (
+        pl.DataFrame({"code": range(len(distinct))}, schema={"code": pl.UInt32})
+        .join(items.group_by("code").agg(items=item), on="code", how="left")
+        .sort("code")["items"]
     )
-    stored_medicines = medicines.join(
-        days.select(pl.col("n").cast(pl.UInt32), "patient", "date"), on="n", how="inner"
-    ).select(
-        pl.col("n").cast(pl.Int32),
-        pl.col("ord").cast(pl.Int32),
-        "patient",
-        "date",
-        "name",
-        "drug_class",
-        "effective",
+    taking = rules.filter(pl.col("code").is_in(items["code"].unique().implode()))
+    medicines = (
+        taking.select("n", "p", pl.col("day").alias("date"))
+        .with_columns(items=by_code.gather(taking["code"]))
+        .explode("items")
+        .unnest("items")
     )
-    return Checked(days, stored_medicines, bad.clear())
+    return Checked(days, medicines, patients, rules.clear())
 
 
-def _hundredths(good: pl.DataFrame) -> pl.Expr:
+def _duplicates(rules: pl.DataFrame) -> pl.DataFrame:
+    """Two rows for one patient's date: the later ones are problems (among rows that are
+    otherwise valid, as in read_days_csv). A file sorted by patient and date has none."""
+    key = (pl.col("p").cast(pl.Int64) * 4_000_000 + pl.col("day").cast(pl.Int32)).alias("key")
+    good = rules.filter(~pl.col("bad_row")).select("n", "_line", key)
+    none = pl.lit(None, pl.Int32)
+    if good.height < 2 or good.select((pl.col("key").diff().drop_nulls() > 0).all()).item():
+        return rules.with_columns(first_line=none, bad_duplicate=pl.lit(False))
+    repeated = good.filter(pl.col("key").is_duplicated())
+    if not repeated.height:
+        return rules.with_columns(first_line=none, bad_duplicate=pl.lit(False))
+    repeated = repeated.with_columns(first_line=pl.col("_line").min().over("key")).filter(
+        pl.col("first_line") != pl.col("_line")
+    )
+    return rules.join(
+        repeated.select("n", "first_line"), on="n", how="left", maintain_order="left"
+    ).with_columns(bad_duplicate=pl.col("first_line").is_not_null())
+
+
+def _hundredths(rules: pl.DataFrame) -> pl.Expr:
     """Hours to 0.01 h as the per-patient import stores them: `round(float(cell), 2)`.
 
     A cell with at most two decimals is exact; a longer one (rare) is rounded by
@@ -428,32 +489,42 @@ def _hundredths(good: pl.DataFrame) -> pl.Expr:
     """
     value = pl.col("hours_value")
     long = pl.col("headache_hours").str.contains(r"\.[0-9]{3,}$")
-    if good.select(long.any()).item():
+    if rules.select(long.any()).item():
         return (
             pl.when(long)
             .then(value.map_elements(lambda v: round(round(v, 2) * 100), return_dtype=pl.Int64))
             .otherwise((value * 100).round(0).cast(pl.Int64))
-            .cast(pl.Int32)
+            .cast(pl.Int16)
         )
-    return (value * 100).round(0).cast(pl.Int32)
+    return (value * 100).round(0).cast(pl.Int16)
 
 
-def _medicines(cells: pl.DataFrame) -> pl.DataFrame:
+def _medicines(cells: pl.DataFrame, plain: bool) -> pl.DataFrame:
     """One row per medicine item of the `acute_medications` cells (`name:class:yes|no|unknown`,
-    `;` between items; `%25`, `%3A`, `%3B` in names), with the rules it breaks."""
+    `;` between items; `%25`, `%3A`, `%3B` in names), with the rules it breaks; `code`
+    names the cell, `ord` the item's place in it."""
+
+    def strip(text: pl.Expr) -> pl.Expr:
+        return text if plain else text.str.strip_chars(WHITESPACE)
+
     items = (
         cells.filter(pl.col("acute_medications") != "")
-        .select("n", item=pl.col("acute_medications").str.split(";"))
-        .explode("item")
-        .filter(pl.col("item").str.strip_chars() != "")
+        .select(
+            "code",
+            item=pl.col("acute_medications")
+            .str.split(";")
+            .list.eval(pl.element().filter(strip(pl.element()) != "")),
+        )
+        .with_columns(ord=pl.int_ranges(0, pl.col("item").list.len(), dtype=pl.Int16))
+        .explode("item", "ord")
+        .drop_nulls("item")
     )
     parts = pl.col("item").str.split(":")
     items = items.with_columns(
-        ord=pl.int_range(pl.len()).over("n"),
         count=parts.list.len(),
-        p0=parts.list.get(0, null_on_oob=True).str.strip_chars(),
-        p1=parts.list.get(1, null_on_oob=True).str.strip_chars(),
-        p2=parts.list.get(2, null_on_oob=True).str.strip_chars().str.to_lowercase(),
+        p0=strip(parts.list.get(0, null_on_oob=True)),
+        p1=strip(parts.list.get(1, null_on_oob=True)),
+        p2=strip(parts.list.get(2, null_on_oob=True)).str.to_lowercase(),
     )
     name = (
         pl.col("p0")
@@ -462,7 +533,7 @@ def _medicines(cells: pl.DataFrame) -> pl.DataFrame:
         .str.replace_all("%25", "%", literal=True)
     )
     return items.select(
-        "n",
+        "code",
         "ord",
         well_formed=pl.col("count").is_between(2, 3)
         & ((pl.col("count") == 2) | pl.col("p2").is_in(["yes", "no", "unknown", ""])),
@@ -482,7 +553,7 @@ def _row_messages(row: dict[str, Any]) -> list[str]:
     mrn = row[PATIENT_COLUMN]
     if not mrn:
         messages.append(f"{PATIENT_COLUMN}: required")
-    elif row["patient"] is None:
+    elif row["p"] is None:
         messages.append(f"{PATIENT_COLUMN}: no patient with the MRN {describe(mrn)} in this clinic")
     data: dict[str, Any] = {}
     for name in DAY_COLUMNS:
@@ -523,7 +594,7 @@ def _row_messages(row: dict[str, Any]) -> list[str]:
                 f"date: {day.date.isoformat()} is also on line {row['first_line']} "
                 f"for this {PATIENT_COLUMN}"
             )
-    if not messages:  # the rules above and the vectorised ones disagree: still say where
+    if not messages:  # the vectorised rules and these disagree: still say where
         broken = [k[4:] for k, v in row.items() if k.startswith("bad_") and v is True]
         messages.append(f"row: not valid ({', '.join(broken) or 'unknown rule'})")
     return messages
@@ -564,6 +635,12 @@ class Stored:
     #: patient id -> (created, updated), for the per-patient audit rows.
     by_patient: dict[str, tuple[int, int]] = field(default_factory=dict)
 
+    def count(self, patient: str, created: int = 0, updated: int = 0) -> None:
+        before = self.by_patient.get(patient, (0, 0))
+        self.by_patient[patient] = (before[0] + created, before[1] + updated)
+        self.created += created
+        self.updated += updated
+
 
 _DAY_FIELDS = ("headache_hours", "peak_intensity", *FLAGS, "aura_minutes")
 
@@ -578,55 +655,177 @@ def _tables() -> dict[str, str]:
     }
 
 
-def _copy(cursor: Any, table: str, frame: pl.DataFrame) -> None:
-    """COPY a frame into a staging table (CSV text: null is an empty unquoted cell)."""
-    columns = ", ".join(frame.columns)
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
-        copy.write(frame.write_csv(include_header=False, date_format="%Y-%m-%d"))
+# PostgreSQL's binary COPY: a header, then per row the number of fields and each field
+# as its length and big-endian bytes; every field here has a fixed width, so a row is
+# one record of a numpy structured array.
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+_COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+_PG_EPOCH = (dt.date(2000, 1, 1) - dt.date(1970, 1, 1)).days
+
+
+def _binary_copy(fields: Sequence[tuple[str, np.ndarray[Any, Any]]]) -> bytes:
+    """COPY BINARY data for fixed-width columns: (numpy dtype, values) per field."""
+    rows = len(fields[0][1]) if fields else 0
+    layout: list[tuple[str, Any]] = [("count", ">i2")]
+    for i, (dtype, _) in enumerate(fields):
+        layout += [(f"size{i}", ">i4"), (f"value{i}", dtype)]
+    out = np.empty(rows, dtype=np.dtype(layout))
+    out["count"] = len(fields)
+    for i, (dtype, values) in enumerate(fields):
+        out[f"size{i}"] = np.dtype(dtype).itemsize
+        out[f"value{i}"] = values
+    return _COPY_HEADER + out.tobytes() + _COPY_TRAILER
+
+
+def _uuids(patients: pl.DataFrame, p: pl.Series) -> np.ndarray[Any, Any]:
+    table = np.frombuffer(
+        b"".join(uuid.UUID(x).bytes for x in patients["patient"].to_list()) or b"\0" * 16,
+        dtype="V16",
+    )
+    picked: np.ndarray[Any, Any] = table[p.to_numpy()]
+    return picked
+
+
+def _pg_dates(dates: pl.Series) -> np.ndarray[Any, Any]:
+    return dates.cast(pl.Int32).to_numpy() - _PG_EPOCH
 
 
 _STAGING = ", ".join(
-    f"pg_temp.cephalog_bulk_{name}" for name in ("days", "medicines", "existing", "changed")
+    f"pg_temp.cephalog_bulk_{name}"
+    for name in ("days", "medicines", "names", "existing", "changed")
 )
 
 
+def _flag(i: int) -> str:
+    return f"(s.flags & {1 << i}) <> 0"
+
+
+def may_skip_key_triggers() -> bool:
+    """Whether the database role may set `session_replication_role` (a superuser, or
+    `GRANT SET ON PARAMETER session_replication_role` on PostgreSQL 15 and later)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+        if cursor.fetchone()[0]:
+            return True
+        if connection.pg_version < 150000:  # type: ignore[attr-defined]
+            return False
+        cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
+        return bool(cursor.fetchone()[0])
+
+
 def _store_postgresql(
-    checked: Checked, *, by_id: int | None, reason: str, now: dt.datetime
+    checked: Checked,
+    *,
+    by_id: int | None,
+    reason: str,
+    now: dt.datetime,
+    key_checks_per_row: bool | None = None,
 ) -> Stored:
-    """COPY into temporary staging tables, then set-based SQL, in the caller's transaction."""
+    """Binary COPY into temporary staging tables, then set-based SQL, in the caller's
+    transaction.
+
+    The new days and medicines reference only rows this transaction has locked
+    (the clinic's patients, FOR KEY SHARE) or written itself (the days), so their
+    foreign keys cannot fail. When the role may, the per-row foreign-key triggers
+    are skipped for those two INSERTs (`session_replication_role = replica`, the
+    way pg_restore loads data): a million deferred checks at commit cost about as
+    much as the inserts themselves. `key_checks_per_row=True` keeps them.
+    """
+    skip_key_triggers = not key_checks_per_row and may_skip_key_triggers()
     t = _tables()
-    flags = ", ".join(FLAGS)
-    s_flags = ", ".join(f"s.{f}" for f in FLAGS)
-    same = " AND ".join(
-        ["e.headache_hours * 100 = s.h100", "e.peak_intensity = s.peak_intensity"]
-        + [f"e.{f} = s.{f}" for f in (*FLAGS, "aura_minutes")]
+    # Rows go in in the order of the (patient_id, date) indexes: B-tree inserts in key
+    # order touch each leaf page once (and append on an empty table), instead of one
+    # descent to a random leaf per row.
+    patients = checked.patients["patient"]
+    rank = np.empty(len(patients), dtype=np.int64)
+    rank[patients.arg_sort().to_numpy()] = np.arange(len(patients))
+    days = (
+        checked.days.with_columns(rank=pl.Series(rank).gather(checked.days["p"]))
+        .sort("rank", "date")
+        .drop("rank")
     )
-    patients = checked.days["patient"].unique().to_list()
+    medicines = checked.medicines
+    intensity = "(ARRAY[" + ", ".join(f"'{c}'" for c in _INTENSITIES) + "])[s.intensity + 1]"
+    drug_class = "(ARRAY[" + ", ".join(f"'{c}'" for c in ACUTE_CLASS_CODES) + "])[b.drug_class + 1]"
+    effective = "NULLIF(b.effective, -1) = 1"
+    flag_values = ", ".join(_flag(i) for i in range(len(FLAGS)))
+    late = _flag(len(FLAGS))
+    same = " AND ".join(
+        ["e.headache_hours * 100 = s.h100", f"e.peak_intensity = {intensity}"]
+        + [f"e.{f} = ({_flag(i)})" for i, f in enumerate(FLAGS)]
+        + ["e.aura_minutes = s.aura_minutes"]
+    )
+    patient_ids = [checked.patients["patient"][p] for p in days["p"].unique().sort().to_list()]
+    flag_bits = np.zeros(days.height, dtype=np.int16)
+    for i, f in enumerate((*FLAGS, "late")):
+        flag_bits |= days[f].to_numpy().astype(np.int16) << i
+    days_data = _binary_copy(
+        [
+            (">i4", days["n"].to_numpy()),
+            ("V16", _uuids(checked.patients, days["p"])),
+            (">i4", _pg_dates(days["date"])),
+            (">i2", days["h100"].to_numpy()),
+            (">i2", days["intensity"].to_numpy()),
+            (">i2", flag_bits),
+            (">i2", days["aura_minutes"].to_numpy()),
+        ]
+    )
+    names = medicines["name"].unique(maintain_order=True)
+    class_codes = {c: i for i, c in enumerate(ACUTE_CLASS_CODES)}
+    medicines_data = _binary_copy(
+        [
+            (">i4", medicines["n"].to_numpy()),
+            ("V16", _uuids(checked.patients, medicines["p"])),
+            (">i4", _pg_dates(medicines["date"])),
+            (">i2", medicines["ord"].to_numpy()),
+            (
+                ">i4",
+                medicines["name"]
+                .replace_strict(names, range(len(names)), return_dtype=pl.Int32)
+                .to_numpy(),
+            ),
+            (
+                ">i2",
+                medicines["drug_class"]
+                .replace_strict(class_codes, return_dtype=pl.Int16)
+                .to_numpy(),
+            ),
+            (
+                ">i2",
+                medicines["effective"].cast(pl.Int16).fill_null(-1).to_numpy(),
+            ),
+        ]
+    )
     with connection.cursor() as cursor:
         pg = cursor.cursor  # psycopg's own cursor, for COPY
         cursor.execute("SET LOCAL work_mem = '256MB'")
         # ON COMMIT DROP removes them, unless the import runs inside a larger transaction.
         cursor.execute(f"DROP TABLE IF EXISTS {_STAGING}")
         # Nobody removes a patient while their days go in (what each row's foreign-key
-        # check would lock, taken once per patient).
+        # check locks, taken once per patient and in one order).
         cursor.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {t['patient']} WHERE id = ANY(%s::uuid[]) "
             "ORDER BY id FOR KEY SHARE) p",
-            [patients],
+            [patient_ids],
         )
         cursor.execute(
-            "CREATE TEMP TABLE cephalog_bulk_days ("
-            " n int4 NOT NULL, patient uuid NOT NULL, date date NOT NULL, h100 int4 NOT NULL,"
-            " peak_intensity varchar(10) NOT NULL,"
-            + "".join(f" {f} bool NOT NULL," for f in FLAGS)
-            + " aura_minutes int4 NOT NULL, late bool NOT NULL) ON COMMIT DROP;"
-            "CREATE TEMP TABLE cephalog_bulk_medicines ("
-            " n int4 NOT NULL, ord int4 NOT NULL, patient uuid NOT NULL, date date NOT NULL,"
-            " name text NOT NULL, drug_class text NOT NULL, effective bool) ON COMMIT DROP"
+            "CREATE TEMP TABLE cephalog_bulk_days (n int4, patient uuid, date date, h100 int2,"
+            " intensity int2, flags int2, aura_minutes int2) ON COMMIT DROP;"
+            "CREATE TEMP TABLE cephalog_bulk_medicines (n int4, patient uuid, date date,"
+            " ord int2, name int4, drug_class int2, effective int2) ON COMMIT DROP;"
+            "CREATE TEMP TABLE cephalog_bulk_names (code int4, name text) ON COMMIT DROP"
         )
-        _copy(pg, "cephalog_bulk_days", checked.days)
-        _copy(pg, "cephalog_bulk_medicines", checked.medicines)
-        cursor.execute("ANALYZE cephalog_bulk_days; ANALYZE cephalog_bulk_medicines")
+        with pg.copy("COPY cephalog_bulk_days FROM STDIN (FORMAT binary)") as copy:
+            copy.write(days_data)
+        with pg.copy("COPY cephalog_bulk_medicines FROM STDIN (FORMAT binary)") as copy:
+            copy.write(medicines_data)
+        with pg.copy("COPY cephalog_bulk_names (code, name) FROM STDIN") as copy:
+            for code, name in enumerate(names.to_list()):
+                copy.write_row((code, name))
+        # Hash joins over the staging tables (without statistics on them the planner may
+        # pick sort-and-merge joins of a million rows).
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+        cursor.execute("SET LOCAL jit = off")
 
         # Days already stored: the same (unchanged) or changed.
         cursor.execute(
@@ -634,25 +833,27 @@ def _store_postgresql(
             f"SELECT s.n, e.id, ({same}) AS same_fields FROM cephalog_bulk_days s "
             f"JOIN {t['entry']} e ON e.patient_id = s.patient AND e.date = s.date "
             "WHERE e.patient_id = ANY(%s::uuid[])",
-            [patients],
+            [patient_ids],
         )
         cursor.execute(
             "CREATE TEMP TABLE cephalog_bulk_changed ON COMMIT DROP AS "
             "SELECT x.n, x.id FROM cephalog_bulk_existing x "
             "LEFT JOIN (SELECT m.entry_id, string_agg(ROW(m.name, m.drug_class, m.effective)::text,"
-            " ';' ORDER BY m.id) AS meds "
+            " ';' ORDER BY m.id) AS meds"
             f" FROM {t['medicine']} m JOIN cephalog_bulk_existing x2 ON m.entry_id = x2.id"
             " WHERE x2.same_fields GROUP BY m.entry_id) em ON em.entry_id = x.id "
-            "LEFT JOIN (SELECT b.n, string_agg(ROW(b.name, b.drug_class, b.effective)::text,"
-            " ';' ORDER BY b.ord) AS meds "
+            "LEFT JOIN (SELECT b.n, string_agg("
+            f"ROW(nm.name, {drug_class}, {effective})::text, ';' ORDER BY b.ord) AS meds"
             " FROM cephalog_bulk_medicines b JOIN cephalog_bulk_existing x3 ON b.n = x3.n"
+            " JOIN cephalog_bulk_names nm ON nm.code = b.name"
             " WHERE x3.same_fields GROUP BY b.n) sm ON sm.n = x.n "
             "WHERE NOT x.same_fields OR coalesce(em.meds, '') <> coalesce(sm.meds, '')"
         )
-        cursor.execute("SELECT count(*) FROM cephalog_bulk_existing")
-        existing = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FROM cephalog_bulk_changed")
-        changed = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM cephalog_bulk_existing),"
+            " (SELECT count(*) FROM cephalog_bulk_changed)"
+        )
+        existing, changed = cursor.fetchone()
         stored = Stored(unchanged=existing - changed)
 
         if changed:
@@ -685,24 +886,28 @@ def _store_postgresql(
                 f"DELETE FROM {t['medicine']} m USING cephalog_bulk_changed c "
                 "WHERE m.entry_id = c.id"
             )
-            assignments = ", ".join(f"{f} = s.{f}" for f in ("peak_intensity", *FLAGS))
+            assignments = ", ".join(f"{f} = {_flag(i)}" for i, f in enumerate(FLAGS))
             cursor.execute(
-                f"UPDATE {t['entry']} e SET headache_hours = s.h100 / 100.0, {assignments},"
-                " aura_minutes = s.aura_minutes, late = s.late, source = %s,"
+                f"WITH up AS (UPDATE {t['entry']} e SET headache_hours = s.h100 / 100.0,"
+                f" peak_intensity = {intensity}, {assignments},"
+                f" aura_minutes = s.aura_minutes, late = {late}, source = %s,"
                 " version = e.version + 1, updated_at = %s "
                 "FROM cephalog_bulk_changed c JOIN cephalog_bulk_days s ON s.n = c.n "
-                "WHERE e.id = c.id "
-                "RETURNING e.patient_id",
+                "WHERE e.id = c.id RETURNING e.patient_id) "
+                "SELECT patient_id, count(*) FROM up GROUP BY patient_id",
                 [EntrySource.IMPORT, now],
             )
-            for (patient_id,) in cursor.fetchall():
-                created, updated = stored.by_patient.get(str(patient_id), (0, 0))
-                stored.by_patient[str(patient_id)] = (created, updated + 1)
-                stored.updated += 1
+            for patient_id, updated in cursor.fetchall():
+                stored.count(str(patient_id), updated=updated)
+
+        if skip_key_triggers:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        if changed:
             cursor.execute(
                 f"INSERT INTO {t['medicine']} (entry_id, name, drug_class, effective) "
-                "SELECT c.id, b.name, b.drug_class, b.effective FROM cephalog_bulk_medicines b "
-                "JOIN cephalog_bulk_changed c ON c.n = b.n ORDER BY b.n, b.ord"
+                f"SELECT c.id, nm.name, {drug_class}, {effective} "
+                "FROM cephalog_bulk_medicines b JOIN cephalog_bulk_changed c ON c.n = b.n "
+                "JOIN cephalog_bulk_names nm ON nm.code = b.name ORDER BY b.n, b.ord"
             )
             stored.medicines += cursor.rowcount
 
@@ -710,28 +915,30 @@ def _store_postgresql(
         cursor.execute(
             "WITH ins AS ("
             f" INSERT INTO {t['entry']} (patient_id, date, headache_hours, peak_intensity,"
-            f"  {flags}, aura_minutes, notes, late, source, version, created_at, updated_at)"
-            f" SELECT s.patient, s.date, s.h100 / 100.0, s.peak_intensity, {s_flags},"
-            "  s.aura_minutes, '', s.late, %s, 1, %s, %s"
+            f"  {', '.join(FLAGS)}, aura_minutes, notes, late, source, version, created_at,"
+            "  updated_at)"
+            f" SELECT s.patient, s.date, s.h100 / 100.0, {intensity}, {flag_values},"
+            f"  s.aura_minutes, '', {late}, %s, 1, %s, %s"
             " FROM cephalog_bulk_days s"
             " WHERE NOT EXISTS (SELECT 1 FROM cephalog_bulk_existing x WHERE x.n = s.n)"
             " RETURNING id, patient_id, date"
             "), meds AS ("
             f" INSERT INTO {t['medicine']} (entry_id, name, drug_class, effective)"
-            " SELECT ins.id, b.name, b.drug_class, b.effective FROM ins"
+            f" SELECT ins.id, nm.name, {drug_class}, {effective} FROM ins"
             " JOIN cephalog_bulk_medicines b ON b.patient = ins.patient_id AND b.date = ins.date"
+            " JOIN cephalog_bulk_names nm ON nm.code = b.name"
             " ORDER BY ins.id, b.ord RETURNING 1"
-            ") SELECT ins.patient_id, count(*), (SELECT count(*) FROM meds) FROM ins"
-            " GROUP BY ins.patient_id",
+            ") SELECT patient_id, count(*), (SELECT count(*) FROM meds) FROM ins"
+            " GROUP BY patient_id",
             [EntrySource.IMPORT, now, now],
         )
         new_medicines = 0
-        for patient_id, created, medicines in cursor.fetchall():
-            _, updated = stored.by_patient.get(str(patient_id), (0, 0))
-            stored.by_patient[str(patient_id)] = (created, updated)
-            stored.created += created
-            new_medicines = medicines
+        for patient_id, created, medicine_count in cursor.fetchall():
+            stored.count(str(patient_id), created=created)
+            new_medicines = medicine_count
         stored.medicines += new_medicines
+        if skip_key_triggers:
+            cursor.execute("SET LOCAL session_replication_role = origin")
         cursor.execute(f"DROP TABLE {_STAGING}")
     return stored
 
@@ -745,14 +952,18 @@ def _store_generic(checked: Checked, *, by_id: int | None, reason: str, now: dt.
     days = checked.days
     patient_pk = Patient._meta.pk
     assert patient_pk is not None
+    patients = checked.patients.filter(pl.col("p").is_in(days["p"].unique().implode()))
     to_db = {
-        p: patient_pk.get_db_prep_value(uuid.UUID(p), connection)
-        for p in days["patient"].unique().to_list()
+        p: patient_pk.get_db_prep_value(uuid.UUID(patient), connection)
+        for p, patient in patients.select("p", "patient").iter_rows()
     }
+    from_db = pl.DataFrame(
+        {"db_patient": [str(v) for v in to_db.values()], "p": list(to_db)},
+        schema={"db_patient": pl.String, "p": pl.UInt32},
+    )
     db_patients = list(to_db.values())
-    from_db = {str(v): k for k, v in to_db.items()}
-    columns = ["id", "patient_id", "date", *_DAY_FIELDS, "version"]
-    stored_rows: list[tuple[Any, ...]] = []
+    columns = ["id", "patient_id", f"{ops.quote_name('date')} || ''", *_DAY_FIELDS, "version"]
+    entry_rows: list[tuple[Any, ...]] = []
     medicine_rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         for chunk in _chunks(db_patients, 500):
@@ -761,38 +972,43 @@ def _store_generic(checked: Checked, *, by_id: int | None, reason: str, now: dt.
                 f"SELECT {', '.join(columns)} FROM {t['entry']} WHERE patient_id IN ({marks})",
                 chunk,
             )
-            stored_rows.extend(cursor.fetchall())
+            entry_rows.extend(cursor.fetchall())
             cursor.execute(
                 f"SELECT m.entry_id, m.id, m.name, m.drug_class, m.effective FROM {t['medicine']} m"
                 f" JOIN {t['entry']} e ON e.id = m.entry_id WHERE e.patient_id IN ({marks})",
                 chunk,
             )
             medicine_rows.extend(cursor.fetchall())
-    existing = pl.DataFrame(
-        [
-            (
-                r[0],
-                from_db[str(r[1])],
-                r[2] if isinstance(r[2], dt.date) else dt.date.fromisoformat(str(r[2])),
-                round(float(r[3]) * 100),
-                r[4],
-                *(bool(v) for v in r[5 : 5 + len(FLAGS)]),
-                int(r[5 + len(FLAGS)]),
-                int(r[6 + len(FLAGS)]),
-            )
-            for r in stored_rows
-        ],
-        schema={
-            "id": pl.Int64,
-            "patient": pl.String,
-            "date": pl.Date,
-            "e_h100": pl.Int32,
-            "e_peak_intensity": pl.String,
-            **{f"e_{f}": pl.Boolean for f in FLAGS},
-            "e_aura_minutes": pl.Int32,
-            "version": pl.Int64,
-        },
-        orient="row",
+    existing = (
+        pl.DataFrame(
+            [
+                (
+                    r[0],
+                    str(r[1]),
+                    r[2],
+                    round(float(r[3]) * 100),
+                    r[4],
+                    *(bool(v) for v in r[5 : 5 + len(FLAGS)]),
+                    int(r[5 + len(FLAGS)]),
+                    int(r[6 + len(FLAGS)]),
+                )
+                for r in entry_rows
+            ],
+            schema={
+                "id": pl.Int64,
+                "db_patient": pl.String,
+                "date": pl.String,
+                "e_h100": pl.Int16,
+                "e_peak_intensity": pl.String,
+                **{f"e_{f}": pl.Boolean for f in FLAGS},
+                "e_aura_minutes": pl.Int16,
+                "version": pl.Int64,
+            },
+            orient="row",
+        )
+        .with_columns(pl.col("date").str.to_date("%Y-%m-%d"))
+        .join(from_db, on="db_patient")
+        .drop("db_patient")
     )
     stored_medicines = pl.DataFrame(
         [(r[0], r[1], r[2], r[3], None if r[4] is None else bool(r[4])) for r in medicine_rows],
@@ -808,7 +1024,7 @@ def _store_generic(checked: Checked, *, by_id: int | None, reason: str, now: dt.
     key = _medicine_key(stored_medicines.sort("m_id"), "id")
     new_key = _medicine_key(checked.medicines.sort("n", "ord"), "n")
     matched = (
-        days.join(existing, on=["patient", "date"], how="inner")
+        days.join(existing, on=["p", "date"], how="inner")
         .join(key, on="id", how="left")
         .join(new_key.rename({"meds": "new_meds"}), on="n", how="left")
     )
@@ -819,7 +1035,8 @@ def _store_generic(checked: Checked, *, by_id: int | None, reason: str, now: dt.
     )
     changed = matched.filter(~same)
     result = Stored(unchanged=matched.height - changed.height)
-    new = days.join(existing.select("patient", "date"), on=["patient", "date"], how="anti")
+    new = days.join(existing.select("p", "date"), on=["p", "date"], how="anti")
+    patient_of = dict(patients.select("p", "patient").iter_rows())
 
     def hours(h100: int) -> str:
         return f"{h100 // 100}.{h100 % 100:02d}"
@@ -848,7 +1065,7 @@ def _store_generic(checked: Checked, *, by_id: int | None, reason: str, now: dt.
                 snapshot["acute_medications"] = medicines_by_entry.get(row["id"], [])
                 revisions.append(
                     DiaryEntryRevision(
-                        patient_id=uuid.UUID(row["patient"]),
+                        patient_id=uuid.UUID(patient_of[row["p"]]),
                         date=row["date"],
                         version=row["version"],
                         snapshot=snapshot,
@@ -879,9 +1096,8 @@ def _store_generic(checked: Checked, *, by_id: int | None, reason: str, now: dt.
                     for r in changed.iter_rows(named=True)
                 ],
             )
-            for p, count in changed.group_by("patient").len().iter_rows():
-                result.by_patient[p] = (0, count)
-            result.updated = changed.height
+            for p, count in changed.group_by("p").len().iter_rows():
+                result.count(patient_of[p], updated=count)
 
         if new.height:
             insert_columns = [
@@ -896,59 +1112,59 @@ def _store_generic(checked: Checked, *, by_id: int | None, reason: str, now: dt.
                 "updated_at",
             ]
             marks = ", ".join(["%s"] * len(insert_columns))
-            dates = [ops.adapt_datefield_value(d) for d in new["date"].to_list()]
+            values = new.select(
+                "p",
+                pl.col("date").dt.to_string("%Y-%m-%d"),
+                "h100",
+                "peak_intensity",
+                *FLAGS,
+                "aura_minutes",
+                "late",
+            ).rows()
             cursor.executemany(
                 f"INSERT INTO {t['entry']} ({', '.join(insert_columns)}) VALUES ({marks})",
                 [
                     (
-                        to_db[r[1]],
-                        dates[i],
-                        hours(r[3]),
-                        r[4],
-                        *r[5 : 5 + len(FLAGS)],
-                        r[5 + len(FLAGS)],
+                        to_db[r[0]],
+                        r[1],
+                        hours(r[2]),
+                        *r[3 : 4 + len(FLAGS) + 1],
                         "",
-                        r[6 + len(FLAGS)],
+                        r[-1],
                         EntrySource.IMPORT,
                         1,
                         stamp,
                         stamp,
                     )
-                    for i, r in enumerate(new.iter_rows())
+                    for r in values
                 ],
             )
-            for p, count in new.group_by("patient").len().iter_rows():
-                _, updated = result.by_patient.get(p, (0, 0))
-                result.by_patient[p] = (count, updated)
-            result.created = new.height
+            for p, count in new.group_by("p").len().iter_rows():
+                result.count(patient_of[p], created=count)
 
         # Medicines of the new and changed days: their entry ids read back by (patient, date).
         targets = pl.concat([new.select("n"), changed.select("n")])
         medicines = checked.medicines.join(targets, on="n", how="semi").sort("n", "ord")
         if medicines.height:
-            ids_by_key: list[tuple[Any, ...]] = []
+            keys: list[tuple[Any, ...]] = []
             for chunk in _chunks(db_patients, 500):
                 marks = ", ".join(["%s"] * len(chunk))
                 cursor.execute(
-                    f"SELECT id, patient_id, date FROM {t['entry']} WHERE patient_id IN ({marks})",
+                    f"SELECT id, patient_id, {ops.quote_name('date')} || '' FROM {t['entry']}"
+                    f" WHERE patient_id IN ({marks})",
                     chunk,
                 )
-                ids_by_key.extend(cursor.fetchall())
-            entry_ids = pl.DataFrame(
-                [
-                    (
-                        r[0],
-                        from_db[str(r[1])],
-                        r[2] if isinstance(r[2], dt.date) else dt.date.fromisoformat(str(r[2])),
-                    )
-                    for r in ids_by_key
-                ],
-                schema={"entry_id": pl.Int64, "patient": pl.String, "date": pl.Date},
-                orient="row",
+                keys.extend((r[0], str(r[1]), r[2]) for r in cursor.fetchall())
+            entry_ids = (
+                pl.DataFrame(
+                    keys,
+                    schema={"entry_id": pl.Int64, "db_patient": pl.String, "date": pl.String},
+                    orient="row",
+                )
+                .with_columns(pl.col("date").str.to_date("%Y-%m-%d"))
+                .join(from_db, on="db_patient")
             )
-            rows = medicines.join(
-                entry_ids, on=["patient", "date"], how="left", maintain_order="left"
-            )
+            rows = medicines.join(entry_ids, on=["p", "date"], how="left", maintain_order="left")
             cursor.executemany(
                 f"INSERT INTO {t['medicine']} (entry_id, name, drug_class, effective) "
                 "VALUES (%s, %s, %s, %s)",
@@ -996,12 +1212,14 @@ def import_diaries_csv(
     progress: Progress | None = None,
     filename: str = "",
     limit: int = MAX_PROBLEMS,
+    key_checks_per_row: bool | None = None,
 ) -> BulkImportResult:
     """Import a clinic's diary days from one CSV (see the module notes): all or nothing.
 
     `by` must be a physician or nurse of `clinic` (PermissionDenied otherwise).
     `today` overrides each patient's local today (tests). `progress` is told
-    what happened after each phase.
+    what happened after each phase. `key_checks_per_row=True` keeps PostgreSQL's
+    per-row foreign-key checks even when the role may skip them (`_store_postgresql`).
     """
     check_importer(clinic, by)
     started = time.perf_counter()
@@ -1023,8 +1241,9 @@ def import_diaries_csv(
     say(f"read {result.rows:,} rows in {result.timings['read']:.2f} s")
 
     now = timezone.now()
-    mrns = table.frame[PATIENT_COLUMN].drop_nulls().str.strip_chars().unique().to_list()
-    checked = check_rows(table.frame, _patients_frame(clinic, mrns), today=today, now=now)
+    named = table.frame[PATIENT_COLUMN].drop_nulls().unique()
+    mrns = pl.concat([named, named.str.strip_chars(WHITESPACE)]).unique().to_list()
+    checked = check_rows(table, _patients_frame(clinic, mrns), today=today, now=now)
     mark = lap("check", mark)
     if table.problems or checked.bad.height:
         result.problems, result.problem_lines = render_problems(table.problems, checked.bad, limit)
@@ -1033,13 +1252,21 @@ def import_diaries_csv(
             f"{result.problem_lines:,} line(s) with problems; nothing stored"
         )
         return _refused(result, clinic, by, started)
-    result.patients = checked.days["patient"].n_unique()
+    result.patients = checked.days["p"].n_unique()
     say(
         f"checked {result.rows:,} rows for {result.patients:,} patients "
         f"in {result.timings['check']:.2f} s"
     )
 
-    _store(checked, result, clinic=clinic, by=by, now=now, filename=filename)
+    _store(
+        checked,
+        result,
+        clinic=clinic,
+        by=by,
+        now=now,
+        filename=filename,
+        key_checks_per_row=key_checks_per_row,
+    )
     lap("store", mark)
     result.seconds = time.perf_counter() - started
     say(
@@ -1078,23 +1305,72 @@ def _store(
     by: Any,
     now: dt.datetime,
     filename: str,
+    key_checks_per_row: bool | None,
 ) -> None:
     """Store the checked days and audit the import, in one transaction."""
     reason = f"import (bulk) {filename}".strip()
-    store = _store_postgresql if connection.vendor == "postgresql" else _store_generic
-    stored = store(checked, by_id=getattr(by, "pk", None), reason=reason, now=now)
+    by_id = getattr(by, "pk", None)
+    if connection.vendor == "postgresql":
+        stored = _store_postgresql(
+            checked, by_id=by_id, reason=reason, now=now, key_checks_per_row=key_checks_per_row
+        )
+    else:
+        stored = _store_generic(checked, by_id=by_id, reason=reason, now=now)
     result.created, result.updated = stored.created, stored.updated
     result.unchanged, result.medicines = stored.unchanged, stored.medicines
-    for patient_id, (created, updated) in sorted(stored.by_patient.items()):
-        record(
+    _audit_patients(stored, clinic, by)
+    _audit(result, clinic, by)
+
+
+def _audit_patients(stored: Stored, clinic: Clinic, by: Any) -> None:
+    """One audit row per patient whose diary changed (counts only).
+
+    A registry import touches thousands of patients, and `record` costs a round trip
+    or two per row, so the rows are appended to the hash chain together: the same
+    fields and hashes `record` would write, after `audit.actions._last_hash` (which
+    takes the chain's lock to commit) and in one INSERT. When this transaction
+    already appends to another chain, they are written one by one with `record`.
+    """
+    detail = {
+        patient_id: {"batch": True, "created": created, "updated": updated, "reason": True}
+        for patient_id, (created, updated) in sorted(stored.by_patient.items())
+    }
+    if not detail:
+        return
+    try:
+        previous = _last_hash()
+    except RuntimeError:
+        for patient_id, counts in detail.items():
+            record(
+                action="import",
+                category="diary",
+                patient=Patient(pk=uuid.UUID(patient_id), clinic_id=clinic.pk),
+                user=by,
+                object_ref="diary-import:bulk",
+                detail=counts,
+            )
+        return
+    ctx = context.get()
+    user = by if getattr(by, "is_authenticated", False) else None
+    at = timezone.now()
+    events = []
+    for patient_id, counts in detail.items():
+        event = AuditEvent(
+            at=at,
+            user_id=getattr(user, "pk", None),
+            username=getattr(user, "username", "") or "",
+            clinic_id=clinic.pk,
+            patient_id=uuid.UUID(patient_id),
             action="import",
             category="diary",
-            patient=Patient(pk=uuid.UUID(patient_id), clinic_id=clinic.pk),
-            user=by,
             object_ref="diary-import:bulk",
-            detail={"batch": True, "created": created, "updated": updated, "reason": True},
+            source_ip=ctx.source_ip,
+            detail=counts,
+            prev_hash=previous,
         )
-    _audit(result, clinic, by)
+        event.hash = previous = event.compute_hash()
+        events.append(event)
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
 
 
 def _refused(result: BulkImportResult, clinic: Clinic, by: Any, started: float) -> BulkImportResult:
