@@ -1099,79 +1099,97 @@ def _store_generic(checked: Checked, *, by_id: int | None, reason: str, now: dt.
             for p, count in changed.group_by("p").len().iter_rows():
                 result.count(patient_of[p], updated=count)
 
+        entry_ids = changed.select("n", entry_id="id")
         if new.height:
-            insert_columns = [
-                "patient_id",
-                "date",
-                *_DAY_FIELDS,
-                "notes",
-                "late",
-                "source",
-                "version",
-                "created_at",
-                "updated_at",
-            ]
-            marks = ", ".join(["%s"] * len(insert_columns))
+            # SQLite: this transaction holds the database's write lock (BEGIN IMMEDIATE), so
+            # the ids after the table's largest (AUTOINCREMENT: and its sequence) are free.
+            sqlite = connection.vendor == "sqlite"
+            columns = ["patient_id", "date", *_DAY_FIELDS, "notes", "late", "source", "version"]
+            columns += ["created_at", "updated_at"]
+            # In the order of the (patient_id, date) index, as on PostgreSQL.
+            new = new.with_columns(
+                patient_id=pl.col("p").replace_strict(list(to_db), [str(v) for v in to_db.values()])
+            ).sort("patient_id", "date")
             values = new.select(
-                "p",
+                "patient_id",
                 pl.col("date").dt.to_string("%Y-%m-%d"),
-                "h100",
+                (pl.col("h100") / 100).alias("headache_hours"),
                 "peak_intensity",
                 *FLAGS,
                 "aura_minutes",
-                "late",
-            ).rows()
+                notes=pl.lit(""),
+                late="late",
+                source=pl.lit(str(EntrySource.IMPORT)),
+                version=pl.lit(1),
+                created_at=pl.lit(stamp),
+                updated_at=pl.lit(stamp),
+            )
+            if sqlite:
+                first = _next_id(cursor, DiaryEntry._meta.db_table)
+                values = values.with_columns(
+                    id=pl.int_range(first, first + new.height, dtype=pl.Int64)
+                )
+                columns.append("id")
+                entry_ids = pl.concat(
+                    [entry_ids, new.select("n", entry_id=values["id"])], how="vertical_relaxed"
+                )
+            marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(
-                f"INSERT INTO {t['entry']} ({', '.join(insert_columns)}) VALUES ({marks})",
-                [
-                    (
-                        to_db[r[0]],
-                        r[1],
-                        hours(r[2]),
-                        *r[3 : 4 + len(FLAGS) + 1],
-                        "",
-                        r[-1],
-                        EntrySource.IMPORT,
-                        1,
-                        stamp,
-                        stamp,
-                    )
-                    for r in values
-                ],
+                f"INSERT INTO {t['entry']} ({', '.join(columns)}) VALUES ({marks})",
+                values.select(columns).rows(),
             )
             for p, count in new.group_by("p").len().iter_rows():
                 result.count(patient_of[p], created=count)
+            if not sqlite:  # other databases: the new ids read back by (patient, date)
+                entry_ids = pl.concat(
+                    [entry_ids, _new_ids(cursor, new, db_patients, from_db)],
+                    how="vertical_relaxed",
+                )
 
-        # Medicines of the new and changed days: their entry ids read back by (patient, date).
-        targets = pl.concat([new.select("n"), changed.select("n")])
-        medicines = checked.medicines.join(targets, on="n", how="semi").sort("n", "ord")
+        # Medicines of the new and changed days, in the order of the file.
+        medicines = checked.medicines.join(entry_ids, on="n", how="inner").sort("n", "ord")
         if medicines.height:
-            keys: list[tuple[Any, ...]] = []
-            for chunk in _chunks(db_patients, 500):
-                marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(
-                    f"SELECT id, patient_id, {ops.quote_name('date')} || '' FROM {t['entry']}"
-                    f" WHERE patient_id IN ({marks})",
-                    chunk,
-                )
-                keys.extend((r[0], str(r[1]), r[2]) for r in cursor.fetchall())
-            entry_ids = (
-                pl.DataFrame(
-                    keys,
-                    schema={"entry_id": pl.Int64, "db_patient": pl.String, "date": pl.String},
-                    orient="row",
-                )
-                .with_columns(pl.col("date").str.to_date("%Y-%m-%d"))
-                .join(from_db, on="db_patient")
-            )
-            rows = medicines.join(entry_ids, on=["p", "date"], how="left", maintain_order="left")
             cursor.executemany(
                 f"INSERT INTO {t['medicine']} (entry_id, name, drug_class, effective) "
                 "VALUES (%s, %s, %s, %s)",
-                rows.select("entry_id", "name", "drug_class", "effective").rows(),
+                medicines.select("entry_id", "name", "drug_class", "effective").rows(),
             )
             result.medicines = medicines.height
     return result
+
+
+def _next_id(cursor: Any, table: str) -> int:
+    """SQLite: the first id after the table's largest and its AUTOINCREMENT sequence."""
+    cursor.execute(f"SELECT max(id) FROM {connection.ops.quote_name(table)}")
+    largest = cursor.fetchone()[0] or 0
+    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+    sequence = cursor.fetchone()
+    return int(max(largest, sequence[0] if sequence else 0)) + 1
+
+
+def _new_ids(
+    cursor: Any, new: pl.DataFrame, db_patients: Sequence[Any], from_db: pl.DataFrame
+) -> pl.DataFrame:
+    """The ids of the days just inserted (n, entry_id), read back by (patient, date)."""
+    keys: list[tuple[Any, ...]] = []
+    for chunk in _chunks(db_patients, 500):
+        marks = ", ".join(["%s"] * len(chunk))
+        cursor.execute(
+            f"SELECT id, patient_id, {connection.ops.quote_name('date')} || '' "
+            f"FROM {_tables()['entry']} WHERE patient_id IN ({marks})",
+            chunk,
+        )
+        keys.extend((r[0], str(r[1]), r[2]) for r in cursor.fetchall())
+    stored = (
+        pl.DataFrame(
+            keys,
+            schema={"entry_id": pl.Int64, "db_patient": pl.String, "date": pl.String},
+            orient="row",
+        )
+        .with_columns(pl.col("date").str.to_date("%Y-%m-%d"))
+        .join(from_db, on="db_patient")
+    )
+    return new.select("n", "p", "date").join(stored, on=["p", "date"]).select("n", "entry_id")
 
 
 def _medicine_key(medicines: pl.DataFrame, by: str) -> pl.DataFrame:
