@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,19 +15,47 @@ from cephalog.audit import context
 from cephalog.audit.models import AuditEvent
 
 GENESIS = "0" * 64
-# Serialises chain appends on PostgreSQL (held to the end of the transaction).
+#: Appends to chain k are serialised on PostgreSQL by a transaction-level advisory lock
+#: with key CHAIN_LOCK_KEY + k, held to commit (docs/adr/0006-audit-chains.md).
 CHAIN_LOCK_KEY = 0x63657068  # "ceph"
+#: How many chains concurrent writers spread over on PostgreSQL. Any number works with
+#: rows already written (verify follows each row's own chain); SQLite writes chain 0.
+CHAINS = 8
+
+
+def _preferred_chain() -> int:
+    """Each thread of each process starts from its own chain, so writers seldom meet."""
+    return hash((os.getpid(), threading.get_ident())) % CHAINS
+
+
+def _claim(chains: int, preferred: int) -> tuple[int, str]:
+    """A chain to append to for the rest of the transaction, and its last row's hash.
+
+    PostgreSQL (migration 0003, one query): the chain this transaction appends to
+    already, else the first free chain from `preferred` on, else `preferred` once free.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT claimed, last_hash FROM cephalog_audit_claim(%s, %s, %s)",
+                [CHAIN_LOCK_KEY, chains, preferred],
+            )
+            chain, last = cursor.fetchone()
+        return int(chain), str(last)
+    last = AuditEvent.objects.filter(chain=0).order_by("-id").values_list("hash", flat=True)
+    return 0, last.first() or GENESIS
 
 
 def _last_hash() -> str:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-    return last or GENESIS
+    """The last hash of chain 0, locked until commit: for code that appends a batch of rows
+    itself (leaving their `chain` at 0). Call it before any record() in the transaction."""
+    chain, last = _claim(1, 0)
+    if chain != 0:
+        raise RuntimeError(f"this transaction already appends to audit chain {chain}, not 0")
+    return last
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record(
     *,
     action: str,
@@ -36,7 +66,8 @@ def record(
     user: Any = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit row. Called inside the action's transaction so both commit together.
+    """Append one audit row. Called inside the action's transaction so both commit together
+    (without a savepoint: if the row cannot be written, the action cannot commit either).
 
     `detail` must never hold patient data (names, diary contents): ids, counts and flags only.
     """
@@ -58,7 +89,7 @@ def record(
         source_ip=ctx.source_ip,
         detail=detail or {},
     )
-    event.prev_hash = _last_hash()
+    event.chain, event.prev_hash = _claim(CHAINS, _preferred_chain())
     event.hash = event.compute_hash()
     event.save()
     return event
@@ -71,19 +102,20 @@ class VerifyResult:
     first_bad_id: int | None = None
     problem: str = ""
     last_at: dt.datetime | None = None
+    chains: int = 0
 
 
 def verify_chain(batch_size: int = 5000) -> VerifyResult:
-    """Recompute the chain in insertion order; report the first row that does not fit."""
-    expected_prev = GENESIS
+    """Recompute every chain in insertion order; report the first row that does not fit."""
+    last_hash: dict[int, str] = {}  # chain -> hash of its last row so far
     rows = 0
     last_at = None
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
         rows += 1
         last_at = event.at
-        if event.prev_hash != expected_prev:
+        if event.prev_hash != last_hash.get(event.chain, GENESIS):
             return VerifyResult(rows, False, event.pk, "a row before it was removed or changed")
         if event.compute_hash() != event.hash:
             return VerifyResult(rows, False, event.pk, "its contents were changed")
-        expected_prev = event.hash
-    return VerifyResult(rows, True, last_at=last_at)
+        last_hash[event.chain] = event.hash
+    return VerifyResult(rows, True, last_at=last_at, chains=len(last_hash))

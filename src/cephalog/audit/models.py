@@ -1,10 +1,12 @@
 """The audit trail: who read or wrote which patient's data, when and from where.
 
-Rows are only inserted (cephalog.audit.actions.record). They form a hash
-chain: each row's hash covers its fields and the previous row's hash, so an
-edited, removed or reordered row is detected by `cephalog audit verify`. The
-database refuses UPDATE (and on PostgreSQL DELETE) of audit rows through
-triggers (migration 0002), and the model refuses both in Python.
+Rows are only inserted (cephalog.audit.actions.record). They form hash
+chains: each row's hash covers its fields and the previous row's hash in its
+chain, so an edited, removed or reordered row is detected by `cephalog audit
+verify`. On PostgreSQL concurrent writers append to different chains (a few, see
+docs/adr/0006-audit-chains.md); SQLite writes one chain. The database refuses
+UPDATE (and on PostgreSQL DELETE) of audit rows through triggers (migration
+0002), and the model refuses both in Python.
 """
 
 from __future__ import annotations
@@ -53,11 +55,15 @@ class AuditEvent(models.Model):
     object_ref = models.CharField(max_length=100, blank=True)
     source_ip = models.GenericIPAddressField(null=True)
     detail = models.JSONField(default=dict, blank=True)
+    #: The hash chain the row belongs to: `prev_hash` is the hash of the row before it in
+    #: this chain (by id). Rows of chain 0 hash as they did before there were chains.
+    chain = models.PositiveSmallIntegerField(default=0)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["chain", "id"], name="audit_chain_id")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.category}"
@@ -84,6 +90,8 @@ class AuditEvent(models.Model):
             "detail": self.detail,
             "prev_hash": self.prev_hash,
         }
+        if self.chain:
+            fields["chain"] = self.chain
         return json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
 
     def compute_hash(self) -> str:

@@ -18,7 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = verify_chain()
         if result.ok:
-            self.stdout.write(f"audit trail intact: {result.rows} rows verified")
+            chains = "" if result.chains < 2 else f" in {result.chains} chains"
+            self.stdout.write(f"audit trail intact: {result.rows} rows verified{chains}")
             return
         raise CommandError(
             f"audit trail broken at row {result.first_bad_id}: {result.problem} "
