@@ -239,7 +239,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cephalog <no-reply@localhost
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
 # Absolute timeout: logged out this long after logging in, however active (ops middleware).
 SESSION_ABSOLUTE_AGE = env_int("SESSION_ABSOLUTE_AGE", 60 * 60 * 12)
-SESSION_SAVE_EVERY_REQUEST = True
+# Activity pushes the idle expiry on, saving the session at most once a minute
+# (ops.middleware.SessionLimitsMiddleware), not on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE = env_bool("SECURE_COOKIES", not (DEBUG or TESTING or DEV))

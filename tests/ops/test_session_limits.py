@@ -85,3 +85,22 @@ def test_a_disabled_account_cannot_log_in(cast: Cast) -> None:
     response = Client().post(reverse("login"), {"username": "nurse-joy", "password": PASSWORD})
     assert response.status_code == 200
     assert "_auth_user_id" not in response.client.session
+
+
+def test_activity_saves_the_session_at_most_once_a_minute(cast: Cast, settings) -> None:  # type: ignore[no-untyped-def]
+    # Saving on every request cost a database write per request (issue 10).
+    def expiry() -> dt.datetime:
+        return Session.objects.get(session_key=client.session.session_key).expire_date
+
+    with time_machine.travel(START, tick=False) as clock:
+        client = logged_in("ada")
+        saved = expiry()
+        clock.shift(dt.timedelta(seconds=settings.SESSION_REFRESH_SECONDS - 1))
+        response = client.get("/api/me/diary")
+        assert response.status_code == 200
+        assert settings.SESSION_COOKIE_NAME not in response.cookies  # no save, no new cookie
+        assert expiry() == saved
+        clock.shift(dt.timedelta(seconds=1))
+        response = client.get("/api/me/diary")
+        assert settings.SESSION_COOKIE_NAME in response.cookies
+        assert expiry() == saved + dt.timedelta(seconds=settings.SESSION_REFRESH_SECONDS)

@@ -22,7 +22,7 @@ from django.utils.html import escape
 
 from cephalog.ops import throttle
 from cephalog.ops.db import describe, is_database_unavailable
-from cephalog.ops.signals import LOGIN_AT
+from cephalog.ops.signals import LOGIN_AT, REFRESHED_AT
 
 log = logging.getLogger(__name__)
 
@@ -201,8 +201,11 @@ class LoginThrottleMiddleware:
 class SessionLimitsMiddleware:
     """End sessions that outlived their limits.
 
-    - Idle: Django's SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST (each request
-      pushes the expiry on; an idle session expires in the database and the browser).
+    - Idle: Django's SESSION_COOKIE_AGE. Activity pushes the expiry on: a request
+      saves the session (new expiry in the database and the cookie) when it was last
+      saved SESSION_REFRESH_SECONDS ago or more, so an idle session expires between
+      SESSION_COOKIE_AGE minus that and SESSION_COOKIE_AGE after the last request. (Saving
+      on every request, SESSION_SAVE_EVERY_REQUEST, cost a database write per request.)
     - Absolute: SESSION_ABSOLUTE_AGE seconds after login, whatever the activity.
     - Disabled or removed account: the session is deleted on its next request
       (ModelBackend already refuses inactive users; this also removes the session).
@@ -227,4 +230,11 @@ class SessionLimitsMiddleware:
                     messages.info(
                         request, f"You were logged out after {hours} hours. Please log in again."
                     )
+                    return self.get_response(request)
+                refreshed = session.get(REFRESHED_AT)
+                if (
+                    not isinstance(refreshed, int | float)
+                    or not 0 <= now - refreshed < settings.SESSION_REFRESH_SECONDS
+                ):
+                    session[REFRESHED_AT] = now  # modified: saved with a new expiry
         return self.get_response(request)

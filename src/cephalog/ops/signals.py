@@ -14,6 +14,8 @@ from cephalog.ops import throttle
 #: Session key holding when the user logged in (seconds since the epoch), for the
 #: absolute session timeout (cephalog.ops.middleware.SessionLimitsMiddleware).
 LOGIN_AT = "cephalog_login_at"
+#: Session key holding when the session was last saved for activity (the idle timeout).
+REFRESHED_AT = "cephalog_refreshed_at"
 
 
 @receiver(user_login_failed, dispatch_uid="ops-login-failed")
@@ -32,4 +34,4 @@ def on_logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     throttle.clear(user.get_username(), client_ip(request))
     session = getattr(request, "session", None)
     if session is not None:
-        session[LOGIN_AT] = time.time()
+        session[LOGIN_AT] = session[REFRESHED_AT] = time.time()
