@@ -35,7 +35,11 @@ def needs_mfa(user: Any) -> bool:
     """Staff (any clinic role) and superusers; patients never."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return bool(user.is_superuser or memberships(user))
+    if user.is_superuser:
+        return True
+    if getattr(user, "has_clinic_role", None) is False:  # read with the session's user
+        return False
+    return bool(memberships(user))
 
 
 def is_verified(user: Any) -> bool:

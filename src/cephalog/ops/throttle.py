@@ -29,6 +29,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 
 from cephalog.audit.actions import record
@@ -151,3 +152,18 @@ class ThrottledModelBackend(ModelBackend):
         if request is not None and request_retry_after(request, username):
             raise PermissionDenied("too many failed logins")
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id: Any) -> Any:
+        """The session's user (as ModelBackend), with `has_clinic_role` read in the same
+        query: a patient holds none, so the staff MFA check needs no query of its own
+        on each of their requests (cephalog.accounts.mfa.needs_mfa)."""
+        from cephalog.accounts.models import Membership, User
+
+        user = (
+            User._default_manager.annotate(
+                has_clinic_role=Exists(Membership.objects.filter(user=OuterRef("pk")))
+            )
+            .filter(pk=user_id)
+            .first()
+        )
+        return user if user is not None and self.user_can_authenticate(user) else None
