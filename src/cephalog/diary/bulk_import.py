@@ -868,7 +868,7 @@ def _store_postgresql(
                 " change, reason, changed_at) "
                 "SELECT e.patient_id, e.date, e.version,"
                 " jsonb_build_object('date', to_char(e.date, 'YYYY-MM-DD'),"
-                "  'headache_hours', e.headache_hours::float8)"
+                "  'headache_hours', e.headache_hours)"
                 " || CASE WHEN e.peak_intensity <> ''"
                 "  THEN jsonb_build_object('peak_intensity', e.peak_intensity)"
                 "  ELSE '{}'::jsonb END"
