@@ -82,7 +82,7 @@ class Command(BaseCommand):
             f"Imported {result.rows:,} rows for {result.patients:,} patients in "
             f"{result.seconds:.2f} s ({rate:,.0f} rows/s, {result.backend}): "
             f"{result.created:,} new days, {result.updated:,} changed (previous versions kept), "
-            f"{result.unchanged:,} unchanged; {result.medicines:,} medicines."
+            f"{result.unchanged:,} unchanged; {result.medicines:,} medicine(s) taken."
         )
 
     @staticmethod
