@@ -95,6 +95,9 @@ _BITS = 5
 assert WINDOW_DAYS < (1 << _BITS)
 assert WEEKS_5_8[1] - WEEKS_5_8[0] + 1 <= WINDOW_DAYS
 assert WEEKS_9_12[1] - WEEKS_9_12[0] + 1 <= WINDOW_DAYS
+# the outcome window of a cycle without an early next injection is weeks 9-12
+assert (WEEKS_9_12[0], WEEKS_9_12[1]) == (OUTCOME_LAST_DAY - WINDOW_DAYS + 1, OUTCOME_LAST_DAY)
+assert WEEKS_5_8[1] + 1 == WEEKS_9_12[0]
 
 _EPOCH = dt.date(1970, 1, 1)
 _NO_DAY = np.iinfo(np.int32).max
@@ -219,9 +222,9 @@ YEAR_CELLS = 366
 
 def year_of(day: Array) -> NDArray[np.int64]:
     """Calendar year of day numbers."""
-    years: NDArray[np.int64] = day.astype("datetime64[D]").astype("datetime64[Y]").astype(
-        np.int64
-    ) + 1970
+    years: NDArray[np.int64] = (
+        day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    )
     return years
 
 
@@ -282,10 +285,9 @@ class DayGrid:
         np.cumsum(span, out=offset[1:])
         cells = np.zeros(int(offset[-1]), dtype=np.uint16)
         counts = bounds[1:] - bounds[:-1]
-        # int32 positions halve the memory traffic while the grid is small enough
-        kind = np.int32 if offset[-1] < np.iinfo(np.int32).max else np.int64
-        position = np.repeat((offset[:-1] - first).astype(kind), counts)
-        position += day.astype(kind, copy=False)
+        # native-size positions: NumPy scatters with them three times faster than with int32
+        position = np.repeat(offset[:-1] - first, counts)
+        position += day
         if len(position) and np.any(position[1:] <= position[:-1]):
             raise ValueError("diary rows must be sorted by date within a patient, one per date")
         cells[position] = codes
@@ -340,18 +342,26 @@ class Cumulative:
         np.cumsum(words, out=totals[1:], dtype=np.uint32)
         return cls(grid, totals)
 
-    def window(self, patient: Array, start: Array, end: Array) -> dict[str, NDArray[np.int64]]:
-        """The six counts of each window `[start, end]` (day numbers, at most 28 days)."""
+    def at(self, patient: Array, day: Array) -> NDArray[np.uint32]:
+        """The running total of each patient's words before `day` (a window's boundary)."""
         g = self.grid
         span = g.offset[patient + 1] - g.offset[patient]
-        base = g.offset[patient]
-        lo = base + np.clip(g.cells(patient, start), 0, span)
-        hi = base + np.clip(g.cells(patient, end) + 1, 0, span)
-        packed = self.totals[hi] - self.totals[lo]
-        return {
-            name: ((packed >> (_BITS * i)) & ((1 << _BITS) - 1)).astype(np.int64)
-            for i, name in enumerate(FIELDS)
-        }
+        totals: NDArray[np.uint32] = self.totals[
+            g.offset[patient] + np.clip(g.cells(patient, day), 0, span)
+        ]
+        return totals
+
+    def window(self, patient: Array, start: Array, end: Array) -> dict[str, NDArray[np.int64]]:
+        """The six counts of each window `[start, end]` (day numbers, at most 28 days)."""
+        return unpack(self.at(patient, end + 1) - self.at(patient, start))
+
+
+def unpack(packed: NDArray[np.uint32]) -> dict[str, NDArray[np.int64]]:
+    """The six counts of packed window sums (differences of running totals)."""
+    return {
+        name: ((packed >> (_BITS * i)) & ((1 << _BITS) - 1)).astype(np.int64)
+        for i, name in enumerate(FIELDS)
+    }
 
 
 # --- the cohort table -------------------------------------------------------------------------
@@ -417,9 +427,22 @@ def cohort_arrays(
     everyone = np.arange(n, dtype=np.int64)
     base = cumulative.window(everyone, b_start, b_end)
 
-    outcome = cumulative.window(sp, window_start, window_end)
-    early = cumulative.window(sp, sd + WEEKS_5_8[0], sd + WEEKS_5_8[1])
-    late = cumulative.window(sp, sd + WEEKS_9_12[0], sd + WEEKS_9_12[1])
+    # weeks 5-8 and 9-12 share a boundary, and the outcome window is weeks 9-12 unless the
+    # next injection came early: three lookups per session instead of six
+    at_early = cumulative.at(sp, sd + WEEKS_5_8[0])
+    at_late = cumulative.at(sp, sd + WEEKS_9_12[0])
+    at_end = cumulative.at(sp, sd + WEEKS_9_12[1] + 1)
+    early = unpack(at_late - at_early)
+    late_packed = at_end - at_late
+    late = unpack(late_packed)
+    early_next = np.flatnonzero(window_end != sd + WEEKS_9_12[1])
+    if len(early_next):
+        p = sp[early_next]
+        late_packed = late_packed.copy()
+        late_packed[early_next] = cumulative.at(p, window_end[early_next] + 1) - cumulative.at(
+            p, window_start[early_next]
+        )
+    outcome = unpack(late_packed)
 
     rb = base["recorded_days"]
     hb = base["headache_days"]
