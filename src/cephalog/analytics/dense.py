@@ -505,8 +505,8 @@ def cohort_arrays(
     out["headache_day_reduction_pct_rounded"] = rows(
         nan_b, np.where(reducible, _round1(red_num, red_den), nan_c)
     )
-    for p, name in ((RESPONDER_30, "responder_30"), (RESPONDER_50, "responder_50")):
-        out[name] = rows(false_b, (hb_s * rc - hc * rb_s) * 100 >= hb_s * rc * p)
+    for pct, name in ((RESPONDER_30, "responder_30"), (RESPONDER_50, "responder_50")):
+        out[name] = rows(false_b, (hb_s * rc - hc * rb_s) * 100 >= hb_s * rc * pct)
         out[f"{name}_valid"] = rows(false_b, reducible)
     out["wearing_off"] = rows(
         false_b, (hl * re_ - he * rl) * WINDOW_DAYS >= rl * re_ * WEARING_OFF_RISE
