@@ -68,3 +68,38 @@ def test_it_lists_patients_in_a_constant_number_of_queries(
     add_patients(cast, 15, 100)  # 20 patients
     with django_assert_num_queries(len(five)):
         assert get_list(cast, client).content.decode().count("<tr") == 21
+
+
+def test_it_pages_a_long_list_and_reads_only_the_page(cast: Cast, frozen: None) -> None:
+    for number in range(60):  # 62 patients: pages of 50
+        make_patient(cast.clinic, f"P-{number:03}", "Test", f"Paged{number:03}", None)
+    client = client_for(cast, "nurse")
+    first = get_list(cast, client).content.decode()
+    assert first.count('<tr class="attention">') == 50
+    assert "Patients 1–50 of 62" in first
+    assert 'href="?page=2" rel="next"' in first
+    assert "Page 1 of 2" in first
+    second = client.get("/clinic/patients/", {"page": "2"}).content.decode()
+    assert second.count('<tr class="attention">') == 12
+    assert "Patients 51–62 of 62" in second
+    assert 'href="?page=1" rel="prev"' in second
+    assert "Tarrant, Brook" in second  # T after P: the list stays in name order across pages
+    for odd in ("0", "99", "-1", "x", "²", "9" * 5000):
+        response = client.get("/clinic/patients/", {"page": odd})
+        assert response.status_code == 200, odd
+        assert "Page 1 of 2" in response.content.decode() or "Page 2 of 2" in (
+            response.content.decode()
+        )
+
+
+def test_a_search_shows_its_first_page_and_asks_to_narrow_it(cast: Cast, frozen: None) -> None:
+    for number in range(55):
+        make_patient(cast.clinic, f"S-{number:03}", "Test", f"Searched{number:03}", None)
+    client = client_for(cast, "nurse")
+    body = client.post("/clinic/patients/", {"q": "searched"}).content.decode()
+    assert "55 patients match; the first 50 are shown" in body
+    assert body.count('<tr class="attention">') == 50
+    assert "Page 1 of" not in body  # no pager links: they would drop the search
+    one = client.post("/clinic/patients/", {"q": "Tarrant"}, headers={"HX-Request": "true"})
+    assert "1 patient matches" in one.content.decode()
+    assert "<html" not in one.content.decode()  # htmx gets the results only

@@ -20,13 +20,24 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     # The search is POSTed so that names never appear in URLs or access logs.
     # PostgreSQL refuses NUL characters in text (a 500 before): drop them from the search.
     query = request.POST.get("q", "")[:100].replace("\x00", "") if request.method == "POST" else ""
+    # A page number is all the URL carries (1,000 patients are 20 pages of 50).
+    number = request.GET.get("page", "1")
     today = timezone.localdate()
-    rows = queries.patient_rows(request.user, today=today, query=query)
-    record(
-        action="read", category="patient_list", detail={"count": len(rows), "searched": bool(query)}
+    page = queries.patient_page(
+        request.user,
+        today=today,
+        query=query,
+        page=int(number) if number.isascii() and number.isdigit() and len(number) < 7 else 1,
     )
-    template = "patients/_rows.html" if request.htmx else "patients/list.html"  # type: ignore[attr-defined]
-    return render(request, template, {"rows": rows, "query": query, "today": today})
+    record(
+        action="read",
+        category="patient_list",
+        detail={"count": len(page.rows), "page": page.number, "searched": bool(query)},
+    )
+    template = "patients/_results.html" if request.htmx else "patients/list.html"  # type: ignore[attr-defined]
+    return render(
+        request, template, {"page": page, "rows": page.rows, "query": query, "today": today}
+    )
 
 
 @patient_view(staff_only=True)
