@@ -148,7 +148,7 @@ def toxin_exposures(patient: Patient, exclude: Session | None = None) -> list[tu
     )
     if exclude is not None:
         sessions = sessions.exclude(pk=exclude.pk)
-    exposures += list(sessions.values_list("date", "total_units"))
+    exposures += list(sessions.order_by("date").values_list("date", "total_units"))
     return sorted(exposures)
 
 
@@ -449,6 +449,7 @@ def injector_experience(
     counts: dict[int, dict[str, Any]] = {
         row["injector_id"]: dict(row)
         for row in Session.objects.filter(injector_id__in=ids, status=SessionStatus.COMPLETED)
+        .order_by()  # no join to the patient for Session's default ordering
         .values("injector_id")
         .annotate(n=Count("id"), first=Min("date"))
     }
@@ -490,6 +491,7 @@ def care_team(patient: Patient) -> list[CareTeamMember]:
     exp = injector_experience(staff, for_patient=True)
     treated = dict(
         Session.objects.filter(patient=patient, status=SessionStatus.COMPLETED)
+        .order_by()
         .values_list("injector_id")
         .annotate(n=Count("id"))
     )
@@ -586,18 +588,26 @@ def session_page(
 ) -> SessionPage:
     """The session page's data; `posted_sites` (a refused form) replaces the saved sites."""
     protocol = session_protocol(session)
-    recorded = posted_sites if posted_sites is not None else recorded_sites(session.sites.all())
+    # Children in their own order: the models' default ("session", ...) would join the
+    # session and the patient for Session's and Patient's default orderings.
+    recorded = (
+        posted_sites if posted_sites is not None else recorded_sites(session.sites.order_by("id"))
+    )
     groups = site_rows(protocol, recorded)
     check = dosing.validate_session(recorded, protocol)
-    vials = list(session.vials.all())
+    vials = list(session.vials.order_by("id"))
     given = check.totals.units_given
     if session.is_locked and posted_sites is None and not recorded:
         # Sessions recorded before site-by-site recording (e.g. imported): trust the totals.
         given = session.total_units
     opened = dosing.units_opened(v.to_domain() for v in vials)
     waste = opened - given if opened >= given else None
+    # Billing lines are saved on completion and addenda added after it: a session being
+    # recorded has neither (the page previews the billing and shows no addenda).
+    recording = session.status == SessionStatus.IN_PROGRESS and not session.is_locked
     billing = [
-        BillingRow(b.code, b.modifier, b.units, b.description) for b in session.billing_lines.all()
+        BillingRow(b.code, b.modifier, b.units, b.description)
+        for b in ([] if recording else session.billing_lines.order_by("id"))
     ]
     preview = False
     if not billing and not session.is_locked and given > 0 and waste is not None:
@@ -635,7 +645,11 @@ def session_page(
         units_discarded=waste,
         billing=billing,
         billing_is_preview=preview,
-        addenda=list(session.addenda.select_related("author")),
+        addenda=(
+            []
+            if recording
+            else list(session.addenda.select_related("author").order_by("created_at", "id"))
+        ),
         rules=[rule_view(r) for r in session.rule_results],
         injector=injector,
         signer_name=signer,
