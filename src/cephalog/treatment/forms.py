@@ -83,6 +83,9 @@ class StartSessionForm(forms.Form):
 
 
 class VialForm(forms.Form):
+    #: Rendered once per value (treatment_tags.field_group); never a field with patient data.
+    kept_fields = ("product", "lot", "expiry", "size_units", "diluent_ml", "reconstituted_at")
+
     product = forms.ChoiceField(
         choices=[(dosing.PRODUCT, "onabotulinumtoxinA (BOTOX)")], initial=dosing.PRODUCT
     )
@@ -110,6 +113,9 @@ class VialForm(forms.Form):
 
 
 class CompleteForm(forms.Form):
+    #: Rendered once per value (treatment_tags.field_group); never a field with patient data.
+    kept_fields = ("ended_at", "topical_anaesthetic", "immediate_reactions")  # not the notes
+
     ended_at = forms.DateTimeField(
         label="Last injection at",
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
@@ -133,12 +139,18 @@ class CompleteForm(forms.Form):
 
 
 class AddendumForm(forms.Form):
+    #: Rendered once per value (treatment_tags.field_group); never a field with patient data.
+    kept_fields = ("text",)
+
     text = forms.CharField(
         label="Addendum", max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class CancelForm(forms.Form):
+    #: Rendered once per value (treatment_tags.field_group); never a field with patient data.
+    kept_fields = ("reason",)
+
     reason = forms.CharField(label="Reason for cancelling", max_length=500)
 
 
