@@ -133,6 +133,9 @@ def patient_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         patient = Patient.objects.select_related("clinic").filter(user=request.user).first()
         if patient is None:
             raise Http404("Not found")
+        # Cached on the user: the menu (user.is_patient) and the safety prompt read
+        # user.patient on every patient page, and would each load it again.
+        request.user.patient = patient
         return view(request, patient, *args, **kwargs)
 
     return wrapper

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from cephalog.accounts.models import User
 from cephalog.patients.models import Patient
 from cephalog.safety import queries
 from cephalog.safety.models import SafetyAlert
@@ -36,6 +37,9 @@ class SafetyBanner:
 
     @cached_property
     def patient(self) -> Patient | None:
+        if self._user is not None and User.patient.is_cached(self._user):
+            loaded: Patient = self._user.patient  # by the page (accounts.access.patient_only)
+            return loaded
         try:
             return Patient.objects.filter(user=self._user).first()
         except Exception:
