@@ -669,10 +669,13 @@ def _binary_copy(fields: Sequence[tuple[str, np.ndarray[Any, Any]]]) -> bytes:
     layout: list[tuple[str, Any]] = [("count", ">i2")]
     for i, (dtype, _) in enumerate(fields):
         layout += [(f"size{i}", ">i4"), (f"value{i}", dtype)]
-    out = np.empty(rows, dtype=np.dtype(layout))
-    out["count"] = len(fields)
-    for i, (dtype, values) in enumerate(fields):
-        out[f"size{i}"] = np.dtype(dtype).itemsize
+    template = np.zeros(1, dtype=np.dtype(layout))  # the field count and sizes, every row
+    template["count"] = len(fields)
+    for i, (dtype, _) in enumerate(fields):
+        template[f"size{i}"] = np.dtype(dtype).itemsize
+    out = np.empty(rows, dtype=template.dtype)
+    out[:] = template
+    for i, (_, values) in enumerate(fields):
         out[f"value{i}"] = values
     return _COPY_HEADER + out.tobytes() + _COPY_TRAILER
 
