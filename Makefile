@@ -38,7 +38,9 @@ $(BIN)/.synced: pyproject.toml uv.lock | $(TOOLS)/bin/uv
 	  echo "Creating $(VENV) with $$py"; \
 	  $(TOOLS)/bin/uv venv --quiet --allow-existing --python "$$py" $(VENV); \
 	fi
-	$(TOOLS)/bin/uv sync --frozen --quiet
+	$(TOOLS)/bin/uv sync --frozen --quiet --compile-bytecode
+	@# Byte-compiled once here: PYTHONDONTWRITEBYTECODE machines never cache it themselves.
+	$(BIN)/python -m compileall -q src
 	@touch $@
 
 .PHONY: install
