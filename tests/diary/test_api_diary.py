@@ -247,3 +247,87 @@ def test_it_publishes_an_openapi_schema_declaring_every_error(cast: Cast) -> Non
         "/api/me/diary/{date}",
         "/api/patients/{patient_id}/diary",
     }
+
+
+# --- the answers skip ninja's response validation (issue 10): they must keep the schema ---
+
+DAYS = {
+    "2026-03-14": SEVERE,
+    "2026-03-15": {"headache_hours": 0},
+    "2026-03-16": {
+        "headache_hours": 3.25,
+        "peak_intensity": "moderate",
+        "aura_minutes": 20,
+        "acute_medications": [
+            {"name": "ibuprofen", "class": "simple_analgesic", "effective": None},
+            {"name": None, "class": "triptan", "effective": False},
+            {"name": "naproxen", "class": "simple_analgesic", "effective": True},
+        ],
+    },
+}
+
+
+def test_the_answers_are_what_the_declared_schemas_make_of_them(cast: Cast) -> None:
+    from cephalog.diary.queries import get_entry
+    from cephalog.diary.schemas import DayOut, DiaryOut, day_out
+
+    client = client_for(cast, "patient_user")
+    for date, body in DAYS.items():
+        created = put(client, date, body)
+        assert created.status_code == 201
+        assert created.json() == DayOut.model_validate(created.json()).model_dump(
+            by_alias=True, mode="json"
+        )
+        entry = get_entry(cast.patient, dt.date.fromisoformat(date))
+        assert entry is not None
+        declared = DayOut.model_validate(day_out(entry)).model_dump(by_alias=True, mode="json")
+        assert created.json() == declared  # what was saved, read back as before
+        assert put(client, date, body).json() == {**declared, "version": 2}
+    for url in ("/api/me/diary", f"/api/patients/{cast.patient.pk}/diary"):
+        persona = "patient_user" if url == "/api/me/diary" else "nurse"
+        listed = client_for(cast, persona).get(url, {"start": "2026-03-10"}).json()
+        entries = DiaryEntry.objects.filter(patient=cast.patient).prefetch_related("medications")
+        expected = {
+            "start": "2026-03-10",
+            "end": "2026-03-20",
+            "days": [day_out(e) for e in entries],
+        }
+        assert listed == DiaryOut.model_validate(expected).model_dump(by_alias=True, mode="json")
+    medicines = listed["days"][2]["acute_medications"]
+    assert [(m["class"], m["effective"]) for m in medicines] == [  # in the order given
+        ("simple_analgesic", None),
+        ("triptan", False),
+        ("simple_analgesic", True),
+    ]
+
+
+# --- queries per request (issue 10): a regression here costs every diary request ---
+
+
+def _data_queries(run: Any) -> tuple[Any, list[str]]:
+    """The response, and the statements it ran (not the savepoints that the test's own
+    transaction adds around nested atomic blocks)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = run()
+    statements = [q["sql"] for q in captured.captured_queries]
+    return response, [s for s in statements if "SAVEPOINT" not in s]
+
+
+def test_the_diary_api_runs_few_queries(cast: Cast) -> None:
+    patient, nurse = client_for(cast, "patient_user"), client_for(cast, "nurse")
+    staff_url = f"/api/patients/{cast.patient.pk}/diary"
+    # session, user (with whether they hold a role), patient, days with medicines,
+    # audit chain's last hash, audit row; staff: also their TOTP device and roles.
+    for client, url, most in ((patient, "/api/me/diary", 6), (nurse, staff_url, 8)):
+        response, queries = _data_queries(lambda c=client, u=url: c.get(u))
+        assert response.status_code == 200
+        assert len(queries) <= most, queries
+    # session, user, patient, the day (locked); new: insert it and its medicines;
+    # changed: its medicines, the kept revision, update, delete and insert the
+    # medicines; then the audit chain's last hash and the audit row.
+    for status, most in ((201, 8), (200, 11)):
+        response, queries = _data_queries(lambda: put(patient, "2026-03-19", SEVERE))
+        assert response.status_code == status
+        assert len(queries) <= most, queries
+    # No session write: activity saves the session at most once a minute.
+    assert not any("django_session" in q and "UPDATE" in q for q in queries)

@@ -135,16 +135,19 @@ def check_date_allowed(
         )
 
 
-def _snapshot(entry: DiaryEntry, *, by: Any, change: str, reason: str) -> None:
+def _snapshot(entry: DiaryEntry, *, by: Any, change: str, reason: str) -> dict[str, Any]:
+    """Keep the entry as it is now as a revision; the kept snapshot."""
+    snapshot = entry_to_dict(entry)
     DiaryEntryRevision.objects.create(
-        patient=entry.patient,
+        patient_id=entry.patient_id,
         date=entry.date,
         version=entry.version,
-        snapshot=entry_to_dict(entry),
+        snapshot=snapshot,
         changed_by=by if getattr(by, "is_authenticated", False) else None,
         change=change,
         reason=reason[:300],
     )
+    return snapshot
 
 
 @retry_on_serialization_failure()
@@ -164,6 +167,9 @@ def save_day(
     `expected_version` is the version the editor started from (0: no entry yet);
     when the stored day has moved on, DiaryConflict is raised and nothing is
     written (no lost update). None skips the check (imports, one-tap saves).
+
+    The returned entry has its medicines loaded (`entry.medications.all()` runs no
+    query) and `version` 1 when it was created (every update adds one).
     """
     day = validate_day(data)
     today = today or patient_today(patient)
@@ -180,8 +186,11 @@ def save_day(
         reason=reason,
         existing=existing is not None,
     )
+    had_medications = False
     if existing is not None:
-        _snapshot(existing, by=by, change="edit", reason=reason)
+        had_medications = bool(
+            _snapshot(existing, by=by, change="edit", reason=reason)["acute_medications"]
+        )
         entry = existing
         entry.version += 1
     else:
@@ -189,15 +198,19 @@ def save_day(
     apply_day(entry, day)
     entry.late = day.date < today
     entry.source = source
-    entry.full_clean(exclude=["patient"])
+    # The check constraints hold by validate_day (and the database enforces them):
+    # validating them here would cost a query and two savepoints each.
+    entry.full_clean(exclude=["patient"], validate_constraints=False)
     entry.save()
-    entry.medications.all().delete()
-    AcuteMedicationTaken.objects.bulk_create(
+    if had_medications:
+        entry.medications.all().delete()
+    medications = AcuteMedicationTaken.objects.bulk_create(
         AcuteMedicationTaken(
             entry=entry, name=m.name, drug_class=m.drug_class, effective=m.effective
         )
         for m in day.acute_medications
     )
+    _set_prefetched_medications(entry, medications)
     record(
         action="update" if existing else "create",
         category="diary",
@@ -206,6 +219,16 @@ def save_day(
         detail={"version": entry.version, "reason": bool(reason)},
     )
     return entry
+
+
+def _set_prefetched_medications(entry: DiaryEntry, medications: list[AcuteMedicationTaken]) -> None:
+    """What prefetch_related("medications") would have loaded (as Django's prefetch stores
+    it), so callers render the saved day without reading it back. Should Django store
+    prefetches differently one day, `entry.medications.all()` simply queries again."""
+    queryset = entry.medications.get_queryset()
+    queryset._result_cache = medications
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    entry._prefetched_objects_cache = {"medications": queryset}  # type: ignore[attr-defined]
 
 
 def apply_day(entry: DiaryEntry, day: DiaryDay) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from itertools import groupby
+from operator import itemgetter
 from typing import Annotated, Any
 
 from ninja import Schema
@@ -19,8 +21,9 @@ from cephalog.diary.actions import FLAGS
 from cephalog.diary.models import DiaryEntry
 from cephalog.diary.queries import to_day
 from cephalog.domain.case import describe
-from cephalog.domain.diary import classify_day
+from cephalog.domain.diary import AcuteMedication, DiaryDay, classify_day
 from cephalog.domain.vocab import ACUTE_CLASS_CODES, INTENSITY_CODES
+from cephalog.patients.models import Patient
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -161,10 +164,13 @@ class DayIn(Schema):
 
 def day_out(entry: DiaryEntry) -> dict[str, Any]:
     """The API shape of an entry (its `medications` prefetched for lists)."""
-    day = to_day(entry)
+    return _day_out(to_day(entry), version=entry.version, source=entry.source, late=entry.late)
+
+
+def _day_out(day: DiaryDay, *, version: int, source: str, late: bool) -> dict[str, Any]:
     c = classify_day(day)
     return {
-        "date": entry.date,
+        "date": day.date,
         "headache_hours": day.headache_hours,
         "peak_intensity": day.peak_intensity,
         **{flag: getattr(day, flag) for flag in FLAGS},
@@ -180,7 +186,58 @@ def day_out(entry: DiaryEntry) -> dict[str, Any]:
         "acute_medication_day": c.acute_medication_day,
         "acute_medication_classes": list(c.acute_medication_classes),
         "reasons": list(c.reasons),
-        "version": entry.version,
-        "source": entry.source,
-        "late": entry.late,
+        "version": version,
+        "source": source,
+        "late": late,
     }
+
+
+_COLUMNS = (
+    "id",
+    "date",
+    "headache_hours",
+    "peak_intensity",
+    *FLAGS,
+    "aura_minutes",
+    "version",
+    "source",
+    "late",
+    "medications__name",
+    "medications__drug_class",
+    "medications__effective",
+)
+
+
+def days_out(patient: Patient, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """The API shape (day_out) of the patient's recorded days from `start` to `end`.
+
+    One query (the days joined with their medicines, a row per medicine) reading only
+    the columns needed, and no model instances: for 28 days about half the CPU of
+    loading the entries and prefetching their medicines.
+    """
+    rows = (
+        DiaryEntry.objects.filter(patient=patient, date__gte=start, date__lte=end)
+        .order_by("date", "medications__id")
+        .values_list(*_COLUMNS)
+    )
+    days: list[dict[str, Any]] = []
+    for _, group in groupby(rows, key=itemgetter(0)):
+        first, *others = group
+        date, hours, peak, *rest = first[1:]
+        flags = rest[: len(FLAGS)]
+        aura_minutes, version, source, late = rest[len(FLAGS) : len(FLAGS) + 4]
+        medicines = tuple(
+            AcuteMedication(name=row[-3], drug_class=row[-2], effective=row[-1])
+            for row in (first, *others)
+            if row[-2] is not None  # a day without medicines joins one row of nulls
+        )
+        day = DiaryDay(
+            date=date,
+            headache_hours=float(hours),
+            peak_intensity=peak or None,
+            **dict(zip(FLAGS, flags, strict=True)),
+            aura_minutes=aura_minutes,
+            acute_medications=medicines,
+        )
+        days.append(_day_out(day, version=version, source=source, late=late))
+    return days
