@@ -209,6 +209,7 @@ def gunicorn(port: int, env: dict[str, str], log: Path) -> Iterator[subprocess.P
         "30",
         "--backlog",
         "256",
+        "--preload",  # the app (and its views, see cephalog/wsgi.py) loaded once, then forked
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
