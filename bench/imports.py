@@ -234,6 +234,47 @@ def run(suite: Suite) -> None:
         goal=100 if vendor == "postgresql" else None,
     )
 
+    if vendor == "postgresql":
+        copy_data = _copy_rows(data, {m: str(p.pk) for m, p in patients.items()})
+        copy_columns = (
+            "patient_id, date, headache_hours, peak_intensity, "
+            + ", ".join(FLAGS)
+            + ", aura_minutes, notes, late, source, version, created_at, updated_at"
+        )
+
+        def raw_copy() -> None:
+            from django.db import transaction
+
+            statement = (
+                f"COPY {DiaryEntry._meta.db_table} ({copy_columns}) FROM STDIN "
+                "(FORMAT csv, FORCE_NOT_NULL (notes, peak_intensity))"
+            )
+            with (
+                transaction.atomic(),
+                connection.cursor() as cursor,
+                cursor.cursor.copy(statement) as copy,
+            ):
+                copy.write(copy_data)
+
+        copy_figure = suite.rate(
+            f"imports.raw_copy_{database}",
+            f"Reference: COPY of the same days straight into the diary table, {rows:,} rows "
+            f"({name})",
+            raw_copy,
+            rows,
+            runs=min(3, suite.runs),
+            setup=reset,
+            note="no validation, no staging, no medicines, no audit; foreign keys checked at "
+            "commit: the ceiling the bulk import is measured against on this machine",
+        )
+        suite.ratio(
+            f"imports.bulk_vs_raw_copy_{database}",
+            f"Bulk import as a share of the raw COPY ({name})",
+            bulk_figure,
+            copy_figure,
+            note="machine-independent: the bulk import's rows/s divided by the raw COPY's",
+        )
+
     reference = suite.size(100_000, 20_000)
     entries = _bulk_create_rows(data, reference, patients)
 
@@ -280,6 +321,32 @@ def _case_rows(data: bytes, count: int) -> list[tuple[str, dict[str, Any]]]:
             day["peak_intensity"] = row["peak_intensity"]
         out.append((row["mrn"], day))
     return out
+
+
+def _copy_rows(data: bytes, patient_ids: dict[str, str]) -> bytes:
+    """The file's days as the CSV COPY reads for the diary table (already valid)."""
+    import polars as pl
+
+    frame = pl.read_csv(data, infer_schema=False)
+    stamp = dt.datetime.now(dt.UTC).isoformat()
+    return (
+        frame.select(
+            pl.col("mrn").replace_strict(patient_ids),
+            "date",
+            "headache_hours",
+            pl.col("peak_intensity").fill_null(""),
+            *FLAGS,
+            "aura_minutes",
+            notes=pl.lit(""),
+            late=pl.lit("true"),
+            source=pl.lit("import"),
+            version=pl.lit("1"),
+            created_at=pl.lit(stamp),
+            updated_at=pl.lit(stamp),
+        )
+        .write_csv(include_header=False)
+        .encode()
+    )
 
 
 def _bulk_create_rows(
