@@ -74,9 +74,12 @@ TITLES = {
 P99_GOAL_MS = 50.0
 RATE_GOAL = 1000.0
 
-#: gunicorn for 2 cores: see docs/adr/ and the report in docs/performance.md.
-GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "4"))
-GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "2"))
+#: gunicorn for 2 cores (docs/production.md): 3 processes of 3 threads. A request also
+#: waits for PostgreSQL (its queries, the commit's WAL flush), so more requests than cores
+#: in flight keep both busy; 6 sync workers (no keep-alive) did worse, 4x2 and 2x4 about
+#: the same.
+GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "3"))
+GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "3"))
 GUNICORN_CLASS = os.environ.get("BENCH_GUNICORN_CLASS", "gthread")
 
 WRK_MISSING = (
