@@ -290,7 +290,7 @@ def run(suite: Suite) -> None:
             batch_size=2000,
         )
 
-    suite.rate(
+    bulk_create_figure = suite.rate(
         f"imports.bulk_create_{database}",
         f"Reference: Django bulk_create of the same days, no validation, {reference:,} rows ({name})",
         bulk_create,
@@ -298,6 +298,14 @@ def run(suite: Suite) -> None:
         runs=min(3, suite.runs),
         setup=reset,
         note="models built from parsed rows; not checked, no revisions, no audit",
+    )
+
+    suite.ratio(
+        f"imports.bulk_vs_bulk_create_{database}",
+        f"Bulk import vs Django bulk_create ({name})",
+        bulk_figure,
+        bulk_create_figure,
+        note="bulk_create neither checks nor keeps revisions; a same-machine yardstick",
     )
 
 
