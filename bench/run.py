@@ -134,6 +134,9 @@ def markdown(info: dict[str, Any], results: list[dict[str, Any]]) -> str:
             if f.get("note"):
                 notes.append(f"- {f['title']}: {f['note']}")
         lines += ["", *notes, ""] if notes else [""]
+    notes_file = ROOT / "bench" / "notes.md"
+    if notes_file.exists():
+        lines += [notes_file.read_text().rstrip(), ""]
     lines += ["## Goals missed", ""]
     if missed:
         for f in missed:
