@@ -222,7 +222,7 @@ class DiaryYearCodes(models.Model):
     `cephalog.outcomes.daycodes.refresh` and rebuilt from it by
     `cephalog analytics-refresh --full`. Reading these (about 0.7 kB per
     patient-year) instead of the diary rows is what lets the registry cohort
-    table be read from PostgreSQL in well under a second (docs/performance.md).
+    table be read from PostgreSQL in under a second (docs/performance.md).
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
