@@ -9,9 +9,9 @@ still open when the last refresh ran (its `updated_at` is earlier than its
 commit) is taken in next time; re-encoding a year twice is harmless.
 `refresh(full=True)` rebuilds everything.
 
-`read_grid()` reads them back as a `DayGrid`: on PostgreSQL with one binary
-COPY parsed by NumPy without a Python loop over rows (fixed-width rows), on
-other databases through the cursor.
+`read_grid()` reads them back as a `DayGrid`: on PostgreSQL with one query
+answering a single bytea of fixed-width records, parsed by NumPy without a
+Python loop over rows; on other databases through the cursor.
 
 The codes hold facts, not classes: the day rules are applied when the table
 is computed (`cephalog.analytics.dense.day_class_table`), so a change of the
