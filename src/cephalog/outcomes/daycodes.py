@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import psycopg
 import polars as pl
+import psycopg
 from django.db import connection, transaction
 from django.db.models import Case, IntegerField, Max, Q, Value, When
 from django.utils import timezone
