@@ -103,16 +103,8 @@ class Suite:
         setup: Callable[[], Any] | None = None,
     ) -> Figure:
         """Time `fn` `runs` times after `warmup` untimed calls (`setup` before each call)."""
-        samples = []
-        for i in range(warmup + (runs or self.runs)):
-            if setup is not None:
-                setup()
-            gc.collect()
-            started = time.perf_counter()
-            fn()
-            seconds = time.perf_counter() - started
-            if i >= warmup:
-                samples.append(seconds / TIME_UNITS[unit])
+        seconds = self._seconds(fn, runs or self.runs, warmup, setup)
+        samples = [t / TIME_UNITS[unit] for t in seconds]
         return self.add(Figure(key, title, unit, samples, "lower", goal, note))
 
     def rate(
@@ -130,17 +122,26 @@ class Suite:
         setup: Callable[[], Any] | None = None,
     ) -> Figure:
         """Throughput: `count` items per call of `fn`, `runs` times."""
-        samples = []
-        for i in range(warmup + (runs or self.runs)):
+        seconds = self._seconds(fn, runs or self.runs, warmup, setup)
+        return self.add(
+            Figure(key, title, unit, [count / t for t in seconds], "higher", goal, note)
+        )
+
+    @staticmethod
+    def _seconds(
+        fn: Callable[[], Any], runs: int, warmup: int, setup: Callable[[], Any] | None
+    ) -> list[float]:
+        """Wall seconds of `runs` calls of `fn` after `warmup` untimed ones (`setup` before each)."""
+        seconds = []
+        for i in range(warmup + runs):
             if setup is not None:
                 setup()
             gc.collect()
             started = time.perf_counter()
             fn()
-            seconds = time.perf_counter() - started
             if i >= warmup:
-                samples.append(count / seconds)
-        return self.add(Figure(key, title, unit, samples, "higher", goal, note))
+                seconds.append(time.perf_counter() - started)
+        return seconds
 
     def ratio(
         self,
