@@ -90,6 +90,10 @@ browser:
 	@ldconfig -p | grep -q libharfbuzz-subset.so.0 || { echo "Installing Debian's libharfbuzz-subset0 for PDFs"; \
 	  (apt-get update -qq && apt-get install -y -qq libharfbuzz-subset0) >/dev/null || \
 	  { echo "Could not install libharfbuzz-subset0: run 'apt-get install libharfbuzz-subset0' as root"; exit 1; }; }
+	@# The PDF tests rasterise letters and forms (pdftoppm) and read them back (pdftotext).
+	@command -v pdftoppm >/dev/null || { echo "Installing Debian's poppler-utils for the PDF tests"; \
+	  (apt-get update -qq && apt-get install -y -qq poppler-utils) >/dev/null || \
+	  { echo "Could not install poppler-utils: run 'apt-get install poppler-utils' as root"; exit 1; }; }
 
 .PHONY: unit
 unit: install
