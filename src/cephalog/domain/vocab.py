@@ -94,6 +94,23 @@ class Allergy(StrEnum):
     BOTULINUM_TOXIN = "botulinum_toxin"
 
 
+class ToxinProduct(StrEnum):
+    """A botulinum toxin product (spec section 11.5).
+
+    Units of different products are not interchangeable (BOTOX label, 11
+    Description); only onabotulinumtoxinA counts toward its 400 U cap.
+    """
+
+    ONABOTULINUMTOXINA = "onabotulinumtoxinA"
+    ABOBOTULINUMTOXINA = "abobotulinumtoxinA"
+    INCOBOTULINUMTOXINA = "incobotulinumtoxinA"
+    PRABOTULINUMTOXINA = "prabotulinumtoxinA"
+    DAXIBOTULINUMTOXINA = "daxibotulinumtoxinA"
+    LETIBOTULINUMTOXINA = "letibotulinumtoxinA"
+    RIMABOTULINUMTOXINB = "rimabotulinumtoxinB"
+    OTHER = "other"
+
+
 INTENSITY_CODES: tuple[str, ...] = tuple(Intensity)
 ACUTE_CLASS_CODES: tuple[str, ...] = tuple(AcuteClass)
 PREVENTIVE_CLASS_CODES: tuple[str, ...] = tuple(PreventiveClass)
@@ -101,6 +118,10 @@ PREVENTIVE_OUTCOME_CODES: tuple[str, ...] = tuple(PreventiveOutcome)
 MEDICATION_CLASS_CODES: tuple[str, ...] = tuple(MedicationClass)
 CONDITION_CODES: tuple[str, ...] = tuple(Condition)
 ALLERGY_CODES: tuple[str, ...] = tuple(Allergy)
+TOXIN_PRODUCT_CODES: tuple[str, ...] = tuple(ToxinProduct)
+
+#: The product a toxin exposure is assumed to be when none is named (spec section 11.5).
+DEFAULT_TOXIN_PRODUCT = ToxinProduct.ONABOTULINUMTOXINA
 
 #: Peak intensities that satisfy ICHD-3 1.1 C(3) and make a moderate/severe day.
 MODERATE_OR_SEVERE: frozenset[str] = frozenset({Intensity.MODERATE, Intensity.SEVERE})
