@@ -57,12 +57,22 @@ logger = logging.getLogger(__name__)
 # --- the patient's pages -----------------------------------------------------------------
 
 
-def _emergency_number(patient: Patient) -> str:
+def _numbers(patient: Patient) -> tuple[str, str, str]:
+    """(emergency number, the clinic's urgent line, out-of-hours number) for the guidance."""
     try:
-        return queries.settings_for(patient.clinic_id).emergency_number or "999"
+        found = queries.settings_for(patient.clinic_id)
+        return (
+            found.emergency_number or "999",
+            found.urgent_phone or patient.clinic.phone,
+            found.out_of_hours_number,
+        )
     except Exception:  # the guidance must show even when the database does not answer
         logger.exception("safety settings unavailable; using the default emergency number")
-        return "999"
+        return "999", patient.clinic.phone, ""
+
+
+def _tel(number: str) -> str:
+    return re.sub(r"[^0-9+]", "", number)
 
 
 def urgent_response(
@@ -70,21 +80,33 @@ def urgent_response(
 ) -> HttpResponse:
     """The full-screen urgent guidance, rendered without the request.
 
-    No context processor, session or database read runs here (the clinic is
-    already loaded with the patient), so nothing that could fail stands
-    between a red flag and the guidance.
+    Emergency symptoms (or no triage: the "what to do now" page) send the
+    patient to emergency care; the other signs of spread of toxin effect to
+    medical help the same day (the clinic's urgent line, out-of-hours or
+    emergency services). No context processor, session or database read
+    beyond the clinic's safety numbers runs here, so nothing that could fail
+    stands between a red flag and the guidance.
     """
-    red = triage.red_flags if triage else ()
+    level = triage.level if triage is not None else TriageLevel.EMERGENCY
+    today = level is TriageLevel.MEDICAL_HELP_TODAY
+    emergency_number, urgent_phone, out_of_hours = _numbers(patient)
     html = render_to_string(
         "safety/urgent.html",
         {
             "clinic": patient.clinic,
-            "clinic_tel": re.sub(r"[^0-9+]", "", patient.clinic.phone),
-            "emergency_number": _emergency_number(patient),
+            "same_day": today,
+            "clinic_tel": _tel(patient.clinic.phone),
+            "urgent_phone": urgent_phone,
+            "urgent_tel": _tel(urgent_phone),
+            "out_of_hours": out_of_hours,
+            "out_of_hours_tel": _tel(out_of_hours),
+            "emergency_number": emergency_number,
             "guidance": triage.patient_guidance if triage else (EMERGENCY_GUIDANCE,),
-            "symptoms": [SYMPTOMS[s].patient_label for s in red],
+            "symptoms": [SYMPTOMS[s].patient_label for s in (triage.red_flags if triage else ())],
             "stored": stored,
-            "warning_signs": DEFAULT_AFTERCARE[0].text,
+            "warning_signs": [
+                i.text for i in DEFAULT_AFTERCARE if i.key in ("warning_signs", "spread_signs")
+            ],
         },
     )
     response = HttpResponse(html)
@@ -123,6 +145,7 @@ def _report(
         "due_date": format_date(due.session.date) if due else "",
         "form": form,
         "warning_signs": DEFAULT_AFTERCARE[0].text,
+        "spread_signs": next(i.text for i in DEFAULT_AFTERCARE if i.key == "spread_signs"),
         "safety_prompt_hidden": True,
     }
     if request.method != "POST":
@@ -197,7 +220,7 @@ def urgent(request: HttpRequest, patient: Patient) -> HttpResponse:
 def report_done(request: HttpRequest, patient: Patient, checkin_id: int) -> HttpResponse:
     found = queries.patient_checkin(patient, checkin_id)
     _audit_read(patient, "checkin", f"checkin:{found.pk}")
-    if found.triage_level == TriageLevel.EMERGENCY:
+    if found.triage_level in (TriageLevel.EMERGENCY, TriageLevel.MEDICAL_HELP_TODAY):
         symptoms = [e.symptom for e in found.events.all()]
         return urgent_response(patient, classify(symptoms), stored=True)
     labels = [SYMPTOMS[Symptom(e.symptom)].patient_label for e in found.events.order_by("id")]

@@ -538,6 +538,14 @@ def aftercare(clinic: Clinic) -> list[AftercareLine]:
             )
             for i in custom.items
         ]
+        # The label's warning signs always show: a default label-guidance item the clinic's
+        # text lacks (one added since it was written) is added as the domain words it.
+        keys = {line.key for line in lines}
+        lines += [
+            AftercareLine(i.key, i.text, i.evidence, i.source)
+            for i in DEFAULT_AFTERCARE
+            if i.evidence is Evidence.LABEL_GUIDANCE and i.key not in keys
+        ]
     # Label guidance first.
     return sorted(lines, key=lambda line: line.evidence is not Evidence.LABEL_GUIDANCE)
 
