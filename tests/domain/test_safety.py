@@ -83,10 +83,13 @@ def test_each_spread_sign_means_medical_help_today_and_a_red_flag(symptom: Sympt
         triage = classify(reported)
         assert triage.level is TriageLevel.MEDICAL_HELP_TODAY
         assert triage.level.urgent
-        assert triage.has_red_flags and triage.red_flags == (symptom,)
+        assert triage.has_red_flags
+        assert triage.red_flags == (symptom,)
         text = " ".join(triage.patient_guidance)
-        assert "right away" in text and "today" in text
-        assert "out-of-hours" in text and "emergency services" in text
+        assert "right away" in text
+        assert "today" in text
+        assert "out-of-hours" in text
+        assert "emergency services" in text
         assert "Tell us at your next check-in" not in text
         assert SELF_CARE_GUIDANCE not in triage.patient_guidance
         assert triage.clinician_summary.startswith("RED FLAG (same day): ")

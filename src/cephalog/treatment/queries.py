@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -11,12 +12,15 @@ from typing import Any
 from django.db.models import Count, Min, Q
 
 from cephalog.accounts.models import Clinic, Membership, Role, User
-from cephalog.domain import dosing
+from cephalog.domain import dosing, point_of_care
+from cephalog.domain.point_of_care import Answers, Finding
 from cephalog.domain.safety import DEFAULT_AFTERCARE, Evidence
 from cephalog.patients.models import ConditionCode, Patient, ToxinExposure
 from cephalog.treatment.models import (
     AftercareText,
+    FlagSignOff,
     InjectorTraining,
+    PreSessionCheck,
     ProtocolTemplate,
     Session,
     SessionSite,
@@ -138,18 +142,23 @@ def last_session_date(patient: Patient, on_or_before: dt.date) -> dt.date | None
     )
 
 
-def toxin_exposures(patient: Patient, exclude: Session | None = None) -> list[tuple[dt.date, int]]:
-    """Botulinum toxin doses for the 400 U cap: other indications plus the other sessions."""
-    exposures = list(
-        ToxinExposure.objects.filter(patient=patient).values_list("date", "units").order_by("date")
-    )
+def exposures(patient: Patient, exclude: Session | None = None) -> list[point_of_care.Exposure]:
+    """Botulinum toxin given: other indications (with their product) and the completed
+    sessions here (except `exclude`), for the 400 U cap and the recent-toxin flag."""
+    found = [
+        point_of_care.Exposure(t.date, t.units, t.product, t.indication)
+        for t in ToxinExposure.objects.filter(patient=patient).order_by("date", "id")
+    ]
     sessions = Session.objects.filter(
         patient=patient, status=SessionStatus.COMPLETED, total_units__gt=0
     )
     if exclude is not None:
         sessions = sessions.exclude(pk=exclude.pk)
-    exposures += list(sessions.order_by("date").values_list("date", "total_units"))
-    return sorted(exposures)
+    found += [
+        point_of_care.Exposure(d, u, product, "chronic migraine", session=True)
+        for d, u, product in sessions.order_by("date").values_list("date", "total_units", "product")
+    ]
+    return sorted(found, key=lambda e: e.date)
 
 
 @dataclass(frozen=True)
@@ -186,18 +195,19 @@ def preview_rules(patient: Patient, today: dt.date, protocol: dosing.Protocol) -
     """The interval and cumulative-dose rules as they stand if a session starts today."""
     return [
         rule_view(
-            dosing.check_interval(
+            point_of_care.check_interval(
                 last_session_date(patient, today), today, patient.clinic.minimum_interval_days
             )
         ),
-        rule_view(
-            dosing.check_cumulative_dose(toxin_exposures(patient), today, protocol.fixed_units)
-        ),
+        rule_view(point_of_care.check_cap(exposures(patient), today, protocol.fixed_units)),
     ]
 
 
 RULE_LABELS = {
-    "eligibility": "Eligibility and sign-offs",
+    "eligibility": "Eligibility and decision to start",
+    "continuation": "Continuation decision",
+    "hard_stop": "Hard stop",
+    "safety_check": "Safety questions",
     "infection_at_sites": "Infection at the injection sites",
     "red_flags": "New red-flag symptoms",
     "pregnancy": "Pregnancy",
@@ -208,6 +218,7 @@ STATUS_LABELS = {
     "ok": "OK",
     "warning": "Warning",
     "overridden": "Overridden with a reason",
+    "signed_off": "Signed off",
     "needs_override": "Needs a reason",
     "refused": "Refused",
 }
@@ -231,13 +242,156 @@ def rule_view(r: dosing.RuleResult | dict[str, Any]) -> RuleView:
     )
     status = str(d.get("status", ""))
     rule = str(d.get("rule", ""))
+    label = str(d.get("label") or "") or RULE_LABELS.get(rule, rule.replace("_", " ").capitalize())
     return RuleView(
         rule=rule,
-        label=RULE_LABELS.get(rule, rule.replace("_", " ").capitalize()),
+        label=label,
         status=status,
         status_label=STATUS_LABELS.get(status, status),
         message=str(d.get("message", "")),
         source=str(d.get("source", "")),
+    )
+
+
+# ---------------------------------------------------------------------------
+# The safety check before a session (issues 14.3, 17.3)
+# ---------------------------------------------------------------------------
+
+
+def answers_of(check: PreSessionCheck | None) -> Answers | None:
+    if check is None:
+        return None
+    a = check.answers
+    return Answers(
+        infection_at_sites=bool(a.get("infection_at_sites")),
+        red_flags_since_last=bool(a.get("red_flags_since_last")),
+        pregnant=bool(a.get("pregnant")),
+        new_since_last=a.get("new_since_last"),
+        new_since_last_note=str(a.get("new_since_last_note", "")),
+    )
+
+
+def todays_check(patient: Patient, on: dt.date) -> PreSessionCheck | None:
+    """The latest safety check answered for `patient` on `on`."""
+    return (
+        PreSessionCheck.objects.filter(patient=patient, date=on)
+        .select_related("answered_by")
+        .order_by("-answered_at", "-id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    """One flag of the session and its physician's sign-off (None: not, or no longer, signed)."""
+
+    finding: Finding
+    sign_off: FlagSignOff | None
+    stale: bool  # signed before its text changed (e.g. another medicine of the class)
+
+    @property
+    def code(self) -> str:
+        return self.finding.code
+
+    @property
+    def signed(self) -> bool:
+        return self.sign_off is not None
+
+    @property
+    def anchor(self) -> str:
+        return "flag-" + self.finding.code.replace(":", "-").replace("_", "-")
+
+
+@dataclass
+class PreSession:
+    """Everything checked before a session on `on`, before its first site."""
+
+    patient: Patient
+    on: dt.date
+    check: PreSessionCheck | None
+    answers: Answers | None
+    last_session: dt.date | None
+    hard_stops: list[Finding]
+    flags: list[FlagRow]
+    eligibility: Eligibility
+    new_medicines: list[Any]
+
+    @property
+    def answered(self) -> bool:
+        return self.check is not None
+
+    @property
+    def unsigned(self) -> list[FlagRow]:
+        return [f for f in self.flags if not f.signed]
+
+    @property
+    def earliest(self) -> dt.date | None:
+        return point_of_care.earliest_day(self.last_session)
+
+    @property
+    def due(self) -> dt.date | None:
+        return point_of_care.due_day(self.last_session)
+
+
+def _policy(patient: Patient) -> Any:
+    from cephalog.domain.policies import get_policy
+    from cephalog.eligibility.queries import UnknownPolicy, policy_for
+
+    try:
+        return policy_for(patient.clinic)
+    except UnknownPolicy:  # the eligibility gate refuses such a clinic; flags still show
+        return get_policy("us-label")
+
+
+def red_flag_events_since(patient: Patient, last: dt.date | None) -> int:
+    from cephalog.safety.models import AdverseEvent
+
+    red = AdverseEvent.objects.filter(patient=patient, red_flag=True)
+    if last is not None:
+        red = red.filter(onset__gte=last)
+    return red.count()
+
+
+def pre_session(patient: Patient, on: dt.date) -> PreSession:
+    """The hard stops and flags of a session on `on` (cephalog.domain.point_of_care), the
+    sign-offs of today's check, and the eligibility gate; flags are computed from the record
+    alone until the safety questions are answered."""
+    from cephalog.patients.case import build_case
+
+    check = todays_check(patient, on)
+    answers = answers_of(check)
+    last = last_session_date(patient, on - dt.timedelta(days=1))
+    case = build_case(patient, on)
+    policy = _policy(patient)
+    shown = answers or Answers(False, False, False)
+    if not shown.red_flags_since_last and red_flag_events_since(patient, last):
+        # The chart already holds red flags since the last session: the same flag.
+        shown = dataclasses.replace(shown, red_flags_since_last=True)
+    findings = point_of_care.session_flags(
+        case, on, policy, shown, exposures=exposures(patient), last_session=last
+    )
+    latest: dict[str, FlagSignOff] = {}
+    if check is not None:
+        for row in check.sign_offs.select_related("signed_by").order_by("-signed_at", "-id"):
+            latest.setdefault(row.flag, row)
+    rows = []
+    for finding in findings:
+        signed = latest.get(finding.code)
+        valid = signed is not None and signed.detail == finding.detail
+        rows.append(FlagRow(finding, signed if valid else None, signed is not None and not valid))
+    new_medicines = []
+    if last is not None:
+        new_medicines = list(patient.medications.filter(start__gt=last).order_by("start", "name"))
+    return PreSession(
+        patient=patient,
+        on=on,
+        check=check,
+        answers=answers,
+        last_session=last,
+        hard_stops=list(point_of_care.hard_stops(case, on, shown, policy)),
+        flags=rows,
+        eligibility=eligibility_status(patient, on),
+        new_medicines=new_medicines,
     )
 
 
