@@ -4,35 +4,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('safety', '0002_checkins_alerts_outbox'),
+        ("safety", "0002_checkins_alerts_outbox"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='safetyalert',
-            name='last_report_at',
+            model_name="safetyalert",
+            name="last_report_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='safetyalert',
-            name='reports',
+            model_name="safetyalert",
+            name="reports",
             field=models.PositiveSmallIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name='safetysettings',
-            name='out_of_hours_number',
-            field=models.CharField(blank=True, help_text="Out-of-hours medical help (for example 111 in England), shown with the clinic's urgent line.", max_length=20),
+            model_name="safetysettings",
+            name="out_of_hours_number",
+            field=models.CharField(
+                blank=True,
+                help_text="Out-of-hours medical help (for example 111 in England), shown with the clinic's urgent line.",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='safetysettings',
-            name='urgent_phone',
-            field=models.CharField(blank=True, help_text="The clinic's urgent line, shown to patients told to get medical help the same day (signs of spread of toxin effect); the clinic's phone when empty.", max_length=40),
+            model_name="safetysettings",
+            name="urgent_phone",
+            field=models.CharField(
+                blank=True,
+                help_text="The clinic's urgent line, shown to patients told to get medical help the same day (signs of spread of toxin effect); the clinic's phone when empty.",
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='adverseevent',
-            name='symptom',
-            field=models.CharField(choices=[('dysphagia', 'Dysphagia'), ('speaking_difficulty', 'Difficulty speaking (possible bulbar weakness)'), ('breathing_difficulty', 'Breathing difficulty / respiratory compromise'), ('allergic_reaction', 'Possible hypersensitivity reaction'), ('muscle_weakness_general', 'Generalised muscle weakness / asthenia'), ('double_vision', 'Diplopia'), ('blurred_vision', 'Blurred vision'), ('eyelid_ptosis', 'Eyelid ptosis'), ('voice_change', 'Dysphonia'), ('slurred_speech', 'Dysarthria'), ('bladder_control_loss', 'Urinary incontinence (new)'), ('voice_or_speech_change', 'Dysphonia / dysarthria'), ('neck_pain', 'Neck pain'), ('injection_site_pain', 'Injection-site pain'), ('injection_site_redness', 'Injection-site erythema'), ('injection_site_bruising', 'Injection-site bruising / swelling'), ('brow_ptosis', 'Brow ptosis'), ('facial_weakness', 'Facial paresis (injected upper-face muscles)'), ('muscle_weakness_local', 'Local muscular weakness (injected neck/shoulder muscles)'), ('musculoskeletal_stiffness', 'Musculoskeletal stiffness'), ('muscle_pain', 'Myalgia'), ('headache_worse', 'Headache worsening'), ('migraine_worse', 'Migraine worsening'), ('dizziness', 'Dizziness'), ('other', 'Other symptom (free text)')], max_length=40),
+            model_name="adverseevent",
+            name="symptom",
+            field=models.CharField(
+                choices=[
+                    ("dysphagia", "Dysphagia"),
+                    ("speaking_difficulty", "Difficulty speaking (possible bulbar weakness)"),
+                    ("breathing_difficulty", "Breathing difficulty / respiratory compromise"),
+                    ("allergic_reaction", "Possible hypersensitivity reaction"),
+                    ("muscle_weakness_general", "Generalised muscle weakness / asthenia"),
+                    ("double_vision", "Diplopia"),
+                    ("blurred_vision", "Blurred vision"),
+                    ("eyelid_ptosis", "Eyelid ptosis"),
+                    ("voice_change", "Dysphonia"),
+                    ("slurred_speech", "Dysarthria"),
+                    ("bladder_control_loss", "Urinary incontinence (new)"),
+                    ("voice_or_speech_change", "Dysphonia / dysarthria"),
+                    ("neck_pain", "Neck pain"),
+                    ("injection_site_pain", "Injection-site pain"),
+                    ("injection_site_redness", "Injection-site erythema"),
+                    ("injection_site_bruising", "Injection-site bruising / swelling"),
+                    ("brow_ptosis", "Brow ptosis"),
+                    ("facial_weakness", "Facial paresis (injected upper-face muscles)"),
+                    (
+                        "muscle_weakness_local",
+                        "Local muscular weakness (injected neck/shoulder muscles)",
+                    ),
+                    ("musculoskeletal_stiffness", "Musculoskeletal stiffness"),
+                    ("muscle_pain", "Myalgia"),
+                    ("headache_worse", "Headache worsening"),
+                    ("migraine_worse", "Migraine worsening"),
+                    ("dizziness", "Dizziness"),
+                    ("other", "Other symptom (free text)"),
+                ],
+                max_length=40,
+            ),
         ),
     ]
