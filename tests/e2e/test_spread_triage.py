@@ -75,4 +75,5 @@ def test_each_spread_symptom_gets_its_urgency_on_a_phone(
     event = AdverseEvent.objects.get(patient=cast_db.patient, symptom=symptom)
     assert event.red_flag
     alert = SafetyAlert.objects.get(patient=cast_db.patient)
-    assert alert.is_open and SYMPTOMS[Symptom(symptom)].clinician_label in alert.summary
+    assert alert.is_open
+    assert SYMPTOMS[Symptom(symptom)].clinician_label in alert.summary

@@ -29,13 +29,16 @@ def test_reports_within_minutes_are_one_alert_that_escalates_once(
     first = _report(cast, Symptom.DOUBLE_VISION, now)
     second = _report(cast, Symptom.DOUBLE_VISION, now + 2 * MIN)
     third = _report(cast, Symptom.DYSPHAGIA, now + 6 * MIN)
-    assert first is not None and second is not None and third is not None
+    assert first is not None
+    assert second is not None
+    assert third is not None
     assert first.pk == second.pk == third.pk
     alert = SafetyAlert.objects.get()
     assert alert.reports == 3
     assert alert.last_report_at == now + 6 * MIN
     # The summary gains what is new; every report's events are kept.
-    assert "Diplopia" in alert.summary and "Dysphagia" in alert.summary
+    assert "Diplopia" in alert.summary
+    assert "Dysphagia" in alert.summary
     assert alert.summary.count("Diplopia") == 1
     assert AdverseEvent.objects.filter(red_flag=True).count() == 3
     # One email to the clinic, and the escalation time of the first report.
@@ -51,7 +54,9 @@ def test_a_report_after_the_merge_window_is_a_new_alert(
 ) -> None:
     first = _report(cast, Symptom.DOUBLE_VISION, now)
     later = _report(cast, Symptom.DOUBLE_VISION, now + (MERGE_MINUTES + 1) * MIN)
-    assert first is not None and later is not None and first.pk != later.pk
+    assert first is not None
+    assert later is not None
+    assert first.pk != later.pk
     assert OutboundEmail.objects.filter(kind=EmailKind.RED_FLAG).count() == 2
 
 
@@ -70,7 +75,8 @@ def test_an_acknowledged_alert_is_never_reopened(
     assert first is not None
     actions.acknowledge_alert(alert=first, user=cast.physician, action_taken="Phoned", now=now)
     again = _report(cast, Symptom.DOUBLE_VISION, now + MIN)
-    assert again is not None and again.pk != first.pk
+    assert again is not None
+    assert again.pk != first.pk
 
 
 def test_other_patients_are_never_merged(cast: Cast, session3: Session, now: dt.datetime) -> None:
@@ -80,4 +86,6 @@ def test_other_patients_are_never_merged(cast: Cast, session3: Session, now: dt.
         symptoms=[ReportedSymptom(Symptom.DOUBLE_VISION, None, "severe", True)],
         now=now + MIN,
     ).alert
-    assert mine is not None and theirs is not None and mine.pk != theirs.pk
+    assert mine is not None
+    assert theirs is not None
+    assert mine.pk != theirs.pk

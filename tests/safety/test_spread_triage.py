@@ -42,9 +42,7 @@ SAME_DAY = [
 
 def _report(cast: Cast, session3: Session, symptom: str, url: str = "safety-side-effect") -> str:
     today = session3.date + dt.timedelta(days=3)
-    response = client_for(cast, "patient_user").post(
-        reverse(url), form_data(symptom, today=today)
-    )
+    response = client_for(cast, "patient_user").post(reverse(url), form_data(symptom, today=today))
     assert response.status_code == 200  # the guidance itself, not a redirect
     return response.content.decode()
 
@@ -117,8 +115,11 @@ def test_the_aftercare_label_guidance_lists_the_spread_signs_even_with_a_clinic_
     AftercareText.objects.create(
         clinic=cast.clinic,
         items=[
-            {"key": "warning_signs", "text": "Swallowing or breathing trouble: 999.",
-             "evidence": "label_guidance"},
+            {
+                "key": "warning_signs",
+                "text": "Swallowing or breathing trouble: 999.",
+                "evidence": "label_guidance",
+            },
         ],
     )
     session3.status = "completed"

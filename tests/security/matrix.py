@@ -373,6 +373,19 @@ def build_world(cast: Cast) -> World:
             "outboundemail",
             **{rel: OutboundEmail.objects.filter(clinic=clinic).order_by("id").first()},
         )
+    # Today's safety check before a session, its flags signed (session-start, -sign-off).
+    from cephalog.domain.point_of_care import Answers
+    from cephalog.treatment import actions as treatment_actions
+    from tests.treatment.helpers import sign_all_flags
+
+    for rel, patient in patients.items():
+        treatment_actions.record_check(
+            patient=patient,
+            by=physicians[rel],
+            answers=Answers(False, False, False, new_since_last=False),
+            now=NOW,
+        )
+        sign_all_flags(patient, physicians[rel], NOW)
     return world
 
 
@@ -667,9 +680,14 @@ BODIES: dict[str, Body] = {
         "infection_at_sites": "no",
         "red_flags_since_last": "no",
         "pregnant": "no",
+        "new_since_last": "no",
         "precheck_reason": "Eligibility confirmed on the paper referral form.",
-        "override_reason": "",
     },
+    "session-check": body(
+        infection_at_sites="no", red_flags_since_last="no", pregnant="no", new_since_last="no"
+    ),
+    "session-sign-off": body(flag="myasthenia_gravis", note="Reviewed for this session."),
+    "session-check-add": body(kind="medicine", name="omeprazole", drug_class="other"),
     "session-record": lambda w, rel: _sites(),
     "session-vial-add": body(
         product="onabotulinumtoxinA",
@@ -682,7 +700,7 @@ BODIES: dict[str, Body] = {
         .strftime("%Y-%m-%dT%H:%M"),
     ),
     "session-addendum": body(text="Bruising noted at the next visit."),
-    "session-cancel": body(reason="The patient felt unwell."),
+    "session-cancel": body(reason="The patient felt unwell.", confirm="on"),
     "safety-checkin": lambda w, rel: _symptom_report(),
     "safety-side-effect": lambda w, rel: _symptom_report(),
     "safety-alert": body(action_taken="Phoned the patient; advised the emergency department."),
@@ -885,6 +903,9 @@ PATTERNS: dict[str, Entry] = {
     # --- treatment -----------------------------------------------------------------------------
     "session-list": _staff_patient(),
     "session-start": _staff_patient(CLINICAL, methods=P, get_ok=POST_ONLY),
+    "session-check": _staff_patient(CLINICAL, methods=P, get_ok=POST_ONLY),
+    "session-sign-off": _staff_patient(PHYSICIAN_ONLY, methods=P, get_ok=POST_ONLY),
+    "session-check-add": _staff_patient(CLINICAL, methods=P, get_ok=POST_ONLY),
     "session-detail": _staff_sub("session_done", "session_id"),
     "session-record": _staff_sub(
         "session_open", "session_id", CLINICAL, methods=P, get_ok=POST_ONLY

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min
 
 from cephalog.accounts.models import Clinic, Membership, Role, User
 from cephalog.domain import dosing, point_of_care
 from cephalog.domain.point_of_care import Answers, Finding
 from cephalog.domain.safety import DEFAULT_AFTERCARE, Evidence
-from cephalog.patients.models import ConditionCode, Patient, ToxinExposure
+from cephalog.patients.models import Patient, ToxinExposure
 from cephalog.treatment.models import (
     AftercareText,
     FlagSignOff,
@@ -106,7 +106,11 @@ def eligibility_status(patient: Patient, today: dt.date) -> Eligibility:
     """
     from cephalog.eligibility.queries import start_gate
 
-    gate = start_gate(patient, today)
+    return eligibility_of(start_gate(patient, today))
+
+
+def eligibility_of(gate: Any) -> Eligibility:
+    """The session's eligibility line from the eligibility app's gate."""
     source = f"assessment spec section 6, policy {gate.policy}"
     if gate.hard_stops:
         return Eligibility(
@@ -159,36 +163,6 @@ def exposures(patient: Patient, exclude: Session | None = None) -> list[point_of
         for d, u, product in sessions.order_by("date").values_list("date", "total_units", "product")
     ]
     return sorted(found, key=lambda e: e.date)
-
-
-@dataclass(frozen=True)
-class ChartHints:
-    """What the chart already says about the point-of-care questions."""
-
-    pregnancy: bool
-    infection: bool
-    red_flag_events: int
-    last_session: dt.date | None
-
-
-def chart_hints(patient: Patient, today: dt.date) -> ChartHints:
-    from cephalog.safety.models import AdverseEvent
-
-    active = set(
-        patient.conditions.filter(Q(resolved_on__isnull=True) | Q(resolved_on__gte=today))
-        .filter(code__in=[ConditionCode.PREGNANCY, ConditionCode.INJECTION_SITE_INFECTION])
-        .values_list("code", flat=True)
-    )
-    last = last_session_date(patient, today)
-    red = AdverseEvent.objects.filter(patient=patient, red_flag=True)
-    if last is not None:
-        red = red.filter(onset__gte=last)
-    return ChartHints(
-        pregnancy=ConditionCode.PREGNANCY in active,
-        infection=ConditionCode.INJECTION_SITE_INFECTION in active,
-        red_flag_events=red.count(),
-        last_session=last,
-    )
 
 
 def preview_rules(patient: Patient, today: dt.date, protocol: dosing.Protocol) -> list[RuleView]:
@@ -315,6 +289,19 @@ class PreSession:
     flags: list[FlagRow]
     eligibility: Eligibility
     new_medicines: list[Any]
+    exposures: list[point_of_care.Exposure]
+    last_completed: dt.date | None  # the interval counts from it (a completed one today too)
+
+    def preview(self, protocol: dosing.Protocol) -> list[RuleView]:
+        """The interval and cap rules as they stand if the session starts with `protocol`."""
+        return [
+            rule_view(
+                point_of_care.check_interval(
+                    self.last_completed, self.on, self.patient.clinic.minimum_interval_days
+                )
+            ),
+            rule_view(point_of_care.check_cap(self.exposures, self.on, protocol.fixed_units)),
+        ]
 
     @property
     def answered(self) -> bool:
@@ -333,16 +320,6 @@ class PreSession:
         return point_of_care.due_day(self.last_session)
 
 
-def _policy(patient: Patient) -> Any:
-    from cephalog.domain.policies import get_policy
-    from cephalog.eligibility.queries import UnknownPolicy, policy_for
-
-    try:
-        return policy_for(patient.clinic)
-    except UnknownPolicy:  # the eligibility gate refuses such a clinic; flags still show
-        return get_policy("us-label")
-
-
 def red_flag_events_since(patient: Patient, last: dt.date | None) -> int:
     from cephalog.safety.models import AdverseEvent
 
@@ -356,23 +333,43 @@ def pre_session(patient: Patient, on: dt.date) -> PreSession:
     """The hard stops and flags of a session on `on` (cephalog.domain.point_of_care), the
     sign-offs of today's check, and the eligibility gate; flags are computed from the record
     alone until the safety questions are answered."""
+    from cephalog.domain.policies import get_policy
+    from cephalog.eligibility.queries import UnknownPolicy, evaluate, policy_for, start_gate
     from cephalog.patients.case import build_case
 
     check = todays_check(patient, on)
     answers = answers_of(check)
-    last = last_session_date(patient, on - dt.timedelta(days=1))
-    case = build_case(patient, on)
-    policy = _policy(patient)
+    completed = list(
+        Session.objects.filter(patient=patient, status=SessionStatus.COMPLETED, date__lte=on)
+        .order_by("-date")
+        .values_list("date", flat=True)[:2]
+    )
+    last = next((d for d in completed if d < on), None)
+    try:
+        policy = policy_for(patient.clinic)
+    except UnknownPolicy:  # the gate refuses such a clinic; the flags still show
+        policy = get_policy("us-label")
+        case, gate = build_case(patient, on), start_gate(patient, on)
+    else:
+        # One assessment for the gate and the flags (the same case, built on the date).
+        evaluation = evaluate(patient, on, policy)
+        case, gate = evaluation.case, evaluation.gate
+    given = exposures(patient)
     shown = answers or Answers(False, False, False)
     if not shown.red_flags_since_last and red_flag_events_since(patient, last):
         # The chart already holds red flags since the last session: the same flag.
         shown = dataclasses.replace(shown, red_flags_since_last=True)
     findings = point_of_care.session_flags(
-        case, on, policy, shown, exposures=exposures(patient), last_session=last
+        case, on, policy, shown, exposures=given, last_session=last
     )
     latest: dict[str, FlagSignOff] = {}
     if check is not None:
-        for row in check.sign_offs.select_related("signed_by").order_by("-signed_at", "-id"):
+        # Any sign-off of the day counts while the flag reads the same: answering the
+        # questions again does not undo a physician's sign-off.
+        signed = FlagSignOff.objects.filter(
+            safety_check__patient=patient, safety_check__date=on
+        ).select_related("signed_by")
+        for row in signed.order_by("-signed_at", "-id"):
             latest.setdefault(row.flag, row)
     rows = []
     for finding in findings:
@@ -390,8 +387,10 @@ def pre_session(patient: Patient, on: dt.date) -> PreSession:
         last_session=last,
         hard_stops=list(point_of_care.hard_stops(case, on, shown, policy)),
         flags=rows,
-        eligibility=eligibility_status(patient, on),
+        eligibility=eligibility_of(gate),
         new_medicines=new_medicines,
+        exposures=given,
+        last_completed=completed[0] if completed else None,
     )
 
 

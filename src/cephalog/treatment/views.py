@@ -121,7 +121,7 @@ def _render_list(
     sessions = list(patient.sessions.select_related("injector").order_by("-date"))
     clinical = role in CLINICAL_ROLES
     pre = queries.pre_session(patient, today)
-    preview = queries.preview_rules(patient, today, dosing.PREEMPT_155)
+    preview = pre.preview(dosing.PREEMPT_155)
     errors = errors or {}
     return render(
         request,
@@ -190,7 +190,7 @@ def session_check(request: HttpRequest, patient: Patient) -> HttpResponse:
 
 
 @require_POST
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+@patient_view(staff_only=True, roles=(Role.PHYSICIAN,))
 @_in_clinic_time
 def session_sign_off(request: HttpRequest, patient: Patient) -> HttpResponse:
     """A physician signs off one flag of today's check."""
@@ -311,7 +311,9 @@ def session_start(request: HttpRequest, patient: Patient) -> HttpResponse:
 
 def _session(patient: Patient, session_id: int) -> Session:
     session = get_object_or_404(
-        Session.objects.select_related("injector", "signed_by"), patient=patient, pk=session_id
+        Session.objects.select_related("injector", "signed_by", "supervisor"),
+        patient=patient,
+        pk=session_id,
     )
     session.patient = patient  # already loaded and access-checked
     return session
