@@ -687,7 +687,9 @@ BODIES: dict[str, Body] = {
         infection_at_sites="no", red_flags_since_last="no", pregnant="no", new_since_last="no"
     ),
     "session-sign-off": body(flag="myasthenia_gravis", note="Reviewed for this session."),
-    "session-check-add": body(kind="medicine", name="omeprazole", drug_class="other"),
+    "session-check-add": body(
+        **{"item-kind": "medicine", "item-name": "omeprazole", "item-drug_class": "other"}
+    ),
     "session-record": lambda w, rel: _sites(),
     "session-vial-add": body(
         product="onabotulinumtoxinA",

@@ -90,6 +90,7 @@ class SignOffForm(forms.Form):
 class NewItemForm(forms.Form):
     """A medicine or illness the patient reports at the check, added to the record."""
 
+    prefix = "item"
     kind = forms.ChoiceField(choices=[("medicine", "Medicine"), ("condition", "Illness")])
     name = forms.CharField(label="Medicine", max_length=100, required=False)
     drug_class = forms.ChoiceField(
@@ -153,6 +154,7 @@ class StartSessionForm(forms.Form):
         injectors: Any,
         injector_labels: Mapping[int, str],
         supervisors: Any = None,
+        supervisor_labels: Mapping[int, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -164,7 +166,7 @@ class StartSessionForm(forms.Form):
         sup = self.fields["supervisor"]
         assert isinstance(sup, InjectorField)
         sup.queryset = supervisors if supervisors is not None else User.objects.none()
-        sup.labels = injector_labels
+        sup.labels = supervisor_labels or injector_labels
 
     def early(self) -> EarlyInjection | None:
         data = self.cleaned_data

@@ -74,9 +74,10 @@ def _start_form(patient: Patient, user: User, data: Any = None) -> StartSessionF
     )
     physicians = injectors.filter(pk__in=[u.pk for u, role in staff if role == Role.PHYSICIAN])
     default = user if any(u.pk == user.pk for u, _ in staff) else None
-    labels = {}
+    labels, names = {}, {}
     for u, role in staff:
         label = f"{queries.display_name(u, role)}, {Role(role).label.split(' (')[0].lower()}"
+        names[u.pk] = queries.display_name(u, role)
         why = actions.needs_supervision(experience[u.pk])
         labels[u.pk] = f"{label} ({why}: needs a supervisor)" if why else label
     return StartSessionForm(
@@ -85,6 +86,7 @@ def _start_form(patient: Patient, user: User, data: Any = None) -> StartSessionF
         injectors=injectors,
         injector_labels=labels,
         supervisors=physicians,
+        supervisor_labels=names,
         initial={"injector": default, "protocol": dosing.PREEMPT_155.name},
     )
 
