@@ -366,10 +366,10 @@ def pre_session(patient: Patient, on: dt.date) -> PreSession:
     if check is not None:
         # Any sign-off of the day counts while the flag reads the same: answering the
         # questions again does not undo a physician's sign-off.
-        signed = FlagSignOff.objects.filter(
+        day = FlagSignOff.objects.filter(
             safety_check__patient=patient, safety_check__date=on
         ).select_related("signed_by")
-        for row in signed.order_by("-signed_at", "-id"):
+        for row in day.order_by("-signed_at", "-id"):
             latest.setdefault(row.flag, row)
     rows = []
     for finding in findings:
