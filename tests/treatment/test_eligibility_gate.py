@@ -38,4 +38,4 @@ def test_it_starts_without_a_reason_once_a_physician_decided_to_start(cast: Cast
     session = start(cast.patient, cast.physician, precheck_reason="")
     eligibility = next(r for r in session.rule_results if r["rule"] == "eligibility")
     assert eligibility["status"] == "ok"
-    assert "decided to start" in eligibility["message"]
+    assert "recorded decision to start covers" in eligibility["message"]

@@ -27,6 +27,7 @@ Sources: BOTOX US label §2, §4, §5, §7 and Medication Guide; clinical-refere
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -480,7 +481,11 @@ def check_cap(exposures: Iterable[Exposure], on: dt.date, units: int) -> RuleRes
     a recent exposure to one is a flag for the physician instead.
     """
     result = dosing.check_cumulative_dose(cap_exposures(exposures), on, units)
-    return RuleResult(result.rule, result.status, result.message, SRC_CAP)
+    message = _ISO_DATE.sub(lambda m: _date(dt.date.fromisoformat(m[0])), result.message)
+    return RuleResult(result.rule, result.status, message, SRC_CAP)
+
+
+_ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 __all__ = [

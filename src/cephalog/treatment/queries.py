@@ -124,7 +124,8 @@ def eligibility_of(gate: Any) -> Eligibility:
     if gate.allowed:
         return Eligibility(
             eligible=True,
-            summary=f"Eligible ({gate.status.replace('_', ' ')}); a physician decided to start.",
+            summary="A physician's recorded decision to start covers today's screening "
+            f"(screening: {gate.status.replace('_', ' ')}); no further reason needed.",
             source=source,
         )
     return Eligibility(
