@@ -175,6 +175,7 @@ def test_a_physician_checks_signs_each_flag_and_records_a_full_session(
             site_map.get_by_role("checkbox", name=f"{label} (follow-the-pain), 5 units, added")
         ).to_have_attribute("aria-checked", "true")
     expect(total(page, "units")).to_have_text("195")
+    expect(page.locator("#autosave")).to_contain_text("39 sites, 195 U")  # saved as ticked
     expect(total(page, "sites")).to_have_text("39")
     expect(total(page, "ftp")).to_have_text("8")
     expect(total(page, "waste")).to_have_text("5")
