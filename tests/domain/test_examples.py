@@ -1,8 +1,10 @@
 """The example case files give their expected assessments through the real command.
 
-Each `examples/<case>.json` is run as `python -m cephalog.assess_cli CASE --policy P`
-in a subprocess for the four policies and compared with
-`examples/<case>.<policy>.expected.json` (checked by hand; see examples/README.md).
+Each `examples/<case>.json` is run as `python -m cephalog.assess_cli CASE --policy P
+--ruleset R` in a subprocess for the four policies and both rulesets and compared with
+`examples/<case>.<policy>.expected.json` (standard-1, as released) and
+`examples/<case>.<policy>.standard-2.expected.json` (checked by hand; see
+examples/README.md).
 """
 
 from __future__ import annotations
@@ -42,20 +44,27 @@ def test_there_are_examples_for_every_scenario() -> None:
     for case in CASES:
         for policy in POLICIES:
             assert (EXAMPLES / f"{case.stem}.{policy}.expected.json").is_file()
+            assert (EXAMPLES / f"{case.stem}.{policy}.standard-2.expected.json").is_file()
 
 
+def expected_path(case: str, policy: str, ruleset: str) -> Path:
+    suffix = "" if ruleset == "standard-1" else f".{ruleset}"
+    return EXAMPLES / f"{case}.{policy}{suffix}.expected.json"
+
+
+@pytest.mark.parametrize("ruleset", ["standard-1", "standard-2"])
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("case", CASES, ids=[p.stem for p in CASES])
-def test_it_assesses_each_example_as_expected(case: Path, policy: str) -> None:
-    done = assess(str(case), "--policy", policy)
+def test_it_assesses_each_example_as_expected(case: Path, policy: str, ruleset: str) -> None:
+    done = assess(str(case), "--policy", policy, "--ruleset", ruleset)
     assert (done.returncode, done.stderr) == (0, "")
-    expected_text = (EXAMPLES / f"{case.stem}.{policy}.expected.json").read_text()
+    expected_text = expected_path(case.stem, policy, ruleset).read_text()
     assert json.loads(done.stdout) == json.loads(expected_text)
     assert done.stdout == expected_text  # same key order and layout
 
 
-def key_results(case: str, policy: str) -> dict[str, object]:
-    result = json.loads((EXAMPLES / f"{case}.{policy}.expected.json").read_text())
+def key_results(case: str, policy: str, ruleset: str = "standard-1") -> dict[str, object]:
+    result = json.loads(expected_path(case, policy, ruleset).read_text())
     return {
         "eligibility": result["eligibility"]["status"],
         "continuation": (
@@ -186,7 +195,7 @@ def test_unknown_policy_and_missing_file_exit_2(tmp_path: Path) -> None:
 
 
 def test_days_are_listed_on_request() -> None:
-    done = assess(str(EXAMPLES / "spec-example.json"), "--days")
+    done = assess(str(EXAMPLES / "spec-example.json"), "--days", "--ruleset", "standard-1")
     days = json.loads(done.stdout)["days"]
     assert days[1] == {
         "date": "2026-01-02",

@@ -183,7 +183,7 @@ def summarise(s: Screening) -> PlainSummary:
     """The patient's page: headline, what the diary shows, why, and the next steps."""
     status = s.status
     decided = s.gate.allowed
-    hard_stops = s.eligibility["hard_stops"]
+    hard_stops = s.eligibility.hard_stops
     if hard_stops:
         # A contraindication is the whole answer; the other rules do not matter then.
         reasons = [_hard_stop_reason(code) for code in hard_stops]
