@@ -207,9 +207,17 @@ def _authorisations(clinic_ids: Sequence[int]) -> pl.DataFrame:
 def rules_for(clinic_ids: Sequence[int]) -> Rules:
     """The ruleset and day definition of these clinics (spec section 11): theirs when they
     agree, else standard-2 with label days (a table names the rules it used)."""
-    from cephalog.eligibility.queries import clinic_rules
+    from cephalog.eligibility.queries import UnknownPolicy, policy_for
 
-    found = {clinic_rules(c) for c in Clinic.objects.filter(pk__in=clinic_ids)}
+    found = set()
+    # One query: the clinics with their ruleset rows (built-in policies need none).
+    for clinic in Clinic.objects.filter(pk__in=clinic_ids).select_related("ruleset_setting"):
+        setting = getattr(clinic, "ruleset_setting", None)
+        try:
+            definition = policy_for(clinic).day_definition
+        except UnknownPolicy:
+            definition = "label"
+        found.add(Rules.of(setting.ruleset if setting else DEFAULT_RULESET, definition))
     return found.pop() if len(found) == 1 else Rules.of(DEFAULT_RULESET)
 
 
