@@ -50,9 +50,7 @@ def assert_same(got: pl.DataFrame, expected: pl.DataFrame) -> None:
     [LEGACY, Rules(STANDARD_2, DayDefinition.LABEL), Rules(STANDARD_2, DayDefinition.ICHD3)],
     ids=["standard-1", "standard-2-label", "standard-2-ichd3"],
 )
-def test_the_table_from_day_codes_equals_the_table_from_diary_rows(
-    demo: Any, rules: Rules
-) -> None:
+def test_the_table_from_day_codes_equals_the_table_from_diary_rows(demo: Any, rules: Rules) -> None:
     clinic = [demo.clinic.pk]
     table = daycodes.cohort_table(clinic, TODAY, rules)
     assert table["patient"].n_unique() == 12
