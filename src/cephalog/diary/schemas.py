@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from itertools import groupby
 from operator import itemgetter
 from typing import Annotated, Any
@@ -163,12 +164,12 @@ class DayIn(Schema):
     )
 
 
-def _rules(patient: Patient) -> Rules:
+def _rules(patient_id: uuid.UUID) -> Rules:
     """The clinic's ruleset and day definition: the API classes days as the pages do
-    (spec section 11.1)."""
-    from cephalog.eligibility.queries import clinic_rules
+    (spec section 11.1). One query."""
+    from cephalog.eligibility.queries import clinic_rules_by_id
 
-    return clinic_rules(patient.clinic)
+    return clinic_rules_by_id(patient_id=patient_id)
 
 
 def day_out(entry: DiaryEntry, rules: Rules | None = None) -> dict[str, Any]:
@@ -178,7 +179,7 @@ def day_out(entry: DiaryEntry, rules: Rules | None = None) -> dict[str, Any]:
         version=entry.version,
         source=entry.source,
         late=entry.late,
-        rules=rules or _rules(entry.patient),
+        rules=rules or _rules(entry.patient_id),
     )
 
 
@@ -238,7 +239,7 @@ def days_out(patient: Patient, start: dt.date, end: dt.date) -> list[dict[str, A
         .values_list(*_COLUMNS)
     )
     days: list[dict[str, Any]] = []
-    rules = _rules(patient)
+    rules = _rules(patient.pk)
     for _, group in groupby(rows, key=itemgetter(0)):
         first, *others = group
         date, hours, peak, *rest = first[1:]
