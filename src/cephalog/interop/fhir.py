@@ -34,6 +34,7 @@ from cephalog.diary.models import AcuteMedicationTaken, Attack, DiaryEntry
 from cephalog.diary.queries import to_day
 from cephalog.domain import dosing
 from cephalog.domain.diary import DiaryDay, classify_day
+from cephalog.domain.intervals import DUE_INTERVAL_DAYS, weeks_text
 from cephalog.domain.rulesets import LEGACY, Rules
 from cephalog.domain.windows import PER_28_METRICS, Window, baseline_window, window_ending
 from cephalog.interop import codes as c
@@ -977,9 +978,13 @@ class _Builder:
                 "status": "active",
                 "intent": "plan",
                 "category": [
-                    c.concept(c.CARE_PLAN, "botox-12-weekly", "OnabotulinumtoxinA every 12 weeks")
+                    c.concept(
+                        c.CARE_PLAN,
+                        "botox-12-weekly",
+                        f"OnabotulinumtoxinA every {weeks_text(DUE_INTERVAL_DAYS)}",
+                    )
                 ],
-                "title": "Treatment plan: onabotulinumtoxinA every 12 weeks",
+                "title": f"Treatment plan: onabotulinumtoxinA every {weeks_text(DUE_INTERVAL_DAYS)}",
                 "subject": patient_ref,
                 "period": {"start": rows[0].date.isoformat(), "end": rows[-1].date.isoformat()},
                 "addresses": [condition_ref],
