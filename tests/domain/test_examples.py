@@ -9,6 +9,7 @@ examples/README.md).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -207,3 +208,67 @@ def test_days_are_listed_on_request() -> None:
         "reasons": ["migraine: 3 pain features + nausea"],
     }
     assert days[-1]["date"] == "2026-06-30"
+
+
+def _ichd3_baseline(case: dict[str, object]) -> tuple[int, int, int]:
+    """Recorded, headache and migraine days of the baseline by spec §11.1's ichd3 definition,
+    recounted from the case file without cephalog's code: headache day = any headache;
+    migraine day = 2 pain features and D, or a typical aura, or relief by a triptan/ergot."""
+    diary = {d["date"]: d for d in case["diary"]}  # type: ignore[attr-defined]
+    injections = sorted(i["date"] for i in case.get("injections", []))  # type: ignore[attr-defined]
+    assessed = case.get("assessed_on") or max(diary)  # type: ignore[attr-defined]
+    end = (
+        dt.date.fromisoformat(injections[0]) - dt.timedelta(days=1)
+        if injections
+        else dt.date.fromisoformat(str(assessed))
+    )
+    recorded = headache = migraine = 0
+    for back in range(28):
+        day = diary.get((end - dt.timedelta(days=back)).isoformat())
+        if day is None:
+            continue
+        recorded += 1
+        if day["headache_hours"] <= 0:
+            continue
+        headache += 1
+        pain = sum(
+            [
+                bool(day.get("unilateral")),
+                bool(day.get("pulsating")),
+                day.get("peak_intensity") in ("moderate", "severe"),
+                bool(day.get("aggravated_by_activity")),
+            ]
+        )
+        d = (
+            day.get("nausea")
+            or day.get("vomiting")
+            or (day.get("photophobia") and day.get("phonophobia"))
+        )
+        aura = 5 <= day.get("aura_minutes", 0) <= 60
+        relieved = any(
+            m["class"] in ("triptan", "ergot") and m.get("effective") is True
+            for m in day.get("acute_medications", [])
+        )
+        migraine += bool((pain >= 2 and d) or aura or relieved)
+    return recorded, headache, migraine
+
+
+@pytest.mark.parametrize("case", CASES, ids=[p.stem for p in CASES])
+def test_the_standard_2_ichd3_baselines_match_an_independent_recount(case: Path) -> None:
+    recorded, headache, migraine = _ichd3_baseline(json.loads(case.read_text()))
+    for policy in ("nice-ta260", "ehf-2018"):
+        baseline = json.loads(expected_path(case.stem, policy, "standard-2").read_text())[
+            "baseline"
+        ]
+        assert (
+            baseline["recorded_days"],
+            baseline["headache_days"],
+            baseline["migraine_days"],
+        ) == (
+            recorded,
+            headache,
+            migraine,
+        )
+        per_28 = baseline["per_28"]["headache_days"]
+        # truncated, never rounded (spec §11.7)
+        assert per_28 == (None if recorded < 20 else int(headache * 280 / recorded) / 10)
