@@ -348,7 +348,7 @@ def timeline(outcomes: PatientOutcomes) -> list[TimelineItem]:
                 d.decided_on,
                 "decision",
                 f"Decision: {decision_title(d)}",
-                f"{by}; recommendation under {d.policy}: {rec}. Reason: {d.reason}",
+                f"{by}; recommendation under {d.policy} ({d.ruleset}): {rec}. Reason: {d.reason}",
             )
         )
     for b in outcomes.bridging:
