@@ -625,3 +625,33 @@ def test_the_command_prints_standard_2_on_an_unseen_case(
     assert {c["code"]: c for c in old["eligibility"]["criteria"]}["failed_preventives"][
         "detail"
     ].startswith("4 of 3 required")
+
+
+def test_three_low_months_are_counted_in_the_policys_days() -> None:
+    """On treatment, the three windows ending on assessed_on have 8 migraine days and 4
+    short (2 h) headaches each: 8 label headache days (< 10: EHF pause under standard-1)
+    but 12 ichd3 headache days (not < 10: no pause under standard-2, ICHD-3 1.3 A)."""
+    i1 = days_after(B_START, 28)
+    assessed_on = days_after(i1, 84 * 2 + 83)
+    days = merge(block(B_START, recorded=28, migraine_days=20))
+    for w in range(3):
+        start = assessed_on - dt.timedelta(days=28 * (w + 1) - 1)
+        days.update(block(start, recorded=28, migraine_days=8))
+        days.update(short_headaches(days_after(start, 8), 4))
+    case = Case(
+        patient=Patient(birth_date=D(1980, 1, 1)),
+        assessed_on=assessed_on,
+        diary=tuple(sorted(days.values(), key=lambda d: d.date)),
+        injections=(Injection(i1), Injection(days_after(i1, 84)), Injection(days_after(i1, 168))),
+    )
+    old = assess(case, "ehf-2018", ruleset="standard-1").to_dict()["continuation"]
+    new = assess(case, "ehf-2018").to_dict()["continuation"]
+    assert (old["recommendation"], old["reasons"]) == ("pause", ["low_frequency_3_months"])
+    assert new["recommendation"] == "continue"
+    nice = assess(case, "nice-ta260").to_dict()["continuation"]
+    # 12 ichd3 headache days is below NICE's 15 in all three windows: converted to episodic
+    assert (nice["recommendation"], nice["reasons"]) == ("stop", ["converted_to_episodic"])
+    assert nice["detail"].startswith(
+        "fewer than 15 ichd3 headache days per 28 in each of the 3 windows ending"
+    )
+    assert "(12.0, 12.0, 12.0, latest first)" in nice["detail"]
