@@ -13,6 +13,7 @@ import pytest
 
 from cephalog.domain.case import Case, Injection, Medication, Patient, ToxinExposure
 from cephalog.domain.dosing import RuleStatus
+from cephalog.domain.intervals import IntervalRule
 from cephalog.domain.point_of_care import (
     Answers,
     EarlyInjection,
@@ -176,7 +177,8 @@ FULL = EarlyInjection(EarlyReason.UNAVAILABLE, True, "Surgery booked on the due 
         (76, 70, FULL, RuleStatus.OVERRIDDEN),
         (70, 70, FULL, RuleStatus.OVERRIDDEN),
         (69, 70, FULL, RuleStatus.REFUSED),
-        (83, 84, FULL, RuleStatus.REFUSED),
+        # The clinic's minimum is never after the earliest day (domain.intervals).
+        (83, 84, None, RuleStatus.WARNING),
         (0, 0, FULL, RuleStatus.REFUSED),
         # Incomplete reasons never pass, whatever words the text contains.
         (76, 70, EarlyInjection(None, True, "antibody risk discussed"), RuleStatus.NEEDS_OVERRIDE),
@@ -200,13 +202,23 @@ def test_it_checks_the_interval_with_a_structured_reason(
 def test_interval_messages_are_plain_words() -> None:
     result = check_interval(LAST, after(76), 70)
     assert result.message.startswith("Too early: 76 days since the last session on 2 Mar 2026")
-    assert "the earliest day is 18 May 2026 (12-week date 25 May 2026)" in result.message
+    assert "the earliest day is 18 May 2026 (due date 25 May 2026)" in result.message
     assert "retreatment_interval" not in result.message
     overridden = check_interval(LAST, after(76), 70, FULL)
     assert "The patient cannot come on or after the earliest day" in overridden.message
     assert "antibody risk considered" in overridden.message
     refused = check_interval(LAST, after(60), 70)
     assert "This clinic never treats sooner than 70 days" in refused.message
+
+
+def test_the_patients_interval_rule_moves_the_days() -> None:
+    # A payer policy's earliest day is the due day; a decision may lengthen the interval.
+    payer = IntervalRule(earliest_days=84, minimum_days=70)
+    assert check_interval(LAST, after(80), 70, interval=payer).status is RuleStatus.NEEDS_OVERRIDE
+    longer = IntervalRule(due_days=98, earliest_days=91, minimum_days=70)
+    assert check_interval(LAST, after(84), 70, interval=longer).status is RuleStatus.NEEDS_OVERRIDE
+    assert check_interval(LAST, after(91), 70, interval=longer).status is RuleStatus.WARNING
+    assert check_interval(LAST, after(98), 70, interval=longer).message.endswith("due (14 weeks).")
 
 
 def test_first_session_and_bad_minimum() -> None:

@@ -36,6 +36,7 @@ from cephalog.domain import dosing
 from cephalog.domain.case import Case
 from cephalog.domain.criteria import assess_medication_overuse
 from cephalog.domain.dosing import RuleResult, RuleStatus
+from cephalog.domain.intervals import STANDARD, IntervalRule, weeks_text
 from cephalog.domain.policies import RECENT_TOXIN_DAYS, Policy, age_on, eligibility_flags
 from cephalog.domain.vocab import (
     DEFAULT_TOXIN_PRODUCT,
@@ -46,9 +47,7 @@ from cephalog.domain.vocab import (
 )
 from cephalog.domain.windows import baseline_window
 
-# The interval numbers, from where they live today (one place in this module).
-DUE_DAYS = dosing.DUE_INTERVAL_DAYS
-EARLIEST_DAYS = dosing.TOLERATED_INTERVAL_DAYS
+# The interval numbers have one home: cephalog.domain.intervals (IntervalRule).
 
 SRC_INFECTION = (
     "BOTOX US label §4 (contraindication: infection at the injection site); clinical-reference §2.4"
@@ -386,12 +385,12 @@ class EarlyInjection:
         return f"{reason}; {self.note.strip()}; antibody risk considered"
 
 
-def earliest_day(last_session: dt.date | None) -> dt.date | None:
-    return None if last_session is None else last_session + dt.timedelta(days=EARLIEST_DAYS)
+def earliest_day(last_session: dt.date | None, rule: IntervalRule = STANDARD) -> dt.date | None:
+    return None if last_session is None else rule.earliest_on(last_session)
 
 
-def due_day(last_session: dt.date | None) -> dt.date | None:
-    return None if last_session is None else last_session + dt.timedelta(days=DUE_DAYS)
+def due_day(last_session: dt.date | None, rule: IntervalRule = STANDARD) -> dt.date | None:
+    return None if last_session is None else rule.due_on(last_session)
 
 
 def check_interval(
@@ -399,13 +398,20 @@ def check_interval(
     on: dt.date,
     clinic_minimum_days: int,
     early: EarlyInjection | None = None,
+    *,
+    interval: IntervalRule | None = None,
 ) -> RuleResult:
     """Is `on` an acceptable retreatment date? (clinical-reference §2.2, §2.8, §6.5, §11.2)
 
+    The numbers are `interval`'s (domain.intervals: the due day after the
+    continuation decisions, the policy's earliest day, the clinic's minimum,
+    never after the earliest day); without one, the standard 84/77 with
+    `clinic_minimum_days`.
+
     - no previous session: ok;
     - not after the last session, or under the clinic minimum: refused;
-    - on or after the due day (12 weeks): ok;
-    - from the earliest day (one week before due): a warning;
+    - on or after the due day: ok;
+    - from the earliest day: a warning;
     - before the earliest day: needs a structured reason (a choice, the
       antibody-risk acknowledgement and text); with a complete one: overridden.
     Messages are plain words for the session page.
@@ -413,11 +419,14 @@ def check_interval(
     rule = "retreatment_interval"
     if clinic_minimum_days < 0:
         raise ValueError(f"clinic_minimum_days: must not be negative, got {clinic_minimum_days}")
+    if interval is None:
+        interval = IntervalRule(minimum_days=max(clinic_minimum_days, 1))
+    clinic_minimum_days = interval.minimum
     if last_session is None:
         return RuleResult(rule, RuleStatus.OK, "First session: no interval applies.", SRC_INTERVAL)
     days = (on - last_session).days
-    due = last_session + dt.timedelta(days=DUE_DAYS)
-    earliest = last_session + dt.timedelta(days=EARLIEST_DAYS)
+    due = interval.due_on(last_session)
+    earliest = interval.earliest_on(last_session)
     since = f"{days} days since the last session on {_date(last_session)}"
     if days <= 0:
         return RuleResult(
@@ -431,17 +440,19 @@ def check_interval(
             rule,
             RuleStatus.REFUSED,
             f"Too early: {since}. This clinic never treats sooner than {clinic_minimum_days} "
-            f"days; the 12-week date is {_date(due)}.",
+            f"days; the due date is {_date(due)}.",
             SRC_INTERVAL,
         )
-    if days >= DUE_DAYS:
-        return RuleResult(rule, RuleStatus.OK, f"{since}: due (12 weeks).", SRC_INTERVAL)
+    if on >= due:
+        return RuleResult(
+            rule, RuleStatus.OK, f"{since}: due ({weeks_text(interval.due_days)}).", SRC_INTERVAL
+        )
     if on >= earliest:
         return RuleResult(
             rule,
             RuleStatus.WARNING,
-            f"{since}: before the 12-week date {_date(due)} but within the week the clinic "
-            "may book early; some payers allow no less than 84 days.",
+            f"{since}: before the due date {_date(due)} but on or after the earliest day "
+            f"{_date(earliest)}; some payers allow no less than 84 days.",
             SRC_INTERVAL,
         )
     if early is not None and not early.problems():
@@ -455,7 +466,7 @@ def check_interval(
     return RuleResult(
         rule,
         RuleStatus.NEEDS_OVERRIDE,
-        f"Too early: {since}; the earliest day is {_date(earliest)} (12-week date "
+        f"Too early: {since}; the earliest day is {_date(earliest)} (due date "
         f"{_date(due)}). To go ahead, choose a reason, confirm the antibody risk was "
         "considered and explain.",
         SRC_INTERVAL,

@@ -423,9 +423,7 @@ def start_session(
             }
         )
     rules.append(continuation_rule(patient, reason))
-    interval = point_of_care.check_interval(
-        queries.last_session_date(patient, today), today, clinic.minimum_interval_days, early
-    )
+    interval = queries.check_interval(patient, today, early)
     cap = point_of_care.check_cap(queries.exposures(patient), today, protocol.fixed_units)
     rules += [rule_dict(interval), rule_dict(cap)]
     for r in rules:

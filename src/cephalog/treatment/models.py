@@ -85,7 +85,7 @@ class Session(models.Model):
     units_discarded = models.PositiveIntegerField(default=0)
     # Point-of-care answers given before the first injection (see actions.start_session).
     prechecks = models.JSONField(default=dict, blank=True)
-    # The interval override, which must address the antibody risk (dosing.check_interval).
+    # The structured reason for a session before the earliest day (point_of_care.check_interval).
     override_reason = models.TextField(blank=True)
     # Each rule's outcome with its source, as dosing.RuleResult dicts.
     rule_results = models.JSONField(default=list, blank=True)

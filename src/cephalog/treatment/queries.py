@@ -166,14 +166,32 @@ def exposures(patient: Patient, exclude: Session | None = None) -> list[point_of
     return sorted(found, key=lambda e: e.date)
 
 
+def interval_rule(patient: Patient) -> Any:
+    """The patient's interval numbers from their one home (domain.intervals): the due day
+    after the continuation decisions, the policy's earliest day, the clinic's minimum."""
+    from cephalog.outcomes.queries import interval_rule as rule_for
+    from cephalog.scheduling.actions import earliest_interval_days
+
+    return rule_for(patient, earliest_interval_days(patient.clinic))
+
+
+def check_interval(
+    patient: Patient, on: dt.date, early: point_of_care.EarlyInjection | None = None
+) -> dosing.RuleResult:
+    """The interval rule for a session of `patient` on `on` (the one place the app calls it)."""
+    return point_of_care.check_interval(
+        last_session_date(patient, on),
+        on,
+        patient.clinic.minimum_interval_days,
+        early,
+        interval=interval_rule(patient),
+    )
+
+
 def preview_rules(patient: Patient, today: dt.date, protocol: dosing.Protocol) -> list[RuleView]:
     """The interval and cumulative-dose rules as they stand if a session starts today."""
     return [
-        rule_view(
-            point_of_care.check_interval(
-                last_session_date(patient, today), today, patient.clinic.minimum_interval_days
-            )
-        ),
+        rule_view(check_interval(patient, today)),
         rule_view(point_of_care.check_cap(exposures(patient), today, protocol.fixed_units)),
     ]
 
@@ -292,13 +310,17 @@ class PreSession:
     new_medicines: list[Any]
     exposures: list[point_of_care.Exposure]
     last_completed: dt.date | None  # the interval counts from it (a completed one today too)
+    interval: Any  # domain.intervals.IntervalRule for this patient
 
     def preview(self, protocol: dosing.Protocol) -> list[RuleView]:
         """The interval and cap rules as they stand if the session starts with `protocol`."""
         return [
             rule_view(
                 point_of_care.check_interval(
-                    self.last_completed, self.on, self.patient.clinic.minimum_interval_days
+                    self.last_completed,
+                    self.on,
+                    self.patient.clinic.minimum_interval_days,
+                    interval=self.interval,
                 )
             ),
             rule_view(point_of_care.check_cap(self.exposures, self.on, protocol.fixed_units)),
@@ -314,11 +336,11 @@ class PreSession:
 
     @property
     def earliest(self) -> dt.date | None:
-        return point_of_care.earliest_day(self.last_session)
+        return point_of_care.earliest_day(self.last_session, self.interval)
 
     @property
     def due(self) -> dt.date | None:
-        return point_of_care.due_day(self.last_session)
+        return point_of_care.due_day(self.last_session, self.interval)
 
 
 def red_flag_events_since(patient: Patient, last: dt.date | None) -> int:
@@ -392,6 +414,7 @@ def pre_session(patient: Patient, on: dt.date) -> PreSession:
         new_medicines=new_medicines,
         exposures=given,
         last_completed=completed[0] if completed else None,
+        interval=interval_rule(patient),
     )
 
 
