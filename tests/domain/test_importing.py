@@ -343,7 +343,7 @@ def test_it_reads_a_migraine_buddy_row_with_symptoms_medicines_and_their_effect(
 
 def test_it_reports_bad_migraine_buddy_rows_by_line() -> None:
     text = MB_HEADER + (
-        "1,2026-03-02 08:30,5 hours,7,,,,\n"
+        "1,2026-03-02 08:30,5 fortnights,7,,,,\n"
         "2,yesterday,01h 00m,11,,,,\n"
         "3,2026-03-04 08:30,,3,,,,\n"
         "4,2026-03-05 08:30,01h 00m,3,,,,\n"
@@ -351,8 +351,9 @@ def test_it_reports_bad_migraine_buddy_rows_by_line() -> None:
     )
     assert read_migraine_buddy_csv(text, LONDON).problems == [
         'line 2: Lasted: must be a duration such as "01h 00m", "1d 02h 15m" or "45m", '
-        'got "5 hours"',
-        'line 3: Started: must be a date and time YYYY-MM-DD HH:MM, got "yesterday"',
+        'got "5 fortnights"',
+        'line 3: Started: must be a date and time such as "3/14/24 8:30", "14/3/24 8:30" or '
+        '"2024-03-14 08:30", got "yesterday"',
         'line 3: Pain Level: must be a whole number from 0 to 10, got "11"',
         "line 4: Lasted: required (an attack still going cannot be imported)",
         'line 6: id: "mb:4" is also on line 5',
