@@ -570,7 +570,8 @@ def read_days_csv(text: str) -> DaysFile:
             )
             continue
         first[day.date] = row.line
-        note = unguard_cell(row.cells.get(NOTES_COLUMN, "")).strip()
+        note = unguard_cell(row.cells.get(NOTES_COLUMN, ""))
+        note = note if note.strip() else ""
         if len(note) > MAX_NOTES:
             out.problems.append(f"line {row.line}: notes: must be at most {MAX_NOTES} characters")
             continue
@@ -1321,9 +1322,8 @@ def merge_notes(stored: str, imported: str) -> str | None:
     """The day's note after an import: the stored one when it already holds the imported
     one, the imported one when nothing is stored; None when they differ (a difference
     the importer must confirm: a note recorded since is never replaced silently)."""
-    stored, imported = stored.strip(), imported.strip()
-    if not imported or imported in stored:
+    if not imported.strip() or imported.strip() in stored:
         return stored
-    if not stored:
+    if not stored.strip():
         return imported
     return None

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from cephalog.accounts.models import Clinic
+from cephalog.analytics.csv_frames import safe_frame
 from cephalog.audit.actions import record
 from cephalog.outcomes import daycodes
 
@@ -48,7 +49,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         table = daycodes.cohort_table(clinic_ids, today or timezone.localdate())
         if out.suffix == ".csv":
-            table.write_csv(out)
+            safe_frame(table).write_csv(out)
         else:
             table.write_parquet(out)
         record(
