@@ -94,6 +94,10 @@ browser:
 	@command -v pdftoppm >/dev/null || { echo "Installing Debian's poppler-utils for the PDF tests"; \
 	  (apt-get update -qq && apt-get install -y -qq poppler-utils) >/dev/null || \
 	  { echo "Could not install poppler-utils: run 'apt-get install poppler-utils' as root"; exit 1; }; }
+	@# The independent FHIR R4 validator (HL7's JSON schema and fhirpath.js) runs with Node.
+	@test -d tests/fhir_validator/node_modules/fhirpath || { echo "Installing the FHIR validator (npm ci)"; \
+	  npm ci --no-audit --no-fund --prefix tests/fhir_validator >/dev/null || \
+	  { echo "Could not install tests/fhir_validator: run 'npm ci --prefix tests/fhir_validator'"; exit 1; }; }
 
 .PHONY: unit
 unit: install

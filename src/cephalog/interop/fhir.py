@@ -816,9 +816,12 @@ class _Builder:
             return
         for site in sites:
             done = site.status in ("done", "added")
-            dosage: Json = {"site": site_concept(site.code), "route": route}
-            if done:
-                dosage["dose"] = _units(site.units)
+            # mad-1: a dosage SHALL have a dose or a rate; a skipped site was given 0 units.
+            dosage: Json = {
+                "site": site_concept(site.code),
+                "route": route,
+                "dose": _units(site.units if done else 0),
+            }
             self.add(
                 {
                     "resourceType": "MedicationAdministration",
