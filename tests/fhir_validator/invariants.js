@@ -8,14 +8,10 @@
 
 module.exports = [
   // Element, Extension, DomainResource: on every resource.
-  // xhtml (Narrative.div) is a primitive whose value is the div itself: excluded here as
-  // HL7's validator checks it by txt-1 and txt-2 instead.
-  { key: "ele-1", type: "*", path: "descendants().where(is(FHIR.xhtml).not())",
-    expression: "hasValue() or (children().count() > id.count())",
-    human: "All FHIR elements must have a @value or children" },
-  { key: "ext-1", type: "*", path: "(extension | descendants().extension | descendants().modifierExtension)",
-    expression: "extension.exists() != value.exists()",
-    human: "Must have either extensions or value[x], not both" },
+  // ele-1 ("hasValue() or (children().count() > id.count())") and ext-1
+  // ("extension.exists() != value.exists()") hold for every element, so they are checked
+  // on the JSON tree directly in validate.js (`structural`): the same rules, without
+  // FHIRPath's cost of visiting every element of every resource twice.
   { key: "dom-2", type: "*", path: "", expression: "contained.contained.empty()",
     human: "If the resource is contained in another resource, it SHALL NOT contain nested Resources" },
   { key: "dom-4", type: "*", path: "",

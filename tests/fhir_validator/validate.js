@@ -22,6 +22,11 @@ const ajv = new Ajv({ logger: false, allErrors: false });
 ajv.addMetaSchema(require(require.resolve("ajv/lib/refs/json-schema-draft-06.json", { paths: [schemaDir] })));
 ajv.addSchema(schema, "fhir");
 const byType = new Map();
+// Each invariant compiled once (compiling is most of the cost of evaluating).
+const compiled = invariants.map((inv) => {
+  const expression = inv.path ? `${inv.path}.select(${inv.expression})` : inv.expression;
+  return Object.assign({ run: fhirpath.compile(expression, r4) }, inv);
+});
 
 function schemaFor(type) {
   if (!byType.has(type)) {
@@ -43,15 +48,14 @@ function invariantProblems(resource, where, shell) {
   // `shell`: the Bundle without its entries' resources, for the rules on every resource
   // (each entry's resource is checked on its own).
   const out = [];
-  for (const inv of invariants) {
+  // Each is evaluated on each node of its context (`path`); it fails where it gives false
+  // (empty, e.g. ref-1 on a reference with only a display, passes, as in HL7's validator).
+  for (const inv of compiled) {
     if (inv.type !== "*" && inv.type !== resource.resourceType) continue;
     const target = inv.type === "*" && shell ? shell : resource;
-    // Evaluated on each node of the context; an invariant fails where it gives false
-    // (empty, e.g. ref-1 on a reference with only a display, passes, as in HL7's validator).
-    const expression = inv.path ? `${inv.path}.select(${inv.expression})` : inv.expression;
     let result;
     try {
-      result = fhirpath.evaluate(target, expression, { resource: target, rootResource: target }, r4);
+      result = inv.run(target, { resource: target, rootResource: target });
     } catch (error) {
       out.push(`${where} ${inv.key}: could not be evaluated (${error.message})`);
       continue;
@@ -61,6 +65,34 @@ function invariantProblems(resource, where, shell) {
     }
   }
   return out;
+}
+
+// ele-1 and ext-1 on the JSON tree (see invariants.js). In JSON, an element is an object
+// (children: its keys but "id"), or a primitive value; Narrative.div (xhtml) is a value.
+function structural(resource, where) {
+  const out = new Set();
+  const walk = (node, key) => {
+    if (Array.isArray(node)) {
+      node.forEach((item) => walk(item, key));
+      return;
+    }
+    if (node === null || node === "") {
+      out.add(`${where} ele-1: All FHIR elements must have a @value or children`);
+      return;
+    }
+    if (typeof node !== "object") return;
+    const keys = Object.keys(node).filter((k) => k !== "id");
+    if (keys.length === 0) out.add(`${where} ele-1: All FHIR elements must have a @value or children`);
+    if (key === "extension" || key === "modifierExtension") {
+      const hasValue = keys.some((k) => /^value[A-Z]/.test(k));
+      if (hasValue === Object.prototype.hasOwnProperty.call(node, "extension")) {
+        out.add(`${where} ext-1: Must have either extensions or value[x], not both`);
+      }
+    }
+    for (const k of keys) walk(node[k], k);
+  };
+  walk(resource, "");
+  return [...out];
 }
 
 function validateBundle(bundle) {
@@ -73,12 +105,14 @@ function validateBundle(bundle) {
   shell.entry && shell.entry.forEach((e) => delete e.resource);
   problems.push(...schemaProblems(shell, "Bundle"));
   problems.push(...invariantProblems(bundle, "Bundle", shell));
+  problems.push(...structural(shell, "Bundle"));
   (bundle.entry || []).forEach((entry, i) => {
     const resource = entry.resource;
     if (!resource) return;
     const where = `entry[${i}] ${resource.resourceType}`;
     problems.push(...schemaProblems(resource, where));
     problems.push(...invariantProblems(resource, where));
+    problems.push(...structural(resource, where));
   });
   return problems;
 }

@@ -74,10 +74,21 @@ def test_the_validator_finds_a_missing_dose_and_a_field_r4_does_not_have(
     }
     broken = copy.deepcopy(bundle)
     broken["entry"][0]["resource"]["dose"] = 5
-    report = validate([bundle, broken])
+    both = copy.deepcopy(bundle)
+    both["entry"][0]["resource"]["dosage"]["dose"] = {"value": 0, "unit": "U"}
+    both["entry"][0]["resource"]["meta"] = {}
+    both["entry"][0]["resource"]["extension"] = [
+        {"url": "https://example.org/x", "valueString": "a", "extension": [{"url": "b"}]}
+    ]
+    report = validate([bundle, broken, both])
     assert report["0"] == [
         "entry[0] MedicationAdministration mad-1: SHALL have at least one of dosage.dose "
         "or dosage.rate[x]"
+    ]
+    assert report["2"] == [
+        "entry[0] MedicationAdministration ele-1: All FHIR elements must have a @value or children",
+        "entry[0] MedicationAdministration ext-1: Must have either extensions or value[x], "
+        "not both",
     ]
     assert (
         "entry[0] MedicationAdministration schema: . should NOT have additional properties (dose)"
