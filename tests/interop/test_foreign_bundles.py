@@ -264,3 +264,47 @@ def test_no_input_gives_a_traceback(cast: Cast, entries: list[Any], kind: Any, e
     with contextlib.suppress(ImportRefused):
         import_bundle(json.dumps(bundle), cast.clinic, cast.nurse, mrn="FUZZ")
     Patient.objects.filter(mrn="FUZZ").delete()
+
+
+# --- The page -------------------------------------------------------------------------------
+
+
+def test_the_page_imports_a_bundle_and_shows_the_same_table(cast: Cast) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests.personas import client_for
+
+    client = client_for(cast, "nurse")
+    assert client.get(reverse("clinic-fhir-import")).status_code == 200
+    content = (FIXTURES / "ips_minimal_layout.json").read_bytes()
+    refused = client.post(
+        reverse("clinic-fhir-import"),
+        {"clinic": "leeds", "file": SimpleUploadedFile("ips.json", content, "application/json")},
+    ).content.decode()
+    assert "Nothing was imported" in refused
+    assert "give one with --mrn" in refused
+    body = client.post(
+        reverse("clinic-fhir-import"),
+        {
+            "clinic": "leeds",
+            "mrn": "IPS-9",
+            "file": SimpleUploadedFile("ips.json", content, "application/json"),
+        },
+    ).content.decode()
+    assert "Every entry of the bundle" in body
+    assert '<tr><th scope="row">Patient</th><td>1</td><td>0</td>' in body
+    assert (
+        '<tr><th scope="row">Composition</th><td>0</td><td>1</td><td>the document&#x27;s header'
+        in body
+    )
+    assert "Patient.birthDate: 1981-04 (a partial date) stored as 1981-04-01" in body
+    assert Patient.objects.filter(clinic=cast.clinic, mrn="IPS-9").exists()
+
+
+def test_patients_cannot_reach_the_import_page(cast: Cast) -> None:
+    from django.urls import reverse
+
+    from tests.personas import client_for
+
+    assert client_for(cast, "patient_user").get(reverse("clinic-fhir-import")).status_code == 404

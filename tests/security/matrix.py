@@ -1025,6 +1025,12 @@ PATTERNS: dict[str, Entry] = {
         relations=(SELF, MISSING),
         kwargs=lambda w, rel: {"key": "no-such-download" if rel == MISSING else "diary"},
     ),
+    "clinic-fhir-import": Entry(
+        STAFF_CLINIC,
+        methods=GP,
+        why="the form, and an upload refused by the form; an import audits itself "
+        "(interop.fhir_import.import_bundle)",
+    ),
     "clinic-export": Entry(
         CLINIC_ADMIN_PAGE,
         roles=ADMIN_ONLY,
