@@ -9,6 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SITE_URL ?= http://$(HOST):$(PORT)
 DEMO_PATIENTS ?= 40
 
 .PHONY: help
@@ -48,9 +49,10 @@ install: $(BIN)/.synced
 
 # --- run ---------------------------------------------------------------------
 .PHONY: run
+# Links in calendar feeds and emails use SITE_URL: the address served here unless set.
 run: install
 	$(BIN)/cephalog migrate --no-input -v 0
-	$(BIN)/cephalog demo --if-empty --patients $(DEMO_PATIENTS) --seed 1
+	SITE_URL=$(SITE_URL) $(BIN)/cephalog demo --if-empty --patients $(DEMO_PATIENTS) --seed 1
 	@echo ""
 	@echo "cephalog is starting on http://$(HOST):$(PORT)"
 	@echo "Demo logins (password for all: demo-cephalog-2026):"
@@ -62,7 +64,7 @@ run: install
 	@echo "Staff also need a code from an authenticator app: scan the QR code shown at first"
 	@echo "login, or (demo only) print the current code: .venv/bin/cephalog mfa-code physician"
 	@echo ""
-	$(BIN)/cephalog runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(BIN)/cephalog runserver $(HOST):$(PORT)
 
 # --- checks ------------------------------------------------------------------
 .PHONY: lint
