@@ -98,12 +98,8 @@ class ImportForm(forms.Form):
     def __init__(self, *args: Any, unknown: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # One class choice per medicine the last import did not know (posted back with it).
-        names = (
-            unknown
-            if unknown is not None
-            else (self.data.getlist("unknown_name") if self.data else [])
-        )
-        self.unknown_fields = []
+        names = unknown or []
+        self.unknown_fields: list[tuple[forms.BoundField, forms.BoundField]] = []
         for index, name in enumerate(names[:50]):
             key = f"unknown_class_{index}"
             self.fields[f"unknown_name_{index}"] = forms.CharField(

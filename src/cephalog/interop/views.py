@@ -126,7 +126,9 @@ class FhirImportForm(forms.Form):
     def __init__(self, *args: Any, clinics: list[Clinic], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.clinics = {c.slug: c for c in clinics}
-        self.fields["clinic"].choices = [(c.slug, c.name) for c in clinics]
+        clinic_field = self.fields["clinic"]
+        assert isinstance(clinic_field, forms.ChoiceField)
+        clinic_field.choices = [(c.slug, c.name) for c in clinics]
         if len(clinics) == 1:
             self.fields["clinic"].widget = forms.HiddenInput()
             self.initial["clinic"] = clinics[0].slug
