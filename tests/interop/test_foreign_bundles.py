@@ -308,3 +308,37 @@ def test_patients_cannot_reach_the_import_page(cast: Cast) -> None:
     from tests.personas import client_for
 
     assert client_for(cast, "patient_user").get(reverse("clinic-fhir-import")).status_code == 404
+
+
+def test_diary_notes_survive_an_export_and_an_import(cast: Cast) -> None:
+    from cephalog.accounts import actions as account_actions
+    from cephalog.diary.actions import save_day
+    from cephalog.diary.models import DiaryEntry
+    from cephalog.interop.fhir import patient_bundle
+
+    save_day(
+        patient=cast.patient,
+        data={"date": "2026-03-02", "headache_hours": 3, "peak_intensity": "moderate"},
+        by=cast.nurse,
+        today=dt.date(2026, 3, 20),
+    )
+    DiaryEntry.objects.filter(patient=cast.patient).update(notes="Worse after the long drive")
+    bundle = patient_bundle(cast.patient)
+    day = next(
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+        and e["resource"].get("effectiveDateTime") == "2026-03-02"
+    )
+    assert day["note"] == [{"text": "Worse after the long drive"}]
+    other = account_actions.create_clinic(slug="notes", name="Notes Clinic")
+    admin = account_actions.create_staff(
+        clinic=other,
+        username="notes-admin",
+        email="n@example.org",
+        role="clinic_admin",
+        password="a-long-test-password-2026",
+    )
+    result = import_bundle(bundle, other, admin)
+    entry = DiaryEntry.objects.get(patient=result.patient, date=dt.date(2026, 3, 2))
+    assert entry.notes == "Worse after the long drive"
