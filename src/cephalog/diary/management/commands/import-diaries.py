@@ -138,6 +138,8 @@ class Command(BaseCommand):
             f"{result.created:,} new days, {result.updated:,} changed (previous versions kept), "
             f"{result.unchanged:,} unchanged; {result.medicines:,} medicine(s) taken."
         )
+        for line in result.not_imported:
+            self.stdout.write(f"  not imported: {line}")
 
     def _one_patient(
         self, clinic: Clinic, user: User, data: bytes, name: str, options: dict[str, Any]
