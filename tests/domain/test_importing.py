@@ -355,9 +355,25 @@ def test_it_reports_bad_migraine_buddy_rows_by_line() -> None:
         'line 3: Started: must be a date and time such as "3/14/24 8:30", "14/3/24 8:30" or '
         '"2024-03-14 08:30", got "yesterday"',
         'line 3: Pain Level: must be a whole number from 0 to 10, got "11"',
-        "line 4: Lasted: required (an attack still going cannot be imported)",
         'line 6: id: "mb:4" is also on line 5',
     ]
+    # An attack still going when the file was exported is listed, not refused.
+    assert (
+        "line 4: an attack still going (no duration yet)"
+        in read_migraine_buddy_csv(text, LONDON).not_imported
+    )
+
+
+def test_it_finds_the_attack_table_without_a_blank_line_before_it() -> None:
+    text = (
+        '"Date","Time Period","Description","Notes"\n'
+        '"No ongoing events","","",""\n'
+        '"#","Started","Lasted","Pain Level"\n'
+        '"1","2026-03-02 08:30","2h 0m","6"\n'
+    )
+    parsed = read_migraine_buddy_csv(text, LONDON)
+    assert parsed.problems == []
+    assert [a.line for a in parsed.attacks] == [4]
 
 
 # --- Properties -----------------------------------------------------------------------------

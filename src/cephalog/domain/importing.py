@@ -1098,6 +1098,8 @@ def _split_tables(text: str) -> tuple[int, list[str]]:
     line = reader.line_num + 1
     try:
         for cells in reader:
+            if cells and MB_ALIASES.get(header_key(cells[0])) == "row":
+                return line, skipped  # the attack table, with no blank line before it
             if not any(c.strip() for c in cells):
                 # The blank line between the tables; the attack table starts after it.
                 rest = reader.line_num + 1
@@ -1223,8 +1225,7 @@ def _read_mb_row(
             end = _place(_started(ended, order), end_off, tz)
         except ValueError as error:
             problems.append(f"line {line}: Ended: {error}")
-    else:
-        problems.append(f"line {line}: Lasted: required (an attack still going cannot be imported)")
+    ongoing = not lasted and not ended  # still going when the file was exported
     if start is not None and end is not None and start_off is not None:
         zone = _zone_for(start, end, start_off, end_off, tz)
     intensity = None
@@ -1250,6 +1251,12 @@ def _read_mb_row(
     external_id = cells.get("id", "")
     if len(external_id) > MAX_EXTERNAL_ID - 3:
         problems.append(f"line {line}: Id: must be at most {MAX_EXTERNAL_ID - 3} characters")
+    if ongoing:
+        # Listed as not imported, not a problem: the rest of the file imports.
+        out.problems.extend(problems)
+        if not problems:
+            out.not_imported.append(f"line {line}: an attack still going (no duration yet)")
+        return None
     valid = _check_attack(line, start, end, "Lasted" if lasted else "Ended", problems)
     out.problems.extend(problems)
 
