@@ -107,6 +107,7 @@ TYPE_REASONS = {
     "Practitioner": "not named by any imported record",
     "PractitionerRole": "not named by any imported record",
     "Location": "not stored by cephalog",
+    "Medication": "not a vial of an imported session",
 }
 #: Why an entry of a type cephalog reads was left out (set by the reader).
 _ADJUSTED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(

@@ -160,6 +160,8 @@ def clinic_fhir_import(request: HttpRequest) -> HttpResponse:
                 )
             except ImportRefused as refused:
                 problems = refused.problems
+            else:
+                form = FhirImportForm(clinics=clinics)  # ready for the next bundle
     return render(
         request,
         "interop/fhir_import.html",
