@@ -427,3 +427,22 @@ def test_it_reads_an_end_time_when_the_export_has_no_duration() -> None:
         (at("2026-03-04 22:00"), at("2026-03-05 01:30"), "")
     ]
     assert parsed.problems == ["line 3: Ended: must be after the start"]
+
+
+def test_it_names_two_lines_whose_dates_read_in_different_orders() -> None:
+    text = (
+        '"#","Started","Lasted","Pain Level"\n'
+        '"1","13/2/26 8:30","2h 0m","6"\n'
+        '"2","2/14/26 8:30","2h 0m","6"\n'
+    )
+    parsed = read_migraine_buddy_csv(text, LONDON)
+    assert parsed.needs_date_order
+    assert parsed.problems == [
+        'line 2: Started: "13/2/26 8:30" reads only day first, but line 3 has "2/14/26 8:30", '
+        "which reads only month first; choose the date order (mdy or dmy) to see every line "
+        "that does not fit it"
+    ]
+    assert read_migraine_buddy_csv(text, LONDON, date_order="dmy").problems == [
+        "line 3: Started: is not a real date read as day/month/year (UK, Europe, Australia), "
+        'got "2/14/26 8:30"'
+    ]

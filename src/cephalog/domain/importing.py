@@ -1014,9 +1014,22 @@ def detect_date_order(stamps: Sequence[tuple[int, str]]) -> tuple[str | None, st
             "day/month, and no date in the file tells which; choose the date order "
             "(month first: mdy, day first: dmy)"
         )
+    only = {
+        order: next(
+            (
+                (line, text)
+                for line, text in slashed
+                if date_orders(text) & {"mdy", "dmy"} == {order}
+            ),
+            (0, ""),
+        )
+        for order in ("mdy", "dmy")
+    }
+    (day_line, day_text), (month_line, month_text) = only["dmy"], only["mdy"]
     return None, (
-        "Started: some dates only read as month/day and others only as day/month; "
-        "choose the date order (mdy or dmy) to see which lines do not fit it"
+        f"line {day_line}: Started: {_quote(day_text)} reads only day first, but line "
+        f"{month_line} has {_quote(month_text)}, which reads only month first; choose the "
+        "date order (mdy or dmy) to see every line that does not fit it"
     )
 
 
