@@ -161,6 +161,8 @@ def build_world(cast: Cast) -> World:
         password=secrets.token_urlsafe(12),
     )
     w.put("york_admin", other_clinic=york_admin)
+    # Staff whose second factor a clinic admin may (own) or may not (other clinic) reset.
+    w.put("staffuser", own=cast.nurse, other_clinic=cast.other_physician)
     for clinic in (cast.clinic, cast.other_clinic):
         clinic.safety_email = f"safety@{clinic.slug}.example.org"
         clinic.save(update_fields=["safety_email"])
@@ -791,7 +793,31 @@ PATTERNS: dict[str, Entry] = {
         LOGGED_IN, methods=GP, get_ok=(302,), note="staff with an authenticator: to mfa-verify"
     ),
     "mfa-replace": Entry(
-        LOGGED_IN, methods=GP, get_ok=R, note="staff re-enter their password; patients sent home"
+        LOGGED_IN,
+        methods=GP,
+        get_ok=R,
+        note="staff past their second factor re-enter their password; patients sent home",
+    ),
+    "mfa-recover": Entry(
+        LOGGED_IN,
+        methods=GP,
+        get_ok=(302,),
+        note="staff before their second factor: a recovery code; others sent on",
+    ),
+    "mfa-recovery-codes": Entry(
+        LOGGED_IN, methods=GP, get_ok=R, note="staff's own recovery codes; patients sent home"
+    ),
+    "mfa-staff": Entry(
+        CLINIC_ADMIN_PAGE, roles=ADMIN_ONLY, why="staff logins only, no patient data"
+    ),
+    "mfa-staff-reset": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        relations=CLINIC_RELS,
+        kwargs=obj("staffuser", "user_id"),
+        methods=P,
+        get_ok=POST_ONLY,
+        audit="any",
     ),
     # --- patients ---------------------------------------------------------------------------
     "patient-list": Entry(

@@ -7,6 +7,11 @@ urlpatterns = [
     path("mfa/", mfa_views.verify, name="mfa-verify"),
     path("mfa/setup/", mfa_views.setup, name="mfa-setup"),
     path("mfa/replace/", mfa_views.replace, name="mfa-replace"),
+    path("mfa/recover/", mfa_views.recover, name="mfa-recover"),
+    # Past the second factor (not under mfa/, which is open before it).
+    path("recovery-codes/", mfa_views.recovery_codes, name="mfa-recovery-codes"),
+    path("second-factors/", mfa_views.staff_list, name="mfa-staff"),
+    path("second-factors/<int:user_id>/reset/", mfa_views.staff_reset, name="mfa-staff-reset"),
     path(
         "login/",
         auth_views.LoginView.as_view(
