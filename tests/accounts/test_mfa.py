@@ -238,3 +238,22 @@ def test_it_throttles_guessing_codes(cast: Cast, settings) -> None:  # type: ign
     assert client.post(reverse("mfa-verify"), {"token": "123456"}).status_code == 400
     # Straight after a wrong code even the right one is refused until the delay has passed.
     assert client.post(reverse("mfa-verify"), {"token": code(device)}).status_code == 400
+
+
+def test_the_second_factor_pages_show_no_staff_menu(cast: Cast) -> None:
+    """Issue 18.2 (the red-flag banner: tests/security/test_second_factor_gate.py)."""
+    TOTPDevice.objects.create(user=cast.clinic_admin, name="phone", confirmed=True)
+    client = password_login("admin-ann")
+    for name in ("mfa-verify", "mfa-recover"):
+        body = client.get(reverse(name)).content.decode()
+        for page in ("patient-list", "safety-alerts", "audit-report", "clinic-dashboard"):
+            assert f'href="{reverse(page)}"' not in body, (name, page)
+    pass_second_factor_for(client, cast.clinic_admin)
+    body = client.get(reverse("mfa-recovery-codes")).content.decode()
+    assert f'href="{reverse("patient-list")}"' in body
+
+
+def pass_second_factor_for(client: Client, user) -> None:  # type: ignore[no-untyped-def]
+    from tests.personas import pass_second_factor
+
+    pass_second_factor(client, user)

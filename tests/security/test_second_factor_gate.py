@@ -176,4 +176,4 @@ def _shown(entry: Any, response: Any, where: str) -> list[str]:
 
 
 #: Names and MRNs on the second-factor pages themselves: issue 18.2.
-SHOW_CHECK = False
+SHOW_CHECK = True

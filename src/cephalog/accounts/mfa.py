@@ -65,6 +65,14 @@ def is_verified(user: Any) -> bool:
     return bool(getattr(user, "is_verified", lambda: False)())
 
 
+def past_second_factor(user: Any) -> bool:
+    """Whether this session may see anything about patients: it passed its second factor,
+    or needs none (patients; staff when STAFF_MFA_REQUIRED is off)."""
+    if not settings.STAFF_MFA_REQUIRED or not needs_mfa(user):
+        return True
+    return is_verified(user)
+
+
 class StaffMFAMiddleware:
     """Sends staff who have not passed their second factor to the MFA page (JSON 401 for APIs)."""
 
