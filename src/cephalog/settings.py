@@ -287,6 +287,22 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "cephalog")
 
 NINJA_PAGINATION_MAX_LIMIT = 500
 
+# The audit chain (issue 18.3, docs/reliability.md): HMAC keys outside the database
+# (cephalog.audit.keys) and the chains' heads anchored outside it (cephalog.audit.anchor).
+from cephalog.audit.keys import configured as _audit_keys  # noqa: E402
+
+AUDIT_KEYS = _audit_keys(
+    os.environ.get("CEPHALOG_AUDIT_KEY", ""), os.environ.get("CEPHALOG_AUDIT_KEY_FILE", "")
+)
+# Tests roll the database back, so an anchor file would outlive the rows it names: off there
+# (tests/audit set it per test).
+AUDIT_ANCHOR_FILE: str | None = (
+    env_str("CEPHALOG_AUDIT_ANCHOR_FILE", "" if TESTING else str(DATA_DIR / "audit-anchors.log"))
+    or None
+)
+AUDIT_ANCHOR_SYSLOG = env_str("CEPHALOG_AUDIT_ANCHOR_SYSLOG", "")
+AUDIT_ANCHOR_SECONDS = env_int("CEPHALOG_AUDIT_ANCHOR_SECONDS", 60)
+
 # The cache holds login-throttle counters and import progress. It is bounded
 # (MAX_ENTRIES), so no request can grow it without limit. locmem counts per
 # process; CACHE_URL=file:///path (one machine) or redis://host:6379/0 (with the
