@@ -286,6 +286,7 @@ def live_site(
     threads: int = 1,
     keep: bool = False,
     extra_env: dict[str, str] | None = None,
+    gunicorn_args: tuple[str, ...] = (),
 ) -> Iterator[Site]:
     """Migrate a fresh database, add the personas, serve it with gunicorn; stop afterwards."""
     data_dir = Path(tempfile.mkdtemp(prefix="cephalog-live-"))
@@ -310,6 +311,7 @@ def live_site(
                 "--limit-request-line=0",
                 "--graceful-timeout=5",
                 "--log-level=warning",
+                *gunicorn_args,
             ],
             env=env,
             cwd=ROOT,

@@ -68,6 +68,17 @@ if not SECRET_KEY:
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set in production (CEPHALOG_DEV=false)")
 
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated,
+# e.g. 127.0.0.1,::1 for nginx on the same machine). Empty: the peer address is the client.
+TRUSTED_PROXIES = env_list("CEPHALOG_TRUSTED_PROXIES", [])
+try:
+    import ipaddress as _ipaddress
+
+    for _proxy in TRUSTED_PROXIES:
+        _ipaddress.ip_network(_proxy, strict=False)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"CEPHALOG_TRUSTED_PROXIES: {_error}") from None
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
@@ -321,13 +332,32 @@ elif _cache_url.startswith(("redis://", "rediss://")):
     _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
 elif _cache_url:
     raise ImproperlyConfigured(f"CACHE_URL must be file://, redis:// or empty, got {_cache_url!r}")
-CACHES = {"default": {**_cache, "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20000)}}}
+_cache_options: dict[str, Any] = {}
+if _cache["BACKEND"].endswith("RedisCache"):
+    # Redis bounds its memory itself (maxmemory, docs/production.md); MAX_ENTRIES is
+    # locmem's and the file cache's.
+    _cache_options = {}
+else:
+    _cache_options = {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20000)}
+CACHES = {
+    "default": {
+        **_cache,
+        "OPTIONS": _cache_options,
+        # Several sites (or test runs) sharing one Redis keep their keys apart.
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", ""),
+    }
+}
 
 # Login throttling: per username+address, and per address (any usernames), per window.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 100)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 LOGIN_THROTTLED_VIEWS = frozenset({"login", "admin:login"})
+# Password reset requests (each sends an email): per email+address and per address, per hour.
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 3)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 20)
+PASSWORD_RESET_WINDOW = env_int("PASSWORD_RESET_WINDOW", 60 * 60)
+PASSWORD_RESET_VIEWS = frozenset({"password_reset"})
 
 # Request bodies: uploads (multipart) up to this size in all (each upload form has its own
 # smaller limit); other bodies up to Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).

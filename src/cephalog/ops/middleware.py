@@ -20,6 +20,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.html import escape
 
+from cephalog.audit.middleware import client_ip
 from cephalog.ops import throttle
 from cephalog.ops.db import describe, is_database_unavailable
 from cephalog.ops.signals import LOGIN_AT, REFRESHED_AT
@@ -164,7 +165,8 @@ class RequestSizeMiddleware:
 
 
 class LoginThrottleMiddleware:
-    """Refuse a login POST with 429 while its username+address (or address) is throttled.
+    """Refuse a login POST with 429 while its username+address (or address) is throttled,
+    and a password reset request past its limits (cephalog.ops.throttle).
 
     Nothing is checked or written for a refused attempt: no password hash is
     computed, no audit row added (the block's start was audited once).
@@ -182,16 +184,23 @@ class LoginThrottleMiddleware:
         match = request.resolver_match
         if request.method != "POST" or match is None:
             return None
-        if match.view_name not in settings.LOGIN_THROTTLED_VIEWS:
+        if match.view_name in settings.PASSWORD_RESET_VIEWS:
+            wait = throttle.password_reset_wait(request.POST.get("email", ""), client_ip(request))
+        elif match.view_name in settings.LOGIN_THROTTLED_VIEWS:
+            wait = throttle.request_retry_after(request, request.POST.get("username", ""))
+        else:
             return None
-        wait = throttle.request_retry_after(request, request.POST.get("username", ""))
         if not wait:
             return None
         minutes = max(1, round(wait / 60))
         response = render(
             request,
             "ops/throttled.html",
-            {"minutes": minutes, "title": "Too many attempts"},
+            {
+                "minutes": minutes,
+                "title": "Too many attempts",
+                "reset": match.view_name in settings.PASSWORD_RESET_VIEWS,
+            },
             status=429,
         )
         response["Retry-After"] = str(wait)
