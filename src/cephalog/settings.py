@@ -56,17 +56,26 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("CEPHALOG_TESTING", "pytest" in sys.modules)
-# Development mode (the default): SQLite, console email, no HTTPS. Production sets
-# CEPHALOG_DEV=false and must then provide SECRET_KEY (see docs/production.md).
-DEV = env_bool("CEPHALOG_DEV", True)
+# Development mode (the built-in key, console email, no HTTPS) only when asked for:
+# CEPHALOG_DEV=1, or a development checkout (`make install` leaves the marker
+# .venv/cephalog-dev; the tests run with CEPHALOG_TESTING). Otherwise this is production and
+# it refuses to start without a real SECRET_KEY (docs/production.md). CEPHALOG_DEV=0 wins.
+DEV = env_bool("CEPHALOG_DEV", (Path(sys.prefix) / "cephalog-dev").exists())
+_DEV_KEY = "dev-insecure-" + "x" * 50
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if DEBUG or TESTING or DEV:
-        # Development only: a production deployment sets CEPHALOG_DEV=false and SECRET_KEY.
-        SECRET_KEY = "dev-insecure-" + "x" * 50
-    else:
-        raise ImproperlyConfigured("SECRET_KEY must be set in production (CEPHALOG_DEV=false)")
+if TESTING or DEV:
+    SECRET_KEY = SECRET_KEY or _DEV_KEY
+elif not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set (or CEPHALOG_DEV=1 for a development install); "
+        "see docs/production.md"
+    )
+elif len(SECRET_KEY) < 40 or SECRET_KEY.startswith(("dev-insecure", "django-insecure")):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too short or a development key: use a long random string, "
+        'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
 
 # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated,
 # e.g. 127.0.0.1,::1 for nginx on the same machine). Empty: the peer address is the client.

@@ -128,15 +128,18 @@ def note_failure(username: object, address: str | None, now: float | None = None
         started.append("username+address")
     if per_address and _increment(keys["address"], window, now) == per_address:
         started.append("address")
+    if not started:
+        return
+    from cephalog.accounts.signals import account_tried
+
+    account = account_tried(username)
     for scope in started:
+        # The account concerned, never what was typed (issue 18.6).
         record(
             action="login_failed",
             category="login_throttle",
-            detail={
-                "throttled": scope,
-                "minutes": round(window / 60),
-                "username": normalise(username)[:150] if scope != "address" else "",
-            },
+            user=account if scope != "address" else None,
+            detail={"throttled": scope, "minutes": round(window / 60)},
         )
 
 
