@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Its static Swagger UI for /api/docs (served here: the CSP allows no CDN).
+    "ninja",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -127,6 +129,8 @@ MIDDLEWARE = [
     # 413 for oversized bodies, before anything reads them.
     "cephalog.ops.middleware.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control: no-store on everything but static files (patient data, issue 18.6).
+    "cephalog.ops.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

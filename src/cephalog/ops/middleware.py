@@ -130,6 +130,24 @@ class DatabaseUnavailableMiddleware:
         return database_unavailable(request)
 
 
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response the application builds (issue 18.6).
+
+    Pages, API answers, exports and calendar feeds may hold patient data, and a shared
+    computer's browser cache or a proxy must keep none of it. Static files are answered
+    before this (WhiteNoise, far-future caching); nothing else is worth caching.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
 class RequestSizeMiddleware:
     """Refuse oversized bodies (413) from the Content-Length, before anything reads them.
 
