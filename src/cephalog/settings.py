@@ -134,6 +134,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # 400/422 for a null character or lone surrogate in any text (issue 18.6).
+    "cephalog.ops.middleware.TextInputMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Staff must pass their second factor (TOTP) before anything else (issue 9, ASVS L2).

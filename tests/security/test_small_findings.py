@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cephalog.audit.models import AuditEvent
-from tests.personas import Cast
+from tests.personas import Cast, client_for
 
 # --- failed logins keep no typed text that names no account --------------------------------------
 
@@ -112,3 +112,104 @@ def test_a_development_checkout_asks_for_development_mode(tmp_path: Any) -> None
     assert started.stdout.split()[0] == "True", started.stderr[-500:]
     refused = _settings_in(sys.executable, {"CEPHALOG_DEV": "0"}, tmp_path)
     assert "SECRET_KEY must be set" in refused.stderr
+
+
+# --- a null character or a lone surrogate in any text: 400/422, never 500 -------------------------
+
+
+def _day(name: str) -> str:
+    medicine = {"name": name, "class": "simple_analgesic"}
+    return json.dumps(
+        {"headache_hours": 2, "peak_intensity": "moderate", "acute_medications": [medicine]}
+    )
+
+
+def _yesterday(cast: Cast) -> str:
+    from cephalog.diary.actions import patient_today
+
+    return str(patient_today(cast.patient).fromordinal(patient_today(cast.patient).toordinal() - 1))
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\ud800", "ok\udfffok"])
+def test_the_api_refuses_text_that_cannot_be_stored(cast: Cast, bad: str) -> None:
+    from cephalog.diary.models import DiaryEntry
+
+    client = client_for(cast, "patient_user")
+    url = f"/api/me/diary/{_yesterday(cast)}"
+    response = client.put(url, _day(f"a{bad}b"), content_type="application/json")  # escaped
+    assert response.status_code == 422, response.content[:300]
+    assert "cannot be stored" in response.json()["errors"][0]
+    assert response.json()["errors"][0].startswith("acute_medications[0].name: ")
+    if bad == "\ud800":  # the same character as raw bytes (ED A0 80), not escaped
+        raw = _day("a@b").encode().replace(b"@", b"\xed\xa0\x80")
+        again = client.put(url, raw, content_type="application/json")
+        assert again.status_code == 422, again.content[:300]
+    assert not DiaryEntry.objects.filter(patient=cast.patient).exists()
+
+
+def test_an_escaped_backslash_is_not_a_null_character(cast: Cast) -> None:
+    client = client_for(cast, "patient_user")
+    body = _day("C:\\u0000 is a path")
+    assert "\\\\u0000" in body
+    response = client.put(
+        f"/api/me/diary/{_yesterday(cast)}", body, content_type="application/json"
+    )
+    assert response.status_code in (200, 201), response.content[:300]
+
+
+def test_forms_query_strings_and_paths_refuse_a_null_character(cast: Cast) -> None:
+    from cephalog.patients.models import Patient
+
+    staff = client_for(cast, "physician")
+    before = Patient.objects.count()
+    form = staff.post(
+        reverse("patient-new"),
+        {
+            "mrn": "MRN-9",
+            "given_name": "Eve\x00",
+            "family_name": "Null",
+            "birth_date": "1980-01-01",
+        },
+    )
+    assert form.status_code == 400
+    assert "cannot be stored" in form.content.decode()
+    assert Patient.objects.count() == before
+    assert staff.get(reverse("patient-list"), {"q": "Qu\x00ill"}).status_code == 400
+    assert staff.get("/clinic/policies/leeds/%00/").status_code in (400, 404)
+    assert (
+        client_for(cast, "patient_user").get("/api/me/diary?start=2026-01-01%00").status_code == 422
+    )
+
+
+# --- deeply nested JSON: refused with a message ---------------------------------------------------
+
+
+@pytest.mark.parametrize("levels", [100, 40_000])
+def test_deeply_nested_content_packs_and_fhir_bundles_are_refused(levels: int) -> None:
+    from cephalog.interop.fhir_import import ImportRefused, parse_json
+    from cephalog.outcomes.content_packs import ContentPackError, parse_pack
+
+    nested = '{"format": ' + "[" * levels + "]" * levels + "}"
+    with pytest.raises(ContentPackError, match="nested more than 64 levels deep"):
+        parse_pack(nested.encode())
+    with pytest.raises(ImportRefused, match="nested more than 64 levels deep"):
+        parse_json(nested)
+
+
+def test_a_deeply_nested_fhir_file_is_refused_by_the_command(
+    tmp_path: Any, cast: Cast, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "deep.json"
+    path.write_text('{"resourceType": "Bundle", "entry": ' + "[" * 50_000 + "]" * 50_000 + "}")
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import-fhir", str(path), "--clinic", cast.clinic.slug)
+    assert "nested more than 64 levels" in capsys.readouterr().err
+
+
+def test_safe_json_keeps_ordinary_documents() -> None:
+    from cephalog import safe_json
+
+    assert safe_json.loads('{"a": [1, {"b": [2]}]}') == {"a": [1, {"b": [2]}]}
+    assert safe_json.depth([[[]]]) == 3

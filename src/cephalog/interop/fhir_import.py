@@ -15,7 +15,6 @@ What is read and what is recomputed: docs/fhir.md, "Import".
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -25,6 +24,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from cephalog import safe_json
 from cephalog.accounts.access import STAFF_ROLES, role_in
 from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
@@ -83,7 +83,7 @@ def parse_json(raw: str | bytes | Json) -> Json:
     if len(raw) > MAX_BUNDLE_BYTES:
         raise ImportRefused([f"bundle: larger than {MAX_BUNDLE_BYTES // (1024 * 1024)} MB"])
     try:
-        data = json.loads(raw)
+        data = safe_json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise ImportRefused([f"bundle: not valid JSON ({error})"]) from None
     if not isinstance(data, dict):
