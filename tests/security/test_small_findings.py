@@ -213,3 +213,59 @@ def test_safe_json_keeps_ordinary_documents() -> None:
 
     assert safe_json.loads('{"a": [1, {"b": [2]}]}') == {"a": [1, {"b": [2]}]}
     assert safe_json.depth([[[]]]) == 3
+
+
+# --- secret addresses never in the logs -----------------------------------------------------------
+
+
+def test_calendar_feed_secrets_never_reach_djangos_logs(
+    cast: Cast, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    secret = "Zx9-very-secret-feed-token"
+    handler = next(h for h in logging.getLogger().handlers if h.filters)
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if handler.filter(record):
+                records.append(record.getMessage())
+
+    keep = Keep()
+    logging.getLogger("django.request").addHandler(keep)
+    try:
+        assert Client().get(f"/calendar/{secret}.ics").status_code == 404
+        assert Client().get(f"/calendar/clinic/{secret}.ics").status_code == 404
+        logging.getLogger("django.server").info('"GET /accounts/reset/MQ/%s/ HTTP/1.1" 200', secret)
+    finally:
+        logging.getLogger("django.request").removeHandler(keep)
+    assert records, "the 404s were logged"
+    assert not [r for r in records if secret in r]
+    assert any("/calendar/[secret].ics" in r for r in records)
+    assert secret not in capsys.readouterr().err
+
+
+def test_the_gunicorn_access_log_hides_feed_secrets() -> None:
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from cephalog.ops.logs import GunicornLogger
+
+    secret = "Zx9-very-secret-feed-token"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/calendar/clinic/{secret}.ics?x=1",
+        "PATH_INFO": f"/calendar/clinic/{secret}.ics",
+        "QUERY_STRING": "x=1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    logger = GunicornLogger(Config())
+    atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ, dt.timedelta(seconds=1))
+    line = Config().access_log_format % atoms
+    assert secret not in line
+    assert "/calendar/clinic/[secret].ics" in line
