@@ -985,8 +985,7 @@ PATTERNS: dict[str, Entry] = {
     "staff-patient-feed-revoke": _staff_patient(methods=P, get_ok=POST_ONLY),
     "clinic-schedule": Entry(STAFF_CLINIC, audit="any"),
     "clinic-feed-renew": Entry(
-        CLINIC_ADMIN_PAGE,
-        roles=ADMIN_ONLY,
+        STAFF_CLINIC,
         relations=CLINIC_RELS,
         kwargs=obj("clinic", "clinic_id"),
         methods=P,
@@ -994,13 +993,13 @@ PATTERNS: dict[str, Entry] = {
         audit="any",
     ),
     "clinic-feed-revoke": Entry(
-        CLINIC_ADMIN_PAGE,
-        roles=ADMIN_ONLY,
+        STAFF_CLINIC,
         relations=CLINIC_RELS,
         kwargs=obj("clinic", "clinic_id"),
         methods=P,
         get_ok=POST_ONLY,
         audit="any",
+        note="each member of staff their own link",
     ),
     "clinic-feed": Entry(
         TOKEN,

@@ -269,3 +269,52 @@ def test_the_gunicorn_access_log_hides_feed_secrets() -> None:
     line = Config().access_log_format % atoms
     assert secret not in line
     assert "/calendar/clinic/[secret].ics" in line
+
+
+# --- the clinic calendar feed: one link per person, revoked with their account -------------------
+
+
+def _feed(token: Any) -> int:
+    from cephalog.scheduling.actions import feed_token_value
+
+    return int(Client().get(f"/calendar/clinic/{feed_token_value(token)}.ics").status_code)
+
+
+def test_each_member_of_staff_has_their_own_clinic_feed(cast: Cast) -> None:
+    from cephalog.scheduling import actions
+    from cephalog.scheduling.models import CalendarFeedToken
+
+    nurse = client_for(cast, "nurse")
+    assert nurse.post(reverse("clinic-feed-renew", args=[cast.clinic.pk])).status_code == 302
+    mine = CalendarFeedToken.objects.get(holder=cast.nurse, revoked_at__isnull=True)
+    theirs = actions.issue_feed_token(clinic=cast.clinic, by=cast.physician)
+    assert mine.pk != theirs.pk
+    page = nurse.get(reverse("clinic-schedule")).content.decode()
+    assert actions.feed_token_value(mine) in page
+    assert actions.feed_token_value(theirs) not in page
+    assert _feed(mine) == 200
+    assert _feed(theirs) == 200
+    # The nurse stops their own link; the physician's goes on.
+    assert nurse.post(reverse("clinic-feed-revoke", args=[cast.clinic.pk])).status_code == 302
+    assert _feed(mine) == 404
+    assert _feed(theirs) == 200
+    # A feed read is audited against its holder.
+    from cephalog.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(
+        category="calendar_feed", action="read", user_id=cast.physician.pk
+    ).exists()
+
+
+def test_a_clinic_feed_stops_with_its_holders_account_or_role(cast: Cast) -> None:
+    from cephalog.accounts.models import Membership
+    from cephalog.scheduling import actions
+
+    nurse_link = actions.issue_feed_token(clinic=cast.clinic, by=cast.nurse)
+    doctor_link = actions.issue_feed_token(clinic=cast.clinic, by=cast.physician)
+    cast.nurse.is_active = False
+    cast.nurse.save(update_fields=["is_active"])
+    assert _feed(nurse_link) == 404
+    assert _feed(doctor_link) == 200
+    Membership.objects.filter(user=cast.physician, clinic=cast.clinic).delete()
+    assert _feed(doctor_link) == 404
