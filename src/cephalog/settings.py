@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_tasks_db",
     "cephalog.accounts",
+    "cephalog.accounts.passkeys",
     "cephalog.audit",
     "cephalog.patients",
     "cephalog.diary",

@@ -807,6 +807,37 @@ PATTERNS: dict[str, Entry] = {
     "mfa-recovery-codes": Entry(
         LOGGED_IN, methods=GP, get_ok=R, note="staff's own recovery codes; patients sent home"
     ),
+    "passkeys": Entry(LOGGED_IN, note="the user's own passkeys"),
+    "passkey-register-options": Entry(
+        LOGGED_IN, methods=P, get_ok=POST_ONLY, note="a WebAuthn challenge for the user"
+    ),
+    "passkey-register": Entry(
+        LOGGED_IN,
+        methods=P,
+        get_ok=POST_ONLY,
+        note="refused (400) without a challenge and a valid credential",
+    ),
+    "passkey-remove": Entry(
+        LOGGED_IN,
+        relations=(MISSING,),
+        kwargs=fixed(passkey_id=MISSING_INT),
+        methods=P,
+        get_ok=POST_ONLY,
+        note="the user's own passkey only (404 for anyone else's)",
+    ),
+    "passkey-login-options": Entry(PUBLIC, methods=P, get_ok=POST_ONLY),
+    "passkey-login": Entry(
+        PUBLIC, methods=P, get_ok=POST_ONLY, note="a valid assertion of a patient's passkey"
+    ),
+    "mfa-passkey-options": Entry(
+        LOGGED_IN,
+        methods=P,
+        get_ok=POST_ONLY,
+        note="staff with a passkey, before their second factor",
+    ),
+    "mfa-passkey": Entry(
+        LOGGED_IN, methods=P, get_ok=POST_ONLY, note="staff's second factor by passkey"
+    ),
     "mfa-staff": Entry(
         CLINIC_ADMIN_PAGE, roles=ADMIN_ONLY, why="staff logins only, no patient data"
     ),

@@ -38,13 +38,26 @@ from tests.security.test_authz_matrix import _body, _state
 pytestmark = pytest.mark.django_db
 
 #: The pages a session with only the password may use: the second factor's own and logout.
-SECOND_FACTOR_PAGES = frozenset({"mfa-verify", "mfa-setup", "mfa-replace", "mfa-recover", "logout"})
+SECOND_FACTOR_PAGES = frozenset(
+    {
+        "mfa-verify",
+        "mfa-setup",
+        "mfa-replace",
+        "mfa-recover",
+        "mfa-passkey-options",
+        "mfa-passkey",
+        "logout",
+    }
+)
 METHODS = ("get", "post", "put", "patch", "delete")
 MFA_PAGE = "/accounts/mfa/"
 
 
 def _factors() -> tuple[Any, ...]:
+    from cephalog.accounts.passkeys.models import Passkey
+
     return (
+        sorted(Passkey.objects.values_list("id", "user_id", "credential_id")),
         sorted(TOTPDevice.objects.values_list("id", "user_id", "confirmed", "key")),
         sorted(StaticDevice.objects.values_list("id", "user_id")),
         sorted(StaticToken.objects.values_list("id", "token")),

@@ -30,10 +30,16 @@ def verify(request: HttpRequest) -> HttpResponse:
         if mfa.verify(request, device, request.POST.get("token", "")):
             return redirect(mfa.safe_next(request))
         error = "That code did not match. Check the time on your phone and try the newest code."
+    from cephalog.accounts.passkeys.models import Passkey
+
     return render(
         request,
         "accounts/mfa_verify.html",
-        {"error": error, "next": mfa.safe_next(request)},
+        {
+            "error": error,
+            "next": mfa.safe_next(request),
+            "has_passkey": Passkey.objects.filter(user=request.user).exists(),
+        },
         status=400 if error else 200,
     )
 
