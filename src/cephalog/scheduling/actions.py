@@ -501,7 +501,7 @@ def revoke_feed_token(
         raise ValueError("revoke_feed_token: give a patient or a clinic")
     owner: dict[str, Any] = {"patient": patient} if patient else {"clinic": clinic, "holder": by}
     revoked = _revoke_live(CalendarFeedToken.objects.filter(**owner), by)
-    if revoked:
+    if revoked or clinic is not None:  # a member of staff stopping their own link: always
         record(
             action="delete",
             category="calendar_feed",
