@@ -257,3 +257,16 @@ def pass_second_factor_for(client: Client, user) -> None:  # type: ignore[no-unt
     from tests.personas import pass_second_factor
 
     pass_second_factor(client, user)
+
+
+def test_a_mail_relay_that_is_down_does_not_break_enrolment(
+    cast: Cast, settings, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.safety.backends import FAILING
+
+    settings.MAILERS = FAILING
+    client = password_login("dr-house")
+    with django_capture_on_commit_callbacks(execute=True):
+        codes = _enrol(client, cast.physician)
+    assert len(codes) == 10
+    assert TOTPDevice.objects.get(user=cast.physician).confirmed

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +40,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cephalog.accounts.access import memberships
 from cephalog.accounts.models import Membership, Role, User
 from cephalog.audit.actions import record
+
+log = logging.getLogger(__name__)
 
 DEVICE_NAME = "authenticator app"
 RECOVERY_DEVICE_NAME = "recovery codes"
@@ -224,9 +227,16 @@ def notify(user: Any, change: str) -> None:
         "If this was you, there is nothing to do. If it was not, contact your clinic's "
         "administrator straight away: they can reset your second factor and your password.\n"
     )
-    transaction.on_commit(
-        lambda: send_mail(subject, body, from_email=None, recipient_list=[user.email])
-    )
+
+    def send() -> None:
+        # Best effort: a mail relay that is down must not undo or break the change (the
+        # audit row is the record); the failure is logged without the address.
+        try:
+            send_mail(subject, body, from_email=None, recipient_list=[user.email])
+        except Exception as error:
+            log.warning("second-factor notice to user %s not sent: %r", user.pk, error)
+
+    transaction.on_commit(send)
 
 
 def _drop_authenticators(user: Any) -> int:
