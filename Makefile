@@ -44,8 +44,13 @@ $(BIN)/.synced: pyproject.toml uv.lock | $(TOOLS)/bin/uv
 	$(BIN)/python -m compileall -q src
 	@touch $@
 
+# A development checkout asks for development mode (the built-in key, console email) with
+# this marker in its virtualenv; production installs (uv sync --no-dev, pip) have none.
+$(VENV)/cephalog-dev:
+	@touch $@
+
 .PHONY: install
-install: $(BIN)/.synced
+install: $(BIN)/.synced $(VENV)/cephalog-dev
 
 # --- run ---------------------------------------------------------------------
 .PHONY: run

@@ -42,6 +42,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from cephalog import safe_json
 from cephalog.accounts.access import STAFF_ROLES, role_in
 from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
@@ -76,7 +77,7 @@ IMPORT_REASON = "Imported from a cephalog FHIR bundle"
 #: The longest diary note (DiaryEntry.notes).
 MAX_DAY_NOTE = 2000
 #: Deepest JSON nesting read (a cephalog bundle is about 12 deep; FHIR's deepest is ~20).
-MAX_DEPTH = 64
+MAX_DEPTH = safe_json.MAX_DEPTH
 #: Resource types cephalog reads; an invalid one of these refuses the bundle when it is
 #: cephalog's own (coded in its terms) or the Patient; other invalid entries are listed.
 READ_TYPES = frozenset(
@@ -154,40 +155,24 @@ class ImportResult:
 # --- reading helpers ------------------------------------------------------------------------
 
 
-def within_depth(data: Any, limit: int = MAX_DEPTH) -> bool:
-    """True when `data` (parsed JSON) nests at most `limit` levels (checked without recursion)."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return False
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
-    return True
-
-
 def parse_json(raw: str | bytes | Json) -> Json:
     """The bundle as JSON; refused (never a traceback) when too large, not JSON, not an
-    object or nested deeper than `MAX_DEPTH` (a minimal guard of this module's own,
-    until the shared depth-limited JSON loader lands)."""
+    object or nested deeper than `MAX_DEPTH` (the shared depth-limited loader)."""
+    deep = [f"bundle: nested more than {MAX_DEPTH} levels deep"]
     if isinstance(raw, dict):
-        if not within_depth(raw):
-            raise ImportRefused([f"bundle: nested more than {MAX_DEPTH} levels deep"])
+        if safe_json.depth(raw) > MAX_DEPTH:
+            raise ImportRefused(deep)
         return raw
     if len(raw) > MAX_BUNDLE_BYTES:
         raise ImportRefused([f"bundle: larger than {MAX_BUNDLE_BYTES // (1024 * 1024)} MB"])
     try:
-        data = json.loads(raw)
-    except RecursionError:
-        raise ImportRefused([f"bundle: nested more than {MAX_DEPTH} levels deep"]) from None
+        data = safe_json.loads(raw, max_depth=MAX_DEPTH)
+    except safe_json.NestedTooDeep:
+        raise ImportRefused(deep) from None
     except (ValueError, UnicodeDecodeError) as error:
         raise ImportRefused([f"bundle: not valid JSON ({str(error)[:200]})"]) from None
     if not isinstance(data, dict):
         raise ImportRefused(["bundle: must be a JSON object"])
-    if not within_depth(data):
-        raise ImportRefused([f"bundle: nested more than {MAX_DEPTH} levels deep"])
     return data
 
 

@@ -508,10 +508,12 @@ def _revoke_live(qs: Any, by: Any) -> int:
 def issue_feed_token(
     *, by: Any, patient: Patient | None = None, clinic: Clinic | None = None
 ) -> CalendarFeedToken:
-    """A new secret feed address for a patient or a clinic; the previous one stops working."""
+    """A new secret feed address for a patient, or for a clinic held by `by` (each member of
+    staff has their own); the previous one (of that patient, or of `by` for that clinic)
+    stops working."""
     if (patient is None) == (clinic is None):
         raise ValueError("issue_feed_token: give a patient or a clinic")
-    owner: dict[str, Any] = {"patient": patient} if patient else {"clinic": clinic}
+    owner: dict[str, Any] = {"patient": patient} if patient else {"clinic": clinic, "holder": by}
     # Lock the owner so two renewals at once cannot both find no live token.
     if patient is not None:
         Patient.objects.select_for_update().only("pk").get(pk=patient.pk)
@@ -538,12 +540,13 @@ def issue_feed_token(
 def revoke_feed_token(
     *, by: Any, patient: Patient | None = None, clinic: Clinic | None = None
 ) -> int:
-    """Stop the live feed address of a patient or clinic; returns how many were revoked."""
+    """Stop the live feed address of a patient, or `by`'s own for a clinic; returns how many
+    were revoked."""
     if (patient is None) == (clinic is None):
         raise ValueError("revoke_feed_token: give a patient or a clinic")
-    owner: dict[str, Any] = {"patient": patient} if patient else {"clinic": clinic}
+    owner: dict[str, Any] = {"patient": patient} if patient else {"clinic": clinic, "holder": by}
     revoked = _revoke_live(CalendarFeedToken.objects.filter(**owner), by)
-    if revoked:
+    if revoked or clinic is not None:  # a member of staff stopping their own link: always
         record(
             action="delete",
             category="calendar_feed",
