@@ -140,6 +140,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "cephalog.web.context_processors.cephalog",
                 "cephalog.safety.context_processors.safety",
+                "cephalog.ops.db_router.replica_context",
             ],
         },
     },
@@ -161,6 +162,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["TEST"] = {"NAME": None}
+
+# A streaming replica for analytics, dashboards, cohort exports and FHIR bulk export
+# (cephalog.ops.db_router, docs/scaling.md); unset, everything reads the default database.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            DATABASE_REPLICA_URL, conn_max_age=env_int("CONN_MAX_AGE", 0), conn_health_checks=True
+        ),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["cephalog.ops.db_router.ReplicaRouter"]
+    MIDDLEWARE.append("cephalog.ops.db_router.ReplicaViewsMiddleware")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

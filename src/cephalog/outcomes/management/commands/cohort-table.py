@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
+from cephalog.ops.db_router import replica_reads
 from cephalog.outcomes import daycodes
 
 
@@ -46,7 +47,8 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError("--today must be YYYY-MM-DD") from error
         started = time.perf_counter()
-        table = daycodes.cohort_table(clinic_ids, today or timezone.localdate())
+        with replica_reads():  # a streaming replica, when configured (cephalog.ops.db_router)
+            table = daycodes.cohort_table(clinic_ids, today or timezone.localdate())
         if out.suffix == ".csv":
             table.write_csv(out)
         else:
