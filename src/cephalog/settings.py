@@ -318,7 +318,11 @@ elif _cache_url.startswith(("redis://", "rediss://")):
     _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
 elif _cache_url:
     raise ImproperlyConfigured(f"CACHE_URL must be file://, redis:// or empty, got {_cache_url!r}")
-CACHES = {"default": {**_cache, "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20000)}}}
+CACHES = {"default": _cache}
+if (
+    "redis" not in _cache["BACKEND"]
+):  # Redis bounds itself (maxmemory); its client takes no MAX_ENTRIES
+    _cache["OPTIONS"] = {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20000)}
 
 # Login throttling: per username+address, and per address (any usernames), per window.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
