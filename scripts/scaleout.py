@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import random
 import secrets
@@ -345,6 +346,7 @@ def write_load(url: str, sessions: list[tuple[str, requests.Session]]) -> Iterat
 
 VERIFY = """
 import json
+import logging
 from cephalog.diary.models import DiaryEntry, DiaryEntryRevision
 from cephalog.audit.actions import verify_chain
 days = {}
@@ -451,8 +453,10 @@ def check_mfa_throttle(site: Site, problems: list[str]) -> dict[str, Any]:
 
 
 PATIENT_COUNT = """
+from cephalog.accounts.models import User
 from cephalog.patients.models import Patient
-print(Patient.objects.count())
+clinic = User.objects.get(username="admin-ann").memberships.get().clinic
+print(Patient.objects.filter(clinic=clinic).count())
 """
 
 ADD_PATIENT = """
@@ -465,6 +469,7 @@ print("ok")
 
 BULK_EXPORT = """
 import json
+import logging
 from cephalog.accounts.models import User
 from cephalog.interop import bulk
 from cephalog.interop.models import BulkExport
@@ -591,6 +596,11 @@ def check_failover(
     if replica.psql("SELECT pg_is_in_recovery()") != "f":
         problems.append("the promoted replica is still in recovery")
     site.env = new_env
+    ok_times = [a[0] for a in tally.answers if 200 <= a[1] < 300]
+    before = [t for t in ok_times if t < t0]
+    after = [t for t in ok_times if t > t0]
+    if before and after:
+        steps["write_outage"] = min(after) - max(before)
     return {
         "steps_seconds": {k: round(v, 1) for k, v in steps.items()},
         "writes_acknowledged": len(tally.acks),
@@ -661,7 +671,7 @@ def dask_drill(sizes_m: list[int], work: Path, problems: list[str]) -> list[dict
             with (
                 LocalCluster(
                     n_workers=workers, threads_per_worker=1, processes=True,
-                    dashboard_address=None, memory_limit=0,
+                    dashboard_address=None, memory_limit=0, silence_logs=logging.WARNING,
                 ) as cluster,
                 Client(cluster) as client,
             ):  # fmt: skip
