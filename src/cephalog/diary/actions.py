@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Aggregate, JSONField, OuterRef, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from cephalog.audit.actions import record
@@ -173,7 +175,7 @@ def save_day(
     """
     day = validate_day(data)
     today = today or patient_today(patient)
-    existing = DiaryEntry.objects.select_for_update().filter(patient=patient, date=day.date).first()
+    existing = _locked_day(patient, day.date)
     if expected_version is not None:
         current_version = existing.version if existing is not None else 0
         if expected_version != current_version:
@@ -217,6 +219,66 @@ def save_day(
         patient=patient,
         object_ref=f"diary:{day.date.isoformat()}",
         detail={"version": entry.version, "reason": bool(reason)},
+    )
+    return entry
+
+
+class _JSONRows(Aggregate):
+    """The group's JSON objects as one JSON array (jsonb_agg; SQLite's json_group_array)."""
+
+    function = "JSONB_AGG"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)
+
+
+def _locked_day(patient: Patient, date: dt.date) -> DiaryEntry | None:
+    """The stored day, locked for update, with its medicines: one query that locks only
+    the diary row (no join with, and no lock on, the patient; no ORDER BY).
+
+    The medicines come in the same statement. Should the row have changed while this
+    statement waited for its lock, PostgreSQL returns the row's new version but the
+    medicines as of the statement's start: `seen_version` (the version as of then)
+    tells, and the medicines are read again under the lock.
+    """
+    medicines = (
+        AcuteMedicationTaken.objects.filter(entry=OuterRef("pk"))
+        .order_by()
+        .values("entry")
+        .annotate(
+            rows=_JSONRows(
+                JSONObject(id="id", name="name", drug_class="drug_class", effective="effective")
+            )
+        )
+        .values("rows")
+    )
+    seen = DiaryEntry.objects.filter(pk=OuterRef("pk")).order_by().values("version")
+    found = list(
+        DiaryEntry.objects.select_for_update(of=("self",))
+        .filter(patient_id=patient.pk, date=date)
+        .order_by()
+        .annotate(medicine_rows=Subquery(medicines), seen_version=Subquery(seen))
+    )
+    if not found:
+        return None
+    entry = found[0]
+    entry.patient = patient
+    if entry.seen_version != entry.version:  # type: ignore[attr-defined]
+        return entry  # changed meanwhile: entry.medications.all() reads them under the lock
+    rows = sorted(entry.medicine_rows or [], key=lambda m: m["id"])  # type: ignore[attr-defined]
+    _set_prefetched_medications(
+        entry,
+        [
+            AcuteMedicationTaken(
+                id=m["id"],
+                entry=entry,
+                name=m["name"],
+                drug_class=m["drug_class"],
+                effective=None if m["effective"] is None else bool(m["effective"]),
+            )
+            for m in rows
+        ],
     )
     return entry
 
