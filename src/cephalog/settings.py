@@ -316,6 +316,10 @@ if _cache_url.startswith("file://"):
     }
 elif _cache_url.startswith(("redis://", "rediss://")):
     _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    # Shared by every server: sessions and the session's user are read from it, not the
+    # database, on each request (written through; cephalog.ops.authcache, issue 19.1).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    AUTH_USER_CACHE_SECONDS = env_int("AUTH_USER_CACHE_SECONDS", 300)
 elif _cache_url:
     raise ImproperlyConfigured(f"CACHE_URL must be file://, redis:// or empty, got {_cache_url!r}")
 CACHES = {"default": _cache}
