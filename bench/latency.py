@@ -560,7 +560,7 @@ def run(suite: Suite) -> None:
             f"{CLIENTS} connections, {len(logins)} patients logged in; {os.cpu_count()} cores "
             "shared by server, database and wrk; cache "
             + (
-                env["CACHE_URL"].split("/")[0] + " (Redis)"
+                "Redis (sessions and the session's user read from it)"
                 if env.get("CACHE_URL")
                 else "per process"
             )
