@@ -62,6 +62,7 @@ def test_the_lock_query_locks_the_diary_row_only_and_brings_the_medicines(cast: 
     assert [m.name for m in entry.medications.all()] == ["Sumatriptan"]
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_save_that_waited_for_the_lock_keeps_the_medicines_of_the_version_it_replaced(
     cast: Cast,

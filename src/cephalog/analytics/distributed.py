@@ -311,14 +311,14 @@ def merge_partials(partials: Sequence[pl.DataFrame]) -> pl.DataFrame:
 
 
 def _compute(tasks: list[Any], scheduler: Any) -> list[Any]:
-    import dask
+    from dask.base import compute
 
     if scheduler is None:
-        return list(dask.compute(*tasks, scheduler="synchronous"))
+        return list(compute(*tasks, scheduler="synchronous"))  # type: ignore[no-untyped-call]
     from distributed import Client
 
     if isinstance(scheduler, str):
-        with Client(scheduler) as client:
+        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
             return list(client.gather(client.compute(tasks)))
     return list(scheduler.gather(scheduler.compute(tasks)))
 
@@ -328,9 +328,9 @@ def registry_summary(
 ) -> pl.DataFrame:
     """The summary by cycle of every partition, computed where Dask puts each partition
     and merged here from the partial aggregates."""
-    import dask
+    from dask.delayed import delayed
 
-    partial = dask.delayed(partition_partial, pure=True)
+    partial = delayed(partition_partial, pure=True)
     return merge_partials(_compute([partial(str(f), today) for f in folders], scheduler))
 
 
@@ -338,10 +338,10 @@ def registry_table(
     folders: Sequence[str | Path], today: dt.date, *, scheduler: Any = None
 ) -> pl.DataFrame:
     """The whole cohort table, partitions computed by Dask and concatenated in order."""
-    import dask
+    from dask.delayed import delayed
 
-    table = dask.delayed(partition_table, pure=True)
-    parts = _compute([table(str(f), today) for f in folders], scheduler)
+    table = delayed(partition_table, pure=True)
+    parts: list[pl.DataFrame] = _compute([table(str(f), today) for f in folders], scheduler)
     return pl.concat(parts, how="vertical_relaxed")
 
 

@@ -255,7 +255,7 @@ def _locked_day(patient: Patient, date: dt.date) -> DiaryEntry | None:
         days=DiaryEntry._meta.db_table, medicines=AcuteMedicationTaken._meta.db_table
     )
     params = [
-        Patient._meta.pk.get_db_prep_value(patient.pk, connection),  # type: ignore[union-attr]
+        Patient._meta.get_field("id").get_db_prep_value(patient.pk, connection),
         connection.ops.adapt_datefield_value(date),
     ]
     found = list(DiaryEntry.objects.raw(sql, params))
