@@ -638,7 +638,8 @@ def dask_drill(sizes_m: list[int], work: Path, problems: list[str]) -> list[dict
     from polars.testing import assert_frame_equal
 
     from cephalog.analytics import dense, distributed
-    from cephalog.analytics.cohort import cohort_summary, to_frame
+    from cephalog.analytics.cohort import cohort_summary, to_frame, with_ruleset
+    from cephalog.domain.rulesets import LEGACY
 
     results = []
     for size in sizes_m:
@@ -671,8 +672,11 @@ def dask_drill(sizes_m: list[int], work: Path, problems: list[str]) -> list[dict
         timings: dict[str, float] = {}
         t = time.perf_counter()
         grid = dense.DayGrid.from_years(x.n_patients, sp_, sy, strips)
-        columns = dense.cohort_arrays(grid, x.session_patient, x.session_day, TODAY)
-        table = to_frame(columns, pl.Series("patient", ids, dtype=pl.String))
+        columns = dense.cohort_arrays(
+            grid, x.session_patient, x.session_day, TODAY,
+            definition=LEGACY.definition, truncate=LEGACY.ruleset.truncate,
+        )  # fmt: skip
+        table = with_ruleset(to_frame(columns, pl.Series("patient", ids, dtype=pl.String)), LEGACY)
         summary = cohort_summary(table)
         timings["single_process_in_memory"] = time.perf_counter() - t
         del grid, columns, x, codes

@@ -81,3 +81,15 @@ def test_on_a_distributed_client(folders: list[Path], single: pl.DataFrame) -> N
     assert_frame_equal(
         merged, cohort_summary(single), check_exact=False, rel_tol=1e-9, abs_tol=1e-9
     )
+
+
+def test_the_clinics_rules_reach_every_partition(
+    frames: dict[str, pl.DataFrame], folders: list[Path]
+) -> None:
+    from cephalog.domain.rulesets import Rules
+
+    rules = Rules.of("standard-2", "ichd3")
+    single = cohort_table(frames["diary"], frames["sessions"], frames["patients"], TODAY, rules)
+    table = distributed.registry_table(folders, TODAY, rules=rules)
+    assert_frame_equal(table.sort("patient", "cycle"), single.sort("patient", "cycle"))
+    assert set(table["day_definition"]) == {"ichd3"}

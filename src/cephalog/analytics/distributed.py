@@ -37,7 +37,8 @@ import numpy as np
 import polars as pl
 
 from cephalog.analytics import dense
-from cephalog.analytics.cohort import to_frame
+from cephalog.analytics.cohort import to_frame, with_ruleset
+from cephalog.domain.rulesets import LEGACY, Rules
 
 STRIP_BYTES = dense.YEAR_CELLS * 2
 
@@ -162,8 +163,11 @@ def export_partitions(
 # --- one partition ----------------------------------------------------------------------------
 
 
-def partition_columns(folder: str | Path, today: dt.date) -> tuple[pl.Series, dict[str, Any]]:
-    """The engine's columns for one partition, and its patient ids."""
+def partition_columns(
+    folder: str | Path, today: dt.date, rules: Rules = LEGACY
+) -> tuple[pl.Series, dict[str, Any]]:
+    """The engine's columns for one partition, and its patient ids, counted with `rules`
+    (the ruleset's day definition and truncation, as `cohort.cohort_table`)."""
     import pyarrow.parquet as pq
 
     folder = Path(folder)
@@ -187,19 +191,21 @@ def partition_columns(folder: str | Path, today: dt.date) -> tuple[pl.Series, di
         sessions["patient"].to_numpy().astype(np.int64),
         sessions["day"].to_numpy().astype(np.int64),
         today,
+        definition=rules.definition,
+        truncate=rules.ruleset.truncate,
     )
     return patients, columns
 
 
-def partition_table(folder: str | Path, today: dt.date) -> pl.DataFrame:
+def partition_table(folder: str | Path, today: dt.date, rules: Rules = LEGACY) -> pl.DataFrame:
     """One partition's rows of the cohort table (columns of `cohort.cohort_table`)."""
-    patients, columns = partition_columns(folder, today)
-    return to_frame(columns, patients)
+    patients, columns = partition_columns(folder, today, rules)
+    return with_ruleset(to_frame(columns, patients), rules)
 
 
-def partition_partial(folder: str | Path, today: dt.date) -> pl.DataFrame:
+def partition_partial(folder: str | Path, today: dt.date, rules: Rules = LEGACY) -> pl.DataFrame:
     """One partition's mergeable aggregates by cycle (see `merge_partials`)."""
-    return partial_summary(partition_table(folder, today))
+    return partial_summary(partition_table(folder, today, rules))
 
 
 def partial_summary(table: pl.DataFrame) -> pl.DataFrame:
@@ -324,24 +330,34 @@ def _compute(tasks: list[Any], scheduler: Any) -> list[Any]:
 
 
 def registry_summary(
-    folders: Sequence[str | Path], today: dt.date, *, scheduler: Any = None
+    folders: Sequence[str | Path],
+    today: dt.date,
+    *,
+    scheduler: Any = None,
+    rules: Rules = LEGACY,
 ) -> pl.DataFrame:
     """The summary by cycle of every partition, computed where Dask puts each partition
     and merged here from the partial aggregates."""
     from dask.delayed import delayed
 
     partial = delayed(partition_partial, pure=True)
-    return merge_partials(_compute([partial(str(f), today) for f in folders], scheduler))
+    tasks = [partial(str(f), today, rules) for f in folders]
+    return merge_partials(_compute(tasks, scheduler))
 
 
 def registry_table(
-    folders: Sequence[str | Path], today: dt.date, *, scheduler: Any = None
+    folders: Sequence[str | Path],
+    today: dt.date,
+    *,
+    scheduler: Any = None,
+    rules: Rules = LEGACY,
 ) -> pl.DataFrame:
     """The whole cohort table, partitions computed by Dask and concatenated in order."""
     from dask.delayed import delayed
 
     table = delayed(partition_table, pure=True)
-    parts: list[pl.DataFrame] = _compute([table(str(f), today) for f in folders], scheduler)
+    tasks = [table(str(f), today, rules) for f in folders]
+    parts: list[pl.DataFrame] = _compute(tasks, scheduler)
     return pl.concat(parts, how="vertical_relaxed")
 
 
