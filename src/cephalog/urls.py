@@ -2,6 +2,7 @@ from django.contrib.admin import autodiscover
 from django.urls import include, path
 
 from cephalog.api import api
+from cephalog.patients import urls as patient_urls
 from cephalog.web import views as web_views
 from cephalog.web.admin_site import site as admin_site
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("", include("cephalog.diary.urls")),
     path("", include("cephalog.eligibility.urls")),
     path("me/", include("cephalog.web.urls")),
+    path("me/", include(patient_urls.me_urlpatterns)),
     path("", include("cephalog.treatment.urls")),
     path("", include("cephalog.safety.urls")),
     path("", include("cephalog.diary.io_urls")),

@@ -800,6 +800,29 @@ PATTERNS: dict[str, Entry] = {
     "patient-new": Entry(STAFF_CLINIC, methods=GP, audit="any", unaudited={"get": "an empty form"}),
     "patient-chart": _staff_patient(),
     "patient-invite": _staff_patient(methods=P, get_ok=POST_ONLY),
+    "patient-contact": _staff_patient(
+        methods=GP,
+        body=lambda w, rel: {
+            "email": f"matrix-{rel}@example.org",
+            "phone": "0113 496 0000",
+            "address": "",
+            "time_zone": "Europe/London",
+            "preferred_contact": "phone",
+        },
+    ),
+    "patient-email-change-withdraw": _staff_patient(
+        methods=P,
+        get_ok=POST_ONLY,
+        unaudited={"post": "nothing to withdraw without an open change (a withdrawal is audited)"},
+    ),
+    "email-change-confirm": Entry(
+        PATIENT_SELF,
+        kwargs=fixed(token="A" * 43),
+        methods=GP,
+        get_ok=(404,),
+        why="the link's secret is the credential, for the signed-in patient only: "
+        "an unknown one answers 404",
+    ),
     # --- audit ------------------------------------------------------------------------------
     "audit-report": Entry(CLINIC_ADMIN_PAGE, roles=ADMIN_ONLY, audit="any"),
     # --- diary ------------------------------------------------------------------------------
