@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("cephalog.accounts.urls")),
     path("clinic/", include("cephalog.patients.urls")),
     path("clinic/", include("cephalog.audit.urls")),
+    path("clinic/", include("cephalog.accounts.staff_urls")),
     path("", include("cephalog.diary.urls")),
     path("", include("cephalog.eligibility.urls")),
     path("me/", include("cephalog.web.urls")),
