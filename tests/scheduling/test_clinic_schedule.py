@@ -11,7 +11,6 @@ from django.test import Client
 from django.urls import reverse
 
 from cephalog.accounts.models import User
-
 from cephalog.demo.load import load_demo
 from cephalog.patients.models import Patient
 from cephalog.scheduling import actions
@@ -103,7 +102,9 @@ def test_a_booked_session_shows_its_time_in_the_chosen_window(cast: Cast) -> Non
         )
         bad = client.get(reverse("clinic-schedule"), {"weeks": "9999"})
     assert "Quill" not in two
-    assert "Quill, Ada" in eight and "10:30" in eight and "booked" in eight
+    assert "Quill, Ada" in eight
+    assert "10:30" in eight
+    assert "booked" in eight
     assert bad.status_code == 200  # an unknown window falls back to 8 weeks
 
 
