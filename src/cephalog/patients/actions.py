@@ -110,9 +110,9 @@ def invite_patient(*, patient: Patient, by: Any = None) -> User:
 
 # --- contact details ------------------------------------------------------------------------
 
-CONTACT_FIELDS = ("email", "phone", "address", "time_zone", "preferred_contact")
+CONTACT_FIELDS = ("email", "phone", "address", "time_zone", "preferred_contact", "gp_practice")
 #: Values that identify the patient are kept in the audit trail only as keyed fingerprints.
-_FINGERPRINTED = frozenset({"email", "phone", "address"})
+_FINGERPRINTED = frozenset({"email", "phone", "address", "gp_practice"})
 EMAIL_CHANGE_DAYS = 7
 _EMAIL_CHANGE_SALT = "cephalog.patients.email-change"
 
@@ -158,6 +158,7 @@ def update_contact_details(
     address: str,
     time_zone: str,
     preferred_contact: str,
+    gp_practice: str | None = None,
 ) -> ContactUpdate:
     """Change a patient's contact details (staff), validated and audited.
 
@@ -177,6 +178,7 @@ def update_contact_details(
         "address": (address or "").strip(),
         "time_zone": time_zone,
         "preferred_contact": preferred_contact,
+        "gp_practice": (patient.gp_practice if gp_practice is None else gp_practice).strip(),
     }
     before = {f: getattr(patient, f) for f in CONTACT_FIELDS}
     user = patient.user

@@ -45,12 +45,13 @@ class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Patient
-        fields = ["email", "phone", "address", "time_zone", "preferred_contact"]
+        fields = ["email", "phone", "address", "time_zone", "preferred_contact", "gp_practice"]
         labels = {"preferred_contact": "Preferred contact", "address": "Postal address"}
         widgets = {
             "email": forms.EmailInput(attrs={"autocomplete": "off"}),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
             "address": forms.Textarea(attrs={"rows": 3}),
+            "gp_practice": forms.Textarea(attrs={"rows": 3}),
         }
 
 

@@ -51,6 +51,12 @@ class Patient(models.Model):
     preferred_contact = models.CharField(
         max_length=10, choices=PreferredContact.choices, default=PreferredContact.EMAIL
     )
+    gp_practice = models.TextField(
+        "GP practice",
+        max_length=500,
+        blank=True,
+        help_text="The patient's general practitioner: name and practice address (UK letters).",
+    )
     time_zone = models.CharField(
         max_length=64,
         default="Europe/London",

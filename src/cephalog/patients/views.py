@@ -143,6 +143,7 @@ def patient_contact(request: HttpRequest, patient: Patient) -> HttpResponse:
                 address=data["address"],
                 time_zone=data["time_zone"],
                 preferred_contact=data["preferred_contact"],
+                gp_practice=data["gp_practice"],
             )
         except ValidationError as error:
             _form_errors(form, error)
