@@ -6,44 +6,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0002_patient_intractable_status_migrainosus'),
+        ("patients", "0002_patient_intractable_status_migrainosus"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='patient',
-            name='address',
-            field=models.TextField(blank=True, help_text='Postal address.', max_length=500),
+            model_name="patient",
+            name="address",
+            field=models.TextField(blank=True, help_text="Postal address.", max_length=500),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='gp_practice',
-            field=models.TextField(blank=True, help_text="The patient's general practitioner: name and practice address (UK letters).", max_length=500, verbose_name='GP practice'),
+            model_name="patient",
+            name="gp_practice",
+            field=models.TextField(
+                blank=True,
+                help_text="The patient's general practitioner: name and practice address (UK letters).",
+                max_length=500,
+                verbose_name="GP practice",
+            ),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='preferred_contact',
-            field=models.CharField(choices=[('email', 'Email'), ('phone', 'Phone call'), ('sms', 'Text message'), ('post', 'Letter by post')], default='email', max_length=10),
+            model_name="patient",
+            name="preferred_contact",
+            field=models.CharField(
+                choices=[
+                    ("email", "Email"),
+                    ("phone", "Phone call"),
+                    ("sms", "Text message"),
+                    ("post", "Letter by post"),
+                ],
+                default="email",
+                max_length=10,
+            ),
         ),
         migrations.CreateModel(
-            name='EmailChange',
+            name="EmailChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('new_email', models.EmailField(max_length=254)),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='email_changes', to='patients.patient')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("new_email", models.EmailField(max_length=254)),
+                ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="email_changes",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('confirmed_at__isnull', True), ('withdrawn_at__isnull', True)), fields=('patient',), name='one_open_email_change_per_patient')],
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("confirmed_at__isnull", True), ("withdrawn_at__isnull", True)
+                        ),
+                        fields=("patient",),
+                        name="one_open_email_change_per_patient",
+                    )
+                ],
             },
         ),
     ]
