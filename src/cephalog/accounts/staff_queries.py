@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Max
 
@@ -44,8 +45,8 @@ def _members(clinic: Clinic, users: list[int] | None = None) -> list[Member]:
         "completed_on"
     ):
         trainings.setdefault(t.user_id, []).append(t)
-    given = {
-        row["injector_id"]: row
+    given: dict[int, dict[str, Any]] = {
+        row["injector_id"]: dict(row)
         for row in Session.objects.filter(
             injector_id__in=ids, status=SessionStatus.COMPLETED, patient__clinic=clinic
         )

@@ -119,12 +119,15 @@ def load_demo(
     clinic_slug: str = "demo",
     progress: LoadProgress | None = None,
     reset: bool = False,
+    alive: bool = True,
 ) -> DemoResult:
     """Create the demo clinics, their logins and `n_patients` generated patients.
 
     Refuses with DemoExists when either demo clinic exists, unless `reset`,
     which deletes both clinics (and their patients) first. Deterministic for
     (n_patients, seed, today). Patient 0 of the cohort gets the `patient` login.
+    `alive` (the default) adds what a new user should see working on day one
+    (`_bring_to_life`); without it the database holds exactly the generated cohort.
     """
     if not reset:
         _refuse_if_loaded(clinic_slug)  # before generating; checked again when writing
@@ -186,7 +189,11 @@ def load_demo(
             progress=on_write,
         )
         _write_cohort(other, other_cohort, injector=staff["other-physician"], seed=seed + 1)
-        highlights = _bring_to_life(clinic, cohort, physician=staff["physician"], today=today)
+        highlights = (
+            _bring_to_life(clinic, cohort, physician=staff["physician"], today=today)
+            if alive
+            else ()
+        )
 
     return DemoResult(
         clinic=clinic,
@@ -261,7 +268,10 @@ def _bring_to_life(
         choices = [p for p in active if p.pk not in taken]
         if not choices:
             return None
-        due = lambda p: last[p.pk] + dt.timedelta(days=84)  # noqa: E731
+
+        def due(p: Patient) -> dt.date:
+            return last[p.pk] + dt.timedelta(days=84)
+
         chosen = min(choices, key=lambda p: (abs((due(p) - target).days), p.mrn))
         taken.add(chosen.pk)
         _shift_sessions(chosen, (target - due(chosen)).days)

@@ -96,7 +96,7 @@ def patient_invite(request: HttpRequest, patient: Patient) -> HttpResponse:
         form = InviteEmailForm(request.POST)
         if not form.is_valid():
             for error in form.errors.get("email", ["Enter the patient's email address."]):
-                messages.error(request, error)
+                messages.error(request, str(error))
             return redirect("patient-chart", patient.pk)
         try:
             actions.update_contact_details(

@@ -162,8 +162,8 @@ def clinic_schedule(
         kind__in=CLINIC_KINDS, date__gte=today, date__lt=today + dt.timedelta(weeks=weeks)
     ).order_by("date", "time", "patient__family_name", "id")
     return ClinicSchedule(
-        overdue=[ScheduleRow(a, a.last_session, today) for a in overdue],  # type: ignore[attr-defined]
-        upcoming=[ScheduleRow(a, a.last_session, today) for a in upcoming],  # type: ignore[attr-defined]
+        overdue=[ScheduleRow(a, a.last_session, today) for a in overdue],
+        upcoming=[ScheduleRow(a, a.last_session, today) for a in upcoming],
         weeks=weeks,
     )
 
