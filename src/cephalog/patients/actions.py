@@ -71,7 +71,9 @@ def invite_patient(*, patient: Patient, by: Any = None) -> User:
     the patient uses "Forgot your password?" with their own address instead.
     """
     patient = (
-        Patient.objects.select_for_update().select_related("clinic", "user").get(pk=patient.pk)
+        Patient.objects.select_for_update(of=("self",))
+        .select_related("clinic", "user")
+        .get(pk=patient.pk)
     )
     email = patient.email.strip().lower()
     if not email:
@@ -170,7 +172,9 @@ def update_contact_details(
     signed in; the old address is told. A login not yet taken up follows the record.
     """
     patient = (
-        Patient.objects.select_for_update().select_related("clinic", "user").get(pk=patient.pk)
+        Patient.objects.select_for_update(of=("self",))
+        .select_related("clinic", "user")
+        .get(pk=patient.pk)
     )
     wanted = {
         "email": (email or "").strip().lower(),
@@ -302,7 +306,9 @@ def email_change_for(patient: Patient, token: str) -> EmailChange | None:
 def confirm_email_change(*, patient: Patient, token: str, by: Any) -> EmailChange:
     """The signed-in patient confirms the new address: record and login take it."""
     patient = (
-        Patient.objects.select_for_update().select_related("clinic", "user").get(pk=patient.pk)
+        Patient.objects.select_for_update(of=("self",))
+        .select_related("clinic", "user")
+        .get(pk=patient.pk)
     )
     change = email_change_for(patient, token)
     if change is None or patient.user is None or getattr(by, "pk", None) != patient.user_id:
