@@ -61,3 +61,10 @@ def test_role_sentences_name_both_roles_and_the_state() -> None:
         "Changed the contact details: phone, time zone"
     )
     assert describe(action="login_failed", category="session", detail={}) == "Sign-in failed"
+    assert describe(action="read", category="staff", detail={}, target="Sam") == (
+        "Viewed the staff record of Sam"
+    )
+    assert describe(action="read", category="staff", detail={}) == "Viewed the staff list"
+    assert describe(action="create", category="injector_training", detail={}, target="Al") == (
+        "Added an injector training record for Al"
+    )

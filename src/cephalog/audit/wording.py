@@ -136,7 +136,11 @@ def describe(*, action: str, category: str, detail: Mapping[str, Any], target: s
         ) + f" the login of {who}"
     if category == "account" and "invited" in detail:
         return "Sent a diary invitation" if detail["invited"] else "Diary invitation refused"
+    if target and category == "staff":
+        return f"Viewed the staff record of {target}"
     sentence = f"{VERBS.get(action, action.capitalize())} {category_words(category)}"
+    if target and category == "injector_training":
+        sentence += f" for {target}"
     changed = detail.get("changed")
     if isinstance(changed, list) and changed and all(isinstance(c, str) for c in changed):
         sentence += ": " + ", ".join(c.replace("_", " ") for c in changed)
