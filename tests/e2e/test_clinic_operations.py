@@ -48,14 +48,25 @@ def _fits(page: Page, name: str) -> None:
     screenshot(page, f"ops-{name}")
 
 
-def _phone(browser: Browser) -> Page:
-    return browser.new_context(viewport=NARROW).new_page()
+@pytest.fixture
+def phone(browser: Browser) -> Any:
+    """New 360 px browser windows, closed before the live server stops (no late requests)."""
+    contexts: list[Any] = []
+
+    def open_page() -> Page:
+        context = browser.new_context(viewport=NARROW)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 def test_the_nurse_works_the_schedule_and_acknowledges_a_red_flag_one_handed(
-    browser: Browser, live_server: Any, demo: dict[str, str]
+    phone: Any, live_server: Any, demo: dict[str, str]
 ) -> None:
-    page = _phone(browser)
+    page = phone()
     log_in(page, live_server.url, "nurse", demo["password"])
     page.get_by_role("link", name="Schedule").click()
     overdue = page.locator("section", has=page.get_by_role("heading", name=re.compile("Overdue")))
@@ -95,9 +106,9 @@ def test_the_nurse_works_the_schedule_and_acknowledges_a_red_flag_one_handed(
 
 
 def test_the_physician_edits_contact_details_and_the_patient_confirms_a_new_email(
-    browser: Browser, live_server: Any, demo: dict[str, str]
+    phone: Any, live_server: Any, demo: dict[str, str]
 ) -> None:
-    page = _phone(browser)
+    page = phone()
     log_in(page, live_server.url, "physician", demo["password"])
     page.goto(live_server.url + "/clinic/patients/")
     # The demo's patient login, mid-treatment (DEMO-00001).
@@ -121,7 +132,7 @@ def test_the_physician_edits_contact_details_and_the_patient_confirms_a_new_emai
     assert any("Nothing changes until you confirm" in m.body for m in mail.outbox)
 
     # The patient, on their phone, opens the link and signs in with their own password.
-    patient = _phone(browser)
+    patient = phone()
     patient.goto(live_server.url + "/" + link.group(0).split("/", 3)[3])
     expect(patient).to_have_url(re.compile("/accounts/login/"))
     patient.get_by_label("Username or email").fill("patient")
@@ -148,9 +159,9 @@ def test_the_physician_edits_contact_details_and_the_patient_confirms_a_new_emai
 
 
 def test_the_clinic_admin_manages_staff_reads_the_audit_and_sets_the_country(
-    browser: Browser, live_server: Any, demo: dict[str, str]
+    phone: Any, live_server: Any, demo: dict[str, str]
 ) -> None:
-    page = _phone(browser)
+    page = phone()
     log_in(page, live_server.url, "admin", demo["password"])
     expect(page.get_by_role("link", name="Admin", exact=True)).to_have_count(0)
     page.get_by_role("link", name="Staff").click()
