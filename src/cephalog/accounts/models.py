@@ -68,7 +68,7 @@ class Clinic(models.Model):
         return paperwork_for(self.country)
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # passkeys.Passkey (via django-otp)
     """A login: staff (through memberships) or a patient (through Patient.user)."""
 
     email = models.EmailField(unique=True, null=True, blank=True)  # type: ignore[assignment]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from cephalog.audit.actions import record
 from cephalog.audit.forms import AuditFilterForm
 from cephalog.audit.models import AuditEvent
 from cephalog.audit.wording import describe
+from cephalog.domain.csvcells import csv_line
 from cephalog.patients.models import Patient
 
 COLUMNS = (
@@ -107,18 +107,11 @@ def _in_words(events: list[AuditEvent], clinic_ids: list[int]) -> list[Row]:
     return rows
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv(events: object) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
     def rows() -> Iterator[str]:
-        yield writer.writerow(COLUMNS)
+        yield csv_line(COLUMNS)
         for e in events.iterator(chunk_size=2000):  # type: ignore[attr-defined]
-            yield writer.writerow(
+            yield csv_line(
                 [
                     e.at.isoformat(),
                     e.username,

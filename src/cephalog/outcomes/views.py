@@ -8,10 +8,10 @@ leaves an audit row; exports are audited as exports.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import zoneinfo
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -33,6 +33,7 @@ from cephalog.accounts.access import (
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
 from cephalog.diary.actions import patient_today
+from cephalog.domain import csvcells
 from cephalog.domain.policies import POLICIES
 from cephalog.domain.safety import SYMPTOMS
 from cephalog.outcomes import actions, charts, dashboard, pdf, queries
@@ -239,7 +240,7 @@ def cycle_summary_pdf(request: HttpRequest, patient: Patient) -> HttpResponse:
         category="cycle_summary",
         patient=patient,
         object_ref="cycle-summary.pdf",
-        detail={"cycle": context["cycle"]["number"] if context["cycle"] else None},
+        detail={"cycle": context["cycle"].number if context["cycle"] else None},
     )
     return _pdf_response(body, f"cycle-summary-{patient.mrn}.pdf")
 
@@ -253,7 +254,7 @@ def renewal_letter_pdf(request: HttpRequest, patient: Patient) -> HttpResponse:
         category="renewal_letter",
         patient=patient,
         object_ref="renewal-letter.pdf",
-        detail={"cycle": context["cycle"]["number"] if context["cycle"] else None},
+        detail={"cycle": context["cycle"].number if context["cycle"] else None},
     )
     return _pdf_response(body, f"renewal-letter-{patient.mrn}.pdf")
 
@@ -425,6 +426,7 @@ def clinic_cohort(request: HttpRequest) -> HttpResponse:
             ],
             "patients": result.patients,
             "today": clinic_today(clinic),
+            "rules": result.rules,
         },
     )
 
@@ -434,16 +436,20 @@ def clinic_cohort_csv(request: HttpRequest) -> HttpResponse:
     _, clinic = _clinics(request)
     result = dashboard.cohort([clinic.pk], clinic_today(clinic))
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([header for _, header in dashboard.CSV_COLUMNS])
+    writer = csvcells.writer(out)
+    writer.writerow([header for _, header in dashboard.CSV_COLUMNS] + ["ruleset", "day definition"])
+    # The figures were computed under one ruleset and day definition (spec section 11).
+    named = [result.rules.ruleset.name, result.rules.definition.value]
     for row in result.summary.to_dicts():
         writer.writerow(
             [
                 ""
                 if row.get(key) is None
-                else (f"{row[key]:.1f}" if isinstance(row[key], float) else row[key])
+                # A Decimal stays a number (a negative change is not guarded as a formula).
+                else (Decimal(f"{row[key]:.1f}") if isinstance(row[key], float) else row[key])
                 for key, _ in dashboard.CSV_COLUMNS
             ]
+            + named
         )
     record(
         action="export",
