@@ -42,7 +42,7 @@ from cephalog.domain.safety import (
 )
 from cephalog.domain.schedule import format_date
 from cephalog.patients.models import Patient
-from cephalog.safety import actions, medwatch, queries, reports
+from cephalog.safety import actions, medwatch, queries, reports, yellow_card
 from cephalog.safety.forms import (
     AcknowledgeForm,
     AdverseEventForm,
@@ -514,4 +514,48 @@ def medwatch_csv(request: HttpRequest, event_id: int) -> HttpResponse:
     )
     response = HttpResponse(medwatch.to_csv(secs), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="medwatch-event-{event.pk}.csv"'
+    return response
+
+
+# --- the Yellow Card worksheet (a UK clinic's adverse-event report, issue 17.6) ---------------
+
+
+def _yellow_card(request: HttpRequest, event_id: int) -> tuple[AdverseEvent, Any]:
+    event = queries.event_for(request.user, event_id)
+    return event, yellow_card.sections(event, reporter=_user(request), today=timezone.localdate())
+
+
+@require_GET
+@staff_view(CLINICAL_ROLES)
+def yellow_card_pdf(request: HttpRequest, event_id: int) -> HttpResponse:
+    event, secs = _yellow_card(request, event_id)
+    pdf = medwatch.to_pdf(
+        secs, event=event, today=timezone.localdate(), template="safety/yellow_card_pdf.html"
+    )
+    record(
+        action="export",
+        category="yellow_card",
+        patient=event.patient,
+        object_ref=f"adverse_event:{event.pk}",
+        detail={"format": "pdf"},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="yellow-card-event-{event.pk}.pdf"'
+    return response
+
+
+@require_GET
+@staff_view(CLINICAL_ROLES)
+def yellow_card_csv(request: HttpRequest, event_id: int) -> HttpResponse:
+    event, secs = _yellow_card(request, event_id)
+    record(
+        action="export",
+        category="yellow_card",
+        patient=event.patient,
+        object_ref=f"adverse_event:{event.pk}",
+        detail={"format": "csv"},
+    )
+    # The MedWatch CSV code path (formula-neutralising writer: the exchange issue).
+    response = HttpResponse(medwatch.to_csv(secs), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="yellow-card-event-{event.pk}.csv"'
     return response

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -35,6 +36,7 @@ from cephalog.treatment import queries
 from cephalog.treatment.models import (
     BillingLine,
     FlagSignOff,
+    InjectorTraining,
     PreSessionCheck,
     Session,
     SessionAddendum,
@@ -804,3 +806,43 @@ def cancel_session(*, session: Session, by: User, reason: str) -> Session:
         detail={"cancelled": True},
     )
     return session
+
+
+# --- injector training (recorded by clinic admins on the Staff page, issue 17.5) --------------
+
+
+@transaction.atomic
+def record_injector_training(
+    *,
+    clinic: Clinic,
+    by: Any,
+    user: User,
+    course: str,
+    completed_on: dt.date,
+    provider: str = "",
+    today: dt.date | None = None,
+) -> InjectorTraining:
+    """Record a training course a physician (injector) of the clinic completed."""
+    if role_in(by, clinic) != Role.CLINIC_ADMIN:
+        raise PermissionDenied("Only a clinic admin of this clinic records training.")
+    today = today or timezone.localdate()
+    if completed_on > today:
+        raise ValidationError({"completed_on": "The course date cannot be in the future."})
+    training = InjectorTraining(
+        clinic=clinic,
+        user=user,
+        course=(course or "").strip(),
+        provider=(provider or "").strip(),
+        completed_on=completed_on,
+    )
+    training.full_clean()
+    training.save()
+    record(
+        action="create",
+        category="injector_training",
+        clinic_id=clinic.pk,
+        user=by,
+        object_ref=f"user:{user.pk}",
+        detail={"training": training.pk},
+    )
+    return training
