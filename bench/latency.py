@@ -136,8 +136,8 @@ def make_clinic(patients: int) -> tuple[list[str], list[str], str]:
     from django.db import transaction
 
     from cephalog.accounts.models import User
+    from cephalog.core.time import patient_today
     from cephalog.demo.load import DEMO_PASSWORD, load_demo
-    from cephalog.diary.actions import patient_today
     from cephalog.patients.models import Patient
 
     today = dt.date.today()

@@ -201,7 +201,8 @@ SETUP = """
 TOTP_KEY = "__TOTP_KEY__"
 import datetime as dt
 from tests.personas import make_cast
-from cephalog.diary.actions import save_day, patient_today
+from cephalog.diary.actions import save_day
+from cephalog.core.time import patient_today
 cast = make_cast()
 today = patient_today(cast.patient)
 for ago in range(5):

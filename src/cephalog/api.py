@@ -16,6 +16,8 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 from ninja.security import django_auth
 
+from cephalog.core import http
+from cephalog.core.errors import AppError
 from cephalog.diary.api import ApiError
 from cephalog.diary.api import router as diary_router
 
@@ -55,6 +57,12 @@ def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     if exc.status == 422:
         return api.create_response(request, {"errors": exc.messages}, status=422)
     return api.create_response(request, {"detail": "; ".join(exc.messages)}, status=exc.status)
+
+
+@api.exception_handler(AppError)
+def app_error(request: HttpRequest, exc: AppError) -> HttpResponse:
+    """An action's refusal, field by field (the one mapping of `AppError` for the API)."""
+    return api.create_response(request, http.api_body(exc), status=exc.status)
 
 
 api.add_router("/", diary_router)

@@ -12,7 +12,8 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from cephalog.diary.actions import patient_today, save_day
+from cephalog.core.time import patient_today
+from cephalog.diary.actions import save_day
 from cephalog.diary.models import DiaryEntryRevision
 from tests.personas import Cast
 

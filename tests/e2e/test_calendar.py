@@ -11,7 +11,7 @@ import icalendar
 import pytest
 from playwright.sync_api import Page, expect
 
-from cephalog.diary.actions import patient_today
+from cephalog.core.time import patient_today
 from cephalog.scheduling.actions import sync_plan
 from cephalog.scheduling.models import Appointment
 from cephalog.treatment.models import Session

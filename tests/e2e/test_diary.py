@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from cephalog.diary.actions import patient_today, save_day
+from cephalog.core.time import patient_today
+from cephalog.diary.actions import save_day
 from cephalog.diary.queries import last_28_days
 from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, screenshot
 from tests.personas import PASSWORD, Cast

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from cephalog.diary.actions import patient_today
+from cephalog.core.time import patient_today
 from cephalog.outcomes.models import ContinuationDecision
 from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, screenshot
 from tests.outcomes.helpers import write_history

@@ -15,7 +15,7 @@ from tests.safety.backends import FAILING, LOCMEM
 
 @pytest.fixture
 def cast_db(transactional_db: None) -> Cast:
-    from cephalog.safety.queries import patient_today
+    from cephalog.core.time import patient_today
     from cephalog.treatment.models import Session, SessionStatus
     from tests.personas import make_cast
 
@@ -139,7 +139,8 @@ def test_a_red_flag_reaches_the_clinic_and_stays_until_a_physician_acknowledges(
     screenshot(nurse, "safety-rates")
 
     # The one-page cycle summary reads the events through events_between.
-    from cephalog.safety.queries import events_between, patient_today
+    from cephalog.core.time import patient_today
+    from cephalog.safety.queries import events_between
 
     today = patient_today(cast_db.patient)
     cycle = events_between(cast_db.patient, today - dt.timedelta(days=3), today)

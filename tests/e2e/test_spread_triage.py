@@ -34,7 +34,7 @@ URGENCY = [
 
 @pytest.fixture
 def cast_db(transactional_db: None) -> Cast:
-    from cephalog.safety.queries import patient_today
+    from cephalog.core.time import patient_today
     from cephalog.treatment.models import Session, SessionStatus
     from tests.personas import make_cast
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 import pytest
 from django.utils import timezone
 
+from cephalog.core.time import patient_today
 from cephalog.patients.models import Patient
-from cephalog.safety.queries import patient_today
 from cephalog.treatment.models import Session, SessionStatus
 from tests.personas import Cast
 

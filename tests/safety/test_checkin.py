@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.urls import reverse
 
+from cephalog.core.time import patient_today
 from cephalog.domain.schedule import format_date
 from cephalog.safety import queries
 from cephalog.safety.models import AdverseEvent, CheckIn, CheckInKind, Outcome, Source
@@ -31,7 +32,7 @@ def test_it_asks_on_day_3_and_takes_no_problems_in_one_tap(cast: Cast, session3:
 
 
 def test_the_windows_are_the_domains(cast: Cast, make_session: Callable[..., Session]) -> None:
-    today = queries.patient_today(cast.patient)
+    today = patient_today(cast.patient)
     session = make_session(cast.patient, 8)  # day 8: the day-3 window (to day 7) has closed
     assert queries.due_checkin(cast.patient, today) is None
     due = queries.due_checkin(cast.patient, today + dt.timedelta(days=6))  # day 14

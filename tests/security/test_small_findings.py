@@ -125,7 +125,7 @@ def _day(name: str) -> str:
 
 
 def _yesterday(cast: Cast) -> str:
-    from cephalog.diary.actions import patient_today
+    from cephalog.core.time import patient_today
 
     return str(patient_today(cast.patient).fromordinal(patient_today(cast.patient).toordinal() - 1))
 

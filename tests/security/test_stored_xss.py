@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from cephalog.core.time import patient_today
 from cephalog.safety.models import SafetyAlert
-from cephalog.safety.queries import patient_today
 from cephalog.treatment.models import Session, SessionStatus
 from tests.personas import Cast, client_for
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import zoneinfo
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -14,6 +13,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cephalog.audit.actions import record
+from cephalog.core.errors import AppError
+from cephalog.core.time import patient_today
 from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry, DiaryEntryRevision, EntrySource
 from cephalog.domain.case import parse_diary_entry
 from cephalog.domain.diary import DiaryDay
@@ -21,12 +22,8 @@ from cephalog.ops.db import retry_on_serialization_failure
 from cephalog.patients.models import Patient
 
 
-class DiaryError(ValueError):
+class DiaryError(AppError):
     """Bad diary input: `problems` holds one message per problem, each naming the field."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
 
 
 class DiaryConflict(DiaryError):
@@ -52,12 +49,6 @@ class DiaryConflict(DiaryError):
         super().__init__([problem])
         self.expected = expected
         self.current = current
-
-
-def patient_today(patient: Patient, now: dt.datetime | None = None) -> dt.date:
-    """The patient's local calendar date: the diary date is always local to the patient."""
-    now = now or timezone.now()
-    return now.astimezone(zoneinfo.ZoneInfo(patient.time_zone)).date()
 
 
 def is_staff_editor(patient: Patient, user: Any) -> bool:

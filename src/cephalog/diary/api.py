@@ -23,11 +23,11 @@ from pydantic import Field
 
 from cephalog.accounts.access import STAFF_ROLES, staff_clinic_ids
 from cephalog.audit.actions import record
+from cephalog.core.time import patient_today
 from cephalog.diary.actions import (
     DiaryConflict,
     DiaryError,
     delete_day,
-    patient_today,
     save_day,
 )
 from cephalog.diary.attack_actions import validation_messages

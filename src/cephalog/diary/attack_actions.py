@@ -22,11 +22,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from cephalog.audit.actions import record
+from cephalog.core.time import patient_today
 from cephalog.diary.actions import (
     DiaryError,
     apply_day,
     check_date_allowed,
-    patient_today,
     save_days_bulk,
 )
 from cephalog.diary.models import Attack, DiaryEntry, EntrySource

@@ -29,7 +29,7 @@ from typing import IO, Any
 from django.db import transaction
 
 from cephalog.audit.actions import record
-from cephalog.diary.actions import patient_today
+from cephalog.core.time import patient_today
 from cephalog.diary.attack_actions import (
     Counts,
     Progress,

@@ -26,8 +26,8 @@ from django.urls import reverse
 
 from cephalog.accounts.access import CLINICAL_ROLES, STAFF_ROLES, patient_only, patient_view
 from cephalog.audit.actions import record
+from cephalog.core.time import patient_today
 from cephalog.diary import imports
-from cephalog.diary.actions import patient_today
 from cephalog.diary.exports import export_diary
 from cephalog.domain.catalogue import normalise
 from cephalog.domain.vocab import ACUTE_CLASS_CODES

@@ -17,11 +17,11 @@ from django_htmx.middleware import HtmxDetails
 
 from cephalog.accounts.access import CLINICAL_ROLES, patient_only, patient_view, staff_clinic_ids
 from cephalog.audit.actions import record
+from cephalog.core.time import patient_today
 from cephalog.diary import summaries
 from cephalog.diary.actions import (
     DiaryConflict,
     DiaryError,
-    patient_today,
     save_day,
     set_reminder_time,
 )

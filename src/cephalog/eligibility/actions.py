@@ -21,6 +21,7 @@ from django.utils import timezone
 from cephalog.accounts.access import role_in
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
+from cephalog.core.errors import AppError
 from cephalog.domain import preventive_catalogue
 from cephalog.domain.case import validate_medication, validate_preventive, validate_toxin_exposure
 from cephalog.domain.policies import POLICIES
@@ -41,12 +42,8 @@ CLINICAL = (Role.PHYSICIAN, Role.NURSE)
 REASON_MAX = 1000
 
 
-class EligibilityError(ValueError):
+class EligibilityError(AppError):
     """Refused input: `problems` holds one message per problem, each naming its field."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
 
 
 def _require_role(user: User, clinic: Clinic, roles: Sequence[str], doing: str) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cephalog.accounts.models import Clinic
-from cephalog.diary.actions import patient_today
+from cephalog.core.time import patient_today
 from cephalog.domain.assess import Assessment, assess
 from cephalog.domain.case import Case
 from cephalog.domain.criteria import ChronicMigraine, MedicationOveruse, multiple_holds

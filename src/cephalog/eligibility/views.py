@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from cephalog.accounts.access import CLINICAL_ROLES, patient_view, role_in
 from cephalog.accounts.models import User
 from cephalog.audit.actions import record
-from cephalog.diary.actions import patient_today
+from cephalog.core.time import patient_today
 from cephalog.domain import preventive_catalogue
 from cephalog.domain.vocab import INTERACTING_MEDICATION_CLASSES
 from cephalog.eligibility import actions

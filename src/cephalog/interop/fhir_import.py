@@ -46,7 +46,8 @@ from cephalog import safe_json
 from cephalog.accounts.access import STAFF_ROLES, role_in
 from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
-from cephalog.diary.actions import DiaryError, patient_today, save_days_bulk, validate_day
+from cephalog.core.time import patient_today
+from cephalog.diary.actions import DiaryError, save_days_bulk, validate_day
 from cephalog.diary.attack_actions import apply_attacks, plan_attacks
 from cephalog.diary.models import EntrySource
 from cephalog.domain import dosing

@@ -29,7 +29,7 @@ from cephalog.accounts.access import (
     staff_view,
 )
 from cephalog.accounts.models import Clinic, Role, User
-from cephalog.diary.actions import patient_today
+from cephalog.core.time import patient_today
 from cephalog.interop import actions, bulk, fhir, portability
 from cephalog.interop.fhir_import import MAX_BUNDLE_BYTES, ImportRefused, import_bundle
 from cephalog.interop.models import BulkExport

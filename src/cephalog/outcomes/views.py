@@ -32,7 +32,7 @@ from cephalog.accounts.access import (
 )
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
-from cephalog.diary.actions import patient_today
+from cephalog.core.time import patient_today
 from cephalog.domain import csvcells
 from cephalog.domain.policies import POLICIES
 from cephalog.domain.safety import SYMPTOMS

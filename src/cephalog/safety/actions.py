@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
+from cephalog.core.time import patient_today
 from cephalog.domain import dosing
 from cephalog.domain.safety import SafetyTriage, Symptom, classify
 from cephalog.patients.models import Patient
@@ -52,7 +53,6 @@ from cephalog.safety.models import (
 from cephalog.safety.queries import (
     can_acknowledge,
     completed_sessions,
-    patient_today,
     settings_for,
 )
 from cephalog.treatment.models import Session

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 
 from cephalog.accounts.mfa import past_second_factor
 from cephalog.accounts.models import User
+from cephalog.core.time import patient_today
 from cephalog.patients.models import Patient
 from cephalog.safety import queries
 from cephalog.safety.models import SafetyAlert
@@ -53,7 +54,7 @@ class SafetyBanner:
         if self.patient is None:
             return None
         try:
-            return queries.due_checkin(self.patient, queries.patient_today(self.patient))
+            return queries.due_checkin(self.patient, patient_today(self.patient))
         except Exception:
             logger.exception("due check-in could not be loaded")
             return None

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from cephalog.accounts.access import CLINICAL_ROLES, staff_clinic_ids
 from cephalog.accounts.models import Clinic, Membership, Role
@@ -34,12 +32,6 @@ def settings_for(clinic: Clinic | int) -> SafetySettings:
     clinic_id = clinic if isinstance(clinic, int) else clinic.pk
     found = SafetySettings.objects.filter(clinic_id=clinic_id).first()
     return found or SafetySettings(clinic_id=clinic_id)
-
-
-def patient_today(patient: Patient, now: dt.datetime | None = None) -> dt.date:
-    """The patient's local calendar date (onset dates are the patient's dates)."""
-    now = now or timezone.now()
-    return now.astimezone(zoneinfo.ZoneInfo(patient.time_zone)).date()
 
 
 # --- check-ins ---------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from cephalog.accounts.access import (
 )
 from cephalog.accounts.models import Clinic, User
 from cephalog.audit.actions import record
+from cephalog.core.time import patient_today
 from cephalog.domain.safety import (
     DEFAULT_AFTERCARE,
     EMERGENCY_GUIDANCE,
@@ -137,7 +138,7 @@ def _store(
 def _report(
     request: HttpRequest, patient: Patient, due: queries.DueCheckIn | None, template: str
 ) -> HttpResponse:
-    today = queries.patient_today(patient)
+    today = patient_today(patient)
     form = SymptomReportForm(request.POST or None, today=today)
     context: dict[str, Any] = {
         "patient": patient,
@@ -190,7 +191,7 @@ def _report(
 @patient_only
 def checkin(request: HttpRequest, patient: Patient) -> HttpResponse:
     """The due day-3 or day-14 check-in: "No problems" in one tap, or the symptoms."""
-    due = queries.due_checkin(patient, queries.patient_today(patient))
+    due = queries.due_checkin(patient, patient_today(patient))
     if request.method == "GET":
         _audit_read(patient, "checkin")
     if due is None and request.method == "POST" and not request.POST.get("no_problems"):
@@ -399,7 +400,7 @@ def event_new(request: HttpRequest, patient: Patient) -> HttpResponse:
     form = AdverseEventForm(
         request.POST or None,
         patient=patient,
-        initial={"onset": queries.patient_today(patient)},
+        initial={"onset": patient_today(patient)},
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -23,7 +23,7 @@ from django.utils.crypto import salted_hmac
 
 from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
-from cephalog.diary.actions import patient_today
+from cephalog.core.time import patient_today
 from cephalog.domain.intervals import EARLIEST_INTERVAL_DAYS
 from cephalog.domain.schedule import BASELINE_DAYS, EventKind, PlannedEvent, treatment_plan
 from cephalog.patients.models import Patient

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from cephalog.accounts.access import patient_only, patient_view, staff_clinic_ids, staff_view
 from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
-from cephalog.diary.actions import patient_today
+from cephalog.core.time import patient_today
 from cephalog.domain.schedule import what_to_expect
 from cephalog.outcomes.queries import interval_rule
 from cephalog.patients.models import Patient

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zoneinfo
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -30,6 +29,7 @@ from django.utils import timezone
 from cephalog.accounts.access import role_in
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
+from cephalog.core.time import clinic_now
 from cephalog.domain import dosing, point_of_care
 from cephalog.patients.models import Patient
 from cephalog.treatment import queries
@@ -117,11 +117,6 @@ _SITE = re.compile(r"\b[a-z_]+-[LRM]-\d+\b")
 def _site_name(m: re.Match[str]) -> str:
     site = dosing.get_site(m[0])
     return queries.site_label(site) if site is not None else m[0]
-
-
-def clinic_now(clinic: Clinic, now: dt.datetime | None = None) -> dt.datetime:
-    """`now` in the clinic's time zone: session dates are the clinic's local dates."""
-    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(clinic.time_zone))
 
 
 def _require_role(user: User, clinic: Clinic, roles: Sequence[str], doing: str) -> None:
