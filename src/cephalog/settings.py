@@ -164,8 +164,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-# ModelBackend that also refuses a throttled username+address (cephalog.ops.throttle).
-AUTHENTICATION_BACKENDS = ["cephalog.ops.throttle.ThrottledModelBackend"]
+# Email address or username (any-case email), refusing a throttled username+address
+# (cephalog.accounts.backends, cephalog.ops.throttle).
+AUTHENTICATION_BACKENDS = ["cephalog.accounts.backends.EmailOrUsernameBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -1,19 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from cephalog.accounts import mfa_views
+from cephalog.accounts import mfa_views, views
 
 urlpatterns = [
     path("mfa/", mfa_views.verify, name="mfa-verify"),
     path("mfa/setup/", mfa_views.setup, name="mfa-setup"),
     path("mfa/replace/", mfa_views.replace, name="mfa-replace"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("confirm/", views.confirm_password, name="confirm-password"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",

@@ -25,6 +25,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from cephalog.accounts.access import CLINICAL_ROLES, STAFF_ROLES, patient_only, patient_view
+from cephalog.accounts.reauth import password_again
 from cephalog.audit.actions import record
 from cephalog.diary import imports
 from cephalog.diary.actions import patient_today
@@ -209,11 +210,13 @@ def import_status(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @patient_only
+@password_again
 def my_days_csv(request: HttpRequest, patient: Patient) -> HttpResponse:
     return _export(request, patient, "days")
 
 
 @patient_only
+@password_again
 def my_attacks_csv(request: HttpRequest, patient: Patient) -> HttpResponse:
     return _export(request, patient, "attacks")
 

@@ -25,6 +25,7 @@ from cephalog.accounts.access import (
     staff_view,
 )
 from cephalog.accounts.models import Role, User
+from cephalog.accounts.reauth import password_again
 from cephalog.diary.actions import patient_today
 from cephalog.interop import actions, bulk, fhir, portability
 from cephalog.interop.models import BulkExport
@@ -85,6 +86,7 @@ def my_data(request: HttpRequest, patient: Patient) -> HttpResponse:
 
 
 @patient_only
+@password_again
 def my_download(request: HttpRequest, patient: Patient, key: str) -> HttpResponse:
     download = portability.BY_KEY.get(key)
     if download is None:

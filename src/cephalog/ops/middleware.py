@@ -20,6 +20,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.html import escape
 
+from cephalog.accounts.reauth import is_remembered
 from cephalog.ops import throttle
 from cephalog.ops.db import describe, is_database_unavailable
 from cephalog.ops.signals import LOGIN_AT, REFRESHED_AT
@@ -206,7 +207,8 @@ class SessionLimitsMiddleware:
       saved SESSION_REFRESH_SECONDS ago or more, so an idle session expires between
       SESSION_COOKIE_AGE minus that and SESSION_COOKIE_AGE after the last request. (Saving
       on every request, SESSION_SAVE_EVERY_REQUEST, cost a database write per request.)
-    - Absolute: SESSION_ABSOLUTE_AGE seconds after login, whatever the activity.
+    - Absolute: SESSION_ABSOLUTE_AGE seconds after login, whatever the activity; not for
+      a patient's "keep me signed in on this phone" session (cephalog.accounts.reauth).
     - Disabled or removed account: the session is deleted on its next request
       (ModelBackend already refuses inactive users; this also removes the session).
     """
@@ -224,7 +226,7 @@ class SessionLimitsMiddleware:
                 now = time.time()
                 if not isinstance(started, int | float):
                     session[LOGIN_AT] = now
-                elif now - started > settings.SESSION_ABSOLUTE_AGE:
+                elif now - started > settings.SESSION_ABSOLUTE_AGE and not is_remembered(session):
                     logout(request)
                     hours = round(settings.SESSION_ABSOLUTE_AGE / 3600)
                     messages.info(

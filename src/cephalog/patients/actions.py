@@ -61,6 +61,11 @@ def invite_patient(*, patient: Patient, email: str | None = None) -> User:
         user.save()
         patient.user = user
         patient.save(update_fields=["user", "updated_at"])
+    elif (user.email or "").casefold() != email.casefold():
+        # The email says "log in with this address": make it the account's address.
+        user.email = email
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=["email"])
     link = invitation_link(user)
     clinic = patient.clinic
     transaction.on_commit(
@@ -69,6 +74,7 @@ def invite_patient(*, patient: Patient, email: str | None = None) -> User:
             message=(
                 f"Hello,\n\n{clinic.name} has invited you to keep your headache diary in cephalog.\n"
                 f"Open this link to choose a password (it works once, for three days):\n\n{link}\n\n"
+                f"Then log in with this email address, {email}, and your password.\n\n"
                 f"If you did not expect this message, you can ignore it.\n"
             ),
             from_email=None,

@@ -79,6 +79,14 @@ def patient_invite(request: HttpRequest, patient: Patient) -> HttpResponse:
     if not patient.email:
         messages.error(request, "Add the patient's email address first.")
     else:
-        actions.invite_patient(patient=patient)
-        messages.success(request, "Invitation sent. The link works once, for three days.")
+        try:
+            actions.invite_patient(patient=patient)
+        except ValidationError:
+            messages.error(
+                request,
+                "Another account already uses this email address: check the patient's "
+                "email address, or ask an administrator.",
+            )
+        else:
+            messages.success(request, "Invitation sent. The link works once, for three days.")
     return redirect("patient-chart", patient.pk)
