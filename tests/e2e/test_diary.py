@@ -168,8 +168,8 @@ def test_it_lets_a_patient_log_28_days_on_a_phone(
         expect(page.locator(f'.counts div:has(dt:text-is("{term}")) dd')).to_have_text(value)
 
     # The month calendar: colour and symbol per class, with a key.
-    page.get_by_role("link", name="Calendar").first.click()
-    expect(page.get_by_role("heading", name="Your calendar")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Diary").click()
+    expect(page.get_by_role("heading", name="My diary")).to_be_visible()
     check_accessibility(page)
     no_overflow(page, "diary-calendar")
     key = page.get_by_role("list", name="Key")

@@ -5,6 +5,7 @@ every read of diary data leaves an audit row."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django.contrib import messages
@@ -25,15 +26,23 @@ from cephalog.diary.actions import (
     save_day,
     set_reminder_time,
 )
+from cephalog.diary.attack_actions import (
+    attack_times,
+    day_attack,
+    hours_by_date,
+    save_day_with_attack,
+)
 from cephalog.diary.forms import (
     DayForm,
     ReminderForm,
     StaffDayForm,
     attach_problems,
+    check_day,
     day_payload,
     error_summary,
     initial_from_entry,
     medicine_formset,
+    saved_summary,
 )
 from cephalog.diary.models import DiaryEntry, DiaryEntryRevision, EntrySource
 from cephalog.diary.queries import ClassifiedDay, get_entry, to_day
@@ -124,15 +133,26 @@ def _day_form_page(
     entry = get_entry(patient, date)
     form_class = StaffDayForm if staff else DayForm
     rows: list[int] = []
+    questions: list[str] = []
     if request.method == "POST":
         form = form_class(request.POST)
         medicines = medicine_formset(request.POST)
-        if form.is_valid() and medicines.is_valid():
+        ready = form.is_valid() and medicines.is_valid()
+        if ready:
             data, rows = day_payload(date, form, medicines)
+            start, end = _times(patient, date, form)
+            spread = hours_by_date(patient, start, end) if start and end else {}
+            if not request.POST.get("confirmed"):
+                questions = check_day(form, data, spread, date)
+            # check_day may add an error (a severity with no hours) or ask a question.
+            ready = form.is_valid() and not questions
+        if ready:
             try:
-                save_day(
+                saved, spread = save_day_with_attack(
                     patient=patient,
                     data=data,
+                    start=start,
+                    end=end,
                     by=request.user,
                     today=today,
                     reason=form.cleaned_data.get("reason", ""),
@@ -153,12 +173,17 @@ def _day_form_page(
                 attach_problems(error.problems, form, medicines, rows, for_patient=not staff)
             else:
                 messages.success(
-                    request, f"Saved {date.day} {date:%B}." + ("" if staff else " Thank you!")
+                    request, saved_summary(saved, spread) + ("" if staff else " Thank you!")
                 )
                 return redirect(done_url)
     else:
         initial, taken = initial_from_entry(entry)
         initial["version"] = entry.version if entry is not None else 0
+        attack = day_attack(patient, date) if entry is not None else None
+        if attack is not None:
+            tz = zoneinfo.ZoneInfo(patient.time_zone)
+            initial["attack_start"] = attack.start.astimezone(tz).time()
+            initial["attack_end"] = attack.end.astimezone(tz).time()
         form = form_class(initial=initial)
         medicines = medicine_formset(initial=taken)
         _read(patient, date.isoformat())
@@ -174,11 +199,21 @@ def _day_form_page(
             "form": form,
             "medicines": medicines,
             "errors": errors,
+            "questions": questions,
             "shown": _classified(entry),
             "suggestions": SUGGESTIONS,
             **extra,
         },
     )
+
+
+def _times(
+    patient: Patient, date: dt.date, form: DayForm
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    start, end = form.cleaned_data.get("attack_start"), form.cleaned_data.get("attack_end")
+    if start is None or end is None:
+        return None, None
+    return attack_times(patient, date, start, end)
 
 
 def conflict_message(conflict: DiaryConflict, *, staff: bool) -> str:
