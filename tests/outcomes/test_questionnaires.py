@@ -143,7 +143,28 @@ def test_the_due_dates_come_from_the_treatment_calendar(cast: Cast) -> None:
     page = client_for(cast, "patient_user").get("/me/questionnaires/").content.decode()
     # next session due 2026-05-19 (+84 days), earliest 2026-05-12 (+77); questionnaires from
     # 7 days before the earliest date until the session
-    assert "between 5 May and 19 May 2026" in page
+    assert "from 5 May to 19 May, before your next treatment" in page
+    # The treatment plan says the same window.
+    plan = client_for(cast, "patient_user").get("/me/calendar/").content.decode()
+    assert '<span class="plan-when">5 May to 19 May</span>' in plan
+
+
+def test_the_patient_sees_the_clinics_plain_label_of_each_item(cast: Cast) -> None:
+    from cephalog.outcomes.models import ItemLabel
+
+    ItemLabel.objects.create(clinic=cast.clinic, item_key="hit6_1", label="Severe pain")
+    ItemLabel.objects.create(clinic=cast.clinic, item_key="midas_1", label="Days off work")
+    ItemLabel.objects.create(clinic=cast.other_clinic, item_key="hit6_2", label="Not ours")
+    page = client_for(cast, "patient_user").get("/me/questionnaires/").content.decode()
+    assert "Question 1: Severe pain" in page
+    assert "Question 1: Days off work" in page
+    assert "Question 2</legend>" in page  # no label: the number only
+    assert "Not ours" not in page
+    assert "(hit6_1)" not in page  # no codes for patients
+    staff = client_for(cast, "nurse").get(
+        f"/clinic/patients/{cast.patient.pk}/outcomes/questionnaires/hit6/"
+    )
+    assert "Item 1 (hit6_1): Severe pain" in staff.content.decode()
 
 
 def test_staff_see_the_clinics_wording_when_loaded(cast: Cast) -> None:

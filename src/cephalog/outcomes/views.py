@@ -175,6 +175,7 @@ def staff_questionnaire(request: HttpRequest, patient: Patient, instrument: str)
         wording=pack.wording if pack else None,
         staff=True,
         today=today,
+        labels=queries.item_labels(patient.clinic_id),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -313,12 +314,14 @@ def my_questionnaires(request: HttpRequest, patient: Patient) -> HttpResponse:
     posted = request.POST.get("instrument") if request.method == "POST" else None
     forms: dict[str, QuestionnaireForm] = {}
     packs = {i: queries.active_pack(patient.clinic_id, i) for i in Instrument.values}
+    labels = queries.item_labels(patient.clinic_id)
     for instrument in Instrument.values:
         pack = packs[instrument]
         forms[instrument] = QuestionnaireForm(
             request.POST if posted == instrument else None,
             instrument=instrument,
             wording=pack.wording if pack else None,
+            labels=labels,
         )
     status = 200
     if posted in forms:
@@ -359,11 +362,20 @@ def my_questionnaires(request: HttpRequest, patient: Patient) -> HttpResponse:
             "packs": packs,
             "responses": [(r, queries.band_label(r.instrument, r.band)) for r in responses],
             "due": due,
+            "due_window": _window(due.earliest, due.due, today) if due else "",
             "today": today,
-            "nav": "questionnaires",
         },
         status=status,
     )
+
+
+def _window(start: dt.date, end: dt.date, today: dt.date) -> str:
+    """ "31 December 2026 to 14 January", as the treatment plan says it (issue 16.5)."""
+
+    def day(d: dt.date) -> str:
+        return f"{d.day} {d:%B}" + ("" if d.year == today.year else f" {d.year}")
+
+    return f"{day(start)} to {day(end)}"
 
 
 # --- clinic dashboards ----------------------------------------------------------------------
