@@ -209,6 +209,8 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING or DEV
 if WHITENOISE_USE_FINDERS:
     # Development serves static files from the finders; STATIC_ROOT exists only after collectstatic.
     warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+# The offline diary's web app manifest (issue 16.2).
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 
 # Email (Django 6.1 mailers). Development prints mail on the console; set
 # EMAIL_BACKEND=smtp and the EMAIL_* variables for a real server.

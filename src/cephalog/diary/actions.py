@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -279,31 +279,19 @@ def save_day(
 
 
 @retry_on_serialization_failure()
-def save_day_once(
-    *,
-    patient: Patient,
-    data: Mapping[str, Any],
-    key: uuid.UUID,
-    by: Any,
-    source: str = EntrySource.PATIENT,
-    expected_version: int | None = None,
+def save_once(
+    *, patient: Patient, key: uuid.UUID, date: dt.date, save: Callable[[], DiaryEntry]
 ) -> tuple[DiaryEntry, bool]:
-    """`save_day` sent with an idempotency key (the offline diary, issue 16.2): the first
-    send stores the day; the same key again stores nothing and gives the stored day back
-    (True: replayed). The key is unique per patient in the database, so two sends racing
-    each other store once too: the second one's transaction rolls back whole."""
-    date = str(data.get("date", ""))
+    """Save a day sent with an idempotency key (the offline diary, issue 16.2): the first
+    send runs `save` (a save_day, or the day form's save); the same key again stores
+    nothing and gives the stored day back (True: replayed). The key is unique per patient
+    in the database, so two sends racing each other store once too: the second one's
+    transaction rolls back whole."""
     done = DiarySubmission.objects.filter(patient=patient, key=key).first()
     if done is None:
         try:
             with transaction.atomic():
-                entry = save_day(
-                    patient=patient,
-                    data=data,
-                    by=by,
-                    source=source,
-                    expected_version=expected_version,
-                )
+                entry = save()
                 DiarySubmission.objects.create(
                     patient=patient, key=key, date=entry.date, version=entry.version
                 )
@@ -312,7 +300,7 @@ def save_day_once(
             done = DiarySubmission.objects.filter(patient=patient, key=key).first()
             if done is None:
                 raise
-    if done.date.isoformat() != date:
+    if done.date != date:
         raise DiaryError(["idempotency_key: this key was already used for another day"])
     current = (
         DiaryEntry.objects.filter(patient=patient, date=done.date)

@@ -29,7 +29,7 @@ from cephalog.diary.actions import (
     delete_day,
     patient_today,
     save_day,
-    save_day_once,
+    save_once,
 )
 from cephalog.diary.attack_actions import validation_messages
 from cephalog.diary.models import DiaryEntry, EntrySource
@@ -187,13 +187,17 @@ def put_my_day(request: HttpRequest, date: IsoDate, payload: DayIn) -> Any:
                 expected_version=expected,
             )
         else:
-            entry, replayed = save_day_once(
+            entry, replayed = save_once(
                 patient=patient,
-                data=data,
                 key=key,
-                by=request.user,
-                source=EntrySource.PATIENT,
-                expected_version=expected,
+                date=date,
+                save=lambda: save_day(
+                    patient=patient,
+                    data=data,
+                    by=request.user,
+                    source=EntrySource.PATIENT,
+                    expected_version=expected,
+                ),
             )
     except DiaryConflict as conflict:
         current = get_entry(patient, date)

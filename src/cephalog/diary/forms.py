@@ -384,25 +384,52 @@ def fmt_hours(hours: float) -> str:
     return f"{text} hour" + ("" if text == "1" else "s")
 
 
+def _describe(hours: float, intensity: str, medicines: int, triggers: int, note: bool) -> list[str]:
+    parts = [f"headache for {fmt_hours(hours)}, {intensity} at worst" if hours else "no headache"]
+    if medicines:
+        parts.append(f"{medicines} medicine{'s' if medicines != 1 else ''}")
+    if triggers:
+        parts.append(f"{triggers} possible trigger{'s' if triggers != 1 else ''}")
+    if note:
+        parts.append("your note")
+    return parts
+
+
+def describe_entry(entry: DiaryEntry) -> str:
+    """A stored day in a few words: "Headache for 8 hours, severe at worst, 1 medicine"."""
+    parts = _describe(
+        float(entry.headache_hours),
+        entry.peak_intensity,
+        len(entry.medications.all()),
+        len(entry.triggers),
+        bool(entry.notes),
+    )
+    return ", ".join(parts).capitalize()
+
+
+def describe_data(data: dict[str, Any]) -> str:
+    """A day as typed (the case-file shape of `day_payload`), in the same words."""
+    parts = _describe(
+        float(data.get("headache_hours") or 0),
+        str(data.get("peak_intensity") or ""),
+        len(data.get("acute_medications") or []),
+        len(data.get("triggers") or []),
+        bool(data.get("notes")),
+    )
+    return ", ".join(parts).capitalize()
+
+
 def saved_summary(entry: DiaryEntry, spread: dict[dt.date, float]) -> str:
     """ "Saved" with what was saved, in words (issue 16.3)."""
     date = entry.date
     when = f"{date:%A} {date.day} {date:%B}"
-    hours = float(entry.headache_hours)
-    parts = [
-        f"headache for {fmt_hours(hours)}, {entry.peak_intensity} at worst"
-        if hours
-        else "no headache"
-    ]
-    medicines = len(entry.medications.all())
-    if medicines:
-        parts.append(f"{medicines} medicine{'s' if medicines != 1 else ''}")
-    if entry.triggers:
-        parts.append(
-            f"{len(entry.triggers)} possible trigger{'s' if len(entry.triggers) != 1 else ''}"
-        )
-    if entry.notes:
-        parts.append("your note")
+    parts = _describe(
+        float(entry.headache_hours),
+        entry.peak_intensity,
+        len(entry.medications.all()),
+        len(entry.triggers),
+        bool(entry.notes),
+    )
     text = f"Saved {when}: " + ", ".join(parts) + "."
     later = sorted(d for d in spread if d > date)
     for other in later:

@@ -5,12 +5,20 @@ every read of diary data leaves an audit row."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import json
+import uuid
 import zoneinfo
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -24,6 +32,7 @@ from cephalog.diary.actions import (
     DiaryError,
     patient_today,
     save_day,
+    save_once,
     set_reminder_time,
 )
 from cephalog.diary.attack_actions import (
@@ -39,12 +48,15 @@ from cephalog.diary.forms import (
     attach_problems,
     check_day,
     day_payload,
+    describe_data,
+    describe_entry,
     error_summary,
     initial_from_entry,
     medicine_formset,
+    plain,
     saved_summary,
 )
-from cephalog.diary.models import DiaryEntry, DiaryEntryRevision, EntrySource
+from cephalog.diary.models import DiaryEntry, DiaryEntryRevision, DiarySubmission, EntrySource
 from cephalog.diary.queries import ClassifiedDay, get_entry, to_day
 from cephalog.domain.catalogue import SUGGESTIONS
 from cephalog.domain.diary import classify_day
@@ -94,6 +106,8 @@ def no_headache(request: HtmxRequest, patient: Patient) -> HttpResponse:
         return render(
             request, "errors/error.html", {"title": "Bad request", "status": 400}, status=400
         )
+    if is_sync(request):
+        return _sync_no_headache(request, patient, date, today)
     when = "today" if date == today else f"on {date:%A} {date.day} {date:%B}"
     if get_entry(patient, date) is not None:
         status, level = f"You have already filled in {when.removeprefix('on ')}.", messages.INFO
@@ -207,6 +221,114 @@ def _day_form_page(
     )
 
 
+# --- The offline diary sends what was typed offline (issue 16.2) ----------------------------
+
+
+def is_sync(request: HttpRequest) -> bool:
+    """A day sent by the offline diary (cephalog/offline.js), answered in JSON."""
+    return request.headers.get("X-Cephalog-Sync") == "1"
+
+
+def _sync_answer(status: str, code: int = 200, **extra: Any) -> JsonResponse:
+    return JsonResponse({"status": status, **extra}, status=code)
+
+
+def _sync_key(request: HttpRequest) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.POST.get("idempotency_key", ""))
+    except ValueError:
+        return None
+
+
+def _sync_conflict(entry: DiaryEntry | None, mine: str) -> JsonResponse:
+    """The clinic changed the day meanwhile: both versions, for the patient to choose."""
+    return _sync_answer(
+        "conflict",
+        409,
+        version=entry.version if entry is not None else 0,
+        clinic=describe_entry(entry) if entry is not None else "Nothing (the day was removed)",
+        mine=mine,
+    )
+
+
+def _sync_day(
+    request: HttpRequest, patient: Patient, date: dt.date, today: dt.date
+) -> JsonResponse:
+    """The day form's fields as typed offline, with their idempotency key: saved once
+    (however often sent), or the reason it was not, in plain words."""
+    key = _sync_key(request)
+    if key is None:
+        return _sync_answer("invalid", 422, problems=["Open this day and save it again."])
+    if date > today:
+        return _sync_answer("invalid", 422, problems=["That day has not happened yet."])
+    form, medicines = DayForm(request.POST), medicine_formset(request.POST)
+    if not (form.is_valid() and medicines.is_valid()):
+        return _sync_answer("invalid", 422, problems=[t for _, t in error_summary(form, medicines)])
+    data, rows = day_payload(date, form, medicines)
+    start, end = _times(patient, date, form)
+    spread = hours_by_date(patient, start, end) if start and end else {}
+    questions = [] if request.POST.get("confirmed") else check_day(form, data, spread, date)
+    if questions or not form.is_valid():
+        problems = questions + [t for _, t in error_summary(form, medicines)]
+        return _sync_answer("question", 422, problems=problems)
+    try:
+        entry, replayed = save_once(
+            patient=patient,
+            key=key,
+            date=date,
+            save=lambda: save_day_with_attack(
+                patient=patient,
+                data=data,
+                start=start,
+                end=end,
+                by=request.user,
+                today=today,
+                expected_version=form.cleaned_data.get("version"),
+            )[0],
+        )
+    except DiaryConflict as conflict:
+        return _sync_conflict(conflict.current, describe_data(data))
+    except DiaryError as error:
+        attach_problems(error.problems, form, medicines, rows, for_patient=True)
+        return _sync_answer("invalid", 422, problems=[t for _, t in error_summary(form, medicines)])
+    return _sync_answer("replayed" if replayed else "saved", message=saved_summary(entry, spread))
+
+
+def _sync_no_headache(
+    request: HttpRequest, patient: Patient, date: dt.date, today: dt.date
+) -> JsonResponse:
+    """A one-tap "no headache" made offline: never overwrites a day recorded meanwhile
+    (a headache recorded by the clinic is shown beside it for the patient to choose)."""
+    key = _sync_key(request)
+    if key is None:
+        return _sync_answer("invalid", 422, problems=["Open this day and save it again."])
+    current = get_entry(patient, date)
+    if current is not None and DiarySubmission.objects.filter(patient=patient, key=key).exists():
+        return _sync_answer("replayed", message=saved_summary(current, {}))
+    if current is not None:
+        if not current.headache_hours:
+            return _sync_answer("saved", message=saved_summary(current, {}))
+        return _sync_conflict(current, "No headache")
+    try:
+        entry, replayed = save_once(
+            patient=patient,
+            key=key,
+            date=date,
+            save=lambda: save_day(
+                patient=patient,
+                data={"date": date.isoformat(), "headache_hours": 0},
+                by=request.user,
+                today=today,
+                expected_version=0,
+            ),
+        )
+    except DiaryConflict as conflict:
+        return _sync_conflict(conflict.current, "No headache")
+    except DiaryError as error:
+        return _sync_answer("invalid", 422, problems=[plain(p) for p in error.problems])
+    return _sync_answer("replayed" if replayed else "saved", message=saved_summary(entry, {}))
+
+
 def _times(
     patient: Patient, date: dt.date, form: DayForm
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -255,6 +377,8 @@ def _classified(entry: DiaryEntry | None) -> ClassifiedDay | None:
 def day(request: HttpRequest, patient: Patient, date: dt.date) -> HttpResponse:
     """The evening report for one date; days before the backfill window are read-only."""
     today = patient_today(patient)
+    if request.method == "POST" and is_sync(request):
+        return _sync_day(request, patient, date, today)
     if date > today:
         raise Http404("That day has not happened yet")
     oldest = summaries.oldest_editable(patient, today)
@@ -282,6 +406,60 @@ def day(request: HttpRequest, patient: Patient, date: dt.date) -> HttpResponse:
         template="diary/day.html",
         extra={"nav": "home"},
     )
+
+
+@patient_only
+def offline_day(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The day form for any date, kept by the service worker: offline, it stands in for a
+    day page not seen before (the date comes from the address, cephalog/offline.js).
+    Its version is 0 ("not recorded yet"): a day recorded meanwhile comes back as a
+    conflict for the patient to choose, never silently overwritten."""
+    form = DayForm(initial={"version": 0})
+    return render(
+        request,
+        "diary/offline_day.html",
+        {
+            "patient": patient,
+            "form": form,
+            "medicines": medicine_formset(),
+            "errors": [],
+            "suggestions": SUGGESTIONS,
+        },
+    )
+
+
+@functools.cache
+def _service_worker_source() -> str:
+    path = finders.find("cephalog/sw.js")
+    if path:
+        return Path(str(path)).read_text()
+    with staticfiles_storage.open("cephalog/sw.js") as file:
+        return file.read().decode()
+
+
+#: What the service worker keeps for offline use besides the pages (their URLs differ
+#: per deployment: hashed names in production).
+SHELL_STATIC = (
+    "cephalog/site.css",
+    "cephalog/diary.js",
+    "cephalog/offline.js",
+    "django_htmx/htmx-2.min.js",
+)
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """/me/sw.js: the offline diary's service worker (static/cephalog/sw.js), served under
+    /me/ so that its scope covers the patient's pages, with the URLs it keeps."""
+    assets = [static(name) for name in SHELL_STATIC]
+    pages = [reverse("diary-home"), reverse("diary-offline-day")]
+    source = _service_worker_source()
+    version = hashlib.sha256(("\n".join([*assets, source])).encode()).hexdigest()[:12]
+    config = {"version": version, "assets": assets, "pages": pages, "login": reverse("login")}
+    body = f"self.CEPHALOG = {json.dumps(config)};\n{source}"
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = reverse("diary-home")
+    return response
 
 
 @patient_only
