@@ -24,6 +24,7 @@ PATIENT_PAGES = {
     "my-data": "More",
     "diary-io-import": "More",
     "safety-side-effect": None,
+    "safety-my-reports": "More",
 }
 MENU = ["Today", "Diary", "Treatment", "Progress", "More"]
 
@@ -49,3 +50,25 @@ def test_staff_keep_their_own_menu(cast: Cast) -> None:
     html = client_for(cast, "nurse").get(reverse("patient-list")).content.decode()
     assert "patient-menu" not in html
     assert "Report a side effect" not in html
+
+
+def visible_text(html: str) -> str:
+    html = re.sub(r"<(script|style|datalist|select|header)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r"<[^>]+>", " ", html)
+    return re.sub(r"\s+", " ", html)
+
+
+CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # simple_analgesic, peak_intensity, hit6_1
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+TWICE = re.compile(r"\b([A-Za-z]{3,})\s+\1\b")
+
+
+@pytest.mark.parametrize("name", sorted(PATIENT_PAGES))
+def test_every_patient_page_speaks_plainly(cast: Cast, name: str) -> None:
+    """No codes, no field paths, no ISO dates, no "0 minutes ago", no word said twice
+    in a row (issue 16.7)."""
+    text = visible_text(client_for(cast, "patient_user").get(reverse(name)).content.decode())
+    assert not CODE.findall(text), CODE.findall(text)
+    assert not ISO_DATE.findall(text), ISO_DATE.findall(text)
+    assert not TWICE.findall(text), TWICE.findall(text)
+    assert not re.search(r"\b0 minutes", text)

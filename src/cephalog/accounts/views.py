@@ -75,7 +75,7 @@ def security(request: HttpRequest, patient: Patient) -> HttpResponse:
                 actions.change_email(user=user, email=email_form.cleaned_data["email"])  # type: ignore[arg-type]
                 messages.success(
                     request,
-                    f"Saved. You now sign in with {email_form.cleaned_data['email']}.",
+                    f"Saved. You now log in with {email_form.cleaned_data['email']}.",
                 )
                 return redirect("my-security")
         elif request.POST.get("change") == "password":

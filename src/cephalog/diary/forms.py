@@ -261,10 +261,31 @@ PLAIN_WORDS = (
 )
 
 
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_FIELD_PREFIX = re.compile(r"^[a-z_]+(?:\[\d+\](?:\.[a-z_]+)?)?: ")
+
+
+def _date_words(match: re.Match[str]) -> str:
+    try:
+        date = dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return match[0]
+    return f"{date:%A} {date.day} {date:%B} {date.year}"
+
+
 def plain(message: str) -> str:
+    """A domain message in a patient's words (issue 16.7): no field path in front, no
+    field codes, dates written out."""
+    message = _FIELD_PREFIX.sub("", message)
     for code, words in PLAIN_WORDS:
         message = message.replace(code, words)
-    return message
+    return _ISO_DATE.sub(_date_words, message)
+
+
+def sentence(message: str) -> str:
+    """A plain message standing on its own: a capital first letter."""
+    message = plain(message)
+    return message[:1].upper() + message[1:]
 
 
 def attach_problems(
@@ -280,7 +301,7 @@ def attach_problems(
     for problem in problems:
         match = _PROBLEM.match(problem)
         if match is None:
-            form.add_error(None, problem)
+            form.add_error(None, sentence(problem) if for_patient else problem)
             continue
         field, index, sub, message = match.group("field", "index", "sub", "message")
         if for_patient:
@@ -291,7 +312,7 @@ def attach_problems(
         elif field in form.fields and index is None:
             form.add_error(field, message)
         else:
-            form.add_error(None, message if field == "date" else problem)
+            form.add_error(None, sentence(message) if field == "date" or for_patient else problem)
 
 
 def _anchor(bound: forms.BoundField) -> str:

@@ -53,8 +53,8 @@ from cephalog.diary.forms import (
     error_summary,
     initial_from_entry,
     medicine_formset,
-    plain,
     saved_summary,
+    sentence,
 )
 from cephalog.diary.models import DiaryEntry, DiaryEntryRevision, DiarySubmission, EntrySource
 from cephalog.diary.queries import ClassifiedDay, get_entry, to_day
@@ -120,7 +120,7 @@ def no_headache(request: HtmxRequest, patient: Patient) -> HttpResponse:
                 today=today,
             )
         except DiaryError as error:
-            status, level = " ".join(error.problems), messages.ERROR
+            status, level = " ".join(sentence(p) for p in error.problems), messages.ERROR
         else:
             status, level = f"Saved: no headache {when}. Thank you!", messages.SUCCESS
     if request.htmx:
@@ -325,7 +325,7 @@ def _sync_no_headache(
     except DiaryConflict as conflict:
         return _sync_conflict(conflict.current, "No headache")
     except DiaryError as error:
-        return _sync_answer("invalid", 422, problems=[plain(p) for p in error.problems])
+        return _sync_answer("invalid", 422, problems=[sentence(p) for p in error.problems])
     return _sync_answer("replayed" if replayed else "saved", message=saved_summary(entry, {}))
 
 

@@ -313,9 +313,7 @@ def patient_reports(patient: Patient, *, only: int | None = None) -> list[Report
     out = []
     for checkin in checkins:
         mine = [
-            a
-            for a in alerts
-            if a.checkin_id == checkin.pk or events.get(a.event_id) is checkin
+            a for a in alerts if a.checkin_id == checkin.pk or events.get(a.event_id) is checkin
         ]
         done = [a for a in mine if a.acknowledged_at is not None]
         first = done[0] if done else None

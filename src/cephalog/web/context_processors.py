@@ -26,6 +26,8 @@ def patient_section(path: str) -> str:
     """Which menu item a patient page belongs to; /me/ itself is "today"."""
     if path == "/me/":
         return "today"
+    if path == "/me/reports/":  # the list of reports is under More; one report is not
+        return "more"
     return next((name for prefix, name in PATIENT_SECTIONS if path.startswith(prefix)), "")
 
 

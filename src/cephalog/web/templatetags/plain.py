@@ -15,7 +15,7 @@ def _unit(count: int, word: str) -> str:
 
 
 def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
-    """"just now", "5 minutes ago", "2 hours ago", "yesterday", "3 days ago", "on 4 May":
+    """ "just now", "5 minutes ago", "2 hours ago", "yesterday", "3 days ago", "on 4 May":
     never "0 minutes ago", one unit only (not "2 hours, 3 minutes"). A time ahead of
     `now` (a clock a little off) is "just now"."""
     if value is None:
