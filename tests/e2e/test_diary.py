@@ -260,4 +260,4 @@ def test_it_shows_the_clinic_the_patients_diary(
     page.get_by_label("Reason for the change").fill("Patient phoned to correct the day")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Diary: Ada Quill")).to_be_visible()
-    expect(page.get_by_text(f"Saved {old.day} {old:%B}.")).to_be_visible()
+    expect(page.get_by_text(f"Saved {long_date(old)}: headache for 2 hours, mild")).to_be_visible()
