@@ -82,7 +82,7 @@ def _next(request: HttpRequest) -> str:
     """Where to come back to: the page itself for a GET, the page it was posted from else."""
     if request.method == "GET":
         return request.get_full_path()
-    referer = request.META.get("HTTP_REFERER", "")
+    referer = str(request.META.get("HTTP_REFERER", ""))
     host = request.get_host()
     for prefix in (f"https://{host}", f"http://{host}"):
         if referer.startswith(prefix + "/"):

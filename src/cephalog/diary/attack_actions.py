@@ -426,13 +426,16 @@ def save_day_with_attack(
     )
     tz = zoneinfo.ZoneInfo(patient.time_zone)
     day_start = dt.datetime.combine(date, dt.time(), tzinfo=tz)
-    Attack.objects.filter(
+    stale = Attack.objects.filter(
         patient=patient,
         source=source,
         external_id="",
         start__gte=day_start,
         start__lt=day_start + dt.timedelta(days=1),
-    ).exclude(start=start).delete()
+    )
+    if start is not None:
+        stale = stale.exclude(start=start)
+    stale.delete()
     if start is not None and end is not None and entry.peak_intensity:
         save_attack(
             patient=patient,

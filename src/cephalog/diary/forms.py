@@ -122,7 +122,7 @@ class DayForm(forms.Form):
     version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("attack_start"), data.get("attack_end")
         if start is not None and end is None:
             self.add_error("attack_end", "Add the time it ended too, or leave both times empty.")

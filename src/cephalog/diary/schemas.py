@@ -282,7 +282,7 @@ def days_out(patient: Patient, start: dt.date, end: dt.date) -> list[dict[str, A
                 version=version,
                 source=source,
                 late=late,
-                details=tuple(details),  # type: ignore[arg-type]
+                details=(details[0], details[1], details[2]),
             )
         )
     return days

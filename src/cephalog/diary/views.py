@@ -434,7 +434,7 @@ def _service_worker_source() -> str:
     if path:
         return Path(str(path)).read_text()
     with staticfiles_storage.open("cephalog/sw.js") as file:
-        return file.read().decode()
+        return str(file.read().decode())
 
 
 #: What the service worker keeps for offline use besides the pages (their URLs differ

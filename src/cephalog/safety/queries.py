@@ -297,12 +297,12 @@ def patient_reports(patient: Patient, *, only: int | None = None) -> list[Report
     with its acknowledgement (three queries whatever the number of reports)."""
     from cephalog.domain.safety import SYMPTOMS, Symptom
 
-    checkins = CheckIn.objects.filter(patient=patient, no_problems=False).order_by(
+    found = CheckIn.objects.filter(patient=patient, no_problems=False).order_by(
         "-submitted_at", "-id"
     )
     if only is not None:
-        checkins = checkins.filter(pk=only)
-    checkins = list(checkins.prefetch_related("events")[:50])
+        found = found.filter(pk=only)
+    checkins = list(found.prefetch_related("events")[:50])
     events = {e.pk: c for c in checkins for e in c.events.all()}
     alerts = list(
         SafetyAlert.objects.filter(patient=patient)
