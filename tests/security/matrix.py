@@ -143,6 +143,7 @@ def build_world(cast: Cast) -> World:
     from cephalog.interop import bulk
     from cephalog.interop.models import BulkExport, ExportStatus
     from cephalog.outcomes import actions as outcome_actions
+    from cephalog.outcomes.models import ItemLabel
     from cephalog.safety import actions as safety_actions
     from cephalog.safety.actions import ReportedSymptom
     from cephalog.safety.models import OutboundEmail, SafetySettings
@@ -338,6 +339,14 @@ def build_world(cast: Cast) -> World:
             **{
                 rel: outcome_actions.load_content_pack(
                     clinic=clinic, by=admin, raw=json.dumps(pack)
+                )
+            },
+        )
+        w.put(
+            "itemlabel",
+            **{
+                rel: ItemLabel.objects.create(
+                    clinic=clinic, item_key="hit6_1", label="Pain that stops you"
                 )
             },
         )
@@ -790,6 +799,11 @@ PATTERNS: dict[str, Entry] = {
     "mfa-setup": Entry(
         LOGGED_IN, methods=GP, get_ok=(302,), note="staff with an authenticator: to mfa-verify"
     ),
+    "confirm-password": Entry(
+        LOGGED_IN, note="the password again before exports and account changes (issue 16.1)"
+    ),
+    "my-security": _me(),
+    "patient-more": _me(audit="", why="links to the patient's other pages; no patient data"),
     "mfa-replace": Entry(
         LOGGED_IN, methods=GP, get_ok=R, note="staff re-enter their password; patients sent home"
     ),
@@ -809,6 +823,12 @@ PATTERNS: dict[str, Entry] = {
     "diary-calendar": _me(),
     "diary-day": _me(kwargs=fixed(date=YESTERDAY), methods=GP),
     "diary-settings": _me(methods=GP),
+    "diary-offline-day": _me(
+        audit="", why="a blank day form kept for offline use; it shows nothing of the record"
+    ),
+    "diary-service-worker": Entry(
+        PUBLIC, note="the offline diary's service worker script; no patient data"
+    ),
     "clinic-diary": _staff_patient(),
     "clinic-diary-day": _staff_patient(CLINICAL, kwargs=pid(date=YESTERDAY), methods=GP),
     "diary-io-days": _me(),
@@ -914,6 +934,7 @@ PATTERNS: dict[str, Entry] = {
         why="the emergency guidance and the clinic's phone number only; by design it touches "
         "no database (nothing may stand between a red flag and the guidance)",
     ),
+    "safety-my-reports": _me(),
     "safety-report-done": _me(relations=PATIENT_RELS, kwargs=obj("checkin", "checkin_id")),
     "safety-alerts": Entry(STAFF_CLINIC, audit="any"),
     "safety-alert": Entry(
@@ -1125,6 +1146,7 @@ ADMIN_MODELS = (
         "safety", "outboundemail", add=False, change=False, why="the e-mails carry no identifiers"
     ),
     AdminModel("outcomes", "contentpack", add=False),
+    AdminModel("outcomes", "itemlabel"),
 )
 
 

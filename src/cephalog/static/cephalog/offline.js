@@ -296,6 +296,11 @@
       } else {
         location.href = "/me/";
       }
+    }).catch(function () {
+      // Storage refused (private browsing, a full phone): say so, keep the form as typed.
+      status.hidden = false;
+      status.textContent = "This phone could not keep your entry. It is still in the form: " +
+        "please save it again when you are back online.";
     });
   }, true);
 
