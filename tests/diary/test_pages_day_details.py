@@ -142,3 +142,27 @@ def test_it_wants_both_times_or_neither(cast: Cast, frozen: None) -> None:
         URL, form(attack_start="18:00", peak_intensity="mild", version="0")
     )
     assert "Add the time it ended too" in page.content.decode()
+
+
+def test_a_locked_day_still_shows_its_details(cast: Cast, frozen: None) -> None:
+    from cephalog.diary.actions import save_day
+
+    save_day(
+        patient=cast.patient,
+        data={
+            "date": "2026-04-20",
+            "headache_hours": 3,
+            "peak_intensity": "mild",
+            "notes": "After the dentist",
+            "pain_locations": ["face"],
+            "triggers": ["stress"],
+        },
+        by=cast.nurse,
+        reason="Paper diary",
+        source="staff",
+    )
+    page = client_for(cast, "patient_user").get("/me/diary/2026-04-20/").content.decode()
+    assert "can no longer be changed here" in page
+    assert "Your note: After the dentist" in page
+    assert "Where: face or jaw" in page
+    assert "Possible triggers: stress" in page

@@ -126,6 +126,14 @@ class DiaryEntry(models.Model):
     def __str__(self) -> str:
         return f"diary {self.date}"
 
+    @property
+    def pain_location_words(self) -> str:
+        return ", ".join(str(PainLocation(c).label) for c in self.pain_locations).lower()
+
+    @property
+    def trigger_words(self) -> str:
+        return ", ".join(str(Trigger(c).label) for c in self.triggers).lower()
+
 
 class AcuteMedicationTaken(models.Model):
     """An acute medicine taken on a diary day; more than one per day is normal."""

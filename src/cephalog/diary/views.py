@@ -370,7 +370,7 @@ def _classified(entry: DiaryEntry | None) -> ClassifiedDay | None:
     if entry is None:
         return None
     day = to_day(entry)
-    return ClassifiedDay(entry.date, day, classify_day(day))
+    return ClassifiedDay(entry.date, day, classify_day(day), entry)
 
 
 @patient_only
