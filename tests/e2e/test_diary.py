@@ -220,7 +220,7 @@ def test_it_lets_a_patient_log_28_days_on_a_phone(
     visit("/me/settings/", "diary-settings")
     page.get_by_label("Remind me each evening at").fill("20:30")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("We will remind you at 20:30 each evening.")).to_be_visible()
+    expect(page.get_by_text("Saved: we will remind you at 20:30 each evening.")).to_be_visible()
     check_accessibility(page)
     no_overflow(page, "diary-settings")
     # No Content-Security-Policy violations or script errors on the diary pages (the

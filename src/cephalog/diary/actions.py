@@ -309,6 +309,13 @@ def save_once(
     )
     if current is None:  # stored, then removed: sending the old entry again must not revive it
         raise DiaryError(["date: this day was removed after it was sent"])
+    record(
+        action="read",
+        category="diary",
+        patient=patient,
+        object_ref=f"diary:{done.date.isoformat()}",
+        detail={"replayed": True},
+    )
     return current, True
 
 

@@ -491,9 +491,9 @@ def settings_page(request: HttpRequest, patient: Patient) -> HttpResponse:
             set_reminder_time(patient=patient, at=at)
             messages.success(
                 request,
-                f"We will remind you at {at:%H:%M} each evening."
+                f"Saved: we will remind you at {at:%H:%M} each evening."
                 if at
-                else "Evening reminders are off.",
+                else "Saved: evening reminders are off.",
             )
             return redirect("diary-settings")
     else:
