@@ -181,3 +181,23 @@ def test_staff_see_the_clinics_wording_when_loaded(cast: Cast) -> None:
         f"/clinic/patients/{cast.other_clinic_patient.pk}/outcomes/questionnaires/midas/"
     )
     assert "Invented count one" not in other.content.decode()  # another clinic's pack
+
+
+def test_a_clinic_admin_sets_the_plain_labels_on_a_page(cast: Cast) -> None:
+    from cephalog.outcomes.models import ItemLabel
+
+    admin = client_for(cast, "clinic_admin")
+    page = admin.get("/clinic/questionnaire-labels/")
+    assert page.status_code == 200
+    saved = admin.post(
+        "/clinic/questionnaire-labels/", {"hit6_1": "  Pain that  stops you ", "midas_1": ""}
+    )
+    assert saved.status_code == 302
+    assert dict(ItemLabel.objects.values_list("item_key", "label")) == {
+        "hit6_1": "Pain that stops you"
+    }
+    admin.post("/clinic/questionnaire-labels/", {"hit6_1": ""})
+    assert not ItemLabel.objects.exists()
+    assert client_for(cast, "nurse").get("/clinic/questionnaire-labels/").status_code == 404
+    too_long = admin.post("/clinic/questionnaire-labels/", {"hit6_2": "x" * 81})
+    assert too_long.status_code == 400

@@ -736,6 +736,7 @@ BODIES: dict[str, Body] = {
         )
     },
     "api:put_my_day": body(headache_hours=0),
+    "item-labels": body(hit6_1="Pain that stops you", midas_1=""),
 }
 
 
@@ -1030,6 +1031,13 @@ PATTERNS: dict[str, Entry] = {
         methods=GP,
         audit="any",
         unaudited={"get": "the clinic's questionnaire wordings; no patient data"},
+    ),
+    "item-labels": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        methods=GP,
+        audit="any",
+        unaudited={"get": "the clinic's questionnaire labels; no patient data"},
     ),
     "my-progress": _me(),
     "my-questionnaires": _me(methods=GP),

@@ -19,7 +19,7 @@ from cephalog.domain.instruments import (
     MIDAS_MAX_PAIN,
 )
 from cephalog.domain.policies import POLICIES
-from cephalog.outcomes.models import BridgingKind, Decision, Instrument
+from cephalog.outcomes.models import ITEM_KEY_CHOICES, BridgingKind, Decision, Instrument
 
 #: Fallback labels when the clinic has no licensed wording: the item values themselves.
 HIT6_VALUE_LABELS = {6: "6", 8: "8", 10: "10", 11: "11", 13: "13"}
@@ -147,3 +147,14 @@ class QuestionnaireForm(forms.Form):
                 self.add_error(name if name in self.fields else None, messages)
         else:
             self.add_error(None, error.messages)
+
+
+class ItemLabelsForm(forms.Form):
+    """One plain label per questionnaire item (issue 16.5); empty removes it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, name in ITEM_KEY_CHOICES:
+            self.fields[key] = forms.CharField(
+                label=name, required=False, max_length=80, strip=True
+            )

@@ -36,7 +36,13 @@ from cephalog.diary.actions import patient_today
 from cephalog.domain.policies import POLICIES
 from cephalog.domain.safety import SYMPTOMS
 from cephalog.outcomes import actions, charts, dashboard, pdf, queries
-from cephalog.outcomes.forms import BridgingForm, ContentPackForm, DecisionForm, QuestionnaireForm
+from cephalog.outcomes.forms import (
+    BridgingForm,
+    ContentPackForm,
+    DecisionForm,
+    ItemLabelsForm,
+    QuestionnaireForm,
+)
 from cephalog.outcomes.models import ContentPack, Decision, Instrument, ResponseSource
 from cephalog.patients.models import Patient
 
@@ -493,5 +499,31 @@ def content_packs(request: HttpRequest) -> HttpResponse:
         request,
         "outcomes/content_packs.html",
         {"form": form, "packs": packs, "clinic": clinic, "problems": problems},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_view(roles=(Role.CLINIC_ADMIN,))
+def item_labels(request: HttpRequest) -> HttpResponse:
+    """Clinic admins give each questionnaire item a plain label of their own (issue 16.5),
+    shown to patients beside the item when no licensed wording is loaded."""
+    clinic = Clinic.objects.filter(
+        pk__in=staff_clinic_ids(request.user, (Role.CLINIC_ADMIN,))
+    ).first()
+    assert clinic is not None  # staff_view let a clinic admin in
+    current = queries.item_labels(clinic.pk)
+    form = ItemLabelsForm(request.POST or None, initial=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.set_item_labels(clinic=clinic, by=_user(request), labels=form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Saved the questionnaire labels.")
+            return redirect("item-labels")
+    return render(
+        request,
+        "outcomes/item_labels.html",
+        {"form": form, "clinic": clinic},
         status=400 if request.method == "POST" else 200,
     )
