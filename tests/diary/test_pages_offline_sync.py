@@ -133,3 +133,17 @@ def test_the_offline_day_form_is_a_blank_day_at_version_0(cast: Cast) -> None:
     page = client_for(cast, "patient_user").get("/me/diary/offline/").content.decode()
     assert 'name="version" value="0"' in page
     assert "data-offline-day" in page
+
+
+def test_an_entry_refilled_from_the_phone_and_saved_is_not_stored_again(
+    cast: Cast, frozen: None
+) -> None:
+    """The day form, refilled from the phone (offline.js adds the entry's key), saved
+    online; the phone's later send of the same entry is a replay."""
+    client = client_for(cast, "patient_user")
+    data = form(headache_hours="4", peak_intensity="moderate", version="0")
+    data["idempotency_key"] = str(uuid.uuid4())
+    assert client.post(URL, data).status_code == 302
+    late = client.post(URL, data, headers=SYNC)
+    assert late.json()["status"] == "replayed"
+    assert DiaryEntry.objects.get(patient=cast.patient).version == 1

@@ -161,8 +161,9 @@ def _day_form_page(
             # check_day may add an error (a severity with no hours) or ask a question.
             ready = form.is_valid() and not questions
         if ready:
-            try:
-                saved, spread = save_day_with_attack(
+
+            def save() -> tuple[DiaryEntry, dict[dt.date, float]]:
+                return save_day_with_attack(
                     patient=patient,
                     data=data,
                     start=start,
@@ -173,6 +174,17 @@ def _day_form_page(
                     source=EntrySource.STAFF if staff else EntrySource.PATIENT,
                     expected_version=form.cleaned_data.get("version"),
                 )
+
+            try:
+                key = None if staff else _sync_key(request)
+                if key is None:
+                    saved, spread = save()
+                else:
+                    # An entry kept on the phone, saved from its form: stored once, so the
+                    # phone sending it later is answered "replayed" (issue 16.2).
+                    saved, _ = save_once(
+                        patient=patient, key=key, date=date, save=lambda: save()[0]
+                    )
             except DiaryConflict as conflict:
                 # Show the day as it is now, keep what this editor typed, and let the next
                 # save (from the current version) replace it knowingly.

@@ -342,7 +342,7 @@
   function freshenToday() {
     var card = document.querySelector("[data-today]");
     var today = localToday();
-    if (!card || card.getAttribute("data-today") === today) { return; }
+    if (navigator.onLine || !card || card.getAttribute("data-today") === today) { return; }
     card.querySelectorAll("input[name=date]").forEach(function (i) { i.value = today; });
     card.querySelectorAll("a[href^='/me/diary/']").forEach(function (a) { a.href = "/me/diary/" + today + "/"; });
     var heading = card.querySelector("h2");
@@ -369,6 +369,16 @@
       var note = el("p", "Not sent yet: what you typed on this phone is filled in below. " +
         (navigator.onLine ? "Press Save to send it." : "It is sent when you are back online."), "offline-kept");
       form.parentNode.insertBefore(note, form);
+      // Saved from here, it must not be sent again later: the server stores its key once,
+      // and the copy on the phone goes.
+      var key = document.createElement("input");
+      key.type = "hidden";
+      key.name = "idempotency_key";
+      key.value = item.key;
+      form.appendChild(key);
+      form.addEventListener("submit", function () {
+        if (navigator.onLine) { store.remove(item.key).catch(function () {}); }
+      });
     });
   }
 
