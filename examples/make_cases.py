@@ -444,13 +444,24 @@ def write_expected() -> None:
         if path.name.endswith(".expected.json"):
             continue
         for policy in POLICIES:
-            out = subprocess.run(
-                [sys.executable, "-m", "cephalog.assess_cli", str(path), "--policy", policy],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            (HERE / f"{path.stem}.{policy}.expected.json").write_text(out)
+            # standard-1 keeps its released file names; standard-2 adds `.standard-2`.
+            for ruleset, suffix in (("standard-1", ""), ("standard-2", ".standard-2")):
+                out = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "cephalog.assess_cli",
+                        str(path),
+                        "--policy",
+                        policy,
+                        "--ruleset",
+                        ruleset,
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                (HERE / f"{path.stem}.{policy}{suffix}.expected.json").write_text(out)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""`cephalog assess CASE.json [--policy POLICY] [--days]` (spec preamble and section 10).
+"""`cephalog assess CASE.json [--policy POLICY] [--ruleset RULESET] [--days]` (spec 10, 11).
 
 Reads a `cephalog.case/1` file (or stdin for `-`), prints the assessment as
 JSON on stdout and returns 0. On bad input it prints one line per problem on
@@ -19,6 +19,7 @@ from typing import NoReturn
 
 from cephalog.domain.assess import POLICY_NAMES, assess
 from cephalog.domain.case import CaseError, parse_case_text
+from cephalog.domain.rulesets import DEFAULT_RULESET, RULESET_NAMES
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -37,8 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `cephalog assess`."""
     parser = _Parser(
         prog="cephalog assess",
-        description="Assess a headache diary case file (cephalog.case/1) under ruleset "
-        "standard-1 and print the assessment (cephalog.assessment/1) as JSON.",
+        description="Assess a headache diary case file (cephalog.case/1) under a ruleset "
+        f"({', '.join(RULESET_NAMES)}; default {DEFAULT_RULESET}) and print the assessment "
+        "(cephalog.assessment/1) as JSON.",
     )
     parser.add_argument("case", metavar="CASE.json", help="the case file, or - to read stdin")
     parser.add_argument(
@@ -46,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="us-label",
         metavar="POLICY",
         help=f"eligibility and continuation policy: {', '.join(POLICY_NAMES)} (default: us-label)",
+    )
+    parser.add_argument(
+        "--ruleset",
+        default=DEFAULT_RULESET,
+        metavar="RULESET",
+        help=f"version of the clinical rules: {', '.join(RULESET_NAMES)} "
+        f"(default: {DEFAULT_RULESET}; standard-1 reproduces earlier assessments)",
     )
     parser.add_argument("--days", action="store_true", help="add the classification of every day")
     return parser
@@ -69,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
+    if args.ruleset not in RULESET_NAMES:
+        print(
+            f"--ruleset: unknown ruleset {args.ruleset!r}; choose one of {', '.join(RULESET_NAMES)}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     source = "<stdin>" if args.case == "-" else args.case
     try:
         data = sys.stdin.buffer.read() if args.case == "-" else Path(args.case).read_bytes()
@@ -82,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
 
-    assessment = assess(case, args.policy, include_days=args.days)
-    sys.stdout.write(json.dumps(assessment, indent=2) + "\n")
+    assessment = assess(case, args.policy, include_days=args.days, ruleset=args.ruleset)
+    sys.stdout.write(json.dumps(assessment.to_dict(), indent=2) + "\n")
     return EXIT_OK
 
 

@@ -69,8 +69,9 @@ def test_it_assesses_a_stored_patient_like_cephalog_assess(cast: Cast, tmp_path)
         text=True,
         check=True,
     )
-    assert json.loads(out.stdout) == json.loads(json.dumps(stored))
-    assert stored["baseline"]["headache_days"] == 21
+    assert json.loads(out.stdout) == json.loads(json.dumps(stored.to_dict()))
+    assert stored.ruleset.name == "standard-2"  # a clinic without a choice: the default
+    assert stored.baseline.headache_days == 21
 
 
 def test_it_assesses_under_a_clinics_own_default_policy(cast: Cast) -> None:
@@ -91,6 +92,8 @@ def test_it_assesses_under_a_clinics_own_default_policy(cast: Cast) -> None:
     eligibility_actions.set_default_policy(clinic=cast.clinic, by=cast.clinic_admin, name="leeds-4")
     cast.patient.clinic.refresh_from_db()
     result = assess_patient(cast.patient, dt.date(2026, 1, 28))
-    assert result["policy"] == "leeds-4"
-    failed = next(c for c in result["eligibility"]["criteria"] if c["code"] == "failed_preventives")
-    assert "of 4 required" in failed["detail"]
+    assert result.policy.name == "leeds-4"
+    failed = next(c for c in result.eligibility.criteria if c.code == "failed_preventives")
+    assert "of 4 required" in failed.detail
+    # a clinic policy made from nice-ta260 keeps its ichd3 day definition (spec section 11.1)
+    assert result.day_definition == "ichd3"

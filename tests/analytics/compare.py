@@ -8,8 +8,9 @@ from typing import Any
 
 from cephalog.domain.cycles import compute_cycles
 from cephalog.domain.diary import DiaryDay
+from cephalog.domain.rulesets import LEGACY, Rules
 from cephalog.domain.vocab import MIGRAINE_SPECIFIC_CLASSES
-from cephalog.domain.windows import baseline_window, round1
+from cephalog.domain.windows import baseline_window
 
 COUNTS = (
     "headache_days",
@@ -54,10 +55,14 @@ def assert_matches_domain(
     days: Mapping[dt.date, DiaryDay],
     injections: Sequence[dt.date],
     today: dt.date,
+    rules: Rules = LEGACY,
 ) -> None:
-    """One patient's table rows (cycle 0 first) equal the domain's baseline and cycles."""
-    baseline = baseline_window(days, injections, today)
-    cycles = compute_cycles(days, injections, baseline, today)
+    """One patient's table rows (cycle 0 first) equal the domain's baseline and cycles,
+    counted with `rules.definition` and printed as `rules` prints (spec section 11)."""
+    definition = rules.definition
+    shown = rules.one_decimal
+    baseline = baseline_window(days, injections, today, definition)
+    cycles = compute_cycles(days, injections, baseline, today, definition)
     assert len(rows) == len(cycles) + 1
     base_row = rows[0]
     assert base_row["cycle"] == 0
@@ -65,14 +70,16 @@ def assert_matches_domain(
     assert base_row["recorded_days"] == baseline.recorded_days
     for m in COUNTS:
         assert base_row[m] == getattr(baseline, m), m
-    _assert_rates(base_row, baseline.to_dict(), baseline)
+    _assert_rates(base_row, baseline.to_dict(shown), baseline)
     b = baseline.rate("headache_days")
     for row in rows:
         expected_b = None if b is None else float(b)
         assert row["baseline_headache_days_per_28"] == expected_b
-        assert row["baseline_headache_days_per_28_rounded"] == (None if b is None else round1(b))
+        assert row["baseline_headache_days_per_28_rounded"] == (None if b is None else shown(b))
+        assert row["ruleset"] == rules.ruleset.name
+        assert row["day_definition"] == definition
     for row, cycle in zip(rows[1:], cycles, strict=True):
-        d = cycle.to_dict()
+        d = cycle.to_dict(shown)
         context = (row, d)
         assert row["cycle"] == cycle.number, context
         assert row["injection_date"] == cycle.injection_date, context

@@ -15,25 +15,38 @@ from hypothesis import strategies as st
 
 from cephalog.analytics.cohort import cohort_table
 from cephalog.analytics.dense import _round1 as round1
+from cephalog.analytics.dense import _trunc1 as trunc1
 from cephalog.demo.generate import generate_cohort
 from cephalog.domain.diary import AcuteMedication, DiaryDay
+from cephalog.domain.rulesets import LEGACY, STANDARD_2, DayDefinition, Rules
 from cephalog.domain.windows import round1 as domain_round1
+from cephalog.domain.windows import trunc1 as domain_trunc1
 from tests.analytics.compare import assert_matches_domain, flag_rows
 
 TODAY = dt.date(2026, 6, 30)
 
 
-def test_it_equals_the_domain_on_a_generated_cohort() -> None:
+#: Every ruleset with every day definition it can use (spec section 11).
+RULES = [
+    LEGACY,
+    Rules(STANDARD_2, DayDefinition.LABEL),
+    Rules(STANDARD_2, DayDefinition.ICHD3),
+]
+RULE_IDS = ["standard-1", "standard-2-label", "standard-2-ichd3"]
+
+
+@pytest.mark.parametrize("rules", RULES, ids=RULE_IDS)
+def test_it_equals_the_domain_on_a_generated_cohort(rules: Rules) -> None:
     cohort = generate_cohort(150, seed=11, today=TODAY)
     frames = cohort.to_polars()
-    table = cohort_table(frames["diary"], frames["sessions"], frames["patients"], TODAY)
+    table = cohort_table(frames["diary"], frames["sessions"], frames["patients"], TODAY, rules)
     by_patient = table.partition_by("patient", as_dict=True, maintain_order=True)
     assert len(by_patient) == cohort.n_patients
     for p in range(cohort.n_patients):
         days = cohort.diary_days(p)
         injections = cohort.sessions.date[cohort.session_rows(p)].astype(object).tolist()
         rows = by_patient[(p,)].sort("cycle").to_dicts()
-        assert_matches_domain(rows, days, injections, TODAY)
+        assert_matches_domain(rows, days, injections, TODAY, rules)
 
 
 # --- random diaries, with the awkward cases the generator never makes ----------------------
@@ -84,8 +97,8 @@ def random_patient(seed: int) -> tuple[dict[dt.date, DiaryDay], list[dt.date], d
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(min_value=0, max_value=2**32 - 1))
-def test_it_equals_the_domain_on_random_diaries(seed: int) -> None:
+@given(st.integers(min_value=0, max_value=2**32 - 1), st.sampled_from(RULES))
+def test_it_equals_the_domain_on_random_diaries(seed: int, rules: Rules) -> None:
     patients = [random_patient(seed + k) for k in range(4)]
     # one `today` for the cohort, as for a clinic
     today = max(t for _, _, t in patients)
@@ -102,10 +115,10 @@ def test_it_equals_the_domain_on_random_diaries(seed: int) -> None:
         },
         schema={"patient": pl.Int64, "date": pl.Date},
     )
-    table = cohort_table(diary, sessions, pl.DataFrame({"patient": range(4)}), today)
+    table = cohort_table(diary, sessions, pl.DataFrame({"patient": range(4)}), today, rules)
     for p, (days, injections, _) in enumerate(patients):
         rows = table.filter(pl.col("patient") == p).sort("cycle").to_dicts()
-        assert_matches_domain(rows, days, injections, today)
+        assert_matches_domain(rows, days, injections, today, rules)
 
 
 # --- rounding ------------------------------------------------------------------------------
@@ -144,3 +157,35 @@ def test_a_reduction_on_a_tie_rounds_like_the_domain() -> None:
     row = table.filter(pl.col("cycle") == 1).to_dicts()[0]
     assert row["headache_day_reduction_pct_rounded"] == 94.8
     assert_matches_domain(table.sort("cycle").to_dicts(), days, [injection], today)
+
+
+@pytest.mark.parametrize(
+    ("num", "den"),
+    [(2997, 100), (-2997, 100), (1496, 100), (-245, 100), (-4, 100), (0, 7), (1, 3), (-1, 3)],
+)
+def test_it_truncates_toward_zero_on_exact_fractions_like_the_domain(num: int, den: int) -> None:
+    from fractions import Fraction
+
+    got = float(trunc1(np.array([num]), np.array([den]))[0])
+    assert got == domain_trunc1(Fraction(num, den))
+
+
+def test_short_headaches_count_in_the_ichd3_table_only() -> None:
+    """28 recorded 2 h headaches before one injection: an ichd3 baseline of 28 headache days,
+    a label one of 0 (spec section 11.1), in the engine as in the domain."""
+    start = dt.date(2026, 1, 1)
+    days = {
+        start + dt.timedelta(days=i): DiaryDay(start + dt.timedelta(days=i), 2.0, "mild")
+        for i in range(28)
+    }
+    injection = start + dt.timedelta(days=28)
+    frames = (
+        pl.DataFrame(flag_rows(1, days), schema_overrides={"peak_intensity": pl.String}),
+        pl.DataFrame({"patient": [1], "date": [injection]}),
+        pl.DataFrame({"patient": [1]}),
+    )
+    for rules, expected in ((RULES[1], 0), (RULES[2], 28)):
+        table = cohort_table(*frames, injection, rules)
+        baseline = table.filter(pl.col("cycle") == 0).to_dicts()[0]
+        assert baseline["headache_days"] == expected
+        assert_matches_domain(table.sort("cycle").to_dicts(), days, [injection], injection, rules)

@@ -53,11 +53,13 @@ def test_it_creates_reads_updates_and_deletes_the_patients_own_day(cast: Cast) -
         {"name": "sumatriptan", "class": "triptan", "effective": True}
     ]
     assert (day["migraine_day"], day["headache_day"], day["version"]) == (True, True, 1)
-    assert day["reasons"] == ["migraine: 3 pain features + nausea"]
+    # the clinic's default policy, nice-ta260, counts ichd3 days under standard-2 (11.1)
+    assert day["reasons"] == ["ichd3 migraine day: 3 pain features + nausea"]
 
     updated = put(client, "2026-03-19", {"headache_hours": 2, "peak_intensity": "mild"})
     assert updated.status_code == 200
-    assert (updated.json()["version"], updated.json()["headache_day"]) == (2, False)
+    # a 2 h headache: an ichd3 headache day (any duration), not a label one
+    assert (updated.json()["version"], updated.json()["headache_day"]) == (2, True)
 
     listed = client.get("/api/me/diary", {"start": "2026-03-01", "end": "2026-03-20"}).json()
     assert listed["start"] == "2026-03-01"
@@ -317,15 +319,16 @@ def test_the_diary_api_runs_few_queries(cast: Cast) -> None:
     patient, nurse = client_for(cast, "patient_user"), client_for(cast, "nurse")
     staff_url = f"/api/patients/{cast.patient.pk}/diary"
     # session, user (with whether they hold a role), patient, days with medicines,
-    # audit chain's last hash, audit row; staff: also their TOTP device and roles.
-    for client, url, most in ((patient, "/api/me/diary", 6), (nurse, staff_url, 8)):
+    # audit chain's last hash, audit row, the clinic's ruleset (spec section 11);
+    # staff: also their TOTP device and roles.
+    for client, url, most in ((patient, "/api/me/diary", 7), (nurse, staff_url, 9)):
         response, queries = _data_queries(lambda c=client, u=url: c.get(u))
         assert response.status_code == 200
         assert len(queries) <= most, queries
     # session, user, patient, the day (locked); new: insert it and its medicines;
     # changed: its medicines, the kept revision, update, delete and insert the
-    # medicines; then the audit chain's last hash and the audit row.
-    for status, most in ((201, 8), (200, 11)):
+    # medicines; then the audit chain's last hash, the audit row and the clinic's ruleset.
+    for status, most in ((201, 9), (200, 12)):
         response, queries = _data_queries(lambda: put(patient, "2026-03-19", SEVERE))
         assert response.status_code == status
         assert len(queries) <= most, queries

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cephalog.audit.models import AuditEvent
 from cephalog.diary.actions import save_day
+from cephalog.eligibility import actions as eligibility_actions
 from cephalog.treatment.models import Session
 from tests.personas import Cast, client_for
 
@@ -52,12 +53,22 @@ def test_it_lists_each_days_flags_with_their_reasons(cast: Cast, frozen: None) -
     log(cast, TODAY, TREATED_MIGRAINE)
     log(cast, TODAY - dt.timedelta(days=1), {"headache_hours": 2, "peak_intensity": "mild"})
     log(cast, TODAY - dt.timedelta(days=2), {"headache_hours": 0})
+    # The clinic's default policy (nice-ta260) counts ichd3 days under standard-2, the
+    # default ruleset (spec section 11.1), and the reasons name the definition.
     page = client_for(cast, "nurse").get(url(cast)).content.decode()
-    assert "migraine: 3 pain features + nausea" in page
+    assert "ichd3 migraine day: 3 pain features + nausea" in page
     assert "Migraine day" in page
     assert "Acute medication: triptan" in page
-    assert "not a headache day: 2 h, under 4 h" in page
+    assert "ichd3 headache day: headache of any duration (2 h); migraine criteria not met" in page
     assert "headache-free day" in page
+    assert "with the ichd3 day definition" in page
+    # Under standard-1 the same days read as they always did.
+    eligibility_actions.set_clinic_ruleset(
+        clinic=cast.clinic, by=cast.clinic_admin, name="standard-1"
+    )
+    page = client_for(cast, "nurse").get(url(cast)).content.decode()
+    assert "migraine: 3 pain features + nausea" in page
+    assert "not a headache day: 2 h, under 4 h" in page
     assert "Not recorded" in page
     assert "sumatriptan (triptan, worked within 2 hours)" in page
     assert "3/7 (43%)" in page

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cephalog.accounts.models import Clinic
 from cephalog.diary.actions import save_day
 from tests.personas import Cast, client_for
 
@@ -66,7 +67,13 @@ def test_it_lists_the_missed_days_in_the_window(cast: Cast, frozen: None) -> Non
     assert 'No headache<span class="visually-hidden"> on Monday 11 May</span>' in page
 
 
+def label_days(cast: Cast) -> None:
+    """A clinic whose policy counts label days (us-label; spec section 11.1)."""
+    Clinic.objects.filter(pk=cast.clinic.pk).update(default_policy="us-label")
+
+
 def test_it_counts_the_last_28_days_in_plain_words(cast: Cast, frozen: None) -> None:
+    label_days(cast)
     log(cast, 0, MIGRAINE)
     log(cast, 1, HEADACHE)
     log(cast, 2, SHORT)
@@ -88,6 +95,7 @@ def test_it_counts_the_last_28_days_in_plain_words(cast: Cast, frozen: None) -> 
 
 
 def test_it_colours_the_month_by_day_class_with_a_legend(cast: Cast, frozen: None) -> None:
+    label_days(cast)
     log(cast, 0, MIGRAINE)
     log(cast, 1, HEADACHE)
     log(cast, 2, SHORT)
@@ -108,6 +116,22 @@ def test_it_colours_the_month_by_day_class_with_a_legend(cast: Cast, frozen: Non
     assert 'href="/me/diary/2026-05-13/"' not in page
     assert 'href="?month=2026-04"' in page
     assert 'rel="next"' not in page  # June has not started
+
+
+def test_under_an_ichd3_policy_a_short_headache_is_a_headache_day(cast: Cast, frozen: None) -> None:
+    """The clinic's default, nice-ta260, counts ichd3 days under standard-2 (spec 11.1):
+    the patient's own counts and calendar follow it."""
+    log(cast, 0, MIGRAINE)
+    log(cast, 1, HEADACHE)
+    log(cast, 2, SHORT)
+    log(cast, 3, FREE)
+    page = client_for(cast, "patient_user").get("/me/").content.decode()
+    counts = dict(re.findall(r"<dt>([^<]+)</dt><dd>(\d+)", page))
+    assert counts["Headache days"] == "3"
+    calendar = (
+        client_for(cast, "patient_user").get("/me/diary/calendar/?month=2026-05").content.decode()
+    )
+    assert cell(calendar, "2026-05-10") == "day headache"
 
 
 def test_it_pages_back_a_month_and_marks_locked_days(cast: Cast, frozen: None) -> None:

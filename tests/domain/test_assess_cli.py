@@ -38,7 +38,7 @@ def case_file(tmp_path: Path) -> Path:
 def test_it_prints_the_assessment_with_keys_in_spec_order(
     capsys: pytest.CaptureFixture[str], case_file: Path
 ) -> None:
-    status, out, err = run(capsys, str(case_file))
+    status, out, err = run(capsys, str(case_file), "--ruleset", "standard-1")
     assert (status, err) == (0, "")
     result = json.loads(out)
     assert list(result) == [
@@ -62,8 +62,38 @@ def test_it_prints_the_assessment_with_keys_in_spec_order(
     assert out.startswith('{\n  "format"')  # indent 2
 
 
+def test_it_uses_standard_2_by_default_and_names_the_day_definition(
+    capsys: pytest.CaptureFixture[str], case_file: Path
+) -> None:
+    status, out, err = run(capsys, str(case_file))
+    assert (status, err) == (0, "")
+    result = json.loads(out)
+    assert list(result)[:5] == ["format", "ruleset", "policy", "day_definition", "assessed_on"]
+    assert (result["ruleset"], result["policy"], result["day_definition"]) == (
+        "standard-2",
+        "us-label",
+        "label",
+    )
+    # 19 headache days of 26 recorded: 20.4615... per 28, printed truncated (11.7).
+    assert result["baseline"]["per_28"]["headache_days"] == 20.4
+    assert result["next_injection"] == {"due": None, "earliest": None, "flags": []}
+    assert result["continuation"]["recommendation"] == "not_started"
+    nice = json.loads(run(capsys, str(case_file), "--policy", "nice-ta260")[1])
+    assert nice["day_definition"] == "ichd3"
+
+
+def test_it_refuses_an_unknown_ruleset(capsys: pytest.CaptureFixture[str], case_file: Path) -> None:
+    status, out, err = run(capsys, str(case_file), "--ruleset", "standard-3")
+    assert (status, out) == (2, "")
+    assert err == (
+        "--ruleset: unknown ruleset 'standard-3'; choose one of standard-1, standard-2\n"
+    )
+
+
 def test_it_adds_days_on_request(capsys: pytest.CaptureFixture[str], case_file: Path) -> None:
-    status, out, _ = run(capsys, str(case_file), "--days", "--policy", "nice-ta260")
+    status, out, _ = run(
+        capsys, str(case_file), "--days", "--policy", "nice-ta260", "--ruleset", "standard-1"
+    )
     result = json.loads(out)
     assert status == 0
     assert result["policy"] == "nice-ta260"
@@ -161,9 +191,13 @@ def test_it_refuses_malformed_json(capsys: pytest.CaptureFixture[str], tmp_path:
 
 
 def test_it_matches_the_library(capsys: pytest.CaptureFixture[str], case_file: Path) -> None:
-    _, out, _ = run(capsys, str(case_file), "--policy", "ehf-2018", "--days")
-    expected = assess(parse_case(json.loads(case_file.read_text())), "ehf-2018", include_days=True)
-    assert json.loads(out) == expected
+    for ruleset in ("standard-1", "standard-2"):
+        _, out, _ = run(
+            capsys, str(case_file), "--policy", "ehf-2018", "--days", "--ruleset", ruleset
+        )
+        case = parse_case(json.loads(case_file.read_text()))
+        expected = assess(case, "ehf-2018", include_days=True, ruleset=ruleset)
+        assert json.loads(out) == expected.to_dict()
 
 
 def test_it_runs_without_django(case_file: Path) -> None:

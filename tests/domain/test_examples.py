@@ -1,12 +1,15 @@
 """The example case files give their expected assessments through the real command.
 
-Each `examples/<case>.json` is run as `python -m cephalog.assess_cli CASE --policy P`
-in a subprocess for the four policies and compared with
-`examples/<case>.<policy>.expected.json` (checked by hand; see examples/README.md).
+Each `examples/<case>.json` is run as `python -m cephalog.assess_cli CASE --policy P
+--ruleset R` in a subprocess for the four policies and both rulesets and compared with
+`examples/<case>.<policy>.expected.json` (standard-1, as released) and
+`examples/<case>.<policy>.standard-2.expected.json` (checked by hand; see
+examples/README.md).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -42,20 +45,27 @@ def test_there_are_examples_for_every_scenario() -> None:
     for case in CASES:
         for policy in POLICIES:
             assert (EXAMPLES / f"{case.stem}.{policy}.expected.json").is_file()
+            assert (EXAMPLES / f"{case.stem}.{policy}.standard-2.expected.json").is_file()
 
 
+def expected_path(case: str, policy: str, ruleset: str) -> Path:
+    suffix = "" if ruleset == "standard-1" else f".{ruleset}"
+    return EXAMPLES / f"{case}.{policy}{suffix}.expected.json"
+
+
+@pytest.mark.parametrize("ruleset", ["standard-1", "standard-2"])
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("case", CASES, ids=[p.stem for p in CASES])
-def test_it_assesses_each_example_as_expected(case: Path, policy: str) -> None:
-    done = assess(str(case), "--policy", policy)
+def test_it_assesses_each_example_as_expected(case: Path, policy: str, ruleset: str) -> None:
+    done = assess(str(case), "--policy", policy, "--ruleset", ruleset)
     assert (done.returncode, done.stderr) == (0, "")
-    expected_text = (EXAMPLES / f"{case.stem}.{policy}.expected.json").read_text()
+    expected_text = expected_path(case.stem, policy, ruleset).read_text()
     assert json.loads(done.stdout) == json.loads(expected_text)
     assert done.stdout == expected_text  # same key order and layout
 
 
-def key_results(case: str, policy: str) -> dict[str, object]:
-    result = json.loads((EXAMPLES / f"{case}.{policy}.expected.json").read_text())
+def key_results(case: str, policy: str, ruleset: str = "standard-1") -> dict[str, object]:
+    result = json.loads(expected_path(case, policy, ruleset).read_text())
     return {
         "eligibility": result["eligibility"]["status"],
         "continuation": (
@@ -186,7 +196,7 @@ def test_unknown_policy_and_missing_file_exit_2(tmp_path: Path) -> None:
 
 
 def test_days_are_listed_on_request() -> None:
-    done = assess(str(EXAMPLES / "spec-example.json"), "--days")
+    done = assess(str(EXAMPLES / "spec-example.json"), "--days", "--ruleset", "standard-1")
     days = json.loads(done.stdout)["days"]
     assert days[1] == {
         "date": "2026-01-02",
@@ -198,3 +208,67 @@ def test_days_are_listed_on_request() -> None:
         "reasons": ["migraine: 3 pain features + nausea"],
     }
     assert days[-1]["date"] == "2026-06-30"
+
+
+def _ichd3_baseline(case: dict[str, object]) -> tuple[int, int, int]:
+    """Recorded, headache and migraine days of the baseline by spec §11.1's ichd3 definition,
+    recounted from the case file without cephalog's code: headache day = any headache;
+    migraine day = 2 pain features and D, or a typical aura, or relief by a triptan/ergot."""
+    diary = {d["date"]: d for d in case["diary"]}  # type: ignore[attr-defined]
+    injections = sorted(i["date"] for i in case.get("injections", []))  # type: ignore[attr-defined]
+    assessed = case.get("assessed_on") or max(diary)  # type: ignore[attr-defined]
+    end = (
+        dt.date.fromisoformat(injections[0]) - dt.timedelta(days=1)
+        if injections
+        else dt.date.fromisoformat(str(assessed))
+    )
+    recorded = headache = migraine = 0
+    for back in range(28):
+        day = diary.get((end - dt.timedelta(days=back)).isoformat())
+        if day is None:
+            continue
+        recorded += 1
+        if day["headache_hours"] <= 0:
+            continue
+        headache += 1
+        pain = sum(
+            [
+                bool(day.get("unilateral")),
+                bool(day.get("pulsating")),
+                day.get("peak_intensity") in ("moderate", "severe"),
+                bool(day.get("aggravated_by_activity")),
+            ]
+        )
+        d = (
+            day.get("nausea")
+            or day.get("vomiting")
+            or (day.get("photophobia") and day.get("phonophobia"))
+        )
+        aura = 5 <= day.get("aura_minutes", 0) <= 60
+        relieved = any(
+            m["class"] in ("triptan", "ergot") and m.get("effective") is True
+            for m in day.get("acute_medications", [])
+        )
+        migraine += bool((pain >= 2 and d) or aura or relieved)
+    return recorded, headache, migraine
+
+
+@pytest.mark.parametrize("case", CASES, ids=[p.stem for p in CASES])
+def test_the_standard_2_ichd3_baselines_match_an_independent_recount(case: Path) -> None:
+    recorded, headache, migraine = _ichd3_baseline(json.loads(case.read_text()))
+    for policy in ("nice-ta260", "ehf-2018"):
+        baseline = json.loads(expected_path(case.stem, policy, "standard-2").read_text())[
+            "baseline"
+        ]
+        assert (
+            baseline["recorded_days"],
+            baseline["headache_days"],
+            baseline["migraine_days"],
+        ) == (
+            recorded,
+            headache,
+            migraine,
+        )
+        per_28 = baseline["per_28"]["headache_days"]
+        # truncated, never rounded (spec §11.7)
+        assert per_28 == (None if recorded < 20 else int(headache * 280 / recorded) / 10)

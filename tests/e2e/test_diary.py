@@ -38,9 +38,15 @@ def long_date(date: dt.date) -> str:
 
 @pytest.fixture
 def cast_db(transactional_db: None) -> Cast:
+    from cephalog.accounts.models import Clinic
     from tests.personas import make_cast
 
-    return make_cast()
+    cast = make_cast()
+    # The label day definition (us-label, spec section 11.1) has all four day classes,
+    # including the short headache that is not a headache day.
+    Clinic.objects.filter(pk=cast.clinic.pk).update(default_policy="us-label")
+    cast.clinic.refresh_from_db()
+    return cast
 
 
 @pytest.fixture

@@ -95,10 +95,20 @@ def load_case(cast: Cast, name: str, patient: Patient | None = None) -> dt.date:
     return assessed_on
 
 
-def cli_assessment(path: Path, policy: str) -> dict[str, Any]:
-    """`cephalog assess PATH --policy POLICY`, parsed."""
+def cli_assessment(path: Path, policy: str, ruleset: str = "standard-2") -> dict[str, Any]:
+    """`cephalog assess PATH --policy POLICY --ruleset RULESET`, parsed."""
     out = subprocess.run(
-        [sys.executable, "-m", "cephalog.cli", "assess", str(path), "--policy", policy],
+        [
+            sys.executable,
+            "-m",
+            "cephalog.cli",
+            "assess",
+            str(path),
+            "--policy",
+            policy,
+            "--ruleset",
+            ruleset,
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -45,6 +45,7 @@ def test_it_audits_reads_writes_and_exports(cast: Cast, overuse_case: dt.date) -
     assert rows[5].user_id == cast.patient_user.pk
     assert by_category["start_decision"].detail == {
         "policy": "us-label",
+        "ruleset": "standard-2",
         "status": "needs_review",
         "overridden": False,
         "problems": 0,

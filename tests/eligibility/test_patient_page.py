@@ -28,9 +28,11 @@ def page(cast: Cast) -> str:
 def test_it_explains_why_not_yet_in_plain_words(cast: Cast, overuse_case: dt.date) -> None:
     text = page(cast)
     assert "You are not eligible for Botox yet" in text
+    # The clinic's default, nice-ta260, counts ichd3 days under standard-2 (spec 11.1):
+    # every headache is a headache day (22, label 20); probable migraine is not migraine (12).
     assert (
-        "In the last 4 weeks (4 March to 31 March 2026) your diary shows 20 days with a "
-        "headache, and 13 of them were migraine days." in text
+        "In the last 4 weeks (4 March to 31 March 2026) your diary shows 22 days with a "
+        "headache, and 12 of them were migraine days." in text
     )
     assert "You filled in 28 of the 28 days." in text
     assert "Your diary shows chronic migraine" in text

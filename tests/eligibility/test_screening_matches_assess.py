@@ -7,24 +7,28 @@ from collections.abc import Callable
 
 import pytest
 
+from cephalog.eligibility import actions
 from tests.eligibility.helpers import EXAMPLES, POLICY_NAMES, cli_assessment, load_case
 from tests.personas import Cast, client_for
 
 WORDS = {"eligible": "Eligible", "needs_review": "Needs review", "not_eligible": "Not eligible"}
 
 
+@pytest.mark.parametrize("ruleset", ["standard-1", "standard-2"])
 @pytest.mark.parametrize("case", ["cm-overuse-review", "ineligible-hard-stops"])
 def test_it_shows_the_eligibility_of_cephalog_assess_under_every_policy(
-    cast: Cast, at: Callable[[dt.date], None], case: str
+    cast: Cast, at: Callable[[dt.date], None], case: str, ruleset: str
 ) -> None:
     at(load_case(cast, case))
+    actions.set_clinic_ruleset(clinic=cast.clinic, by=cast.clinic_admin, name=ruleset)
     client = client_for(cast, "physician")
     statuses = {}
     for policy in POLICY_NAMES:
-        expected = cli_assessment(EXAMPLES / f"{case}.json", policy)["eligibility"]
+        expected = cli_assessment(EXAMPLES / f"{case}.json", policy, ruleset)["eligibility"]
         response = client.get(f"/clinic/patients/{cast.patient.pk}/eligibility/?policy={policy}")
         assert response.status_code == 200
-        assert response.context["s"].eligibility == expected, policy
+        assert response.context["s"].eligibility.to_dict() == expected, policy
+        assert response.context["s"].ruleset.name == ruleset
         html = response.content.decode()
         assert f'<h2 id="status-heading">{WORDS[expected["status"]]}</h2>' in html
         for criterion in expected["criteria"]:
@@ -47,11 +51,13 @@ def test_it_uses_the_clinic_default_without_a_policy_parameter(
 ) -> None:
     response = client_for(cast, "nurse").get(f"/clinic/patients/{cast.patient.pk}/eligibility/")
     assert cast.clinic.default_policy == "nice-ta260"
-    assert response.context["s"].eligibility["policy"] == "nice-ta260"
+    assert response.context["s"].eligibility.policy == "nice-ta260"
     assert response.context["s"].status == "not_eligible"
 
 
 def test_it_shows_the_evidence_for_every_criterion(cast: Cast, overuse_case: dt.date) -> None:
+    # The figures of examples/README.md are standard-1's (label days under every policy).
+    actions.set_clinic_ruleset(clinic=cast.clinic, by=cast.clinic_admin, name="standard-1")
     html = (
         client_for(cast, "physician")
         .get(f"/clinic/patients/{cast.patient.pk}/eligibility/?policy=nice-ta260")
@@ -100,3 +106,33 @@ def test_it_screens_a_new_patient_with_no_diary_yet(cast: Cast) -> None:
     assert "No preventives recorded." in html
     assert client.get(base + "letter/").status_code == 200
     assert client.get(base + "letter.pdf").content.startswith(b"%PDF")
+
+
+def test_under_standard_2_nice_counts_ichd3_days_and_says_so(
+    cast: Cast, overuse_case: dt.date
+) -> None:
+    """cm-overuse-review under nice-ta260 and standard-2 (the default): the baseline's
+    short headaches count as ichd3 headache days (22 of 28, not 20), its probable-migraine
+    days do not count as migraine days (12, not 13), and the page names the definition."""
+    response = client_for(cast, "physician").get(
+        f"/clinic/patients/{cast.patient.pk}/eligibility/?policy=nice-ta260"
+    )
+    html = response.content.decode()
+    assert response.context["s"].ruleset.name == "standard-2"
+    assert "22 <small>(22.0 per 28)</small>" in html
+    assert "12 <small>(12.0 per 28)</small>" in html
+    assert "ichd3 definition: 22.0 headache days, 12.0 migraine days per 28" in html
+    assert "Ruleset <strong>standard-2</strong>, ichd3 day definition" in html
+
+
+def test_under_standard_2_a_label_count_is_never_called_ichd3(
+    cast: Cast, overuse_case: dt.date
+) -> None:
+    html = (
+        client_for(cast, "physician")
+        .get(f"/clinic/patients/{cast.patient.pk}/eligibility/?policy=us-label")
+        .content.decode()
+    )
+    assert "label definition: 20.0 headache days, 13.0 migraine days per 28" in html
+    assert "Chronic migraine, label day definition" in html
+    assert "ICHD-3 1.3" not in html

@@ -16,6 +16,7 @@ from cephalog.analytics.cohort import cohort_table
 from cephalog.audit.models import AuditEvent
 from cephalog.demo.load import load_demo
 from cephalog.diary.actions import delete_day, save_day
+from cephalog.domain.rulesets import LEGACY, STANDARD_2, DayDefinition, Rules
 from cephalog.outcomes import daycodes
 from cephalog.outcomes.dashboard import load_frames
 from cephalog.outcomes.models import DiaryYearCodes
@@ -31,9 +32,9 @@ def demo(db: None, time_machine: Any) -> Any:
     return load_demo(n_patients=12, seed=3, today=TODAY)
 
 
-def from_rows(clinic_ids: list[int]) -> pl.DataFrame:
+def from_rows(clinic_ids: list[int], rules: Rules = LEGACY) -> pl.DataFrame:
     frames = load_frames(clinic_ids)
-    return cohort_table(frames.diary, frames.sessions, frames.patients, TODAY)
+    return cohort_table(frames.diary, frames.sessions, frames.patients, TODAY, rules)
 
 
 def assert_same(got: pl.DataFrame, expected: pl.DataFrame) -> None:
@@ -44,12 +45,18 @@ def assert_same(got: pl.DataFrame, expected: pl.DataFrame) -> None:
         assert g == e
 
 
-def test_the_table_from_day_codes_equals_the_table_from_diary_rows(demo: Any) -> None:
+@pytest.mark.parametrize(
+    "rules",
+    [LEGACY, Rules(STANDARD_2, DayDefinition.LABEL), Rules(STANDARD_2, DayDefinition.ICHD3)],
+    ids=["standard-1", "standard-2-label", "standard-2-ichd3"],
+)
+def test_the_table_from_day_codes_equals_the_table_from_diary_rows(demo: Any, rules: Rules) -> None:
     clinic = [demo.clinic.pk]
-    table = daycodes.cohort_table(clinic, TODAY)
+    table = daycodes.cohort_table(clinic, TODAY, rules)
     assert table["patient"].n_unique() == 12
     assert table.filter(pl.col("cycle") >= 1).height > 0
-    assert_same(table, from_rows(clinic))
+    assert set(table["ruleset"]) == {rules.ruleset.name}
+    assert_same(table, from_rows(clinic, rules))
 
 
 def test_changes_and_deletions_reach_the_table(demo: Any, time_machine: Any) -> None:

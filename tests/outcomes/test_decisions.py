@@ -38,7 +38,7 @@ def test_it_shows_each_cycle_with_the_numbers_the_assess_command_gives(history: 
     page = client_for(history, "nurse").get(url(history) + "?policy=ehf-2018")
     assert page.status_code == 200
     html = page.content.decode()
-    expected = assess_patient(history.patient, TODAY, "ehf-2018")
+    expected = assess_patient(history.patient, TODAY, "ehf-2018").to_dict()
     c1, c2 = expected["cycles"]
     assert c2["headache_day_reduction_pct"] == 50.0
     assert c1["headache_day_reduction_pct"] == 30.0
@@ -67,8 +67,11 @@ def test_a_physician_records_a_decision_with_a_reason(history: Cast) -> None:
     assert snapshot["policy"] == "nice-ta260"
     assert (
         snapshot["recommendation"]
-        == assess_patient(history.patient, TODAY, "nice-ta260")["continuation"]["recommendation"]
+        == assess_patient(history.patient, TODAY, "nice-ta260").continuation.recommendation
     )
+    assert decision.ruleset == "standard-2"
+    assert snapshot["ruleset"] == "standard-2"
+    assert snapshot["day_definition"] == "ichd3"
     assert [c["headache_day_reduction_pct"] for c in snapshot["cycles"]] == [30.0, 50.0]
     event = AuditEvent.objects.filter(category="continuation_decision").get()
     assert event.patient_id == history.patient.pk

@@ -718,6 +718,7 @@ BODIES: dict[str, Body] = {
     ),
     "my-questionnaires": body(instrument="hit6", **{f"hit6-{k}": str(v) for k, v in HIT6.items()}),
     "policy-default": body(default_policy="us-payer"),
+    "policy-ruleset": body(ruleset="standard-1"),
     "policy-new": lambda w, rel: {
         "name": "matrix-new",
         "title": "New",
@@ -868,6 +869,15 @@ PATTERNS: dict[str, Entry] = {
     "my-eligibility": _me(),
     "policies": Entry(STAFF_CLINIC, audit="any"),
     "policy-default": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        relations=CLINIC_RELS,
+        kwargs=policy_ids(False),
+        methods=P,
+        get_ok=POST_ONLY,
+        audit="any",
+    ),
+    "policy-ruleset": Entry(
         CLINIC_ADMIN_PAGE,
         roles=ADMIN_ONLY,
         relations=CLINIC_RELS,

@@ -41,6 +41,7 @@ import numpy as np
 import polars as pl
 
 from cephalog.analytics import dense
+from cephalog.domain.rulesets import LEGACY, Rules
 from cephalog.domain.vocab import MIGRAINE_SPECIFIC_CLASSES
 from cephalog.domain.windows import WINDOW_DAYS
 
@@ -137,7 +138,11 @@ def diary_codes(diary: pl.DataFrame) -> pl.DataFrame:
 
 
 def cohort_table(
-    diary: pl.DataFrame, sessions: pl.DataFrame, patients: pl.DataFrame, today: dt.date
+    diary: pl.DataFrame,
+    sessions: pl.DataFrame,
+    patients: pl.DataFrame,
+    today: dt.date,
+    rules: Rules = LEGACY,
 ) -> pl.DataFrame:
     """One row per patient for the baseline (`cycle` 0) and one per treatment cycle.
 
@@ -159,6 +164,10 @@ def cohort_table(
     `_rounded`), `responder_30`, `responder_50`, `wearing_off`, null as in
     spec section 7. Sorted by patient and cycle. Patients are reported when
     they are in `patients` or have sessions.
+
+    Days are counted with `rules.definition` and the `*_rounded` columns
+    printed as `rules`' ruleset prints (spec section 11); the table names
+    both in its `ruleset` and `day_definition` columns.
 
     The work is done by `cephalog.analytics.dense` on day codes; this
     function only maps Polars frames to its arrays and back.
@@ -189,9 +198,23 @@ def cohort_table(
     listed = patients.select("patient").join(index, on="patient", how="inner")["_i"].to_numpy()
     report[listed.astype(np.int64)] = True
     columns = dense.cohort_arrays(
-        grid, s["_i"].to_numpy(), s["day"].to_numpy().astype(np.int64), today, report
+        grid,
+        s["_i"].to_numpy(),
+        s["day"].to_numpy().astype(np.int64),
+        today,
+        report,
+        definition=rules.definition,
+        truncate=rules.ruleset.truncate,
     )
-    return to_frame(columns, index["patient"]).sort("patient", "cycle")
+    return with_ruleset(to_frame(columns, index["patient"]).sort("patient", "cycle"), rules)
+
+
+def with_ruleset(table: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """The table with the ruleset and day definition it was computed with (spec section 11)."""
+    return table.with_columns(
+        pl.lit(rules.ruleset.name).alias("ruleset"),
+        pl.lit(rules.definition.value).alias("day_definition"),
+    )
 
 
 def to_frame(columns: dict[str, np.ndarray], patient_ids: pl.Series) -> pl.DataFrame:

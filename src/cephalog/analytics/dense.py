@@ -19,6 +19,15 @@ Three steps, none of them a Python loop over patients or days:
    no 5-bit field of a window's sum can overflow into the next, and the
    wrap-around of the running 32-bit total cancels out in the subtraction.
 
+Every step takes the day `definition` (`label`, the default and standard-1's,
+or `ichd3`; spec section 11.1): the table is built per definition from the
+domain's `classify_day`, and the code keeps every fact either definition
+reads (a short headache is a headache day under `ichd3`). The printed
+one-decimal columns are rounded (standard-1) or truncated toward zero
+(`truncate`, standard-2, spec section 11.7). The engine does not screen
+medication overuse (the codes keep no drug classes), so the two-class
+"multiple" rule of section 11.2 has no counterpart here.
+
 Cycles, baselines and outcomes (spec sections 3 and 7) are then array
 arithmetic over the sessions. The results equal the domain exactly
 (tests/analytics/test_dense.py, tests/analytics/test_equality.py): counts are
@@ -192,14 +201,15 @@ def decode(code: int) -> DiaryDay | None:
 
 
 @functools.cache
-def day_class_table() -> NDArray[np.uint32]:
-    """Class word of every code, from `cephalog.domain.diary.classify_day` (read-only)."""
+def day_class_table(definition: str = "label") -> NDArray[np.uint32]:
+    """Class word of every code under a day definition, from the domain's `classify_day`
+    (read-only)."""
     table = np.zeros(CODES, dtype=np.uint32)
     for code in range(CODES):
         day = decode(code)
         if day is None:
             continue
-        c = classify_day(day)
+        c = classify_day(day, definition)
         flags = (
             True,
             c.headache_day,
@@ -335,10 +345,10 @@ class Cumulative:
     totals: NDArray[np.uint32]
 
     @classmethod
-    def of(cls, grid: DayGrid) -> Cumulative:
+    def of(cls, grid: DayGrid, definition: str = "label") -> Cumulative:
         totals = np.empty(len(grid.codes) + 1, dtype=np.uint32)
         totals[0] = 0
-        words = day_class_table()[grid.codes]
+        words = day_class_table(definition)[grid.codes]
         np.cumsum(words, out=totals[1:], dtype=np.uint32)
         return cls(grid, totals)
 
@@ -367,12 +377,25 @@ def unpack(packed: NDArray[np.uint32]) -> dict[str, NDArray[np.int64]]:
 # --- the cohort table -------------------------------------------------------------------------
 
 
-def _round1(num: Array, den: Array) -> Array:
+def _round_half_up(num: Array, den: Array) -> Array:
     """`num / den` to one decimal, ties away from zero, computed on the exact integers."""
     safe = np.where(den == 0, 1, den)
     tenths = (np.abs(num) * 20 + safe) // (safe * 2)
     rounded: Array = np.where(num < 0, -1.0, 1.0) * (tenths / 10)
     return rounded
+
+
+#: Kept for callers and tests of standard-1's rounding.
+_round1 = _round_half_up
+
+
+def _trunc1(num: Array, den: Array) -> Array:
+    """`num / den` truncated toward zero at one decimal (spec section 11.7), on exact integers."""
+    safe = np.where(den == 0, 1, den)
+    tenths = (np.abs(num) * 10) // np.abs(safe)
+    negative = (num < 0) != (safe < 0)
+    truncated: Array = np.where(negative, -1.0, 1.0) * (tenths / 10)
+    return truncated
 
 
 def _div(num: Array, den: Array) -> Array:
@@ -385,6 +408,8 @@ def cohort_arrays(
     session_day: Array,
     today: dt.date,
     report: Array | None = None,
+    definition: str = "label",
+    truncate: bool = False,
 ) -> dict[str, Array]:
     """The cohort table as columns: one baseline row (cycle 0) per reported patient, then one
     row per session, sorted by patient index and cycle.
@@ -394,9 +419,12 @@ def cohort_arrays(
     patient with sessions is always reported). Columns as `cohort.cohort_table`;
     a null is NaN for floats and carried in `<column>_valid` masks for the others
     (`valid` keys: see `NULLABLE`). Dates are day numbers (int64).
+    `definition` is the day definition (spec section 11.1); with `truncate` the
+    `*_rounded` columns are truncated toward zero (standard-2, section 11.7).
     """
     n = grid.n_patients
-    cumulative = Cumulative.of(grid)
+    cumulative = Cumulative.of(grid, definition)
+    _round1 = _trunc1 if truncate else _round_half_up
     today_day = day_number(today)
     sp = np.asarray(session_patient, dtype=np.int64)
     sd = np.asarray(session_day, dtype=np.int64)

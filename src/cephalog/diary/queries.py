@@ -76,16 +76,28 @@ class ClassifiedDay:
 
 
 def classified_range(patient: Patient, start: dt.date, end: dt.date) -> list[ClassifiedDay]:
+    """Every date from `start` to `end`, classed with the clinic's rules (spec section 11)."""
+    from cephalog.eligibility.queries import clinic_rules
+
+    rules = clinic_rules(patient.clinic)
     days = diary_days(patient, start, end)
     out = []
     current = start
     while current <= end:
         day = days.get(current)
-        out.append(ClassifiedDay(current, day, classify_day(day) if day else None))
+        out.append(
+            ClassifiedDay(
+                current, day, classify_day(day, rules.definition, rules.named) if day else None
+            )
+        )
         current += dt.timedelta(days=1)
     return out
 
 
 def last_28_days(patient: Patient, today: dt.date) -> Window:
+    """The last 28 days, counted with the clinic's day definition (spec section 11.1)."""
+    from cephalog.eligibility.queries import clinic_rules
+
     start = today - dt.timedelta(days=27)
-    return compute_window(diary_days(patient, start, today), start, today)
+    definition = clinic_rules(patient.clinic).definition
+    return compute_window(diary_days(patient, start, today), start, today, definition)

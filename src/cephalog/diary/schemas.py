@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from itertools import groupby
 from operator import itemgetter
 from typing import Annotated, Any
@@ -22,6 +23,7 @@ from cephalog.diary.models import DiaryEntry, PainLocation, Trigger
 from cephalog.diary.queries import to_day
 from cephalog.domain.case import describe
 from cephalog.domain.diary import AcuteMedication, DiaryDay, classify_day
+from cephalog.domain.rulesets import LEGACY, Rules
 from cephalog.domain.vocab import ACUTE_CLASS_CODES, INTENSITY_CODES
 from cephalog.patients.models import Patient
 
@@ -180,7 +182,15 @@ class DayIn(Schema):
     )
 
 
-def day_out(entry: DiaryEntry) -> dict[str, Any]:
+def _rules(patient_id: uuid.UUID) -> Rules:
+    """The clinic's ruleset and day definition: the API classes days as the pages do
+    (spec section 11.1). One query."""
+    from cephalog.eligibility.queries import clinic_rules_by_id
+
+    return clinic_rules_by_id(patient_id=patient_id)
+
+
+def day_out(entry: DiaryEntry, rules: Rules | None = None) -> dict[str, Any]:
     """The API shape of an entry (its `medications` prefetched for lists)."""
     return _day_out(
         to_day(entry),
@@ -188,6 +198,7 @@ def day_out(entry: DiaryEntry) -> dict[str, Any]:
         source=entry.source,
         late=entry.late,
         details=(entry.notes, entry.pain_locations, entry.triggers),
+        rules=rules or _rules(entry.patient_id),
     )
 
 
@@ -198,8 +209,9 @@ def _day_out(
     source: str,
     late: bool,
     details: tuple[str, list[str], list[str]],
+    rules: Rules = LEGACY,
 ) -> dict[str, Any]:
-    c = classify_day(day)
+    c = classify_day(day, rules.definition, rules.named)
     return {
         "date": day.date,
         "headache_hours": day.headache_hours,
@@ -258,6 +270,7 @@ def days_out(patient: Patient, start: dt.date, end: dt.date) -> list[dict[str, A
         .values_list(*_COLUMNS)
     )
     days: list[dict[str, Any]] = []
+    rules = _rules(patient.pk)
     for _, group in groupby(rows, key=itemgetter(0)):
         first, *others = group
         date, hours, peak, *rest = first[1:]
@@ -283,6 +296,7 @@ def days_out(patient: Patient, start: dt.date, end: dt.date) -> list[dict[str, A
                 source=source,
                 late=late,
                 details=(details[0], details[1], details[2]),
+                rules=rules,
             )
         )
     return days

@@ -17,7 +17,8 @@ from cephalog.diary.models import DiaryEntryRevision
 from cephalog.diary.queries import ClassifiedDay, diary_days
 from cephalog.domain.criteria import MedicationOveruse, assess_medication_overuse
 from cephalog.domain.diary import DiaryDay, classify_day
-from cephalog.domain.windows import WINDOW_DAYS, Window, compute_window, round1, window_ending
+from cephalog.domain.rulesets import LEGACY, Rules
+from cephalog.domain.windows import WINDOW_DAYS, Window, compute_window, window_ending
 from cephalog.patients.models import Patient
 
 ONE_DAY = dt.timedelta(days=1)
@@ -46,9 +47,20 @@ DAY_CLASSES: dict[str, DayClass] = {
 }
 
 
-def classified(days: Mapping[dt.date, DiaryDay], date: dt.date) -> ClassifiedDay:
+def classified(
+    days: Mapping[dt.date, DiaryDay], date: dt.date, rules: Rules = LEGACY
+) -> ClassifiedDay:
     day = days.get(date)
-    return ClassifiedDay(date, day, classify_day(day) if day else None)
+    return ClassifiedDay(
+        date, day, classify_day(day, rules.definition, rules.named) if day else None
+    )
+
+
+def rules_of(patient: Patient) -> Rules:
+    """The clinic's ruleset and its default policy's day definition (spec section 11)."""
+    from cephalog.eligibility.queries import clinic_rules
+
+    return clinic_rules(patient.clinic)
 
 
 def oldest_editable(patient: Patient, today: dt.date) -> dt.date:
@@ -106,6 +118,7 @@ def month_calendar(
     first: dt.date,
     today: dt.date,
     editable_from: dt.date | None,
+    rules: Rules = LEGACY,
 ) -> MonthCalendar:
     """The month of `first`, cell by cell; `editable_from` None means any past day."""
     weeks: list[list[CalendarCell | None]] = []
@@ -119,7 +132,7 @@ def month_calendar(
             row.append(
                 CalendarCell(
                     date=date,
-                    entry=classified(days, date),
+                    entry=classified(days, date, rules),
                     is_today=date == today,
                     is_future=future,
                     editable=not future and (editable_from is None or date >= editable_from),
@@ -164,10 +177,11 @@ def patient_home(patient: Patient, today: dt.date) -> PatientHome:
         if date not in days:
             missed.append(date)
         date -= ONE_DAY
+    rules = rules_of(patient)
     return PatientHome(
-        today=classified(days, today),
+        today=classified(days, today, rules),
         missed=missed,
-        window=compute_window(days, window_start, today),
+        window=compute_window(days, window_start, today, rules.definition),
         oldest_editable=oldest,
     )
 
@@ -186,9 +200,10 @@ def patient_calendar(patient: Patient, month: dt.date, today: dt.date) -> Patien
     start, end = month_bounds(month)
     window_start = today - dt.timedelta(days=WINDOW_DAYS - 1)
     days = diary_days(patient, min(start, window_start), max(end, today))
+    rules = rules_of(patient)
     return PatientCalendar(
-        calendar=month_calendar(days, month, today, oldest_editable(patient, today)),
-        window=compute_window(days, window_start, today),
+        calendar=month_calendar(days, month, today, oldest_editable(patient, today), rules),
+        window=compute_window(days, window_start, today, rules.definition),
     )
 
 
@@ -202,6 +217,7 @@ class ClinicDiary:
     first_session: dt.date | None  # the first completed session, which ends the baseline
     overuse_latest: MedicationOveruse
     overuse_baseline: MedicationOveruse
+    rules: Rules = LEGACY
 
     @property
     def compliance_28(self) -> int:
@@ -226,6 +242,7 @@ class ClinicDiary:
                     baseline_28=self.baseline.rate(metric),
                     latest=self.latest.count(metric),
                     latest_28=self.latest.rate(metric),
+                    rules=self.rules,
                 )
             )
         classes = sorted(
@@ -242,6 +259,7 @@ class ClinicDiary:
                     baseline_28=self.baseline.class_rate(code),
                     latest=Fraction(self.latest.acute_medication_days_by_class.get(code, 0)),
                     latest_28=self.latest.class_rate(code),
+                    rules=self.rules,
                 )
             )
         return out
@@ -264,13 +282,23 @@ class WindowRow:
     baseline_28: Fraction | None
     latest: Fraction
     latest_28: Fraction | None
+    rules: Rules = LEGACY
+
+    @property
+    def baseline_28_text(self) -> str:
+        return self.rules.fmt(self.baseline_28) if self.baseline_28 is not None else "–"
+
+    @property
+    def latest_28_text(self) -> str:
+        return self.rules.fmt(self.latest_28) if self.latest_28 is not None else "–"
 
     @property
     def change(self) -> float | None:
-        """Per-28 change from baseline, in percent; None when either is not evaluable or 0."""
+        """Per-28 change from baseline, in percent, printed as the ruleset prints (11.7);
+        None when either is not evaluable or 0."""
         if self.baseline_28 is None or self.latest_28 is None or self.baseline_28 == 0:
             return None
-        return round1((self.latest_28 - self.baseline_28) * 100 / self.baseline_28)
+        return self.rules.one_decimal((self.latest_28 - self.baseline_28) * 100 / self.baseline_28)
 
 
 def first_completed_session(patient: Patient) -> dt.date | None:
@@ -289,22 +317,25 @@ def clinic_diary(patient: Patient, month: dt.date, today: dt.date) -> ClinicDiar
         today - dt.timedelta(days=OVERUSE_SPAN_DAYS - 1),
     )
     days = diary_days(patient, earliest, today)
-    latest = window_ending(days, today)
-    baseline = window_ending(days, baseline_end)
+    rules = rules_of(patient)
+    definition = rules.definition
+    latest = window_ending(days, today, definition)
+    baseline = window_ending(days, baseline_end, definition)
     month_days = []
     date = start
     while date <= min(end, today):
-        month_days.append(classified(days, date))
+        month_days.append(classified(days, date, rules))
         date += ONE_DAY
     return ClinicDiary(
-        calendar=month_calendar(days, month, today, None),
+        calendar=month_calendar(days, month, today, None, rules),
         month_days=month_days,
         latest=latest,
-        latest_7=compute_window(days, today - dt.timedelta(days=6), today),
+        latest_7=compute_window(days, today - dt.timedelta(days=6), today, definition),
         baseline=baseline,
         first_session=first_session,
-        overuse_latest=assess_medication_overuse(days, latest),
-        overuse_baseline=assess_medication_overuse(days, baseline),
+        overuse_latest=assess_medication_overuse(days, latest, rules),
+        overuse_baseline=assess_medication_overuse(days, baseline, rules),
+        rules=rules,
     )
 
 

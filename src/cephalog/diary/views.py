@@ -60,6 +60,7 @@ from cephalog.diary.models import DiaryEntry, DiaryEntryRevision, DiarySubmissio
 from cephalog.diary.queries import ClassifiedDay, get_entry, to_day
 from cephalog.domain.catalogue import SUGGESTIONS
 from cephalog.domain.diary import classify_day
+from cephalog.eligibility.queries import clinic_rules_by_id
 from cephalog.patients.models import Patient
 
 
@@ -382,7 +383,9 @@ def _classified(entry: DiaryEntry | None) -> ClassifiedDay | None:
     if entry is None:
         return None
     day = to_day(entry)
-    return ClassifiedDay(entry.date, day, classify_day(day), entry)
+    # classed as the clinic's pages class it (spec section 11.1)
+    rules = clinic_rules_by_id(patient_id=entry.patient_id)
+    return ClassifiedDay(entry.date, day, classify_day(day, rules.definition, rules.named), entry)
 
 
 @patient_only

@@ -37,6 +37,8 @@ from cephalog.domain.vocab import (
     MEDICATION_CLASS_CODES,
     PREVENTIVE_CLASS_CODES,
     PREVENTIVE_OUTCOME_CODES,
+    TOXIN_PRODUCT_CODES,
+    ToxinProduct,
 )
 
 #: The format tag of a case file (spec section 1).
@@ -92,11 +94,17 @@ class Preventive:
 
 @dataclass(frozen=True, slots=True)
 class ToxinExposure:
-    """A botulinum toxin treatment for another indication (spec section 1, `toxin_exposures`)."""
+    """A botulinum toxin treatment for another indication (spec section 1, `toxin_exposures`).
+
+    `product` is a code of `vocab.ToxinProduct` (spec section 11.5),
+    onabotulinumtoxinA when the case names none. Units of different
+    products are not interchangeable and are never added together.
+    """
 
     date: dt.date
     units: float | None = None
     indication: str | None = None
+    product: str = ToxinProduct.ONABOTULINUMTOXINA.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,7 +424,8 @@ def parse_injection(obj: object, path: str = "") -> tuple[Injection | None, list
 
 
 def parse_toxin_exposure(obj: object, path: str = "") -> tuple[ToxinExposure | None, list[str]]:
-    """One `toxin_exposures` item: `date` required; `units` (0 or more), `indication` optional."""
+    """One `toxin_exposures` item: `date` required; `units` (0 or more), `indication` and
+    `product` (spec section 11.5; default onabotulinumtoxinA) optional."""
     problems: list[str] = []
     item = _object(obj, path, problems)
     if item is None:
@@ -426,9 +435,24 @@ def parse_toxin_exposure(obj: object, path: str = "") -> tuple[ToxinExposure | N
         item, "units", path, problems, lambda v, p, pr: check_number(v, p, pr, minimum=0)
     )
     indication = _field(item, "indication", path, problems, check_string)
+    product = _field(
+        item,
+        "product",
+        path,
+        problems,
+        lambda v, p, pr: check_choice(v, p, TOXIN_PRODUCT_CODES, pr),
+    )
     if problems or date is None:
         return None, problems
-    return ToxinExposure(date=date, units=units, indication=indication), []
+    return (
+        ToxinExposure(
+            date=date,
+            units=units,
+            indication=indication,
+            product=product or ToxinProduct.ONABOTULINUMTOXINA.value,
+        ),
+        [],
+    )
 
 
 def parse_medication(obj: object, path: str = "") -> tuple[Medication | None, list[str]]:

@@ -10,6 +10,12 @@ Classes follow the spec's vocabulary: a product with two or more classes, or
 an analgesic with an adjuvant such as caffeine or butalbital, is a
 `combination_analgesic`; an ergot with caffeine stays an `ergot`, because
 ergotamine is not an analgesic and its overuse is counted as an ergot's.
+A triptan combined with another drug (sumatriptan/naproxen, Treximet) is a
+`triptan` (issue 14.6): ICHD-3 8.2.2 counts "one or more triptans, in any
+formulation", and a triptan that relieves the headache is the relief of
+1.3 C(3); classing it as a combination analgesic would hide both. Any name
+that contains a catalogued triptan or ergot is classed so
+(`migraine_specific_in`).
 Atogepant is left out on purpose: it is a daily preventive, not an acute
 medicine.
 """
@@ -66,7 +72,9 @@ GENERIC_NAMES: Mapping[str, str] = MappingProxyType(
         "butalbital, aspirin and caffeine": _COMBINATION,
         "paracetamol with codeine": _COMBINATION,
         "ibuprofen with codeine": _COMBINATION,
-        "sumatriptan with naproxen": _COMBINATION,
+        # Triptan combinations count as triptans (ICHD-3 8.2.2: "in any formulation")
+        "sumatriptan with naproxen": AcuteClass.TRIPTAN,
+        "sumatriptan with naproxen sodium": AcuteClass.TRIPTAN,
         # Opioids
         "codeine": AcuteClass.OPIOID,
         "dihydrocodeine": AcuteClass.OPIOID,
@@ -126,7 +134,8 @@ OTHER_NAMES: Mapping[str, str] = MappingProxyType(
         "co-dydramol": _COMBINATION,
         "solpadeine": _COMBINATION,
         "migraleve": _COMBINATION,
-        "treximet": _COMBINATION,
+        "treximet": AcuteClass.TRIPTAN,
+        "suvexx": AcuteClass.TRIPTAN,
         "nurtec": AcuteClass.GEPANT,
         "vydura": AcuteClass.GEPANT,
         "ubrelvy": AcuteClass.GEPANT,
@@ -149,9 +158,34 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalise(name: str) -> str:
-    """A name as the catalogue keys it: lower case, single spaces, "+" read as "with"."""
+    """A name as the catalogue keys it: lower case, single spaces, "+" and "/" between two
+    names read as "with" ("sumatriptan/naproxen" = "sumatriptan with naproxen")."""
     text = _SPACES.sub(" ", name.strip().lower())
+    text = _JOINED.sub(r"\1 with \2", text)
     return text.replace(" + ", " with ").replace("+", " with ")
+
+
+# "sumatriptan/naproxen" (letters on both sides: not "85/500").
+_JOINED = re.compile(r"([a-z])\s*/\s*([a-z])")
+_WORD = re.compile(r"[a-z]+")
+#: The migraine-specific drugs by name, for names that combine one with another drug.
+_SPECIFIC_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        name: str(cls)
+        for name, cls in GENERIC_NAMES.items()
+        if cls in (AcuteClass.TRIPTAN, AcuteClass.ERGOT) and " " not in name
+    }
+)
+
+
+def migraine_specific_in(name: str) -> str | None:
+    """`triptan` or `ergot` when a word of `name` is a catalogued triptan or ergot
+    ("Sumatriptan 85 mg / naproxen sodium 500 mg" → triptan), else None."""
+    for word in _WORD.findall(name.lower()):
+        found = _SPECIFIC_NAMES.get(word)
+        if found is not None:
+            return found
+    return None
 
 
 def acute_class(name: str) -> str | None:
@@ -165,4 +199,6 @@ def acute_class(name: str) -> str | None:
     if not text:
         return None
     found = _ALL.get(text) or _ALL.get(_DOSE.sub("", text).strip())
-    return None if found is None else str(found)
+    if found is None:
+        return migraine_specific_in(text)
+    return str(found)

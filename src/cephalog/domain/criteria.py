@@ -4,6 +4,11 @@ Chronic migraine is spec section 4 (ICHD-3 1.3, clinical reference 3.3);
 medication overuse is spec section 5 (ICHD-3 8.2, clinical reference 3.5).
 Both read the baseline window B and the two 28-day windows before it:
 `[B.start-28, B.start-1]` and `[B.start-56, B.start-29]`.
+
+Both take `rules` (`cephalog.domain.rulesets.Rules`): the day definition
+the windows were counted with, whether texts name it, how one-decimal
+values print, and (standard-2) the two-class "multiple" rule. The default,
+`LEGACY`, is standard-1 exactly as released.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from cephalog.domain.diary import DiaryDay
+from cephalog.domain.rulesets import LEGACY, Rules
 from cephalog.domain.vocab import MULTIPLE, MULTIPLE_THRESHOLD, OVERUSE_THRESHOLDS
 from cephalog.domain.windows import MIN_RECORDED_DAYS, WINDOW_DAYS, Window, round1, windows_before
 
@@ -87,17 +93,19 @@ def _meets_cm_frequency(window: Window) -> bool:
     )
 
 
-def _frequency_text(window: Window) -> str:
-    return (
-        f"{fmt(window.rate('headache_days'))} headache days, "
-        f"{fmt(window.rate('migraine_days'))} migraine days per 28"
+def _frequency_text(window: Window, rules: Rules = LEGACY) -> str:
+    text = (
+        f"{rules.fmt(window.rate('headache_days'))} headache days, "
+        f"{rules.fmt(window.rate('migraine_days'))} migraine days per 28"
     )
+    return f"{rules.definition} definition: {text}" if rules.named else text
 
 
 def assess_chronic_migraine(
     days: Mapping[dt.date, DiaryDay],
     baseline: Window,
     chronic_headache_since: dt.date | None,
+    rules: Rules = LEGACY,
 ) -> ChronicMigraine:
     """Chronic migraine from the diary (spec section 4; ICHD-3 1.3).
 
@@ -107,10 +115,13 @@ def assess_chronic_migraine(
        is at least 90 days before B's end, else False; without it, True when
        the two windows before B are both evaluable and each meets 15/8,
        else None.
+
+    `baseline` must have been counted with `rules.definition`; the windows
+    before it are counted with it too.
     """
     if not baseline.evaluable:
         return ChronicMigraine(None, f"baseline not evaluable: {not_evaluable_text(baseline)}")
-    frequency = _frequency_text(baseline)
+    frequency = _frequency_text(baseline, rules)
     if not _meets_cm_frequency(baseline):
         return ChronicMigraine(
             False,
@@ -125,7 +136,7 @@ def assess_chronic_migraine(
             f"{frequency}; chronic only since {since}, less than {CM_DURATION_DAYS} days "
             f"before {baseline.end.isoformat()}",
         )
-    before = windows_before(days, baseline, 2)
+    before = windows_before(days, baseline, 2, rules.definition)
     if all(_meets_cm_frequency(window) for window in before):
         labels = " and ".join(window.label() for window in reversed(before))
         return ChronicMigraine(
@@ -137,7 +148,7 @@ def assess_chronic_migraine(
         if not window.evaluable:
             problems.append(not_evaluable_text(window))
         elif not _meets_cm_frequency(window):
-            problems.append(f"{window.label()} has {_frequency_text(window)}")
+            problems.append(f"{window.label()} has {_frequency_text(window, rules)}")
     return ChronicMigraine(
         None,
         f"{frequency}; duration over 3 months not established "
@@ -145,12 +156,26 @@ def assess_chronic_migraine(
     )
 
 
-def _rates_text(rates: Sequence[Fraction | None]) -> str:
-    return "/".join(fmt(rate) for rate in rates)
+def _rates_text(rates: Sequence[Fraction | None], rules: Rules = LEGACY) -> str:
+    return "/".join(rules.fmt(rate) for rate in rates)
+
+
+def multiple_holds(window: Window, rules: Rules = LEGACY) -> bool:
+    """ "Multiple" in one window (spec section 5; section 11.2 under standard-2).
+
+    Per-28 days with any of the five overuse-counted classes >= 10; under
+    standard-2 also at least two different of those classes taken in the
+    window (ICHD-3 8.2.6: a combination of classes), so one class alone
+    below its own threshold is never overuse.
+    """
+    rate = window.overuse_rate()
+    if rate is None or rate < MULTIPLE_THRESHOLD:
+        return False
+    return not rules.ruleset.multiple_needs_two_classes or len(window.overuse_classes_taken) >= 2
 
 
 def assess_medication_overuse(
-    days: Mapping[dt.date, DiaryDay], baseline: Window
+    days: Mapping[dt.date, DiaryDay], baseline: Window, rules: Rules = LEGACY
 ) -> MedicationOveruse:
     """Medication-overuse screen over B and the two windows before it (spec section 5).
 
@@ -160,9 +185,13 @@ def assess_medication_overuse(
     "multiple" when the per-28 days with any of those five classes reach 10
     in all three. `met` is True when B has >= 15 headache days per 28 and a
     class (or "multiple") qualifies. Gepant, ditan and other days do not
-    count.
+    count. Under standard-2, "multiple" also needs two classes in each
+    window (`multiple_holds`).
     """
-    windows = (*reversed(windows_before(days, baseline, MOH_WINDOWS - 1)), baseline)
+    windows = (
+        *reversed(windows_before(days, baseline, MOH_WINDOWS - 1, rules.definition)),
+        baseline,
+    )
     span = f"the {MOH_WINDOWS} windows from {windows[0].start.isoformat()} to {baseline.end.isoformat()}"
     missing = [window for window in windows if not window.evaluable]
     if missing:
@@ -178,12 +207,12 @@ def assess_medication_overuse(
         if all(rate is not None and rate >= threshold for rate in rates):
             overused.append(drug_class)
     totals = [window.overuse_rate() for window in windows]
-    multiple = all(rate is not None and rate >= MULTIPLE_THRESHOLD for rate in totals)
+    multiple = all(multiple_holds(window, rules) for window in windows)
     classes = tuple(sorted(overused)) if overused else ((MULTIPLE,) if multiple else ())
 
     headache = baseline.rate("headache_days")
     enough_headache = headache is not None and headache >= MOH_HEADACHE_DAYS
-    headache_text = f"{fmt(headache)} headache days per 28 in baseline"
+    headache_text = f"{rules.fmt(headache)} {rules.days('headache days')} per 28 in baseline"
     if classes:
         parts = []
         for code in classes:
@@ -191,11 +220,13 @@ def assess_medication_overuse(
                 rates = totals
                 threshold = MULTIPLE_THRESHOLD
                 name = "any of " + ", ".join(OVERUSE_THRESHOLDS)
+                if rules.ruleset.multiple_needs_two_classes:
+                    name += " (2 or more of them in each window)"
             else:
                 rates = [window.class_rate(code) for window in windows]
                 threshold = OVERUSE_THRESHOLDS[code]
                 name = code
-            parts.append(f"{name} on {_rates_text(rates)} days per 28 (>= {threshold})")
+            parts.append(f"{name} on {_rates_text(rates, rules)} days per 28 (>= {threshold})")
         overuse_text = "; ".join(parts) + f" in {span}"
         if enough_headache:
             return MedicationOveruse(True, classes, f"{overuse_text}; {headache_text}")
@@ -207,7 +238,7 @@ def assess_medication_overuse(
 
     counted = {cls: rate for cls in OVERUSE_THRESHOLDS if (rate := baseline.class_rate(cls))}
     if counted:
-        used = ", ".join(f"{cls} {fmt(rate)}" for cls, rate in sorted(counted.items()))
+        used = ", ".join(f"{cls} {rules.fmt(rate)}" for cls, rate in sorted(counted.items()))
         baseline_text = f"baseline days per 28: {used}"
     else:
         baseline_text = "no overuse-counted medication in baseline"

@@ -16,10 +16,17 @@ from fractions import Fraction
 from typing import Any
 
 from cephalog.domain.diary import DiaryDay
-from cephalog.domain.windows import Window, compute_window, round1, window_ending
+from cephalog.domain.intervals import DUE_INTERVAL_DAYS, EARLIEST_INTERVAL_DAYS
+from cephalog.domain.windows import (
+    OneDecimal,
+    Window,
+    compute_window,
+    round1,
+    window_ending,
+)
 
 #: Day, counted from the injection (day 0), on which the next injection is due: 12 weeks.
-CYCLE_DAYS = 84
+CYCLE_DAYS = DUE_INTERVAL_DAYS
 #: Last day of a cycle's outcome window when the next injection does not come earlier.
 OUTCOME_LAST_DAY = CYCLE_DAYS - 1
 #: Weeks 5-8 and weeks 9-12 after an injection, as day offsets (spec section 7).
@@ -58,7 +65,7 @@ class Cycle:
     responder_50: bool | None
     wearing_off: bool | None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, one_decimal: OneDecimal = round1) -> dict[str, Any]:
         """The cycle object of the assessment (spec sections 7 and 10)."""
         change = self.headache_day_change
         reduction = self.headache_day_reduction_pct
@@ -67,9 +74,9 @@ class Cycle:
             "injection_date": self.injection_date.isoformat(),
             "interval_days": self.interval_days,
             "in_progress": self.in_progress,
-            "window": self.window.to_dict(),
-            "headache_day_change": None if change is None else round1(change),
-            "headache_day_reduction_pct": None if reduction is None else round1(reduction),
+            "window": self.window.to_dict(one_decimal),
+            "headache_day_change": None if change is None else one_decimal(change),
+            "headache_day_reduction_pct": None if reduction is None else one_decimal(reduction),
             "responder_30": self.responder_30,
             "responder_50": self.responder_50,
             "wearing_off": self.wearing_off,
@@ -89,6 +96,7 @@ def wearing_off(
     injection: dt.date,
     next_injection: dt.date | None,
     in_progress: bool,
+    definition: str = "label",
 ) -> bool | None:
     """Wearing-off of one cycle (spec section 7; clinical reference section 7).
 
@@ -101,8 +109,12 @@ def wearing_off(
         return None
     if next_injection is not None and next_injection < injection + _days(CYCLE_DAYS):
         return None
-    early = compute_window(days, injection + _days(WEEKS_5_8[0]), injection + _days(WEEKS_5_8[1]))
-    late = compute_window(days, injection + _days(WEEKS_9_12[0]), injection + _days(WEEKS_9_12[1]))
+    early = compute_window(
+        days, injection + _days(WEEKS_5_8[0]), injection + _days(WEEKS_5_8[1]), definition
+    )
+    late = compute_window(
+        days, injection + _days(WEEKS_9_12[0]), injection + _days(WEEKS_9_12[1]), definition
+    )
     early_rate = early.rate("headache_days")
     late_rate = late.rate("headache_days")
     if early_rate is None or late_rate is None:
@@ -115,8 +127,12 @@ def compute_cycles(
     injection_dates: Sequence[dt.date],
     baseline: Window,
     assessed_on: dt.date,
+    definition: str = "label",
 ) -> tuple[Cycle, ...]:
     """Every cycle of a case, numbered from 1 (spec section 7).
+
+    Windows are counted with the day `definition` (spec section 11.1); the
+    baseline must have been counted with it too.
 
     A cycle is complete when `assessed_on` is on or after its outcome
     window's end; otherwise it is in progress and its metrics are None
@@ -127,7 +143,7 @@ def compute_cycles(
     cycles = []
     for index, injection in enumerate(injections):
         following = injections[index + 1] if index + 1 < len(injections) else None
-        window = window_ending(days, outcome_window_end(injection, following))
+        window = window_ending(days, outcome_window_end(injection, following), definition)
         in_progress = assessed_on < window.end
         rate = window.rate("headache_days")
         change = reduction = None
@@ -149,7 +165,7 @@ def compute_cycles(
                 headache_day_reduction_pct=reduction,
                 responder_30=responder_30,
                 responder_50=responder_50,
-                wearing_off=wearing_off(days, injection, following, in_progress),
+                wearing_off=wearing_off(days, injection, following, in_progress, definition),
             )
         )
     return tuple(cycles)
@@ -157,24 +173,34 @@ def compute_cycles(
 
 @dataclass(frozen=True, slots=True)
 class NextInjection:
-    """When the next injection is due, and the earliest date allowed (spec section 9)."""
+    """When the next injection is due, and the earliest date allowed (spec section 9).
+
+    `flags` (standard-2, spec section 11.4) are the eligibility flags as of
+    `assessed_on`, to be signed off before the next session; None under
+    standard-1, which has no such key.
+    """
 
     due: dt.date | None
     earliest: dt.date | None
+    flags: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The `next_injection` object of the assessment (spec section 10)."""
-        return {
+        """The `next_injection` object of the assessment (spec sections 10 and 11.4)."""
+        result: dict[str, Any] = {
             "due": None if self.due is None else self.due.isoformat(),
             "earliest": None if self.earliest is None else self.earliest.isoformat(),
         }
+        if self.flags is not None:
+            result["flags"] = list(self.flags)
+        return result
 
 
 def next_injection(
     injection_dates: Sequence[dt.date],
     *,
     due_days: int = CYCLE_DAYS,
-    earliest_days: int = 77,
+    earliest_days: int = EARLIEST_INTERVAL_DAYS,
+    flags: tuple[str, ...] | None = None,
 ) -> NextInjection:
     """Next injection after the last one (spec section 9).
 
@@ -183,6 +209,6 @@ def next_injection(
     injections.
     """
     if not injection_dates:
-        return NextInjection(None, None)
+        return NextInjection(None, None, flags)
     last = max(injection_dates)
-    return NextInjection(last + _days(due_days), last + _days(earliest_days))
+    return NextInjection(last + _days(due_days), last + _days(earliest_days), flags)

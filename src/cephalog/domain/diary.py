@@ -123,12 +123,24 @@ def _hours(value: float) -> str:
     return f"{value:g} h"
 
 
-@lru_cache(maxsize=4096)
-def classify_day(day: DiaryDay) -> DayClassification:
-    """Classify one recorded diary day (spec section 2).
+@lru_cache(maxsize=8192)
+def classify_day(
+    day: DiaryDay, definition: str = "label", named: bool = False
+) -> DayClassification:
+    """Classify one recorded diary day (spec section 2; section 11.1 for `ichd3`).
 
+    `definition` is `label` (spec section 2, the default and standard-1's
+    only definition) or `ichd3` (spec section 11.1). `named` puts the
+    definition in the reasons ("ichd3 migraine day: ..."), as standard-2
+    does; standard-1's reasons stay as released.
+
+    label:
     - migraine day = H and ((C and D) or (L and (C or D)) or T or A)
     - headache day = H and (L or MS or migraine day)
+    ichd3 (ICHD-3 1.3 A and C):
+    - migraine day = H and ((C and D) or T or A), no probable-migraine clause
+    - headache day = H
+    both:
     - moderate/severe headache day = headache day with moderate or severe peak
     - headache-free day = recorded and not H (features ticked without
       headache hours are ignored)
@@ -140,6 +152,9 @@ def classify_day(day: DiaryDay) -> DayClassification:
     for a headache day that is not a migraine day, the rule that makes it a
     headache day; otherwise why it is neither.
     """
+    if definition not in ("label", "ichd3"):
+        raise ValueError(f"unknown day definition {definition!r}")
+    ichd3 = definition == "ichd3"
     classes = tuple(sorted({str(m.drug_class) for m in day.acute_medications}))
     headache = day.headache_hours > 0
     if not headache:
@@ -162,36 +177,44 @@ def classify_day(day: DiaryDay) -> DayClassification:
     specific = [m for m in day.acute_medications if m.drug_class in MIGRAINE_SPECIFIC_CLASSES]
     relieved = [m for m in specific if m.effective is True]
     aura = AURA_MIN_MINUTES <= day.aura_minutes <= AURA_MAX_MINUTES
+    # Standard-1's texts are kept word for word; standard-2's name the definition.
+    migraine_word = f"{definition} migraine day" if named else "migraine"
+    headache_word = f"{definition} headache day" if named else "headache day"
 
     migraine_reason = None
     if c and d:
-        migraine_reason = f"migraine: {len(pain)} pain features + {' + '.join(associated)}"
-    elif long and c:
+        migraine_reason = f"{migraine_word}: {len(pain)} pain features + {' + '.join(associated)}"
+    elif not ichd3 and long and c:
         migraine_reason = (
-            f"migraine (probable): {_hours(day.headache_hours)} + {len(pain)} pain features"
+            f"{migraine_word} (probable): {_hours(day.headache_hours)} + {len(pain)} pain features"
         )
-    elif long and d:
+    elif not ichd3 and long and d:
         migraine_reason = (
-            f"migraine (probable): {_hours(day.headache_hours)} + {' + '.join(associated)}"
+            f"{migraine_word} (probable): {_hours(day.headache_hours)} + {' + '.join(associated)}"
         )
     elif relieved:
-        migraine_reason = f"migraine: relieved by {_article(relieved[0].drug_class)}"
+        migraine_reason = f"{migraine_word}: relieved by {_article(relieved[0].drug_class)}"
     elif aura:
-        migraine_reason = f"migraine: typical aura ({day.aura_minutes} min)"
+        migraine_reason = f"{migraine_word}: typical aura ({day.aura_minutes} min)"
     migraine = migraine_reason is not None
 
     if migraine_reason is not None:
-        reasons = (migraine_reason,)
+        reasons: tuple[str, ...] = (migraine_reason,)
+    elif ichd3:
+        reasons = (
+            f"{headache_word}: headache of any duration ({_hours(day.headache_hours)}); "
+            "migraine criteria not met",
+        )
     elif long:
-        reasons = (f"headache day: {LONG_HEADACHE_HOURS} h or more",)
+        reasons = (f"{headache_word}: {LONG_HEADACHE_HOURS} h or more",)
     elif specific:
-        reasons = (f"headache day: treated with {_article(specific[0].drug_class)}",)
+        reasons = (f"{headache_word}: treated with {_article(specific[0].drug_class)}",)
     else:
         reasons = (
-            f"not a headache day: {_hours(day.headache_hours)}, under {LONG_HEADACHE_HOURS} h, "
+            f"not a {headache_word}: {_hours(day.headache_hours)}, under {LONG_HEADACHE_HOURS} h, "
             "no triptan or ergot, migraine criteria not met",
         )
-    headache_day = migraine or long or bool(specific)
+    headache_day = True if ichd3 else (migraine or long or bool(specific))
     return DayClassification(
         headache=True,
         migraine_day=migraine,

@@ -22,6 +22,8 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import NamedTuple
 
+from cephalog.domain import intervals
+
 # ---------------------------------------------------------------------------
 # Constants (clinical-reference §0)
 # ---------------------------------------------------------------------------
@@ -37,9 +39,10 @@ MAX_RECONSTITUTED_AGE = dt.timedelta(hours=24)
 #: Session maximum with follow-the-pain: 195 U in 39 sites (§1.2).
 MAX_SESSION_UNITS = 195
 MAX_SESSION_SITES = 39
-#: Retreatment every 12 weeks (§2.2); 77 days = 12 weeks minus the 7-day COMPEL tolerance (§6.5, §11.2).
-DUE_INTERVAL_DAYS = 84
-TOLERATED_INTERVAL_DAYS = 77
+#: Retreatment every 12 weeks (§2.2); 77 days = 12 weeks minus the 7-day COMPEL tolerance
+#: (§6.5, §11.2). The numbers live in `cephalog.domain.intervals` (issue 14.5).
+DUE_INTERVAL_DAYS = intervals.DUE_INTERVAL_DAYS
+TOLERATED_INTERVAL_DAYS = intervals.EARLIEST_INTERVAL_DAYS
 #: At most 400 U across all indications in a 3-month interval (§2.2, §14).
 CUMULATIVE_CAP_UNITS = 400
 #: Length of the rolling window used for the 3-month cap; see `check_cumulative_dose`.

@@ -19,9 +19,16 @@ from fractions import Fraction
 from typing import Any
 
 from cephalog.domain.case import Case
-from cephalog.domain.criteria import ChronicMigraine, MedicationOveruse, fmt
+from cephalog.domain.criteria import ChronicMigraine, MedicationOveruse
 from cephalog.domain.cycles import Cycle
 from cephalog.domain.diary import DiaryDay
+from cephalog.domain.intervals import (
+    DUE_INTERVAL_DAYS,
+    EARLIEST_INTERVAL_DAYS,
+    PAYER_EARLIEST_INTERVAL_DAYS,
+)
+from cephalog.domain.preventive_catalogue import drug_key
+from cephalog.domain.rulesets import DAY_DEFINITION_CODES, LEGACY, DayDefinition, Rules
 from cephalog.domain.vocab import (
     FAILED_OUTCOMES,
     HARD_STOP_CONDITIONS,
@@ -31,14 +38,24 @@ from cephalog.domain.vocab import (
 )
 from cephalog.domain.windows import WINDOW_DAYS, Window, window_ending
 
-#: Recommendations of spec section 8.
+#: Recommendations of spec section 8 (a policy may configure these).
 RECOMMENDATIONS = ("continue", "stop", "review", "pause", "too_early")
+#: Before any injection, standard-2 answers this under every policy (spec section 11.6).
+NOT_STARTED = "not_started"
 #: Eligibility statuses of spec section 6.
 STATUSES = ("eligible", "needs_review", "not_eligible")
 #: Toxin given for another indication within this many days before `as_of` is flagged.
 RECENT_TOXIN_DAYS = 90
 
 CHRONIC_MIGRAINE_SOURCE = "ICHD-3 1.3 from the diary (assessment spec section 4)"
+#: Standard-2 names the day definition the counts were made with (spec section 11.1).
+CHRONIC_MIGRAINE_SOURCES = {
+    DayDefinition.ICHD3: "ICHD-3 1.3 from the diary, ichd3 day definition "
+    "(assessment spec sections 4 and 11.1)",
+    DayDefinition.LABEL: "15 headache days and 8 migraine days per 28 from the diary, "
+    "label day definition: headache of 4 h or more, as in the BOTOX label and PREEMPT "
+    "(assessment spec sections 4 and 11.1)",
+}
 
 
 class PolicyError(ValueError):
@@ -89,6 +106,8 @@ class Policy:
     - `overuse_managed_required`: adds the `medication_overuse_managed`
       criterion; otherwise medication overuse is a flag.
     - `due_interval_days`, `earliest_interval_days`: next injection (section 9).
+    - `day_definition`: `label` or `ichd3`, the days counted under standard-2
+      (spec section 11.1); standard-1 always counts label days.
     """
 
     name: str
@@ -98,8 +117,9 @@ class Policy:
     overuse_managed_required: bool = False
     continuation: ContinuationRule = field(default_factory=ContinuationRule)
     minimum_age: int = 18
-    due_interval_days: int = 84
-    earliest_interval_days: int = 77
+    due_interval_days: int = DUE_INTERVAL_DAYS
+    earliest_interval_days: int = EARLIEST_INTERVAL_DAYS
+    day_definition: str = DayDefinition.LABEL.value
 
     def to_dict(self) -> dict[str, Any]:
         """The policy as plain data; `Policy.from_dict(p.to_dict()) == p`."""
@@ -139,6 +159,12 @@ class Policy:
                     f"continuation.{key}: must be one of {', '.join(RECOMMENDATIONS)}; "
                     f"got {value!r}"
                 )
+        definition = data.get("day_definition")
+        if definition is not None and definition not in DAY_DEFINITION_CODES:
+            problems.append(
+                f"day_definition: must be one of {', '.join(DAY_DEFINITION_CODES)}; "
+                f"got {definition!r}"
+            )
         if problems:
             raise PolicyError(problems)
         rule = ContinuationRule(**{k: v for k, v in rule_data.items() if k in rule_known})
@@ -152,6 +178,7 @@ _POLICY_TYPES: dict[str, tuple[type, ...]] = {
     "minimum_age": (int,),
     "due_interval_days": (int,),
     "earliest_interval_days": (int,),
+    "day_definition": (str,),
 }
 _RULE_TYPES: dict[str, tuple[type, ...]] = {
     "responder_threshold_pct": (int, float, type(None)),
@@ -202,7 +229,7 @@ US_PAYER = Policy(
         nonresponse_recommendation="review",
         nonresponse_reason="renewal_threshold_not_met",
     ),
-    earliest_interval_days=84,
+    earliest_interval_days=PAYER_EARLIEST_INTERVAL_DAYS,
 )
 NICE_TA260 = Policy(
     name="nice-ta260",
@@ -211,6 +238,7 @@ NICE_TA260 = Policy(
     "prevention of headaches in adults with chronic migraine (clinical reference 5.1)",
     failed_preventives_required=3,
     overuse_managed_required=True,
+    day_definition=DayDefinition.ICHD3.value,
     continuation=ContinuationRule(
         responder_threshold_pct=30,
         low_frequency_below=15,
@@ -224,6 +252,7 @@ EHF_2018 = Policy(
     source="Bendtsen L et al., European Headache Federation guideline on onabotulinumtoxinA "
     "in chronic migraine, J Headache Pain 2018;19:91 (clinical reference 5.2)",
     failed_preventives_required=2,
+    day_definition=DayDefinition.ICHD3.value,
     continuation=ContinuationRule(
         responder_threshold_pct=30,
         stop_from_cycle=3,
@@ -300,12 +329,24 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
     return day.year - birth_date.year - before_birthday
 
 
-def failed_preventives(case: Case, as_of: dt.date) -> tuple[str, ...]:
-    """Distinct failed preventives by name, sorted (spec section 6).
+def preventive_key(name: str, by_drug: bool = False) -> str:
+    """What makes two preventives the same for the count (spec sections 6 and 11.3).
+
+    standard-1: the name without case or surrounding spaces. standard-2: the
+    drug, `preventive_catalogue.drug_key` (brand names and salts mapped to
+    the generic, then the case-folded first word): "Propranolol MR 80 mg"
+    and "propranolol" are one drug.
+    """
+    return drug_key(name) if by_drug else name.strip().casefold()
+
+
+def failed_preventives(case: Case, as_of: dt.date, by_drug: bool = False) -> tuple[str, ...]:
+    """Distinct failed preventives, sorted (spec section 6; 11.3 with `by_drug`).
 
     Failed means outcome inadequate_response, intolerance or contraindicated,
     started on or before `as_of` (a preventive without a start date is a past
-    one). Names compare without case or surrounding spaces.
+    one). Names compare without case or surrounding spaces; with `by_drug`
+    (standard-2) distinct drugs count, and each is shown by its first name.
     """
     names: dict[str, str] = {}
     for preventive in case.preventives:
@@ -313,7 +354,7 @@ def failed_preventives(case: Case, as_of: dt.date) -> tuple[str, ...]:
             continue
         if preventive.start is not None and preventive.start > as_of:
             continue
-        names.setdefault(preventive.name.strip().casefold(), preventive.name.strip())
+        names.setdefault(preventive_key(preventive.name, by_drug), preventive.name.strip())
     return tuple(sorted(names.values(), key=str.casefold))
 
 
@@ -343,6 +384,7 @@ def assess_eligibility(
     policy: Policy,
     chronic_migraine: ChronicMigraine,
     medication_overuse: MedicationOveruse,
+    rules: Rules = LEGACY,
 ) -> Eligibility:
     """Eligibility for onabotulinumtoxinA under `policy` (spec section 6).
 
@@ -365,12 +407,17 @@ def assess_eligibility(
             "chronic_migraine",
             chronic_migraine.met,
             chronic_migraine.detail,
-            f"{policy.source}; {CHRONIC_MIGRAINE_SOURCE}",
+            f"{policy.source}; "
+            + (
+                CHRONIC_MIGRAINE_SOURCES[rules.definition]
+                if rules.named
+                else CHRONIC_MIGRAINE_SOURCE
+            ),
         )
     ]
     if policy.failed_preventives_required is not None:
         required = policy.failed_preventives_required
-        names = failed_preventives(case, as_of)
+        names = failed_preventives(case, as_of, rules.ruleset.preventives_by_drug)
         detail = f"{len(names)} of {required} required"
         if names:
             detail += f" ({', '.join(names)})"
@@ -382,7 +429,7 @@ def assess_eligibility(
             Criterion(
                 "medication_overuse_managed",
                 None if medication_overuse.met is None else not medication_overuse.met,
-                _overuse_managed_detail(medication_overuse),
+                _overuse_managed_detail(medication_overuse, rules),
                 policy.source,
             )
         )
@@ -404,11 +451,13 @@ def assess_eligibility(
     )
 
 
-def _overuse_managed_detail(overuse: MedicationOveruse) -> str:
+def _overuse_managed_detail(overuse: MedicationOveruse, rules: Rules = LEGACY) -> str:
     if overuse.met is None:
         return overuse.detail
     if overuse.met:
         return f"medication overuse ({', '.join(overuse.classes)}): manage before starting"
+    if rules.named:
+        return f"no overuse ({rules.definition} headache days)"
     return "no overuse"
 
 
@@ -447,24 +496,26 @@ def latest_assessable_cycle(cycles: Sequence[Cycle]) -> Cycle | None:
 
 
 def recent_windows(
-    days: Mapping[dt.date, DiaryDay], assessed_on: dt.date, count: int
+    days: Mapping[dt.date, DiaryDay], assessed_on: dt.date, count: int, definition: str = "label"
 ) -> tuple[Window, ...]:
     """The `count` consecutive 28-day windows ending on `assessed_on`, latest first.
 
     `[a-27, a]`, `[a-55, a-28]`, `[a-83, a-56]` for three (spec section 8).
     """
     return tuple(
-        window_ending(days, assessed_on - dt.timedelta(days=WINDOW_DAYS * i)) for i in range(count)
+        window_ending(days, assessed_on - dt.timedelta(days=WINDOW_DAYS * i), definition)
+        for i in range(count)
     )
 
 
-def _reduction_text(cycle: Cycle, threshold: float) -> str:
+def _reduction_text(cycle: Cycle, threshold: float, rules: Rules = LEGACY) -> str:
     reduction = cycle.headache_day_reduction_pct
     assert reduction is not None
+    days = rules.days("headache days")
     if reduction >= 0:
-        change = f"{fmt(reduction)}% fewer headache days than baseline"
+        change = f"{rules.fmt(reduction)}% fewer {days} than baseline"
     else:
-        change = f"{fmt(-reduction)}% more headache days than baseline"
+        change = f"{rules.fmt(-reduction)}% more {days} than baseline"
     return f"cycle {cycle.number}: {change}; {threshold:g}% required"
 
 
@@ -473,15 +524,26 @@ def assess_continuation(
     cycles: Sequence[Cycle],
     days: Mapping[dt.date, DiaryDay],
     assessed_on: dt.date,
+    rules: Rules = LEGACY,
 ) -> Continuation:
     """Continue, stop, review, pause or too early, under `policy` (spec section 8).
 
     The first matching rule of `policy.continuation` wins (see `ContinuationRule`).
+    Under standard-2 a patient with no injection is `not_started` under every
+    policy (spec section 11.6): the stopping rules apply only on treatment.
+    `days` are counted with `rules.definition`, as `cycles` were.
     """
     rule = policy.continuation
 
     def result(recommendation: str, reasons: Sequence[str], detail: str) -> Continuation:
         return Continuation(policy.name, recommendation, tuple(reasons), detail)
+
+    if rules.ruleset.not_started_before_treatment and not cycles:
+        return result(
+            NOT_STARTED,
+            [],
+            "no injection yet: the continuation rules apply only to a patient on treatment",
+        )
 
     if rule.no_stopping_rule:
         complete = [cycle for cycle in cycles if not cycle.in_progress]
@@ -504,24 +566,24 @@ def assess_continuation(
                 return result(
                     rule.nonresponse_recommendation,
                     [rule.nonresponse_reason],
-                    _reduction_text(latest, threshold),
+                    _reduction_text(latest, threshold, rules),
                 )
             return result(
                 rule.early_nonresponse_recommendation,
                 [rule.early_nonresponse_reason],
-                f"{_reduction_text(latest, threshold)}; one more cycle allowed before stopping "
+                f"{_reduction_text(latest, threshold, rules)}; one more cycle allowed before stopping "
                 f"(stop from cycle {rule.stop_from_cycle})",
             )
 
     below = rule.low_frequency_below
     if below is not None:
-        windows = recent_windows(days, assessed_on, rule.low_frequency_windows)
+        windows = recent_windows(days, assessed_on, rule.low_frequency_windows, rules.definition)
         rates = [window.rate("headache_days") for window in windows]
         if all(rate is not None and rate < Fraction(str(below)) for rate in rates):
             detail = (
-                f"fewer than {below:g} headache days per 28 in each of the "
+                f"fewer than {below:g} {rules.days('headache days')} per 28 in each of the "
                 f"{len(windows)} windows ending {assessed_on.isoformat()} "
-                f"({', '.join(fmt(rate) for rate in rates)}, latest first)"
+                f"({', '.join(rules.fmt(rate) for rate in rates)}, latest first)"
             )
             if rule.low_frequency_advice:
                 detail += f"; {rule.low_frequency_advice}"
@@ -530,7 +592,7 @@ def assess_continuation(
     if latest is not None:
         if threshold is None:
             return result("continue", [], f"cycle {latest.number} assessed")
-        return result("continue", [], _reduction_text(latest, threshold))
+        return result("continue", [], _reduction_text(latest, threshold, rules))
     return result(
         "too_early",
         [],

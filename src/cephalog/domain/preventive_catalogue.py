@@ -20,7 +20,12 @@ vocabularies).
   does not flag; the clinician sees them in the preventive list.
 
 A name that is not in the catalogue needs an explicit class: guessing would
-change a flag. Lookups ignore case and extra spaces and also match the
+change a flag.
+
+For the failed-preventives count (spec section 11.3) `drug_key` maps a
+brand name or salt to its generic ("Inderal LA" and "Propranolol MR 80 mg"
+are propranolol; "Epilim" and "sodium valproate" are valproate), then takes
+the case-folded first word, so brand names and strengths count as one drug. Lookups ignore case and extra spaces and also match the
 leading words of a longer entry ("Propranolol MR 80 mg" → propranolol).
 Brand names are included for the CGRP-targeting agents, whose brand names
 are in common use. Names are for orientation only, not a formulary.
@@ -102,6 +107,71 @@ PREVENTIVES: Mapping[str, PreventiveClass] = MappingProxyType(
     }
 )
 
+#: Brand names, salts and other names of one preventive, mapped to the generic the
+#: failed-preventives count uses (spec section 11.3: distinct drugs). Brands from the
+#: BNF and US labels; orientation only, not a formulary.
+GENERIC_OF: Mapping[str, str] = MappingProxyType(
+    {
+        # Antiepileptics
+        "topamax": "topiramate",
+        "sodium valproate": "valproate",
+        "valproic acid": "valproate",
+        "valproate semisodium": "valproate",
+        "divalproex": "valproate",
+        "divalproex sodium": "valproate",
+        "epilim": "valproate",
+        "depakote": "valproate",
+        "depakene": "valproate",
+        "convulex": "valproate",
+        "neurontin": "gabapentin",
+        "zonegran": "zonisamide",
+        # Beta-blockers
+        "inderal": "propranolol",
+        "half-inderal": "propranolol",
+        "bedranol": "propranolol",
+        "lopressor": "metoprolol",
+        "toprol": "metoprolol",
+        "betaloc": "metoprolol",
+        "betim": "timolol",
+        "blocadren": "timolol",
+        "tenormin": "atenolol",
+        "cardicor": "bisoprolol",
+        "concor": "bisoprolol",
+        "corgard": "nadolol",
+        # Antidepressants
+        "elavil": "amitriptyline",
+        "pamelor": "nortriptyline",
+        "allegron": "nortriptyline",
+        "aventyl": "nortriptyline",
+        "effexor": "venlafaxine",
+        "cymbalta": "duloxetine",
+        # ACE inhibitors and ARBs
+        "atacand": "candesartan",
+        "amias": "candesartan",
+        "zestril": "lisinopril",
+        "prinivil": "lisinopril",
+        "micardis": "telmisartan",
+        # Calcium-channel blockers
+        "sibelium": "flunarizine",
+        "securon": "verapamil",
+        "calan": "verapamil",
+        "isoptin": "verapamil",
+        # CGRP monoclonal antibodies and gepants
+        "aimovig": "erenumab",
+        "ajovy": "fremanezumab",
+        "emgality": "galcanezumab",
+        "vyepti": "eptinezumab",
+        "qulipta": "atogepant",
+        "aquipta": "atogepant",
+        "nurtec": "rimegepant",
+        "vydura": "rimegepant",
+        # Toxin and others
+        "botox": "onabotulinumtoxina",
+        "sanomigran": "pizotifen",
+        "periactin": "cyproheptadine",
+    }
+)
+
 #: Drugs that interact with botulinum toxin, with their class (clinical reference 2.6).
 INTERACTING: Mapping[str, MedicationClass] = MappingProxyType(
     {
@@ -168,7 +238,43 @@ def _lookup[T](table: Mapping[str, T], name: str) -> T | None:
 
 def preventive_class(name: str) -> PreventiveClass | None:
     """The preventive class of a named drug (clinical reference 5.4); None when unknown."""
-    return _lookup(PREVENTIVES, name)
+    found = _lookup(PREVENTIVES, name)
+    if found is None:
+        generic = _lookup(GENERIC_OF, name)
+        found = None if generic is None else PREVENTIVES.get(generic)
+    return found
+
+
+def generic_name(name: str) -> str | None:
+    """The generic of a catalogued preventive, brand or salt ("Inderal LA" → propranolol)."""
+    generic = _lookup(GENERIC_OF, name)
+    if generic is not None:
+        return generic
+    words = normalise(name).split(" ")
+    for end in range(len(words), 0, -1):
+        key = " ".join(words[:end])
+        if key in PREVENTIVES:
+            return key
+    return None
+
+
+# Punctuation around a first word: "Propranolol," "(propranolol)".
+_STRIP = " \t.,;:()[]{}\"'"
+
+
+def drug_key(name: str) -> str:
+    """The drug a preventive's name stands for, for counting distinct drugs (spec 11.3).
+
+    The case-folded first word of the name, after mapping a catalogued brand
+    name or salt to its generic: "Propranolol MR 80 mg", "propranolol" and
+    "Inderal LA" → "propranolol"; "Sodium valproate" and "Epilim" →
+    "valproate". A name the catalogue does not know keeps its first word.
+    """
+    generic = _lookup(GENERIC_OF, name)
+    text = generic if generic is not None else normalise(name)
+    words = [w.strip(_STRIP) for w in text.split(" ")]
+    words = [w for w in words if w]
+    return words[0] if words else ""
 
 
 def medication_class(name: str) -> MedicationClass | None:
@@ -181,10 +287,13 @@ def medication_class(name: str) -> MedicationClass | None:
 
 
 __all__ = [
+    "GENERIC_OF",
     "INTERACTING",
     "INTERACTING_SUGGESTIONS",
     "PREVENTIVES",
     "PREVENTIVE_SUGGESTIONS",
+    "drug_key",
+    "generic_name",
     "medication_class",
     "normalise",
     "preventive_class",

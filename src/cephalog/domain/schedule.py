@@ -20,10 +20,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-#: Sessions are due every 12 weeks (§2.2, spec §9).
-DUE_INTERVAL_DAYS = 84
-#: Allowed policy values for the earliest next session: 77 (7-day tolerance) to 84 (payer rule).
-EARLIEST_INTERVAL_RANGE = range(77, 85)
+from cephalog.domain import decisions as _decisions
+from cephalog.domain.intervals import (
+    DUE_INTERVAL_DAYS,
+    EARLIEST_INTERVAL_DAYS,
+    EARLIEST_INTERVAL_RANGE,
+    IntervalRule,
+    earliest_for,
+)
+
 #: Scheduling window after the due date (COMPEL ±7 days, §6.5) used for `latest`.
 SESSION_LATE_TOLERANCE_DAYS = 7
 #: Baseline diary length before the first session (§4.3, §11.4; spec §3).
@@ -129,6 +134,16 @@ def _sorted_unique(dates: Sequence[dt.date], what: str) -> list[dt.date]:
     return ordered
 
 
+def plan_decision(decision: _decisions.Decision) -> PlanDecision:
+    """A recorded decision as the plan reads it: stop, pause, or continue (dose and
+    interval changes continue treatment)."""
+    if decision.kind == _decisions.DecisionKind.STOP:
+        return PlanDecision(decision.decided_on, Recommendation.STOP)
+    if decision.kind == _decisions.DecisionKind.PAUSE:
+        return PlanDecision(decision.decided_on, Recommendation.PAUSE)
+    return PlanDecision(decision.decided_on, Recommendation.CONTINUE)
+
+
 def _effective_decision(
     decisions: Sequence[PlanDecision], last_session: dt.date | None
 ) -> PlanDecision | None:
@@ -143,8 +158,8 @@ def treatment_plan(
     *,
     consultation_date: dt.date,
     session_dates: Sequence[dt.date],
-    earliest_interval_days: int = 77,
-    decisions: Sequence[PlanDecision] = (),
+    earliest_interval_days: int = EARLIEST_INTERVAL_DAYS,
+    decisions: Sequence[PlanDecision | _decisions.Decision] = (),
     planned_first_session: dt.date | None = None,
     authorisation_end: dt.date | None = None,
     sessions_ahead: int = 1,
@@ -165,6 +180,10 @@ def treatment_plan(
       (min(injection + 83, next injection − 1));
     - the latest decision since the last session: `stop` plans no more
       sessions, `pause` plans a reassessment 4-5 months later instead;
+      recorded decisions (`decisions.Decision`) are folded by
+      `decisions.effect_of`, so a change of interval moves the planned
+      sessions (due = previous + the new interval, earliest by
+      `intervals.earliest_for`), exactly as the session pages show it;
     - the authorisation's end (renewal started 30 days before).
     Sorted by date.
     """
@@ -176,7 +195,12 @@ def treatment_plan(
         raise ValueError(f"sessions_ahead: must not be negative, got {sessions_ahead}")
     recorded = _sorted_unique(session_dates, "session_dates")
     last = recorded[-1] if recorded else None
-    decision = _effective_decision(decisions, last)
+    recorded_decisions = [d for d in decisions if isinstance(d, _decisions.Decision)]
+    interval_days = _decisions.effect_of(recorded_decisions, last).interval_days
+    plan_decisions = [
+        plan_decision(d) if isinstance(d, _decisions.Decision) else d for d in decisions
+    ]
+    decision = _effective_decision(plan_decisions, last)
     stopped = decision is not None and decision.recommendation in (
         Recommendation.STOP,
         Recommendation.PAUSE,
@@ -205,11 +229,11 @@ def treatment_plan(
                 sessions.append((first, first, None, False))
         for _ in range(sessions_ahead - (0 if recorded else 1)):
             prev = sessions[-1][0]
-            due = prev + _D(days=DUE_INTERVAL_DAYS)
+            due = prev + _D(days=interval_days)
             sessions.append(
                 (
                     due,
-                    prev + _D(days=earliest_interval_days),
+                    prev + _D(days=earliest_for(interval_days, earliest_interval_days)),
                     due + _D(days=SESSION_LATE_TOLERANCE_DAYS),
                     False,
                 )
@@ -336,11 +360,16 @@ def treatment_plan(
     return events
 
 
-def what_to_expect(today: dt.date, sessions: Sequence[dt.date]) -> list[str]:
+def what_to_expect(
+    today: dt.date, sessions: Sequence[dt.date], rule: IntervalRule | None = None
+) -> list[str]:
     """A plain-language timeline for the patient (clinical-reference §6, §7, §2.3, §2.8; what-users-want §4–5).
 
-    Sessions after `today` are ignored (they are plans, not treatments).
+    Sessions after `today` are ignored (they are plans, not treatments). The
+    interval is stated from `rule` (the clinic's and the policy's numbers,
+    `intervals.IntervalRule`), never as a fixed "12 weeks, not sooner".
     """
+    rule = rule or IntervalRule()
     done = [d for d in _sorted_unique(sessions, "sessions") if d <= today]
     n = len(done)
     lines = [
@@ -356,8 +385,8 @@ def what_to_expect(today: dt.date, sessions: Sequence[dt.date]) -> list[str]:
             soreness,
             "Many people notice an improvement about two weeks after their second treatment. "
             "The full effect often comes only after the second or third treatment.",
-            "Treatments are repeated every 12 weeks, not sooner: doses given too often can make "
-            "your body produce antibodies that stop the medicine working.",
+            f"{rule.rule_sentence()} Doses given too often can make your body produce "
+            "antibodies that stop the medicine working.",
         ]
     else:
         last = done[-1]
@@ -397,9 +426,8 @@ def what_to_expect(today: dt.date, sessions: Sequence[dt.date]) -> list[str]:
                 "treatment. Keep filling in your diary so the clinic can see it."
             )
         lines.append(
-            "Your next treatment is due around "
-            f"{format_date(last + _D(days=DUE_INTERVAL_DAYS))}. Treatments are given every "
-            "12 weeks, not sooner, because doses given too often can make your body produce "
+            f"Your next treatment is due around {format_date(rule.due_on(last))}. "
+            f"{rule.rule_sentence()} Doses given too often can make your body produce "
             "antibodies that stop the medicine working."
         )
     lines.append(

@@ -5,13 +5,17 @@ All arithmetic is exact: counts are integers, headache hours are summed as
 0.3), and per-28 rates are `Fraction`s. Thresholds compare these exact
 values; only the reported values are rounded, by `round1`, to one decimal
 with ties away from zero (decimal ROUND_HALF_UP), so 20.45 reports as 20.5
-on every platform.
+on every platform (standard-1), or truncated toward zero by `trunc1`
+(standard-2, spec section 11.7), so 29.97 reports as 29.9.
+
+Every function that classes days takes the day `definition` (`label`, the
+default and standard-1's, or `ichd3`; spec section 11.1).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -65,6 +69,20 @@ def round1(value: Fraction) -> float:
     tenths = abs(value) * 10
     rounded = int(tenths + Fraction(1, 2))  # floor, as the value is not negative
     return (rounded if value >= 0 else -rounded) / 10
+
+
+def trunc1(value: Fraction) -> float:
+    """Truncate an exact value toward zero at one decimal (spec section 11.7).
+
+    A printed value never crosses a threshold the exact value does not
+    reach: 29.97 → 29.9, 14.96 → 14.9, -2.45 → -2.4.
+    """
+    tenths = int(abs(value) * 10)  # floor of a non-negative value
+    return (tenths if value >= 0 else -tenths) / 10
+
+
+#: How a printed one-decimal value is made from an exact one.
+OneDecimal = Callable[[Fraction], float]
 
 
 def dates(start: dt.date, end: dt.date) -> Iterator[dt.date]:
@@ -131,6 +149,11 @@ class Window:
             return None
         return per_28(dict(self.by_class).get(drug_class, 0), self.recorded_days)
 
+    @property
+    def overuse_classes_taken(self) -> tuple[str, ...]:
+        """The overuse-counted classes taken at least once in the window (spec section 11.2)."""
+        return tuple(cls for cls, n in self.by_class if n and cls in OVERUSE_THRESHOLDS)
+
     def overuse_rate(self) -> Fraction | None:
         """Exact per-28 days with any overuse-counted class (spec section 5, "multiple")."""
         if not self.evaluable:
@@ -141,15 +164,20 @@ class Window:
         """`start to end`, for detail strings."""
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def per_28_shown(self, one_decimal: OneDecimal = round1) -> dict[str, float | None]:
+        """The printed `per_28` values (rounded, or truncated under standard-2)."""
+        per: dict[str, float | None] = {}
+        for metric in PER_28_METRICS:
+            value = self.rate(metric)
+            per[metric] = None if value is None else one_decimal(value)
+        return per
+
+    def to_dict(self, one_decimal: OneDecimal = round1) -> dict[str, Any]:
         """The spec's window object (spec section 3), keys in the spec's order.
 
         Every `per_28` value is null when the window is not evaluable.
         """
-        per: dict[str, float | None] = {}
-        for metric in PER_28_METRICS:
-            value = self.rate(metric)
-            per[metric] = None if value is None else round1(value)
+        per = self.per_28_shown(one_decimal)
         return {
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
@@ -166,7 +194,9 @@ class Window:
         }
 
 
-def compute_window(days: Mapping[dt.date, DiaryDay], start: dt.date, end: dt.date) -> Window:
+def compute_window(
+    days: Mapping[dt.date, DiaryDay], start: dt.date, end: dt.date, definition: str = "label"
+) -> Window:
     """Count the recorded days of `[start, end]` by their day classes (spec section 3).
 
     Dates without an entry in `days` are unrecorded and count nowhere.
@@ -180,7 +210,7 @@ def compute_window(days: Mapping[dt.date, DiaryDay], start: dt.date, end: dt.dat
         if day is None:
             continue
         recorded += 1
-        c = classify_day(day)
+        c = classify_day(day, definition)
         if c.headache_day:
             headache += 1
             hours += exact(day.headache_hours)
@@ -207,13 +237,15 @@ def compute_window(days: Mapping[dt.date, DiaryDay], start: dt.date, end: dt.dat
     )
 
 
-def window_ending(days: Mapping[dt.date, DiaryDay], end: dt.date) -> Window:
+def window_ending(
+    days: Mapping[dt.date, DiaryDay], end: dt.date, definition: str = "label"
+) -> Window:
     """The 28-day window that ends on `end` (spec section 3)."""
-    return compute_window(days, end - dt.timedelta(days=WINDOW_DAYS - 1), end)
+    return compute_window(days, end - dt.timedelta(days=WINDOW_DAYS - 1), end, definition)
 
 
 def windows_before(
-    days: Mapping[dt.date, DiaryDay], window: Window, count: int
+    days: Mapping[dt.date, DiaryDay], window: Window, count: int, definition: str = "label"
 ) -> tuple[Window, ...]:
     """The `count` consecutive 28-day windows before `window`, nearest first.
 
@@ -224,13 +256,16 @@ def windows_before(
     end = window.start
     for _ in range(count):
         end -= _ONE_DAY
-        result.append(window_ending(days, end))
+        result.append(window_ending(days, end, definition))
         end = result[-1].start
     return tuple(result)
 
 
 def baseline_window(
-    days: Mapping[dt.date, DiaryDay], injection_dates: Sequence[dt.date], assessed_on: dt.date
+    days: Mapping[dt.date, DiaryDay],
+    injection_dates: Sequence[dt.date],
+    assessed_on: dt.date,
+    definition: str = "label",
 ) -> Window:
     """The baseline window B (spec section 3).
 
@@ -238,4 +273,4 @@ def baseline_window(
     injection, the 28 days ending on `assessed_on`.
     """
     end = min(injection_dates) - _ONE_DAY if injection_dates else assessed_on
-    return window_ending(days, end)
+    return window_ending(days, end, definition)

@@ -24,9 +24,10 @@ from cephalog.audit.actions import record
 from cephalog.domain import preventive_catalogue
 from cephalog.domain.case import validate_medication, validate_preventive, validate_toxin_exposure
 from cephalog.domain.policies import POLICIES
+from cephalog.domain.rulesets import DEFAULT_RULESET, RULESET_NAMES
 from cephalog.domain.vocab import CONDITION_CODES
 from cephalog.eligibility import queries, texts
-from cephalog.eligibility.models import ClinicPolicy, FlagSignOff, StartDecision
+from cephalog.eligibility.models import ClinicPolicy, ClinicRuleset, FlagSignOff, StartDecision
 from cephalog.patients.models import (
     Allergy,
     Condition,
@@ -457,6 +458,32 @@ def set_default_policy(*, clinic: Clinic, by: User, name: str) -> Clinic:
     return clinic
 
 
+@transaction.atomic
+def set_clinic_ruleset(*, clinic: Clinic, by: User, name: str) -> ClinicRuleset:
+    """Choose the version of the clinical rules the clinic assesses with (spec section 11).
+
+    Clinic admins only. Records already made keep the ruleset they name.
+    """
+    _require_role(by, clinic, (Role.CLINIC_ADMIN,), "change the clinic's policies")
+    if name not in RULESET_NAMES:
+        raise EligibilityError(
+            [f"ruleset: unknown ruleset {name!r}; choose one of {', '.join(RULESET_NAMES)}"]
+        )
+    row, _ = ClinicRuleset.objects.select_for_update().get_or_create(clinic=clinic)
+    previous = row.ruleset if row.pk else DEFAULT_RULESET
+    row.ruleset = name
+    _full_clean(row)
+    row.save()
+    record(
+        action="update",
+        category="clinic_policy",
+        clinic_id=clinic.pk,
+        object_ref=f"clinic:{clinic.pk}",
+        detail={"ruleset": name, "previous": previous},
+    )
+    return row
+
+
 # --- Sign-off and the decision to start ----------------------------------------------------
 
 
@@ -479,7 +506,7 @@ def sign_off_flag(
     policy = queries.policy_for(patient.clinic, policy_name)
     evaluation = queries.evaluate(patient, on, policy)
     problems: list[str] = []
-    if flag not in evaluation.eligibility["flags"]:
+    if flag not in evaluation.eligibility.flags:
         problems.append(f"flag: {flag!r} is not raised for this patient under {policy.name}")
     text = _reason(reason, "reason", problems)
     if problems:
@@ -487,6 +514,7 @@ def sign_off_flag(
     sign_off = FlagSignOff(
         patient=patient,
         policy=policy.name,
+        ruleset=evaluation.ruleset.name,
         flag=flag,
         signed_by=by,
         reason=text,
@@ -499,7 +527,7 @@ def sign_off_flag(
         category="flag_sign_off",
         patient=patient,
         object_ref=f"flag_sign_off:{sign_off.pk}",
-        detail={"policy": policy.name},
+        detail={"policy": policy.name, "ruleset": sign_off.ruleset},
     )
     return sign_off
 
@@ -524,11 +552,11 @@ def decide_to_start(
     policy = queries.policy_for(patient.clinic, policy_name)
     evaluation = queries.evaluate(patient, on, policy)
     eligibility = evaluation.eligibility
-    if eligibility["hard_stops"]:
+    if eligibility.hard_stops:
         raise EligibilityError(
             [
                 "hard stop: "
-                + ", ".join(eligibility["hard_stops"])
+                + ", ".join(eligibility.hard_stops)
                 + " - treatment cannot start, whatever the reason given"
             ]
         )
@@ -546,12 +574,15 @@ def decide_to_start(
     decision = StartDecision(
         patient=patient,
         policy=policy.name,
+        ruleset=evaluation.ruleset.name,
         decided_by=by,
         decided_at=timezone.now(),
         assessed_on=on,
-        status=eligibility["status"],
+        status=eligibility.status,
         snapshot={
-            "eligibility": eligibility,
+            "ruleset": evaluation.ruleset.name,
+            "day_definition": evaluation.assessment.day_definition.value,
+            "eligibility": eligibility.to_dict(),
             "problems": evaluation.problems,
             "signed_flags": {flag: s.pk for flag, s in sorted(evaluation.sign_offs.items())},
         },
@@ -566,6 +597,7 @@ def decide_to_start(
         object_ref=f"start_decision:{decision.pk}",
         detail={
             "policy": policy.name,
+            "ruleset": decision.ruleset,
             "status": decision.status,
             "overridden": bool(decision.override_reason),
             "problems": len(evaluation.problems),

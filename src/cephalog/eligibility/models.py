@@ -15,6 +15,7 @@ from django.db import models
 
 from cephalog.accounts.models import Clinic
 from cephalog.domain.policies import POLICIES, STATUSES, Policy, PolicyError
+from cephalog.domain.rulesets import DEFAULT_RULESET, RULESET_NAMES
 from cephalog.patients.models import Patient
 
 #: Keys of a policy that come from the ClinicPolicy's own fields, not its definition.
@@ -90,6 +91,34 @@ class ClinicPolicy(models.Model):
             raise ValidationError(errors)
 
 
+#: The rulesets a clinic may choose (spec section 11), as model choices.
+RULESET_CHOICES = [(name, name) for name in RULESET_NAMES]
+
+
+class ClinicRuleset(models.Model):
+    """The version of the clinical rules a clinic assesses with (spec section 11).
+
+    One row per clinic, beside its policies; a clinic without a row uses the
+    default (`standard-2`). Every assessment, sign-off, decision and letter
+    records the ruleset it used, so changing it never changes an old record.
+    """
+
+    clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE, related_name="ruleset_setting")
+    ruleset = models.CharField(max_length=20, choices=RULESET_CHOICES, default=DEFAULT_RULESET)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "clinic ruleset"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ruleset__in=RULESET_NAMES), name="clinic_ruleset_known"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic} uses {self.ruleset}"
+
+
 class FlagSignOff(models.Model):
     """A physician's sign-off of one eligibility flag (spec section 6: flags need sign-off).
 
@@ -99,6 +128,8 @@ class FlagSignOff(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="flag_sign_offs")
     policy = models.CharField(max_length=40)
+    #: The ruleset of the screening the flag was signed off on (spec section 11).
+    ruleset = models.CharField(max_length=20, choices=RULESET_CHOICES)
     flag = models.CharField(max_length=80)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -131,6 +162,8 @@ class StartDecision(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="start_decisions")
     policy = models.CharField(max_length=40)
+    #: The ruleset of the screening the decision was made on (spec section 11).
+    ruleset = models.CharField(max_length=20, choices=RULESET_CHOICES)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

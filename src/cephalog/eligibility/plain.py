@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cephalog.domain.criteria import MOH_WINDOWS
+from cephalog.domain.intervals import IntervalRule, weeks_text
+from cephalog.domain.windows import WINDOW_DAYS
 from cephalog.eligibility.queries import Screening
 
 PREVENTIVE_MEANING = (
@@ -146,7 +149,10 @@ def _criterion_reason(s: Screening, code: str, met: bool | None) -> str:
         )
     if code == "medication_overuse_managed":
         if met is None:
-            return "We need about 12 weeks of diary to check how often you take headache medicines."
+            return (
+                f"We need about {weeks_text(MOH_WINDOWS * WINDOW_DAYS)} of diary to check how "
+                "often you take headache medicines."
+            )
         if met:
             return "You are not taking headache medicines on too many days."
         return (
@@ -183,7 +189,7 @@ def summarise(s: Screening) -> PlainSummary:
     """The patient's page: headline, what the diary shows, why, and the next steps."""
     status = s.status
     decided = s.gate.allowed
-    hard_stops = s.eligibility["hard_stops"]
+    hard_stops = s.eligibility.hard_stops
     if hard_stops:
         # A contraindication is the whole answer; the other rules do not matter then.
         reasons = [_hard_stop_reason(code) for code in hard_stops]
@@ -220,7 +226,8 @@ def summarise(s: Screening) -> PlainSummary:
         Step(
             "First treatment session",
             "31 small injections into the muscles of the forehead, the sides and back of the "
-            "head, the neck and the shoulders. Treatment is repeated every 12 weeks.",
+            "head, the neck and the shoulders. "
+            + IntervalRule(earliest_days=s.policy.earliest_interval_days).rule_sentence(),
             "done" if s.has_injections else ("current" if decided else "later"),
         ),
     ]

@@ -20,7 +20,9 @@ from django.views.decorators.http import require_POST
 from cephalog.accounts.access import staff_clinic_ids, staff_view
 from cephalog.accounts.models import Clinic, Role
 from cephalog.audit.actions import record
+from cephalog.domain.intervals import DUE_INTERVAL_DAYS, EARLIEST_INTERVAL_DAYS, IntervalRule
 from cephalog.domain.policies import POLICIES, PolicyError
+from cephalog.domain.rulesets import RULESETS
 from cephalog.eligibility import actions, queries
 from cephalog.eligibility.actions import EligibilityError
 from cephalog.eligibility.forms import ClinicPolicyForm, attach_problems, starting_definition
@@ -45,8 +47,12 @@ def _list_url(clinic: Clinic) -> str:
 
 
 def _summary(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """The thresholds a reader compares between policies."""
+    """The thresholds a reader compares between policies; intervals from the domain's numbers."""
     rule = data.get("continuation", {})
+    interval = IntervalRule(
+        due_days=data.get("due_interval_days", DUE_INTERVAL_DAYS),
+        earliest_days=data.get("earliest_interval_days", EARLIEST_INTERVAL_DAYS),
+    )
     failed = data.get("failed_preventives_required")
     low = rule.get("low_frequency_below")
     return [
@@ -71,8 +77,14 @@ def _summary(data: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         (
             "Interval",
-            f"due {data.get('due_interval_days', 84)} days, earliest "
-            f"{data.get('earliest_interval_days', 77)}",
+            f"due {interval.due_days} days, earliest {interval.earliest} "
+            f"({interval.letter_sentence()})",
+        ),
+        (
+            "Day definition (standard-2)",
+            "ICHD-3 1.3: headache of any duration"
+            if data.get("day_definition") == "ichd3"
+            else "label: headache of 4 h or more, or treated with a triptan or ergot",
         ),
     ]
 
@@ -101,8 +113,29 @@ def policy_list(request: HttpRequest) -> HttpResponse:
             "builtin": builtin,
             "own": own,
             "options": queries.policy_options(clinic),
+            "ruleset": queries.clinic_ruleset(clinic),
+            "rulesets": list(RULESETS.values()),
+            "interval_text": IntervalRule(
+                minimum_days=clinic.minimum_interval_days
+            ).clinic_sentence(),
         },
     )
+
+
+@staff_view(ADMIN_ONLY)
+@require_POST
+def policy_ruleset(request: HttpRequest, clinic_slug: str) -> HttpResponse:
+    """Choose the clinic's ruleset (spec section 11); clinic admins only."""
+    clinic = _clinic(request, clinic_slug, ADMIN_ONLY)
+    try:
+        row = actions.set_clinic_ruleset(
+            clinic=clinic, by=user_of(request), name=request.POST.get("ruleset", "")
+        )
+    except EligibilityError as error:
+        messages.error(request, " ".join(error.problems))
+    else:
+        messages.success(request, f"The clinic now assesses with ruleset {row.ruleset}.")
+    return redirect(_list_url(clinic))
 
 
 @staff_view(ADMIN_ONLY)

@@ -10,25 +10,33 @@ domain functions the assessment uses.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from cephalog.accounts.models import Clinic
 from cephalog.diary.actions import patient_today
-from cephalog.domain.assess import assess
+from cephalog.domain.assess import Assessment, assess
 from cephalog.domain.case import Case
-from cephalog.domain.policies import POLICIES, Policy, PolicyError, as_of_date
+from cephalog.domain.criteria import ChronicMigraine, MedicationOveruse, multiple_holds
+from cephalog.domain.policies import (
+    POLICIES,
+    Eligibility,
+    Policy,
+    PolicyError,
+    as_of_date,
+    preventive_key,
+)
+from cephalog.domain.rulesets import DEFAULT_RULESET, RULESETS, Rules, Ruleset
 from cephalog.domain.vocab import FAILED_OUTCOMES, MULTIPLE_THRESHOLD, OVERUSE_THRESHOLDS
 from cephalog.domain.windows import (
     MIN_RECORDED_DAYS,
     WINDOW_DAYS,
     Window,
-    baseline_window,
-    round1,
     windows_before,
 )
 from cephalog.eligibility import texts
-from cephalog.eligibility.models import ClinicPolicy, FlagSignOff, StartDecision
+from cephalog.eligibility.models import ClinicPolicy, ClinicRuleset, FlagSignOff, StartDecision
 from cephalog.patients.case import build_case
 from cephalog.patients.models import Patient, Preventive
 
@@ -37,7 +45,16 @@ class UnknownPolicy(LookupError):
     """A policy name that is neither built in nor defined by the clinic."""
 
 
-# --- Policies -------------------------------------------------------------------------------
+# --- Ruleset and policies -------------------------------------------------------------------
+
+
+def clinic_ruleset(clinic: Clinic) -> Ruleset:
+    """The ruleset the clinic assesses with (spec section 11): its choice, else standard-2."""
+    name = (
+        ClinicRuleset.objects.filter(clinic=clinic).values_list("ruleset", flat=True).first()
+        or DEFAULT_RULESET
+    )
+    return RULESETS.get(name, RULESETS[DEFAULT_RULESET])
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,43 @@ def policy_for(clinic: Clinic, name: str | None = None) -> Policy:
         raise UnknownPolicy(f"policy {name!r} has a bad definition: {error}") from None
 
 
+def clinic_rules(clinic: Clinic, policy_name: str | None = None) -> Rules:
+    """The clinic's ruleset with the day definition of its default policy (or `policy_name`):
+    what every page counting a patient's days uses (spec section 11.1)."""
+    ruleset = clinic_ruleset(clinic)
+    try:
+        definition = policy_for(clinic, policy_name).day_definition
+    except UnknownPolicy:
+        definition = "label"
+    return Rules.of(ruleset, definition)
+
+
+def clinic_rules_by_id(
+    *, clinic_id: int | None = None, patient_id: uuid.UUID | None = None
+) -> Rules:
+    """`clinic_rules` of a clinic (or a patient's clinic) not loaded yet, in one query, for
+    the busiest API paths."""
+    if clinic_id is not None:
+        clinics = Clinic.objects.filter(pk=clinic_id)
+    elif patient_id is not None:
+        clinics = Clinic.objects.filter(patients__pk=patient_id)
+    else:
+        raise TypeError("clinic_rules_by_id needs clinic_id or patient_id")
+    row = clinics.values_list("id", "default_policy", "ruleset_setting__ruleset").first()
+    if row is None:
+        return Rules.of(DEFAULT_RULESET)
+    clinic_id, policy_name, ruleset = row
+    ruleset = ruleset if ruleset in RULESETS else DEFAULT_RULESET
+    if policy_name in POLICIES:
+        return Rules.of(ruleset, POLICIES[policy_name].day_definition)
+    own = ClinicPolicy.objects.filter(clinic_id=clinic_id, name=policy_name).first()
+    try:
+        definition = own.to_policy().day_definition if own is not None else "label"
+    except PolicyError:
+        definition = "label"
+    return Rules.of(ruleset, definition)
+
+
 def policy_options(clinic: Clinic) -> list[PolicyOption]:
     """The built-in policies, then the clinic's own, each marked when it is the default."""
     options = [
@@ -82,9 +136,9 @@ def policy_options(clinic: Clinic) -> list[PolicyOption]:
 # --- Evidence ------------------------------------------------------------------------------
 
 
-def window_evidence(window: Window, label: str) -> dict[str, Any]:
+def window_evidence(window: Window, label: str, rules: Rules) -> dict[str, Any]:
     """A window object (spec section 3) with its label and diary compliance."""
-    data = window.to_dict()
+    data = window.to_dict(rules.one_decimal)
     data["label"] = label
     data["start_date"] = window.start
     data["end_date"] = window.end
@@ -163,18 +217,26 @@ def trial_days(preventive: Preventive, on: dt.date) -> int | None:
     return max((end - preventive.start).days, 0)
 
 
-def preventive_rows(patient: Patient, as_of: dt.date, on: dt.date) -> list[PreventiveRow]:
-    """Each preventive with the spec section 6 verdict: failed, started by `as_of`, by name."""
+def preventive_rows(
+    patient: Patient, as_of: dt.date, on: dt.date, by_drug: bool = False
+) -> list[PreventiveRow]:
+    """Each preventive with the spec section 6 verdict: failed, started by `as_of`, by name
+    (standard-1) or by drug (standard-2, spec section 11.3: "Propranolol MR 80 mg" = propranolol)."""
     rows = []
     seen: set[str] = set()
     for p in patient.preventives.all():
-        key = p.name.strip().casefold()
+        key = preventive_key(p.name, by_drug)
         if p.outcome not in FAILED_OUTCOMES:
             counted, why = False, f"not counted: {p.get_outcome_display().lower()}"
         elif p.start is not None and p.start > as_of:
             counted, why = False, f"not counted: started after {as_of:%-d %b %Y}"
         elif key in seen:
-            counted, why = False, "same drug as above: counted once"
+            counted, why = (
+                False,
+                "same drug as above: counted once"
+                if by_drug
+                else "same name as above: counted once",
+            )
         else:
             counted, why = True, "counted"
             seen.add(key)
@@ -182,8 +244,10 @@ def preventive_rows(patient: Patient, as_of: dt.date, on: dt.date) -> list[Preve
     return rows
 
 
-def overuse_rows(windows: tuple[Window, ...]) -> list[OveruseRow]:
-    """The overuse screen's figures (spec section 5) for the classes taken, and "multiple"."""
+def overuse_rows(windows: tuple[Window, ...], rules: Rules) -> list[OveruseRow]:
+    """The overuse screen's figures (spec section 5) for the classes taken, and "multiple"
+    (under standard-2 with at least two classes in each window, spec section 11.2)."""
+    round1 = rules.one_decimal
     rows = []
     taken = {cls for window in windows for cls, _ in window.by_class}
     for drug_class, threshold in OVERUSE_THRESHOLDS.items():
@@ -199,12 +263,15 @@ def overuse_rows(windows: tuple[Window, ...]) -> list[OveruseRow]:
             )
         )
     totals = [window.overuse_rate() for window in windows]
+    label = "any of these (multiple)"
+    if rules.ruleset.multiple_needs_two_classes:
+        label = "any of these, 2 or more classes (multiple)"
     rows.append(
         OveruseRow(
-            "any of these (multiple)",
+            label,
             MULTIPLE_THRESHOLD,
             [None if r is None else round1(r) for r in totals],
-            all(r is not None and r >= MULTIPLE_THRESHOLD for r in totals),
+            all(multiple_holds(window, rules) for window in windows),
         )
     )
     return rows
@@ -220,13 +287,13 @@ def latest_sign_offs(patient: Patient, policy: str) -> dict[str, FlagSignOff]:
     return latest
 
 
-def problems_of(eligibility: dict[str, Any], signed: set[str]) -> list[str]:
+def problems_of(eligibility: Eligibility, signed: set[str]) -> list[str]:
     """What a decision to start would have to accept: unsigned flags, criteria not met/unknown."""
-    problems = [f"flag:{flag}" for flag in eligibility["flags"] if flag not in signed]
+    problems = [f"flag:{flag}" for flag in eligibility.flags if flag not in signed]
     problems += [
-        f"criterion:{criterion['code']}"
-        for criterion in eligibility["criteria"]
-        if criterion["met"] is not True
+        f"criterion:{criterion.code}"
+        for criterion in eligibility.criteria
+        if criterion.met is not True
     ]
     return sorted(problems)
 
@@ -256,20 +323,23 @@ class Evaluation:
     policy: Policy
     on: dt.date
     case: Case
-    assessment: dict[str, Any]
+    assessment: Assessment
     sign_offs: dict[str, FlagSignOff]
     problems: list[str]
     decision: StartDecision | None
     gate: Gate = field(init=False)
 
     @property
-    def eligibility(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.assessment["eligibility"]
-        return result
+    def eligibility(self) -> Eligibility:
+        return self.assessment.eligibility
+
+    @property
+    def ruleset(self) -> Ruleset:
+        return self.assessment.ruleset
 
     def __post_init__(self) -> None:
         eligibility = self.eligibility
-        hard = list(eligibility["hard_stops"])
+        hard = list(eligibility.hard_stops)
         reasons = [
             f"hard stop: {texts.hard_stop_text(code).label} (cannot be overridden)" for code in hard
         ]
@@ -287,18 +357,22 @@ class Evaluation:
             needs_override=not hard and bool(self.problems),
             hard_stops=hard,
             reasons=reasons,
-            status=eligibility["status"],
+            status=eligibility.status,
             policy=self.policy.name,
             decision_id=None if hard or self.decision is None else self.decision.pk,
         )
 
 
-def evaluate(patient: Patient, on: dt.date, policy: Policy) -> Evaluation:
-    """Assess `patient` on `on` under `policy`, exactly as `cephalog assess` would."""
+def evaluate(
+    patient: Patient, on: dt.date, policy: Policy, ruleset: Ruleset | None = None
+) -> Evaluation:
+    """Assess `patient` on `on` under `policy` and the clinic's ruleset (or `ruleset`),
+    exactly as `cephalog assess --ruleset` would."""
     case = build_case(patient, on)
-    assessment = assess(case, policy=policy)
+    chosen = ruleset if ruleset is not None else clinic_ruleset(patient.clinic)
+    assessment = assess(case, policy=policy, ruleset=chosen)
     sign_offs = latest_sign_offs(patient, policy.name)
-    problems = problems_of(assessment["eligibility"], set(sign_offs))
+    problems = problems_of(assessment.eligibility, set(sign_offs))
     return Evaluation(
         patient=patient,
         policy=policy,
@@ -361,13 +435,30 @@ class Screening:
         return self.evaluation.policy
 
     @property
-    def eligibility(self) -> dict[str, Any]:
+    def eligibility(self) -> Eligibility:
         return self.evaluation.eligibility
 
     @property
+    def ruleset(self) -> Ruleset:
+        return self.evaluation.ruleset
+
+    @property
+    def day_definition(self) -> str:
+        """`label` or `ichd3`: the days this screening counted (spec section 11.1)."""
+        return self.evaluation.assessment.day_definition.value
+
+    @property
+    def chronic_migraine_title(self) -> str:
+        """What the chronic-migraine criterion was measured by: never "ICHD-3" for label days."""
+        if self.ruleset.day_definition_by_policy and self.day_definition == "label":
+            return "Chronic migraine, label day definition (headache of 4 h or more)"
+        if self.ruleset.day_definition_by_policy:
+            return "Chronic migraine (ICHD-3 1.3, ichd3 day definition)"
+        return "Chronic migraine (ICHD-3 1.3)"
+
+    @property
     def status(self) -> str:
-        status: str = self.eligibility["status"]
-        return status
+        return self.eligibility.status
 
     @property
     def gate(self) -> Gate:
@@ -378,52 +469,51 @@ class Screening:
         return sum(flag.signed for flag in self.flags)
 
     @property
-    def overuse(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.evaluation.assessment["medication_overuse"]
-        return result
+    def overuse(self) -> MedicationOveruse:
+        return self.evaluation.assessment.medication_overuse
 
     @property
-    def chronic_migraine(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.evaluation.assessment["chronic_migraine"]
-        return result
+    def chronic_migraine(self) -> ChronicMigraine:
+        return self.evaluation.assessment.chronic_migraine
 
 
 def screening(patient: Patient, on: dt.date, policy: Policy) -> Screening:
     """The screening of `patient` under `policy` with the evidence behind each criterion."""
     evaluation = evaluate(patient, on, policy)
     case = evaluation.case
+    rules = evaluation.assessment.rules
     days = case.days
-    baseline = baseline_window(days, case.injection_dates, case.assessed_on)
-    before = windows_before(days, baseline, 2)
+    baseline = evaluation.assessment.baseline
+    before = windows_before(days, baseline, 2, rules.definition)
     as_of = as_of_date(case)
-    rows = preventive_rows(patient, as_of, on)
+    rows = preventive_rows(patient, as_of, on, rules.ruleset.preventives_by_drug)
     eligibility = evaluation.eligibility
     return Screening(
         evaluation=evaluation,
         as_of=as_of,
-        baseline=window_evidence(baseline, "Baseline"),
+        baseline=window_evidence(baseline, "Baseline", rules),
         earlier_windows=[
-            window_evidence(before[1], "Two windows before"),
-            window_evidence(before[0], "Window before"),
+            window_evidence(before[1], "Two windows before", rules),
+            window_evidence(before[0], "Window before", rules),
         ],
         preventives=rows,
         failed_count=sum(row.counted for row in rows),
-        overuse_rows=overuse_rows((before[1], before[0], baseline)),
+        overuse_rows=overuse_rows((before[1], before[0], baseline), rules),
         criteria=[
             CriterionRow(
-                code=c["code"],
-                title=texts.criterion_title(c["code"]),
-                met=c["met"],
-                detail=c["detail"],
-                source=c["source"],
-                anchor=texts.EVIDENCE_ANCHORS.get(c["code"], ""),
+                code=c.code,
+                title=texts.criterion_title(c.code),
+                met=c.met,
+                detail=c.detail,
+                source=c.source,
+                anchor=texts.EVIDENCE_ANCHORS.get(c.code, ""),
             )
-            for c in eligibility["criteria"]
+            for c in eligibility.criteria
         ],
-        hard_stops=[texts.hard_stop_text(code) for code in eligibility["hard_stops"]],
+        hard_stops=[texts.hard_stop_text(code) for code in eligibility.hard_stops],
         flags=[
             FlagRow(texts.flag_text(code), evaluation.sign_offs.get(code))
-            for code in eligibility["flags"]
+            for code in eligibility.flags
         ],
         has_injections=bool(case.injections),
     )

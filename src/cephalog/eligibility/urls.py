@@ -53,6 +53,11 @@ urlpatterns = [
         policy_views.policy_default,
         name="policy-default",
     ),
+    path(
+        "clinic/policies/<slug:clinic_slug>/ruleset/",
+        policy_views.policy_ruleset,
+        name="policy-ruleset",
+    ),
     path("clinic/policies/<slug:clinic_slug>/new/", policy_views.policy_new, name="policy-new"),
     path(
         "clinic/policies/<slug:clinic_slug>/<slug:name>/",

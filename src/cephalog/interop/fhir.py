@@ -34,7 +34,9 @@ from cephalog.diary.models import AcuteMedicationTaken, Attack, DiaryEntry
 from cephalog.diary.queries import to_day
 from cephalog.domain import dosing
 from cephalog.domain.diary import DiaryDay, classify_day
-from cephalog.domain.windows import PER_28_METRICS, Window, baseline_window, round1, window_ending
+from cephalog.domain.intervals import DUE_INTERVAL_DAYS, weeks_text
+from cephalog.domain.rulesets import LEGACY, Rules
+from cephalog.domain.windows import PER_28_METRICS, Window, baseline_window, window_ending
 from cephalog.interop import codes as c
 from cephalog.patients.models import Patient
 
@@ -195,6 +197,10 @@ class _Builder:
         self.patient_tz = zoneinfo.ZoneInfo(self.p.time_zone)
         self.out: list[Json] = []
         self.practitioners: dict[int, Json] = {}
+        # Days are classed and windows counted under the clinic's ruleset (spec section 11).
+        from cephalog.eligibility.queries import clinic_rules
+
+        self.rules = clinic_rules(self.clinic)
 
     def id(self, kind: str, key: object) -> str:
         return resource_id(self.p, kind, key)
@@ -430,7 +436,7 @@ class _Builder:
                     "subject": patient_ref,
                     "effectiveDateTime": entry.date.isoformat(),
                     "valueCodeableConcept": self._day_class(day),
-                    "component": list(day_components(day)),
+                    "component": list(day_components(day, self.rules)),
                     "note": [{"text": entry.notes}] if entry.notes else [],
                 }
             )
@@ -460,9 +466,8 @@ class _Builder:
                 }
             )
 
-    @staticmethod
-    def _day_class(day: DiaryDay) -> Json:
-        k = classify_day(day)
+    def _day_class(self, day: DiaryDay) -> Json:
+        k = classify_day(day, self.rules.definition)
         if not k.headache:
             code = "headache-free"
         elif k.migraine_day:
@@ -479,9 +484,11 @@ class _Builder:
         days = self.r.days
         latest = self.r.entries[-1].date
         injections = [s.date for s in self.r.sessions if s.status == "completed"]
+        definition = self.rules.definition
+        method = f"cephalog ruleset {self.rules.ruleset.name}, {definition} day definition"
         for code, window in (
-            (c.OBS_WINDOW_BASELINE, baseline_window(days, injections, latest)),
-            (c.OBS_WINDOW_LATEST, window_ending(days, latest)),
+            (c.OBS_WINDOW_BASELINE, baseline_window(days, injections, latest, definition)),
+            (c.OBS_WINDOW_LATEST, window_ending(days, latest, definition)),
         ):
             self.add(
                 {
@@ -495,7 +502,8 @@ class _Builder:
                         "start": window.start.isoformat(),
                         "end": window.end.isoformat(),
                     },
-                    "component": list(window_components(window)),
+                    "method": {"text": method},
+                    "component": list(window_components(window, self.rules)),
                 }
             )
 
@@ -970,9 +978,13 @@ class _Builder:
                 "status": "active",
                 "intent": "plan",
                 "category": [
-                    c.concept(c.CARE_PLAN, "botox-12-weekly", "OnabotulinumtoxinA every 12 weeks")
+                    c.concept(
+                        c.CARE_PLAN,
+                        "botox-12-weekly",
+                        f"OnabotulinumtoxinA every {weeks_text(DUE_INTERVAL_DAYS)}",
+                    )
                 ],
-                "title": "Treatment plan: onabotulinumtoxinA every 12 weeks",
+                "title": f"Treatment plan: onabotulinumtoxinA every {weeks_text(DUE_INTERVAL_DAYS)}",
                 "subject": patient_ref,
                 "period": {"start": rows[0].date.isoformat(), "end": rows[-1].date.isoformat()},
                 "addresses": [condition_ref],
@@ -1039,9 +1051,10 @@ def site_concept(code: str) -> Json:
     return c.concept(c.SITE, code, display, display)
 
 
-def day_components(day: DiaryDay) -> Iterator[Json]:
-    """The components of a diary-day Observation: raw facts, then the derived flags."""
-    k = classify_day(day)
+def day_components(day: DiaryDay, rules: Rules = LEGACY) -> Iterator[Json]:
+    """The components of a diary-day Observation: raw facts, then the derived flags
+    (under `rules`' day definition, spec section 11.1)."""
+    k = classify_day(day, rules.definition, rules.named)
     yield {
         "code": c.concept(c.DIARY, c.C_HOURS, "Headache hours"),
         "valueQuantity": _quantity(day.headache_hours, "h", "h"),
@@ -1100,8 +1113,9 @@ FEATURES = (
 )
 
 
-def window_components(window: Window) -> Iterator[Json]:
-    """Counts of a 28-day window (spec section 3), then per-28 values when evaluable."""
+def window_components(window: Window, rules: Rules = LEGACY) -> Iterator[Json]:
+    """Counts of a 28-day window (spec section 3), then per-28 values when evaluable,
+    printed as `rules` prints them (spec section 11.7)."""
     yield {
         "code": c.concept(c.WINDOW, "recorded-days", "Recorded days"),
         "valueInteger": window.recorded_days,
@@ -1136,7 +1150,7 @@ def window_components(window: Window) -> Iterator[Json]:
             "code": c.concept(
                 c.WINDOW, f"{metric.replace('_', '-')}-per-28", f"{c.label(metric)} per 28 days"
             ),
-            "valueQuantity": _quantity(round1(rate), "per 28 days"),
+            "valueQuantity": _quantity(rules.one_decimal(rate), "per 28 days"),
         }
 
 

@@ -27,7 +27,7 @@ from cephalog.diary import exports as diary_exports
 from cephalog.diary.queries import diary_days
 from cephalog.domain import dosing
 from cephalog.domain.importing import guard_cell
-from cephalog.domain.windows import baseline_window, round1, window_ending
+from cephalog.domain.windows import baseline_window, window_ending
 from cephalog.interop import fhir
 from cephalog.patients.models import Patient
 
@@ -247,13 +247,18 @@ def summary_context(patient: Patient, today: dt.date) -> dict[str, Any]:
     sessions = list(patient.sessions.filter(status="completed").order_by("date"))
     windows = []
     if days:
+        from cephalog.eligibility.queries import clinic_rules
+
+        # counted and printed under the clinic's ruleset (spec section 11)
+        rules = clinic_rules(patient.clinic)
+        round1 = rules.one_decimal
         latest = max(days)
         for title, window in (
             (
                 "Before treatment (baseline)",
-                baseline_window(days, [s.date for s in sessions], latest),
+                baseline_window(days, [s.date for s in sessions], latest, rules.definition),
             ),
-            ("Latest 28 days", window_ending(days, latest)),
+            ("Latest 28 days", window_ending(days, latest, rules.definition)),
         ):
             rate = window.rate
             windows.append(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,16 +17,19 @@ from django.utils import timezone
 from cephalog.accounts.access import CLINICAL_ROLES, role_in
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
-from cephalog.domain import instruments
+from cephalog.domain import decisions, instruments
+from cephalog.domain.assess import Assessment
+from cephalog.domain.decisions import HIGH_DOSE_UNITS as HIGH_DOSE
+from cephalog.domain.decisions import STANDARD_DOSE_UNITS as STANDARD_DOSE
+from cephalog.domain.decisions import DecisionEffect
+from cephalog.domain.intervals import DUE_INTERVAL_DAYS as STANDARD_INTERVAL
 from cephalog.domain.policies import POLICIES
 from cephalog.outcomes.content_packs import ContentPackError, parse_pack
 from cephalog.outcomes.models import (
     ITEM_KEY_CHOICES,
-    MAX_INTERVAL_DAYS,
     BridgingTreatment,
     ContentPack,
     ContinuationDecision,
-    Decision,
     Instrument,
     ItemLabel,
     QuestionnaireResponse,
@@ -36,11 +38,7 @@ from cephalog.outcomes.models import (
 from cephalog.patients.case import assess_patient
 from cephalog.patients.models import Patient
 
-#: Dose of a standard session and of a session with follow-the-pain (clinical reference 1.2).
-STANDARD_DOSE = 155
-HIGH_DOSE = 195
-#: Sessions are 12-weekly unless a decision changes the interval (spec section 9).
-STANDARD_INTERVAL = 84
+__all__ = ["HIGH_DOSE", "STANDARD_DOSE", "STANDARD_INTERVAL", "DecisionEffect", "effect_of"]
 
 
 def _require_role(user: User, patient_or_clinic: Patient | Clinic, roles: Sequence[str]) -> None:
@@ -59,32 +57,38 @@ def _not_future(day: dt.date, today: dt.date, field: str) -> None:
 # --- continuation decisions --------------------------------------------------------------
 
 
-def recommendation_snapshot(assessment: Mapping[str, Any]) -> dict[str, Any]:
-    """The recommendation and the numbers behind it, as the physician saw them (spec 7, 8)."""
-    continuation = assessment["continuation"]
-    return {
-        "policy": continuation["policy"],
-        "recommendation": continuation["recommendation"],
-        "reasons": list(continuation["reasons"]),
-        "detail": continuation["detail"],
-        "assessed_on": assessment["assessed_on"],
-        "baseline_headache_days_per_28": assessment["baseline"]["per_28"]["headache_days"],
+def recommendation_snapshot(assessment: Assessment) -> dict[str, Any]:
+    """The recommendation and the numbers behind it, as the physician saw them (spec 7, 8),
+    printed as the ruleset prints them, with the ruleset and day definition (spec 11)."""
+    continuation = assessment.continuation
+    shown = assessment.one_decimal
+    snapshot: dict[str, Any] = {
+        "policy": continuation.policy,
+        "recommendation": continuation.recommendation,
+        "reasons": list(continuation.reasons),
+        "detail": continuation.detail,
+        "assessed_on": assessment.assessed_on.isoformat(),
+        "baseline_headache_days_per_28": shown(assessment.baseline.rate("headache_days")),
         "cycles": [
             {
-                "number": c["number"],
-                "injection_date": c["injection_date"],
-                "in_progress": c["in_progress"],
-                "headache_days_per_28": c["window"]["per_28"]["headache_days"],
-                "headache_day_change": c["headache_day_change"],
-                "headache_day_reduction_pct": c["headache_day_reduction_pct"],
-                "responder_30": c["responder_30"],
-                "responder_50": c["responder_50"],
-                "wearing_off": c["wearing_off"],
+                "number": c.number,
+                "injection_date": c.injection_date.isoformat(),
+                "in_progress": c.in_progress,
+                "headache_days_per_28": shown(c.window.rate("headache_days")),
+                "headache_day_change": shown(c.headache_day_change),
+                "headache_day_reduction_pct": shown(c.headache_day_reduction_pct),
+                "responder_30": c.responder_30,
+                "responder_50": c.responder_50,
+                "wearing_off": c.wearing_off,
             }
-            for c in assessment["cycles"]
+            for c in assessment.cycles
         ],
-        "next_injection": assessment["next_injection"],
+        "next_injection": assessment.next_injection.to_dict(),
     }
+    if assessment.ruleset.day_definition_by_policy:
+        snapshot["ruleset"] = assessment.ruleset.name
+        snapshot["day_definition"] = assessment.day_definition.value
+    return snapshot
 
 
 @transaction.atomic
@@ -116,27 +120,18 @@ def record_decision(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give the reason for this decision."})
-    if decision == Decision.CHANGE_INTERVAL:
-        low = patient.clinic.minimum_interval_days
-        if new_interval_days is None:
-            raise ValidationError({"new_interval_days": "Give the new interval in days."})
-        if not low <= new_interval_days <= MAX_INTERVAL_DAYS:
-            raise ValidationError(
-                {
-                    "new_interval_days": f"must be between {low} and {MAX_INTERVAL_DAYS} days "
-                    f"(the clinic's minimum interval to 26 weeks), got {new_interval_days}"
-                }
-            )
-    elif new_interval_days is not None:
-        raise ValidationError(
-            {"new_interval_days": "only a change of interval takes a new interval"}
-        )
+    problems = decisions.check_decision(
+        decision, new_interval_days, patient.clinic.minimum_interval_days
+    )
+    if problems:
+        raise ValidationError(problems)
     assessment = assess_patient(patient, decided_on, policy)
     row = ContinuationDecision(
         patient=patient,
         decided_on=decided_on,
         decided_by=by,
         policy=policy,
+        ruleset=assessment.ruleset.name,
         recommendation=recommendation_snapshot(assessment),
         decision=decision,
         new_interval_days=new_interval_days,
@@ -153,6 +148,7 @@ def record_decision(
         detail={
             "decision": decision,
             "policy": policy,
+            "ruleset": row.ruleset,
             "recommendation": row.recommendation["recommendation"],
             "new_interval_days": new_interval_days,
         },
@@ -164,61 +160,20 @@ def record_decision(
     return row
 
 
-@dataclass(frozen=True)
-class DecisionEffect:
-    """What the next session should use, after the decisions recorded so far.
-
-    `dose_units` 155 or 195; `interval_days` from the last session to the
-    next; `paused` / `stopped` when the latest decision since the last
-    session says so (then no session should be planned); `decision` the
-    latest decision, if any.
-    """
-
-    dose_units: int
-    interval_days: int
-    paused: bool
-    stopped: bool
-    decision: ContinuationDecision | None
-
-    @property
-    def active(self) -> bool:
-        return not (self.paused or self.stopped)
-
-    def next_due(self, last_session: dt.date | None) -> dt.date | None:
-        """The next session's due date, or None without a session or when not active."""
-        if last_session is None or not self.active:
-            return None
-        return last_session + dt.timedelta(days=self.interval_days)
+def domain_decision(row: ContinuationDecision) -> decisions.Decision:
+    """A stored decision as the domain's rules read it (`cephalog.domain.decisions`)."""
+    return decisions.Decision(
+        decided_on=row.decided_on,
+        kind=row.decision,
+        new_interval_days=row.new_interval_days,
+        order=row.pk or 0,
+    )
 
 
-def effect_of(
-    decisions: Sequence[ContinuationDecision], last_session: dt.date | None
-) -> DecisionEffect:
-    """Fold the decisions, oldest first, into what the next session should use.
-
-    A dose or interval change holds until another change (a later
-    `continue` keeps it). `pause` and `stop` hold only while no session was
-    given after them: a session on or after the decision date means
-    treatment resumed (as in `domain.schedule`, a session supersedes an
-    earlier decision).
-    """
-    dose, interval = STANDARD_DOSE, STANDARD_INTERVAL
-    paused = stopped = False
-    ordered = sorted(decisions, key=lambda d: (d.decided_on, d.pk or 0))
-    for d in ordered:
-        paused = stopped = False
-        if d.decision == Decision.CHANGE_DOSE_195:
-            dose = HIGH_DOSE
-        elif d.decision == Decision.CHANGE_INTERVAL and d.new_interval_days:
-            interval = d.new_interval_days
-        elif d.decision == Decision.PAUSE:
-            paused = True
-        elif d.decision == Decision.STOP:
-            stopped = True
-    latest = ordered[-1] if ordered else None
-    if latest is not None and last_session is not None and last_session > latest.decided_on:
-        paused = stopped = False
-    return DecisionEffect(dose, interval, paused, stopped, latest)
+def effect_of(rows: Sequence[ContinuationDecision], last_session: dt.date | None) -> DecisionEffect:
+    """What the next session should use after these decisions: the domain's
+    `decisions.effect_of` (issue 14.7), over the stored rows."""
+    return decisions.effect_of([domain_decision(row) for row in rows], last_session)
 
 
 def decision_effect(patient: Patient) -> DecisionEffect:

@@ -19,6 +19,7 @@ from django.apps import apps
 from django.db.models import Exists, FloatField, OuterRef
 from django.db.models.functions import Cast
 
+from cephalog.accounts.models import Clinic
 from cephalog.analytics.cohort import (
     adverse_events_by_symptom,
     cohort_summary,
@@ -26,6 +27,8 @@ from cephalog.analytics.cohort import (
     diary_compliance,
 )
 from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry
+from cephalog.domain.intervals import DUE_INTERVAL_DAYS
+from cephalog.domain.rulesets import DEFAULT_RULESET, Rules
 from cephalog.domain.vocab import MIGRAINE_SPECIFIC_CLASSES
 from cephalog.outcomes.actions import effect_of
 from cephalog.outcomes.models import ContinuationDecision
@@ -201,11 +204,30 @@ def _authorisations(clinic_ids: Sequence[int]) -> pl.DataFrame:
     return _frame([(str(p), d) for p, d in rows], schema)
 
 
+def rules_for(clinic_ids: Sequence[int]) -> Rules:
+    """The ruleset and day definition of these clinics (spec section 11): theirs when they
+    agree, else standard-2 with label days (a table names the rules it used)."""
+    from cephalog.eligibility.queries import UnknownPolicy, policy_for
+
+    found = set()
+    # One query: the clinics with their ruleset rows (built-in policies need none).
+    for clinic in Clinic.objects.filter(pk__in=clinic_ids).select_related("ruleset_setting"):
+        setting = getattr(clinic, "ruleset_setting", None)
+        try:
+            definition = policy_for(clinic).day_definition
+        except UnknownPolicy:
+            definition = "label"
+        found.add(Rules.of(setting.ruleset if setting else DEFAULT_RULESET, definition))
+    return found.pop() if len(found) == 1 else Rules.of(DEFAULT_RULESET)
+
+
 def dashboard(clinic_ids: Sequence[int], today: dt.date) -> Dashboard:
     """Who is due or overdue, whose baseline is ready, whose diary compliance is low, who is
     wearing off, who needs a review or a renewal letter (docs/outcomes-decisions.md)."""
     frames = load_frames(clinic_ids)
-    table = cohort_table(frames.diary, frames.sessions, frames.patients, today)
+    table = cohort_table(
+        frames.diary, frames.sessions, frames.patients, today, rules_for(clinic_ids)
+    )
     compliance = diary_compliance(frames.diary, frames.patients, today)
     last = frames.sessions.group_by("patient").agg(
         pl.col("date").max().alias("last_session"), pl.len().alias("n_sessions")
@@ -247,7 +269,7 @@ def dashboard(clinic_ids: Sequence[int], today: dt.date) -> Dashboard:
         .join(baseline, on="patient", how="left")
         .join(auth, on="patient", how="left")
         .with_columns(
-            pl.col("interval_days").fill_null(84),
+            pl.col("interval_days").fill_null(DUE_INTERVAL_DAYS),
             pl.col("active").fill_null(True),
             pl.col("n_sessions").fill_null(0),
         )
@@ -353,12 +375,14 @@ class Cohort:
     summary: pl.DataFrame
     by_symptom: pl.DataFrame
     patients: int
+    rules: Rules = field(default_factory=lambda: Rules.of(DEFAULT_RULESET))
 
 
 def cohort(clinic_ids: Sequence[int], today: dt.date) -> Cohort:
     """The clinic's cohort table by cycle, with adverse-event rates: four queries."""
     frames = load_frames(clinic_ids)
-    table = cohort_table(frames.diary, frames.sessions, frames.patients, today)
+    rules = rules_for(clinic_ids)
+    table = cohort_table(frames.diary, frames.sessions, frames.patients, today, rules)
     events = _frame(
         [
             (str(p), onset, symptom)
@@ -373,6 +397,7 @@ def cohort(clinic_ids: Sequence[int], today: dt.date) -> Cohort:
         summary=cohort_summary(table, events),
         by_symptom=adverse_events_by_symptom(table, events),
         patients=frames.patients.height,
+        rules=rules,
     )
 
 

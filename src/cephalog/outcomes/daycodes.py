@@ -34,8 +34,9 @@ from django.db.models import Case, IntegerField, Max, Q, Value, When
 from django.utils import timezone
 
 from cephalog.analytics import dense
-from cephalog.analytics.cohort import to_frame
+from cephalog.analytics.cohort import to_frame, with_ruleset
 from cephalog.diary.models import DiaryEntry, DiaryEntryRevision
+from cephalog.domain.rulesets import LEGACY, Rules
 from cephalog.domain.vocab import MIGRAINE_SPECIFIC_CLASSES
 from cephalog.outcomes.models import DayCodesState, DiaryYearCodes
 from cephalog.patients.models import Patient
@@ -386,11 +387,16 @@ def read_sessions(
     )
 
 
-def cohort_table(clinic_ids: Sequence[int] | None, today: dt.date) -> pl.DataFrame:
+def cohort_table(
+    clinic_ids: Sequence[int] | None, today: dt.date, rules: Rules = LEGACY
+) -> pl.DataFrame:
     """The cohort table of `cephalog.analytics.cohort` for whole clinics (or the registry),
-    from the day codes: refreshed first, so it includes every committed diary change."""
+    from the day codes: refreshed first, so it includes every committed diary change.
+    Counted and printed under `rules` (spec section 11), named in its columns."""
     refresh()
     keys, texts, grid = _grid(clinic_ids)
     sp, sd = read_sessions(keys, texts, clinic_ids)
-    columns = dense.cohort_arrays(grid, sp, sd, today)
-    return to_frame(columns, pl.Series("patient", texts, dtype=pl.String))
+    columns = dense.cohort_arrays(
+        grid, sp, sd, today, definition=rules.definition, truncate=rules.ruleset.truncate
+    )
+    return with_ruleset(to_frame(columns, pl.Series("patient", texts, dtype=pl.String)), rules)

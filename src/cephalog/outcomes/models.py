@@ -12,11 +12,13 @@ from django.conf import settings
 from django.db import models
 
 from cephalog.accounts.models import Clinic
+from cephalog.domain import intervals
+from cephalog.domain.rulesets import RULESET_NAMES
 from cephalog.patients.models import Patient
 
 #: Bounds of a changed interval between sessions, in days (8 to 26 weeks).
 MIN_INTERVAL_DAYS = 56
-MAX_INTERVAL_DAYS = 182
+MAX_INTERVAL_DAYS = intervals.MAX_INTERVAL_DAYS
 
 
 class Decision(models.TextChoices):
@@ -44,6 +46,8 @@ class ContinuationDecision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     policy = models.CharField(max_length=40)
+    #: The ruleset of the recommendation shown (spec section 11), to reproduce it later.
+    ruleset = models.CharField(max_length=20, choices=[(n, n) for n in RULESET_NAMES])
     recommendation = models.JSONField(default=dict)
     decision = models.CharField(max_length=20, choices=Decision.choices)
     new_interval_days = models.PositiveSmallIntegerField(

@@ -22,7 +22,9 @@ from cephalog.outcomes.queries import (
     CycleSummary,
     band_label,
     decision_title,
+    interval_rule,
 )
+from cephalog.scheduling.actions import earliest_interval_days
 
 
 def _data_only_fetcher() -> Any:
@@ -82,10 +84,10 @@ def summary_context(summary: CycleSummary, user: User) -> dict[str, Any]:
         charts.BarInput(baseline["per_28"]["headache_days"], "Baseline", "", "bar baseline"),
         *[
             charts.BarInput(
-                c["headache_28"],
-                f"Cycle {c['number']}",
+                c.headache_28,
+                f"Cycle {c.number}",
                 "",
-                "bar current" if cycle and c["number"] == cycle["number"] else "bar",
+                "bar current" if cycle and c.number == cycle.number else "bar",
             )
             for c in complete[-6:]
         ],
@@ -108,18 +110,23 @@ def summary_context(summary: CycleSummary, user: User) -> dict[str, Any]:
         "hit6": _questionnaire(summary.hit6),
         "midas": _questionnaire(summary.midas),
         "continuation": continuation,
-        "recommendation_label": RECOMMENDATION_LABELS.get(continuation["recommendation"], ""),
-        "reasons": [REASON_LABELS.get(r, r) for r in continuation["reasons"]],
+        "recommendation_label": RECOMMENDATION_LABELS.get(continuation.recommendation, ""),
+        "reasons": [REASON_LABELS.get(r, r) for r in continuation.reasons],
         "decision": decision,
         "decision_title": decision_title(decision) if decision else "",
         "effect": outcomes.effect,
         "next_due": outcomes.next_due,
-        "next_injection": outcomes.assessment["next_injection"],
+        "next_injection": outcomes.assessment.next_injection,
+        "ruleset": outcomes.ruleset,
+        "interval_sentence": interval_rule(
+            outcomes.patient, earliest_interval_days(outcomes.patient.clinic)
+        ).letter_sentence(),
+        "day_definition": outcomes.day_definition,
         "estimate": estimate,
         "wearing_off_text": outcomes.wearing_off_text,
         "chart": charts.bar_chart(bars, baseline["per_28"]["headache_days"], width=300, height=170),
         "user": user,
         "signer": _signer(summary, user),
-        "eligibility": outcomes.assessment["eligibility"],
-        "chronic_migraine": outcomes.assessment["chronic_migraine"],
+        "eligibility": outcomes.assessment.eligibility,
+        "chronic_migraine": outcomes.assessment.chronic_migraine,
     }

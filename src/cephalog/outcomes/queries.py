@@ -14,13 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cephalog.domain import schedule
-from cephalog.domain.assess import assess
+from cephalog.domain.assess import Assessment, assess
 from cephalog.domain.case import Case
-from cephalog.domain.criteria import assess_medication_overuse
+from cephalog.domain.criteria import MedicationOveruse, assess_medication_overuse
+from cephalog.domain.cycles import Cycle
+from cephalog.domain.decisions import Decision as DomainDecision
 from cephalog.domain.diary import DiaryDay, classify_day
-from cephalog.domain.policies import POLICIES
-from cephalog.domain.windows import MIN_RECORDED_DAYS, WINDOW_DAYS, round1, window_ending
-from cephalog.outcomes.actions import DecisionEffect, effect_of
+from cephalog.domain.intervals import IntervalRule, earliest_for
+from cephalog.domain.policies import POLICIES, Continuation
+from cephalog.domain.rulesets import Rules, Ruleset
+from cephalog.domain.windows import MIN_RECORDED_DAYS, WINDOW_DAYS, Window, window_ending
+from cephalog.outcomes.actions import DecisionEffect, domain_decision, effect_of
 from cephalog.outcomes.models import (
     BridgingTreatment,
     ContentPack,
@@ -44,6 +48,7 @@ RECOMMENDATION_LABELS = {
     "review": "Review",
     "pause": "Pause",
     "too_early": "Too early to judge",
+    "not_started": "Not started",
 }
 REASON_LABELS = {
     "inadequate_response": "fewer than the required reduction in headache days",
@@ -75,7 +80,10 @@ def band_label(instrument: str, band: str) -> str:
 
 
 def weekly_headache_days(
-    days: Mapping[dt.date, DiaryDay], injection_dates: Sequence[dt.date], today: dt.date
+    days: Mapping[dt.date, DiaryDay],
+    injection_dates: Sequence[dt.date],
+    today: dt.date,
+    definition: str = "label",
 ) -> list[list[float | None]]:
     """Per cycle, headache days in each week 1-12 after the injection (week 1 = days 0-6).
 
@@ -101,7 +109,7 @@ def weekly_headache_days(
                 if day is None:
                     continue
                 recorded += 1
-                headache += classify_day(day).headache_day
+                headache += classify_day(day, definition).headache_day
             weeks.append(headache * 7 / recorded if recorded >= MIN_RECORDED_PER_WEEK else None)
         curves.append(weeks)
     return curves
@@ -133,6 +141,77 @@ class TimelineItem:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class CycleRow:
+    """One cycle as the outcome pages print it: the domain's `Cycle`, values as the
+    ruleset prints them (rounded, or truncated under standard-2)."""
+
+    cycle: Cycle
+    headache_28: float | None
+    migraine_28: float | None
+    moderate_severe_28: float | None
+    acute_28: float | None
+    headache_day_change: float | None
+    headache_day_reduction_pct: float | None
+
+    @classmethod
+    def of(cls, cycle: Cycle, rules: Rules) -> CycleRow:
+        per = cycle.window.per_28_shown(rules.one_decimal)
+
+        def shown(value: Any) -> float | None:
+            return None if value is None else rules.one_decimal(value)
+
+        return cls(
+            cycle=cycle,
+            headache_28=per["headache_days"],
+            migraine_28=per["migraine_days"],
+            moderate_severe_28=per["moderate_severe_days"],
+            acute_28=per["acute_medication_days"],
+            headache_day_change=shown(cycle.headache_day_change),
+            headache_day_reduction_pct=shown(cycle.headache_day_reduction_pct),
+        )
+
+    @property
+    def number(self) -> int:
+        return self.cycle.number
+
+    @property
+    def injection(self) -> dt.date:
+        return self.cycle.injection_date
+
+    @property
+    def interval_days(self) -> int | None:
+        return self.cycle.interval_days
+
+    @property
+    def in_progress(self) -> bool:
+        return self.cycle.in_progress
+
+    @property
+    def window(self) -> Window:
+        return self.cycle.window
+
+    @property
+    def window_start(self) -> dt.date:
+        return self.cycle.window.start
+
+    @property
+    def window_end(self) -> dt.date:
+        return self.cycle.window.end
+
+    @property
+    def responder_30(self) -> bool | None:
+        return self.cycle.responder_30
+
+    @property
+    def responder_50(self) -> bool | None:
+        return self.cycle.responder_50
+
+    @property
+    def wearing_off(self) -> bool | None:
+        return self.cycle.wearing_off
+
+
 @dataclass
 class PatientOutcomes:
     """Everything the outcomes page shows, computed once."""
@@ -141,8 +220,8 @@ class PatientOutcomes:
     today: dt.date
     policy: str
     case: Case
-    assessment: dict[str, Any]
-    cycles: list[dict[str, Any]]
+    assessment: Assessment
+    cycles: list[CycleRow]
     weekly: list[list[float | None]]
     estimate: schedule.WearingOffEstimate
     decisions: list[ContinuationDecision]
@@ -153,27 +232,36 @@ class PatientOutcomes:
     timeline: list[TimelineItem] = field(default_factory=list)
 
     @property
-    def continuation(self) -> dict[str, Any]:
-        return dict(self.assessment["continuation"])
+    def ruleset(self) -> Ruleset:
+        return self.assessment.ruleset
+
+    @property
+    def day_definition(self) -> str:
+        return self.assessment.day_definition.value
+
+    @property
+    def continuation(self) -> Continuation:
+        return self.assessment.continuation
 
     @property
     def baseline(self) -> dict[str, Any]:
-        return dict(self.assessment["baseline"])
+        """The baseline window object (spec section 3) as this ruleset prints it."""
+        return self.assessment.baseline.to_dict(self.assessment.rules.one_decimal)
 
     @property
     def baseline_start(self) -> dt.date:
-        return dt.date.fromisoformat(self.assessment["baseline"]["start"])
+        return self.assessment.baseline.start
 
     @property
     def baseline_end(self) -> dt.date:
-        return dt.date.fromisoformat(self.assessment["baseline"]["end"])
+        return self.assessment.baseline.end
 
     @property
-    def complete_cycles(self) -> list[dict[str, Any]]:
-        return [c for c in self.cycles if not c["in_progress"]]
+    def complete_cycles(self) -> list[CycleRow]:
+        return [c for c in self.cycles if not c.in_progress]
 
     @property
-    def latest_complete(self) -> dict[str, Any] | None:
+    def latest_complete(self) -> CycleRow | None:
         done = self.complete_cycles
         return done[-1] if done else None
 
@@ -197,12 +285,15 @@ def policy_or_default(patient: Patient, name: str | None) -> str:
 def patient_outcomes(
     patient: Patient, today: dt.date, policy: str | None = None
 ) -> PatientOutcomes:
-    """The patient's cycles, recommendation, wearing-off, decisions and timeline."""
+    """The patient's cycles, recommendation, wearing-off, decisions and timeline, under the
+    clinic's ruleset (spec section 11)."""
+    from cephalog.eligibility.queries import clinic_ruleset
+
     chosen = policy_or_default(patient, policy)
     case = build_case(patient, today)
-    assessment = assess(case, chosen)
+    assessment = assess(case, chosen, ruleset=clinic_ruleset(patient.clinic))
     injections = case.injection_dates
-    weekly = weekly_headache_days(case.days, injections, today)
+    weekly = weekly_headache_days(case.days, injections, today, assessment.day_definition)
     decisions = list(
         ContinuationDecision.objects.filter(patient=patient)
         .select_related("decided_by")
@@ -223,7 +314,7 @@ def patient_outcomes(
         policy=chosen,
         case=case,
         assessment=assessment,
-        cycles=[_cycle_row(c) for c in assessment["cycles"]],
+        cycles=[CycleRow.of(c, assessment.rules) for c in assessment.cycles],
         weekly=weekly,
         estimate=schedule.wearing_off_estimate(weekly),
         decisions=decisions,
@@ -234,20 +325,6 @@ def patient_outcomes(
     )
     result.timeline = timeline(result)
     return result
-
-
-def _cycle_row(cycle: dict[str, Any]) -> dict[str, Any]:
-    per = cycle["window"]["per_28"]
-    return {
-        **cycle,
-        "headache_28": per["headache_days"],
-        "migraine_28": per["migraine_days"],
-        "moderate_severe_28": per["moderate_severe_days"],
-        "acute_28": per["acute_medication_days"],
-        "window_start": dt.date.fromisoformat(cycle["window"]["start"]),
-        "window_end": dt.date.fromisoformat(cycle["window"]["end"]),
-        "injection": dt.date.fromisoformat(cycle["injection_date"]),
-    }
 
 
 def decision_title(d: ContinuationDecision) -> str:
@@ -272,7 +349,7 @@ def timeline(outcomes: PatientOutcomes) -> list[TimelineItem]:
                 d.decided_on,
                 "decision",
                 f"Decision: {decision_title(d)}",
-                f"{by}; recommendation under {d.policy}: {rec}. Reason: {d.reason}",
+                f"{by}; recommendation under {d.policy} ({d.ruleset}): {rec}. Reason: {d.reason}",
             )
         )
     for b in outcomes.bridging:
@@ -349,19 +426,27 @@ def questionnaire_due(
     return None
 
 
-def _plan_recommendation(decision: str) -> schedule.Recommendation:
-    if decision == Decision.STOP:
-        return schedule.Recommendation.STOP
-    if decision == Decision.PAUSE:
-        return schedule.Recommendation.PAUSE
-    return schedule.Recommendation.CONTINUE
+def interval_rule(patient: Patient, earliest_days: int) -> IntervalRule:
+    """The interval numbers for this patient (issue 14.5): due after the decisions so far,
+    the policy's earliest day, the clinic's minimum."""
+    last = (
+        patient.sessions.filter(status="completed")
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    effect = effect_of(list(patient.continuation_decisions.all()), last)
+    return IntervalRule(
+        due_days=effect.interval_days,
+        earliest_days=earliest_for(effect.interval_days, earliest_days),
+        minimum_days=patient.clinic.minimum_interval_days,
+    )
 
 
-def plan_decisions(decisions: Sequence[ContinuationDecision]) -> list[schedule.PlanDecision]:
-    """Decisions as the domain's treatment plan takes them (for the calendar)."""
-    return [
-        schedule.PlanDecision(d.decided_on, _plan_recommendation(d.decision)) for d in decisions
-    ]
+def plan_decisions(decisions: Sequence[ContinuationDecision]) -> list[DomainDecision]:
+    """Decisions as the domain's treatment plan takes them (for the calendar): the plan
+    folds them with `domain.decisions.effect_of`, as the session pages do (issue 14.7)."""
+    return [domain_decision(d) for d in decisions]
 
 
 # --- the patient's progress page ------------------------------------------------------------
@@ -400,8 +485,15 @@ def progress(patient: Patient, today: dt.date, max_periods: int = 12) -> Progres
     """4-week periods ending today (the latest first computed), the baseline, % change.
 
     The baseline is the domain's baseline window; % change compares the
-    latest 4 weeks with it, exactly as a cycle's reduction (spec section 7).
+    latest 4 weeks with it, exactly as a cycle's reduction (spec section 7). Days are
+    counted and printed as the clinic's ruleset does (spec section 11).
     """
+    from cephalog.eligibility.queries import clinic_rules
+    from cephalog.scheduling.actions import earliest_interval_days
+
+    rules = clinic_rules(patient.clinic)
+    round1 = rules.one_decimal
+    definition = rules.definition
     case = build_case(patient, today)
     days = case.days
     sessions = sorted(case.injection_dates)
@@ -409,7 +501,7 @@ def progress(patient: Patient, today: dt.date, max_periods: int = 12) -> Progres
     periods: list[Period] = []
     end = today
     while len(periods) < max_periods and end >= first_day:
-        window = window_ending(days, end)
+        window = window_ending(days, end, definition)
         rate = window.rate("headache_days")
         periods.append(
             Period(
@@ -427,7 +519,7 @@ def progress(patient: Patient, today: dt.date, max_periods: int = 12) -> Progres
     change = None
     latest = periods[-1] if periods else None
     if sessions:
-        b = window_ending(days, sessions[0] - dt.timedelta(days=1))
+        b = window_ending(days, sessions[0] - dt.timedelta(days=1), definition)
         b_rate = b.rate("headache_days")
         baseline_period = Period(
             b.start,
@@ -438,11 +530,11 @@ def progress(patient: Patient, today: dt.date, max_periods: int = 12) -> Progres
             (),
             is_baseline=True,
         )
-        current = window_ending(days, today)
+        current = window_ending(days, today, definition)
         c_rate = current.rate("headache_days")
         if b_rate and c_rate is not None and today > sessions[0]:
             change = round1((b_rate - c_rate) / b_rate * 100)
-    weekly = weekly_headache_days(days, sessions, today)
+    weekly = weekly_headache_days(days, sessions, today, definition)
     estimate = schedule.wearing_off_estimate(weekly)
     wo_date = None
     if estimate.week is not None and sessions:
@@ -452,7 +544,9 @@ def progress(patient: Patient, today: dt.date, max_periods: int = 12) -> Progres
         baseline=baseline_period,
         latest=latest,
         change_pct=change,
-        expect=schedule.what_to_expect(today, sessions),
+        expect=schedule.what_to_expect(
+            today, sessions, interval_rule(patient, earliest_interval_days(patient.clinic))
+        ),
         wearing_off=estimate,
         wearing_off_date=wo_date,
         sessions=sessions,
@@ -467,8 +561,8 @@ class CycleSummary:
     """The figures of the one-page summary and the renewal letter (issue 6, item 6)."""
 
     outcomes: PatientOutcomes
-    cycle: dict[str, Any] | None
-    overuse: dict[str, Any] | None
+    cycle: CycleRow | None
+    overuse: MedicationOveruse | None
     adverse_events: list[Any]
     hit6: tuple[QuestionnaireResponse | None, QuestionnaireResponse | None]
     midas: tuple[QuestionnaireResponse | None, QuestionnaireResponse | None]
@@ -497,7 +591,7 @@ def cycle_summary(
     cycles = outcomes.cycles
     chosen = None
     if number is not None:
-        chosen = next((c for c in cycles if c["number"] == number), None)
+        chosen = next((c for c in cycles if c.number == number), None)
     if chosen is None:
         chosen = outcomes.latest_complete or (cycles[-1] if cycles else None)
     overuse = None
@@ -505,11 +599,12 @@ def cycle_summary(
     bridging: list[BridgingTreatment] = []
     decision = None
     if chosen is not None:
-        window = window_ending(outcomes.case.days, chosen["window_end"])
+        rules = outcomes.assessment.rules
+        window = window_ending(outcomes.case.days, chosen.window_end, rules.definition)
         if window.recorded_days >= MIN_RECORDED_DAYS:
-            overuse = assess_medication_overuse(outcomes.case.days, window).to_dict()
-        start = chosen["injection"]
-        following = [c["injection"] for c in cycles if c["number"] == chosen["number"] + 1]
+            overuse = assess_medication_overuse(outcomes.case.days, window, rules)
+        start = chosen.injection
+        following = [c.injection for c in cycles if c.number == chosen.number + 1]
         end = following[0] - dt.timedelta(days=1) if following else today
         events = adverse_events_between(patient, start, end)
         bridging = [b for b in outcomes.bridging if start <= b.date <= end]

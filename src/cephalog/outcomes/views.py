@@ -246,7 +246,7 @@ def cycle_summary_pdf(request: HttpRequest, patient: Patient) -> HttpResponse:
         category="cycle_summary",
         patient=patient,
         object_ref="cycle-summary.pdf",
-        detail={"cycle": context["cycle"]["number"] if context["cycle"] else None},
+        detail={"cycle": context["cycle"].number if context["cycle"] else None},
     )
     return _pdf_response(body, f"cycle-summary-{patient.mrn}.pdf")
 
@@ -260,7 +260,7 @@ def renewal_letter_pdf(request: HttpRequest, patient: Patient) -> HttpResponse:
         category="renewal_letter",
         patient=patient,
         object_ref="renewal-letter.pdf",
-        detail={"cycle": context["cycle"]["number"] if context["cycle"] else None},
+        detail={"cycle": context["cycle"].number if context["cycle"] else None},
     )
     return _pdf_response(body, f"renewal-letter-{patient.mrn}.pdf")
 
@@ -443,6 +443,7 @@ def clinic_cohort(request: HttpRequest) -> HttpResponse:
             ],
             "patients": result.patients,
             "today": clinic_today(clinic),
+            "rules": result.rules,
         },
     )
 
@@ -453,7 +454,9 @@ def clinic_cohort_csv(request: HttpRequest) -> HttpResponse:
     result = dashboard.cohort([clinic.pk], clinic_today(clinic))
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([header for _, header in dashboard.CSV_COLUMNS])
+    writer.writerow([header for _, header in dashboard.CSV_COLUMNS] + ["ruleset", "day definition"])
+    # The figures were computed under one ruleset and day definition (spec section 11).
+    named = [result.rules.ruleset.name, result.rules.definition.value]
     for row in result.summary.to_dicts():
         writer.writerow(
             [
@@ -462,6 +465,7 @@ def clinic_cohort_csv(request: HttpRequest) -> HttpResponse:
                 else (f"{row[key]:.1f}" if isinstance(row[key], float) else row[key])
                 for key, _ in dashboard.CSV_COLUMNS
             ]
+            + named
         )
     record(
         action="export",

@@ -7,11 +7,11 @@ patient, so they all compute with exactly the rules of `cephalog assess`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from cephalog.diary.queries import diary_days
 from cephalog.domain import case as domain
-from cephalog.domain.assess import assess
+from cephalog.domain.assess import Assessment, assess
+from cephalog.domain.rulesets import Ruleset
 from cephalog.patients.models import Patient
 
 
@@ -65,11 +65,14 @@ def assess_patient(
     assessed_on: dt.date,
     policy_name: str | None = None,
     include_days: bool = False,
-) -> dict[str, Any]:
+    ruleset: Ruleset | str | None = None,
+) -> Assessment:
     """The spec section 10 assessment of a stored patient, under the clinic's default policy
-    (a built-in policy or one of the clinic's own)."""
-    from cephalog.eligibility.queries import policy_for
+    (a built-in policy or one of the clinic's own) and the clinic's ruleset (spec section 11)
+    unless others are named."""
+    from cephalog.eligibility.queries import clinic_ruleset, policy_for
 
     case = build_case(patient, assessed_on)
     policy = policy_for(patient.clinic, policy_name)
-    return assess(case, policy.name, include_days, policy=policy)
+    chosen = ruleset if ruleset is not None else clinic_ruleset(patient.clinic)
+    return assess(case, policy.name, include_days, policy=policy, ruleset=chosen)

@@ -23,6 +23,7 @@ from django.utils.crypto import salted_hmac
 from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
 from cephalog.diary.actions import patient_today
+from cephalog.domain.intervals import EARLIEST_INTERVAL_DAYS
 from cephalog.domain.schedule import BASELINE_DAYS, EventKind, PlannedEvent, treatment_plan
 from cephalog.patients.models import Patient
 from cephalog.scheduling.models import (
@@ -39,7 +40,7 @@ from cephalog.scheduling.models import (
 #: dates, which a booked date would contradict).
 SESSIONS_AHEAD = 1
 #: Used when the clinic's policy name is not a built-in policy (domain default).
-DEFAULT_EARLIEST_INTERVAL_DAYS = 77
+DEFAULT_EARLIEST_INTERVAL_DAYS = EARLIEST_INTERVAL_DAYS
 #: Plan slots that occur once per patient; the others occur once per cycle.
 _SINGLE_SLOTS = {
     EventKind.CONSULTATION,

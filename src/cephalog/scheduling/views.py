@@ -20,6 +20,7 @@ from cephalog.accounts.models import Clinic, Role
 from cephalog.audit.actions import record
 from cephalog.diary.actions import patient_today
 from cephalog.domain.schedule import what_to_expect
+from cephalog.outcomes.queries import interval_rule
 from cephalog.patients.models import Patient
 from cephalog.scheduling import actions, feeds, queries
 from cephalog.scheduling.forms import AuthorisationForm, CancelForm, RescheduleForm
@@ -92,7 +93,11 @@ def patient_calendar(request: HttpRequest, patient: Patient) -> HttpResponse:
             "next_when": when_text(cal.next_session, today) if cal.next_session else "",
             "upcoming": [Item(a, when_text(a, today)) for a in cal.upcoming],
             "past": [Item(a, when_text(a, today)) for a in cal.past],
-            "expect": what_to_expect(today, actions.completed_session_dates(patient)),
+            "expect": what_to_expect(
+                today,
+                actions.completed_session_dates(patient),
+                interval_rule(patient, actions.earliest_interval_days(patient.clinic)),
+            ),
             "feed_url": feed_url,
             "webcal_url": _webcal(feed_url),
         },

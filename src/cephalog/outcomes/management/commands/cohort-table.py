@@ -2,7 +2,10 @@
 cycle of every patient) for whole clinics or the registry, as CSV or Parquet.
 
 Patients appear by their opaque id only (no names, no MRNs): the file is for
-analysis. Each run is audited.
+analysis. Each run is audited. The table is computed under one ruleset and day
+definition (spec section 11), named in its `ruleset` and `day_definition`
+columns: `--ruleset` and `--day-definition`, by default those of the clinic
+when one clinic is given, else standard-2 with label days.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.utils import timezone
 
 from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
+from cephalog.domain.rulesets import DAY_DEFINITION_CODES, DEFAULT_RULESET, RULESET_NAMES, Rules
 from cephalog.outcomes import daycodes
 
 
@@ -27,6 +31,10 @@ class Command(BaseCommand):
         parser.add_argument("--clinic", action="append", default=[], help="clinic slug")
         parser.add_argument("--out", required=True, help="file.csv or file.parquet")
         parser.add_argument("--today", help="YYYY-MM-DD (default: today)")
+        parser.add_argument("--ruleset", choices=RULESET_NAMES, help="default: the clinic's")
+        parser.add_argument(
+            "--day-definition", choices=DAY_DEFINITION_CODES, help="default: the clinic's policy's"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["out"])
@@ -45,8 +53,17 @@ class Command(BaseCommand):
             today = dt.date.fromisoformat(options["today"]) if options["today"] else None
         except ValueError as error:
             raise CommandError("--today must be YYYY-MM-DD") from error
+        rules = Rules.of(DEFAULT_RULESET)
+        if clinic_ids is not None and len(clinic_ids) == 1:
+            from cephalog.eligibility.queries import clinic_rules
+
+            rules = clinic_rules(Clinic.objects.get(pk=clinic_ids[0]))
+        rules = Rules.of(
+            options["ruleset"] or rules.ruleset.name,
+            options["day_definition"] or rules.definition.value,
+        )
         started = time.perf_counter()
-        table = daycodes.cohort_table(clinic_ids, today or timezone.localdate())
+        table = daycodes.cohort_table(clinic_ids, today or timezone.localdate(), rules)
         if out.suffix == ".csv":
             table.write_csv(out)
         else:
@@ -54,7 +71,12 @@ class Command(BaseCommand):
         record(
             action="cohort_table_export",
             category="export",
-            detail={"clinics": clinic_ids or "all", "rows": table.height},
+            detail={
+                "clinics": clinic_ids or "all",
+                "rows": table.height,
+                "ruleset": rules.ruleset.name,
+                "day_definition": rules.definition.value,
+            },
         )
         patients = table["patient"].n_unique()
         self.stdout.write(

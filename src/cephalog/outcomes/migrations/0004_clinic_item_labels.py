@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_email_unique_any_case"),
-        ("outcomes", "0002_day_codes"),
+        ("outcomes", "0003_continuationdecision_ruleset"),
     ]
 
     operations = [
