@@ -9,6 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SITE_URL ?= http://$(HOST):$(PORT)
 DEMO_PATIENTS ?= 40
 
 .PHONY: help
@@ -43,14 +44,20 @@ $(BIN)/.synced: pyproject.toml uv.lock | $(TOOLS)/bin/uv
 	$(BIN)/python -m compileall -q src
 	@touch $@
 
+# A development checkout asks for development mode (the built-in key, console email) with
+# this marker in its virtualenv; production installs (uv sync --no-dev, pip) have none.
+$(VENV)/cephalog-dev:
+	@touch $@
+
 .PHONY: install
-install: $(BIN)/.synced
+install: $(BIN)/.synced $(VENV)/cephalog-dev
 
 # --- run ---------------------------------------------------------------------
 .PHONY: run
+# Links in calendar feeds and emails use SITE_URL: the address served here unless set.
 run: install
 	$(BIN)/cephalog migrate --no-input -v 0
-	$(BIN)/cephalog demo --if-empty --patients $(DEMO_PATIENTS) --seed 1
+	SITE_URL=$(SITE_URL) $(BIN)/cephalog demo --if-empty --patients $(DEMO_PATIENTS) --seed 1
 	@echo ""
 	@echo "cephalog is starting on http://$(HOST):$(PORT)"
 	@echo "Demo logins (password for all: demo-cephalog-2026):"
@@ -62,7 +69,7 @@ run: install
 	@echo "Staff also need a code from an authenticator app: scan the QR code shown at first"
 	@echo "login, or (demo only) print the current code: .venv/bin/cephalog mfa-code physician"
 	@echo ""
-	$(BIN)/cephalog runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(BIN)/cephalog runserver $(HOST):$(PORT)
 
 # --- checks ------------------------------------------------------------------
 .PHONY: lint
@@ -94,6 +101,10 @@ browser:
 	@command -v pdftoppm >/dev/null || { echo "Installing Debian's poppler-utils for the PDF tests"; \
 	  (apt-get update -qq && apt-get install -y -qq poppler-utils) >/dev/null || \
 	  { echo "Could not install poppler-utils: run 'apt-get install poppler-utils' as root"; exit 1; }; }
+	@# The independent FHIR R4 validator (HL7's JSON schema and fhirpath.js) runs with Node.
+	@test -d tests/fhir_validator/node_modules/fhirpath || { echo "Installing the FHIR validator (npm ci)"; \
+	  npm ci --no-audit --no-fund --prefix tests/fhir_validator >/dev/null || \
+	  { echo "Could not install tests/fhir_validator: run 'npm ci --prefix tests/fhir_validator'"; exit 1; }; }
 
 .PHONY: unit
 unit: install

@@ -177,6 +177,11 @@ def session_writer(
         time.sleep(0.01)
 
 
+def _session_acks(tally: Tally) -> int:
+    with tally.lock:
+        return sum(a[2] for attempts in tally.session_attempts.values() for a in attempts)
+
+
 def killer(
     pg: Postgres, site: Site, kills: int, rng: random.Random, log: list[dict[str, float]]
 ) -> None:
@@ -300,7 +305,16 @@ def run(
                 t.start()
             kills_log: list[dict[str, float]] = []
             killer(pg, site, kills, rng, kills_log)
-            time.sleep(1.0)  # a calm second after the last recovery
+            # A calm second after the last recovery, and then until both kinds of write
+            # have been acknowledged since it (the service is back for both; on a slow
+            # machine a short run might otherwise end before any session was recorded).
+            time.sleep(1.0)
+            since = (len(tally.diary_acks), _session_acks(tally))
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and (
+                len(tally.diary_acks) == since[0] or _session_acks(tally) == since[1]
+            ):
+                time.sleep(0.2)
             stop.set()
             for t in threads:
                 t.join(timeout=30)

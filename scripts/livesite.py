@@ -226,7 +226,17 @@ class Site:
     sessions: dict[str, requests.Session] = field(default_factory=dict)
 
     def login(self, persona: str) -> requests.Session:
-        """A requests session logged in as `persona`, with the CSRF header set."""
+        """A requests session logged in as `persona`, with the CSRF header set.
+
+        Staff sign in once per site: a TOTP code is accepted once (django-otp refuses it
+        again within its 30-second window, as it should), so a second login of the same
+        person within a window would fail. Later calls share the first login's cookies
+        (a new requests.Session each: they are not shared between threads)."""
+        if persona in self.sessions:
+            http = requests.Session()
+            http.cookies.update(self.sessions[persona].cookies)
+            http.headers["X-CSRFToken"] = self.sessions[persona].headers["X-CSRFToken"]
+            return http
         http = requests.Session()
         http.get(f"{self.url}/accounts/login/", timeout=30)
         token = http.cookies.get("csrftoken", "")
@@ -247,6 +257,8 @@ class Site:
             if persona not in ("patient", "other_patient"):
                 self._second_factor(http, persona)
         http.headers["X-CSRFToken"] = http.cookies.get("csrftoken", token)
+        if username and persona not in ("patient", "other_patient"):
+            self.sessions[persona] = http
         return http
 
     def _second_factor(self, http: requests.Session, persona: str) -> None:
@@ -286,6 +298,7 @@ def live_site(
     threads: int = 1,
     keep: bool = False,
     extra_env: dict[str, str] | None = None,
+    gunicorn_args: tuple[str, ...] = (),
 ) -> Iterator[Site]:
     """Migrate a fresh database, add the personas, serve it with gunicorn; stop afterwards."""
     data_dir = Path(tempfile.mkdtemp(prefix="cephalog-live-"))
@@ -310,6 +323,7 @@ def live_site(
                 "--limit-request-line=0",
                 "--graceful-timeout=5",
                 "--log-level=warning",
+                *gunicorn_args,
             ],
             env=env,
             cwd=ROOT,

@@ -21,6 +21,8 @@ def test_it_passes_check_deploy_with_production_settings(tmp_path: Path) -> None
         "SECRET_KEY": secrets.token_urlsafe(50),
         "CEPHALOG_DATA_DIR": str(tmp_path),
         "ALLOWED_HOSTS": "headache.example.org",
+        # The audit chain's own key (issue 18.3); without it check --deploy warns.
+        "CEPHALOG_AUDIT_KEY": "k1:" + secrets.token_urlsafe(40),
     }
     # The browser tests set this for the live server; a deployment never has it.
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

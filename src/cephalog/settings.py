@@ -56,17 +56,37 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("CEPHALOG_TESTING", "pytest" in sys.modules)
-# Development mode (the default): SQLite, console email, no HTTPS. Production sets
-# CEPHALOG_DEV=false and must then provide SECRET_KEY (see docs/production.md).
-DEV = env_bool("CEPHALOG_DEV", True)
+# Development mode (the built-in key, console email, no HTTPS) only when asked for:
+# CEPHALOG_DEV=1, or a development checkout (`make install` leaves the marker
+# .venv/cephalog-dev; the tests run with CEPHALOG_TESTING). Otherwise this is production and
+# it refuses to start without a real SECRET_KEY (docs/production.md). CEPHALOG_DEV=0 wins.
+DEV = env_bool("CEPHALOG_DEV", (Path(sys.prefix) / "cephalog-dev").exists())
+_DEV_KEY = "dev-insecure-" + "x" * 50
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if DEBUG or TESTING or DEV:
-        # Development only: a production deployment sets CEPHALOG_DEV=false and SECRET_KEY.
-        SECRET_KEY = "dev-insecure-" + "x" * 50
-    else:
-        raise ImproperlyConfigured("SECRET_KEY must be set in production (CEPHALOG_DEV=false)")
+if TESTING or DEV:
+    SECRET_KEY = SECRET_KEY or _DEV_KEY
+elif not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set (or CEPHALOG_DEV=1 for a development install); "
+        "see docs/production.md"
+    )
+elif len(SECRET_KEY) < 40 or SECRET_KEY.startswith(("dev-insecure", "django-insecure")):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too short or a development key: use a long random string, "
+        'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
+
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated,
+# e.g. 127.0.0.1,::1 for nginx on the same machine). Empty: the peer address is the client.
+TRUSTED_PROXIES = env_list("CEPHALOG_TRUSTED_PROXIES", [])
+try:
+    import ipaddress as _ipaddress
+
+    for _proxy in TRUSTED_PROXIES:
+        _ipaddress.ip_network(_proxy, strict=False)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"CEPHALOG_TRUSTED_PROXIES: {_error}") from None
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -81,10 +101,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Its static Swagger UI for /api/docs (served here: the CSP allows no CDN).
+    "ninja",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks_db",
     "cephalog.accounts",
+    "cephalog.accounts.passkeys",
     "cephalog.audit",
     "cephalog.patients",
     "cephalog.diary",
@@ -106,9 +130,13 @@ MIDDLEWARE = [
     # 413 for oversized bodies, before anything reads them.
     "cephalog.ops.middleware.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control: no-store on everything but static files (patient data, issue 18.6).
+    "cephalog.ops.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # 400/422 for a null character or lone surrogate in any text (issue 18.6).
+    "cephalog.ops.middleware.TextInputMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Staff must pass their second factor (TOTP) before anything else (issue 9, ASVS L2).
@@ -289,6 +317,22 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "cephalog")
 
 NINJA_PAGINATION_MAX_LIMIT = 500
 
+# The audit chain (issue 18.3, docs/reliability.md): HMAC keys outside the database
+# (cephalog.audit.keys) and the chains' heads anchored outside it (cephalog.audit.anchor).
+from cephalog.audit.keys import configured as _audit_keys  # noqa: E402
+
+AUDIT_KEYS = _audit_keys(
+    os.environ.get("CEPHALOG_AUDIT_KEY", ""), os.environ.get("CEPHALOG_AUDIT_KEY_FILE", "")
+)
+# Tests roll the database back, so an anchor file would outlive the rows it names: off there
+# (tests/audit set it per test).
+AUDIT_ANCHOR_FILE: str | None = (
+    env_str("CEPHALOG_AUDIT_ANCHOR_FILE", "" if TESTING else str(DATA_DIR / "audit-anchors.log"))
+    or None
+)
+AUDIT_ANCHOR_SYSLOG = env_str("CEPHALOG_AUDIT_ANCHOR_SYSLOG", "")
+AUDIT_ANCHOR_SECONDS = env_int("CEPHALOG_AUDIT_ANCHOR_SECONDS", 60)
+
 # The cache holds login-throttle counters and import progress. It is bounded
 # (MAX_ENTRIES), so no request can grow it without limit. locmem counts per
 # process; CACHE_URL=file:///path (one machine) or redis://host:6379/0 (with the
@@ -307,13 +351,32 @@ elif _cache_url.startswith(("redis://", "rediss://")):
     _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
 elif _cache_url:
     raise ImproperlyConfigured(f"CACHE_URL must be file://, redis:// or empty, got {_cache_url!r}")
-CACHES = {"default": {**_cache, "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20000)}}}
+_cache_options: dict[str, Any] = {}
+if _cache["BACKEND"].endswith("RedisCache"):
+    # Redis bounds its memory itself (maxmemory, docs/production.md); MAX_ENTRIES is
+    # locmem's and the file cache's.
+    _cache_options = {}
+else:
+    _cache_options = {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20000)}
+CACHES = {
+    "default": {
+        **_cache,
+        "OPTIONS": _cache_options,
+        # Several sites (or test runs) sharing one Redis keep their keys apart.
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", ""),
+    }
+}
 
 # Login throttling: per username+address, and per address (any usernames), per window.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 100)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 LOGIN_THROTTLED_VIEWS = frozenset({"login", "admin:login"})
+# Password reset requests (each sends an email): per email+address and per address, per hour.
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 3)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 20)
+PASSWORD_RESET_WINDOW = env_int("PASSWORD_RESET_WINDOW", 60 * 60)
+PASSWORD_RESET_VIEWS = frozenset({"password_reset"})
 
 # Request bodies: uploads (multipart) up to this size in all (each upload form has its own
 # smaller limit); other bodies up to Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
@@ -323,10 +386,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Secret addresses (calendar feeds, set-password links) are masked (issue 18.6).
+    "filters": {"mask_secrets": {"()": "cephalog.ops.logs.MaskSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_secrets"],
+        }
+    },
     # Request logs carry only paths with opaque ids; no patient data is ever logged.
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The development server's request log, through the same (masking) handler.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 if TESTING:

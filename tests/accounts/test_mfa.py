@@ -43,7 +43,12 @@ def test_it_sends_staff_to_enrol_an_authenticator_before_any_page(cast: Cast) ->
         reverse("mfa-setup"), {"token": code(device), "next": reverse("patient-list")}
     )
     assert done.status_code == 302
-    assert done["Location"] == reverse("patient-list")
+    assert done["Location"].startswith(reverse("mfa-recovery-codes"))
+    codes = client.get(done["Location"])
+    assert (
+        'href="/clinic/patients/"' in codes.content.decode()
+        or reverse("patient-list") in codes.content.decode()
+    )
     assert client.get(reverse("patient-list")).status_code == 200
     device.refresh_from_db()
     assert device.confirmed
@@ -75,13 +80,146 @@ def test_it_does_not_ask_patients_for_a_second_factor(cast: Cast) -> None:
     assert client.get(reverse("diary-home")).status_code == 200
 
 
-def test_it_asks_for_the_password_before_replacing_the_device(cast: Cast) -> None:
+def test_a_password_alone_cannot_replace_the_device(cast: Cast) -> None:
+    """Issue 18.1: before the second factor, the replace page sends to the recovery page
+    and a POST with the right password changes nothing."""
     device = TOTPDevice.objects.create(user=cast.physician, name="old phone", confirmed=True)
     client = password_login("dr-house")
+    response = client.post(reverse("mfa-replace"), {"password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa-recover")
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert client.get(reverse("mfa-setup"))["Location"] == reverse("mfa-verify")
+    assert client.get(reverse("patient-list")).status_code == 302
+
+
+def test_a_verified_session_replaces_the_device_with_the_password(
+    cast: Cast, mailoutbox, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    device = TOTPDevice.objects.create(user=cast.physician, name="old phone", confirmed=True)
+    client = password_login("dr-house")
+    assert client.post(reverse("mfa-verify"), {"token": code(device)}).status_code == 302
     assert client.post(reverse("mfa-replace"), {"password": "wrong"}).status_code == 400
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
-    assert client.post(reverse("mfa-replace"), {"password": PASSWORD}).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("mfa-replace"), {"password": PASSWORD})
+    assert response["Location"] == reverse("mfa-setup")
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert [m.to for m in mailoutbox] == [[cast.physician.email]]
+    assert "removed" in mailoutbox[0].body
+    assert AuditEvent.objects.filter(
+        category="mfa", action="privilege", user_id=cast.physician.pk, detail__replaced=True
+    ).exists()
+    # The session lost its second factor with the device: enrol again before any page.
+    assert client.get(reverse("patient-list"))["Location"].startswith(reverse("mfa-verify"))
+
+
+def _enrol(client: Client, user) -> list[str]:  # type: ignore[no-untyped-def]
+    client.get(reverse("mfa-setup"))
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    done = client.post(reverse("mfa-setup"), {"token": code(device), "next": "/clinic/"})
+    assert done.status_code == 302
+    assert done["Location"].startswith(reverse("mfa-recovery-codes"))
+    page = client.get(done["Location"]).content.decode()
+    import re
+
+    codes = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", page)
+    assert len(codes) == 10
+    return codes
+
+
+def test_enrolment_shows_recovery_codes_once_and_stores_them_hashed(
+    cast: Cast, mailoutbox, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    client = password_login("dr-house")
+    with django_capture_on_commit_callbacks(execute=True):
+        codes = _enrol(client, cast.physician)
+    stored = set(
+        StaticToken.objects.filter(device__user=cast.physician).values_list("token", flat=True)
+    )
+    assert len(stored) == 10
+    assert not stored & set(codes)
+    assert not stored & {c.replace("-", "") for c in codes}
+    again = client.get(reverse("mfa-recovery-codes")).content.decode()
+    assert not any(c in again for c in codes)
+    assert "10 unused recovery codes" in again
+    assert "authenticator app was set up" in mailoutbox[0].body
+
+
+def test_a_recovery_code_replaces_a_lost_authenticator_once(
+    cast: Cast, mailoutbox, settings, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    settings.OTP_STATIC_THROTTLE_FACTOR = 0
+    codes = _enrol(password_login("dr-house"), cast.physician)
+    mailoutbox.clear()
+    client = password_login("dr-house")  # a new session: phone lost
+    assert client.get(reverse("mfa-recover")).status_code == 200
+    assert client.post(reverse("mfa-recover"), {"code": "aaaaa-bbbbb"}).status_code == 400
+    assert TOTPDevice.objects.filter(user=cast.physician).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("mfa-recover"), {"code": codes[3].upper()})
+    assert response["Location"] == reverse("mfa-setup")
+    assert not TOTPDevice.objects.filter(user=cast.physician).exists()
+    assert "recovery code was used" in mailoutbox[0].body
+    assert "9 recovery codes" in mailoutbox[0].body
+    assert client.get(reverse("patient-list")).status_code == 302  # not verified yet
+    other = password_login("dr-house")
+    assert other.post(reverse("mfa-recover"), {"code": codes[3]}).status_code == 400
+    assert AuditEvent.objects.filter(category="mfa", detail__recovery_code=True).count() == 1
+    assert AuditEvent.objects.filter(category="mfa_recovery", action="login_failed").count() == 2
+
+
+def test_recovery_codes_are_throttled(cast: Cast, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.OTP_STATIC_THROTTLE_FACTOR = 1
+    codes = _enrol(password_login("dr-house"), cast.physician)
+    client = password_login("dr-house")
+    assert client.post(reverse("mfa-recover"), {"code": "aaaaa-bbbbb"}).status_code == 400
+    assert client.post(reverse("mfa-recover"), {"code": codes[0]}).status_code == 400
+    assert TOTPDevice.objects.filter(user=cast.physician).exists()
+
+
+def test_a_clinic_admin_resets_a_colleagues_second_factor(
+    cast: Cast, mailoutbox, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.personas import client_for
+
+    TOTPDevice.objects.create(user=cast.nurse, name="phone", confirmed=True)
+    TOTPDevice.objects.create(user=cast.other_physician, name="phone", confirmed=True)
+    admin = client_for(cast, "clinic_admin")
+    page = admin.get(reverse("mfa-staff")).content.decode()
+    assert "nurse-joy" in page
+    assert cast.other_physician.username not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        reset = admin.post(reverse("mfa-staff-reset", args=[cast.nurse.pk]))
+    assert reset.status_code == 302
+    assert not TOTPDevice.objects.filter(user=cast.nurse).exists()
+    assert mailoutbox[0].to == [cast.nurse.email]
+    assert AuditEvent.objects.filter(
+        category="mfa", user_id=cast.clinic_admin.pk, object_ref=f"user:{cast.nurse.pk}"
+    ).exists()
+    # Not another clinic's staff, not themself; not for a physician or a patient.
+    for target in (cast.other_physician, cast.clinic_admin):
+        assert admin.post(reverse("mfa-staff-reset", args=[target.pk])).status_code == 404
+    assert TOTPDevice.objects.filter(user=cast.other_physician).exists()
+    for persona in ("physician", "patient_user"):
+        other = client_for(cast, persona)
+        assert other.get(reverse("mfa-staff")).status_code == 404
+        assert other.post(reverse("mfa-staff-reset", args=[cast.nurse.pk])).status_code == 404
+
+
+def test_a_superuser_resets_anyones_second_factor(cast: Cast) -> None:
+    from cephalog.accounts.models import User
+    from tests.personas import login_client
+
+    root = User.objects.create_superuser("root", "root@example.org", PASSWORD)
+    TOTPDevice.objects.create(user=cast.other_physician, name="phone", confirmed=True)
+    client = login_client(Client(), root)
+    assert (
+        client.post(reverse("mfa-staff-reset", args=[cast.other_physician.pk])).status_code == 302
+    )
+    assert not TOTPDevice.objects.filter(user=cast.other_physician).exists()
 
 
 def test_it_ignores_an_offsite_next(cast: Cast) -> None:
@@ -100,3 +238,35 @@ def test_it_throttles_guessing_codes(cast: Cast, settings) -> None:  # type: ign
     assert client.post(reverse("mfa-verify"), {"token": "123456"}).status_code == 400
     # Straight after a wrong code even the right one is refused until the delay has passed.
     assert client.post(reverse("mfa-verify"), {"token": code(device)}).status_code == 400
+
+
+def test_the_second_factor_pages_show_no_staff_menu(cast: Cast) -> None:
+    """Issue 18.2 (the red-flag banner: tests/security/test_second_factor_gate.py)."""
+    TOTPDevice.objects.create(user=cast.clinic_admin, name="phone", confirmed=True)
+    client = password_login("admin-ann")
+    for name in ("mfa-verify", "mfa-recover"):
+        body = client.get(reverse(name)).content.decode()
+        for page in ("patient-list", "safety-alerts", "audit-report", "clinic-dashboard"):
+            assert f'href="{reverse(page)}"' not in body, (name, page)
+    pass_second_factor_for(client, cast.clinic_admin)
+    body = client.get(reverse("mfa-recovery-codes")).content.decode()
+    assert f'href="{reverse("patient-list")}"' in body
+
+
+def pass_second_factor_for(client: Client, user) -> None:  # type: ignore[no-untyped-def]
+    from tests.personas import pass_second_factor
+
+    pass_second_factor(client, user)
+
+
+def test_a_mail_relay_that_is_down_does_not_break_enrolment(
+    cast: Cast, settings, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.safety.backends import FAILING
+
+    settings.MAILERS = FAILING
+    client = password_login("dr-house")
+    with django_capture_on_commit_callbacks(execute=True):
+        codes = _enrol(client, cast.physician)
+    assert len(codes) == 10
+    assert TOTPDevice.objects.get(user=cast.physician).confirmed

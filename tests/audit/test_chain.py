@@ -53,6 +53,8 @@ def test_verify_detects_a_removed_row(rows: list[AuditEvent]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER audit_append_only")
+        else:
+            cursor.execute("DROP TRIGGER audit_no_delete")
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", [rows[3].pk])
     result = verify_chain()
     assert not result.ok

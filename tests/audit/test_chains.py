@@ -25,6 +25,7 @@ def _tamper(sql: str, params: list[object]) -> None:
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER audit_append_only")
         else:
             cursor.execute("DROP TRIGGER audit_append_only")
+            cursor.execute("DROP TRIGGER audit_no_delete")
         cursor.execute(sql.format(table=table), params)
 
 

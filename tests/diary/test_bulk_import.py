@@ -540,6 +540,23 @@ def test_the_command_imports_and_prints_a_summary(cast: Cast, tmp_path: Path) ->
     assert "0 new days, 0 changed (previous versions kept), 5 unchanged" in out.getvalue()
 
 
+def test_the_command_says_which_columns_it_does_not_store(cast: Cast, tmp_path: Path) -> None:
+    out_rows = io.StringIO()
+    writer = csv.writer(out_rows, lineterminator="\r\n")
+    writer.writerow([*HEADER, "weather"])
+    writer.writerows(
+        [mrn, *day_row(day, "A note" if i == 0 else ""), "rain"]
+        for i, (mrn, day) in enumerate(("MRN-1001", d) for d in days()[:2])
+    )
+    path = tmp_path / "registry.csv"
+    path.write_bytes(out_rows.getvalue().encode())
+    out = StringIO()
+    call_command("import-diaries", "leeds", str(path), "--as", "nurse-joy", stdout=out)
+    text = out.getvalue()
+    assert "not imported: column notes: 1 row(s) with a note" in text
+    assert 'not imported: column "weather"' in text
+
+
 def test_the_command_lists_problems_and_exits_2(cast: Cast, tmp_path: Path) -> None:
     path = tmp_path / "registry.csv"
     path.write_bytes(one_row(headache_hours="99"))

@@ -49,8 +49,9 @@ def test_it_imports_a_migraine_buddy_file_uploaded_by_a_nurse(cast: Cast) -> Non
     assert "<dt>Days added</dt><dd>8</dd>" in body
     assert "<dt>Attacks added</dt><dd>6</dd>" in body
     assert "Magnesium 400mg <small>(line 3)</small>" in body
-    # The form comes back ready to name the unknown medicine's class.
-    assert "Magnesium 400mg = </textarea>" in body
+    # The form comes back with a class choice for the unknown medicine.
+    assert 'name="unknown_name_0" value="Magnesium 400mg"' in body
+    assert '<select name="unknown_class_0"' in body
     assert DiaryEntry.objects.filter(patient=cast.patient).count() == 8
     assert cache.get(f"diary-import:{cast.nurse.pk}:{TOKEN}") == {"state": "done"}
 
@@ -196,3 +197,66 @@ def test_it_refuses_the_import_pages_to_everyone_else(cast: Cast) -> None:
     assert_refused(
         cast, reverse("diary-io-import"), ["anonymous", "nurse", "physician", "clinic_admin"]
     )
+
+
+APP_FIXTURES = Path(__file__).parent / "fixtures" / "migraine_buddy"
+
+
+def test_it_classifies_an_unknown_medicine_chosen_on_the_page(cast: Cast) -> None:
+    client = client_for(cast, "nurse")
+    response = client.post(
+        clinic_url(cast),
+        {
+            "kind": "migraine_buddy",
+            "file": upload(FIXTURE.read_bytes()),
+            "unknown_name_0": "Magnesium 400mg",
+            "unknown_class_0": "other",
+        },
+    )
+    assert response.status_code == 200
+    assert "Medicines not imported" not in response.content.decode()
+    entry = DiaryEntry.objects.get(patient=cast.patient, date=dt.date(2026, 3, 4))
+    assert [m.drug_class for m in entry.medications.all()] == ["simple_analgesic", "other"]
+
+
+def test_it_asks_for_the_date_order_on_the_page_and_takes_the_answer(cast: Cast) -> None:
+    client = client_for(cast, "nurse")
+    content = (APP_FIXTURES / "ambiguous_export.csv").read_bytes()
+    asked = client.post(clinic_url(cast), {"kind": "migraine_buddy", "file": upload(content)})
+    body = asked.content.decode()
+    assert "Nothing was imported" in body
+    assert "read as month/day or as day/month" in body
+    assert 'name="date_order" value="dmy"' in body
+    assert not DiaryEntry.objects.filter(patient=cast.patient).exists()
+    answered = client.post(
+        clinic_url(cast),
+        {"kind": "migraine_buddy", "file": upload(content), "date_order": "dmy"},
+    )
+    assert "Imported" in answered.content.decode()
+    assert set(DiaryEntry.objects.filter(patient=cast.patient).values_list("date", flat=True)) == {
+        dt.date(2026, 2, 3),
+        dt.date(2026, 3, 1),
+    }
+
+
+def test_it_lists_what_was_not_imported_and_the_differences_kept(cast: Cast) -> None:
+    content = (APP_FIXTURES / "uk_export.csv").read_bytes()
+    with time_machine.travel(dt.datetime(2026, 4, 2, 12, tzinfo=dt.UTC), tick=False):
+        client = client_for(cast, "nurse")
+        first = client.post(clinic_url(cast), {"kind": "migraine_buddy", "file": upload(content)})
+        body = first.content.decode()
+        assert "Not imported from this file" in body
+        assert "column &quot;Geohash&quot;" in body
+        assert "line 2: ongoing event (not a diary fact)" in body
+        attack = Attack.objects.get(patient=cast.patient, start__day=14)
+        Attack.objects.filter(pk=attack.pk).update(peak_intensity="severe")
+        again = client.post(clinic_url(cast), {"kind": "migraine_buddy", "file": upload(content)})
+        assert "Kept as recorded (1)" in again.content.decode()
+        attack.refresh_from_db()
+        assert attack.peak_intensity == "severe"
+        confirmed = client.post(
+            clinic_url(cast), {"kind": "migraine_buddy", "file": upload(content), "confirm": "on"}
+        )
+        assert "Kept as recorded" not in confirmed.content.decode()
+        attack.refresh_from_db()
+        assert attack.peak_intensity == "moderate"

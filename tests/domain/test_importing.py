@@ -343,7 +343,7 @@ def test_it_reads_a_migraine_buddy_row_with_symptoms_medicines_and_their_effect(
 
 def test_it_reports_bad_migraine_buddy_rows_by_line() -> None:
     text = MB_HEADER + (
-        "1,2026-03-02 08:30,5 hours,7,,,,\n"
+        "1,2026-03-02 08:30,5 fortnights,7,,,,\n"
         "2,yesterday,01h 00m,11,,,,\n"
         "3,2026-03-04 08:30,,3,,,,\n"
         "4,2026-03-05 08:30,01h 00m,3,,,,\n"
@@ -351,12 +351,29 @@ def test_it_reports_bad_migraine_buddy_rows_by_line() -> None:
     )
     assert read_migraine_buddy_csv(text, LONDON).problems == [
         'line 2: Lasted: must be a duration such as "01h 00m", "1d 02h 15m" or "45m", '
-        'got "5 hours"',
-        'line 3: Started: must be a date and time YYYY-MM-DD HH:MM, got "yesterday"',
+        'got "5 fortnights"',
+        'line 3: Started: must be a date and time such as "3/14/24 8:30", "14/3/24 8:30" or '
+        '"2024-03-14 08:30", got "yesterday"',
         'line 3: Pain Level: must be a whole number from 0 to 10, got "11"',
-        "line 4: Lasted: required (an attack still going cannot be imported)",
         'line 6: id: "mb:4" is also on line 5',
     ]
+    # An attack still going when the file was exported is listed, not refused.
+    assert (
+        "line 4: an attack still going (no duration yet)"
+        in read_migraine_buddy_csv(text, LONDON).not_imported
+    )
+
+
+def test_it_finds_the_attack_table_without_a_blank_line_before_it() -> None:
+    text = (
+        '"Date","Time Period","Description","Notes"\n'
+        '"No ongoing events","","",""\n'
+        '"#","Started","Lasted","Pain Level"\n'
+        '"1","2026-03-02 08:30","2h 0m","6"\n'
+    )
+    parsed = read_migraine_buddy_csv(text, LONDON)
+    assert parsed.problems == []
+    assert [a.line for a in parsed.attacks] == [4]
 
 
 # --- Properties -----------------------------------------------------------------------------
@@ -410,3 +427,22 @@ def test_it_reads_an_end_time_when_the_export_has_no_duration() -> None:
         (at("2026-03-04 22:00"), at("2026-03-05 01:30"), "")
     ]
     assert parsed.problems == ["line 3: Ended: must be after the start"]
+
+
+def test_it_names_two_lines_whose_dates_read_in_different_orders() -> None:
+    text = (
+        '"#","Started","Lasted","Pain Level"\n'
+        '"1","13/2/26 8:30","2h 0m","6"\n'
+        '"2","2/14/26 8:30","2h 0m","6"\n'
+    )
+    parsed = read_migraine_buddy_csv(text, LONDON)
+    assert parsed.needs_date_order
+    assert parsed.problems == [
+        'line 2: Started: "13/2/26 8:30" reads only day first, but line 3 has "2/14/26 8:30", '
+        "which reads only month first; choose the date order (mdy or dmy) to see every line "
+        "that does not fit it"
+    ]
+    assert read_migraine_buddy_csv(text, LONDON, date_order="dmy").problems == [
+        "line 3: Started: is not a real date read as day/month/year (UK, Europe, Australia), "
+        'got "2/14/26 8:30"'
+    ]

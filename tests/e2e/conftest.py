@@ -112,6 +112,10 @@ def log_in(page: Page, base_url: str, username: str, password: str) -> Page:
         page.get_by_label("6-digit code").fill(current_code(username))
         page.get_by_role("button", name=re.compile("Continue|Confirm")).click()
         page.wait_for_load_state("domcontentloaded")
+    if "/accounts/recovery-codes/" in page.url:  # first enrolment: the codes, shown once
+        check_accessibility(page)
+        page.get_by_role("link", name="I have kept them, continue").click()
+        page.wait_for_load_state("domcontentloaded")
     return page
 
 

@@ -16,6 +16,7 @@ from tests.e2e.conftest import PHONE, check_accessibility, screenshot
 from tests.personas import PASSWORD, Cast
 
 FIXTURE = Path(__file__).resolve().parents[1] / "diary" / "fixtures" / "migraine_buddy_export.csv"
+APP_EXPORTS = FIXTURE.parent / "migraine_buddy"
 
 
 @pytest.fixture
@@ -52,7 +53,16 @@ def test_it_imports_a_migraine_buddy_export_in_the_browser(
     screenshot(page, "diary-import-done")
     assert DiaryEntry.objects.filter(patient=cast_db.patient).count() == 8
 
-    broken = FIXTURE.read_text().replace("05h 30m", "5 hours").replace(",7,Left", ",eleven,Left")
+    # The unknown medicine gets a class chosen on the page; the same file again adds it.
+    page.get_by_label("Magnesium 400mg").select_option("other")
+    page.get_by_label("CSV file").set_input_files(str(FIXTURE))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("heading", name="Imported", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Medicines not imported")).to_have_count(0)
+
+    broken = (
+        FIXTURE.read_text().replace("05h 30m", "5 fortnights").replace(",7,Left", ",eleven,Left")
+    )
     page.get_by_label("CSV file").set_input_files(
         files=[{"name": "broken.csv", "mimeType": "text/csv", "buffer": broken.encode()}]
     )
@@ -74,3 +84,25 @@ def test_it_lets_a_patient_download_their_diary(
     with page.expect_download() as download:
         page.get_by_role("link", name="Days (CSV)").click()
     assert download.value.suggested_filename.startswith("cephalog-days-")
+
+
+def test_it_asks_the_date_order_of_an_export_in_the_browser(
+    page: Page, live_server: Any, cast_db: Cast, login: Callable[[str, str], Page]
+) -> None:
+    page.set_viewport_size(PHONE)
+    login("nurse-joy", PASSWORD)
+    page.goto(f"{live_server.url}/clinic/patients/{cast_db.patient.pk}/diary-data/import/")
+    page.get_by_label("Migraine Buddy export (CSV)").check()
+    page.get_by_label("CSV file").set_input_files(str(APP_EXPORTS / "ambiguous_export.csv"))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("heading", name="Nothing was imported")).to_be_visible()
+    expect(page.get_by_text("read as month/day or as day/month", exact=False)).to_be_visible()
+    page.get_by_label("Day first", exact=False).check()
+    page.get_by_label("CSV file").set_input_files(str(APP_EXPORTS / "ambiguous_export.csv"))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("heading", name="Imported", exact=True)).to_be_visible()
+    check_accessibility(page)
+    no_overflow(page)
+    screenshot(page, "diary-import-date-order")
+    dates = set(DiaryEntry.objects.filter(patient=cast_db.patient).values_list("date", flat=True))
+    assert {d.isoformat() for d in dates} == {"2026-02-03", "2026-03-01"}

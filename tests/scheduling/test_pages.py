@@ -137,20 +137,19 @@ def test_the_clinic_schedule_query_count_does_not_grow_with_rows(cast: Cast) -> 
     assert len(many) == len(few)
 
 
-def test_only_a_clinic_admin_renews_the_clinic_link(cast: Cast) -> None:
+def test_each_member_of_staff_makes_their_own_clinic_link(cast: Cast) -> None:
+    """Issue 18.6: one clinic link per person (it stops with their account or role)."""
     url = reverse("clinic-feed-renew", args=[cast.clinic.pk])
-    assert_refused(
-        cast,
-        url,
-        ["anonymous", "patient_user", "nurse", "physician", "other_physician"],
-        method="post",
-    )
+    assert_refused(cast, url, ["anonymous", "patient_user", "other_physician"], method="post")
     assert not CalendarFeedToken.objects.exists()
-    client_for(cast, "clinic_admin").post(url)
-    token = CalendarFeedToken.objects.get(clinic=cast.clinic)
-    page = client_for(cast, "nurse").get(reverse("clinic-schedule")).content.decode()
-    assert reverse("clinic-feed", args=[actions.feed_token_value(token)]) in page
-    client_for(cast, "clinic_admin").post(reverse("clinic-feed-revoke", args=[cast.clinic.pk]))
+    client_for(cast, "nurse").post(url)
+    token = CalendarFeedToken.objects.get(clinic=cast.clinic, holder=cast.nurse)
+    link = reverse("clinic-feed", args=[actions.feed_token_value(token)])
+    assert link in client_for(cast, "nurse").get(reverse("clinic-schedule")).content.decode()
+    assert (
+        link not in client_for(cast, "physician").get(reverse("clinic-schedule")).content.decode()
+    )
+    client_for(cast, "nurse").post(reverse("clinic-feed-revoke", args=[cast.clinic.pk]))
     token.refresh_from_db()
     assert token.revoked_at is not None
 

@@ -162,6 +162,8 @@ def build_world(cast: Cast) -> World:
         password=secrets.token_urlsafe(12),
     )
     w.put("york_admin", other_clinic=york_admin)
+    # Staff whose second factor a clinic admin may (own) or may not (other clinic) reset.
+    w.put("staffuser", own=cast.nurse, other_clinic=cast.other_physician)
     for clinic in (cast.clinic, cast.other_clinic):
         clinic.safety_email = f"safety@{clinic.slug}.example.org"
         clinic.save(update_fields=["safety_email"])
@@ -807,7 +809,62 @@ PATTERNS: dict[str, Entry] = {
     "my-security": _me(),
     "patient-more": _me(audit="", why="links to the patient's other pages; no patient data"),
     "mfa-replace": Entry(
-        LOGGED_IN, methods=GP, get_ok=R, note="staff re-enter their password; patients sent home"
+        LOGGED_IN,
+        methods=GP,
+        get_ok=R,
+        note="staff past their second factor re-enter their password; patients sent home",
+    ),
+    "mfa-recover": Entry(
+        LOGGED_IN,
+        methods=GP,
+        get_ok=(302,),
+        note="staff before their second factor: a recovery code; others sent on",
+    ),
+    "mfa-recovery-codes": Entry(
+        LOGGED_IN, methods=GP, get_ok=R, note="staff's own recovery codes; patients sent home"
+    ),
+    "passkeys": Entry(LOGGED_IN, note="the user's own passkeys"),
+    "passkey-register-options": Entry(
+        LOGGED_IN, methods=P, get_ok=POST_ONLY, note="a WebAuthn challenge for the user"
+    ),
+    "passkey-register": Entry(
+        LOGGED_IN,
+        methods=P,
+        get_ok=POST_ONLY,
+        note="refused (400) without a challenge and a valid credential",
+    ),
+    "passkey-remove": Entry(
+        LOGGED_IN,
+        relations=(MISSING,),
+        kwargs=fixed(passkey_id=MISSING_INT),
+        methods=P,
+        get_ok=POST_ONLY,
+        note="the user's own passkey only (404 for anyone else's)",
+    ),
+    "passkey-login-options": Entry(PUBLIC, methods=P, get_ok=POST_ONLY),
+    "passkey-login": Entry(
+        PUBLIC, methods=P, get_ok=POST_ONLY, note="a valid assertion of a patient's passkey"
+    ),
+    "mfa-passkey-options": Entry(
+        LOGGED_IN,
+        methods=P,
+        get_ok=POST_ONLY,
+        note="staff with a passkey, before their second factor",
+    ),
+    "mfa-passkey": Entry(
+        LOGGED_IN, methods=P, get_ok=POST_ONLY, note="staff's second factor by passkey"
+    ),
+    "mfa-staff": Entry(
+        CLINIC_ADMIN_PAGE, roles=ADMIN_ONLY, why="staff logins only, no patient data"
+    ),
+    "mfa-staff-reset": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        relations=CLINIC_RELS,
+        kwargs=obj("staffuser", "user_id"),
+        methods=P,
+        get_ok=POST_ONLY,
+        audit="any",
     ),
     # --- patients ---------------------------------------------------------------------------
     "patient-list": Entry(
@@ -991,8 +1048,7 @@ PATTERNS: dict[str, Entry] = {
     "staff-patient-feed-revoke": _staff_patient(methods=P, get_ok=POST_ONLY),
     "clinic-schedule": Entry(STAFF_CLINIC, audit="any"),
     "clinic-feed-renew": Entry(
-        CLINIC_ADMIN_PAGE,
-        roles=ADMIN_ONLY,
+        STAFF_CLINIC,
         relations=CLINIC_RELS,
         kwargs=obj("clinic", "clinic_id"),
         methods=P,
@@ -1000,13 +1056,13 @@ PATTERNS: dict[str, Entry] = {
         audit="any",
     ),
     "clinic-feed-revoke": Entry(
-        CLINIC_ADMIN_PAGE,
-        roles=ADMIN_ONLY,
+        STAFF_CLINIC,
         relations=CLINIC_RELS,
         kwargs=obj("clinic", "clinic_id"),
         methods=P,
         get_ok=POST_ONLY,
         audit="any",
+        note="each member of staff their own link",
     ),
     "clinic-feed": Entry(
         TOKEN,
@@ -1063,6 +1119,12 @@ PATTERNS: dict[str, Entry] = {
     "my-data-download": _me(
         relations=(SELF, MISSING),
         kwargs=lambda w, rel: {"key": "no-such-download" if rel == MISSING else "diary"},
+    ),
+    "clinic-fhir-import": Entry(
+        STAFF_CLINIC,
+        methods=GP,
+        why="the form, and an upload refused by the form; an import audits itself "
+        "(interop.fhir_import.import_bundle)",
     ),
     "clinic-export": Entry(
         CLINIC_ADMIN_PAGE,

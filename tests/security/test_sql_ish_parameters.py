@@ -52,7 +52,7 @@ def test_the_audit_report_sort_and_filters_treat_sql_as_text(cast: Cast, payload
     ):
         response = client.get(reverse("audit-report"), params)
         assert response.status_code in (200, 400), (params, response.status_code)
-        if params.get("format") == "csv":
+        if params.get("format") == "csv" and response.streaming:
             b"".join(response.streaming_content)  # type: ignore[attr-defined]
 
 

@@ -2,13 +2,23 @@
 
 Every staff member (any clinic role) and every superuser must verify a TOTP
 device in the session before any page or API call answers. The first time,
-they enrol an authenticator app (QR code or the secret typed in). Patients
-sign in with a password only. Replacing the device needs the password again.
+they enrol an authenticator app (QR code or the secret typed in) and are shown
+ten recovery codes once (stored as keyed hashes in django-otp's static plugin).
+Patients sign in with a password only.
+
+A password alone never changes a second factor (issue 18.1). Replacing the
+authenticator needs a session that passed its second factor (and the password
+again), or one of the recovery codes, or a reset by a clinic admin of one of
+the user's clinics (or a superuser). Every change is audited and emailed to the
+user.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import logging
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -16,18 +26,30 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cephalog.accounts.access import memberships
+from cephalog.accounts.models import Membership, Role, User
 from cephalog.audit.actions import record
 
+log = logging.getLogger(__name__)
+
 DEVICE_NAME = "authenticator app"
+RECOVERY_DEVICE_NAME = "recovery codes"
+RECOVERY_CODES = 10
+#: Recovery codes are 10 letters and digits (50 bits), shown as two groups of five.
+RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+#: Where plain recovery codes wait, once, between enrolment and the page showing them.
+SESSION_CODES = "cephalog_recovery_codes"
 OPEN_PREFIXES = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/healthz")
 
 
@@ -44,6 +66,14 @@ def needs_mfa(user: Any) -> bool:
 
 def is_verified(user: Any) -> bool:
     return bool(getattr(user, "is_verified", lambda: False)())
+
+
+def past_second_factor(user: Any) -> bool:
+    """Whether this session may see anything about patients: it passed its second factor,
+    or needs none (patients; staff when STAFF_MFA_REQUIRED is off)."""
+    if not settings.STAFF_MFA_REQUIRED or not needs_mfa(user):
+        return True
+    return is_verified(user)
 
 
 class StaffMFAMiddleware:
@@ -111,21 +141,192 @@ def verify(request: HttpRequest, device: TOTPDevice, token: str) -> bool:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         record(action="privilege", category="mfa", user=request.user, detail={"enrolled": True})
+        notify(request.user, "An authenticator app was set up for your cephalog login.")
+        request.session[SESSION_CODES] = issue_recovery_codes(request.user)
     otp_login(request, device)
     record(action="login", category="mfa", user=request.user)
     return True
 
 
+# --- recovery codes ---------------------------------------------------------------------------
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.lower() if ch.isalnum())
+
+
+def _code_digest(code: str, secret: str | None = None) -> str:
+    """A keyed hash of a recovery code, 16 characters (StaticToken.token's length): the
+    database alone does not let anyone try codes offline."""
+    mac = salted_hmac(
+        "cephalog.mfa.recovery-code", normalise_code(code), secret=secret, algorithm="sha256"
+    )
+    return base64.urlsafe_b64encode(mac.digest()).decode()[:16]
+
+
+def _digests(code: str) -> list[str]:
+    """The code's digest under SECRET_KEY and each SECRET_KEY_FALLBACKS (key rotation)."""
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [_code_digest(code, key) for key in keys]
+
+
+@transaction.atomic
+def issue_recovery_codes(user: Any) -> list[str]:
+    """New recovery codes for `user` (the old ones stop working); the plain codes are
+    returned once, only their keyed hashes are stored."""
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10))
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=_code_digest(code)) for code in codes
+    )
+    record(action="privilege", category="mfa", user=user, detail={"recovery_codes": len(codes)})
+    return codes
+
+
+def recovery_codes_left(user: Any) -> int:
+    tokens = StaticToken.objects.filter(device__user=user, device__name=RECOVERY_DEVICE_NAME)
+    return int(tokens.count())
+
+
+def _use_recovery_code(user: Any, code: str) -> bool:
+    """Spend one recovery code (django-otp's static device: used once, throttled)."""
+    device = StaticDevice.objects.filter(user=user, name=RECOVERY_DEVICE_NAME).first()
+    if device is None or not normalise_code(code):
+        return False
+    allowed, _ = device.verify_is_allowed()
+    if not allowed:
+        return False
+    for digest in _digests(code):
+        match = device.token_set.filter(token=digest).first()
+        if match is not None and constant_time_compare(match.token, digest):
+            match.delete()
+            device.throttle_reset(commit=False)
+            device.set_last_used_timestamp(commit=False)
+            device.save()
+            return True
+    device.throttle_increment()
+    return False
+
+
+# --- changing a second factor ---------------------------------------------------------------
+
+
+def notify(user: Any, change: str) -> None:
+    """Tell the user by email that a second factor changed (after commit; no link in it)."""
+    if not user.email:
+        return
+    subject = "Your cephalog sign-in security changed"
+    body = (
+        f"Hello,\n\n{change}\n\n"
+        "If this was you, there is nothing to do. If it was not, contact your clinic's "
+        "administrator straight away: they can reset your second factor and your password.\n"
+    )
+
+    def send() -> None:
+        # Best effort: a mail relay that is down must not undo or break the change (the
+        # audit row is the record); the failure is logged without the address.
+        try:
+            send_mail(subject, body, from_email=None, recipient_list=[user.email])
+        except Exception as error:
+            log.warning("second-factor notice to user %s not sent: %r", user.pk, error)
+
+    transaction.on_commit(send)
+
+
+def _drop_authenticators(user: Any) -> int:
+    deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+    return int(deleted)
+
+
 @transaction.atomic
 def replace_device(request: HttpRequest, password: str) -> bool:
-    """Re-authenticate with the password, then drop the devices so a new one is enrolled."""
+    """Drop the authenticator so a new one is enrolled: only for a session that has passed
+    its second factor, and with the password again."""
     user = request.user
+    if not is_verified(user):
+        record(action="login_failed", category="mfa_replace", user=user, detail={"unverified": 1})
+        return False
     if authenticate(request, username=user.get_username(), password=password) is None:
         record(action="login_failed", category="mfa_replace", user=user)
         return False
-    TOTPDevice.objects.filter(user=user).delete()
+    _drop_authenticators(user)
     record(action="privilege", category="mfa", user=user, detail={"replaced": True})
+    notify(user, "The authenticator app of your cephalog login was removed, to set up a new one.")
     return True
+
+
+@transaction.atomic
+def recover(request: HttpRequest, code: str) -> bool:
+    """A recovery code in place of the lost authenticator: it is spent and the
+    authenticator is dropped, so the next page enrols a new one."""
+    user = request.user
+    if not _use_recovery_code(user, code):
+        record(action="login_failed", category="mfa_recovery", user=user)
+        return False
+    _drop_authenticators(user)
+    record(action="privilege", category="mfa", user=user, detail={"recovery_code": True})
+    notify(
+        user,
+        "A recovery code was used to remove the authenticator app of your cephalog login "
+        f"({recovery_codes_left(user)} recovery codes are left).",
+    )
+    return True
+
+
+def may_reset(actor: Any, target: Any) -> bool:
+    """A superuser may reset anyone but themself; a clinic admin, the staff of their clinics
+    (not themself, not a superuser)."""
+    if not getattr(actor, "is_authenticated", False) or actor.pk == target.pk:
+        return False
+    if actor.is_superuser:
+        return True
+    if target.is_superuser:
+        return False
+    admin_of = {c for c, role in memberships(actor) if role == Role.CLINIC_ADMIN}
+    return Membership.objects.filter(user=target, clinic_id__in=admin_of).exists()
+
+
+def resettable_staff(actor: Any) -> list[User]:
+    """The staff whose second factor `actor` may reset, by username."""
+    if actor.is_superuser:
+        users = User.objects.filter(is_active=True)
+        users = users.filter(memberships__isnull=False) | users.filter(is_superuser=True)
+    else:
+        admin_of = {c for c, role in memberships(actor) if role == Role.CLINIC_ADMIN}
+        users = User.objects.filter(memberships__clinic_id__in=admin_of, is_superuser=False)
+    return list(users.exclude(pk=actor.pk).distinct().order_by("username"))
+
+
+def has_authenticator(user: Any) -> bool:
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
+
+
+@transaction.atomic
+def reset_by_admin(actor: Any, target: Any) -> None:
+    """A clinic admin's (or superuser's) reset: the target's authenticator and recovery codes
+    are removed; they enrol again at their next sign-in (with their password)."""
+    if not may_reset(actor, target):
+        raise PermissionError("not allowed to reset this second factor")
+    _drop_authenticators(target)
+    StaticDevice.objects.filter(user=target).delete()
+    record(
+        action="privilege",
+        category="mfa",
+        user=actor,
+        object_ref=f"user:{target.pk}",
+        detail={"reset_for": target.pk},
+    )
+    notify(
+        target,
+        "An administrator of your clinic reset the second factor of your cephalog login. "
+        "At your next sign-in you will set up an authenticator app again.",
+    )
 
 
 def safe_next(request: HttpRequest, fallback: str = "/") -> str:

@@ -1,16 +1,20 @@
-"""The second-factor pages: verify a code, enrol an authenticator app, replace it."""
+"""The second-factor pages: verify a code, enrol an authenticator app, show the recovery
+codes once, replace the app (second factor passed) or recover it (a recovery code), and a
+clinic admin's reset of a colleague's second factor."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from cephalog.accounts import mfa
+from cephalog.accounts.models import User
 
 
 @never_cache
@@ -26,10 +30,16 @@ def verify(request: HttpRequest) -> HttpResponse:
         if mfa.verify(request, device, request.POST.get("token", "")):
             return redirect(mfa.safe_next(request))
         error = "That code did not match. Check the time on your phone and try the newest code."
+    from cephalog.accounts.passkeys.models import Passkey
+
     return render(
         request,
         "accounts/mfa_verify.html",
-        {"error": error, "next": mfa.safe_next(request)},
+        {
+            "error": error,
+            "next": mfa.safe_next(request),
+            "has_passkey": Passkey.objects.filter(user=request.user).exists(),
+        },
         status=400 if error else 200,
     )
 
@@ -46,7 +56,8 @@ def setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if mfa.verify(request, device, request.POST.get("token", "")):
             messages.success(request, "Your authenticator app is set up.")
-            return redirect(mfa.safe_next(request))
+            target = reverse("mfa-recovery-codes")
+            return redirect(target + "?" + urlencode({"next": mfa.safe_next(request)}))
         error = "That code did not match. Scan the code again or type the key, then try the newest code."
     return render(
         request,
@@ -64,9 +75,12 @@ def setup(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def replace(request: HttpRequest) -> HttpResponse:
-    """Re-enter the password to set up a new authenticator app (lost or new phone)."""
+    """Re-enter the password to set up a new authenticator app (new phone): only after the
+    second factor was passed in this session. Without it: the recovery-code page."""
     if not mfa.needs_mfa(request.user):
         return redirect("home")
+    if not mfa.is_verified(request.user):
+        return redirect("mfa-recover")
     error = ""
     if request.method == "POST":
         if mfa.replace_device(request, request.POST.get("password", "")):
@@ -75,3 +89,77 @@ def replace(request: HttpRequest) -> HttpResponse:
     return render(
         request, "accounts/mfa_replace.html", {"error": error}, status=400 if error else 200
     )
+
+
+@never_cache
+@login_required
+def recover(request: HttpRequest) -> HttpResponse:
+    """Lost the authenticator app: one of the recovery codes shown at enrolment."""
+    if not mfa.needs_mfa(request.user):
+        return redirect("home")
+    if mfa.is_verified(request.user):
+        return redirect("mfa-replace")
+    error = ""
+    if request.method == "POST":
+        if mfa.recover(request, request.POST.get("code", "")):
+            messages.success(request, "Recovery code accepted. Set up your new authenticator app.")
+            return redirect("mfa-setup")
+        error = (
+            "That recovery code did not work. Check it and try again in a few seconds, or ask "
+            "your clinic's administrator to reset your second factor."
+        )
+    return render(
+        request, "accounts/mfa_recover.html", {"error": error}, status=400 if error else 200
+    )
+
+
+@never_cache
+@login_required
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """The recovery codes, shown once after enrolment; a POST makes a new set (second factor
+    passed in this session: the middleware sees to that)."""
+    if not mfa.needs_mfa(request.user):
+        return redirect("home")
+    codes = request.session.pop(mfa.SESSION_CODES, None)
+    if request.method == "POST":
+        codes = mfa.issue_recovery_codes(request.user)
+        mfa.notify(request.user, "New recovery codes were made for your cephalog login.")
+    return render(
+        request,
+        "accounts/mfa_recovery_codes.html",
+        {
+            "codes": codes or [],
+            "left": mfa.recovery_codes_left(request.user),
+            "next": mfa.safe_next(request),
+        },
+    )
+
+
+def _admin_of_someone(request: HttpRequest) -> None:
+    if not (request.user.is_superuser or mfa.resettable_staff(request.user)):
+        raise Http404("Not found")
+
+
+@never_cache
+@login_required
+def staff_list(request: HttpRequest) -> HttpResponse:
+    """Clinic admins: their clinics' staff, and a button to reset a lost second factor."""
+    _admin_of_someone(request)
+    people = [(user, mfa.has_authenticator(user)) for user in mfa.resettable_staff(request.user)]
+    return render(request, "accounts/mfa_staff.html", {"people": people})
+
+
+@never_cache
+@login_required
+@require_POST
+def staff_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    target = get_object_or_404(User, pk=user_id)
+    if not mfa.may_reset(request.user, target):
+        raise Http404("Not found")
+    mfa.reset_by_admin(request.user, target)
+    messages.success(
+        request,
+        f"The second factor of {target.get_username()} was reset: they set up an "
+        "authenticator app again at their next sign-in.",
+    )
+    return redirect("mfa-staff")

@@ -48,7 +48,7 @@ class Clinic(models.Model):
         return self.name
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # passkeys.Passkey (via django-otp)
     """A login: staff (through memberships) or a patient (through Patient.user).
 
     The email address signs in as well as the username (accounts.backends), so it is

@@ -24,13 +24,33 @@ def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         record(action="logout", category="session", user=user)
 
 
+def account_tried(typed: object) -> Any:
+    """The one account a typed username (or email address) names, if any."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    text = str(typed or "").strip()[:254]
+    if not text:
+        return None
+    matches = list(
+        get_user_model()
+        .objects.filter(Q(username__iexact=text) | Q(email__iexact=text))
+        .only("pk", "username")[:2]
+    )
+    return matches[0] if len(matches) == 1 else None
+
+
 @receiver(user_login_failed)
 def on_login_failed(
     sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
 ) -> None:
-    # The username tried is kept (truncated); the password never is.
+    # A failure names the account it was for; what was typed is not kept when it names no
+    # account (it may be a password typed in the wrong field, or someone else's name).
+    # The password never is.
+    account = account_tried(credentials.get("username", ""))
     record(
         action="login_failed",
         category="session",
-        detail={"username": str(credentials.get("username", ""))[:150]},
+        user=account,
+        detail={"account": account is not None},
     )

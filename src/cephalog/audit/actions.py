@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import os
 import threading
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cephalog.audit import context
+from cephalog.audit import anchor, context, keys
 from cephalog.audit.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -90,8 +91,10 @@ def record(
         detail=detail or {},
     )
     event.chain, event.prev_hash = _claim(CHAINS, _preferred_chain())
+    event.key_id = keys.current_key_id()
     event.hash = event.compute_hash()
     event.save()
+    anchor.on_commit()
     return event
 
 
@@ -106,8 +109,14 @@ class VerifyResult:
 
 
 def verify_chain(batch_size: int = 5000) -> VerifyResult:
-    """Recompute every chain in insertion order; report the first row that does not fit."""
+    """Recompute every chain in insertion order; report the first row that does not fit.
+
+    Each row's hash must be the HMAC of its contents under its key (rows from before keys:
+    SHA-256), its prev_hash the hash of the row before it in its chain, and once a chain
+    has a keyed row no unkeyed row may follow (that would be a chain rebuilt without the
+    key). The anchors outside the database are checked by anchor.check()."""
     last_hash: dict[int, str] = {}  # chain -> hash of its last row so far
+    keyed: set[int] = set()  # chains that have a keyed row
     rows = 0
     last_at = None
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
@@ -115,7 +124,20 @@ def verify_chain(batch_size: int = 5000) -> VerifyResult:
         last_at = event.at
         if event.prev_hash != last_hash.get(event.chain, GENESIS):
             return VerifyResult(rows, False, event.pk, "a row before it was removed or changed")
-        if event.compute_hash() != event.hash:
+        if event.key_id and keys.key(event.key_id) is None:
+            return VerifyResult(
+                rows,
+                False,
+                event.pk,
+                f"it is signed with a key not configured here ({event.key_id})",
+            )
+        if not event.key_id and event.chain in keyed:
+            return VerifyResult(
+                rows, False, event.pk, "an unkeyed row after keyed ones: the chain was rebuilt"
+            )
+        if not hmac.compare_digest(event.compute_hash(), event.hash):
             return VerifyResult(rows, False, event.pk, "its contents were changed")
+        if event.key_id:
+            keyed.add(event.chain)
         last_hash[event.chain] = event.hash
     return VerifyResult(rows, True, last_at=last_at, chains=len(last_hash))

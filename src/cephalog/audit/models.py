@@ -1,22 +1,25 @@
 """The audit trail: who read or wrote which patient's data, when and from where.
 
 Rows are only inserted (cephalog.audit.actions.record). They form hash
-chains: each row's hash covers its fields and the previous row's hash in its
+chains: each row's hash, an HMAC under a key kept outside the database
+(cephalog.audit.keys), covers its fields and the previous row's hash in its
 chain, so an edited, removed or reordered row is detected by `cephalog audit
-verify`. On PostgreSQL concurrent writers append to different chains (a few, see
+verify`; the chains' heads are written outside the database (cephalog.audit.anchor)
+so removing the last rows, or all of them, is detected too. On PostgreSQL concurrent writers append to different chains (a few, see
 docs/adr/0006-audit-chains.md); SQLite writes one chain. The database refuses
-UPDATE (and on PostgreSQL DELETE) of audit rows through triggers (migration
-0002), and the model refuses both in Python.
+UPDATE and DELETE of audit rows through triggers (migrations 0002 and 0004),
+and the model refuses both in Python.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+
+from cephalog.audit import keys
 
 
 class AuditAction(models.TextChoices):
@@ -60,6 +63,9 @@ class AuditEvent(models.Model):
     chain = models.PositiveSmallIntegerField(default=0)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    #: The audit key the hash is an HMAC under (cephalog.audit.keys); "" for rows written
+    #: before keys existed (plain SHA-256).
+    key_id = models.CharField(max_length=32, blank=True, default=keys.current_key_id)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -92,7 +98,13 @@ class AuditEvent(models.Model):
         }
         if self.chain:
             fields["chain"] = self.chain
+        if self.key_id:
+            fields["key_id"] = self.key_id
         return json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical().encode()).hexdigest()
+        """The row's hash (keys.chain_hash); "" when its key is not configured here."""
+        if not self.key_id:
+            return keys.chain_hash(self.canonical(), None)
+        key = keys.key(self.key_id)
+        return keys.chain_hash(self.canonical(), key) if key is not None else ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from django.core.paginator import Paginator
@@ -14,6 +13,7 @@ from cephalog.accounts.models import Role
 from cephalog.audit import queries
 from cephalog.audit.actions import record
 from cephalog.audit.forms import AuditFilterForm
+from cephalog.domain.csvcells import csv_line
 
 COLUMNS = (
     "at",
@@ -47,18 +47,11 @@ def audit_report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv(events: object) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
     def rows() -> Iterator[str]:
-        yield writer.writerow(COLUMNS)
+        yield csv_line(COLUMNS)
         for e in events.iterator(chunk_size=2000):  # type: ignore[attr-defined]
-            yield writer.writerow(
+            yield csv_line(
                 [
                     e.at.isoformat(),
                     e.username,

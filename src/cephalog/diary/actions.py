@@ -346,12 +346,14 @@ def save_days_bulk(
     today: dt.date,
     reason: str = "",
     source: str = EntrySource.IMPORT,
+    notes: Mapping[dt.date, str] | None = None,
 ) -> tuple[int, int]:
     """Create or update many already-validated days in a few queries (imports).
 
     The same rules as save_day: the date rules are checked per day, the
     previous version of every changed entry is kept, and one audit row records
-    the batch. Returns (created, updated).
+    the batch. `notes` sets the note of the dates it names (others keep theirs).
+    Returns (created, updated).
     """
     if not days:
         return 0, 0
@@ -401,6 +403,8 @@ def save_days_bulk(
             entry.version += 1
             updated.append(entry)
         apply_day(entry, day)
+        if notes and day.date in notes:
+            entry.notes = notes[day.date]
         entry.late = day.date < today
         entry.source = source
         entry.updated_at = now
@@ -410,6 +414,7 @@ def save_days_bulk(
         "peak_intensity",
         *FLAGS,
         "aura_minutes",
+        *(["notes"] if notes else []),
         "late",
         "source",
         "version",

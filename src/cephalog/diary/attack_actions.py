@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -40,6 +40,7 @@ from cephalog.domain.importing import (
     days_from_attacks,
     hours,
     merge_days,
+    merge_notes,
     normalise_day,
     split_by_date,
 )
@@ -65,6 +66,8 @@ class DayChange:
     line: int
     day: DiaryDay
     exists: bool
+    #: The day's note after the change; None leaves the stored note as it is.
+    notes: str | None = None
 
 
 @dataclass
@@ -72,6 +75,8 @@ class DayPlan:
     changes: list[DayChange] = field(default_factory=list)
     counts: Counts = field(default_factory=Counts)
     problems: list[str] = field(default_factory=list)
+    #: What the file would change in facts recorded since (held until confirmed).
+    differences: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +86,8 @@ class AttackPlan:
     counts: Counts = field(default_factory=Counts)
     days: DayPlan = field(default_factory=DayPlan)
     problems: list[str] = field(default_factory=list)
+    #: Stored attacks the file would change (held until confirmed), one line each.
+    differences: list[str] = field(default_factory=list)
 
 
 def at_line(line: int, message: str) -> str:
@@ -104,6 +111,8 @@ def plan_days(
     by: Any,
     today: dt.date,
     reason: str,
+    notes: Mapping[dt.date, str] | None = None,
+    confirm: bool = False,
 ) -> DayPlan:
     """Which of `days` (line, day) change the diary, and the problems that stop them.
 
@@ -111,6 +120,9 @@ def plan_days(
     otherwise the day replaces the entry. A day equal to the stored one is
     "unchanged" and is not checked against the backfill rule (re-importing a
     file that is already in is never refused).
+
+    `notes` are the file's notes per date: one fills an empty note; one that
+    differs from a stored note is a difference, applied only with `confirm`.
     """
     plan = DayPlan()
     if not days:
@@ -127,7 +139,22 @@ def plan_days(
         entry = entries.get(day.date)
         current = to_day(entry) if entry is not None else None
         new = normalise_day(merge_days(current, day) if merge else day)
-        if new == current:
+        note: str | None = None
+        if notes and notes.get(day.date):
+            stored = entry.notes if entry is not None else ""
+            merged = merge_notes(stored, notes[day.date])
+            if merged is None and not confirm:
+                plan.differences.append(
+                    at_line(
+                        line,
+                        f"note of {day.date.isoformat()}: the note recorded differs from "
+                        "the file's; kept as recorded",
+                    )
+                )
+            note = notes[day.date] if merged is None and confirm else merged
+            if note == stored:
+                note = None
+        if new == current and note is None:
             plan.counts.unchanged += 1
             continue
         try:
@@ -148,7 +175,7 @@ def plan_days(
         except ValidationError as error:
             plan.problems.extend(at_line(line, p) for p in validation_messages(error))
             continue
-        plan.changes.append(DayChange(line, new, entry is not None))
+        plan.changes.append(DayChange(line, new, entry is not None, note))
     return plan
 
 
@@ -176,6 +203,7 @@ def apply_days(
             today=today,
             reason=reason,
             source=source,
+            notes={c.day.date: c.notes for c in chunk if c.notes is not None},
         )
         counts.created += created
         counts.updated += updated
@@ -202,6 +230,8 @@ def plan_attacks(
     today: dt.date,
     reason: str,
     source: str,
+    notes: Mapping[dt.date, str] | None = None,
+    confirm: bool = True,
 ) -> AttackPlan:
     """Match `attacks` with the stored ones and work out the days they change.
 
@@ -209,14 +239,21 @@ def plan_attacks(
     failing that, the same start (one attack per start) when the stored one
     has no id of its own. Rows with no pain (`peak_intensity` None) store no
     attack; they still record their date.
+
+    Without `confirm` (imports), a stored attack is never changed by the file
+    except to fill an empty note or add its id: each other difference (its end,
+    severity or note) is listed in `plan.differences` and the stored values kept,
+    so re-importing an older export loses nothing recorded since. The day notes
+    (`notes`) follow the same rule (`plan_days`).
     """
     plan = AttackPlan()
+    attacks = list(attacks)
     tz = zoneinfo.ZoneInfo(patient.time_zone)
     stored = list(Attack.objects.filter(patient=patient))
     by_id = {a.external_id: a for a in stored if a.external_id}
     by_start = {a.start: a for a in stored}
     matched: set[int] = set()
-    for facts in attacks:
+    for position, facts in enumerate(list(attacks)):
         if not facts.peak_intensity:
             continue
         row = by_id.get(facts.external_id) if facts.external_id else None
@@ -249,6 +286,17 @@ def plan_attacks(
             if all(getattr(row, k) == v for k, v in values.items()):
                 plan.counts.unchanged += 1
                 continue
+            if not confirm:
+                held = _held(row, values)
+                if held:
+                    plan.differences.append(at_line(facts.line, _describe(row, values, held)))
+                    attacks[position] = replace(
+                        facts, **{k: getattr(row, k) for k in held if k != "start"}
+                    )
+                    values.update({k: getattr(row, k) for k in held})
+                    if all(getattr(row, k) == v for k, v in values.items()):
+                        plan.counts.unchanged += 1
+                        continue
             for key, value in values.items():
                 setattr(row, key, value)
             plan.changed.append(row)
@@ -262,8 +310,9 @@ def plan_attacks(
     computed = days_from_attacks([*attacks, *others], tz)
     first_line: dict[dt.date, int] = {}
     for facts in attacks:
-        dates = split_by_date(facts.start, facts.end, tz) if facts.peak_intensity else {}
-        for date in [facts.start.astimezone(tz).date(), *dates]:
+        zone = facts.tz or tz
+        dates = split_by_date(facts.start, facts.end, zone) if facts.peak_intensity else {}
+        for date in [facts.start.astimezone(zone).date(), *dates]:
             first_line.setdefault(date, facts.line)
     plan.days = plan_days(
         patient=patient,
@@ -272,9 +321,37 @@ def plan_attacks(
         by=by,
         today=today,
         reason=reason,
+        notes=notes,
+        confirm=confirm,
     )
     plan.problems.extend(plan.days.problems)
+    plan.differences.extend(plan.days.differences)
     return plan
+
+
+def _held(row: Attack, values: Mapping[str, Any]) -> list[str]:
+    """The fields of a stored attack an import may not change without confirmation."""
+    return [
+        key
+        for key in ("end", "peak_intensity", "notes")
+        if getattr(row, key) != values[key] and not (key == "notes" and not row.notes)
+    ]
+
+
+def _describe(row: Attack, values: Mapping[str, Any], held: Sequence[str]) -> str:
+    tz = zoneinfo.ZoneInfo(row.patient.time_zone)
+    when = row.start.astimezone(tz).strftime("%d %b %Y %H:%M")
+    parts = []
+    if "peak_intensity" in held:
+        parts.append(f"severity {row.peak_intensity} here, {values['peak_intensity']} in the file")
+    if "end" in held:
+        parts.append(
+            f"ends {row.end.astimezone(tz):%d %b %H:%M} here, "
+            f"{values['end'].astimezone(tz):%d %b %H:%M} in the file"
+        )
+    if "notes" in held:
+        parts.append("its note differs from the file's")
+    return f"attack of {when}: {'; '.join(parts)}; kept as recorded"
 
 
 def apply_attacks(

@@ -64,6 +64,8 @@ from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry, DiaryEntryRe
 from cephalog.domain.case import describe, parse_diary_entry
 from cephalog.domain.importing import (
     DAY_COLUMNS,
+    DERIVED_COLUMNS,
+    NOTES_COLUMN,
     _boolean,
     _number,
     decode_medications,
@@ -114,6 +116,8 @@ class BulkImportResult:
     seconds: float = 0.0
     #: Seconds per phase (read, check, store), for progress and benchmarks.
     timings: dict[str, float] = field(default_factory=dict)
+    #: Columns of the file that are not imported, one line each (nothing silently).
+    not_imported: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -1259,6 +1263,7 @@ def import_diaries_csv(
         result.problem_lines = len(result.problems)
         return _refused(result, clinic, by, started)
     result.rows = table.frame.height
+    result.not_imported = _not_imported(table.frame)
     say(f"read {result.rows:,} rows in {result.timings['read']:.2f} s")
 
     now = timezone.now()
@@ -1295,6 +1300,28 @@ def import_diaries_csv(
         f"{result.updated:,} changed, {result.unchanged:,} unchanged days"
     )
     return result
+
+
+def _not_imported(frame: pl.DataFrame) -> list[str]:
+    """The file's columns this import does not store: the derived columns of an export
+    are worked out again; the day's note is kept only by one patient's import."""
+    known = {PATIENT_COLUMN, *DAY_COLUMNS, *DERIVED_COLUMNS, "_line"}
+    out = []
+    for name in frame.columns:
+        if name in known:
+            continue
+        if name == NOTES_COLUMN:
+            filled = frame.select(
+                (pl.col(name).is_not_null() & (pl.col(name).str.strip_chars() != "")).sum()
+            ).item()
+            if filled:
+                out.append(
+                    f"column notes: {filled:,} row(s) with a note (the clinic-wide import "
+                    "does not store notes; import one patient's file with --patient to keep them)"
+                )
+            continue
+        out.append(f'column "{name}"')
+    return out
 
 
 def _patients_frame(clinic: Clinic, mrns: Sequence[str]) -> pl.DataFrame:

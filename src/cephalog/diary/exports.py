@@ -4,16 +4,15 @@ cells are guarded against spreadsheet formula injection. Every export is audited
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import zoneinfo
 from typing import Any
 
 from cephalog.audit.actions import record
 from cephalog.diary.attack_actions import attack_facts
-from cephalog.diary.models import Attack
+from cephalog.diary.models import Attack, DiaryEntry
 from cephalog.diary.queries import diary_days
+from cephalog.domain.csvcells import to_csv
 from cephalog.domain.importing import (
     ATTACKS_HEADER,
     DAYS_HEADER,
@@ -24,18 +23,24 @@ from cephalog.patients.models import Patient
 
 
 def _csv(header: tuple[str, ...], rows: list[list[str]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
+    # Cells are guarded by day_row and attack_row; to_csv guards anything else.
+    return to_csv(header, rows)
 
 
 def day_rows(
     patient: Patient, start: dt.date | None = None, end: dt.date | None = None
 ) -> list[list[str]]:
-    """One row per recorded date, oldest first (`domain.importing.DAYS_HEADER`)."""
-    return [day_row(day) for day in diary_days(patient, start, end).values()]
+    """One row per recorded date, oldest first (`domain.importing.DAYS_HEADER`), with
+    the day's note."""
+    entries = DiaryEntry.objects.filter(patient=patient).exclude(notes="")
+    if start is not None:
+        entries = entries.filter(date__gte=start)
+    if end is not None:
+        entries = entries.filter(date__lte=end)
+    notes = dict(entries.values_list("date", "notes"))
+    return [
+        day_row(day, notes.get(date, "")) for date, day in diary_days(patient, start, end).items()
+    ]
 
 
 def attack_rows(patient: Patient) -> list[list[str]]:

@@ -39,8 +39,12 @@ from cephalog.diary.attack_actions import (
     plan_days,
 )
 from cephalog.diary.models import EntrySource
+from cephalog.domain.diary import DiaryDay
 from cephalog.domain.importing import (
     AttacksFile,
+    MigraineBuddyFile,
+    days_from_attacks,
+    notes_by_date,
     read_attacks_csv,
     read_days_csv,
     read_migraine_buddy_csv,
@@ -67,10 +71,37 @@ class ImportResult:
     unknown_medicines: dict[str, list[int]] = field(default_factory=dict)
     ignored: dict[str, list[int]] = field(default_factory=dict)
     seconds: float = 0.0
+    #: Columns, tables and values of the file that are not imported, one line each.
+    not_imported: list[str] = field(default_factory=list)
+    #: Facts recorded since that the file would change: kept unless `confirm`ed.
+    differences: list[str] = field(default_factory=list)
+    #: The file's dates read both month/day and day/month: the importer must choose.
+    needs_date_order: bool = False
+    date_order: str = ""
+    #: What the file yields, per local date, and how many attacks (for `--json`).
+    file_days: list[DiaryDay] = field(default_factory=list)
+    file_attacks: int = 0
+    #: Nothing was stored (`dry_run`).
+    dry_run: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def not_imported_lines(self) -> list[str]:
+        """Everything left out, one line each: columns, tables, values, unknown medicines."""
+        lines = list(self.not_imported)
+        for label, at in self.ignored.items():
+            lines.append(f"{label} ({_lines(at)})")
+        for name, at in self.unknown_medicines.items():
+            lines.append(f"medicine {name!r} of unknown class ({_lines(at)})")
+        return lines
+
+
+def _lines(at: list[int]) -> str:
+    shown = ", ".join(str(n) for n in at[:10])
+    more = f" and {len(at) - 10} more" if len(at) > 10 else ""
+    return f"line{'s' if len(at) > 1 else ''} {shown}{more}"
 
 
 def read_upload(file: IO[bytes] | IO[str] | bytes | str) -> tuple[str, list[str]]:
@@ -120,8 +151,13 @@ def import_days_csv(
     today: dt.date | None = None,
     progress: Progress | None = None,
     filename: str = "",
+    confirm: bool = False,
+    dry_run: bool = False,
 ) -> ImportResult:
-    """Import cephalog's days CSV: each row replaces the day it names (revision kept)."""
+    """Import cephalog's days CSV: each row replaces the day it names (revision kept).
+
+    A note in the file fills an empty note; one that differs from a note recorded
+    since is listed in `differences` and applied only with `confirm`."""
     started = time.perf_counter()
     text, problems = read_upload(file)
     return _import_days(
@@ -133,6 +169,8 @@ def import_days_csv(
         progress=progress,
         filename=filename,
         started=started,
+        confirm=confirm,
+        dry_run=dry_run,
     )
 
 
@@ -146,22 +184,35 @@ def _import_days(
     progress: Progress | None,
     filename: str,
     started: float,
+    confirm: bool = False,
+    dry_run: bool = False,
 ) -> ImportResult:
-    result = ImportResult(DAYS, problems=problems)
+    result = ImportResult(DAYS, problems=problems, dry_run=dry_run)
     if result.problems:
         return _finish(result, patient, started)
     parsed = read_days_csv(text)
     result.rows, result.problems = len(parsed.days), parsed.problems
+    result.file_days = [day for _, day in parsed.days]
     if not result.problems:
         today = today or patient_today(patient)
         reason = _reason(DAYS, filename)
         with transaction.atomic():
             plan = plan_days(
-                patient=patient, days=parsed.days, merge=False, by=by, today=today, reason=reason
+                patient=patient,
+                days=parsed.days,
+                merge=False,
+                by=by,
+                today=today,
+                reason=reason,
+                notes=parsed.notes,
+                confirm=confirm,
             )
             result.problems = plan.problems
-            if plan.problems:
+            result.differences = plan.differences
+            if plan.problems or dry_run:
                 result.days = plan.counts
+                result.days.created = sum(1 for c in plan.changes if not c.exists)
+                result.days.updated = sum(1 for c in plan.changes if c.exists)
             else:
                 result.days = apply_days(
                     plan,
@@ -185,15 +236,26 @@ def _import_attacks(
     progress: Progress | None,
     filename: str,
     started: float,
+    confirm: bool = False,
+    dry_run: bool = False,
 ) -> ImportResult:
+    tz = zoneinfo.ZoneInfo(patient.time_zone)
     result = ImportResult(
         kind,
         rows=len(parsed.attacks),
         problems=parsed.problems,
         unknown_medicines=parsed.unknown_medicines,
         ignored=parsed.ignored,
+        dry_run=dry_run,
     )
+    if isinstance(parsed, MigraineBuddyFile):
+        result.not_imported = parsed.not_imported
+        result.needs_date_order = parsed.needs_date_order
+        result.date_order = parsed.date_order
     if not result.problems:
+        yielded = days_from_attacks(parsed.attacks, tz)
+        result.file_days = [yielded[date] for date in sorted(yielded)]
+        result.file_attacks = sum(1 for a in parsed.attacks if a.peak_intensity)
         today = today or patient_today(patient)
         reason = _reason(kind, filename)
         with transaction.atomic():
@@ -204,9 +266,17 @@ def _import_attacks(
                 today=today,
                 reason=reason,
                 source=EntrySource.IMPORT,
+                notes=notes_by_date(parsed.attacks, tz),
+                confirm=confirm,
             )
             result.problems = sorted(plan.problems, key=_line_number)
-            if not plan.problems:
+            result.differences = plan.differences
+            if plan.problems or dry_run:
+                result.attacks = plan.counts
+                result.days = plan.days.counts
+                result.days.created = sum(1 for c in plan.days.changes if not c.exists)
+                result.days.updated = sum(1 for c in plan.days.changes if c.exists)
+            else:
                 result.attacks, result.days = apply_attacks(
                     plan,
                     patient=patient,
@@ -232,6 +302,8 @@ def import_attacks_csv(
     today: dt.date | None = None,
     progress: Progress | None = None,
     filename: str = "",
+    confirm: bool = False,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Import cephalog's attacks CSV; the days they cover are brought in step."""
     started = time.perf_counter()
@@ -246,6 +318,8 @@ def import_attacks_csv(
         progress=progress,
         filename=filename,
         started=started,
+        confirm=confirm,
+        dry_run=dry_run,
     )
 
 
@@ -257,26 +331,24 @@ def import_cephalog_csv(
     today: dt.date | None = None,
     progress: Progress | None = None,
     filename: str = "",
+    confirm: bool = False,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Import a days or an attacks CSV, told apart by the header (`start` without `date`)."""
     started = time.perf_counter()
     text, problems = read_upload(file)
     header = {c.strip().strip('"').lower() for c in text.split("\n", 1)[0].split(",")}
+    options: dict[str, Any] = {
+        "today": today,
+        "progress": progress,
+        "filename": filename,
+        "confirm": confirm,
+        "dry_run": dry_run,
+    }
     if "start" in header and "date" not in header:
         # A readable upload (a problem leaves no text, so no header): the attacks import.
-        return import_attacks_csv(
-            patient, text, by, today=today, progress=progress, filename=filename
-        )
-    return _import_days(
-        text,
-        problems,
-        patient,
-        by,
-        today=today,
-        progress=progress,
-        filename=filename,
-        started=started,
-    )
+        return import_attacks_csv(patient, text, by, **options)
+    return _import_days(text, problems, patient, by, started=started, **options)
 
 
 def import_migraine_buddy_csv(
@@ -288,19 +360,26 @@ def import_migraine_buddy_csv(
     today: dt.date | None = None,
     progress: Progress | None = None,
     filename: str = "",
+    date_order: str | None = None,
+    confirm: bool = False,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Import Migraine Buddy's CSV export (one row per attack).
 
     Pain maps to intensity, duration to hours per date, known medicines to
     their class; unknown medicines are listed in the result and left out,
-    unless `classes` (normalised name → class) names their class.
+    unless `classes` (normalised name → class) names their class. A file whose
+    dates read both month/day and day/month needs `date_order` ("mdy", "dmy").
+    Facts recorded since that the file differs from are kept unless `confirm`.
     """
     started = time.perf_counter()
     text, problems = read_upload(file)
-    parsed = (
+    parsed: AttacksFile = (
         AttacksFile(problems=problems)
         if problems
-        else read_migraine_buddy_csv(text, zoneinfo.ZoneInfo(patient.time_zone), classes)
+        else read_migraine_buddy_csv(
+            text, zoneinfo.ZoneInfo(patient.time_zone), classes, date_order=date_order
+        )
     )
     return _import_attacks(
         MIGRAINE_BUDDY,
@@ -311,4 +390,6 @@ def import_migraine_buddy_csv(
         progress=progress,
         filename=filename,
         started=started,
+        confirm=confirm,
+        dry_run=dry_run,
     )

@@ -91,7 +91,44 @@ class ImportForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    date_order = forms.ChoiceField(
+        label="How the file's dates are written (Migraine Buddy)",
+        choices=[
+            ("", "Work it out from the file (asks when both readings fit)"),
+            ("mdy", "Month first, e.g. 3/14/24 for 14 March (US)"),
+            ("dmy", "Day first, e.g. 14/3/24 for 14 March (UK, Europe, Australia)"),
+            ("ymd", "Year first, e.g. 2024-03-14"),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+        initial="",
+    )
+    confirm = forms.BooleanField(
+        label="Where the file differs from what has been recorded since, use the file's values",
+        help_text="Leave this unticked to keep what is recorded; the differences are listed.",
+        required=False,
+    )
     token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
+
+    def __init__(self, *args: Any, unknown: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One class choice per medicine the last import did not know (posted back with it).
+        names = unknown or []
+        self.unknown_fields: list[tuple[forms.BoundField, forms.BoundField]] = []
+        for index, name in enumerate(names[:50]):
+            key = f"unknown_class_{index}"
+            self.fields[f"unknown_name_{index}"] = forms.CharField(
+                widget=forms.HiddenInput, initial=name, required=False, max_length=100
+            )
+            self.fields[key] = forms.ChoiceField(
+                label=name,
+                choices=[
+                    ("", "Leave out (not imported)"),
+                    *((c, c.replace("_", " ")) for c in ACUTE_CLASS_CODES),
+                ],
+                required=False,
+            )
+            self.unknown_fields.append((self[f"unknown_name_{index}"], self[key]))
 
     def clean_file(self) -> UploadedFile[bytes]:
         file: UploadedFile[bytes] = self.cleaned_data["file"]
@@ -122,6 +159,18 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(errors)
         return classes
 
+    def chosen_classes(self) -> dict[str, str]:
+        """The classes typed in the box and chosen for each unknown medicine."""
+        classes = dict(self.cleaned_data.get("classes") or {})
+        index = 0
+        while f"unknown_class_{index}" in self.fields:
+            name = self.cleaned_data.get(f"unknown_name_{index}") or ""
+            drug_class = self.cleaned_data.get(f"unknown_class_{index}") or ""
+            if name and drug_class:
+                classes[normalise(name)] = drug_class
+            index += 1
+        return classes
+
     def clean_token(self) -> str:
         token: str = self.cleaned_data["token"]
         return token if _TOKEN.fullmatch(token) else ""
@@ -149,11 +198,18 @@ def _import_page(
 ) -> HttpResponse:
     result = None
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+        form = ImportForm(request.POST, request.FILES, unknown=_posted_unknown(request))
         if form.is_valid():
-            result = _run_import(request, patient, form.cleaned_data)
-            unknown = "\n".join(f"{name} = " for name in result.unknown_medicines)
-            form = ImportForm(initial={"kind": form.cleaned_data["kind"], "classes": unknown})
+            result = _run_import(
+                request, patient, form.cleaned_data | {"classes": form.chosen_classes()}
+            )
+            form = ImportForm(
+                initial={
+                    "kind": form.cleaned_data["kind"],
+                    "date_order": form.cleaned_data["date_order"],
+                },
+                unknown=list(result.unknown_medicines),
+            )
     else:
         form = ImportForm()
         record(action="read", category="diary_import", patient=patient)
@@ -176,6 +232,15 @@ def _import_page(
     return render(request, "diary_io/import.html", context)
 
 
+def _posted_unknown(request: HttpRequest) -> list[str]:
+    names = []
+    index = 0
+    while f"unknown_name_{index}" in request.POST and index < 50:
+        names.append(request.POST[f"unknown_name_{index}"][:100])
+        index += 1
+    return names
+
+
 def _run_import(
     request: HttpRequest, patient: Patient, data: Mapping[str, Any]
 ) -> imports.ImportResult:
@@ -192,11 +257,17 @@ def _run_import(
         "today": patient_today(patient),
         "progress": progress if key else None,
         "filename": file.name or "",
+        "confirm": data.get("confirm", False),
     }
     try:
         if data["kind"] == imports.MIGRAINE_BUDDY:
             return imports.import_migraine_buddy_csv(
-                patient, file, request.user, classes=data["classes"], **options
+                patient,
+                file,
+                request.user,
+                classes=data["classes"],
+                date_order=data.get("date_order") or None,
+                **options,
             )
         return imports.import_cephalog_csv(patient, file, request.user, **options)
     finally:

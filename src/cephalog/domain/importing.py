@@ -37,6 +37,7 @@ from typing import Any
 
 from cephalog.domain.case import parse_diary_entry
 from cephalog.domain.catalogue import acute_class, normalise
+from cephalog.domain.csvcells import guard_cell, unguard_cell
 from cephalog.domain.diary import AcuteMedication, DiaryDay, classify_day
 from cephalog.domain.vocab import INTENSITY_CODES
 
@@ -70,7 +71,9 @@ DERIVED_COLUMNS: tuple[str, ...] = (
     "acute_medication_classes",
     "reasons",
 )
-DAYS_HEADER: tuple[str, ...] = DAY_COLUMNS + DERIVED_COLUMNS
+#: The day's free note (kept by imports and exports; not a case-format fact).
+NOTES_COLUMN = "notes"
+DAYS_HEADER: tuple[str, ...] = DAY_COLUMNS + (NOTES_COLUMN,) + DERIVED_COLUMNS
 
 ATTACK_COLUMNS: tuple[str, ...] = ("start", "end", "peak_intensity", "external_id", "notes")
 #: Written on export, ignored on import: minutes and the hours counted on each date.
@@ -222,20 +225,34 @@ def split_by_date(
 
 
 def covered_time(
-    intervals: Iterable[tuple[dt.datetime, dt.datetime]], tz: dt.tzinfo
+    intervals: Iterable[tuple[dt.datetime, dt.datetime] | tuple[dt.datetime, dt.datetime, Any]],
+    tz: dt.tzinfo,
 ) -> dict[dt.date, dt.timedelta]:
     """The union of the time the intervals cover, per local date: overlapping
-    attacks on one date are not counted twice."""
-    merged: list[list[dt.datetime]] = []
-    for start, end in sorted((s.astimezone(UTC), e.astimezone(UTC)) for s, e in intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
+    attacks on one date are not counted twice. An interval may carry its own
+    zone as a third item (None: `tz`)."""
+    pieces: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for interval in intervals:
+        start, end = interval[0], interval[1]
+        zone = (interval[2] if len(interval) > 2 else None) or tz
+        start_utc, end_utc = start.astimezone(UTC), end.astimezone(UTC)
+        for day, time in split_by_date(start_utc, end_utc, zone).items():
+            day_start = max(start_utc, _midnight(day, zone))
+            pieces.setdefault(day, []).append((day_start, day_start + time))
     out: dict[dt.date, dt.timedelta] = {}
-    for start, end in merged:
-        for day, time in split_by_date(start, end, tz).items():
-            out[day] = out.get(day, dt.timedelta(0)) + time
+    for day, spans in pieces.items():
+        total = dt.timedelta(0)
+        current: list[dt.datetime] | None = None
+        for start, end in sorted(spans):
+            if current is not None and start <= current[1]:
+                current[1] = max(current[1], end)
+                continue
+            if current is not None:
+                total += current[1] - current[0]
+            current = [start, end]
+        if current is not None:
+            total += current[1] - current[0]
+        out[day] = total
     return out
 
 
@@ -265,6 +282,9 @@ class AttackFacts:
     aura_minutes: int = 0
     medications: tuple[AcuteMedication, ...] = ()
     line: int = 0
+    #: Where the attack happened when the file says (a phone's UTC offsets); None:
+    #: the patient's zone. Places the attack on the patient's calendar dates.
+    tz: dt.tzinfo | None = None
 
 
 def days_from_attacks(attacks: Sequence[AttackFacts], tz: dt.tzinfo) -> dict[dt.date, DiaryDay]:
@@ -272,7 +292,7 @@ def days_from_attacks(attacks: Sequence[AttackFacts], tz: dt.tzinfo) -> dict[dt.
     hours = union of covered time, intensity = the highest, symptoms on every date
     covered, medicines and aura on the date the attack started."""
     painful = [a for a in attacks if a.peak_intensity]
-    time = covered_time(((a.start, a.end) for a in painful), tz)
+    time = covered_time(((a.start, a.end, a.tz) for a in painful), tz)
     days: dict[dt.date, DiaryDay] = {}
 
     def day(date: dt.date) -> DiaryDay:
@@ -281,7 +301,8 @@ def days_from_attacks(attacks: Sequence[AttackFacts], tz: dt.tzinfo) -> dict[dt.
         return days[date]
 
     for attack in attacks:
-        dates = list(split_by_date(attack.start, attack.end, tz)) if attack.peak_intensity else []
+        zone = attack.tz or tz
+        dates = list(split_by_date(attack.start, attack.end, zone)) if attack.peak_intensity else []
         for date in dates:
             current = day(date)
             flags = {f: getattr(current, f) or f in attack.features for f in FLAGS}
@@ -290,7 +311,7 @@ def days_from_attacks(attacks: Sequence[AttackFacts], tz: dt.tzinfo) -> dict[dt.
                 peak_intensity=max_intensity(current.peak_intensity, attack.peak_intensity),
                 **flags,
             )
-        first = attack.start.astimezone(tz).date()
+        first = attack.start.astimezone(zone).date()
         current = day(first)
         days[first] = replace(
             current,
@@ -375,19 +396,8 @@ def day_to_case(day: DiaryDay) -> dict[str, Any]:
 
 # --- CSV cells ------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def guard_cell(text: str) -> str:
-    """A free-text cell made safe for spreadsheets (CSV formula injection): a leading
-    `=`, `+`, `-`, `@`, tab or carriage return gets a `'` in front."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def unguard_cell(text: str) -> str:
-    """The inverse of `guard_cell`, so exported files re-import unchanged."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
-
+# Spreadsheet-safe cells (`guard_cell`, `unguard_cell`): cephalog.domain.csvcells, the one
+# implementation for every CSV the product writes.
 
 _EFFECT_CODES = {True: "yes", False: "no", None: "unknown"}
 _EFFECTS: dict[str, bool | None] = {"yes": True, "no": False, "unknown": None, "": None}
@@ -450,6 +460,11 @@ def _yes_no(value: bool) -> str:
 # --- Reading CSV text ------------------------------------------------------------------------
 
 
+def header_key(name: str) -> str:
+    """A column name as the readers compare it: lower case, single spaces, no BOM."""
+    return " ".join(name.replace("\ufeff", "").strip().lower().split())
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     line: int
@@ -457,7 +472,11 @@ class Row:
 
 
 def read_rows(
-    text: str, required: Sequence[str], *, aliases: Mapping[str, str] | None = None
+    text: str,
+    required: Sequence[str],
+    *,
+    aliases: Mapping[str, str] | None = None,
+    first_line: int = 1,
 ) -> tuple[list[Row], list[str]]:
     """The rows of a CSV text keyed by column name, with the line each starts on.
 
@@ -467,18 +486,19 @@ def read_rows(
     """
     problems: list[str] = []
     reader = csv.reader(io.StringIO(text, newline=""))
+    at = first_line - 1
     try:
         header = next(reader)
     except StopIteration:
-        return [], ["line 1: header: the file is empty"]
+        return [], [f"line {first_line}: header: the file is empty"]
     except csv.Error as error:
-        return [], [f"line 1: header: not readable as CSV ({error})"]
-    names = [(aliases or {}).get(h.strip().lower(), h.strip().lower()) for h in header]
+        return [], [f"line {first_line}: header: not readable as CSV ({error})"]
+    names = [(aliases or {}).get(header_key(h), header_key(h)) for h in header]
     missing = [c for c in required if c not in names]
     if missing:
-        return [], [f"line 1: header: missing column(s) {', '.join(missing)}"]
+        return [], [f"line {first_line}: header: missing column(s) {', '.join(missing)}"]
     rows: list[Row] = []
-    line = reader.line_num + 1
+    line = reader.line_num + 1 + at
     while True:
         try:
             cells = next(reader)
@@ -497,7 +517,7 @@ def read_rows(
                 # name them), never as absent keys.
                 padded = [*cells, *[""] * (len(names) - len(cells))]
                 rows.append(Row(line, {n: c.strip() for n, c in zip(names, padded, strict=True)}))
-        line = reader.line_num + 1
+        line = reader.line_num + 1 + at
     return rows, problems
 
 
@@ -511,6 +531,8 @@ class DaysFile:
 
     days: list[tuple[int, DiaryDay]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: The `notes` cell of each date that has one.
+    notes: dict[dt.date, str] = field(default_factory=dict)
 
 
 def read_days_csv(text: str) -> DaysFile:
@@ -548,12 +570,19 @@ def read_days_csv(text: str) -> DaysFile:
             )
             continue
         first[day.date] = row.line
+        note = unguard_cell(row.cells.get(NOTES_COLUMN, ""))
+        note = note if note.strip() else ""
+        if len(note) > MAX_NOTES:
+            out.problems.append(f"line {row.line}: notes: must be at most {MAX_NOTES} characters")
+            continue
+        if note:
+            out.notes[day.date] = note
         out.days.append((row.line, normalise_day(day)))
     return out
 
 
-def day_row(day: DiaryDay) -> list[str]:
-    """One row of the days CSV (`DAYS_HEADER`): raw facts, then the derived flags."""
+def day_row(day: DiaryDay, notes: str = "") -> list[str]:
+    """One row of the days CSV (`DAYS_HEADER`): raw facts, the note, then the derived flags."""
     c = classify_day(day)
     return [
         day.date.isoformat(),
@@ -562,6 +591,7 @@ def day_row(day: DiaryDay) -> list[str]:
         *(_yes_no(getattr(day, f)) for f in FLAGS),
         str(day.aura_minutes),
         guard_cell(encode_medications(day.acute_medications)),
+        guard_cell(notes),
         "true",
         _yes_no(c.headache_day),
         _yes_no(c.migraine_day),
@@ -692,56 +722,175 @@ def read_attacks_csv(text: str) -> AttacksFile:
 
 
 # --- Migraine Buddy --------------------------------------------------------------------------
+#
+# The app's CSV export ("Export to CSV" in Migraine Buddy) as it writes it:
+#
+#   "Date","Time Period","Description","Notes"          <- the ongoing events table
+#   "...","...","...","a note that may
+#   span lines"                                           (or one row: no ongoing events)
+#                                                         <- a blank line
+#   "#","Started","Lasted","Start UTC Offset (min)","End UTC Offset (min)","Pain Level",
+#   "Pain Positions","Symptoms","Auras","Potential Triggers","Helpful Medication",
+#   "Somewhat Helpful Medication","Unhelpful Medication","Unsure Medication",...,"Notes"
+#
+# `Started` is the phone's local time in its locale's format (M/D/YY H:MM, D/M/YY H:MM
+# or ISO); the offsets are minutes east of UTC at the start and at the end. Files with
+# the attack table alone (older versions: `Id`, `Medication`, `Pain Position`,
+# `Started` as YYYY-MM-DD HH:MM) are read too. Decisions:
+#
+# - The date order is taken from the file when only one order fits every date; when
+#   both month/day and day/month fit, the importer must say which (`date_order`),
+#   never guessed.
+# - The offsets place the attack: its instants are the local times less the offsets,
+#   and its calendar dates are the phone's (the patient's zone when it agrees with
+#   both offsets, so a clock change inside the attack is exact; otherwise the start
+#   offset).
+# - The four medication columns give `effective` True (helpful), None (somewhat
+#   helpful, unsure) and False (unhelpful); "No medication" is none. Names not in the
+#   catalogue are listed for the importer to classify, never guessed.
+# - Every column not imported and every value not understood is listed.
 
-#: Migraine Buddy's column names (lower case) and the ones other versions use.
+#: Column names (compared by `header_key`) → the reader's names. English and Spanish.
 MB_ALIASES: Mapping[str, str] = {
+    "#": "row",
     "id": "id",
     "attack id": "id",
     "started": "started",
     "start": "started",
     "start time": "started",
+    "comenzó": "started",
+    "comenzo": "started",
+    "inicio": "started",
+    "empezó": "started",
     "ended": "ended",
     "end": "ended",
     "end time": "ended",
+    "terminó": "ended",
+    "fin": "ended",
     "lasted": "lasted",
     "duration": "lasted",
+    "duró": "lasted",
+    "duro": "lasted",
+    "duración": "lasted",
+    "start utc offset (min)": "start offset",
+    "end utc offset (min)": "end offset",
+    "desfase utc de inicio (min)": "start offset",
+    "desfase utc de fin (min)": "end offset",
+    "compensación utc de inicio (min)": "start offset",
+    "compensación utc de fin (min)": "end offset",
     "pain level": "pain level",
     "pain intensity": "pain level",
     "intensity": "pain level",
+    "nivel de dolor": "pain level",
+    "intensidad del dolor": "pain level",
     "pain position": "pain position",
+    "pain positions": "pain position",
     "pain location": "pain position",
+    "posiciones del dolor": "pain position",
+    "ubicación del dolor": "pain position",
     "pain type": "pain type",
     "symptoms": "symptoms",
+    "síntomas": "symptoms",
+    "sintomas": "symptoms",
     "aura": "aura",
+    "auras": "aura",
     "medication": "medication",
     "medications": "medication",
     "acute medication": "medication",
+    "helpful medication": "helpful",
+    "somewhat helpful medication": "somewhat helpful",
+    "unhelpful medication": "unhelpful",
+    "unsure medication": "unsure",
+    "medicación útil": "helpful",
+    "medicación algo útil": "somewhat helpful",
+    "medicación no útil": "unhelpful",
+    "medicación inútil": "unhelpful",
+    "medicación incierta": "unsure",
+    "medicación dudosa": "unsure",
     "notes": "notes",
     "note": "notes",
+    "notas": "notes",
 }
+#: The ongoing events table's columns, English and Spanish.
+MB_ONGOING_ALIASES: Mapping[str, str] = {
+    "date": "date",
+    "time period": "period",
+    "description": "description",
+    "notes": "notes",
+    "fecha": "date",
+    "período de tiempo": "period",
+    "periodo de tiempo": "period",
+    "descripción": "description",
+    "notas": "notes",
+}
+#: The reader's names that become diary facts; every other column is listed as not imported.
+MB_IMPORTED = frozenset(
+    {
+        "row",
+        "id",
+        "started",
+        "ended",
+        "lasted",
+        "start offset",
+        "end offset",
+        "pain level",
+        "pain position",
+        "pain type",
+        "symptoms",
+        "aura",
+        "medication",
+        "helpful",
+        "somewhat helpful",
+        "unhelpful",
+        "unsure",
+        "notes",
+    }
+)
+#: The medication columns and the `effective` each gives.
+MB_MEDICATION_COLUMNS: Mapping[str, bool | None] = {
+    "helpful": True,
+    "somewhat helpful": None,
+    "unhelpful": False,
+    "unsure": None,
+}
+_NO_MEDICATION = {"no medication", "none", "sin medicación", "sin medicacion", "ninguna", "-"}
 
 #: Symptom names (lower case) → the diary's feature; other symptoms are reported as ignored.
 MB_SYMPTOMS: Mapping[str, str] = {
     "nausea": "nausea",
+    "náuseas": "nausea",
+    "nauseas": "nausea",
     "vomiting": "vomiting",
+    "vómitos": "vomiting",
+    "vomitos": "vomiting",
     "sensitivity to light": "photophobia",
     "light sensitivity": "photophobia",
     "photophobia": "photophobia",
+    "sensibilidad a la luz": "photophobia",
     "sensitivity to sound": "phonophobia",
     "sound sensitivity": "phonophobia",
     "sensitivity to noise": "phonophobia",
     "noise sensitivity": "phonophobia",
     "phonophobia": "phonophobia",
+    "sensibilidad al sonido": "phonophobia",
+    "sensibilidad al ruido": "phonophobia",
     "throbbing": "pulsating",
     "throbbing pain": "pulsating",
     "pulsating": "pulsating",
+    "pulsating pain": "pulsating",
     "pounding": "pulsating",
+    "dolor pulsátil": "pulsating",
+    "dolor palpitante": "pulsating",
     "worse with activity": "aggravated_by_activity",
     "worse with physical activity": "aggravated_by_activity",
     "worse with movement": "aggravated_by_activity",
     "aggravated by activity": "aggravated_by_activity",
+    "worsened by physical activity": "aggravated_by_activity",
+    "empeora con la actividad física": "aggravated_by_activity",
 }
-_ONE_SIDE = {"left", "right", "left side", "right side", "one side", "unilateral"}
+_ONE_SIDE = {"one side", "unilateral"}
+_LEFT = {"left", "izquierdo", "izquierda"}
+_RIGHT = {"right", "derecho", "derecha"}
 _EFFECT_WORDS: dict[str, bool | None] = {
     "helpful": True,
     "very helpful": True,
@@ -758,6 +907,18 @@ _EFFECT_WORDS: dict[str, bool | None] = {
 }
 _LIST_SPLIT = re.compile(r"[;,|](?![^()]*\))")
 _PARENS = re.compile(r"\s*\(([^()]*)\)\s*")
+
+DATE_ORDERS: Mapping[str, str] = {
+    "mdy": "month/day/year (US)",
+    "dmy": "day/month/year (UK, Europe, Australia)",
+    "ymd": "year-month-day (ISO)",
+}
+_STAMP = re.compile(
+    r"\s*(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})(?:,?\s+|T)(\d{1,2}):(\d{2})(?::(\d{2}))?"
+    r"\s*([AaPp])?\.?(?:[Mm]\.?)?\s*"
+)
+#: The largest UTC offset in use (UTC+14:00), in minutes.
+MAX_OFFSET = 14 * 60
 
 
 def _items(cell: str) -> list[str]:
@@ -779,79 +940,336 @@ def read_medicine(item: str, classes: Mapping[str, str]) -> tuple[AcuteMedicatio
     return AcuteMedication(name=name, drug_class=drug_class, effective=effective), name
 
 
-def read_migraine_buddy_csv(
-    text: str, tz: dt.tzinfo, classes: Mapping[str, str] | None = None
-) -> AttacksFile:
-    """Read Migraine Buddy's CSV export: one row per attack.
+def _year(text: str) -> int:
+    year = int(text)
+    return year + 2000 if len(text) <= 2 else year
 
-    Columns (any order, case-insensitive): `Started` (local time
-    `YYYY-MM-DD HH:MM`), `Lasted` (`01h 00m`, `1d 02h 15m`) or `Ended`,
-    `Pain Level` 0-10, and optionally `Id`, `Pain Position`, `Pain Type`,
-    `Symptoms`, `Aura` (minutes), `Medication` (a list: `Sumatriptan 50mg
-    (Helpful), Ibuprofen 400mg`) and `Notes`. Other columns (triggers,
-    weather, ...) are not diary facts and are ignored.
+
+def date_orders(text: str) -> set[str]:
+    """The date orders under which `text` (a `Started` cell) is a real date."""
+    match = _STAMP.fullmatch(text)
+    if match is None:
+        return set()
+    a, b, c = match.group(1), match.group(2), match.group(3)
+    out = set()
+    for order, (y, m, d) in (("ymd", (a, b, c)), ("mdy", (c, a, b)), ("dmy", (c, b, a))):
+        if (order == "ymd") != (len(a) == 4) or len(y) not in (2, 4):
+            continue
+        try:
+            dt.date(_year(y), int(m), int(d))
+        except ValueError:
+            continue
+        out.add(order)
+    return out
+
+
+def parse_stamp(text: str, order: str) -> dt.datetime:
+    """A `Started` cell as a naive local date and time, the date read in `order`."""
+    match = _STAMP.fullmatch(text)
+    if match is None:
+        raise ValueError(
+            f'must be a date and time such as "3/14/24 8:30", "14/3/24 8:30" or '
+            f'"2024-03-14 08:30", got {_quote(text)}'
+        )
+    if order not in date_orders(text):
+        raise ValueError(f"is not a real date read as {DATE_ORDERS[order]}, got {_quote(text)}")
+    a, b, c, hh, mm, ss, half = match.groups()
+    y, m, d = {"ymd": (a, b, c), "mdy": (c, a, b), "dmy": (c, b, a)}[order]
+    hour = int(hh)
+    if half:
+        if not 1 <= hour <= 12:
+            raise ValueError(f"has an hour outside 1-12 before AM/PM, got {_quote(text)}")
+        hour = hour % 12 + (12 if half.lower() == "p" else 0)
+    try:
+        return dt.datetime(_year(y), int(m), int(d), hour, int(mm), int(ss or 0))
+    except ValueError:
+        raise ValueError(f"is not a real date and time, got {_quote(text)}") from None
+
+
+def detect_date_order(stamps: Sequence[tuple[int, str]]) -> tuple[str | None, str]:
+    """The one date order every `Started` cell fits, or (None, why) naming the ambiguity.
+
+    ISO dates fit only year-month-day; a file whose slashed dates all have a day of
+    12 or less fits both month/day and day/month and must be answered by the
+    importer (`date_order`).
     """
-    rows, problems = read_rows(text, ("started", "pain level"), aliases=MB_ALIASES)
-    out = AttacksFile(problems=problems)
-    if rows and "lasted" not in rows[0].cells and "ended" not in rows[0].cells:
-        out.problems.append("line 1: header: missing column(s) lasted (or ended)")
+    slashed = [
+        (line, text)
+        for line, text in stamps
+        if _STAMP.fullmatch(text) and not re.match(r"\s*\d{4}", text)
+    ]
+    if not slashed:
+        return "ymd", ""
+    fits = {"mdy", "dmy"}
+    for _, text in slashed:
+        orders = date_orders(text) & {"mdy", "dmy"}
+        if orders:
+            fits &= orders
+    if len(fits) == 1:
+        return fits.pop(), ""
+    if fits:
+        line, text = slashed[0]
+        return None, (
+            f"line {line}: Started: dates such as {_quote(text)} read as month/day or as "
+            "day/month, and no date in the file tells which; choose the date order "
+            "(month first: mdy, day first: dmy)"
+        )
+    only = {
+        order: next(
+            (
+                (line, text)
+                for line, text in slashed
+                if date_orders(text) & {"mdy", "dmy"} == {order}
+            ),
+            (0, ""),
+        )
+        for order in ("mdy", "dmy")
+    }
+    (day_line, day_text), (month_line, month_text) = only["dmy"], only["mdy"]
+    return None, (
+        f"line {day_line}: Started: {_quote(day_text)} reads only day first, but line "
+        f"{month_line} has {_quote(month_text)}, which reads only month first; choose the "
+        "date order (mdy or dmy) to see every line that does not fit it"
+    )
+
+
+_DURATION_WORDS = re.compile(
+    r"(\d{1,6})\s*(d|days?|días?|dias?|h|hrs?|hours?|horas?|m|mins?|minutes?|minutos?)\.?",
+    re.IGNORECASE,
+)
+
+
+def parse_any_duration(text: str) -> dt.timedelta:
+    """`Lasted` as the app writes it: `5h 20m`, `1d 02h 15m`, `45m`, `2 hours 5 min`,
+    `3 horas` or `2:30` (hours and minutes)."""
+    clock = re.fullmatch(r"\s*(\d{1,3}):([0-5]\d)\s*", text)
+    if clock:
+        return parse_duration(f"{int(clock.group(1))}h {clock.group(2)}m")
+    parts = _DURATION_WORDS.findall(text)
+    leftover = _DURATION_WORDS.sub("", text).strip(" ,")
+    if parts and not leftover:
+        amounts = {"d": 0, "h": 0, "m": 0}
+        for number, unit in parts:
+            amounts[unit[0].lower()] += int(number)
+        total = dt.timedelta(days=amounts["d"], hours=amounts["h"], minutes=amounts["m"])
+        if total <= dt.timedelta(0):
+            raise ValueError(f"must be longer than 0 minutes, got {_quote(text)}")
+        if total > MAX_ATTACK:
+            raise ValueError(f"must be at most {MAX_ATTACK.days} days, got {_quote(text)}")
+        return total
+    return parse_duration(text)
+
+
+def _offset(cell: str) -> int | None:
+    if not re.fullmatch(r"[+-]?\d{1,4}", cell.strip()):
+        raise ValueError(f"must be minutes east of UTC, e.g. -300 or 60, got {_quote(cell)}")
+    minutes = int(cell)
+    if abs(minutes) > MAX_OFFSET:
+        raise ValueError(f"must be within ±{MAX_OFFSET} minutes, got {_quote(cell)}")
+    return minutes
+
+
+def side_of(positions: Sequence[str]) -> str | None:
+    """ "left" or "right" when every pain position is on that side, else None."""
+    sides = set()
+    for position in positions:
+        words = set(re.findall(r"[^\W\d_]+", position.lower()))
+        side = {"left"} if words & _LEFT else set()
+        side |= {"right"} if words & _RIGHT else set()
+        if len(side) != 1:
+            return None
+        sides |= side
+    return sides.pop() if len(sides) == 1 else None
+
+
+@dataclass
+class MigraineBuddyFile(AttacksFile):
+    """A parsed Migraine Buddy export.
+
+    `not_imported` lists every column and table that is not imported;
+    `date_order` the order the dates were read in ("" when the file needs the
+    importer's choice: then `needs_date_order` is True and there is a problem).
+    """
+
+    not_imported: list[str] = field(default_factory=list)
+    date_order: str = ""
+    needs_date_order: bool = False
+
+
+def _split_tables(text: str) -> tuple[int, list[str]]:
+    """The line the attack table's header is on, and what the ongoing events table
+    leaves out (one line per event), skipping that table when the file has it."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        first = next(reader)
+    except (StopIteration, csv.Error):
+        return 1, []
+    names = [MB_ONGOING_ALIASES.get(header_key(h)) for h in first]
+    if not names or names[0] is None or not {"period", "description"} <= set(names):
+        return 1, []
+    skipped: list[str] = []
+    line = reader.line_num + 1
+    try:
+        for cells in reader:
+            if cells and MB_ALIASES.get(header_key(cells[0])) == "row":
+                return line, skipped  # the attack table, with no blank line before it
+            if not any(c.strip() for c in cells):
+                # The blank line between the tables; the attack table starts after it.
+                rest = reader.line_num + 1
+                for following in reader:
+                    if any(c.strip() for c in following):
+                        return rest, skipped
+                    rest = reader.line_num + 1
+                return rest, skipped
+            joined = " ".join(c.strip() for c in cells).lower()
+            if not re.search(r"\bno\b.*\bongoing\b|\bningún\b|\bsin eventos\b", joined):
+                skipped.append(f"line {line}: ongoing event (not a diary fact)")
+            line = reader.line_num + 1
+    except csv.Error:
+        pass
+    return line, skipped
+
+
+def read_migraine_buddy_csv(
+    text: str,
+    tz: dt.tzinfo,
+    classes: Mapping[str, str] | None = None,
+    *,
+    date_order: str | None = None,
+) -> MigraineBuddyFile:
+    """Read Migraine Buddy's CSV export (see the notes above): one attack per row.
+
+    `tz` is the patient's zone (used when the file has no offsets); `classes`
+    names the class of medicines the catalogue lacks (normalised name → class);
+    `date_order` ("mdy", "dmy" or "ymd") answers a file whose dates read both ways.
+    """
+    out = MigraineBuddyFile()
+    start_line, skipped = _split_tables(text)
+    out.not_imported.extend(skipped)
+    body = "".join(io.StringIO(text, newline="").readlines()[start_line - 1 :])
+    header = next(csv.reader(io.StringIO(body, newline="")), [])
+    known = {header_key(h): MB_ALIASES.get(header_key(h)) for h in header}
+    rows, problems = read_rows(
+        body, ("started", "pain level"), aliases=MB_ALIASES, first_line=start_line
+    )
+    out.problems.extend(problems)
+    have = {v for v in known.values() if v}
+    if problems or not header:
+        unknown = [h.strip() for h in header if not known.get(header_key(h)) and h.strip()]
+        if unknown and problems:
+            out.problems.append(
+                f"line {start_line}: header: column(s) not recognised: "
+                + ", ".join(_quote(h) for h in unknown[:8])
+                + "; cephalog reads Migraine Buddy exports in English or Spanish"
+            )
         return out
+    if "lasted" not in have and "ended" not in have:
+        out.problems.append(f"line {start_line}: header: missing column(s) lasted (or ended)")
+        return out
+    for h in header:
+        if h.strip() and known.get(header_key(h)) not in MB_IMPORTED:
+            out.not_imported.append(f"column {_quote(h.strip())}")
+    if date_order is not None and date_order not in DATE_ORDERS:
+        out.problems.append(f"date order: must be one of {', '.join(DATE_ORDERS)}")
+        return out
+    order = date_order
+    if order is None:
+        order, why = detect_date_order([(r.line, r.cells["started"]) for r in rows])
+        if order is None:
+            out.problems.append(why)
+            out.needs_date_order = True
+            return out
+    out.date_order = order
+    classes = classes or {}
     for row in rows:
-        attack = _read_mb_row(row, tz, classes or {}, out)
+        attack = _read_mb_row(row, tz, classes, order, out)
         if attack is not None:
             out.attacks.append(attack)
     out.attacks = _unique_keys(out.attacks, out.problems)
     return out
 
 
+def _started(cell: str, order: str) -> dt.datetime:
+    if re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?\s*", cell):
+        return dt.datetime.fromisoformat(cell.strip())
+    return parse_stamp(cell, order)
+
+
+def _place(local: dt.datetime, offset: int | None, tz: dt.tzinfo) -> dt.datetime:
+    """A local time as an instant: less the phone's offset, else in the patient's zone."""
+    zone = tz if offset is None else dt.timezone(dt.timedelta(minutes=offset))
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
 def _read_mb_row(
-    row: Row, tz: dt.tzinfo, classes: Mapping[str, str], out: AttacksFile
+    row: Row, tz: dt.tzinfo, classes: Mapping[str, str], order: str, out: MigraineBuddyFile
 ) -> AttackFacts | None:
     line, cells = row.line, row.cells
     problems: list[str] = []
     start = end = None
+    local = None
     try:
-        start = parse_local_datetime(cells["started"], tz)
+        local = _started(cells["started"], order)
     except ValueError as error:
         problems.append(f"line {line}: Started: {error}")
+    offsets: dict[str, int | None] = {"start offset": None, "end offset": None}
+    for name in offsets:
+        if cells.get(name, ""):
+            try:
+                offsets[name] = _offset(cells[name])
+            except ValueError as error:
+                label = "Start" if name == "start offset" else "End"
+                problems.append(f"line {line}: {label} UTC Offset (min): {error}")
+    start_off, end_off = offsets["start offset"], offsets["end offset"]
+    if end_off is not None and start_off is None:
+        start_off = end_off
+    zone: dt.tzinfo | None = None
+    if local is not None:
+        start = _place(local, start_off, tz)
     lasted, ended = cells.get("lasted", ""), cells.get("ended", "")
     if lasted:
         try:
-            duration = parse_duration(lasted)
+            duration = parse_any_duration(lasted)
             end = start + duration if start else None
         except ValueError as error:
             problems.append(f"line {line}: Lasted: {error}")
     elif ended:
         try:
-            end = parse_local_datetime(ended, tz)
+            end = _place(_started(ended, order), end_off, tz)
         except ValueError as error:
             problems.append(f"line {line}: Ended: {error}")
-    else:
-        problems.append(f"line {line}: Lasted: required (an attack still going cannot be imported)")
+    ongoing = not lasted and not ended  # still going when the file was exported
+    if start is not None and end is not None and start_off is not None:
+        zone = _zone_for(start, end, start_off, end_off, tz)
     intensity = None
     pain = cells["pain level"]
-    if re.fullmatch(r"[0-9]{1,2}", pain) and int(pain) <= 10:
-        intensity = pain_to_intensity(int(pain))
+    if re.fullmatch(r"[0-9]{1,2}(\.0)?", pain) and float(pain) <= 10:
+        intensity = pain_to_intensity(int(float(pain)))
     else:
         problems.append(
             f"line {line}: Pain Level: must be a whole number from 0 to 10, got {_quote(pain)}"
         )
     aura = 0
-    aura_cell = cells.get("aura", "").lower()
+    aura_cell = cells.get("aura", "")
     if re.fullmatch(r"[0-9]{1,4}", aura_cell):
         aura = int(aura_cell)
-    elif aura_cell in ("yes", "true"):
-        out.ignored.setdefault("aura without a duration", []).append(line)
-    elif aura_cell not in ("", "no", "false", "none"):
-        problems.append(
-            f"line {line}: Aura: must be minutes (a whole number) or no, got {_quote(aura_cell)}"
-        )
+    elif aura_cell.lower() in ("", "no", "false", "none", "no aura"):
+        pass
+    else:
+        for item in _items(aura_cell) or [aura_cell]:
+            out.ignored.setdefault(f"aura {_quote(item)} (no duration)", []).append(line)
     notes = cells.get("notes", "")
     if len(notes) > MAX_NOTES:
         problems.append(f"line {line}: Notes: must be at most {MAX_NOTES} characters")
     external_id = cells.get("id", "")
     if len(external_id) > MAX_EXTERNAL_ID - 3:
         problems.append(f"line {line}: Id: must be at most {MAX_EXTERNAL_ID - 3} characters")
+    if ongoing:
+        # Listed as not imported, not a problem: the rest of the file imports.
+        out.problems.extend(problems)
+        if not problems:
+            out.not_imported.append(f"line {line}: an attack still going (no duration yet)")
+        return None
     valid = _check_attack(line, start, end, "Lasted" if lasted else "Ended", problems)
     out.problems.extend(problems)
 
@@ -862,15 +1280,22 @@ def _read_mb_row(
             features.add(feature)
         else:
             out.ignored.setdefault(f"symptom {_quote(symptom)}", []).append(line)
-    if {p.lower() for p in _items(cells.get("pain position", ""))} & _ONE_SIDE:
+    positions = _items(cells.get("pain position", ""))
+    if side_of(positions) or {p.lower() for p in positions} & _ONE_SIDE:
         features.add("unilateral")
-    medications = []
-    for item in _items(cells.get("medication", "")):
-        medicine, name = read_medicine(item, classes)
-        if medicine is None:
-            out.unknown_medicines.setdefault(name, []).append(line)
-        else:
-            medications.append(medicine)
+    medications: list[AcuteMedication] = []
+    sources = [(column, MB_MEDICATION_COLUMNS[column]) for column in MB_MEDICATION_COLUMNS]
+    for column, effective in [*sources, ("medication", None)]:
+        for item in _items(cells.get(column, "")):
+            if item.lower() in _NO_MEDICATION:
+                continue
+            medicine, name = read_medicine(item, classes)
+            if medicine is None:
+                out.unknown_medicines.setdefault(name, []).append(line)
+                continue
+            if column != "medication":
+                medicine = replace(medicine, effective=effective)
+            medications = list(_add_medications(tuple(medications), [medicine]))
 
     if problems or not valid or start is None or end is None:
         return None
@@ -884,4 +1309,41 @@ def _read_mb_row(
         aura_minutes=aura,
         medications=tuple(medications),
         line=line,
+        tz=zone,
     )
+
+
+def _zone_for(
+    start: dt.datetime, end: dt.datetime, start_off: int, end_off: int | None, tz: dt.tzinfo
+) -> dt.tzinfo | None:
+    """The patient's zone when it agrees with the phone's offsets at the start and the end
+    (a clock change inside the attack is then exact), else the phone's start offset."""
+    end_off = start_off if end_off is None else end_off
+    agrees = (start.astimezone(tz).utcoffset() == dt.timedelta(minutes=start_off)) and (
+        end.astimezone(tz).utcoffset() == dt.timedelta(minutes=end_off)
+    )
+    return None if agrees else dt.timezone(dt.timedelta(minutes=start_off))
+
+
+def notes_by_date(attacks: Iterable[AttackFacts], tz: dt.tzinfo) -> dict[dt.date, str]:
+    """The attacks' notes on the date each started, one paragraph per distinct note."""
+    out: dict[dt.date, list[str]] = {}
+    for attack in attacks:
+        note = attack.notes.strip()
+        if not note:
+            continue
+        date = attack.start.astimezone(attack.tz or tz).date()
+        if note not in out.setdefault(date, []):
+            out[date].append(note)
+    return {date: "\n\n".join(notes)[:MAX_NOTES] for date, notes in out.items()}
+
+
+def merge_notes(stored: str, imported: str) -> str | None:
+    """The day's note after an import: the stored one when it already holds the imported
+    one, the imported one when nothing is stored; None when they differ (a difference
+    the importer must confirm: a note recorded since is never replaced silently)."""
+    if not imported.strip() or imported.strip() in stored:
+        return stored
+    if not stored.strip():
+        return imported
+    return None

@@ -824,9 +824,12 @@ class _Builder:
             return
         for site in sites:
             done = site.status in ("done", "added")
-            dosage: Json = {"site": site_concept(site.code), "route": route}
-            if done:
-                dosage["dose"] = _units(site.units)
+            # mad-1: a dosage SHALL have a dose or a rate; a skipped site was given 0 units.
+            dosage: Json = {
+                "site": site_concept(site.code),
+                "route": route,
+                "dose": _units(site.units if done else 0),
+            }
             self.add(
                 {
                     "resourceType": "MedicationAdministration",
@@ -1288,6 +1291,39 @@ def validation_problems(bundle: Json, limit: int = 20) -> list[str]:
             problems.append("… more problems not shown")
             break
     return problems
+
+
+def entry_problem(kind: str, resource: Json, valid_components: set[str]) -> str | None:
+    """The first problem of one resource against its R4B model (`validation_problems`'s
+    check for one entry), or None. `valid_components` caches components seen valid."""
+    from fhir.resources.R4B import get_fhir_model_class
+    from fhir.resources.R4B.observation import ObservationComponent
+    from pydantic import ValidationError
+
+    try:
+        model = get_fhir_model_class(kind)
+    except (ValueError, KeyError, AttributeError):
+        return f"unknown resourceType {kind!r}"
+    components = resource.get("component") if kind == "Observation" else None
+    try:
+        if isinstance(components, list):
+            model.model_validate({k: v for k, v in resource.items() if k != "component"})
+            for j, component in enumerate(components):
+                key = json.dumps(component, sort_keys=True)
+                if key in valid_components:
+                    continue
+                try:
+                    ObservationComponent.model_validate(component)
+                except ValidationError as error:
+                    return f"component.{j}.{_first_error(error)}"
+                valid_components.add(key)
+        else:
+            model.model_validate(resource)
+    except ValidationError as error:
+        return _first_error(error)
+    except (TypeError, ValueError, RecursionError) as error:
+        return f"not readable ({type(error).__name__})"
+    return None
 
 
 def _first_error(error: Any) -> str:

@@ -10,7 +10,6 @@ injection. Auditing is the caller's (views call actions.record_download).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -26,7 +25,7 @@ from django.template.loader import render_to_string
 from cephalog.diary import exports as diary_exports
 from cephalog.diary.queries import diary_days
 from cephalog.domain import dosing
-from cephalog.domain.importing import guard_cell
+from cephalog.domain.csvcells import to_csv
 from cephalog.domain.windows import baseline_window, window_ending
 from cephalog.interop import fhir
 from cephalog.patients.models import Patient
@@ -103,14 +102,7 @@ BY_KEY = {d.key: d for d in DOWNLOADS}
 
 
 def _csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(
-            [guard_cell(v) if isinstance(v, str) else ("" if v is None else v) for v in row]
-        )
-    return out.getvalue()
+    return to_csv(header, rows)
 
 
 def _local(value: dt.datetime | None, tz: zoneinfo.ZoneInfo) -> str:

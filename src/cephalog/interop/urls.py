@@ -11,6 +11,7 @@ urlpatterns = [
     path("me/data/", views.my_data, name="my-data"),
     path("me/data/<slug:key>/", views.my_download, name="my-data-download"),
     path("clinic/export/", views.clinic_export, name="clinic-export"),
+    path("clinic/fhir-import/", views.clinic_fhir_import, name="clinic-fhir-import"),
     path(
         "clinic/export/<int:export_id>/status/",
         views.clinic_export_status,

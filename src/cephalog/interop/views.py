@@ -6,6 +6,8 @@
 - `/me/data/`: the patient's own files; every download is audited.
 - `/clinic/export/`: clinic admins start a bulk export and watch its
   progress (htmx polls the status row); the zip is downloaded from there.
+- `/clinic/fhir-import/`: staff import a patient from a FHIR R4 bundle (cephalog's
+  or another system's); the page lists what was and was not imported, by type.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -22,12 +25,14 @@ from cephalog.accounts.access import (
     get_visible_patient,
     patient_only,
     role_in,
+    staff_clinic_ids,
     staff_view,
 )
-from cephalog.accounts.models import Role, User
+from cephalog.accounts.models import Clinic, Role, User
 from cephalog.accounts.reauth import password_again
 from cephalog.diary.actions import patient_today
 from cephalog.interop import actions, bulk, fhir, portability
+from cephalog.interop.fhir_import import MAX_BUNDLE_BYTES, ImportRefused, import_bundle
 from cephalog.interop.models import BulkExport
 from cephalog.patients.models import Patient
 
@@ -99,6 +104,71 @@ def my_download(request: HttpRequest, patient: Patient, key: str) -> HttpRespons
     response["Content-Disposition"] = f'attachment; filename="{stem}-{today.isoformat()}.{ext}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- importing a bundle ---------------------------------------------------------------------------
+
+
+class FhirImportForm(forms.Form):
+    clinic = forms.ChoiceField(label="Clinic")
+    file = forms.FileField(
+        label="FHIR bundle (JSON)",
+        help_text="A FHIR R4 Bundle in JSON: from cephalog, or another system's "
+        "(a patient summary, a patient's record).",
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
+    )
+    mrn = forms.CharField(
+        label="MRN in this clinic (optional)",
+        help_text="Needed when the bundle has no medical record number, or when its number "
+        "is already used here.",
+        required=False,
+        max_length=50,
+    )
+
+    def __init__(self, *args: Any, clinics: list[Clinic], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clinics = {c.slug: c for c in clinics}
+        clinic_field = self.fields["clinic"]
+        assert isinstance(clinic_field, forms.ChoiceField)
+        clinic_field.choices = [(c.slug, c.name) for c in clinics]
+        if len(clinics) == 1:
+            self.fields["clinic"].widget = forms.HiddenInput()
+            self.initial["clinic"] = clinics[0].slug
+
+    def clean_file(self) -> Any:
+        file = self.cleaned_data["file"]
+        if (file.size or 0) > MAX_BUNDLE_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_BUNDLE_BYTES // 2**20} MB.")
+        return file
+
+
+@staff_view()
+@require_http_methods(["GET", "POST"])
+def clinic_fhir_import(request: HttpRequest) -> HttpResponse:
+    clinics = list(Clinic.objects.filter(pk__in=staff_clinic_ids(request.user)).order_by("name"))
+    result = None
+    problems: list[str] = []
+    form = FhirImportForm(clinics=clinics)
+    if request.method == "POST":
+        form = FhirImportForm(request.POST, request.FILES, clinics=clinics)
+        if form.is_valid():
+            clinic = form.clinics[form.cleaned_data["clinic"]]
+            try:
+                result = import_bundle(
+                    form.cleaned_data["file"].read(),
+                    clinic,
+                    request.user,
+                    mrn=form.cleaned_data["mrn"].strip() or None,
+                )
+            except ImportRefused as refused:
+                problems = refused.problems
+            else:
+                form = FhirImportForm(clinics=clinics)  # ready for the next bundle
+    return render(
+        request,
+        "interop/fhir_import.html",
+        {"form": form, "result": result, "problems": problems[:200]},
+    )
 
 
 # --- the clinic's bulk export -------------------------------------------------------------------------

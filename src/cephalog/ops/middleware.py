@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +21,9 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.html import escape
 
+from cephalog import safe_json
 from cephalog.accounts.reauth import is_remembered
+from cephalog.audit.middleware import client_ip
 from cephalog.ops import throttle
 from cephalog.ops.db import describe, is_database_unavailable
 from cephalog.ops.signals import LOGIN_AT, REFRESHED_AT
@@ -130,6 +133,102 @@ class DatabaseUnavailableMiddleware:
         return database_unavailable(request)
 
 
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response the application builds (issue 18.6).
+
+    Pages, API answers, exports and calendar feeds may hold patient data, and a shared
+    computer's browser cache or a proxy must keep none of it. Static files are answered
+    before this (WhiteNoise, far-future caching); nothing else is worth caching.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
+#: A null character, or a UTF-16 surrogate left alone (json.loads makes one of "\ud800"
+#: and of the bytes ED A0 80): neither can be stored as text in PostgreSQL (nor encoded).
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+#: Cheap test of a raw JSON body before it is parsed to look for them.
+_MAYBE_BAD_JSON = re.compile(rb"\\u0000|\\u[dD][89a-fA-F]|\x00|\xed[\xa0-\xbf]")
+BAD_TEXT = (
+    "contains a character that cannot be stored (a null character or a broken character "
+    "code); remove it and try again"
+)
+
+
+def _bad_strings(value: Any, path: str) -> Iterator[str]:
+    """Paths of the strings (keys included) in a parsed JSON value that hold bad text."""
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if _BAD_TEXT.search(item):
+                yield where
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if _BAD_TEXT.search(str(key)):
+                    yield f"{where}.{key!a}"
+                stack.append((child, f"{where}.{key}" if where else str(key)))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
+
+
+class TextInputMiddleware:
+    """Refuse text that cannot be stored, before any view sees it (issue 18.6).
+
+    A null character or a lone surrogate in the path, the query string, a form field or a
+    JSON body is answered 400 (422 on the API, its error shape) with a message, never a
+    500 from the database: on PostgreSQL and SQLite alike. Uploaded files are the
+    importers' business (they read JSON with cephalog.safe_json).
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        problems = self._problems(request)
+        if not problems:
+            return self.get_response(request)
+        if request.path_info.startswith("/api/"):
+            response = HttpResponse(
+                json.dumps({"errors": problems}), status=422, content_type="application/json"
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+        return _refusal(request, "Cannot be stored", "Some text you sent " + BAD_TEXT + ".", 400)
+
+    def _problems(self, request: HttpRequest) -> list[str]:
+        problems: list[str] = []
+        if _BAD_TEXT.search(request.path_info):
+            problems.append(f"path: {BAD_TEXT}")
+        for name, values in request.GET.lists():
+            if any(_BAD_TEXT.search(v) for v in [name, *values]):
+                problems.append(f"{name!a}: {BAD_TEXT}")
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return problems
+        content_type = request.content_type or ""
+        if content_type == "application/json" or content_type.endswith("+json"):
+            body = request.body
+            if not _MAYBE_BAD_JSON.search(body):
+                return problems  # the common case: no escape or byte that could be one
+            try:
+                value = safe_json.loads(body)
+            except (ValueError, UnicodeDecodeError):
+                return problems  # not JSON (or absurdly nested): the API's parser says so
+            problems += [f"{p or 'body'}: {BAD_TEXT}" for p in _bad_strings(value, "")]
+        elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            for name, values in request.POST.lists():
+                if any(_BAD_TEXT.search(v) for v in [name, *values] if isinstance(v, str)):
+                    problems.append(f"{name!a}: {BAD_TEXT}")
+        return problems
+
+
 class RequestSizeMiddleware:
     """Refuse oversized bodies (413) from the Content-Length, before anything reads them.
 
@@ -165,7 +264,8 @@ class RequestSizeMiddleware:
 
 
 class LoginThrottleMiddleware:
-    """Refuse a login POST with 429 while its username+address (or address) is throttled.
+    """Refuse a login POST with 429 while its username+address (or address) is throttled,
+    and a password reset request past its limits (cephalog.ops.throttle).
 
     Nothing is checked or written for a refused attempt: no password hash is
     computed, no audit row added (the block's start was audited once).
@@ -183,16 +283,23 @@ class LoginThrottleMiddleware:
         match = request.resolver_match
         if request.method != "POST" or match is None:
             return None
-        if match.view_name not in settings.LOGIN_THROTTLED_VIEWS:
+        if match.view_name in settings.PASSWORD_RESET_VIEWS:
+            wait = throttle.password_reset_wait(request.POST.get("email", ""), client_ip(request))
+        elif match.view_name in settings.LOGIN_THROTTLED_VIEWS:
+            wait = throttle.request_retry_after(request, request.POST.get("username", ""))
+        else:
             return None
-        wait = throttle.request_retry_after(request, request.POST.get("username", ""))
         if not wait:
             return None
         minutes = max(1, round(wait / 60))
         response = render(
             request,
             "ops/throttled.html",
-            {"minutes": minutes, "title": "Too many attempts"},
+            {
+                "minutes": minutes,
+                "title": "Too many attempts",
+                "reset": match.view_name in settings.PASSWORD_RESET_VIEWS,
+            },
             status=429,
         )
         response["Retry-After"] = str(wait)

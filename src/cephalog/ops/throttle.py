@@ -21,6 +21,7 @@ of each block is written to the audit trail once.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import time
 from typing import Any
 
@@ -59,8 +60,22 @@ def _key(scope: str, *parts: str) -> str:
     return f"{PREFIX}:{scope}:{digest}"
 
 
+def client_key(address: str | None) -> str:
+    """What one client is counted as: its IPv4 address, or its IPv6 /64 (one household or
+    machine gets a whole /64 and could otherwise rotate through it)."""
+    if not address:
+        return "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 def _keys(username: object, address: str | None) -> dict[str, str]:
-    address = address or "unknown"
+    address = client_key(address)
     return {
         "account": _key("account", normalise(username), address),
         "address": _key("address", address),
@@ -113,15 +128,18 @@ def note_failure(username: object, address: str | None, now: float | None = None
         started.append("username+address")
     if per_address and _increment(keys["address"], window, now) == per_address:
         started.append("address")
+    if not started:
+        return
+    from cephalog.accounts.signals import account_tried
+
+    account = account_tried(username)
     for scope in started:
+        # The account concerned, never what was typed (issue 18.6).
         record(
             action="login_failed",
             category="login_throttle",
-            detail={
-                "throttled": scope,
-                "minutes": round(window / 60),
-                "username": normalise(username)[:150] if scope != "address" else "",
-            },
+            user=account if scope != "address" else None,
+            detail={"throttled": scope, "minutes": round(window / 60)},
         )
 
 
@@ -129,6 +147,34 @@ def clear(username: object, address: str | None) -> None:
     """A successful login forgets that username's failures from that address."""
     key = _keys(username, address)["account"]
     _cache().delete_many([key, f"{key}:ends"])
+
+
+def password_reset_wait(email: object, address: str | None, now: float | None = None) -> int:
+    """Count a password reset request; seconds to wait when over the limit (0: send it).
+
+    Every request counts (each may send an email): PASSWORD_RESET_LIMIT per email and
+    address, PASSWORD_RESET_LIMIT_PER_ADDRESS per address, per PASSWORD_RESET_WINDOW."""
+    now = time.time() if now is None else now
+    window = int(getattr(settings, "PASSWORD_RESET_WINDOW", 3600))
+    client = client_key(address)
+    limits = {
+        _key("reset-account", normalise(email), client): int(settings.PASSWORD_RESET_LIMIT),
+        _key("reset-address", client): int(settings.PASSWORD_RESET_LIMIT_PER_ADDRESS),
+    }
+    waits = [
+        _seconds_left(key, now) for key, limit in limits.items() if limit and _count(key) >= limit
+    ]
+    if waits:
+        return max(waits)
+    for key, limit in limits.items():
+        if limit and _increment(key, window, now) == limit:
+            scope = "email+address" if "reset-account" in key else "address"
+            record(
+                action="login_failed",
+                category="password_reset_throttle",
+                detail={"throttled": scope, "minutes": round(window / 60)},
+            )
+    return 0
 
 
 def request_retry_after(request: HttpRequest, username: object) -> int:

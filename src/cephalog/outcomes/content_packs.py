@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from cephalog import safe_json
 from cephalog.domain.instruments import (
     HIT6_ITEM_KEYS,
     HIT6_VALUES,
@@ -115,7 +116,7 @@ def parse_pack(raw: bytes | str) -> Pack:
         except UnicodeDecodeError:
             raise ContentPackError(["$: not UTF-8 text"]) from None
     try:
-        data = json.loads(raw)
+        data = safe_json.loads(raw)
     except json.JSONDecodeError as error:
         raise ContentPackError([f"$: malformed JSON: {error}"]) from None
     if not isinstance(data, dict):

@@ -8,10 +8,10 @@ leaves an audit row; exports are audited as exports.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import zoneinfo
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -33,6 +33,7 @@ from cephalog.accounts.access import (
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
 from cephalog.diary.actions import patient_today
+from cephalog.domain import csvcells
 from cephalog.domain.policies import POLICIES
 from cephalog.domain.safety import SYMPTOMS
 from cephalog.outcomes import actions, charts, dashboard, pdf, queries
@@ -453,7 +454,7 @@ def clinic_cohort_csv(request: HttpRequest) -> HttpResponse:
     _, clinic = _clinics(request)
     result = dashboard.cohort([clinic.pk], clinic_today(clinic))
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvcells.writer(out)
     writer.writerow([header for _, header in dashboard.CSV_COLUMNS] + ["ruleset", "day definition"])
     # The figures were computed under one ruleset and day definition (spec section 11).
     named = [result.rules.ruleset.name, result.rules.definition.value]
@@ -462,7 +463,8 @@ def clinic_cohort_csv(request: HttpRequest) -> HttpResponse:
             [
                 ""
                 if row.get(key) is None
-                else (f"{row[key]:.1f}" if isinstance(row[key], float) else row[key])
+                # A Decimal stays a number (a negative change is not guarded as a formula).
+                else (Decimal(f"{row[key]:.1f}") if isinstance(row[key], float) else row[key])
                 for key, _ in dashboard.CSV_COLUMNS
             ]
             + named

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from cephalog.accounts.mfa import past_second_factor
 from cephalog.accounts.models import User
 from cephalog.patients.models import Patient
 from cephalog.safety import queries
@@ -60,6 +61,6 @@ class SafetyBanner:
 
 def safety(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
+    if user is None or not user.is_authenticated or not past_second_factor(user):
+        return {}  # nothing about patients before the second factor (issue 18.2)
     return {"safety_banner": SafetyBanner(request)}

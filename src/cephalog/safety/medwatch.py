@@ -15,9 +15,7 @@ URL except data: URIs, so rendering never reaches the network or the disk.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +23,7 @@ from django.template.loader import render_to_string
 
 from cephalog.accounts.access import role_in
 from cephalog.accounts.models import User
+from cephalog.domain import csvcells
 from cephalog.safety.models import AdverseEvent, Seriousness
 from cephalog.treatment.models import Session, SessionStatus
 
@@ -270,11 +269,8 @@ _ROLE_NAMES = (
 def to_csv(secs: tuple[Section, ...]) -> str:
     """Two rows: the field names ("B5 Describe event, ...") and the values."""
     fields = [f for s in secs for f in s.fields]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([f.column for f in fields])
-    writer.writerow([f.value for f in fields])
-    return out.getvalue()
+    # Spreadsheet-safe: a reporter's text starting with "=" is shown, never run.
+    return csvcells.to_csv([f.column for f in fields], [[f.value for f in fields]])
 
 
 def _data_only_fetcher() -> Any:

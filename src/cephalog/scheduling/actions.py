@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -113,7 +113,7 @@ def _plan_for(
     # Continuation decisions (issue 6) pause or stop the plan.
     from cephalog.outcomes.queries import plan_decisions
 
-    return treatment_plan(
+    events = treatment_plan(
         consultation_date=consultation_date,
         session_dates=sessions,
         decisions=plan_decisions(list(patient.continuation_decisions.order_by("decided_on", "id"))),
@@ -122,6 +122,50 @@ def _plan_for(
         authorisation_end=authorisation_end,
         sessions_ahead=SESSIONS_AHEAD,
     )
+    return follow_moved_sessions(events, existing)
+
+
+#: What is planned from a session's date: its check-ins (cycle k) and the questionnaires
+#: before it (cycle k - 1).
+_FROM_SESSION = {EventKind.CHECKIN_DAY3: 0, EventKind.CHECKIN_DAY14: 0, EventKind.QUESTIONNAIRE: 1}
+
+
+def follow_moved_sessions(
+    events: list[PlannedEvent], existing: dict[str, Appointment]
+) -> list[PlannedEvent]:
+    """The plan with each planned session a person moved (pinned) at its chosen date and
+    what is planned from it moved by as many days: its day-3 and day-14 check-ins and
+    the questionnaires before it (so their reminders and windows follow the session)."""
+    shift: dict[int, dt.timedelta] = {}
+    for event in events:
+        if event.kind != EventKind.SESSION or event.recorded:
+            continue
+        appt = existing.get(plan_key(event))
+        if (
+            appt is not None
+            and appt.pinned
+            and appt.status == AppointmentStatus.PLANNED
+            and appt.date != event.date
+        ):
+            shift[event.cycle] = appt.date - event.date
+    if not shift:
+        return events
+    out = []
+    for event in events:
+        delta = (
+            shift.get(event.cycle + _FROM_SESSION[event.kind])
+            if event.kind in _FROM_SESSION
+            else None
+        )
+        if delta:
+            event = replace(
+                event,
+                date=event.date + delta,
+                earliest=event.earliest + delta,
+                latest=event.latest + delta if event.latest is not None else None,
+            )
+        out.append(event)
+    return out
 
 
 def _log(
@@ -464,10 +508,12 @@ def _revoke_live(qs: Any, by: Any) -> int:
 def issue_feed_token(
     *, by: Any, patient: Patient | None = None, clinic: Clinic | None = None
 ) -> CalendarFeedToken:
-    """A new secret feed address for a patient or a clinic; the previous one stops working."""
+    """A new secret feed address for a patient, or for a clinic held by `by` (each member of
+    staff has their own); the previous one (of that patient, or of `by` for that clinic)
+    stops working."""
     if (patient is None) == (clinic is None):
         raise ValueError("issue_feed_token: give a patient or a clinic")
-    owner: dict[str, Any] = {"patient": patient} if patient else {"clinic": clinic}
+    owner: dict[str, Any] = {"patient": patient} if patient else {"clinic": clinic, "holder": by}
     # Lock the owner so two renewals at once cannot both find no live token.
     if patient is not None:
         Patient.objects.select_for_update().only("pk").get(pk=patient.pk)
@@ -494,12 +540,13 @@ def issue_feed_token(
 def revoke_feed_token(
     *, by: Any, patient: Patient | None = None, clinic: Clinic | None = None
 ) -> int:
-    """Stop the live feed address of a patient or clinic; returns how many were revoked."""
+    """Stop the live feed address of a patient, or `by`'s own for a clinic; returns how many
+    were revoked."""
     if (patient is None) == (clinic is None):
         raise ValueError("revoke_feed_token: give a patient or a clinic")
-    owner: dict[str, Any] = {"patient": patient} if patient else {"clinic": clinic}
+    owner: dict[str, Any] = {"patient": patient} if patient else {"clinic": clinic, "holder": by}
     revoked = _revoke_live(CalendarFeedToken.objects.filter(**owner), by)
-    if revoked:
+    if revoked or clinic is not None:  # a member of staff stopping their own link: always
         record(
             action="delete",
             category="calendar_feed",

@@ -157,6 +157,15 @@ class CalendarFeedToken(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: A clinic feed belongs to one member of staff (issue 18.6): it stops working when
+    #: they lose their role in the clinic or their account is disabled.
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="clinic_feed_tokens",
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -175,9 +184,9 @@ class CalendarFeedToken(models.Model):
                 name="one_live_feed_per_patient",
             ),
             models.UniqueConstraint(
-                fields=["clinic"],
+                fields=["clinic", "holder"],
                 condition=models.Q(revoked_at__isnull=True, clinic__isnull=False),
-                name="one_live_feed_per_clinic",
+                name="one_live_clinic_feed_per_holder",
             ),
         ]
 

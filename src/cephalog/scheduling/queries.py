@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from cephalog.accounts.models import Clinic
+from cephalog.accounts.models import Clinic, Membership
 from cephalog.patients.models import Patient
 from cephalog.scheduling.actions import feed_token_value, hash_token
 from cephalog.scheduling.models import (
@@ -82,18 +83,30 @@ def live_token(*, patient: Patient | None = None, clinic: Clinic | None = None) 
     return feed_token_value(token) if token else None
 
 
-def live_clinic_tokens(clinics: Iterable[Clinic]) -> dict[int, str]:
-    tokens = CalendarFeedToken.objects.filter(revoked_at__isnull=True, clinic__in=list(clinics))
+def live_clinic_tokens(clinics: Iterable[Clinic], holder: Any) -> dict[int, str]:
+    """`holder`'s own live clinic feed addresses, by clinic."""
+    tokens = CalendarFeedToken.objects.filter(
+        revoked_at__isnull=True, clinic__in=list(clinics), holder=holder
+    )
     return {t.clinic_id: feed_token_value(t) for t in tokens if t.clinic_id is not None}
 
 
 def token_owner(value: str) -> CalendarFeedToken | None:
-    """The live token with this secret, or None (unknown or revoked)."""
-    return (
-        CalendarFeedToken.objects.select_related("patient__clinic", "clinic")
+    """The live token with this secret, or None (unknown or revoked). A clinic feed is live
+    only while its holder's account is active and they hold a role in that clinic."""
+    token = (
+        CalendarFeedToken.objects.select_related("patient__clinic", "clinic", "holder")
         .filter(token_hash=hash_token(value), revoked_at__isnull=True)
         .first()
     )
+    if token is None or token.clinic_id is None:
+        return token
+    holder = token.holder
+    if holder is None or not holder.is_active:
+        return None
+    if not Membership.objects.filter(user=holder, clinic_id=token.clinic_id).exists():
+        return None
+    return token
 
 
 def clinic_schedule(

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from cephalog.accounts.access import patient_only, patient_view, staff_clinic_ids, staff_view
-from cephalog.accounts.models import Clinic, Role
+from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
 from cephalog.diary.actions import patient_today
 from cephalog.domain.schedule import what_to_expect
@@ -233,8 +233,7 @@ def clinic_schedule(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = list(queries.clinic_schedule(clinic_ids, today))
     clinics = list(Clinic.objects.filter(pk__in=clinic_ids))
-    tokens = queries.live_clinic_tokens(clinics)
-    admin_of = set(staff_clinic_ids(request.user, (Role.CLINIC_ADMIN,)))
+    tokens = queries.live_clinic_tokens(clinics, request.user)
     record(action="read", category="clinic_schedule", detail={"count": len(rows)})
     return render(
         request,
@@ -247,7 +246,7 @@ def clinic_schedule(request: HttpRequest) -> HttpResponse:
                 {
                     "clinic": c,
                     "feed_url": _feed_url("clinic-feed", tokens.get(c.pk)),
-                    "can_manage": c.pk in admin_of,
+                    "can_manage": True,  # each member of staff manages their own link
                 }
                 for c in clinics
             ],
@@ -256,26 +255,28 @@ def clinic_schedule(request: HttpRequest) -> HttpResponse:
 
 
 def _managed_clinic(request: HttpRequest, clinic_id: int) -> Clinic:
-    if clinic_id not in staff_clinic_ids(request.user, (Role.CLINIC_ADMIN,)):
+    if clinic_id not in staff_clinic_ids(request.user):
         raise Http404("Not found")
     return get_object_or_404(Clinic, pk=clinic_id)
 
 
 @require_POST
-@staff_view((Role.CLINIC_ADMIN,))
+@staff_view()
 def clinic_feed_renew(request: HttpRequest, clinic_id: int) -> HttpResponse:
     clinic = _managed_clinic(request, clinic_id)
     actions.issue_feed_token(clinic=clinic, by=request.user)
-    messages.success(request, f"New calendar link for {clinic.name}; the old one stopped working.")
+    messages.success(
+        request, f"Your new calendar link for {clinic.name}; your old one stopped working."
+    )
     return redirect("clinic-schedule")
 
 
 @require_POST
-@staff_view((Role.CLINIC_ADMIN,))
+@staff_view()
 def clinic_feed_revoke(request: HttpRequest, clinic_id: int) -> HttpResponse:
     clinic = _managed_clinic(request, clinic_id)
     actions.revoke_feed_token(clinic=clinic, by=request.user)
-    messages.success(request, f"The calendar link for {clinic.name} has stopped working.")
+    messages.success(request, f"Your calendar link for {clinic.name} has stopped working.")
     return redirect("clinic-schedule")
 
 
@@ -320,6 +321,7 @@ def clinic_feed(request: HttpRequest, token: str) -> HttpResponse:
         action="read",
         category="calendar_feed",
         clinic_id=clinic.pk,
+        user=owner.holder,
         object_ref=f"feed:{owner.pk}",
         detail={"feed": "clinic", "events": len(appointments)},
     )

@@ -1,13 +1,20 @@
-"""`cephalog import-fhir FILE --clinic SLUG [--mrn MRN] [--by USERNAME]`: restore a patient.
+"""`cephalog import-fhir FILE --clinic SLUG [--mrn MRN] [--by USERNAME] [--json]`.
 
-Reads a bundle written by `cephalog export-fhir` (or downloaded from cephalog)
-and restores the patient's diary, sessions, events and history into the
-clinic, all or nothing. `--by` names the member of staff the import is
-recorded under; it may be left out when the clinic has exactly one clinic admin.
+Reads a FHIR R4 bundle: one written by `cephalog export-fhir` (the patient's
+diary, sessions, events and history are restored) or another system's (a
+Synthea patient bundle, an IPS document: the Patient and what cephalog's terms
+cover), all or nothing. Every entry is accounted for: the output lists what was
+imported and what was not, by resource type, with why. `--mrn` gives the MRN
+when the bundle has none of type MR (or replaces a taken one). `--json` prints
+`{"imported": {"Patient": 1, ...}, "not_imported": {"Encounter": 12, ...}}`.
+`--by` names the member of staff the import is recorded under; it may be left
+out when the clinic has exactly one clinic admin. Problems: listed on standard
+error, exit status 2, nothing stored.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,6 +34,9 @@ class Command(BaseCommand):
         parser.add_argument("--clinic", required=True, help="The clinic's slug.")
         parser.add_argument("--mrn", help="Give the patient this MRN (when theirs is taken).")
         parser.add_argument("--by", help="Username of the member of staff importing.")
+        parser.add_argument(
+            "--json", action="store_true", help="Print what was and was not imported as JSON."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         clinic = Clinic.objects.filter(slug=options["clinic"]).first()
@@ -48,18 +58,26 @@ class Command(BaseCommand):
             for problem in refused.problems:
                 self.stderr.write(problem)
             raise CommandError(
-                f"Nothing was imported: {len(refused.problems)} problem(s) listed above."
+                f"Nothing was imported: {len(refused.problems)} problem(s) listed above.",
+                returncode=2,
             ) from None
+        if options["json"]:
+            self.stdout.write(
+                json.dumps({"imported": result.imported, "not_imported": result.not_imported})
+            )
+            return
         counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(result.counts.items()))
         self.stdout.write(
             f"Imported {result.patient.full_name} as MRN {result.patient.mrn} into "
             f"{clinic.name}: {counts or 'no records'}."
         )
-        if result.ignored:
-            ignored = ", ".join(f"{k} {v}" for k, v in sorted(result.ignored.items()))
-            self.stdout.write(
-                f"Not imported (derived, recomputed here, or not cephalog's): {ignored}."
-            )
+        for kind, imported, left, reasons in result.table():
+            line = f"  {kind}: {imported} imported"
+            if left:
+                line += f", {left} not imported: {'; '.join(reasons)}"
+            self.stdout.write(line)
+        for line in result.adjusted:
+            self.stdout.write(f"  {line}")
 
     @staticmethod
     def _importer(clinic: Clinic, username: str | None) -> User:

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from cephalog.accounts.models import Clinic
+from cephalog.analytics.csv_frames import safe_frame
 from cephalog.audit.actions import record
 from cephalog.domain.rulesets import DAY_DEFINITION_CODES, DEFAULT_RULESET, RULESET_NAMES, Rules
 from cephalog.outcomes import daycodes
@@ -65,7 +66,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         table = daycodes.cohort_table(clinic_ids, today or timezone.localdate(), rules)
         if out.suffix == ".csv":
-            table.write_csv(out)
+            safe_frame(table).write_csv(out)
         else:
             table.write_parquet(out)
         record(

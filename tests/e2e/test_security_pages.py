@@ -1,0 +1,116 @@
+"""Security pages in Chromium: /api/docs under the CSP (no CDN), the second factor's
+recovery codes (issue 18.1, 18.6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, log_in, screenshot
+from tests.personas import PASSWORD, Cast
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_api_docs_work_under_the_csp(page: Page, live_server: Any, cast: Cast) -> None:
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None,
+    )
+    page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
+    response = page.goto(live_server.url + "/api/docs")
+    assert response is not None
+    assert response.status == 200
+    assert "script-src" in response.headers.get("content-security-policy", "")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=20000)
+    assert page.locator(".swagger-ui .opblock").count() > 3
+    assert not outside, outside
+    assert not [p for p in problems if "Content Security Policy" in p], problems
+
+
+# --- passkeys in Chromium's virtual authenticator (issue 16.1) ----------------------------------
+
+
+def _authenticator(page: Page) -> tuple[Any, str]:
+    """A platform authenticator with user verification, as a phone's (CDP WebAuthn)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    added = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    return cdp, str(added["authenticatorId"])
+
+
+def _add_passkey(page: Page, base: str, name: str) -> None:
+    page.goto(base + "/accounts/passkeys/")
+    page.get_by_label("Name it").fill(name)
+    page.get_by_role("button", name="Add a passkey").click()
+    page.wait_for_selector(f"text={name}")
+    check_accessibility(page)
+
+
+def _log_out(page: Page) -> None:
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/accounts/login/**")
+
+
+def test_a_patient_signs_in_with_a_passkey(page: Page, live_server: Any, cast: Cast) -> None:
+    base = live_server.url.replace("127.0.0.1", "localhost")  # an IP is no WebAuthn rp id
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    cdp, authenticator = _authenticator(page)
+    log_in(page, base, "ada", PASSWORD)
+    page.goto(base + "/me/settings/")
+    page.get_by_role("link", name="Set up a passkey").click()
+    _add_passkey(page, base, "Ada's phone")
+    screenshot(page, "passkeys-patient")
+    stored = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
+    assert len(stored["credentials"]) == 1
+    assert stored["credentials"][0]["isResidentCredential"]
+    _log_out(page)
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    page.wait_for_url(lambda url: "/accounts/login" not in url)
+    assert page.get_by_role("button", name="Log out").is_visible()
+    screenshot(page, "passkeys-patient-signed-in")
+    from cephalog.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="login", user_id=cast.patient_user.pk).count() == 2
+
+
+def test_staff_use_a_passkey_as_their_second_factor(
+    page: Page, live_server: Any, cast: Cast
+) -> None:
+    base = live_server.url.replace("127.0.0.1", "localhost")
+    page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
+    _authenticator(page)
+    log_in(page, base, "nurse-joy", PASSWORD)
+    _add_passkey(page, base, "Ward laptop")
+    _log_out(page)
+    # A staff passkey does not sign in on its own...
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    page.wait_for_selector("text=sign in with their password first")
+    # ...but after the password it is the second factor.
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Username or email").fill("nurse-joy")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/accounts/mfa/**")
+    page.get_by_role("button", name="Use a passkey instead").click()
+    page.wait_for_url(lambda url: "/accounts/" not in url)
+    response = page.goto(base + "/clinic/patients/")
+    assert response is not None
+    assert response.status == 200
+    assert "/accounts/" not in page.url
