@@ -59,7 +59,8 @@ def visible_text(html: str) -> str:
 
 
 CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # simple_analgesic, peak_intensity, hit6_1
-ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+# An example of a file's date format ("e.g. 2024-03-14") is allowed.
+ISO_DATE = re.compile(r"(?<!e\.g\. )\b\d{4}-\d{2}-\d{2}\b")
 TWICE = re.compile(r"\b([A-Za-z]{3,})\s+\1\b")
 
 
