@@ -20,6 +20,8 @@ PATIENT_SECTIONS = (
     ("/me/checkin/", "report"),
     ("/me/reports/", "report"),
     ("/me/", "more"),
+    ("/accounts/passkeys/", "more"),
+    ("/accounts/confirm/", "more"),
 )
 
 
