@@ -22,6 +22,7 @@ help:
 	@echo "make fuzz    schemathesis against the API as every persona (~10,000 requests)"
 	@echo "make drill   restore drills (SQLite, PostgreSQL) and make faults"
 	@echo "make faults  SIGKILL a throwaway PostgreSQL under write load, prove nothing is lost"
+	@echo "make scaleout  primary+replica, 2 app servers behind HAProxy, Redis, failover, Dask (docs/scaling.md)"
 
 # --- environment -----------------------------------------------------------
 $(TOOLS)/bin/uv:
@@ -133,6 +134,12 @@ fuzz: install
 .PHONY: faults
 faults: install
 	$(BIN)/python scripts/faults.py
+
+# Scale-out drill (docs/scaling.md): starts and stops everything itself, on loopback;
+# installs haproxy (and redis-server if none answers on 6379) from Debian. Not in `make test`.
+.PHONY: scaleout
+scaleout: install
+	$(BIN)/python scripts/scaleout.py
 
 .PHONY: drill
 drill: install

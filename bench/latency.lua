@@ -7,7 +7,8 @@
 -- takes every THREADS-th line from line n, and each request takes the thread's next
 -- session in turn, so one patient never has two requests in flight (a thread has
 -- fewer connections than sessions). SCENARIO is save (PUT a day), read (GET the
--- latest 28 days) or mixed (alternately). DATES are the days a save may pick,
+-- latest 28 days), mixed (alternately), or a baseline of bench/server.py: base_read
+-- (a one-row read), base_write (a one-row insert), bare (a one-row read, no middleware). DATES are the days a save may pick,
 -- comma-separated. A thread stops after CAP responses (the count bound; -d is
 -- the time bound). The result is printed as one line: WRK_JSON {...}.
 --
@@ -80,12 +81,21 @@ function request()
     kind = (sent % 2 == 0) and "save" or "read"
   end
   local headers = { ["Cookie"] = s.cookie, ["X-Forwarded-Proto"] = "https" }
-  if kind == "save" then
+  if kind == "save" or kind == "base_write" then
     headers["Content-Type"] = "application/json"
     headers["X-CSRFToken"] = s.csrf
     headers["Referer"] = "https://" .. wrk.host .. ":" .. wrk.port .. "/"
+    if kind == "base_write" then
+      return wrk.format("POST", "/bench/write", headers, "{}")
+    end
     local date = dates[math.random(#dates)]
     return wrk.format("PUT", "/api/me/diary/" .. date, headers, day_body())
+  end
+  if kind == "base_read" then
+    return wrk.format("GET", "/bench/read", headers)
+  end
+  if kind == "bare" then
+    return wrk.format("GET", "/bench/bare", headers)
   end
   return wrk.format("GET", "/api/me/diary", headers)
 end

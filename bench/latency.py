@@ -66,12 +66,22 @@ SAVE_DAYS = 6
 #: The count bound of one run (the time bound is the run's duration).
 MAX_REQUESTS = 40_000
 SCENARIOS = ("save", "read", "mixed")
+#: Served by the same process in the same run (bench/server.py): the yardsticks of issue 19.1.
+BASELINES = ("base_read", "base_write", "bare")
 TITLES = {
     "save": "diary save (PUT /api/me/diary/{date})",
     "read": "diary read (GET /api/me/diary, 28 days)",
     "mixed": "diary save and read alternately",
+    "base_read": "baseline: one-row read behind the middleware (GET /bench/read)",
+    "base_write": "baseline: one-row insert behind the middleware (POST /bench/write)",
+    "bare": "baseline: one-row read, no middleware (GET /bench/bare)",
 }
+#: Goals of issue 19.1 (throughput ratios measured in the same run and server).
+READ_VS_BASELINE_GOAL = 0.7
+SAVE_VS_BASELINE_GOAL = 0.6
+STACK_COST_GOAL = 2.0
 P99_GOAL_MS = 50.0
+BASELINE_TABLE = "bench_baseline"  # bench/server_urls.py
 RATE_GOAL = 1000.0
 
 #: gunicorn for 2 cores (docs/production.md): 3 processes of 3 threads. A request also
@@ -178,16 +188,39 @@ def server_env(port: int, static_root: Path) -> dict[str, str]:
             "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "600"),
             "STATIC_ROOT": str(static_root),
             "EMAIL_BACKEND": "locmem",
-            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")]),
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT), str(ROOT / "src"), env.get("PYTHONPATH", "")]
+            ),
+            # cephalog's settings with the baseline views added (bench/server.py)
+            "DJANGO_SETTINGS_MODULE": "bench.server_settings",
         }
     )
+    cache = shared_cache_url()
+    if cache:
+        env["CACHE_URL"] = cache
     return env
+
+
+def shared_cache_url() -> str:
+    """Redis on this machine (its database BENCH_REDIS_DB, 14) when it answers: production
+    runs several gunicorn processes, which share their cache (docs/adr/0005), so the
+    benchmark does too. BENCH_CACHE_URL overrides it ("" for the per-process cache)."""
+    if "BENCH_CACHE_URL" in os.environ:
+        return os.environ["BENCH_CACHE_URL"]
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            if s.recv(16).startswith(b"+PONG"):
+                return f"redis://127.0.0.1:6379/{os.environ.get('BENCH_REDIS_DB', '14')}"
+    except OSError:
+        pass
+    return ""
 
 
 def collectstatic(env: dict[str, str]) -> None:
     subprocess.run(
         [sys.executable, "-m", "django", "collectstatic", "--no-input", "-v", "0"],
-        env={**env, "DJANGO_SETTINGS_MODULE": "cephalog.settings"},
+        env=env,
         check=True,
         timeout=600,
     )
@@ -199,7 +232,7 @@ def gunicorn(port: int, env: dict[str, str], log: Path) -> Iterator[subprocess.P
         sys.executable,
         "-m",
         "gunicorn",
-        "cephalog.wsgi",
+        "bench.server:application",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -362,13 +395,18 @@ def run_wrk(
 
 
 def db_counts(patient_ids: list[Any], dates: list[str]) -> dict[str, int]:
+    from django.db import connection
     from django.db.models import Sum
 
     from cephalog.audit.models import AuditEvent
     from cephalog.diary.models import DiaryEntry, DiaryEntryRevision
 
     days = DiaryEntry.objects.filter(patient_id__in=patient_ids, date__in=dates)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {BASELINE_TABLE}")
+        baseline_rows = cursor.fetchone()[0]
     return {
+        "baseline_rows": baseline_rows,
         "audit": AuditEvent.objects.count(),
         "days": days.count(),
         "versions": days.aggregate(v=Sum("version"))["v"] or 0,
@@ -412,7 +450,12 @@ def check_run(
         if not answered <= delta <= answered + slack:
             problems.append(f"{delta} {what} for {answered} answers (+{slack} unanswered)")
 
-    between("audit rows", after["audit"] - before["audit"], result.ok)
+    if scenario in BASELINES:  # no audit rows; the insert's rows are all there
+        between("audit rows", after["audit"] - before["audit"], 0)
+        if scenario == "base_write":
+            between("baseline rows", after["baseline_rows"] - before["baseline_rows"], result.ok)
+    else:
+        between("audit rows", after["audit"] - before["audit"], result.ok)
     if scenario in ("save", "mixed"):
         # Reads answer 200 as well: in the mixed run only the creates are told apart.
         created, updated = result.statuses[201], result.statuses[200]
@@ -493,6 +536,7 @@ def run(suite: Suite) -> None:
     started = time.perf_counter()
     usernames, dates, password = make_clinic(suite.size(PATIENTS, 64))
     patient_ids = bench_patient_ids()
+    make_baseline_table()
     print(
         f"  clinic of {len(usernames)} patients in {time.perf_counter() - started:.0f} s",
         flush=True,
@@ -514,28 +558,39 @@ def run(suite: Suite) -> None:
             f"gunicorn {GUNICORN_CLASS} {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads, "
             f"PostgreSQL, CONN_MAX_AGE={env['CONN_MAX_AGE']}; wrk {WRK_THREADS} threads, "
             f"{CLIENTS} connections, {len(logins)} patients logged in; {os.cpu_count()} cores "
-            "shared by server, database and wrk"
+            "shared by server, database and wrk; cache "
+            + (
+                "Redis (sessions and the session's user read from it)"
+                if env.get("CACHE_URL")
+                else "per process"
+            )
         )
         print(f"  {config}", flush=True)
-        for scenario in SCENARIOS:
+        scenarios = (*SCENARIOS, *BASELINES)
+        for scenario in scenarios:
             run_wrk(port, sessions, scenario, dates, 2, MAX_REQUESTS)  # warm-up
-            results = []
-            cpu = Cpu()
-            for _ in range(runs):
+        results: dict[str, list[WrkResult]] = {s: [] for s in scenarios}
+        cpu = {s: Cpu() for s in scenarios}
+        # Round after round of every scenario: the diary and its baselines see the same
+        # machine load (this machine is shared), and each round gives one ratio.
+        for _ in range(runs):
+            for scenario in scenarios:
                 before = settled_counts(patient_ids, dates)
                 spids, dpids = server_pids(server.pid), database_pids()
                 s0, d0, m0 = cpu_seconds(spids), cpu_seconds(dpids), machine_busy_seconds()
                 w0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 result = run_wrk(port, sessions, scenario, dates, seconds, MAX_REQUESTS)
                 w1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                cpu.server += cpu_seconds(spids) - s0
-                cpu.database += cpu_seconds(dpids) - d0
-                cpu.machine += machine_busy_seconds() - m0
-                cpu.wrk += w1.ru_utime + w1.ru_stime - w0.ru_utime - w0.ru_stime
+                cpu[scenario].server += cpu_seconds(spids) - s0
+                cpu[scenario].database += cpu_seconds(dpids) - d0
+                cpu[scenario].machine += machine_busy_seconds() - m0
+                cpu[scenario].wrk += w1.ru_utime + w1.ru_stime - w0.ru_utime - w0.ru_stime
                 after = settled_counts(patient_ids, dates)
                 check_run(scenario, result, before, after)
-                results.append(result)
-            add_figures(suite, scenario, results, cpu, config)
+                results[scenario].append(result)
+        for scenario in scenarios:
+            add_figures(suite, scenario, results[scenario], cpu[scenario], config)
+        add_ratios(suite, results, cpu)
     from cephalog.audit.actions import verify_chain
 
     verdict = verify_chain()
@@ -585,6 +640,68 @@ def add_figures(
             note,
         )
     )
+
+
+def add_ratios(suite: Suite, results: dict[str, list[WrkResult]], cpu: dict[str, Cpu]) -> None:
+    """Throughput ratios of issue 19.1, one sample per round (same run, same server)."""
+
+    def per_round(ours: str, reference: str) -> list[float]:
+        return [a.rate / b.rate for a, b in zip(results[ours], results[reference], strict=True)]
+
+    def cpu_ms(scenario: str) -> str:
+        total = sum(r.requests for r in results[scenario])
+        c = cpu[scenario]
+        return f"{(c.server + c.database) * 1000 / total:.2f} ms"
+
+    suite.add(
+        Figure(
+            "latency.read_vs_baseline",
+            "Diary read vs a one-row read behind the same middleware (throughput ratio)",
+            "x",
+            per_round("read", "base_read"),
+            "higher",
+            READ_VS_BASELINE_GOAL,
+            f"each sample one round: the two measured one after the other, same server. "
+            f"Server+PostgreSQL CPU per request: read {cpu_ms('read')}, baseline "
+            f"{cpu_ms('base_read')}",
+        )
+    )
+    suite.add(
+        Figure(
+            "latency.save_vs_baseline",
+            "Diary save vs a one-row insert behind the same middleware (throughput ratio)",
+            "x",
+            per_round("save", "base_write"),
+            "higher",
+            SAVE_VS_BASELINE_GOAL,
+            f"each sample one round. Server+PostgreSQL CPU per request: save {cpu_ms('save')}, "
+            f"baseline {cpu_ms('base_write')}",
+        )
+    )
+    suite.add(
+        Figure(
+            "latency.stack_cost",
+            "Middleware stack cost: a bare one-row read vs the same behind the middleware "
+            "(throughput ratio)",
+            "x",
+            per_round("bare", "base_read"),
+            "lower",
+            STACK_COST_GOAL,
+            f"each sample one round. Server+PostgreSQL CPU per request: bare {cpu_ms('bare')}, "
+            f"behind the middleware {cpu_ms('base_read')}",
+        )
+    )
+
+
+def make_baseline_table() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
+        cursor.execute(
+            f"CREATE TABLE {BASELINE_TABLE} (id bigserial PRIMARY KEY, n bigint NOT NULL)"
+        )
+        cursor.execute(f"INSERT INTO {BASELINE_TABLE} (n) VALUES (0)")
 
 
 def main() -> None:

@@ -149,6 +149,26 @@ def markdown(info: dict[str, Any], results: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def keep_other_areas(previous: Path, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`--only`: the areas not re-run keep their figures from the previous report, marked
+    with its date and commit, so the report stays whole."""
+    if not previous.exists():
+        return results
+    old = json.loads(previous.read_text())
+    when = f"{old['machine'].get('date', '?')}, commit {old['machine'].get('commit', '?')}"
+    rerun = {r["area"] for r in results}
+    merged = []
+    for area in AREAS:
+        fresh = [r for r in results if r["area"].split(" ")[0] == area]
+        kept = [
+            {**r, "status": f"{r['status']} (not re-run: from the run of {when})"}
+            for r in old["results"]
+            if r["area"].split(" ")[0] == area and r["area"] not in rerun
+        ]
+        merged += fresh or kept
+    return merged
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, report elsewhere")
@@ -171,6 +191,8 @@ def main() -> None:
             results.append(run_area(area, extra, args.quick, args.runs, out))
     info["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     out_dir.mkdir(parents=True, exist_ok=True)
+    if args.only and not args.quick:
+        results = keep_other_areas(out_dir / "performance.json", results)
     name = "performance"
     (out_dir / f"{name}.json").write_text(
         json.dumps({"machine": info, "results": results}, indent=1) + "\n"

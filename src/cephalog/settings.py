@@ -168,6 +168,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "cephalog.web.context_processors.cephalog",
                 "cephalog.safety.context_processors.safety",
+                "cephalog.ops.db_router.replica_context",
             ],
         },
     },
@@ -189,6 +190,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["TEST"] = {"NAME": None}
+
+# A streaming replica for analytics, dashboards, cohort exports and FHIR bulk export
+# (cephalog.ops.db_router, docs/scaling.md); unset, everything reads the default database.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            DATABASE_REPLICA_URL, conn_max_age=env_int("CONN_MAX_AGE", 0), conn_health_checks=True
+        ),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["cephalog.ops.db_router.ReplicaRouter"]
+    MIDDLEWARE.append("cephalog.ops.db_router.ReplicaViewsMiddleware")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -349,15 +363,19 @@ if _cache_url.startswith("file://"):
     }
 elif _cache_url.startswith(("redis://", "rediss://")):
     _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    # Shared by every server: sessions and the session's user are read from it, not the
+    # database, on each request (written through; cephalog.ops.authcache, issue 19.1).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    AUTH_USER_CACHE_SECONDS = env_int("AUTH_USER_CACHE_SECONDS", 300)
 elif _cache_url:
     raise ImproperlyConfigured(f"CACHE_URL must be file://, redis:// or empty, got {_cache_url!r}")
-_cache_options: dict[str, Any] = {}
-if _cache["BACKEND"].endswith("RedisCache"):
-    # Redis bounds its memory itself (maxmemory, docs/production.md); MAX_ENTRIES is
-    # locmem's and the file cache's.
-    _cache_options = {}
-else:
-    _cache_options = {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20000)}
+# Redis bounds its memory itself (maxmemory, docs/production.md) and its client refuses
+# MAX_ENTRIES, which is locmem's and the file cache's.
+_cache_options: dict[str, Any] = (
+    {}
+    if _cache["BACKEND"].endswith("RedisCache")
+    else {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20000)}
+)
 CACHES = {
     "default": {
         **_cache,

@@ -4,13 +4,14 @@ forms, the API, imports and `cephalog assess` give the same messages."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from cephalog.audit.actions import record
@@ -226,7 +227,7 @@ def save_day(
     day = validate_day(data)
     details = read_details(data)
     today = today or patient_today(patient)
-    existing = DiaryEntry.objects.select_for_update().filter(patient=patient, date=day.date).first()
+    existing = _locked_day(patient, day.date)
     if expected_version is not None:
         current_version = existing.version if existing is not None else 0
         if expected_version != current_version:
@@ -317,6 +318,69 @@ def save_once(
         detail={"replayed": True},
     )
     return current, True
+
+
+#: The lock query of `_locked_day`, per database: written out once, because composing it
+#: with the ORM (two correlated subqueries) cost more CPU than the round trip it saves.
+_LOCKED_DAY_SQL = {
+    "postgresql": (
+        "SELECT e.*, (SELECT jsonb_agg(jsonb_build_object('id', m.id, 'name', m.name, "
+        "'drug_class', m.drug_class, 'effective', m.effective)) FROM {medicines} m "
+        "WHERE m.entry_id = e.id) AS medicine_rows, "
+        "(SELECT s.version FROM {days} s WHERE s.id = e.id) AS seen_version "
+        "FROM {days} e WHERE e.patient_id = %s AND e.date = %s FOR UPDATE OF e"
+    ),
+    # SQLite: no FOR UPDATE (its write transactions are IMMEDIATE: one writer at a time)
+    "sqlite": (
+        "SELECT e.*, (SELECT json_group_array(json_object('id', m.id, 'name', m.name, "
+        "'drug_class', m.drug_class, 'effective', m.effective)) FROM {medicines} m "
+        "WHERE m.entry_id = e.id) AS medicine_rows, e.version AS seen_version "
+        "FROM {days} e WHERE e.patient_id = %s AND e.date = %s"
+    ),
+}
+
+
+def _locked_day(patient: Patient, date: dt.date) -> DiaryEntry | None:
+    """The stored day, locked for update, with its medicines: one query that locks only
+    the diary row (no join with, and no lock on, the patient; no ORDER BY).
+
+    The medicines come in the same statement. Should the row have changed while this
+    statement waited for its lock, PostgreSQL returns the row's new version but the
+    medicines as of the statement's start: `seen_version` (the version as of then)
+    tells, and the medicines are then read again, under the lock.
+    """
+    sql = _LOCKED_DAY_SQL[connection.vendor].format(
+        days=DiaryEntry._meta.db_table, medicines=AcuteMedicationTaken._meta.db_table
+    )
+    params = [
+        Patient._meta.get_field("id").get_db_prep_value(patient.pk, connection),
+        connection.ops.adapt_datefield_value(date),
+    ]
+    found = list(DiaryEntry.objects.raw(sql, params))
+    if not found:
+        return None
+    entry = found[0]
+    entry.patient = patient
+    if entry.seen_version != entry.version:  # type: ignore[attr-defined]
+        return entry  # changed meanwhile: entry.medications.all() reads them under the lock
+    rows = entry.medicine_rows  # type: ignore[attr-defined]
+    if isinstance(rows, str | bytes):
+        rows = json.loads(rows)
+    rows = [m for m in rows or [] if m and m.get("id") is not None]
+    _set_prefetched_medications(
+        entry,
+        [
+            AcuteMedicationTaken(
+                id=m["id"],
+                entry=entry,
+                name=m["name"],
+                drug_class=m["drug_class"],
+                effective=None if m["effective"] is None else bool(m["effective"]),
+            )
+            for m in sorted(rows, key=lambda m: m["id"])
+        ],
+    )
+    return entry
 
 
 def _set_prefetched_medications(entry: DiaryEntry, medications: list[AcuteMedicationTaken]) -> None:

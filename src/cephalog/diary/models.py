@@ -69,7 +69,10 @@ class EntrySource(models.TextChoices):
 class DiaryEntry(models.Model):
     """One evening report: a patient's day, on the patient's local date."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="diary_entries")
+    # No index of its own: the unique (patient, date) index serves every lookup by patient.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="diary_entries", db_index=False
+    )
     date = models.DateField()
     headache_hours = models.DecimalField(max_digits=4, decimal_places=2)
     peak_intensity = models.CharField(max_length=10, choices=Intensity.choices, blank=True)

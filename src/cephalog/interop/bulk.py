@@ -32,6 +32,7 @@ from cephalog.accounts.models import Clinic, Role
 from cephalog.audit.actions import record
 from cephalog.interop import fhir
 from cephalog.interop.models import STALE_AFTER, BulkExport, ExportStatus
+from cephalog.ops.db_router import replica_reads
 from cephalog.patients.models import Patient
 
 logger = logging.getLogger(__name__)
@@ -185,9 +186,10 @@ def run_bulk_export(export_id: int) -> str:
             BulkExport.objects.filter(pk=export_id).update(done=done, total=total)
 
     try:
-        counts = write_clinic_ndjson(
-            export.clinic, export_dir() / name, by=export.requested_by, progress=progress
-        )
+        with replica_reads():  # a streaming replica, when configured (cephalog.ops.db_router)
+            counts = write_clinic_ndjson(
+                export.clinic, export_dir() / name, by=export.requested_by, progress=progress
+            )
     except Exception as error:
         logger.exception("bulk export %s failed", export_id)
         BulkExport.objects.filter(pk=export_id).update(

@@ -200,6 +200,12 @@ class ThrottledModelBackend(ModelBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
     def get_user(self, user_id: Any) -> Any:
+        """The session's user, from the shared cache when there is one (ops.authcache)."""
+        from cephalog.ops.authcache import cached_user
+
+        return cached_user(user_id, self._load_user)
+
+    def _load_user(self, user_id: Any) -> Any:
         """The session's user (as ModelBackend), with `has_clinic_role` read in the same
         query: a patient holds none, so the staff MFA check needs no query of its own
         on each of their requests (cephalog.accounts.mfa.needs_mfa)."""

@@ -38,6 +38,7 @@ from cephalog.analytics.cohort import to_frame, with_ruleset
 from cephalog.diary.models import DiaryEntry, DiaryEntryRevision
 from cephalog.domain.rulesets import LEGACY, Rules
 from cephalog.domain.vocab import MIGRAINE_SPECIFIC_CLASSES
+from cephalog.ops.db_router import reading_connection
 from cephalog.outcomes.models import DayCodesState, DiaryYearCodes
 from cephalog.patients.models import Patient
 
@@ -241,9 +242,10 @@ _PATIENT_ROW = np.dtype([("patient", "V16")])
 
 def _records(sql: str, params: list[Any], row: np.dtype) -> np.ndarray:
     """The records of the one-bytea answer of `sql`, as a structured array."""
-    connection.ensure_connection()
+    db = reading_connection()  # the replica inside replica_reads() (cephalog.ops.db_router)
+    db.ensure_connection()
     # a plain psycopg cursor: Django's client-side cursors cannot take binary results
-    with psycopg.Cursor(connection.connection) as cursor:
+    with psycopg.Cursor(db.connection) as cursor:
         cursor.execute(sql, params or None, binary=True)
         found = cursor.fetchone()
     buffer = bytes(found[0]) if found and found[0] is not None else b""
@@ -288,8 +290,9 @@ def _patients(clinic_ids: Sequence[int] | None) -> tuple[np.ndarray, list[str]]:
         ids = list(patients_q.values_list("id", flat=True))
         return _uuid_keys(ids), [str(i) for i in ids]
     where, params = _clinic_filter(clinic_ids)
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    db = reading_connection()
+    db.ensure_connection()
+    with psycopg.Cursor(db.connection) as cursor:
         cursor.execute(
             "SELECT string_agg(uuid_send(p.id), ''::bytea ORDER BY p.id), "
             f"string_agg(p.id::text, ',' ORDER BY p.id) FROM {Patient._meta.db_table} p {where}",

@@ -22,6 +22,7 @@ from cephalog.accounts.models import Clinic
 from cephalog.analytics.csv_frames import safe_frame
 from cephalog.audit.actions import record
 from cephalog.domain.rulesets import DAY_DEFINITION_CODES, DEFAULT_RULESET, RULESET_NAMES, Rules
+from cephalog.ops.db_router import replica_reads
 from cephalog.outcomes import daycodes
 
 
@@ -64,7 +65,8 @@ class Command(BaseCommand):
             options["day_definition"] or rules.definition.value,
         )
         started = time.perf_counter()
-        table = daycodes.cohort_table(clinic_ids, today or timezone.localdate(), rules)
+        with replica_reads():  # a streaming replica, when configured (cephalog.ops.db_router)
+            table = daycodes.cohort_table(clinic_ids, today or timezone.localdate(), rules)
         if out.suffix == ".csv":
             safe_frame(table).write_csv(out)
         else:

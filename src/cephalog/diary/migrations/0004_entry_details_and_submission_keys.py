@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("diary", "0002_day_codes"),
+        ("diary", "0003_drop_redundant_patient_index"),
         ("patients", "0002_patient_intractable_status_migrainosus"),
     ]
 
