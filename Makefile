@@ -69,8 +69,9 @@ run: install
 	@echo "  other-physician  a physician at another clinic (sees none of the above)"
 	@echo "Staff also need a code from an authenticator app: scan the QR code shown at first"
 	@echo "login, or (demo only) print the current code: .venv/bin/cephalog mfa-code physician"
+	@echo "Reminders, red-flag alerts and invitations are emailed to this console."
 	@echo ""
-	SITE_URL=$(SITE_URL) $(BIN)/cephalog runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(BIN)/cephalog devserver $(HOST):$(PORT)
 
 # --- checks ------------------------------------------------------------------
 .PHONY: lint

@@ -2,6 +2,7 @@ from django.contrib.admin import autodiscover
 from django.urls import include, path
 
 from cephalog.api import api
+from cephalog.patients import urls as patient_urls
 from cephalog.web import views as web_views
 from cephalog.web.admin_site import site as admin_site
 
@@ -13,9 +14,11 @@ urlpatterns = [
     path("accounts/", include("cephalog.accounts.urls")),
     path("clinic/", include("cephalog.patients.urls")),
     path("clinic/", include("cephalog.audit.urls")),
+    path("clinic/", include("cephalog.accounts.staff_urls")),
     path("", include("cephalog.diary.urls")),
     path("", include("cephalog.eligibility.urls")),
     path("me/", include("cephalog.web.urls")),
+    path("me/", include(patient_urls.me_urlpatterns)),
     path("", include("cephalog.treatment.urls")),
     path("", include("cephalog.safety.urls")),
     path("", include("cephalog.diary.io_urls")),

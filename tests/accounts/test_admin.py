@@ -1,31 +1,37 @@
+from django.test import Client
 from django.urls import reverse
 
-from tests.personas import Cast, client_for
+from cephalog.accounts.models import User
+from tests.personas import Cast, client_for, login_client
 
 
-def test_it_lets_a_clinic_admin_see_only_their_clinics_patients(cast: Cast) -> None:
-    client = client_for(cast, "clinic_admin")
-    body = client.get(reverse("admin:patients_patient_changelist")).content.decode()
-    assert "Quill" in body
-    assert "Vantablack" not in body
-    other = client.get(
-        reverse("admin:patients_patient_change", args=[cast.other_clinic_patient.pk])
+def test_the_django_admin_is_for_superusers_only(cast: Cast) -> None:
+    """Issue 17.5: clinic admins use cephalog's own pages; the admin's patient search
+    (names in the URL) is gone for them."""
+    for persona in ("clinic_admin", "physician", "nurse", "patient_user", "other_physician"):
+        for name in ("admin:index", "admin:patients_patient_changelist"):
+            response = client_for(cast, persona).get(reverse(name), {"q": "Quill"})
+            assert response.status_code == 302, persona
+            assert "/admin/login/" in response["Location"]
+            assert "Quill" not in response.content.decode()
+
+
+def test_the_menu_links_the_admin_for_superusers_only(cast: Cast) -> None:
+    page = client_for(cast, "clinic_admin").get(reverse("patient-list")).content.decode()
+    assert reverse("admin:index") not in page
+    assert reverse("staff-list") in page
+
+
+def _superuser(cast: Cast) -> User:
+    return User.objects.create_superuser(
+        username="root", email="root@example.org", password="x" * 20
     )
-    assert other.status_code in (302, 404)
-    assert "Vantablack" not in other.content.decode()
-
-
-def test_it_keeps_physicians_nurses_and_patients_out_of_the_admin(cast: Cast) -> None:
-    for persona in ("physician", "nurse", "patient_user", "other_physician"):
-        response = client_for(cast, persona).get(reverse("admin:patients_patient_changelist"))
-        assert response.status_code == 302, persona
-        assert "/admin/login/" in response["Location"]
 
 
 def test_it_saves_a_patient_change_through_validation_and_audit(cast: Cast) -> None:
     from cephalog.audit.models import AuditEvent
 
-    client = client_for(cast, "clinic_admin")
+    client = login_client(Client(), _superuser(cast))
     url = reverse("admin:patients_patient_change", args=[cast.patient.pk])
     page = client.get(url)
     assert page.status_code == 200

@@ -69,6 +69,14 @@ def test_it_cannot_add_a_patient_to_another_clinic(cast: Cast) -> None:
 def test_it_invites_from_the_chart_only_for_the_clinic_staff(
     cast: Cast, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
+    # Brook has a login in use: a new invitation would hand it to the address on the record.
+    brook = client_for(cast, "physician").post(
+        reverse("patient-invite", args=[cast.other_patient.pk]), follow=True
+    )
+    assert "already has a diary login" in brook.content.decode()
+    assert mail.outbox == []
+    cast.other_patient.user = None
+    cast.other_patient.save()
     url = reverse("patient-invite", args=[cast.other_patient.pk])
     assert_refused(
         cast,

@@ -367,7 +367,7 @@ def test_codes_come_from_the_domain_vocabularies() -> None:
     assert set(CONDITION_CODES) <= set(vocab.CONDITION_CODES)
     safety = pytest.importorskip("cephalog.domain.safety")
     assert set(AE_SYMPTOMS) <= {str(s) for s in safety.Symptom}
-    red_flags = {str(s) for s, info in safety.SYMPTOMS.items() if info.classification == "red_flag"}
+    red_flags = {str(s) for s, info in safety.SYMPTOMS.items() if info.red_flag}
     assert red_flags >= generate.RED_FLAG_SYMPTOMS
 
 

@@ -171,3 +171,32 @@ def test_the_command_refuses_a_second_load_and_skips_with_if_empty() -> None:
 def test_the_command_rejects_a_bad_date() -> None:
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("demo", "--today", "30/06/2026", stdout=StringIO())
+
+
+def test_the_demo_is_alive_on_day_one() -> None:
+    """Issue 17.8: a new user sees a red flag to acknowledge, a patient due this week and an
+    overdue one; patients whose treatment stopped are not shown as months overdue."""
+    from cephalog.outcomes.models import ContinuationDecision
+    from cephalog.safety.models import SafetyAlert
+    from cephalog.scheduling import actions as scheduling
+    from cephalog.scheduling import queries as schedule
+
+    result = load_demo(n_patients=12, seed=1, today=TODAY)
+    demo = Clinic.objects.get(slug="demo")
+    alert = SafetyAlert.objects.get(patient__clinic=demo)
+    assert alert.acknowledged_at is None
+    assert alert.event.red_flag
+    assert alert.event.onset == TODAY
+    scheduling.sync_stale_plans(clinic_ids=[demo.pk], today=TODAY)
+    week = schedule.clinic_schedule([demo.pk], TODAY, weeks=1)
+    due = [r for r in week.upcoming if r.appt.kind == "session"]
+    assert [r.appt.date for r in due] == [TODAY + dt.timedelta(days=4)]
+    assert [r.days_overdue for r in week.overdue] == [5]
+    assert due[0].appt.patient.email.endswith(".invalid")
+    stopped = ContinuationDecision.objects.filter(patient__clinic=demo, decision="stop")
+    assert stopped.exists()
+    assert {mrn for mrn, _ in result.highlights} == {
+        due[0].appt.patient.mrn,
+        week.overdue[0].appt.patient.mrn,
+        alert.patient.mrn,
+    }

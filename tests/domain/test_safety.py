@@ -9,9 +9,14 @@ from hypothesis import strategies as st
 from cephalog.domain.safety import (
     COMPEL_TREATMENT_RELATED_RATES,
     DEFAULT_AFTERCARE,
+    EMERGENCY_GUIDANCE,
+    EMERGENCY_SYMPTOMS,
     LABEL_CM_RATES,
     PREEMPT_POOLED_RATES,
     RED_FLAGS,
+    REPORTABLE,
+    SAME_DAY_SYMPTOMS,
+    SELF_CARE_GUIDANCE,
     SYMPTOMS,
     Evidence,
     Symptom,
@@ -31,20 +36,84 @@ def test_every_symptom_has_labels_a_class_and_a_source() -> None:
         assert "§" in info.source
 
 
-def test_the_red_flags_are_the_boxed_warning_emergencies() -> None:
-    assert {
-        Symptom.DYSPHAGIA,
-        Symptom.BREATHING_DIFFICULTY,
-        Symptom.VOICE_OR_SPEECH_CHANGE,
-        Symptom.DOUBLE_VISION,
-        Symptom.MUSCLE_WEAKNESS_GENERAL,
-        Symptom.ALLERGIC_REACTION,
-    } <= RED_FLAGS
-    assert {
-        s for s, i in SYMPTOMS.items() if i.classification is SymptomClass.RED_FLAG
-    } == RED_FLAGS
-    for local in (Symptom.NECK_PAIN, Symptom.INJECTION_SITE_PAIN, Symptom.EYELID_PTOSIS):
+#: Medication Guide (clinical-reference §10, 2026-12 correction): problems swallowing,
+#: speaking or breathing → emergency now; the other signs of spread of toxin effect →
+#: medical help right away, the same day. Allergic reactions stay emergencies (label §5).
+EMERGENCY_NOW = {
+    Symptom.DYSPHAGIA,
+    Symptom.SPEAKING_DIFFICULTY,
+    Symptom.BREATHING_DIFFICULTY,
+    Symptom.ALLERGIC_REACTION,
+}
+SPREAD_SIGNS = {
+    Symptom.MUSCLE_WEAKNESS_GENERAL,
+    Symptom.DOUBLE_VISION,
+    Symptom.BLURRED_VISION,
+    Symptom.EYELID_PTOSIS,
+    Symptom.VOICE_CHANGE,
+    Symptom.SLURRED_SPEECH,
+    Symptom.BLADDER_CONTROL_LOSS,
+}
+
+
+def test_the_red_flags_are_the_medication_guide_symptoms() -> None:
+    assert EMERGENCY_NOW == EMERGENCY_SYMPTOMS
+    assert SPREAD_SIGNS | {Symptom.VOICE_OR_SPEECH_CHANGE} == SAME_DAY_SYMPTOMS
+    assert RED_FLAGS == EMERGENCY_SYMPTOMS | SAME_DAY_SYMPTOMS
+    for local in (Symptom.NECK_PAIN, Symptom.INJECTION_SITE_PAIN, Symptom.BROW_PTOSIS):
         assert local not in RED_FLAGS
+    # The retired combined code still reads, but no form offers it.
+    assert Symptom.VOICE_OR_SPEECH_CHANGE not in REPORTABLE
+    assert set(REPORTABLE) == set(Symptom) - {Symptom.VOICE_OR_SPEECH_CHANGE}
+
+
+@pytest.mark.parametrize("symptom", sorted(EMERGENCY_NOW))
+def test_swallowing_speaking_breathing_mean_emergency_now(symptom: Symptom) -> None:
+    triage = classify([symptom])
+    assert triage.level is TriageLevel.EMERGENCY
+    assert triage.has_red_flags
+    assert EMERGENCY_GUIDANCE in triage.patient_guidance
+    assert "next check-in" not in " ".join(triage.patient_guidance)
+
+
+@pytest.mark.parametrize("symptom", sorted(SPREAD_SIGNS))
+def test_each_spread_sign_means_medical_help_today_and_a_red_flag(symptom: Symptom) -> None:
+    # Also with an expected local effect beside it: never "tell us at your next check-in".
+    for reported in ([symptom], [Symptom.NECK_PAIN, symptom]):
+        triage = classify(reported)
+        assert triage.level is TriageLevel.MEDICAL_HELP_TODAY
+        assert triage.level.urgent
+        assert triage.has_red_flags
+        assert triage.red_flags == (symptom,)
+        text = " ".join(triage.patient_guidance)
+        assert "right away" in text
+        assert "today" in text
+        assert "out-of-hours" in text
+        assert "emergency services" in text
+        assert "Tell us at your next check-in" not in text
+        assert SELF_CARE_GUIDANCE not in triage.patient_guidance
+        assert triage.clinician_summary.startswith("RED FLAG (same day): ")
+
+
+def test_the_label_guidance_aftercare_lists_every_urgent_symptom() -> None:
+    label = " ".join(
+        i.text.lower() for i in DEFAULT_AFTERCARE if i.evidence is Evidence.LABEL_GUIDANCE
+    )
+    for words in (
+        "trouble swallowing, speaking or breathing",
+        "muscle weakness all over the body",
+        "double vision",
+        "blurred vision",
+        "drooping eyelids",
+        "hoarse voice",
+        "change or loss of voice",
+        "trouble saying words clearly",
+        "loss of bladder control",
+        "right away, the same day",
+        "out-of-hours",
+    ):
+        assert words in label, words
+    assert "next check-in" not in label.replace("do not wait for your next check-in", "")
 
 
 def test_patient_labels_are_plain_language() -> None:
@@ -60,13 +129,16 @@ def test_patient_labels_are_plain_language() -> None:
         (["neck_pain"], TriageLevel.SELF_CARE),
         ([Symptom.INJECTION_SITE_REDNESS, Symptom.INJECTION_SITE_PAIN], TriageLevel.SELF_CARE),
         (["headache_worse"], TriageLevel.CALL_CLINIC),
-        (["neck_pain", "blurred_vision"], TriageLevel.CALL_CLINIC),
+        (["neck_pain", "dizziness"], TriageLevel.CALL_CLINIC),
+        (["neck_pain", "blurred_vision"], TriageLevel.MEDICAL_HELP_TODAY),
         (["dysphagia"], TriageLevel.EMERGENCY),
         (["breathing_difficulty"], TriageLevel.EMERGENCY),
-        (["voice_or_speech_change"], TriageLevel.EMERGENCY),
-        (["double_vision"], TriageLevel.EMERGENCY),
-        (["muscle_weakness_general"], TriageLevel.EMERGENCY),
+        (["speaking_difficulty"], TriageLevel.EMERGENCY),
+        (["voice_or_speech_change"], TriageLevel.MEDICAL_HELP_TODAY),
+        (["double_vision"], TriageLevel.MEDICAL_HELP_TODAY),
+        (["muscle_weakness_general"], TriageLevel.MEDICAL_HELP_TODAY),
         (["allergic_reaction"], TriageLevel.EMERGENCY),
+        (["double_vision", "dysphagia"], TriageLevel.EMERGENCY),
         (["neck_pain", "headache_worse", "dysphagia"], TriageLevel.EMERGENCY),
     ],
 )
@@ -84,13 +156,13 @@ def test_red_flags_send_the_patient_to_emergency_care_then_the_clinic() -> None:
     assert "emergency" in text
     assert "call the clinic" in text
     assert "do not drive" in text
-    assert triage.clinician_summary.startswith("RED FLAG: Dysphagia")
+    assert triage.clinician_summary.startswith("RED FLAG (emergency): Dysphagia")
     assert "§2.3" in triage.source
 
 
 def test_driving_advice_follows_the_label() -> None:
     ptosis = classify(["eyelid_ptosis"])
-    assert ptosis.level is TriageLevel.SELF_CARE
+    assert ptosis.level is TriageLevel.MEDICAL_HELP_TODAY
     assert ptosis.no_driving
     assert any("Do not drive" in g for g in ptosis.patient_guidance)
     neck = classify(["neck_pain"])
@@ -116,9 +188,12 @@ def test_the_vocabulary_is_closed() -> None:
 
 
 @given(st.lists(st.sampled_from(list(Symptom)), max_size=8))
-def test_triage_is_emergency_exactly_when_a_red_flag_is_reported(symptoms: list[Symptom]) -> None:
+def test_triage_is_urgent_exactly_when_a_red_flag_is_reported(symptoms: list[Symptom]) -> None:
     triage = classify(symptoms)
-    assert (triage.level is TriageLevel.EMERGENCY) == bool(set(symptoms) & RED_FLAGS)
+    assert (triage.level is TriageLevel.EMERGENCY) == bool(set(symptoms) & EMERGENCY_SYMPTOMS)
+    assert triage.level.urgent == bool(set(symptoms) & RED_FLAGS) == triage.has_red_flags
+    if triage.level.urgent:
+        assert SELF_CARE_GUIDANCE not in triage.patient_guidance
     assert set(triage.red_flags + triage.expected_local + triage.other) == set(symptoms)
 
 

@@ -167,7 +167,10 @@ def test_it_takes_a_physician_from_consultation_to_the_decision_to_start(
     check_accessibility(page)
     screenshot(page, "eligibility-screening-decided")
 
-    # The prior-authorisation letter for a US payer.
+    # The prior-authorisation letter for a US payer: a United States clinic's letter (17.6).
+    from cephalog.accounts.models import Clinic
+
+    Clinic.objects.filter(pk=patient.clinic_id).update(country="US")
     page.goto(f"{live_server.url}/clinic/patients/{patient.pk}/eligibility/letter/?policy=us-payer")
     letter = page.get_by_role("article", name="Letter")
     expect(letter).to_contain_text("G43.719")

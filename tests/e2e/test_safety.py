@@ -71,11 +71,14 @@ def test_a_red_flag_reaches_the_clinic_and_stays_until_a_physician_acknowledges(
     screenshot(page, "safety-checkin-double-vision-phone")
     page.get_by_role("button", name="Send to the clinic").click()
 
-    expect(page.get_by_role("heading", name="Get emergency help now")).to_be_visible()
-    expect(page.get_by_role("link", name="Call 999")).to_have_attribute("href", "tel:999")
+    # Double vision: a sign of spread of toxin effect, medical help today (Medication Guide).
+    expect(page.get_by_role("heading", name="Get medical help today")).to_be_visible()
     expect(
-        page.get_by_role("link", name="Call Leeds Headache Centre: 0113 000 0000")
+        page.get_by_role("link", name="Call Leeds Headache Centre now: 0113 000 0000")
     ).to_have_attribute("href", "tel:01130000000")
+    expect(page.get_by_role("link", name="Emergency: call 999")).to_have_attribute(
+        "href", "tel:999"
+    )
     expect(page.get_by_text("We have sent your report to Leeds Headache Centre")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     check_accessibility(page)

@@ -36,7 +36,7 @@ def test_it_audits_reads_writes_and_exports(cast: Cast, overuse_case: dt.date) -
         ("read", "eligibility"),
         ("create", "flag_sign_off"),
         ("create", "start_decision"),
-        ("export", "prior_auth_letter"),
+        ("export", "continuation_letter"),  # a UK clinic: the NICE TA260 letter
         ("read", "eligibility"),
         ("create", "clinic_policy"),
     ]

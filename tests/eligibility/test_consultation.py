@@ -176,13 +176,13 @@ def test_it_records_other_toxin_treatments(cast: Cast, today: dt.date) -> None:
         url(cast, "toxin/"),
         {
             "exp-date": "2026-02-10",
-            "exp-product": "Dysport",
+            "exp-product": "abobotulinumtoxinA",
             "exp-units": "500",
             "exp-indication": "cervical dystonia",
         },
     )
     exposure = ToxinExposure.objects.get()
-    assert (exposure.units, exposure.product) == (500, "Dysport")
+    assert (exposure.units, exposure.product) == (500, "abobotulinumtoxinA")  # spec 11.5
     assert "cervical dystonia" in client.get(url(cast)).content.decode()
     client.post(url(cast, f"toxin/{exposure.pk}/remove/"))
     assert not ToxinExposure.objects.exists()

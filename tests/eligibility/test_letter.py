@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cephalog.accounts.models import Clinic
 from cephalog.audit.models import AuditEvent
 from cephalog.eligibility import actions
 from cephalog.eligibility.letter import data_only_fetcher, render_pdf
@@ -19,7 +20,18 @@ from tests.personas import Cast, client_for
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def test_it_writes_the_letter_with_the_patients_figures(cast: Cast, overuse_case: dt.date) -> None:
+@pytest.fixture
+def us_clinic(cast: Cast) -> Cast:
+    """The prior-authorisation letter is a United States clinic's (issue 17.6)."""
+    Clinic.objects.filter(pk=cast.clinic.pk).update(country="US")
+    cast.clinic.refresh_from_db()
+    cast.patient.clinic.refresh_from_db()
+    return cast
+
+
+def test_it_writes_the_letter_with_the_patients_figures(
+    us_clinic: Cast, cast: Cast, overuse_case: dt.date
+) -> None:
     cast.physician.first_name, cast.physician.last_name = "Gregory", "House"
     cast.physician.save()
     url = f"/clinic/patients/{cast.patient.pk}/eligibility/letter/?policy=us-payer"
@@ -53,7 +65,7 @@ def test_it_writes_the_letter_with_the_patients_figures(cast: Cast, overuse_case
 
 
 def test_it_chooses_the_icd10_code_from_aura_intractability_and_status(
-    cast: Cast, overuse_case: dt.date
+    us_clinic: Cast, cast: Cast, overuse_case: dt.date
 ) -> None:
     actions.update_history(
         patient=cast.patient,
@@ -74,7 +86,9 @@ def test_it_chooses_the_icd10_code_from_aura_intractability_and_status(
 
 
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils not installed")
-def test_it_renders_the_letter_as_a_pdf(cast: Cast, overuse_case: dt.date, tmp_path: Path) -> None:
+def test_it_renders_the_letter_as_a_pdf(
+    us_clinic: Cast, cast: Cast, overuse_case: dt.date, tmp_path: Path
+) -> None:
     url = f"/clinic/patients/{cast.patient.pk}/eligibility/letter.pdf?policy=us-payer"
     response = client_for(cast, "physician").get(url)
     assert response.status_code == 200
@@ -118,10 +132,10 @@ def test_it_renders_the_letter_as_a_pdf(cast: Cast, overuse_case: dt.date, tmp_p
         assert expected in text, expected
 
 
-def test_it_prints_on_a4_when_asked(cast: Cast, overuse_case: dt.date, tmp_path: Path) -> None:
+def test_a_uk_clinic_prints_on_a4(cast: Cast, overuse_case: dt.date, tmp_path: Path) -> None:
     # A name with a quote and markup reaches the running footer as text, nothing else.
     Patient.objects.filter(pk=cast.patient.pk).update(family_name='O\'Quill "</style>"')
-    url = f"/clinic/patients/{cast.patient.pk}/eligibility/letter.pdf?paper=a4"
+    url = f"/clinic/patients/{cast.patient.pk}/eligibility/letter.pdf?paper=letter"
     pdf = tmp_path / "a4.pdf"
     pdf.write_bytes(client_for(cast, "physician").get(url).content)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
@@ -151,7 +165,9 @@ def test_it_never_fetches_anything_outside_the_document(monkeypatch: pytest.Monk
     assert pdf.startswith(b"%PDF")
 
 
-def test_it_audits_the_letter_as_an_export(cast: Cast, overuse_case: dt.date) -> None:
+def test_it_audits_the_letter_as_an_export(
+    us_clinic: Cast, cast: Cast, overuse_case: dt.date
+) -> None:
     base = f"/clinic/patients/{cast.patient.pk}/eligibility/"
     client = client_for(cast, "physician")
     client.get(base + "letter/")

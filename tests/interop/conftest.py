@@ -105,10 +105,13 @@ def build_rich(cast: Cast) -> Rich:
         source="import",
     )
 
+    from tests.treatment.helpers import supervisor_for
+
     session = treatment.start_session(
         patient=patient,
         by=physician,
         injector=physician,
+        supervisor=supervisor_for(patient, physician),
         infection_at_sites=False,
         red_flags_since_last=False,
         pregnant=False,

@@ -30,7 +30,8 @@ SEED = 5
 @pytest.fixture
 def demo(db: None, time_machine: Any) -> Any:
     time_machine.move_to(NOW, tick=False)
-    return load_demo(n_patients=N, seed=SEED, today=TODAY)
+    # Exactly the generated cohort (no day-one scenario on top): compared with the generator.
+    return load_demo(n_patients=N, seed=SEED, today=TODAY, alive=False)
 
 
 def test_the_database_cohort_equals_the_generators(demo: Any) -> None:

@@ -52,18 +52,18 @@ def test_a_patient_page_prompts_for_the_due_checkin(cast: Cast, session3: Sessio
 def test_a_local_effect_is_stored_with_self_care_advice(cast: Cast, session3: Session) -> None:
     client = client_for(cast, "patient_user")
     today = session3.date + dt.timedelta(days=3)
-    data = form_data("neck_pain", "eyelid_ptosis", today=today, note="Sore on the left.")
+    data = form_data("neck_pain", "muscle_weakness_local", today=today, note="Sore on the left.")
     response = client.post(reverse("safety-checkin"), data)
     assert response.status_code == 302
     events = AdverseEvent.objects.filter(patient=cast.patient).order_by("id")
-    assert [e.symptom for e in events] == ["neck_pain", "eyelid_ptosis"]  # domain order
+    assert [e.symptom for e in events] == ["neck_pain", "muscle_weakness_local"]  # domain order
     assert all(
         e.session == session3 and e.source == Source.PATIENT and not e.red_flag for e in events
     )
     assert all(e.outcome == Outcome.NOT_RECOVERED and e.still_present for e in events)
     body = client.get(response["Location"]).content.decode()
     assert "usually gets better on its own" in body  # the domain's self-care guidance
-    assert "Do not drive" in body  # ptosis carries the label's driving advice
+    assert "Do not drive" in body  # local weakness carries the label's driving advice
 
 
 def test_a_resolved_symptom_keeps_its_end_date(cast: Cast, session3: Session) -> None:

@@ -35,10 +35,15 @@ def test_it_takes_the_red_flags_from_the_domain(cast: Cast, session3: Session) -
     # The issue's list is the domain's; nothing is re-decided in the safety app.
     issue_red_flags = {
         "dysphagia",
+        "speaking_difficulty",
         "breathing_difficulty",
-        "voice_or_speech_change",
+        "voice_change",
+        "slurred_speech",
         "double_vision",
+        "blurred_vision",
+        "eyelid_ptosis",
         "muscle_weakness_general",
+        "bladder_control_loss",
         "allergic_reaction",
     }
     assert issue_red_flags <= {s.value for s in RED_FLAGS}
@@ -93,7 +98,7 @@ def test_an_smtp_failure_keeps_the_alert_and_the_sweep_sends_it_later(
             form_data("double_vision", today=session3.date + dt.timedelta(days=3)),
         )
     assert response.status_code == 200
-    assert "Get emergency help now" in response.content.decode()
+    assert "Get medical help today" in response.content.decode()  # Medication Guide: same day
     alert = SafetyAlert.objects.get(patient=cast.patient)
     assert alert.is_open
     email = OutboundEmail.objects.get(alert=alert)
@@ -174,7 +179,7 @@ def test_a_resubmitted_page_is_stored_once(cast: Cast, session3: Session) -> Non
     data = form_data("double_vision", today=session3.date + dt.timedelta(days=3))
     for _ in range(2):
         assert (
-            "Get emergency help now"
+            "Get medical help today"
             in client.post(reverse("safety-checkin"), data).content.decode()
         )
     assert CheckIn.objects.count() == 1

@@ -106,7 +106,7 @@ def test_links_in_feeds_and_emails_use_the_served_address(cast: Cast) -> None:
     dry = subprocess.run(
         ["make", "-n", "run", "PORT=8201"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
-    served = [line for line in dry.splitlines() if "runserver" in line]
+    served = [line for line in dry.splitlines() if "runserver" in line or "devserver" in line]
     assert served
     assert all("SITE_URL=http://127.0.0.1:8201" in line for line in served)
     sweeps = [line for line in dry.splitlines() if "cephalog demo" in line]

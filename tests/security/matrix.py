@@ -384,6 +384,19 @@ def build_world(cast: Cast) -> World:
             "outboundemail",
             **{rel: OutboundEmail.objects.filter(clinic=clinic).order_by("id").first()},
         )
+    # Today's safety check before a session, its flags signed (session-start, -sign-off).
+    from cephalog.domain.point_of_care import Answers
+    from cephalog.treatment import actions as treatment_actions
+    from tests.treatment.helpers import sign_all_flags
+
+    for rel, patient in patients.items():
+        treatment_actions.record_check(
+            patient=patient,
+            by=physicians[rel],
+            answers=Answers(False, False, False, new_since_last=False),
+            now=NOW,
+        )
+        sign_all_flags(patient, physicians[rel], NOW)
     return world
 
 
@@ -398,7 +411,7 @@ STAFF_PATIENT = "staff_patient"  # staff with `roles` in the named patient's cli
 PATIENT_OR_STAFF = "patient_or_staff"  # the patient themself, or their clinic's staff
 STAFF_CLINIC = "staff_clinic"  # staff with `roles`, their own clinics' rows only
 CLINIC_ADMIN_PAGE = "clinic_admin"  # clinic admins, their own clinics' rows only
-DJANGO_ADMIN = "django_admin"  # the clinic-scoped Django admin (clinic admins)
+DJANGO_ADMIN = "django_admin"  # the Django admin: superusers only (no persona)
 API_PATIENT_SELF = "api_patient_self"
 API_STAFF_PATIENT = "api_staff_patient"
 
@@ -469,7 +482,8 @@ class Entry:
 
 def allowed(entry: Entry, persona: str, relation: str, method: str = "get") -> bool:
     """The matrix itself: may `persona` use `entry` on an object of `relation`?"""
-    if relation in (CROSSED, MISSING, REVOKED) or entry.access == NOWHERE:
+    if relation in (CROSSED, MISSING, REVOKED) or entry.access in (NOWHERE, DJANGO_ADMIN):
+        # The Django admin is for superusers only (issue 17.5): none of the personas is one.
         return False
     if entry.access in (PUBLIC, TOKEN):
         return True
@@ -547,6 +561,13 @@ def obj(kind: str, arg: str, attr: str = "pk", missing: Any = MISSING_INT) -> Kw
 
 def token(kind: str) -> Kwargs:
     return lambda w, rel: {"token": w.get(kind, rel)}
+
+
+def colleague_id(w: World, rel: str) -> dict[str, Any]:
+    """A staff member of the relation's clinic (the nurse at home, the other physician away)."""
+    if rel == MISSING:
+        return {"user_id": 987654}
+    return {"user_id": (w.cast.other_physician if rel == OTHER_CLINIC else w.cast.nurse).pk}
 
 
 def policy_ids(with_name: bool) -> Kwargs:
@@ -678,9 +699,16 @@ BODIES: dict[str, Body] = {
         "infection_at_sites": "no",
         "red_flags_since_last": "no",
         "pregnant": "no",
+        "new_since_last": "no",
         "precheck_reason": "Eligibility confirmed on the paper referral form.",
-        "override_reason": "",
     },
+    "session-check": body(
+        infection_at_sites="no", red_flags_since_last="no", pregnant="no", new_since_last="no"
+    ),
+    "session-sign-off": body(flag="myasthenia_gravis", note="Reviewed for this session."),
+    "session-check-add": body(
+        **{"item-kind": "medicine", "item-name": "omeprazole", "item-drug_class": "other"}
+    ),
     "session-record": lambda w, rel: _sites(),
     "session-vial-add": body(
         product="onabotulinumtoxinA",
@@ -693,7 +721,7 @@ BODIES: dict[str, Body] = {
         .strftime("%Y-%m-%dT%H:%M"),
     ),
     "session-addendum": body(text="Bruising noted at the next visit."),
-    "session-cancel": body(reason="The patient felt unwell."),
+    "session-cancel": body(reason="The patient felt unwell.", confirm="on"),
     "safety-checkin": lambda w, rel: _symptom_report(),
     "safety-side-effect": lambda w, rel: _symptom_report(),
     "safety-alert": body(action_taken="Phoned the patient; advised the emergency department."),
@@ -873,8 +901,105 @@ PATTERNS: dict[str, Entry] = {
     "patient-new": Entry(STAFF_CLINIC, methods=GP, audit="any", unaudited={"get": "an empty form"}),
     "patient-chart": _staff_patient(),
     "patient-invite": _staff_patient(methods=P, get_ok=POST_ONLY),
+    "patient-contact": _staff_patient(
+        methods=GP,
+        body=lambda w, rel: {
+            "email": f"matrix-{rel}@example.org",
+            "phone": "0113 496 0000",
+            "address": "",
+            "time_zone": "Europe/London",
+            "preferred_contact": "phone",
+        },
+    ),
+    "patient-email-change-withdraw": _staff_patient(
+        methods=P,
+        get_ok=POST_ONLY,
+        unaudited={"post": "nothing to withdraw without an open change (a withdrawal is audited)"},
+    ),
+    "email-change-confirm": Entry(
+        PATIENT_SELF,
+        kwargs=fixed(token="A" * 43),
+        methods=GP,
+        get_ok=(404,),
+        why="the link's secret is the credential, for the signed-in patient only: "
+        "an unknown one answers 404",
+    ),
     # --- audit ------------------------------------------------------------------------------
     "audit-report": Entry(CLINIC_ADMIN_PAGE, roles=ADMIN_ONLY, audit="any"),
+    # --- staff and clinic settings (clinic admins) ---------------------------------------------
+    "staff-list": Entry(CLINIC_ADMIN_PAGE, roles=ADMIN_ONLY, audit="any"),
+    "staff-invite": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        methods=GP,
+        body=lambda w, rel: {
+            "first_name": "Matrix",
+            "last_name": "Colleague",
+            "email": f"matrix-{rel}@example.org",
+            "role": "nurse",
+        },
+        audit="any",
+        unaudited={"get": "an empty form"},
+    ),
+    "staff-member": Entry(
+        CLINIC_ADMIN_PAGE, roles=ADMIN_ONLY, relations=CLINIC_RELS, kwargs=colleague_id, audit="any"
+    ),
+    "staff-role": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        relations=CLINIC_RELS,
+        kwargs=colleague_id,
+        methods=P,
+        get_ok=POST_ONLY,
+        body=lambda w, rel: {"role": "physician"},
+        audit="any",
+    ),
+    "staff-training": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        relations=CLINIC_RELS,
+        kwargs=colleague_id,
+        methods=P,
+        get_ok=POST_ONLY,
+        body=lambda w, rel: {"course": "PREEMPT workshop", "completed_on": "2025-01-01"},
+        audit="any",
+    ),
+    "staff-active": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        relations=CLINIC_RELS,
+        kwargs=colleague_id,
+        methods=P,
+        get_ok=POST_ONLY,
+        body=lambda w, rel: {"active": "0"},
+        audit="any",
+    ),
+    "staff-role-decide": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        relations=(MISSING,),
+        kwargs=fixed(change_id=987654),
+        methods=P,
+        get_ok=POST_ONLY,
+        note="an unknown change answers 404; deciding is walked in tests/accounts",
+    ),
+    "clinic-settings": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        methods=GP,
+        body=lambda w, rel: {
+            "name": "Leeds Headache Centre",
+            "country": "GB",
+            "address": "",
+            "phone": "0113 999 9999",
+            "safety_email": "",
+            "time_zone": "Europe/London",
+            "backfill_days": 7,
+            "minimum_interval_days": 70,
+        },
+        audit="any",
+        unaudited={"get": CONFIG_FORM},
+    ),
     # --- diary ------------------------------------------------------------------------------
     "diary-home": _me(),
     "patient-home": _me(),
@@ -973,6 +1098,9 @@ PATTERNS: dict[str, Entry] = {
     # --- treatment -----------------------------------------------------------------------------
     "session-list": _staff_patient(),
     "session-start": _staff_patient(CLINICAL, methods=P, get_ok=POST_ONLY),
+    "session-check": _staff_patient(CLINICAL, methods=P, get_ok=POST_ONLY),
+    "session-sign-off": _staff_patient(PHYSICIAN_ONLY, methods=P, get_ok=POST_ONLY),
+    "session-check-add": _staff_patient(CLINICAL, methods=P, get_ok=POST_ONLY),
     "session-detail": _staff_sub("session_done", "session_id"),
     "session-record": _staff_sub(
         "session_open", "session_id", CLINICAL, methods=P, get_ok=POST_ONLY
@@ -1024,6 +1152,20 @@ PATTERNS: dict[str, Entry] = {
         audit="patient",
     ),
     "safety-medwatch-csv": Entry(
+        STAFF_CLINIC,
+        roles=CLINICAL,
+        relations=PATIENT_RELS,
+        kwargs=obj("event", "event_id"),
+        audit="patient",
+    ),
+    "safety-yellow-card-pdf": Entry(
+        STAFF_CLINIC,
+        roles=CLINICAL,
+        relations=PATIENT_RELS,
+        kwargs=obj("event", "event_id"),
+        audit="patient",
+    ),
+    "safety-yellow-card-csv": Entry(
         STAFF_CLINIC,
         roles=CLINICAL,
         relations=PATIENT_RELS,
@@ -1495,7 +1637,7 @@ CLASS_TITLES = {
     API_STAFF_PATIENT: "API: one patient's diary (staff)",
     STAFF_CLINIC: "Clinic-wide staff pages",
     CLINIC_ADMIN_PAGE: "Clinic admin pages",
-    DJANGO_ADMIN: "The clinic-scoped Django admin (/admin/)",
+    DJANGO_ADMIN: "The Django admin (/admin/), superusers only",
 }
 RELATION_NAMES = {
     SELF: "-",
@@ -1529,6 +1671,8 @@ def who(entry: Entry) -> str:
         return "any logged-in user"
     if a == NOWHERE:
         return "no one"
+    if a == DJANGO_ADMIN:
+        return "superusers only"
     if a in (PATIENT_SELF, API_PATIENT_SELF):
         return "the patient"
     text = _roles(entry.roles)

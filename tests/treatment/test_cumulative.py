@@ -39,7 +39,8 @@ def test_it_refuses_to_complete_when_follow_the_pain_passes_400_units(cast: Cast
             session=session, by=cast.physician, sites=preempt(FTP_8[:2]), now=NOW
         )
     assert "405 U" in str(error.value)
-    assert "BOTOX US label" in str(error.value) or "cumulative_dose" in str(error.value)
+    assert "onabotulinumtoxinA" in str(error.value)
+    assert error.value.by_field["sites"]  # shown beside the sites
     session.refresh_from_db()
     assert not session.locked
 

@@ -23,7 +23,7 @@ def test_it_refuses_a_session_past_a_hard_stop_even_with_a_reason(cast: Cast) ->
 def test_it_needs_a_reason_without_a_decision_to_start(cast: Cast) -> None:
     with pytest.raises(actions.SessionError) as error:
         start(cast.patient, cast.physician, precheck_reason="")
-    assert any(p.startswith("eligibility:") for p in error.value.problems)
+    assert any("No decision to start covers" in p for p in error.value.by_field["precheck_reason"])
 
 
 def test_it_starts_without_a_reason_once_a_physician_decided_to_start(cast: Cast) -> None:
@@ -38,4 +38,4 @@ def test_it_starts_without_a_reason_once_a_physician_decided_to_start(cast: Cast
     session = start(cast.patient, cast.physician, precheck_reason="")
     eligibility = next(r for r in session.rule_results if r["rule"] == "eligibility")
     assert eligibility["status"] == "ok"
-    assert "decided to start" in eligibility["message"]
+    assert "recorded decision to start covers" in eligibility["message"]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from cephalog.domain import dosing
 from cephalog.treatment.models import BillingLine, Session
 from tests.personas import ALL_PERSONAS, STAFF, Cast, assert_allowed, assert_refused, client_for
-from tests.treatment.helpers import ELIGIBLE, FTP_8, full_session, start, vial
+from tests.treatment.helpers import ELIGIBLE, FTP_8, full_session, start, supervisor_for, vial
 
 NOT_STAFF = [p for p in ALL_PERSONAS if p not in STAFF]
 SECRETS = ["Quill", "MRN-1001"]
@@ -23,11 +23,12 @@ def start_data(cast: Cast, **extra: Any) -> dict[str, Any]:
     return {
         "protocol": "preempt-155",
         "injector": cast.physician.pk,
+        "supervisor": supervisor_for(cast.patient, cast.physician).pk,
         "infection_at_sites": "no",
         "red_flags_since_last": "no",
         "pregnant": "no",
+        "new_since_last": "no",
         "precheck_reason": ELIGIBLE,
-        "override_reason": "",
         **extra,
     }
 
@@ -81,8 +82,7 @@ def test_it_shows_why_a_session_cannot_start(cast: Cast) -> None:
     response = client_for(cast, "physician").post(url, start_data(cast, infection_at_sites="yes"))
     assert response.status_code == 400
     body = response.content.decode()
-    assert "do not inject" in body
-    assert "clinical-reference §2.4" in body
+    assert "Infection at the injection sites today: do not inject." in body
     assert not Session.objects.exists()
 
 
@@ -92,8 +92,22 @@ def test_it_demands_a_reason_under_77_days(cast: Cast) -> None:
     client = client_for(cast, "physician")
     response = client.post(url, start_data(cast))
     assert response.status_code == 400
-    assert "document a reason that addresses the antibody risk" in response.content.decode()
-    response = client.post(url, start_data(cast, override_reason="Antibody risk discussed"))
+    body = response.content.decode()
+    assert "confirm the antibody risk was considered" in body
+    assert "retreatment_interval" not in body
+    assert 'name="early_reason"' in body  # the structured reason, shown only when early
+    # A reason in words alone is not enough.
+    response = client.post(url, start_data(cast, early_note="Antibody risk discussed"))
+    assert response.status_code == 400
+    response = client.post(
+        url,
+        start_data(
+            cast,
+            early_reason="wearing_off",
+            antibody_risk_acknowledged="on",
+            early_note="Headaches back from week 9 in the last two cycles.",
+        ),
+    )
     assert response.status_code == 302
 
 
@@ -117,11 +131,19 @@ def test_a_nurse_records_sites_but_only_a_physician_signs(
     assert open_session.sites.count() == 39
     response = nurse.post(url, sites_data(FTP_8, action="complete"))
     assert response.status_code == 400
-    assert "only a physician" in response.content.decode()
+    assert "Only a physician" in response.content.decode()
     assert_refused(
         cast, url, [*NOT_STAFF, "clinic_admin"], method="post", data=sites_data(action="complete")
     )
-    response = client_for(cast, "physician").post(url, sites_data(FTP_8, action="complete"))
+    physician = client_for(cast, "physician")
+    # "Complete and sign" asks for confirmation; the sites are kept meanwhile.
+    response = physician.post(url, sites_data(FTP_8, action="complete"))
+    assert response.status_code == 400
+    assert "Tick to confirm: signing locks the session for good." in response.content.decode()
+    open_session.refresh_from_db()
+    assert not open_session.locked
+    assert open_session.sites.count() == 39
+    response = physician.post(url, {**sites_data(FTP_8, action="complete"), "confirm_sign": "on"})
     assert response.status_code == 302
     open_session.refresh_from_db()
     assert (open_session.total_units, open_session.sites_injected) == (195, 39)
@@ -169,7 +191,11 @@ def test_it_refuses_an_expired_lot_on_the_page(cast: Cast, open_session: Session
         },
     )
     assert response.status_code == 400
-    assert "lot OLD1 expired" in response.content.decode()
+    body = response.content.decode()
+    assert "Lot OLD1 expired on" in body
+    assert "vial.expiry" not in body
+    # Beside the expiry date field, not only at the top of the page.
+    assert body.index("Lot OLD1 expired on") > body.index('name="lot"')
     assert open_session.vials.count() == 1
 
 

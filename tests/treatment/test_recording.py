@@ -114,13 +114,13 @@ def test_it_refuses_a_skipped_site_without_a_reason(cast: Cast) -> None:
     session = start(cast.patient, cast.physician)
     sites = preempt()
     sites[0] = dosing.RecordedSite(sites[0].code, dosing.SiteStatus.SKIPPED, 0, "  ")
-    with pytest.raises(actions.SessionError, match="skip_reason"):
+    with pytest.raises(actions.SessionError, match="is skipped: give the reason"):
         actions.record_sites(session=session, by=cast.physician, sites=sites)
 
 
 def test_it_refuses_completion_without_a_vial_covering_the_units(cast: Cast) -> None:
     session = start(cast.patient, cast.physician)
-    with pytest.raises(actions.SessionError, match="at least one vial"):
+    with pytest.raises(actions.SessionError, match="(?i)at least one vial"):
         actions.complete_session(session=session, by=cast.physician, sites=preempt(), now=NOW)
     vial(session, cast.physician, size_units=100, diluent_ml=2)
     with pytest.raises(actions.SessionError, match="only 100 U opened"):
@@ -150,7 +150,7 @@ def test_it_takes_an_end_time_in_the_starting_minute_and_refuses_an_earlier_one(
     started = NOW + dt.timedelta(seconds=40)
     session = start(cast.patient, cast.physician, now=started)
     vial(session, cast.physician, now=started)
-    with pytest.raises(actions.SessionError, match="ended_at: before the session started"):
+    with pytest.raises(actions.SessionError, match="cannot be before the session started"):
         actions.complete_session(
             session=session,
             by=cast.physician,

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
+from cephalog.domain.paperwork import Paperwork, paperwork_for
+
 
 @functools.cache
 def known_time_zones() -> frozenset[str]:
@@ -22,6 +24,14 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"unknown time zone {value!r}")
 
 
+class Country(models.TextChoices):
+    """Where the clinic works: chooses its paper size, letters and adverse-event form
+    (cephalog.domain.paperwork)."""
+
+    UNITED_KINGDOM = "GB", "United Kingdom"
+    UNITED_STATES = "US", "United States"
+
+
 class Clinic(models.Model):
     """A headache centre. Everything patient-related belongs to exactly one clinic."""
 
@@ -30,6 +40,13 @@ class Clinic(models.Model):
     time_zone = models.CharField(
         max_length=64, default="Europe/London", validators=[validate_time_zone]
     )
+    country = models.CharField(
+        max_length=2,
+        choices=Country.choices,
+        default=Country.UNITED_KINGDOM,
+        help_text="Chooses the paper size, the letters and the adverse-event report form.",
+    )
+    address = models.TextField(max_length=500, blank=True, help_text="Printed on letters.")
     phone = models.CharField(max_length=40, blank=True)
     safety_email = models.EmailField(blank=True, help_text="Receives red-flag safety alerts.")
     default_policy = models.CharField(max_length=40, default="nice-ta260")
@@ -46,6 +63,10 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def paperwork(self) -> Paperwork:
+        return paperwork_for(self.country)
 
 
 class User(AbstractUser):  # type: ignore[django-manager-missing]  # passkeys.Passkey (via django-otp)
@@ -99,3 +120,50 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} at {self.clinic}"
+
+
+class RoleChangeStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a second clinic admin"
+    APPLIED = "applied", "Applied"
+    REJECTED = "rejected", "Turned down"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class RoleChange(models.Model):
+    """A change of a colleague's role, asked by one clinic admin.
+
+    When the clinic has another active clinic admin (not the one asking, not the one
+    changed), that admin confirms it before it applies; otherwise it applies at once.
+    Either way it is audited with the role before and after and both people are told.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="role_changes")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_changes")
+    old_role = models.CharField(max_length=20, choices=Role.choices)
+    new_role = models.CharField(max_length=20, choices=Role.choices)
+    status = models.CharField(
+        max_length=10, choices=RoleChangeStatus.choices, default=RoleChangeStatus.PENDING
+    )
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "user"],
+                condition=models.Q(status="pending"),
+                name="one_pending_role_change_per_member",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(old_role=models.F("new_role")),
+                name="role_change_changes_the_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.old_role} → {self.new_role} ({self.status})"

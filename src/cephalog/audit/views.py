@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from cephalog.accounts.access import staff_clinic_ids, staff_view
-from cephalog.accounts.models import Role
+from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit import queries
 from cephalog.audit.actions import record
 from cephalog.audit.forms import AuditFilterForm
+from cephalog.audit.models import AuditEvent
+from cephalog.audit.wording import describe
 from cephalog.domain.csvcells import csv_line
+from cephalog.patients.models import Patient
 
 COLUMNS = (
     "at",
@@ -40,11 +46,65 @@ def audit_report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     record(action="read", category="audit", clinic_id=clinic_ids[0])
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "audit/report.html",
-        {"form": form, "page": page, "query": query.urlencode(), "columns": COLUMNS},
-    )
+    clinic = Clinic.objects.filter(pk=clinic_ids[0]).first()
+    with timezone.override(zoneinfo.ZoneInfo(clinic.time_zone if clinic else "UTC")):
+        return render(
+            request,
+            "audit/report.html",
+            {
+                "form": form,
+                "page": page,
+                "rows": _in_words(list(page.object_list), clinic_ids),
+                "query": query.urlencode(),
+            },
+        )
+
+
+@dataclass(frozen=True)
+class Row:
+    event: AuditEvent
+    who: str
+    what: str
+    patient: Patient | None
+
+
+def _name(user: User | None, fallback: str) -> str:
+    if user is None:
+        return fallback or "the system"
+    full = user.get_full_name()
+    return f"{full} ({user.username})" if full else user.username
+
+
+def _in_words(events: list[AuditEvent], clinic_ids: list[int]) -> list[Row]:
+    """Who, what, which patient: names come from the admin's own clinics only (3 queries)."""
+    patient_ids = {e.patient_id for e in events if e.patient_id}
+    patients = {
+        p.pk: p
+        for p in Patient.objects.filter(pk__in=patient_ids, clinic_id__in=clinic_ids).only(
+            "id", "given_name", "family_name", "mrn", "clinic_id"
+        )
+    }
+    targets = {int(ref) for e in events if (ref := e.object_ref.removeprefix("user:")).isdigit()}
+    user_ids = {e.user_id for e in events if e.user_id} | targets
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)}
+    rows = []
+    for e in events:
+        target_id = e.object_ref.removeprefix("user:")
+        target = users.get(int(target_id)) if target_id.isdigit() else None
+        rows.append(
+            Row(
+                event=e,
+                who=_name(users.get(e.user_id) if e.user_id else None, e.username),
+                what=describe(
+                    action=e.action,
+                    category=e.category,
+                    detail=e.detail if isinstance(e.detail, dict) else {},
+                    target=_name(target, "") if target else "",
+                ),
+                patient=patients.get(e.patient_id) if e.patient_id else None,
+            )
+        )
+    return rows
 
 
 def _csv(events: object) -> StreamingHttpResponse:

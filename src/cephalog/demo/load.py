@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,13 +22,16 @@ from typing import Any
 import numpy as np
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from cephalog.accounts.actions import create_clinic, create_staff, grant_role
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
 from cephalog.demo import generate as gen
 from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry, EntrySource
-from cephalog.patients.actions import create_patient
+from cephalog.outcomes.actions import record_decision
+from cephalog.outcomes.models import Decision
+from cephalog.patients.actions import create_patient, update_contact_details
 from cephalog.patients.models import (
     Allergy,
     Condition,
@@ -36,7 +40,8 @@ from cephalog.patients.models import (
     Preventive,
     ToxinExposure,
 )
-from cephalog.safety.models import AdverseEvent
+from cephalog.safety.actions import ReportedSymptom, report_side_effect
+from cephalog.safety.models import AdverseEvent, SafetyAlert
 from cephalog.treatment.models import Session, SessionStatus
 
 #: The password of every demo login (printed by `cephalog demo` and `make run`).
@@ -102,6 +107,8 @@ class DemoResult:
     adverse_events: int
     generate_seconds: float
     write_seconds: float
+    #: What a new user sees working on day one: (MRN, what), e.g. a red flag to acknowledge.
+    highlights: tuple[tuple[str, str], ...] = ()
 
 
 def load_demo(
@@ -112,12 +119,15 @@ def load_demo(
     clinic_slug: str = "demo",
     progress: LoadProgress | None = None,
     reset: bool = False,
+    alive: bool = True,
 ) -> DemoResult:
     """Create the demo clinics, their logins and `n_patients` generated patients.
 
     Refuses with DemoExists when either demo clinic exists, unless `reset`,
     which deletes both clinics (and their patients) first. Deterministic for
     (n_patients, seed, today). Patient 0 of the cohort gets the `patient` login.
+    `alive` (the default) adds what a new user should see working on day one
+    (`_bring_to_life`); without it the database holds exactly the generated cohort.
     """
     if not reset:
         _refuse_if_loaded(clinic_slug)  # before generating; checked again when writing
@@ -139,6 +149,7 @@ def load_demo(
             name=DEMO_CLINIC_NAME,
             phone="+44 20 7946 0123",
             safety_email=_email("safety", DEMO_DOMAIN),
+            address="Headache Unit, Level 2\n1 Demo Street\nLondon EC1A 1AA",
         )
         other = create_clinic(
             slug=OTHER_CLINIC_SLUG,
@@ -178,6 +189,11 @@ def load_demo(
             progress=on_write,
         )
         _write_cohort(other, other_cohort, injector=staff["other-physician"], seed=seed + 1)
+        highlights = (
+            _bring_to_life(clinic, cohort, physician=staff["physician"], today=today)
+            if alive
+            else ()
+        )
 
     return DemoResult(
         clinic=clinic,
@@ -186,10 +202,117 @@ def load_demo(
         patients=n_patients,
         diary_entries=counts["diary_entries"],
         sessions=counts["sessions"],
-        adverse_events=counts["adverse_events"],
+        adverse_events=AdverseEvent.objects.filter(patient__clinic=clinic).count(),
         generate_seconds=generated - started,
         write_seconds=time.perf_counter() - generated,
+        highlights=highlights,
     )
+
+
+#: The demo's patient due this week is due this many days from today; the overdue one
+#: was due this many days ago (still inside the 7-day window after the due date).
+DUE_IN_DAYS = 4
+OVERDUE_BY_DAYS = 5
+_STOPPED = 2  # generate.py's stage of a patient whose treatment stopped
+
+
+def _shift_sessions(patient: Patient, days: int) -> None:
+    """Move a patient's sessions (and the adverse events dated from them) by `days`."""
+    if not days:
+        return
+    delta = dt.timedelta(days=days)
+    sessions = list(Session.objects.filter(patient=patient))
+    for row in sessions:
+        row.date += delta
+    Session.objects.bulk_update(sessions, ["date"])
+    events = list(AdverseEvent.objects.filter(patient=patient))
+    for event in events:
+        event.onset += delta
+        if event.resolved_on is not None:
+            event.resolved_on += delta
+    AdverseEvent.objects.bulk_update(events, ["onset", "resolved_on"])
+
+
+def _bring_to_life(
+    clinic: Clinic, cohort: gen.Cohort, *, physician: User, today: dt.date
+) -> tuple[tuple[str, str], ...]:
+    """Make every feature visible on day one (issue 17.8), through the apps' actions.
+
+    - patients whose treatment stopped get the stop decision a clinic records, so the
+      schedule does not show them as months overdue;
+    - one patient is due for a session this week and one is overdue (their sessions
+      moved by a few days), both with an email address so the reminder goes out;
+    - one patient reports difficulty swallowing today: a red flag, not yet acknowledged.
+    """
+    patients = list(Patient.objects.filter(clinic=clinic).order_by("mrn"))
+    last: dict[Any, dt.date] = {}
+    for pid, date in Session.objects.filter(patient__clinic=clinic).values_list(
+        "patient_id", "date"
+    ):
+        last[pid] = max(date, last.get(pid, date))
+    stage = cohort.patients.stage
+    highlights: list[tuple[str, str]] = []
+    for i, patient in enumerate(patients):
+        if stage[i] == _STOPPED and patient.pk in last:
+            record_decision(
+                patient=patient,
+                by=physician,
+                decision=Decision.STOP,
+                reason="Demo: treatment stopped at the review after the last session.",
+                decided_on=min(last[patient.pk] + dt.timedelta(days=84), today),
+            )
+    active = [p for i, p in enumerate(patients) if i > 0 and stage[i] != _STOPPED and p.pk in last]
+    taken: set[Any] = set()
+
+    def closest(target: dt.date) -> Patient | None:
+        choices = [p for p in active if p.pk not in taken]
+        if not choices:
+            return None
+
+        def due(p: Patient) -> dt.date:
+            return last[p.pk] + dt.timedelta(days=84)
+
+        chosen = min(choices, key=lambda p: (abs((due(p) - target).days), p.mrn))
+        taken.add(chosen.pk)
+        _shift_sessions(chosen, (target - due(chosen)).days)
+        update_contact_details(
+            patient=chosen,
+            by=physician,
+            email=f"{chosen.mrn.lower()}@{DEMO_DOMAIN}",
+            phone=f"+44 20 7946 0{100 + len(taken):03d}",
+            address="",
+            time_zone=chosen.time_zone,
+            preferred_contact="email",
+        )
+        return chosen
+
+    due_soon = closest(today + dt.timedelta(days=DUE_IN_DAYS))
+    if due_soon is not None:
+        highlights.append((due_soon.mrn, f"session due in {DUE_IN_DAYS} days"))
+    overdue = closest(today - dt.timedelta(days=OVERDUE_BY_DAYS))
+    if overdue is not None:
+        highlights.append((overdue.mrn, f"session overdue by {OVERDUE_BY_DAYS} days"))
+    # The red flag: the active patient with the most recent session reports it today.
+    recent = sorted(
+        (p for p in active if p.pk not in taken), key=lambda p: (last[p.pk], p.mrn), reverse=True
+    )
+    if recent:
+        flagged = recent[0]
+        now = timezone.now()
+        if timezone.localdate(now) != today:
+            now = dt.datetime.combine(
+                today, dt.time(12), tzinfo=zoneinfo.ZoneInfo(clinic.time_zone)
+            )
+        report_side_effect(
+            patient=flagged,
+            symptoms=[
+                ReportedSymptom("dysphagia", onset=today, severity="moderate", still_present=True)
+            ],
+            note="Hard to swallow since this morning.",
+            now=now,
+        )
+        highlights.append((flagged.mrn, "red flag reported today, not yet acknowledged"))
+    return tuple(highlights)
 
 
 def _refuse_if_loaded(clinic_slug: str) -> None:
@@ -212,6 +335,7 @@ def delete_demo(clinics: Iterable[Clinic]) -> None:
         # The big tables first, as plain queryset deletes.
         AcuteMedicationTaken.objects.filter(entry__patient__in=patients).delete()
         DiaryEntry.objects.filter(patient__in=patients).delete()
+        SafetyAlert.objects.filter(patient__in=patients).delete()  # they protect their events
         AdverseEvent.objects.filter(patient__in=patients).delete()
         Session.objects.filter(patient__in=patients).delete()
         patients.delete()

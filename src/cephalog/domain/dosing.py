@@ -8,7 +8,7 @@ docs/domain-decisions.md.
 
 Plain Python: no Django, no I/O, no wall clock. Problems are returned as
 stable, human-readable strings that name the offending field
-(`sites[3].units: must be 5, got 10`), in the style of spec/assessment.md §1.
+(`sites[3].units: frontalis-L-1 must have 5 U, got 10`), in the style of spec/assessment.md §1.
 """
 
 from __future__ import annotations
@@ -461,11 +461,15 @@ def validate_session(
         seen.add(r.code)
         if r.status is SiteStatus.SKIPPED:
             if r.units != 0:
-                problems.append(f"{where}.units: a skipped site must have 0 U, got {r.units}")
+                problems.append(
+                    f"{where}.units: {r.code} is skipped and must have 0 U, got {r.units}"
+                )
             if r.skip_reason is None or not r.skip_reason.strip():
-                problems.append(f"{where}.skip_reason: required when a site is skipped")
+                problems.append(f"{where}.skip_reason: {r.code} is skipped: give the reason")
         elif r.units != protocol.units_per_site:
-            problems.append(f"{where}.units: must be {protocol.units_per_site}, got {r.units}")
+            problems.append(
+                f"{where}.units: {r.code} must have {protocol.units_per_site} U, got {r.units}"
+            )
 
         if r.status is SiteStatus.ADDED:
             muscle = known.muscle if known is not None else _muscle_of_code(r.code)
@@ -609,8 +613,9 @@ def check_vial(vial: Vial, *, used_at: dt.datetime, prefix: str = "vial") -> lis
         age = used_at - vial.reconstituted_at
         if age < dt.timedelta(0):
             problems.append(
-                f"{prefix}.reconstituted_at: after the time of use "
-                f"({vial.reconstituted_at.isoformat()} > {used_at.isoformat()})"
+                f"{prefix}.reconstituted_at: the reconstitution time "
+                f"{vial.reconstituted_at:%Y-%m-%d %H:%M} is later than the time of use "
+                f"{used_at:%Y-%m-%d %H:%M}"
             )
         elif age > MAX_RECONSTITUTED_AGE:
             hours = age.total_seconds() / 3600
@@ -744,85 +749,8 @@ class RuleResult:
         return self.status in (RuleStatus.OK, RuleStatus.WARNING, RuleStatus.OVERRIDDEN)
 
 
-#: An early-interval reason must show the antibody risk was considered (§2.8).
-_ANTIBODY_MARKERS = ("antibod", "immunogen")
-
-
-def mentions_antibody_risk(reason: str | None) -> bool:
-    """Whether an override reason acknowledges the neutralising-antibody risk (clinical-reference §2.8)."""
-    if reason is None:
-        return False
-    text = reason.casefold()
-    return any(m in text for m in _ANTIBODY_MARKERS)
-
-
-def check_interval(
-    last_session_date: dt.date | None,
-    proposed_date: dt.date,
-    clinic_minimum_days: int,
-    override_reason: str | None = None,
-) -> RuleResult:
-    """Is `proposed_date` an acceptable retreatment date? (clinical-reference §2.2, §2.8, §6.5, §11.2).
-
-    - no previous session: ok;
-    - not after the last session, or earlier than the clinic minimum: refused
-      (no override possible);
-    - 84 days or more: ok (due);
-    - 77–83 days: warning (within the 7-day tolerance of the 12-week
-      schedule; payers may require 84);
-    - under 77 days: needs an override reason that mentions the antibody
-      risk (contains "antibod" or "immunogen", any case); with one: overridden.
-    """
-    rule = "retreatment_interval"
-    if clinic_minimum_days < 0:
-        raise ValueError(f"clinic_minimum_days: must not be negative, got {clinic_minimum_days}")
-    if last_session_date is None:
-        return RuleResult(rule, RuleStatus.OK, "First session: no interval applies.", _SRC_INTERVAL)
-    days = (proposed_date - last_session_date).days
-    due = last_session_date + dt.timedelta(days=DUE_INTERVAL_DAYS)
-    since = f"{days} days since the last session on {last_session_date.isoformat()}"
-    if days <= 0:
-        return RuleResult(
-            rule,
-            RuleStatus.REFUSED,
-            f"The proposed date {proposed_date.isoformat()} is not after the last session "
-            f"on {last_session_date.isoformat()}.",
-            _SRC_INTERVAL,
-        )
-    if days < clinic_minimum_days:
-        return RuleResult(
-            rule,
-            RuleStatus.REFUSED,
-            f"{since}; the clinic minimum is {clinic_minimum_days} days "
-            f"(12-week interval due on {due.isoformat()}).",
-            _SRC_INTERVAL,
-        )
-    if days >= DUE_INTERVAL_DAYS:
-        return RuleResult(rule, RuleStatus.OK, f"{since}: due (12 weeks).", _SRC_INTERVAL)
-    if days >= TOLERATED_INTERVAL_DAYS:
-        return RuleResult(
-            rule,
-            RuleStatus.WARNING,
-            f"{since}: earlier than the 12-week due date {due.isoformat()}, within the "
-            "7-day tolerance; some payers allow no less than 84 days.",
-            _SRC_INTERVAL,
-        )
-    if mentions_antibody_risk(override_reason):
-        return RuleResult(
-            rule,
-            RuleStatus.OVERRIDDEN,
-            f"{since}: under {TOLERATED_INTERVAL_DAYS} days, accepted with the documented "
-            f"reason: {override_reason!s}",
-            _SRC_INTERVAL,
-        )
-    return RuleResult(
-        rule,
-        RuleStatus.NEEDS_OVERRIDE,
-        f"{since}: under {TOLERATED_INTERVAL_DAYS} days (due {due.isoformat()}). "
-        "Short intervals may favour neutralising antibodies that stop the treatment "
-        "working; document a reason that addresses the antibody risk.",
-        _SRC_INTERVAL,
-    )
+# The retreatment interval check (before the earliest day only with a structured reason)
+# is in cephalog.domain.point_of_care.check_interval.
 
 
 def check_cumulative_dose(
@@ -831,6 +759,9 @@ def check_cumulative_dose(
     proposed_units: int,
 ) -> RuleResult:
     """At most 400 U of BOTOX, all indications, in any 3-month window (clinical-reference §2.2, §14).
+
+    `exposures` are onabotulinumtoxinA doses only: other products' units are not
+    interchangeable and never added (spec 11.5; see point_of_care.check_cap).
 
     A 3-month window is 90 consecutive days `[s, s + 89]`. Every window
     that contains `proposed_date` (s from `proposed_date − 89` to
@@ -864,7 +795,7 @@ def check_cumulative_dose(
         return RuleResult(
             rule,
             RuleStatus.REFUSED,
-            f"{worst_total} U of botulinum toxin (all indications) between {window} "
+            f"{worst_total} U of onabotulinumtoxinA (all indications) between {window} "
             f"including this session's {proposed_units} U; at most {CUMULATIVE_CAP_UNITS} U "
             f"in {CUMULATIVE_WINDOW_DAYS} days.",
             _SRC_CUMULATIVE,
@@ -945,13 +876,11 @@ __all__ = [
     "VialCheck",
     "billing_lines",
     "check_cumulative_dose",
-    "check_interval",
     "check_vial",
     "check_vials",
     "concentration_per_0_1_ml",
     "get_site",
     "icd10_code",
-    "mentions_antibody_risk",
     "session_totals",
     "site_code",
     "units_discarded",

@@ -22,9 +22,13 @@ _SRC_LOCAL = "clinical-reference §2.7 (CM trials, COMPEL, Hull real-world serie
 
 
 class SymptomClass(StrEnum):
-    """How urgent a reported symptom is (clinical-reference §2.3, §11.6)."""
+    """How urgent a reported symptom is (Medication Guide; clinical-reference §2.3, §10, §11.6).
 
-    RED_FLAG = "red_flag"  # possible distant spread or allergy: emergency care now
+    Both EMERGENCY and SAME_DAY symptoms are red flags: the clinic gets an alert.
+    """
+
+    EMERGENCY = "emergency"  # swallowing, speaking, breathing, allergy: emergency care now
+    SAME_DAY = "same_day"  # other signs of spread of toxin effect: medical help right away
     EXPECTED_LOCAL = "expected_local"  # known, usually mild effect near the injections
     OTHER = "other"  # known or possible effect that the clinic should review soon
 
@@ -46,6 +50,11 @@ class Symptom(StrEnum):
     HEADACHE_WORSE = "headache_worse"
     MIGRAINE_WORSE = "migraine_worse"
     DYSPHAGIA = "dysphagia"
+    SPEAKING_DIFFICULTY = "speaking_difficulty"
+    VOICE_CHANGE = "voice_change"
+    SLURRED_SPEECH = "slurred_speech"
+    #: Before the Medication Guide review one code covered dysphonia and dysarthria; kept so
+    #: stored reports still read, no longer offered on the forms (see `reportable`).
     VOICE_OR_SPEECH_CHANGE = "voice_or_speech_change"
     DOUBLE_VISION = "double_vision"
     BLURRED_VISION = "blurred_vision"
@@ -61,7 +70,8 @@ class SymptomInfo:
     """Labels and classification of one symptom.
 
     `no_driving`: the label advises not to drive, use machines or do other
-    dangerous activities while it lasts (§2.3).
+    dangerous activities while it lasts (§2.3). `reportable`: offered on the
+    report forms (False only for a retired code kept for stored reports).
     """
 
     symptom: Symptom
@@ -70,6 +80,12 @@ class SymptomInfo:
     classification: SymptomClass
     no_driving: bool
     source: str
+    reportable: bool = True
+
+    @property
+    def red_flag(self) -> bool:
+        """The clinic gets a red-flag alert for it (emergency or same-day)."""
+        return self.classification in (SymptomClass.EMERGENCY, SymptomClass.SAME_DAY)
 
 
 def _info(
@@ -80,64 +96,104 @@ def _info(
     source: str,
     *,
     no_driving: bool = False,
+    reportable: bool = True,
 ) -> SymptomInfo:
-    return SymptomInfo(symptom, patient, clinician, classification, no_driving, source)
+    return SymptomInfo(symptom, patient, clinician, classification, no_driving, source, reportable)
 
 
-_R, _L, _O = SymptomClass.RED_FLAG, SymptomClass.EXPECTED_LOCAL, SymptomClass.OTHER
+_E, _D = SymptomClass.EMERGENCY, SymptomClass.SAME_DAY
+_L, _O = SymptomClass.EXPECTED_LOCAL, SymptomClass.OTHER
+_SRC_GUIDE = (
+    "BOTOX Medication Guide (signs of spread of toxin effect: get medical help right away); "
+    "clinical-reference §2.3, §10"
+)
 
 #: Every symptom of the vocabulary, in display order (clinical-reference §2.3–§2.7).
 SYMPTOMS: Mapping[Symptom, SymptomInfo] = MappingProxyType(
     {
         i.symptom: i
         for i in (
-            # red flags: possible distant spread of toxin effect, or allergy
-            _info(Symptom.DYSPHAGIA, "Trouble swallowing", "Dysphagia", _R, _SRC_BOXED),
+            # emergency now: problems swallowing, speaking or breathing, or an allergic reaction
+            _info(Symptom.DYSPHAGIA, "Trouble swallowing", "Dysphagia", _E, _SRC_BOXED),
+            _info(
+                Symptom.SPEAKING_DIFFICULTY,
+                "Trouble speaking",
+                "Difficulty speaking (possible bulbar weakness)",
+                _E,
+                _SRC_BOXED,
+            ),
             _info(
                 Symptom.BREATHING_DIFFICULTY,
                 "Trouble breathing or shortness of breath",
                 "Breathing difficulty / respiratory compromise",
-                _R,
-                _SRC_BOXED,
-            ),
-            _info(
-                Symptom.VOICE_OR_SPEECH_CHANGE,
-                "Hoarse or changed voice, or trouble saying words clearly",
-                "Dysphonia / dysarthria",
-                _R,
-                _SRC_BOXED,
-            ),
-            _info(
-                Symptom.DOUBLE_VISION,
-                "Double vision",
-                "Diplopia",
-                _R,
-                _SRC_BOXED,
-                no_driving=True,
-            ),
-            _info(
-                Symptom.MUSCLE_WEAKNESS_GENERAL,
-                "Weakness all over the body, or in the arms or legs",
-                "Generalised muscle weakness / asthenia",
-                _R,
-                _SRC_BOXED,
-                no_driving=True,
-            ),
-            _info(
-                Symptom.BLADDER_CONTROL_LOSS,
-                "Loss of bladder control",
-                "Urinary incontinence (new)",
-                _R,
+                _E,
                 _SRC_BOXED,
             ),
             _info(
                 Symptom.ALLERGIC_REACTION,
                 "Itching, rash, raised itchy welts, wheezing, swelling, or feeling faint",
                 "Possible hypersensitivity reaction",
-                _R,
+                _E,
                 "BOTOX US label §4, §5 (hypersensitivity) and patient information; "
                 "clinical-reference §2.4, §2.5",
                 no_driving=True,
+            ),
+            # medical help right away (same day): the other signs of spread of toxin effect
+            _info(
+                Symptom.MUSCLE_WEAKNESS_GENERAL,
+                "Loss of strength or muscle weakness all over the body",
+                "Generalised muscle weakness / asthenia",
+                _D,
+                _SRC_GUIDE,
+                no_driving=True,
+            ),
+            _info(
+                Symptom.DOUBLE_VISION, "Double vision", "Diplopia", _D, _SRC_GUIDE, no_driving=True
+            ),
+            _info(
+                Symptom.BLURRED_VISION,
+                "Blurred vision",
+                "Blurred vision",
+                _D,
+                _SRC_GUIDE,
+                no_driving=True,
+            ),
+            _info(
+                Symptom.EYELID_PTOSIS,
+                "Drooping eyelids",
+                "Eyelid ptosis",
+                _D,
+                _SRC_GUIDE + " (also a local effect, ~4 % in the CM trials, §2.7)",
+                no_driving=True,
+            ),
+            _info(
+                Symptom.VOICE_CHANGE,
+                "Hoarse voice, or a change or loss of voice",
+                "Dysphonia",
+                _D,
+                _SRC_GUIDE,
+            ),
+            _info(
+                Symptom.SLURRED_SPEECH,
+                "Trouble saying words clearly",
+                "Dysarthria",
+                _D,
+                _SRC_GUIDE,
+            ),
+            _info(
+                Symptom.BLADDER_CONTROL_LOSS,
+                "Loss of bladder control",
+                "Urinary incontinence (new)",
+                _D,
+                _SRC_GUIDE,
+            ),
+            _info(
+                Symptom.VOICE_OR_SPEECH_CHANGE,
+                "Hoarse or changed voice, or trouble saying words clearly",
+                "Dysphonia / dysarthria",
+                _D,
+                _SRC_GUIDE,
+                reportable=False,
             ),
             # expected, usually mild effects near the injections
             _info(Symptom.NECK_PAIN, "Neck pain", "Neck pain", _L, _SRC_AR),
@@ -161,14 +217,6 @@ SYMPTOMS: Mapping[Symptom, SymptomInfo] = MappingProxyType(
                 "Injection-site bruising / swelling",
                 _L,
                 _SRC_LOCAL,
-            ),
-            _info(
-                Symptom.EYELID_PTOSIS,
-                "Drooping eyelid",
-                "Eyelid ptosis",
-                _L,
-                _SRC_AR,
-                no_driving=True,
             ),
             _info(
                 Symptom.BROW_PTOSIS,
@@ -221,14 +269,6 @@ SYMPTOMS: Mapping[Symptom, SymptomInfo] = MappingProxyType(
                 _O,
                 _SRC_AR,
             ),
-            _info(
-                Symptom.BLURRED_VISION,
-                "Blurred vision",
-                "Blurred vision",
-                _O,
-                _SRC_BOXED,
-                no_driving=True,
-            ),
             _info(Symptom.DIZZINESS, "Dizziness", "Dizziness", _O, _SRC_BOXED, no_driving=True),
             _info(
                 Symptom.OTHER,
@@ -241,21 +281,42 @@ SYMPTOMS: Mapping[Symptom, SymptomInfo] = MappingProxyType(
     }
 )
 
-RED_FLAGS: frozenset[Symptom] = frozenset(s for s, i in SYMPTOMS.items() if i.classification is _R)
+#: Symptoms that raise a red-flag alert for the clinic: emergency and same-day ones.
+RED_FLAGS: frozenset[Symptom] = frozenset(s for s, i in SYMPTOMS.items() if i.red_flag)
+#: Problems swallowing, speaking or breathing, and allergic reactions: emergency care now.
+EMERGENCY_SYMPTOMS: frozenset[Symptom] = frozenset(
+    s for s, i in SYMPTOMS.items() if i.classification is _E
+)
+#: The other signs of spread of toxin effect: medical help right away, the same day.
+SAME_DAY_SYMPTOMS: frozenset[Symptom] = frozenset(
+    s for s, i in SYMPTOMS.items() if i.classification is _D
+)
+#: The symptoms a patient or clinician can pick on a form, in display order.
+REPORTABLE: tuple[Symptom, ...] = tuple(s for s, i in SYMPTOMS.items() if i.reportable)
 
 
 class TriageLevel(StrEnum):
-    """What the patient should do now (clinical-reference §2.3, §10, §11.6)."""
+    """What the patient should do now (Medication Guide; clinical-reference §2.3, §10, §11.6)."""
 
     EMERGENCY = "emergency"  # seek emergency care now, then call the clinic
+    MEDICAL_HELP_TODAY = "medical_help_today"  # get medical help right away, the same day
     CALL_CLINIC = "call_clinic"  # call the clinic today
     SELF_CARE = "self_care"  # expected local effect; mention at the next check-in
     NONE = "none"  # nothing reported
 
+    @property
+    def urgent(self) -> bool:
+        """The patient is sent for help now (emergency or same day), never told to wait."""
+        return self in (TriageLevel.EMERGENCY, TriageLevel.MEDICAL_HELP_TODAY)
+
 
 @dataclass(frozen=True)
 class SafetyTriage:
-    """Result of classifying reported symptoms (clinical-reference §2.3, §11.6)."""
+    """Result of classifying reported symptoms (clinical-reference §2.3, §10, §11.6).
+
+    `red_flags` are every symptom that raises the clinic's alert: the
+    `emergency` ones and the `same_day` ones.
+    """
 
     level: TriageLevel
     red_flags: tuple[Symptom, ...]
@@ -271,9 +332,17 @@ class SafetyTriage:
         return bool(self.red_flags)
 
     @property
+    def emergency(self) -> tuple[Symptom, ...]:
+        return tuple(s for s in self.red_flags if s in EMERGENCY_SYMPTOMS)
+
+    @property
+    def same_day(self) -> tuple[Symptom, ...]:
+        return tuple(s for s in self.red_flags if s in SAME_DAY_SYMPTOMS)
+
+    @property
     def needs_urgent_review(self) -> bool:
         """Red flags trigger urgent clinician review (§11.6)."""
-        return self.level is TriageLevel.EMERGENCY
+        return self.has_red_flags
 
 
 EMERGENCY_GUIDANCE = (
@@ -282,6 +351,14 @@ EMERGENCY_GUIDANCE = (
     "can be life-threatening."
 )
 CALL_CLINIC_AFTER_EMERGENCY = "When you are safe, call the clinic to tell us what happened."
+MEDICAL_HELP_TODAY_GUIDANCE = (
+    "Get medical help right away, today: call the clinic's urgent number now. If the clinic is "
+    "closed, call your out-of-hours service or emergency services. Do not wait for your next "
+    "check-in: this can be a sign that the medicine has spread beyond where it was injected."
+)
+EMERGENCY_IF_WORSE = (
+    "If you get trouble swallowing, speaking or breathing, get emergency help straight away."
+)
 CALL_CLINIC_TODAY = "Call the clinic today so a clinician can check this with you."
 SELF_CARE_GUIDANCE = (
     "This is a common effect near where the injections went in and usually gets better on "
@@ -292,7 +369,7 @@ NO_DRIVING_GUIDANCE = (
     "Do not drive, use machines or do anything else that could be dangerous until this has gone."
 )
 DELAYED_ONSET_NOTE = (
-    "These warning signs can start hours to weeks after an injection: get help straight away "
+    "Warning signs can start hours to weeks after an injection: get help straight away "
     "if any of them appear later."
 )
 
@@ -311,25 +388,38 @@ def _parse(values: Iterable[Symptom | str]) -> list[Symptom]:
 
 
 def classify(symptoms: Iterable[Symptom | str]) -> SafetyTriage:
-    """Triage reported symptoms into red flags, expected local effects and others (clinical-reference §2.3, §11.6).
+    """Triage reported symptoms as the Medication Guide says (clinical-reference §2.3, §10, §11.6).
 
-    Any red flag → emergency care now, then call the clinic. Otherwise any
-    `other` symptom → call the clinic today. Otherwise expected local
-    effects → self-care. Symptoms in the label's driving warning add the
-    no-driving advice. Unknown codes raise ValueError naming the position.
+    - trouble swallowing, speaking or breathing, or an allergic reaction →
+      emergency care now, then call the clinic;
+    - otherwise any other sign of spread of toxin effect (weakness all over,
+      double or blurred vision, drooping eyelids, voice change, trouble
+      saying words clearly, loss of bladder control) → medical help right
+      away, the same day (never "at the next check-in");
+    - both are red flags: the clinic gets an alert;
+    - otherwise any `other` symptom → call the clinic today; otherwise
+      expected local effects → self-care.
+
+    Symptoms in the label's driving warning add the no-driving advice.
+    Unknown codes raise ValueError naming the position.
     """
     parsed = _parse(symptoms)
     order = list(SYMPTOMS)
     parsed.sort(key=order.index)
-    red = tuple(s for s in parsed if SYMPTOMS[s].classification is _R)
+    emergency = tuple(s for s in parsed if SYMPTOMS[s].classification is _E)
+    same_day = tuple(s for s in parsed if SYMPTOMS[s].classification is _D)
+    red = tuple(s for s in parsed if SYMPTOMS[s].red_flag)
     local = tuple(s for s in parsed if SYMPTOMS[s].classification is _L)
     other = tuple(s for s in parsed if SYMPTOMS[s].classification is _O)
     no_driving = any(SYMPTOMS[s].no_driving for s in parsed)
 
     guidance: list[str] = []
-    if red:
+    if emergency:
         level = TriageLevel.EMERGENCY
         guidance += [EMERGENCY_GUIDANCE, CALL_CLINIC_AFTER_EMERGENCY]
+    elif same_day:
+        level = TriageLevel.MEDICAL_HELP_TODAY
+        guidance += [MEDICAL_HELP_TODAY_GUIDANCE, EMERGENCY_IF_WORSE]
     elif other:
         level = TriageLevel.CALL_CLINIC
         guidance.append(CALL_CLINIC_TODAY)
@@ -338,13 +428,18 @@ def classify(symptoms: Iterable[Symptom | str]) -> SafetyTriage:
         guidance.append(SELF_CARE_GUIDANCE)
     else:
         level = TriageLevel.NONE
-    if no_driving and not red:
+    if no_driving and not emergency:
         guidance.append(NO_DRIVING_GUIDANCE)
-    if parsed and not red:
+    if parsed and not emergency:
         guidance.append(DELAYED_ONSET_NOTE)
 
     parts = []
-    for name, group in (("RED FLAG", red), ("other", other), ("expected local", local)):
+    for name, group in (
+        ("RED FLAG (emergency)", emergency),
+        ("RED FLAG (same day)", same_day),
+        ("other", other),
+        ("expected local", local),
+    ):
         if group:
             parts.append(f"{name}: " + ", ".join(SYMPTOMS[s].clinician_label for s in group))
     summary = "; ".join(parts) if parts else "No symptoms reported"
@@ -356,7 +451,7 @@ def classify(symptoms: Iterable[Symptom | str]) -> SafetyTriage:
         no_driving=no_driving,
         patient_guidance=tuple(guidance),
         clinician_summary=summary,
-        source=_SRC_BOXED + "; clinical-reference §10, §11.6",
+        source=_SRC_BOXED + "; Medication Guide; clinical-reference §10, §11.6",
     )
 
 
@@ -511,6 +606,19 @@ DEFAULT_AFTERCARE: tuple[AftercareItem, ...] = (
         "BOTOX US label, boxed warning and Medication Guide; " + _SRC_AFTERCARE + ", §2.3",
     ),
     AftercareItem(
+        "spread_signs",
+        "Get medical help right away, the same day, if you notice any of these in the hours "
+        "to weeks after your injections: loss of strength or muscle weakness all over the "
+        "body, double vision, blurred vision, drooping eyelids, a hoarse voice or a change or "
+        "loss of voice, trouble saying words clearly, or loss of bladder control. Call the "
+        "clinic's urgent number; if the clinic is closed, call your out-of-hours service or "
+        "emergency services. Do not wait for your next check-in.",
+        Evidence.LABEL_GUIDANCE,
+        "Medication Guide: signs of spread of toxin effect; call the doctor or get medical "
+        "help right away. Also a red flag for the clinic.",
+        "BOTOX Medication Guide; " + _SRC_AFTERCARE + " (2026-12 correction), §2.3",
+    ),
+    AftercareItem(
         "no_driving_if_weak",
         "If you notice muscle weakness, blurred or double vision, drooping eyelids or "
         "dizziness, do not drive, use machines or do other risky things until it has gone.",
@@ -578,9 +686,12 @@ DEFAULT_AFTERCARE: tuple[AftercareItem, ...] = (
 __all__ = [
     "COMPEL_TREATMENT_RELATED_RATES",
     "DEFAULT_AFTERCARE",
+    "EMERGENCY_SYMPTOMS",
     "LABEL_CM_RATES",
     "PREEMPT_POOLED_RATES",
     "RED_FLAGS",
+    "REPORTABLE",
+    "SAME_DAY_SYMPTOMS",
     "SYMPTOMS",
     "AftercareItem",
     "Evidence",

@@ -12,7 +12,9 @@ from typing import Any
 
 from django import forms
 
+from cephalog.domain.point_of_care import PRODUCT_LABELS
 from cephalog.domain.policies import POLICIES
+from cephalog.domain.vocab import ToxinProduct
 from cephalog.patients.models import (
     ConditionCode,
     MedicationClass,
@@ -121,7 +123,15 @@ class CautionsForm(Form):
 
 class ExposureForm(Form):
     prefix = "exp"
-    product = forms.CharField(label="Product", max_length=60, required=False)
+    product = forms.ChoiceField(
+        label="Product",
+        choices=[(p.value, PRODUCT_LABELS[p]) for p in ToxinProduct],
+        initial=ToxinProduct.ONABOTULINUMTOXINA.value,
+        required=False,
+        help_text="Units of different products are not interchangeable: only "
+        "onabotulinumtoxinA counts toward the 400 U cap; any product in the last 90 days "
+        "is a flag at the next session.",
+    )
     units = forms.IntegerField(label="Units", min_value=0, max_value=1000)
     date = forms.DateField(label="Date", widget=DATE)
     indication = forms.CharField(label="Indication", max_length=60)

@@ -36,3 +36,26 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
         if clinics.count() == 1:
             self.fields["clinic"].initial = clinics.first()
             self.fields["clinic"].widget = forms.HiddenInput()
+
+
+class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Contact details, editable by the clinic's staff (patients.actions.update_contact_details)."""
+
+    time_zone = forms.ChoiceField(choices=[(z, z) for z in TIME_ZONES])
+
+    class Meta:
+        model = Patient
+        fields = ["email", "phone", "address", "time_zone", "preferred_contact", "gp_practice"]
+        labels = {"preferred_contact": "Preferred contact", "address": "Postal address"}
+        widgets = {
+            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "gp_practice": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class InviteEmailForm(forms.Form):
+    """The invitation asks for a missing email address in place."""
+
+    email = forms.EmailField(label="Patient's email address", max_length=254)

@@ -21,6 +21,13 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", "Not stated"
 
 
+class PreferredContact(models.TextChoices):
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone call"
+    SMS = "sms", "Text message"
+    POST = "post", "Letter by post"
+
+
 class Patient(models.Model):
     """A person in a clinic's Botox programme. The id is opaque (UUID) and is all URLs carry."""
 
@@ -40,6 +47,16 @@ class Patient(models.Model):
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(max_length=500, blank=True, help_text="Postal address.")
+    preferred_contact = models.CharField(
+        max_length=10, choices=PreferredContact.choices, default=PreferredContact.EMAIL
+    )
+    gp_practice = models.TextField(
+        "GP practice",
+        max_length=500,
+        blank=True,
+        help_text="The patient's general practitioner: name and practice address (UK letters).",
+    )
     time_zone = models.CharField(
         max_length=64,
         default="Europe/London",
@@ -207,3 +224,38 @@ class ToxinExposure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.units} U on {self.date}"
+
+
+class EmailChange(models.Model):
+    """A new email address for a patient who has a login, waiting for the patient to confirm it.
+
+    Staff may type a patient's new address, but a login is never handed to an address
+    its owner has not confirmed: the patient opens the link sent to the new address
+    while signed in to their own account. Until then the record and the login keep the
+    old address (reminders and password resets go there). Only a hash of the link's
+    secret is stored.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="email_changes")
+    new_email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(confirmed_at__isnull=True, withdrawn_at__isnull=True),
+                name="one_open_email_change_per_patient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"email change for patient {self.patient_id}"

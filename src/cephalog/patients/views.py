@@ -1,17 +1,20 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cephalog.accounts.access import patient_view, staff_clinic_ids, staff_view
+from cephalog.accounts.access import patient_only, patient_view, staff_clinic_ids, staff_view
 from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
 from cephalog.patients import actions, queries
-from cephalog.patients.forms import PatientForm
+from cephalog.patients.forms import ContactForm, InviteEmailForm, PatientForm
 from cephalog.patients.models import Patient
 
 
@@ -52,6 +55,9 @@ def patient_chart(request: HttpRequest, patient: Patient) -> HttpResponse:
             "medications": patient.medications.all(),
             "conditions": patient.conditions.all(),
             "sessions": patient.sessions.order_by("-date")[:20],
+            "email_change": actions.open_email_change(patient),
+            "login_in_use": actions.login_in_use(patient.user),
+            "invite_form": InviteEmailForm(),
         },
     )
 
@@ -73,20 +79,120 @@ def patient_new(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/new.html", {"form": form})
 
 
+def _form_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        form.add_error(None, error)
+
+
 @require_POST
 @patient_view(staff_only=True)
 def patient_invite(request: HttpRequest, patient: Patient) -> HttpResponse:
     if not patient.email:
-        messages.error(request, "Add the patient's email address first.")
-    else:
+        # Asked in place on the chart: the address is saved (audited), then the link sent.
+        form = InviteEmailForm(request.POST)
+        if not form.is_valid():
+            for error in form.errors.get("email", ["Enter the patient's email address."]):
+                messages.error(request, str(error))
+            return redirect("patient-chart", patient.pk)
         try:
-            actions.invite_patient(patient=patient)
-        except ValidationError:
-            messages.error(
-                request,
-                "Another account already uses this email address: check the patient's "
-                "email address, or ask an administrator.",
+            actions.update_contact_details(
+                patient=patient,
+                by=request.user,
+                email=form.cleaned_data["email"],
+                phone=patient.phone,
+                address=patient.address,
+                time_zone=patient.time_zone,
+                preferred_contact=patient.preferred_contact,
             )
-        else:
-            messages.success(request, "Invitation sent. The link works once, for three days.")
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+            return redirect("patient-chart", patient.pk)
+    try:
+        actions.invite_patient(patient=patient, by=request.user)
+    except ValidationError as error:
+        # A refused invitation is kept too: re-inviting a login in use is worth knowing about.
+        record(
+            action="update",
+            category="account",
+            patient=patient,
+            detail={"invited": False, "refused": True},
+        )
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, "Invitation sent. The link works once, for three days.")
     return redirect("patient-chart", patient.pk)
+
+
+@patient_view(staff_only=True)
+def patient_contact(request: HttpRequest, patient: Patient) -> HttpResponse:
+    form = ContactForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = actions.update_contact_details(
+                patient=patient,
+                by=request.user,
+                email=data["email"],
+                phone=data["phone"],
+                address=data["address"],
+                time_zone=data["time_zone"],
+                preferred_contact=data["preferred_contact"],
+                gp_practice=data["gp_practice"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            if result.email_pending:
+                messages.success(
+                    request,
+                    "Saved. The new email address is used once the patient confirms it: we sent "
+                    "them a link, and told their current address.",
+                )
+            elif result.changed:
+                messages.success(request, "Contact details saved.")
+            else:
+                messages.info(request, "Nothing was changed.")
+            return redirect("patient-chart", patient.pk)
+    record(action="read", category="contact_details", patient=patient)
+    return render(
+        request,
+        "patients/contact.html",
+        {
+            "patient": patient,
+            "form": form,
+            "email_change": actions.open_email_change(patient),
+            "login_in_use": actions.login_in_use(patient.user),
+        },
+    )
+
+
+@require_POST
+@patient_view(staff_only=True)
+def patient_email_change_withdraw(request: HttpRequest, patient: Patient) -> HttpResponse:
+    if actions.withdraw_email_change(patient=patient, by=request.user):
+        messages.success(request, "The email change was withdrawn; the link no longer works.")
+    return redirect("patient-chart", patient.pk)
+
+
+@patient_only
+def email_change_confirm(request: HttpRequest, patient: Patient, token: str) -> HttpResponse:
+    change = actions.email_change_for(patient, token)
+    if change is None:
+        raise Http404("No such link")
+    if request.method == "POST":
+        try:
+            actions.confirm_email_change(patient=patient, token=token, by=request.user)
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+        else:
+            messages.success(request, "Your new email address is saved.")
+        return redirect(reverse("patient-home"))
+    record(action="read", category="contact_details", patient=patient)
+    return render(request, "patients/email_confirm.html", {"change": change})

@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -57,6 +57,9 @@ from cephalog.safety.queries import (
 )
 from cephalog.treatment.models import Session
 
+#: Red-flag reports of one patient within this many minutes of the last one go into the
+#: same open alert (one email, one escalation chain) instead of a new alert each.
+MERGE_MINUTES = 15
 #: How far back a patient may date the onset of a symptom.
 MAX_ONSET_AGE_DAYS = 365
 PATIENT_SEVERITIES = (Severity.MILD, Severity.MODERATE, Severity.SEVERE)
@@ -407,11 +410,52 @@ def _email_body(alert: SafetyAlert, clinic: Clinic, *, escalation_level: int) ->
     return "\n".join(lines)
 
 
+def _merged_summary(old: str, new: str) -> str:
+    """The alert's summary with the new report's parts not already in it."""
+    parts = [p for p in old.split("; ") if p]
+    for part in new.split("; "):
+        if part and part not in parts:
+            parts.append(part)
+    return "; ".join(parts)[:500]
+
+
 def _raise_alert(
     *, event: AdverseEvent, checkin: CheckIn | None, triage: SafetyTriage, now: dt.datetime
 ) -> SafetyAlert:
-    """Store the alert and its email in the caller's transaction."""
+    """Store the alert and its email in the caller's transaction.
+
+    A red flag from a patient who already has an open alert whose latest
+    report is at most MERGE_MINUTES old joins that alert: its summary gains
+    the new symptoms, nothing else is emailed, and it keeps its escalation
+    time, so repeated reports escalate once. The patient row is locked first
+    so two reports at once cannot both make a new alert.
+    """
+    patient = Patient.objects.select_for_update().get(pk=event.patient_id)
     clinic = event.patient.clinic
+    since = now - dt.timedelta(minutes=MERGE_MINUTES)
+    recent = (
+        SafetyAlert.objects.select_for_update()
+        .filter(patient=patient, acknowledged_at__isnull=True)
+        .filter(
+            models.Q(last_report_at__gte=since)
+            | models.Q(last_report_at__isnull=True, created_at__gte=since)
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if recent is not None:
+        recent.summary = _merged_summary(recent.summary, triage.clinician_summary)
+        recent.reports += 1
+        recent.last_report_at = max(now, recent.last_report_at or recent.created_at)
+        recent.save(update_fields=["summary", "reports", "last_report_at"])
+        record(
+            action="update",
+            category="safety_alert",
+            patient=event.patient,
+            object_ref=f"alert:{recent.pk}",
+            detail={"merged_event": event.pk, "reports": recent.reports},
+        )
+        return recent
     minutes = settings_for(clinic).escalation_minutes
     alert = SafetyAlert(
         clinic=clinic,
@@ -420,6 +464,7 @@ def _raise_alert(
         checkin=checkin,
         summary=triage.clinician_summary[:500],
         created_at=now,
+        last_report_at=now,
         escalate_at=now + dt.timedelta(minutes=minutes),
     )
     alert.full_clean()

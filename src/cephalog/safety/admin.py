@@ -10,6 +10,8 @@ class SafetySettingsAdmin(ClinicScopedAdmin):
         "escalation_minutes",
         "max_escalations",
         "emergency_number",
+        "urgent_phone",
+        "out_of_hours_number",
         "physicians_only_acknowledge",
     ]
 

@@ -10,7 +10,14 @@ from typing import Any
 from django import forms
 
 from cephalog.domain import dosing
-from cephalog.domain.safety import RED_FLAGS, SYMPTOMS, Symptom, SymptomInfo, classify
+from cephalog.domain.safety import (
+    REPORTABLE,
+    SYMPTOMS,
+    Symptom,
+    SymptomClass,
+    SymptomInfo,
+    classify,
+)
 from cephalog.patients.models import Patient
 from cephalog.safety.actions import ReportedSymptom
 from cephalog.safety.models import (
@@ -52,7 +59,16 @@ class SymptomRow:
 
     @property
     def red_flag(self) -> bool:
-        return self.info.symptom in RED_FLAGS
+        return self.info.red_flag
+
+    @property
+    def group(self) -> str:
+        """The form's section: emergency now, medical help today, or other effects."""
+        if self.info.classification is SymptomClass.EMERGENCY:
+            return "1-emergency"
+        if self.info.classification is SymptomClass.SAME_DAY:
+            return "2-same-day"
+        return "3-other"
 
     @property
     def has_errors(self) -> bool:
@@ -80,7 +96,8 @@ class SymptomReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.today = today
         date_attrs = {"max": today.isoformat()}
-        for symptom, info in SYMPTOMS.items():
+        for symptom in REPORTABLE:
+            info = SYMPTOMS[symptom]
             code = symptom.value
             self.fields[f"sym_{code}"] = forms.BooleanField(
                 label=info.patient_label, required=False
@@ -121,19 +138,20 @@ class SymptomReportForm(forms.Form):
                 status=self[f"status_{s.value}"],
                 resolved=self[f"resolved_{s.value}"],
             )
-            for s, info in SYMPTOMS.items()
+            for s in REPORTABLE
+            for info in (SYMPTOMS[s],)
         ]
 
     def ticked(self) -> list[Symptom]:
         """The ticked symptoms, read from the raw data so it works before validation."""
-        return [s for s in SYMPTOMS if self.data.get(f"sym_{s.value}") in ("on", "true", "1")]
+        return [s for s in REPORTABLE if self.data.get(f"sym_{s.value}") in ("on", "true", "1")]
 
     def has_red_flag(self) -> bool:
         return classify(self.ticked()).has_red_flags
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        ticked = [s for s in SYMPTOMS if data.get(f"sym_{s.value}")]
+        ticked = [s for s in REPORTABLE if data.get(f"sym_{s.value}")]
         if not ticked:
             raise forms.ValidationError("Tick at least one thing you have noticed.")
         if classify(ticked).has_red_flags:
@@ -223,7 +241,9 @@ class SessionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 class AdverseEventForm(forms.Form):
     """A register entry: the clinician's record of an adverse event (FDA 3500 fields)."""
 
-    symptom = forms.ChoiceField(choices=SYMPTOM_CHOICES)
+    symptom = forms.ChoiceField(
+        choices=[(s.value, SYMPTOMS[s].clinician_label) for s in REPORTABLE]
+    )
     onset = forms.DateField(widget=DateInput())
     severity = forms.ChoiceField(choices=Severity.choices)
     session = SessionChoiceField(

@@ -23,8 +23,9 @@ from django.template.loader import render_to_string
 
 from cephalog.accounts.access import role_in
 from cephalog.accounts.models import User
+from cephalog.audit.models import AuditEvent
 from cephalog.domain import csvcells
-from cephalog.safety.models import AdverseEvent, Seriousness
+from cephalog.safety.models import AdverseEvent, Seriousness, Source
 from cephalog.treatment.models import Session, SessionStatus
 
 NI = "NI"
@@ -50,6 +51,27 @@ class Section:
     letter: str
     title: str
     fields: tuple[Field, ...]
+
+
+#: What the seriousness fields say until a clinician has assessed the event.
+NOT_ASSESSED = "Not yet assessed by a clinician: to be completed by the clinician who assesses it"
+
+
+def clinician_assessed(event: AdverseEvent) -> bool:
+    """Has a clinician looked at this event? Only then may a form say how serious it was.
+
+    A clinician recorded it (clinic record), it came from the clinic's earlier records
+    (import), or a clinician has edited the patient's report since. A patient's own
+    report, red flag or not, is not an assessment: its seriousness stays blank.
+    """
+    if event.source != Source.PATIENT:
+        return True
+    return AuditEvent.objects.filter(
+        category="adverse_event",
+        action="update",
+        object_ref=f"adverse_event:{event.pk}",
+        user_id__isnull=False,
+    ).exists()
 
 
 def fda_date(d: dt.date | None) -> str:
@@ -126,6 +148,8 @@ def sections(event: AdverseEvent, *, reporter: User, today: dt.date) -> tuple[Se
         outcomes = [f"{o} (date: {NI})" if o == "Death" else o for o in outcomes]
     if not outcomes:
         outcomes = ["Serious (outcome not coded)"] if event.serious else ["Not serious"]
+    if not clinician_assessed(event):
+        outcomes = [NOT_ASSESSED]
     history = [event.relevant_history] if event.relevant_history else []
     conditions = [c.get_code_display() for c in patient.conditions.all()]
     allergies = [a.get_code_display() for a in patient.allergies.all()]
@@ -287,12 +311,24 @@ def _data_only_fetcher() -> Any:
     return DataOnly(allowed_protocols=["data"], allow_redirects=False, timeout=1)
 
 
-def to_pdf(secs: tuple[Section, ...], *, event: AdverseEvent, today: dt.date) -> bytes:
+def to_pdf(
+    secs: tuple[Section, ...],
+    *,
+    event: AdverseEvent,
+    today: dt.date,
+    template: str = "safety/medwatch_pdf.html",
+) -> bytes:
+    """The worksheet as PDF, on the paper of the patient's clinic (A4 or US Letter)."""
     from weasyprint import HTML
 
     html = render_to_string(
-        "safety/medwatch_pdf.html",
-        {"sections": secs, "event": event, "today": today},
+        template,
+        {
+            "sections": secs,
+            "event": event,
+            "today": today,
+            "paper": event.patient.clinic.paperwork.css_page_size,
+        },
     )
     pdf = HTML(string=html, base_url=None, url_fetcher=_data_only_fetcher()).write_pdf()
     assert isinstance(pdf, bytes)

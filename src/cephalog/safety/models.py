@@ -205,6 +205,18 @@ class SafetySettings(models.Model):
     emergency_number = models.CharField(
         max_length=20, default="999", help_text="Shown to patients with a red flag."
     )
+    urgent_phone = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The clinic's urgent line, shown to patients told to get medical help the "
+        "same day (signs of spread of toxin effect); the clinic's phone when empty.",
+    )
+    out_of_hours_number = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Out-of-hours medical help (for example 111 in England), shown with the "
+        "clinic's urgent line.",
+    )
     physicians_only_acknowledge = models.BooleanField(
         default=False, help_text="Only physicians (not nurses) may acknowledge red-flag alerts."
     )
@@ -239,6 +251,10 @@ class SafetyAlert(models.Model):
     escalate_at = models.DateTimeField()
     escalated_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
+    # Further red-flag reports of the same patient merged into this open alert
+    # (actions.MERGE_MINUTES): how many reports it covers, and the latest one.
+    reports = models.PositiveSmallIntegerField(default=1)
+    last_report_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -27,6 +27,16 @@ urlpatterns = [
         name="safety-medwatch-csv",
     ),
     path(
+        "clinic/safety/events/<int:event_id>/yellow-card.pdf",
+        views.yellow_card_pdf,
+        name="safety-yellow-card-pdf",
+    ),
+    path(
+        "clinic/safety/events/<int:event_id>/yellow-card.csv",
+        views.yellow_card_csv,
+        name="safety-yellow-card-csv",
+    ),
+    path(
         "clinic/patients/<uuid:patient_id>/adverse-events/",
         views.patient_events,
         name="safety-patient-events",

@@ -42,7 +42,7 @@ from cephalog.domain.safety import (
 )
 from cephalog.domain.schedule import format_date
 from cephalog.patients.models import Patient
-from cephalog.safety import actions, medwatch, queries, reports
+from cephalog.safety import actions, medwatch, queries, reports, yellow_card
 from cephalog.safety.forms import (
     AcknowledgeForm,
     AdverseEventForm,
@@ -57,12 +57,22 @@ logger = logging.getLogger(__name__)
 # --- the patient's pages -----------------------------------------------------------------
 
 
-def _emergency_number(patient: Patient) -> str:
+def _numbers(patient: Patient) -> tuple[str, str, str]:
+    """(emergency number, the clinic's urgent line, out-of-hours number) for the guidance."""
     try:
-        return queries.settings_for(patient.clinic_id).emergency_number or "999"
+        found = queries.settings_for(patient.clinic_id)
+        return (
+            found.emergency_number or "999",
+            found.urgent_phone or patient.clinic.phone,
+            found.out_of_hours_number,
+        )
     except Exception:  # the guidance must show even when the database does not answer
         logger.exception("safety settings unavailable; using the default emergency number")
-        return "999"
+        return "999", patient.clinic.phone, ""
+
+
+def _tel(number: str) -> str:
+    return re.sub(r"[^0-9+]", "", number)
 
 
 def urgent_response(
@@ -70,21 +80,33 @@ def urgent_response(
 ) -> HttpResponse:
     """The full-screen urgent guidance, rendered without the request.
 
-    No context processor, session or database read runs here (the clinic is
-    already loaded with the patient), so nothing that could fail stands
-    between a red flag and the guidance.
+    Emergency symptoms (or no triage: the "what to do now" page) send the
+    patient to emergency care; the other signs of spread of toxin effect to
+    medical help the same day (the clinic's urgent line, out-of-hours or
+    emergency services). No context processor, session or database read
+    beyond the clinic's safety numbers runs here, so nothing that could fail
+    stands between a red flag and the guidance.
     """
-    red = triage.red_flags if triage else ()
+    level = triage.level if triage is not None else TriageLevel.EMERGENCY
+    today = level is TriageLevel.MEDICAL_HELP_TODAY
+    emergency_number, urgent_phone, out_of_hours = _numbers(patient)
     html = render_to_string(
         "safety/urgent.html",
         {
             "clinic": patient.clinic,
-            "clinic_tel": re.sub(r"[^0-9+]", "", patient.clinic.phone),
-            "emergency_number": _emergency_number(patient),
+            "same_day": today,
+            "clinic_tel": _tel(patient.clinic.phone),
+            "urgent_phone": urgent_phone,
+            "urgent_tel": _tel(urgent_phone),
+            "out_of_hours": out_of_hours,
+            "out_of_hours_tel": _tel(out_of_hours),
+            "emergency_number": emergency_number,
             "guidance": triage.patient_guidance if triage else (EMERGENCY_GUIDANCE,),
-            "symptoms": [SYMPTOMS[s].patient_label for s in red],
+            "symptoms": [SYMPTOMS[s].patient_label for s in (triage.red_flags if triage else ())],
             "stored": stored,
-            "warning_signs": DEFAULT_AFTERCARE[0].text,
+            "warning_signs": [
+                i.text for i in DEFAULT_AFTERCARE if i.key in ("warning_signs", "spread_signs")
+            ],
         },
     )
     response = HttpResponse(html)
@@ -123,6 +145,7 @@ def _report(
         "due_date": format_date(due.session.date) if due else "",
         "form": form,
         "warning_signs": DEFAULT_AFTERCARE[0].text,
+        "spread_signs": next(i.text for i in DEFAULT_AFTERCARE if i.key == "spread_signs"),
         "safety_prompt_hidden": True,
     }
     if request.method != "POST":
@@ -197,7 +220,7 @@ def urgent(request: HttpRequest, patient: Patient) -> HttpResponse:
 def report_done(request: HttpRequest, patient: Patient, checkin_id: int) -> HttpResponse:
     found = queries.patient_checkin(patient, checkin_id)
     _audit_read(patient, "checkin", f"checkin:{found.pk}")
-    if found.triage_level == TriageLevel.EMERGENCY:
+    if found.triage_level in (TriageLevel.EMERGENCY, TriageLevel.MEDICAL_HELP_TODAY):
         symptoms = [e.symptom for e in found.events.all()]
         return urgent_response(patient, classify(symptoms), stored=True)
     labels = [SYMPTOMS[Symptom(e.symptom)].patient_label for e in found.events.order_by("id")]
@@ -505,4 +528,48 @@ def medwatch_csv(request: HttpRequest, event_id: int) -> HttpResponse:
     )
     response = HttpResponse(medwatch.to_csv(secs), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="medwatch-event-{event.pk}.csv"'
+    return response
+
+
+# --- the Yellow Card worksheet (a UK clinic's adverse-event report, issue 17.6) ---------------
+
+
+def _yellow_card(request: HttpRequest, event_id: int) -> tuple[AdverseEvent, Any]:
+    event = queries.event_for(request.user, event_id)
+    return event, yellow_card.sections(event, reporter=_user(request), today=timezone.localdate())
+
+
+@require_GET
+@staff_view(CLINICAL_ROLES)
+def yellow_card_pdf(request: HttpRequest, event_id: int) -> HttpResponse:
+    event, secs = _yellow_card(request, event_id)
+    pdf = medwatch.to_pdf(
+        secs, event=event, today=timezone.localdate(), template="safety/yellow_card_pdf.html"
+    )
+    record(
+        action="export",
+        category="yellow_card",
+        patient=event.patient,
+        object_ref=f"adverse_event:{event.pk}",
+        detail={"format": "pdf"},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="yellow-card-event-{event.pk}.pdf"'
+    return response
+
+
+@require_GET
+@staff_view(CLINICAL_ROLES)
+def yellow_card_csv(request: HttpRequest, event_id: int) -> HttpResponse:
+    event, secs = _yellow_card(request, event_id)
+    record(
+        action="export",
+        category="yellow_card",
+        patient=event.patient,
+        object_ref=f"adverse_event:{event.pk}",
+        detail={"format": "csv"},
+    )
+    # The MedWatch CSV code path (formula-neutralising writer: the exchange issue).
+    response = HttpResponse(medwatch.to_csv(secs), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="yellow-card-event-{event.pk}.csv"'
     return response

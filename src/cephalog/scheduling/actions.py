@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -34,6 +35,7 @@ from cephalog.scheduling.models import (
     CalendarFeedToken,
     ChangeKind,
 )
+from cephalog.treatment.models import Session, SessionStatus
 
 #: How many not-yet-given sessions the calendar shows. One: the next session is
 #: planned from the last one given (the domain chains further ones from due
@@ -309,6 +311,32 @@ def sync_plans(patients: Iterable[Patient], today: dt.date | None = None) -> int
         if sync_plan(patient=patient, today=today).changed:
             changed += 1
     return changed
+
+
+def stale_plans(clinic_ids: Iterable[int]) -> QuerySet[Patient]:
+    """The clinics' patients whose stored calendar is missing or behind the session record.
+
+    A plan changes only when something is recorded (a session, a decision, a moved
+    date), and the actions that record them sync it. Patients written in bulk (the
+    demo, imports) were never synced, or have completed sessions the calendar does
+    not show as given: those are the ones found here.
+    """
+    given = Appointment.objects.filter(
+        patient=OuterRef("patient"),
+        kind=AppointmentKind.SESSION,
+        status=AppointmentStatus.DONE,
+        date=OuterRef("date"),
+    )
+    behind = Session.objects.filter(patient=OuterRef("pk"), status=SessionStatus.COMPLETED).exclude(
+        Exists(given)
+    )
+    never = ~Exists(Appointment.objects.filter(patient=OuterRef("pk")))
+    return Patient.objects.filter(clinic_id__in=list(clinic_ids)).filter(never | Exists(behind))
+
+
+def sync_stale_plans(*, clinic_ids: Iterable[int], today: dt.date | None = None) -> int:
+    """Bring the calendars of `stale_plans` up to date (the clinic schedule reads the rows)."""
+    return sync_plans(stale_plans(clinic_ids).iterator(chunk_size=500), today=today)
 
 
 def _lock(appointment: Appointment) -> Appointment:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from cephalog.accounts.models import Clinic, Membership
 from cephalog.patients.models import Patient
@@ -21,6 +21,7 @@ from cephalog.scheduling.models import (
     ReminderSent,
     ReminderStatus,
 )
+from cephalog.treatment.models import Session, SessionStatus
 
 #: What the clinic schedule and the clinic feed show: the clinic's own work, not the
 #: patient's tasks (diary, questionnaires) nor patient-answered check-ins.
@@ -109,19 +110,74 @@ def token_owner(value: str) -> CalendarFeedToken | None:
     return token
 
 
+#: The windows a user can choose on the schedule page, in weeks.
+SCHEDULE_WINDOWS = (1, 2, 4, 8, 12)
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One appointment on the clinic schedule, with the patient's last session given."""
+
+    appt: Appointment
+    last_session: dt.date | None
+    today: dt.date
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, (self.today - self.appt.date).days)
+
+    @property
+    def past_window(self) -> bool:
+        """Later than the scheduling window after the due date (due + 7 days)."""
+        return self.appt.latest is not None and self.appt.latest < self.today
+
+    @property
+    def booked(self) -> bool:
+        return self.appt.time is not None
+
+
+@dataclass(frozen=True)
+class ClinicSchedule:
+    overdue: list[ScheduleRow]
+    upcoming: list[ScheduleRow]
+    weeks: int
+
+    def __len__(self) -> int:
+        return len(self.overdue) + len(self.upcoming)
+
+
 def clinic_schedule(
     clinic_ids: Iterable[int], today: dt.date, weeks: int = SCHEDULE_WEEKS
-) -> QuerySet[Appointment]:
-    return (
+) -> ClinicSchedule:
+    """The clinic's work from the stored treatment plans (the rows the patients' calendars show).
+
+    Overdue: planned sessions whose due date has passed (a first session too). In the
+    window: planned sessions, consultations, reviews, reassessments and authorisation
+    ends from `today` for `weeks` weeks, booked (with a time) or not. Each row carries
+    the patient's last session given. Two queries, whatever the number of rows.
+    """
+    last_given = (
+        Session.objects.filter(patient=OuterRef("patient_id"), status=SessionStatus.COMPLETED)
+        .order_by("-date")
+        .values("date")[:1]
+    )
+    planned = (
         Appointment.objects.filter(
-            patient__clinic_id__in=list(clinic_ids),
-            status=AppointmentStatus.PLANNED,
-            kind__in=CLINIC_KINDS,
-            date__gte=today,
-            date__lt=today + dt.timedelta(weeks=weeks),
+            patient__clinic_id__in=list(clinic_ids), status=AppointmentStatus.PLANNED
         )
         .select_related("patient__clinic")
-        .order_by("date", "time", "patient__family_name", "id")
+        .annotate(last_session=Subquery(last_given))
+    )
+    overdue = planned.filter(kind=AppointmentKind.SESSION, date__lt=today).order_by(
+        "date", "patient__family_name", "id"
+    )
+    upcoming = planned.filter(
+        kind__in=CLINIC_KINDS, date__gte=today, date__lt=today + dt.timedelta(weeks=weeks)
+    ).order_by("date", "time", "patient__family_name", "id")
+    return ClinicSchedule(
+        overdue=[ScheduleRow(a, a.last_session, today) for a in overdue],
+        upcoming=[ScheduleRow(a, a.last_session, today) for a in upcoming],
+        weeks=weeks,
     )
 
 

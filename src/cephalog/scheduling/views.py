@@ -231,17 +231,30 @@ def staff_revoke_patient_feed(request: HttpRequest, patient: Patient) -> HttpRes
 def clinic_schedule(request: HttpRequest) -> HttpResponse:
     clinic_ids = staff_clinic_ids(request.user)
     today = timezone.localdate()
-    rows = list(queries.clinic_schedule(clinic_ids, today))
+    weeks_asked = request.GET.get("weeks", "")
+    weeks = (
+        int(weeks_asked)
+        if weeks_asked in {str(w) for w in queries.SCHEDULE_WINDOWS}
+        else (queries.SCHEDULE_WEEKS)
+    )
+    # Patients written in bulk (demo, imports) may not have their plan stored yet.
+    actions.sync_stale_plans(clinic_ids=clinic_ids)
+    schedule = queries.clinic_schedule(clinic_ids, today, weeks)
     clinics = list(Clinic.objects.filter(pk__in=clinic_ids))
     tokens = queries.live_clinic_tokens(clinics, request.user)
-    record(action="read", category="clinic_schedule", detail={"count": len(rows)})
+    record(
+        action="read",
+        category="clinic_schedule",
+        detail={"count": len(schedule), "overdue": len(schedule.overdue), "weeks": weeks},
+    )
     return render(
         request,
         "scheduling/clinic_schedule.html",
         {
-            "rows": rows,
+            "schedule": schedule,
             "today": today,
-            "weeks": queries.SCHEDULE_WEEKS,
+            "weeks": weeks,
+            "windows": queries.SCHEDULE_WINDOWS,
             "clinics": [
                 {
                     "clinic": c,

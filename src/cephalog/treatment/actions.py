@@ -17,22 +17,27 @@ an audit row in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cephalog.accounts.access import role_in
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
-from cephalog.domain import dosing
+from cephalog.domain import dosing, point_of_care
 from cephalog.patients.models import Patient
 from cephalog.treatment import queries
 from cephalog.treatment.models import (
     BillingLine,
+    FlagSignOff,
+    InjectorTraining,
+    PreSessionCheck,
     Session,
     SessionAddendum,
     SessionSite,
@@ -42,21 +47,76 @@ from cephalog.treatment.models import (
 
 CLINICAL = (Role.PHYSICIAN, Role.NURSE)
 
-#: Point-of-care sources (clinical-reference §2.4 contraindications, §2.5 pregnancy, §11.6).
-SRC_INFECTION = (
-    "BOTOX US label §4 (contraindication: infection at the injection site); clinical-reference §2.4"
-)
-SRC_PREGNANCY = "BOTOX US label §8.1 (no adequate human data); clinical-reference §2.5"
-SRC_RED_FLAGS = "BOTOX US label, boxed warning; clinical-reference §2.3, §11.6"
 SRC_ELIGIBILITY = "clinical-reference §5, §11.1 (eligibility gates)"
+SRC_SUPERVISION = "clinic governance: a new injector treats under a physician's supervision"
 
 
 class SessionError(ValueError):
-    """A refused session change: `problems` holds one message per problem, each naming the field."""
+    """A refused session change.
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
+    Each problem is plain words, optionally tied to the form control that
+    caused it: `problems` lists the words, `by_field` groups them by control
+    (`""` for the page as a whole), so pages show each one beside its control.
+    """
+
+    def __init__(self, problems: Sequence[str | tuple[str, str]]) -> None:
+        self.by_field: dict[str, list[str]] = {}
+        for p in problems:
+            field, text = p if isinstance(p, tuple) else plain(p)
+            self.by_field.setdefault(field, []).append(text)
+        self.problems = [t for texts in self.by_field.values() for t in texts]
+        super().__init__("; ".join(self.problems))
+
+
+#: Where a domain problem's path points on the session pages.
+_FIELD_OF_PATH = {
+    "expiry": "expiry",
+    "lot": "lot",
+    "size_units": "size_units",
+    "diluent_ml": "diluent_ml",
+    "reconstituted_at": "reconstituted_at",
+    "product": "product",
+    "ended_at": "ended_at",
+    "reason": "reason",
+    "injector": "injector",
+    "supervisor": "supervisor",
+    "protocol": "protocol",
+    "text": "text",
+}
+_PATH = re.compile(r"^(?P<path>[A-Za-z_][\w.\[\]-]*): (?P<text>.+)$", re.S)
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _nice_date(m: re.Match[str]) -> str:
+    d = dt.date(int(m[1]), int(m[2]), int(m[3]))
+    return f"{d.day} {d:%b %Y}"
+
+
+def plain(problem: str) -> tuple[str, str]:
+    """A domain problem (`vials[0].expiry: lot X expired on 2026-01-01, ...`) as (control,
+    plain words): the path prefix names the control and never shows; dates read as dates."""
+    field, text = "", problem
+    m = _PATH.match(problem)
+    if m and " " not in m["path"]:
+        path = m["path"]
+        leaf = re.sub(r"\[\d+\]", "", path.rsplit(".", 1)[-1])
+        if leaf in _FIELD_OF_PATH:
+            field = _FIELD_OF_PATH[leaf]
+        elif path.startswith(("sites", "total", "follow-the-pain")) or dosing.get_site(path):
+            field = "sites"
+        text = m["text"]
+        if dosing.get_site(path):
+            text = f"{path}: {text}"
+    text = _SITE.sub(_site_name, _ISO.sub(_nice_date, text)).strip()
+    return field, text[:1].upper() + text[1:]
+
+
+_SITE = re.compile(r"\b[a-z_]+-[LRM]-\d+\b")
+
+
+def _site_name(m: re.Match[str]) -> str:
+    site = dosing.get_site(m[0])
+    return queries.site_label(site) if site is not None else m[0]
 
 
 def clinic_now(clinic: Clinic, now: dt.datetime | None = None) -> dt.datetime:
@@ -67,14 +127,16 @@ def clinic_now(clinic: Clinic, now: dt.datetime | None = None) -> dt.datetime:
 def _require_role(user: User, clinic: Clinic, roles: Sequence[str], doing: str) -> None:
     if role_in(user, clinic) not in roles:
         allowed = " or ".join(str(Role(r).label).split(" (")[0].lower() for r in roles)
-        raise SessionError([f"user: only a {allowed} of {clinic.name} may {doing}"])
+        raise SessionError([("", f"Only a {allowed} of {clinic.name} may {doing}.")])
 
 
 def _require_open(session: Session) -> None:
     if session.is_locked:
-        raise SessionError(["session: completed and locked; add an addendum instead"])
+        raise SessionError([("", "This session is completed and locked: add an addendum instead.")])
     if session.status != SessionStatus.IN_PROGRESS:
-        raise SessionError([f"session: is {session.get_status_display().lower()}, not in progress"])
+        raise SessionError(
+            [("", f"This session is {session.get_status_display().lower()}, not in progress.")]
+        )
 
 
 def rule_dict(result: dosing.RuleResult) -> dict[str, Any]:
@@ -87,111 +149,99 @@ def rule_dict(result: dosing.RuleResult) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------
-# Point-of-care checks (before the first injection)
+# The safety check before a session (issues 14.3, 17.3; rules: domain.point_of_care)
 # ---------------------------------------------------------------------------
 
 
-def point_of_care_results(
+@transaction.atomic
+def record_check(
     *,
-    eligibility: queries.Eligibility,
-    infection_at_sites: bool,
-    red_flags_since_last: bool,
-    pregnant: bool,
-    precheck_reason: str,
-) -> list[dict[str, Any]]:
-    """The injector's answers as rule results (same shape as dosing.RuleResult).
+    patient: Patient,
+    by: User,
+    answers: point_of_care.Answers,
+    now: dt.datetime | None = None,
+) -> PreSessionCheck:
+    """Record the answers to the safety questions for today's session (a physician or nurse).
 
-    Infection at the sites is a contraindication: refused, no override.
-    Pregnancy, new red-flag symptoms and an eligibility that is not
-    confirmed each need the documented reason.
+    "Any new medicines or illnesses since your last treatment?" needs a yes
+    or no once there is a previous session, and what, when yes.
     """
-    reason = precheck_reason.strip()
+    clinic = patient.clinic
+    _require_role(by, clinic, CLINICAL, "answer the safety questions")
+    local_now = clinic_now(clinic, now)
+    today = local_now.date()
+    problems: list[str | tuple[str, str]] = []
+    previous = queries.last_session_date(patient, today - dt.timedelta(days=1))
+    if previous is not None and answers.new_since_last is None:
+        problems.append(("new_since_last", "Say whether anything is new since the last treatment."))
+    if answers.new_since_last and not answers.new_since_last_note.strip():
+        problems.append(("new_since_last_note", "Say which medicines or illnesses are new."))
+    if problems:
+        raise SessionError(problems)
+    check = PreSessionCheck(
+        patient=patient,
+        date=today,
+        answers={
+            "infection_at_sites": answers.infection_at_sites,
+            "red_flags_since_last": answers.red_flags_since_last,
+            "pregnant": answers.pregnant,
+            "new_since_last": answers.new_since_last,
+            "new_since_last_note": answers.new_since_last_note.strip()[:500],
+            "last_session": previous.isoformat() if previous else None,
+        },
+        answered_by=by,
+        answered_at=local_now,
+    )
+    check.full_clean()
+    check.save()
+    record(
+        action="create",
+        category="session_check",
+        patient=patient,
+        object_ref=f"session_check:{check.pk}",
+        detail={k: v for k, v in check.answers.items() if k != "new_since_last_note"},
+    )
+    return check
 
-    def needs(rule: str, message: str, source: str) -> dict[str, Any]:
-        if reason:
-            status, text = (
-                "overridden",
-                f"{message} Proceeding with the documented reason: {reason}",
-            )
-        else:
-            status, text = "needs_override", f"{message} Document a reason to proceed."
-        return {"rule": rule, "status": status, "message": text, "source": source}
 
-    results: list[dict[str, Any]] = []
-    if eligibility.eligible is True:
-        results.append(
-            {
-                "rule": "eligibility",
-                "status": "ok",
-                "message": eligibility.summary,
-                "source": eligibility.source,
-            }
-        )
-    elif eligibility.hard_stop:
-        results.append(
-            {
-                "rule": "eligibility",
-                "status": "refused",
-                "message": eligibility.summary,
-                "source": eligibility.source,
-            }
-        )
-    else:
-        results.append(needs("eligibility", eligibility.summary, eligibility.source))
-    if infection_at_sites:
-        results.append(
-            {
-                "rule": "infection_at_sites",
-                "status": "refused",
-                "message": "Infection at the injection sites today: do not inject.",
-                "source": SRC_INFECTION,
-            }
-        )
-    else:
-        results.append(
-            {
-                "rule": "infection_at_sites",
-                "status": "ok",
-                "message": "No infection at the injection sites today.",
-                "source": SRC_INFECTION,
-            }
-        )
-    if red_flags_since_last:
-        results.append(
-            needs(
-                "red_flags",
-                "New red-flag symptoms since the last session (swallowing, speech, breathing, "
-                "generalised weakness or vision).",
-                SRC_RED_FLAGS,
-            )
-        )
-    else:
-        results.append(
-            {
-                "rule": "red_flags",
-                "status": "ok",
-                "message": "No new red-flag symptoms since the last session.",
-                "source": SRC_RED_FLAGS,
-            }
-        )
-    if pregnant:
-        results.append(
-            needs(
-                "pregnancy",
-                "The patient is or may be pregnant; there are no adequate human data.",
-                SRC_PREGNANCY,
-            )
-        )
-    else:
-        results.append(
-            {
-                "rule": "pregnancy",
-                "status": "ok",
-                "message": "Not pregnant.",
-                "source": SRC_PREGNANCY,
-            }
-        )
-    return results
+@transaction.atomic
+def sign_off_flag(
+    *, patient: Patient, by: User, flag: str, note: str, now: dt.datetime | None = None
+) -> FlagSignOff:
+    """A physician signs off one flag of today's check, with a note (who, when, note).
+
+    Only a flag the check shows now can be signed, as it reads now; a general
+    reason never stands for it.
+    """
+    clinic = patient.clinic
+    _require_role(by, clinic, (Role.PHYSICIAN,), "sign off a safety flag")
+    local_now = clinic_now(clinic, now)
+    pre = queries.pre_session(patient, local_now.date())
+    if pre.check is None:
+        raise SessionError([("", "Answer the safety questions first.")])
+    row = next((f for f in pre.flags if f.code == flag), None)
+    if row is None:
+        raise SessionError([("", "This flag is no longer raised for today's session.")])
+    if not note.strip():
+        raise SessionError([(f"note-{flag}", "Write what you considered, then sign off.")])
+    sign_off = FlagSignOff(
+        safety_check=pre.check,
+        flag=flag,
+        detail=row.finding.detail,
+        signed_by=by,
+        signed_at=local_now,
+        note=note.strip()[:2000],
+    )
+    sign_off.full_clean()
+    sign_off.save()
+    record(
+        action="create",
+        category="session_flag_sign_off",
+        patient=patient,
+        object_ref=f"session_check:{pre.check.pk}",
+        detail={"flag": flag},
+    )
+    return sign_off
 
 
 def continuation_rule(patient: Patient, precheck_reason: str) -> dict[str, Any]:
@@ -215,17 +265,28 @@ def continuation_rule(patient: Patient, precheck_reason: str) -> dict[str, Any]:
     return {
         "rule": "continuation",
         "status": "needs_override",
-        "message": f"{message} Document a reason to proceed.",
+        "message": f"{message} Give a reason to go ahead.",
         "source": source,
     }
 
 
-def _problems_of(results: Sequence[dict[str, Any]]) -> list[str]:
-    return [
-        f"{r['rule']}: {r['message']} (source: {r['source']})"
-        for r in results
-        if r["status"] in (dosing.RuleStatus.REFUSED, dosing.RuleStatus.NEEDS_OVERRIDE)
-    ]
+def needs_supervision(experience: queries.Experience) -> str:
+    """Why an injector must be supervised ("" when not): no training or no previous session."""
+    why = []
+    if not experience.trainings:
+        why.append("no recorded training")
+    if not experience.sessions:
+        why.append("no previous sessions")
+    return " and ".join(why)
+
+
+def _field_of_rule(rule: str) -> str:
+    return {
+        "eligibility": "precheck_reason",
+        "continuation": "precheck_reason",
+        "retreatment_interval": "early_reason",
+        "cumulative_dose": "protocol",
+    }.get(rule, "")
 
 
 @transaction.atomic
@@ -235,60 +296,171 @@ def start_session(
     by: User,
     injector: User,
     protocol_key: str = dosing.PREEMPT_155.name,
-    infection_at_sites: bool,
-    red_flags_since_last: bool,
-    pregnant: bool,
+    supervisor: User | None = None,
     precheck_reason: str = "",
-    override_reason: str = "",
+    early: point_of_care.EarlyInjection | None = None,
+    infection_at_sites: bool | None = None,
+    red_flags_since_last: bool | None = None,
+    pregnant: bool | None = None,
+    new_since_last: bool | None = None,
+    new_since_last_note: str = "",
     now: dt.datetime | None = None,
 ) -> Session:
-    """Open today's session after the point-of-care checks and the interval and dose rules.
+    """Open today's session after every check, before its first site.
 
-    Refused (SessionError listing every problem) when: infection at the
-    sites; pregnancy, new red flags or unconfirmed eligibility without a
-    reason; the interval rule refuses or needs an antibody-risk reason
-    (dosing.check_interval); the protocol's fixed dose would break the
-    400 U cumulative cap (dosing.check_cumulative_dose).
+    The answers to the safety questions are today's check (given here, they
+    are recorded first). Refused (SessionError listing every problem, each
+    beside its control) when: a hard stop (age, toxin allergy, infection at
+    the sites); a flag of the session date (domain.point_of_care) without
+    its own physician sign-off; no decision to start covers the screening
+    and no reason is given (a recorded decision needs none); a pause or stop
+    decision without a reason; before the earliest day without a
+    structured reason; the protocol's dose would break the 400 U
+    onabotulinumtoxinA cap; an injector without training or previous
+    sessions and no supervising physician.
     """
     clinic = patient.clinic
     _require_role(by, clinic, CLINICAL, "start a session")
-    problems: list[str] = []
-    if role_in(injector, clinic) not in CLINICAL:
-        problems.append(f"injector: must be a physician or nurse of {clinic.name}")
+    problems: list[str | tuple[str, str]] = []
+    injector_role = role_in(injector, clinic)
+    if injector_role not in CLINICAL:
+        problems.append(("injector", f"Choose a physician or nurse of {clinic.name}."))
     local_now = clinic_now(clinic, now)
     today = local_now.date()
     if Session.objects.filter(patient=patient, date=today).exclude(status="cancelled").exists():
-        raise SessionError(["date: this patient already has a session today"])
+        raise SessionError([("", "This patient already has a session today.")])
     try:
         protocol, snapshot = queries.resolve_protocol(clinic, protocol_key)
     except KeyError:
-        raise SessionError([f"protocol: unknown protocol {protocol_key!r}"]) from None
+        raise SessionError([("protocol", "Choose one of the listed protocols.")]) from None
 
-    checks = point_of_care_results(
-        eligibility=queries.eligibility_status(patient, today),
-        infection_at_sites=infection_at_sites,
-        red_flags_since_last=red_flags_since_last,
-        pregnant=pregnant,
-        precheck_reason=precheck_reason,
-    )
-    interval = dosing.check_interval(
-        queries.last_session_date(patient, today),
-        today,
-        clinic.minimum_interval_days,
-        override_reason.strip() or None,
-    )
-    cumulative = dosing.check_cumulative_dose(
-        queries.toxin_exposures(patient), today, protocol.fixed_units
-    )
-    rules = [
-        *checks,
-        continuation_rule(patient, precheck_reason),
-        rule_dict(interval),
-        rule_dict(cumulative),
-    ]
-    problems += _problems_of(rules)
+    if infection_at_sites is not None or red_flags_since_last is not None or pregnant is not None:
+        record_check(
+            patient=patient,
+            by=by,
+            answers=point_of_care.Answers(
+                infection_at_sites=bool(infection_at_sites),
+                red_flags_since_last=bool(red_flags_since_last),
+                pregnant=bool(pregnant),
+                new_since_last=new_since_last,
+                new_since_last_note=new_since_last_note,
+            ),
+            now=local_now,
+        )
+    pre = queries.pre_session(patient, today)
+    rules: list[dict[str, Any]] = []
+    if pre.check is None:
+        problems.append(("safety_check", "Answer the safety questions before the session."))
+    for stop in pre.hard_stops:
+        problems.append(("safety_check", f"{stop.label}: {stop.detail}"))
+        rules.append(
+            {
+                "rule": "hard_stop",
+                "status": "refused",
+                "message": stop.detail,
+                "source": stop.source,
+            }
+        )
+    for row in pre.flags:
+        if row.sign_off is None:
+            problems.append(
+                (
+                    row.anchor,
+                    f"{row.finding.label}: needs its own physician's sign-off before the first "
+                    "site" + (" (its details changed since it was signed)." if row.stale else "."),
+                )
+            )
+            continue
+        rules.append(
+            {
+                "rule": f"flag:{row.code}",
+                "label": row.finding.label,
+                "status": "signed_off",
+                "message": f"{row.finding.detail} Signed off by "
+                f"{queries.display_name(row.sign_off.signed_by, Role.PHYSICIAN)} at "
+                f"{clinic_now(clinic, row.sign_off.signed_at):%H:%M}: {row.sign_off.note}",
+                "source": row.finding.source,
+                "signed_by": row.sign_off.signed_by_id,
+                "signed_at": row.sign_off.signed_at.isoformat(),
+            }
+        )
+
+    eligibility = pre.eligibility
+    reason = precheck_reason.strip()
+    if eligibility.eligible is True:
+        rules.append(
+            {
+                "rule": "eligibility",
+                "status": "ok",
+                "message": eligibility.summary,
+                "source": eligibility.source,
+            }
+        )
+    elif eligibility.hard_stop:
+        rules.append(
+            {
+                "rule": "eligibility",
+                "status": "refused",
+                "message": eligibility.summary,
+                "source": eligibility.source,
+            }
+        )
+    elif reason:
+        rules.append(
+            {
+                "rule": "eligibility",
+                "status": "overridden",
+                "message": f"{eligibility.summary} Going ahead with the reason: {reason}",
+                "source": eligibility.source,
+            }
+        )
+    else:
+        rules.append(
+            {
+                "rule": "eligibility",
+                "status": "needs_override",
+                "message": f"{eligibility.summary} Give a reason to go ahead, or record a "
+                "decision to start.",
+                "source": eligibility.source,
+            }
+        )
+    rules.append(continuation_rule(patient, reason))
+    interval = queries.check_interval(patient, today, early)
+    cap = point_of_care.check_cap(queries.exposures(patient), today, protocol.fixed_units)
+    rules += [rule_dict(interval), rule_dict(cap)]
+    for r in rules:
+        blocking = r["status"] in (dosing.RuleStatus.REFUSED, dosing.RuleStatus.NEEDS_OVERRIDE)
+        if blocking and r["rule"] != "hard_stop":  # hard stops are listed above
+            problems.append((_field_of_rule(r["rule"]), r["message"]))
+
+    if injector_role in CLINICAL:
+        experience = queries.injector_experience([(injector, injector_role)])[injector.pk]
+        why = needs_supervision(experience)
+        if why:
+            if supervisor is None:
+                problems.append(
+                    (
+                        "supervisor",
+                        f"{experience.name} has {why}: record the supervising physician.",
+                    )
+                )
+            elif role_in(supervisor, clinic) != Role.PHYSICIAN or supervisor.pk == injector.pk:
+                problems.append(
+                    ("supervisor", "The supervisor must be another physician of the clinic.")
+                )
+            else:
+                rules.append(
+                    {
+                        "rule": "supervision",
+                        "status": "ok",
+                        "message": f"{experience.name} ({why}) supervised by "
+                        f"{queries.display_name(supervisor, Role.PHYSICIAN)}.",
+                        "source": SRC_SUPERVISION,
+                    }
+                )
     if problems:
         raise SessionError(problems)
+    assert pre.check is not None
 
     session = Session(
         patient=patient,
@@ -297,16 +469,24 @@ def start_session(
         protocol=protocol.name,
         protocol_definition=snapshot,
         injector=injector,
+        supervisor=supervisor if any(r["rule"] == "supervision" for r in rules) else None,
+        safety_check=pre.check,
         started_at=local_now,
         prechecks={
-            "infection_at_sites": infection_at_sites,
-            "red_flags_since_last": red_flags_since_last,
-            "pregnant": pregnant,
-            "reason": precheck_reason.strip(),
-            "answered_by": by.pk,
-            "answered_at": local_now.isoformat(),
+            **pre.check.answers,
+            "reason": reason,
+            "early": None
+            if early is None or interval.status != dosing.RuleStatus.OVERRIDDEN
+            else {
+                "reason": early.reason.value if early.reason else None,
+                "antibody_risk_acknowledged": early.antibody_risk_acknowledged,
+                "note": early.note.strip(),
+            },
+            "answered_by": pre.check.answered_by_id,
+            "answered_at": pre.check.answered_at.isoformat(),
+            "started_by": by.pk,
         },
-        override_reason=override_reason.strip(),
+        override_reason=early.text() if early and interval.status == "overridden" else "",
         rule_results=rules,
     )
     session.full_clean()
@@ -314,7 +494,7 @@ def start_session(
         with transaction.atomic():
             session.save()
     except IntegrityError:
-        raise SessionError(["date: this patient already has a session today"]) from None
+        raise SessionError([("", "This patient already has a session today.")]) from None
     record(
         action="create",
         category="session",
@@ -502,14 +682,16 @@ def complete_session(
     _require_open(session)
     local_now = clinic_now(clinic, now)
     end = clinic_now(clinic, ended_at or local_now)
-    problems: list[str] = []
+    problems: list[str | tuple[str, str]] = []
     if session.started_at and end < session.started_at:
         # Times are entered to the minute: the start's own minute is not "before" it.
         if end < session.started_at.replace(second=0, microsecond=0):
-            problems.append("ended_at: before the session started")
+            problems.append(
+                ("ended_at", "The last injection cannot be before the session started.")
+            )
         end = session.started_at
     if end > local_now + dt.timedelta(minutes=5):
-        problems.append("ended_at: in the future")
+        problems.append(("ended_at", "The last injection cannot be in the future."))
 
     if sites is not None:
         _check_sites(session, sites)
@@ -524,13 +706,11 @@ def complete_session(
     vials = [v.to_domain() for v in session.vials.all()]
     vial_check = dosing.check_vials(vials, used_at=end, units_given=given)
     problems += vial_check.problems
-    cumulative = dosing.check_cumulative_dose(
-        queries.toxin_exposures(patient, session), session.date, given
-    )
+    cumulative = point_of_care.check_cap(queries.exposures(patient, session), session.date, given)
     if not cumulative.allowed:
-        problems.append(f"{cumulative.rule}: {cumulative.message} (source: {cumulative.source})")
+        problems.append(("sites", cumulative.message))
     if given == 0:
-        problems.append("sites: no units given; cancel the session instead")
+        problems.append(("sites", "No units given: cancel the session instead."))
     if problems:
         raise SessionError(problems)
     assert vial_check.units_discarded is not None
@@ -590,7 +770,7 @@ def add_addendum(*, session: Session, by: User, text: str) -> SessionAddendum:
     session = Session.objects.select_related("patient__clinic").get(pk=session.pk)
     _require_role(by, session.patient.clinic, CLINICAL, "add an addendum")
     if not session.is_locked:
-        raise SessionError(["session: still open; change the record itself"])
+        raise SessionError([("", "This session is still open: change the record itself.")])
     addendum = SessionAddendum(session=session, author=by, text=text.strip())
     addendum.full_clean()
     addendum.save()
@@ -613,7 +793,7 @@ def cancel_session(*, session: Session, by: User, reason: str) -> Session:
     _require_role(by, session.patient.clinic, CLINICAL, "cancel a session")
     _require_open(session)
     if not reason.strip():
-        raise SessionError(["reason: required to cancel a session"])
+        raise SessionError([("reason", "Give a reason for cancelling.")])
     session.status = SessionStatus.CANCELLED
     session.notes = f"Cancelled: {reason.strip()}"
     session.full_clean()
@@ -626,3 +806,43 @@ def cancel_session(*, session: Session, by: User, reason: str) -> Session:
         detail={"cancelled": True},
     )
     return session
+
+
+# --- injector training (recorded by clinic admins on the Staff page, issue 17.5) --------------
+
+
+@transaction.atomic
+def record_injector_training(
+    *,
+    clinic: Clinic,
+    by: Any,
+    user: User,
+    course: str,
+    completed_on: dt.date,
+    provider: str = "",
+    today: dt.date | None = None,
+) -> InjectorTraining:
+    """Record a training course a physician (injector) of the clinic completed."""
+    if role_in(by, clinic) != Role.CLINIC_ADMIN:
+        raise PermissionDenied("Only a clinic admin of this clinic records training.")
+    today = today or timezone.localdate()
+    if completed_on > today:
+        raise ValidationError({"completed_on": "The course date cannot be in the future."})
+    training = InjectorTraining(
+        clinic=clinic,
+        user=user,
+        course=(course or "").strip(),
+        provider=(provider or "").strip(),
+        completed_on=completed_on,
+    )
+    training.full_clean()
+    training.save()
+    record(
+        action="create",
+        category="injector_training",
+        clinic_id=clinic.pk,
+        user=by,
+        object_ref=f"user:{user.pk}",
+        detail={"training": training.pk},
+    )
+    return training

@@ -10,6 +10,8 @@ from django import forms
 
 from cephalog.accounts.models import User
 from cephalog.domain import dosing
+from cephalog.domain.point_of_care import ANTIBODY_ACKNOWLEDGEMENT, EarlyInjection, EarlyReason
+from cephalog.patients.models import ConditionCode, MedicationClass
 from cephalog.treatment.models import TopicalAnaesthetic
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
@@ -42,29 +44,108 @@ class InjectorField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return self.labels.get(obj.pk, obj.get_full_name() or obj.username)
 
 
+def _optional_yes_no() -> forms.TypedChoiceField:
+    """A yes/no accepted but not shown on the start form (the answers are today's check)."""
+    return forms.TypedChoiceField(
+        choices=YES_NO, coerce=lambda v: v == "yes", required=False, empty_value=None
+    )
+
+
+class SafetyCheckForm(forms.Form):
+    """The safety questions before a session (issues 14.3, 17.3)."""
+
+    infection_at_sites = _yes_no("Any infection at the injection sites today?")
+    red_flags_since_last = _yes_no(
+        "Any warning signs since the last treatment?",
+        "Trouble swallowing, speaking or breathing, weakness all over, double or blurred "
+        "vision, drooping eyelids, voice changes or loss of bladder control.",
+    )
+    pregnant = _yes_no("Is the patient pregnant, or could she be?")
+    new_since_last = forms.TypedChoiceField(
+        label="Any new medicines or illnesses since the last treatment?",
+        choices=YES_NO,
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        required=False,
+        empty_value=None,
+        help_text="Ask the patient; add each new medicine or illness to the record below.",
+    )
+    new_since_last_note = forms.CharField(
+        label="What is new?",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class SignOffForm(forms.Form):
+    flag = forms.CharField(max_length=80, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label="What you considered",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class NewItemForm(forms.Form):
+    """A medicine or illness the patient reports at the check, added to the record."""
+
+    prefix = "item"
+    kind = forms.ChoiceField(choices=[("medicine", "Medicine"), ("condition", "Illness")])
+    name = forms.CharField(label="Medicine", max_length=100, required=False)
+    drug_class = forms.ChoiceField(
+        label="Class",
+        choices=[("", "From the catalogue"), *MedicationClass.choices],
+        required=False,
+    )
+    start = forms.DateField(
+        label="Started", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    condition = forms.ChoiceField(
+        label="Illness",
+        choices=[("", "Choose"), *ConditionCode.choices],
+        required=False,
+    )
+
+
 class StartSessionForm(forms.Form):
     protocol = forms.ChoiceField()
     injector = InjectorField(queryset=User.objects.none(), empty_label=None)
-    infection_at_sites = _yes_no("Any infection at the injection sites today?")
-    red_flags_since_last = _yes_no(
-        "Any new red-flag symptoms since the last session?",
-        "Trouble swallowing, speaking or breathing, generalised weakness, double or blurred vision.",
+    supervisor = InjectorField(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="No supervisor",
+        label="Supervising physician",
+        help_text="Needed when the injector has no recorded training or no previous sessions.",
     )
-    pregnant = _yes_no("Is the patient pregnant, or could she be?")
     precheck_reason = forms.CharField(
-        label="Reason to proceed (pre-checks)",
+        label="Reason to go ahead without a decision to start",
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Needed when eligibility is not confirmed, or for pregnancy or new red flags.",
+        help_text="Only when no recorded decision to start covers today, or treatment was "
+        "paused or stopped. It never stands for a flag: each flag has its own sign-off.",
     )
-    override_reason = forms.CharField(
-        label="Reason for an early session (interval)",
+    early_reason = forms.TypedChoiceField(
+        label="Why before the earliest day?",
+        choices=[("", "Not early")] + [(r.value, r.label) for r in EarlyReason],
+        coerce=EarlyReason,
+        required=False,
+        empty_value=None,
+    )
+    antibody_risk_acknowledged = forms.BooleanField(label=ANTIBODY_ACKNOWLEDGEMENT, required=False)
+    early_note = forms.CharField(
+        label="Why it cannot wait",
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Needed under 77 days since the last session; it must address the antibody risk.",
     )
+    # Accepted for API clients and older forms; the page asks them in the safety check.
+    infection_at_sites = _optional_yes_no()
+    red_flags_since_last = _optional_yes_no()
+    pregnant = _optional_yes_no()
+    new_since_last = _optional_yes_no()
+    new_since_last_note = forms.CharField(required=False, max_length=500)
 
     def __init__(
         self,
@@ -72,6 +153,8 @@ class StartSessionForm(forms.Form):
         protocols: Sequence[tuple[str, str]],
         injectors: Any,
         injector_labels: Mapping[int, str],
+        supervisors: Any = None,
+        supervisor_labels: Mapping[int, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -80,6 +163,20 @@ class StartSessionForm(forms.Form):
         assert isinstance(field, InjectorField)
         field.queryset = injectors
         field.labels = injector_labels
+        sup = self.fields["supervisor"]
+        assert isinstance(sup, InjectorField)
+        sup.queryset = supervisors if supervisors is not None else User.objects.none()
+        sup.labels = supervisor_labels or injector_labels
+
+    def early(self) -> EarlyInjection | None:
+        data = self.cleaned_data
+        if not data.get("early_reason") and not (data.get("early_note") or "").strip():
+            return None
+        return EarlyInjection(
+            reason=data.get("early_reason"),
+            antibody_risk_acknowledged=bool(data.get("antibody_risk_acknowledged")),
+            note=data.get("early_note") or "",
+        )
 
 
 class VialForm(forms.Form):
@@ -136,6 +233,11 @@ class CompleteForm(forms.Form):
     notes = forms.CharField(
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    confirm_sign = forms.BooleanField(
+        label="I have checked the record: complete, sign and lock it",
+        required=False,
+        help_text="Signing locks the session; corrections are then addenda.",
+    )
 
 
 class AddendumForm(forms.Form):
@@ -149,9 +251,17 @@ class AddendumForm(forms.Form):
 
 class CancelForm(forms.Form):
     #: Rendered once per value (treatment_tags.field_group); never a field with patient data.
-    kept_fields = ("reason",)
+    kept_fields = ("reason", "confirm")
 
-    reason = forms.CharField(label="Reason for cancelling", max_length=500)
+    reason = forms.CharField(
+        label="Reason for cancelling",
+        max_length=500,
+        error_messages={"required": "Give a reason for cancelling."},
+    )
+    confirm = forms.BooleanField(
+        label="Yes, cancel this session (the ticked sites will no longer count)",
+        error_messages={"required": "Tick to confirm you want to cancel this session."},
+    )
 
 
 def parse_sites(data: Mapping[str, Any], protocol: dosing.Protocol) -> list[dosing.RecordedSite]:

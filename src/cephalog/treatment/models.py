@@ -17,6 +17,7 @@ from django.db import models
 from cephalog.accounts.models import Clinic
 from cephalog.domain import dosing
 from cephalog.domain.safety import DEFAULT_AFTERCARE, Evidence
+from cephalog.domain.vocab import ToxinProduct
 from cephalog.patients.models import Patient
 
 
@@ -57,6 +58,20 @@ class Session(models.Model):
     injector = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A physician supervising an injector with no recorded training or no previous sessions.
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The toxin given (spec 11.5); chronic-migraine sessions give onabotulinumtoxinA.
+    product = models.CharField(
+        max_length=30,
+        choices=[(p.value, p.value) for p in ToxinProduct],
+        default=ToxinProduct.ONABOTULINUMTOXINA.value,
+    )
+    # The safety check answered before this session started (flags and their sign-offs).
+    safety_check = models.ForeignKey(
+        "PreSessionCheck", null=True, blank=True, on_delete=models.PROTECT, related_name="sessions"
+    )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -70,7 +85,7 @@ class Session(models.Model):
     units_discarded = models.PositiveIntegerField(default=0)
     # Point-of-care answers given before the first injection (see actions.start_session).
     prechecks = models.JSONField(default=dict, blank=True)
-    # The interval override, which must address the antibody risk (dosing.check_interval).
+    # The structured reason for a session before the earliest day (point_of_care.check_interval).
     override_reason = models.TextField(blank=True)
     # Each rule's outcome with its source, as dosing.RuleResult dicts.
     rule_results = models.JSONField(default=list, blank=True)
@@ -111,6 +126,61 @@ class Session(models.Model):
     def is_locked(self) -> bool:
         """Completed sessions (also imported ones never signed here) are never edited."""
         return self.locked or self.status == SessionStatus.COMPLETED
+
+
+class PreSessionCheck(models.Model):
+    """The safety check before a session, on the session's date (issues 14.3, 17.3).
+
+    `answers` holds the injector's answers (infection at the sites, red flags
+    since the last treatment, pregnancy, "any new medicines or illnesses
+    since your last treatment?" and what). The flags computed from the record
+    and these answers are each signed off by a physician (FlagSignOff) before
+    the first site. Answering again replaces the answers; sign-offs stay and
+    count only while the flag still reads the same.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="session_checks")
+    date = models.DateField()
+    answers = models.JSONField(default=dict)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["patient", "-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"pre-session check {self.date}"
+
+
+class FlagSignOff(models.Model):
+    """A physician's sign-off of one flag of one pre-session check: who, when, note.
+
+    `detail` is the flag's text when it was signed: a flag whose text has
+    changed since (another interacting medicine, a new exposure) needs a new
+    sign-off.
+    """
+
+    safety_check = models.ForeignKey(
+        PreSessionCheck, on_delete=models.CASCADE, related_name="sign_offs"
+    )
+    flag = models.CharField(max_length=80)
+    detail = models.TextField()
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField()
+    note = models.TextField()
+
+    class Meta:
+        ordering = ["safety_check", "flag", "-signed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(note=""), name="flag_sign_off_has_note")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flag} signed {self.signed_at:%Y-%m-%d %H:%M}"
 
 
 class SiteStatus(models.TextChoices):

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min
 
 from cephalog.accounts.models import Clinic, Membership, Role, User
-from cephalog.domain import dosing
+from cephalog.domain import dosing, point_of_care
+from cephalog.domain.point_of_care import Answers, Finding
 from cephalog.domain.safety import DEFAULT_AFTERCARE, Evidence
-from cephalog.patients.models import ConditionCode, Patient, ToxinExposure
+from cephalog.patients.models import Patient, ToxinExposure
 from cephalog.treatment.models import (
     AftercareText,
+    FlagSignOff,
     InjectorTraining,
+    PreSessionCheck,
     ProtocolTemplate,
     Session,
     SessionSite,
@@ -102,7 +106,11 @@ def eligibility_status(patient: Patient, today: dt.date) -> Eligibility:
     """
     from cephalog.eligibility.queries import start_gate
 
-    gate = start_gate(patient, today)
+    return eligibility_of(start_gate(patient, today))
+
+
+def eligibility_of(gate: Any) -> Eligibility:
+    """The session's eligibility line from the eligibility app's gate."""
     source = f"assessment spec section 6, policy {gate.policy}"
     if gate.hard_stops:
         return Eligibility(
@@ -116,7 +124,8 @@ def eligibility_status(patient: Patient, today: dt.date) -> Eligibility:
     if gate.allowed:
         return Eligibility(
             eligible=True,
-            summary=f"Eligible ({gate.status.replace('_', ' ')}); a physician decided to start.",
+            summary="A physician's recorded decision to start covers today's screening "
+            f"(screening: {gate.status.replace('_', ' ')}); no further reason needed.",
             source=source,
         )
     return Eligibility(
@@ -138,66 +147,60 @@ def last_session_date(patient: Patient, on_or_before: dt.date) -> dt.date | None
     )
 
 
-def toxin_exposures(patient: Patient, exclude: Session | None = None) -> list[tuple[dt.date, int]]:
-    """Botulinum toxin doses for the 400 U cap: other indications plus the other sessions."""
-    exposures = list(
-        ToxinExposure.objects.filter(patient=patient).values_list("date", "units").order_by("date")
-    )
+def exposures(patient: Patient, exclude: Session | None = None) -> list[point_of_care.Exposure]:
+    """Botulinum toxin given: other indications (with their product) and the completed
+    sessions here (except `exclude`), for the 400 U cap and the recent-toxin flag."""
+    found = [
+        point_of_care.Exposure(t.date, t.units, t.product, t.indication)
+        for t in ToxinExposure.objects.filter(patient=patient).order_by("date", "id")
+    ]
     sessions = Session.objects.filter(
         patient=patient, status=SessionStatus.COMPLETED, total_units__gt=0
     )
     if exclude is not None:
         sessions = sessions.exclude(pk=exclude.pk)
-    exposures += list(sessions.order_by("date").values_list("date", "total_units"))
-    return sorted(exposures)
+    found += [
+        point_of_care.Exposure(d, u, product, "chronic migraine", session=True)
+        for d, u, product in sessions.order_by("date").values_list("date", "total_units", "product")
+    ]
+    return sorted(found, key=lambda e: e.date)
 
 
-@dataclass(frozen=True)
-class ChartHints:
-    """What the chart already says about the point-of-care questions."""
+def interval_rule(patient: Patient) -> Any:
+    """The patient's interval numbers from their one home (domain.intervals): the due day
+    after the continuation decisions, the policy's earliest day, the clinic's minimum."""
+    from cephalog.outcomes.queries import interval_rule as rule_for
+    from cephalog.scheduling.actions import earliest_interval_days
 
-    pregnancy: bool
-    infection: bool
-    red_flag_events: int
-    last_session: dt.date | None
+    return rule_for(patient, earliest_interval_days(patient.clinic))
 
 
-def chart_hints(patient: Patient, today: dt.date) -> ChartHints:
-    from cephalog.safety.models import AdverseEvent
-
-    active = set(
-        patient.conditions.filter(Q(resolved_on__isnull=True) | Q(resolved_on__gte=today))
-        .filter(code__in=[ConditionCode.PREGNANCY, ConditionCode.INJECTION_SITE_INFECTION])
-        .values_list("code", flat=True)
-    )
-    last = last_session_date(patient, today)
-    red = AdverseEvent.objects.filter(patient=patient, red_flag=True)
-    if last is not None:
-        red = red.filter(onset__gte=last)
-    return ChartHints(
-        pregnancy=ConditionCode.PREGNANCY in active,
-        infection=ConditionCode.INJECTION_SITE_INFECTION in active,
-        red_flag_events=red.count(),
-        last_session=last,
+def check_interval(
+    patient: Patient, on: dt.date, early: point_of_care.EarlyInjection | None = None
+) -> dosing.RuleResult:
+    """The interval rule for a session of `patient` on `on` (the one place the app calls it)."""
+    return point_of_care.check_interval(
+        last_session_date(patient, on),
+        on,
+        patient.clinic.minimum_interval_days,
+        early,
+        interval=interval_rule(patient),
     )
 
 
 def preview_rules(patient: Patient, today: dt.date, protocol: dosing.Protocol) -> list[RuleView]:
     """The interval and cumulative-dose rules as they stand if a session starts today."""
     return [
-        rule_view(
-            dosing.check_interval(
-                last_session_date(patient, today), today, patient.clinic.minimum_interval_days
-            )
-        ),
-        rule_view(
-            dosing.check_cumulative_dose(toxin_exposures(patient), today, protocol.fixed_units)
-        ),
+        rule_view(check_interval(patient, today)),
+        rule_view(point_of_care.check_cap(exposures(patient), today, protocol.fixed_units)),
     ]
 
 
 RULE_LABELS = {
-    "eligibility": "Eligibility and sign-offs",
+    "eligibility": "Eligibility and decision to start",
+    "continuation": "Continuation decision",
+    "hard_stop": "Hard stop",
+    "safety_check": "Safety questions",
     "infection_at_sites": "Infection at the injection sites",
     "red_flags": "New red-flag symptoms",
     "pregnancy": "Pregnancy",
@@ -208,6 +211,7 @@ STATUS_LABELS = {
     "ok": "OK",
     "warning": "Warning",
     "overridden": "Overridden with a reason",
+    "signed_off": "Signed off",
     "needs_override": "Needs a reason",
     "refused": "Refused",
 }
@@ -231,13 +235,186 @@ def rule_view(r: dosing.RuleResult | dict[str, Any]) -> RuleView:
     )
     status = str(d.get("status", ""))
     rule = str(d.get("rule", ""))
+    label = str(d.get("label") or "") or RULE_LABELS.get(rule, rule.replace("_", " ").capitalize())
     return RuleView(
         rule=rule,
-        label=RULE_LABELS.get(rule, rule.replace("_", " ").capitalize()),
+        label=label,
         status=status,
         status_label=STATUS_LABELS.get(status, status),
         message=str(d.get("message", "")),
         source=str(d.get("source", "")),
+    )
+
+
+# ---------------------------------------------------------------------------
+# The safety check before a session (issues 14.3, 17.3)
+# ---------------------------------------------------------------------------
+
+
+def answers_of(check: PreSessionCheck | None) -> Answers | None:
+    if check is None:
+        return None
+    a = check.answers
+    return Answers(
+        infection_at_sites=bool(a.get("infection_at_sites")),
+        red_flags_since_last=bool(a.get("red_flags_since_last")),
+        pregnant=bool(a.get("pregnant")),
+        new_since_last=a.get("new_since_last"),
+        new_since_last_note=str(a.get("new_since_last_note", "")),
+    )
+
+
+def todays_check(patient: Patient, on: dt.date) -> PreSessionCheck | None:
+    """The latest safety check answered for `patient` on `on`."""
+    return (
+        PreSessionCheck.objects.filter(patient=patient, date=on)
+        .select_related("answered_by")
+        .order_by("-answered_at", "-id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    """One flag of the session and its physician's sign-off (None: not, or no longer, signed)."""
+
+    finding: Finding
+    sign_off: FlagSignOff | None
+    stale: bool  # signed before its text changed (e.g. another medicine of the class)
+
+    @property
+    def code(self) -> str:
+        return self.finding.code
+
+    @property
+    def signed(self) -> bool:
+        return self.sign_off is not None
+
+    @property
+    def anchor(self) -> str:
+        return "flag-" + self.finding.code.replace(":", "-").replace("_", "-")
+
+
+@dataclass
+class PreSession:
+    """Everything checked before a session on `on`, before its first site."""
+
+    patient: Patient
+    on: dt.date
+    check: PreSessionCheck | None
+    answers: Answers | None
+    last_session: dt.date | None
+    hard_stops: list[Finding]
+    flags: list[FlagRow]
+    eligibility: Eligibility
+    new_medicines: list[Any]
+    exposures: list[point_of_care.Exposure]
+    last_completed: dt.date | None  # the interval counts from it (a completed one today too)
+    interval: Any  # domain.intervals.IntervalRule for this patient
+
+    def preview(self, protocol: dosing.Protocol) -> list[RuleView]:
+        """The interval and cap rules as they stand if the session starts with `protocol`."""
+        return [
+            rule_view(
+                point_of_care.check_interval(
+                    self.last_completed,
+                    self.on,
+                    self.patient.clinic.minimum_interval_days,
+                    interval=self.interval,
+                )
+            ),
+            rule_view(point_of_care.check_cap(self.exposures, self.on, protocol.fixed_units)),
+        ]
+
+    @property
+    def answered(self) -> bool:
+        return self.check is not None
+
+    @property
+    def unsigned(self) -> list[FlagRow]:
+        return [f for f in self.flags if not f.signed]
+
+    @property
+    def earliest(self) -> dt.date | None:
+        return point_of_care.earliest_day(self.last_session, self.interval)
+
+    @property
+    def due(self) -> dt.date | None:
+        return point_of_care.due_day(self.last_session, self.interval)
+
+
+def red_flag_events_since(patient: Patient, last: dt.date | None) -> int:
+    from cephalog.safety.models import AdverseEvent
+
+    red = AdverseEvent.objects.filter(patient=patient, red_flag=True)
+    if last is not None:
+        red = red.filter(onset__gte=last)
+    return red.count()
+
+
+def pre_session(patient: Patient, on: dt.date) -> PreSession:
+    """The hard stops and flags of a session on `on` (cephalog.domain.point_of_care), the
+    sign-offs of today's check, and the eligibility gate; flags are computed from the record
+    alone until the safety questions are answered."""
+    from cephalog.domain.policies import get_policy
+    from cephalog.eligibility.queries import UnknownPolicy, evaluate, policy_for, start_gate
+    from cephalog.patients.case import build_case
+
+    check = todays_check(patient, on)
+    answers = answers_of(check)
+    completed = list(
+        Session.objects.filter(patient=patient, status=SessionStatus.COMPLETED, date__lte=on)
+        .order_by("-date")
+        .values_list("date", flat=True)[:2]
+    )
+    last = next((d for d in completed if d < on), None)
+    try:
+        policy = policy_for(patient.clinic)
+    except UnknownPolicy:  # the gate refuses such a clinic; the flags still show
+        policy = get_policy("us-label")
+        case, gate = build_case(patient, on), start_gate(patient, on)
+    else:
+        # One assessment for the gate and the flags (the same case, built on the date).
+        evaluation = evaluate(patient, on, policy)
+        case, gate = evaluation.case, evaluation.gate
+    given = exposures(patient)
+    shown = answers or Answers(False, False, False)
+    if not shown.red_flags_since_last and red_flag_events_since(patient, last):
+        # The chart already holds red flags since the last session: the same flag.
+        shown = dataclasses.replace(shown, red_flags_since_last=True)
+    findings = point_of_care.session_flags(
+        case, on, policy, shown, exposures=given, last_session=last
+    )
+    latest: dict[str, FlagSignOff] = {}
+    if check is not None:
+        # Any sign-off of the day counts while the flag reads the same: answering the
+        # questions again does not undo a physician's sign-off.
+        day = FlagSignOff.objects.filter(
+            safety_check__patient=patient, safety_check__date=on
+        ).select_related("signed_by")
+        for row in day.order_by("-signed_at", "-id"):
+            latest.setdefault(row.flag, row)
+    rows = []
+    for finding in findings:
+        signed = latest.get(finding.code)
+        valid = signed is not None and signed.detail == finding.detail
+        rows.append(FlagRow(finding, signed if valid else None, signed is not None and not valid))
+    new_medicines = []
+    if last is not None:
+        new_medicines = list(patient.medications.filter(start__gt=last).order_by("start", "name"))
+    return PreSession(
+        patient=patient,
+        on=on,
+        check=check,
+        answers=answers,
+        last_session=last,
+        hard_stops=list(point_of_care.hard_stops(case, on, shown, policy)),
+        flags=rows,
+        eligibility=eligibility_of(gate),
+        new_medicines=new_medicines,
+        exposures=given,
+        last_completed=completed[0] if completed else None,
+        interval=interval_rule(patient),
     )
 
 
@@ -537,6 +714,14 @@ def aftercare(clinic: Clinic) -> list[AftercareLine]:
                 str(i.get("source", "")) or f"{clinic.name}",
             )
             for i in custom.items
+        ]
+        # The label's warning signs always show: a default label-guidance item the clinic's
+        # text lacks (one added since it was written) is added as the domain words it.
+        keys = {line.key for line in lines}
+        lines += [
+            AftercareLine(i.key, i.text, i.evidence, i.source)
+            for i in DEFAULT_AFTERCARE
+            if i.evidence is Evidence.LABEL_GUIDANCE and i.key not in keys
         ]
     # Label guidance first.
     return sorted(lines, key=lambda line: line.evidence is not Evidence.LABEL_GUIDANCE)

@@ -1,8 +1,7 @@
-"""Django admin for clinic admins, limited to their own clinics.
+"""The Django admin, for superusers (operators) only.
 
-Superusers see everything (operators); clinic admins see and change only the
-rows of clinics where they hold the clinic_admin role. Every change goes
-through the owning app's actions so it is validated and audited.
+Clinic admins use cephalog's own pages (Staff, Clinic settings, Policies).
+The clinic scoping below stays as a second line of defence.
 """
 
 from __future__ import annotations
@@ -28,10 +27,11 @@ class ClinicAdminSite(admin.AdminSite):
     index_title = "Your clinic"
 
     def has_permission(self, request: HttpRequest) -> bool:
+        # Operators only (issue 17.5): clinic admins manage staff, settings and policies
+        # on cephalog's own pages, which go through the audited actions. This also
+        # removes the admin's patient search, which put names in URLs.
         user = request.user
-        if not (user.is_active and user.is_authenticated):
-            return False
-        return bool(user.is_superuser or admin_clinic_ids(request))
+        return bool(user.is_active and user.is_authenticated and user.is_superuser)
 
 
 class ClinicScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

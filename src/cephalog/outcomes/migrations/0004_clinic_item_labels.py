@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_email_unique_any_case"),
+        ("accounts", "0003_email_unique_any_case"),
         ("outcomes", "0003_continuationdecision_ruleset"),
     ]
 

@@ -94,11 +94,17 @@
     set("warning", warnings.join(" "));
   }
 
+  // Ticks changed by script (the map, "mark all") are saved like a tick in the list (htmx).
+  function changed() {
+    form.dispatchEvent(new CustomEvent("sites-changed", { bubbles: true }));
+  }
+
   function toggle(code) {
     var box = byCode[code];
     if (!box) return;
     box.checked = !box.checked;
     update();
+    changed();
   }
 
   form.querySelectorAll(".site-map .site[data-code]").forEach(function (marker) {
@@ -118,6 +124,7 @@
         if (box.dataset.ftp === "0" && !reasonOf(box.dataset.code)) box.checked = true;
       });
       update();
+      changed();
     });
   }
 

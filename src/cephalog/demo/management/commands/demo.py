@@ -100,3 +100,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in result.logins:
             self.stdout.write(f"  {login.username:<16} {login.name}, {login.role}, {login.clinic}")
+        if result.highlights:
+            self.stdout.write("To try first (Schedule and Alerts pages):")
+            for mrn, what in result.highlights:
+                self.stdout.write(f"  {mrn:<16} {what}")

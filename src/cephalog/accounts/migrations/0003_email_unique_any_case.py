@@ -37,7 +37,7 @@ def resolve_duplicates(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0001_initial"),
+        ("accounts", "0002_clinic_country_and_role_changes"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 

@@ -1,0 +1,215 @@
+"""The clinic admin's Staff page (invite, roles, training, disable) and Clinic settings page.
+
+Everything the Django admin did for clinic admins that they still need; the
+Django admin is for superusers (operators) only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from cephalog.accounts import actions, staff_queries
+from cephalog.accounts.access import staff_clinic_ids, staff_view
+from cephalog.accounts.models import Clinic, RoleChange, RoleChangeStatus, User
+from cephalog.accounts.staff_forms import (
+    ClinicSettingsForm,
+    InviteColleagueForm,
+    RoleForm,
+    TrainingForm,
+)
+from cephalog.audit.actions import record
+from cephalog.treatment.actions import record_injector_training
+
+ADMIN = staff_view(roles=("clinic_admin",))
+
+
+def _admin_clinics(request: HttpRequest) -> list[Clinic]:
+    return list(Clinic.objects.filter(pk__in=staff_clinic_ids(request.user, ("clinic_admin",))))
+
+
+def _clinic(request: HttpRequest, clinic_id: int | None = None) -> Clinic:
+    clinics = _admin_clinics(request)
+    if clinic_id is None:
+        return clinics[0]
+    for clinic in clinics:
+        if clinic.pk == clinic_id:
+            return clinic
+    raise Http404("Not found")
+
+
+def _member_of(clinic: Clinic, user_id: int) -> User:
+    return get_object_or_404(User, pk=user_id, memberships__clinic=clinic)
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        form.add_error(None, error)
+
+
+@ADMIN
+def staff_list(request: HttpRequest) -> HttpResponse:
+    clinics = _admin_clinics(request)
+    teams = [staff_queries.team(clinic) for clinic in clinics]
+    record(
+        action="read",
+        category="staff",
+        clinic_id=clinics[0].pk,
+        detail={"count": sum(len(t.members) for t in teams)},
+    )
+    return render(request, "accounts/staff_list.html", {"teams": teams})
+
+
+@ADMIN
+def staff_invite(request: HttpRequest) -> HttpResponse:
+    clinic = _clinic(request)
+    form = InviteColleagueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = actions.invite_colleague(clinic=clinic, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Invitation sent to {user.email}. The link works once, for three days.",
+            )
+            return redirect("staff-member", user.pk)
+    return render(request, "accounts/staff_invite.html", {"form": form, "clinic": clinic})
+
+
+@ADMIN
+def staff_member(request: HttpRequest, user_id: int) -> HttpResponse:
+    clinic = _clinic(request)
+    member = staff_queries.member(clinic, _member_of(clinic, user_id))
+    record(action="read", category="staff", clinic_id=clinic.pk, object_ref=f"user:{user_id}")
+    return render(
+        request,
+        "accounts/staff_member.html",
+        {
+            "clinic": clinic,
+            "m": member,
+            "is_me": member.user.pk == request.user.pk,
+            "role_form": RoleForm(initial={"role": member.role}),
+            "training_form": TrainingForm(),
+        },
+    )
+
+
+def _back(user_id: int) -> HttpResponse:
+    return redirect("staff-member", user_id)
+
+
+def _error_messages(request: HttpRequest, error: ValidationError) -> None:
+    for text in error.messages:
+        messages.error(request, text)
+
+
+@require_POST
+@ADMIN
+def staff_role(request: HttpRequest, user_id: int) -> HttpResponse:
+    clinic = _clinic(request)
+    user = _member_of(clinic, user_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a role.")
+        return _back(user_id)
+    try:
+        change = actions.request_role_change(
+            clinic=clinic, by=request.user, user=user, role=form.cleaned_data["role"]
+        )
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        if change.status == RoleChangeStatus.APPLIED:
+            messages.success(request, "Role changed. They and the clinic admins were told.")
+        else:
+            messages.success(
+                request, "Asked. The change applies once another clinic admin confirms it."
+            )
+    return _back(user_id)
+
+
+@require_POST
+@ADMIN
+def staff_role_decide(request: HttpRequest, change_id: int) -> HttpResponse:
+    clinic = _clinic(request)
+    change = get_object_or_404(RoleChange, pk=change_id, clinic=clinic)
+    confirm = request.POST.get("decision") == "confirm"
+    try:
+        actions.decide_role_change(change=change, by=request.user, confirm=confirm)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, "Role change confirmed." if confirm else "Role change not made.")
+    return _back(change.user_id)
+
+
+@require_POST
+@ADMIN
+def staff_training(request: HttpRequest, user_id: int) -> HttpResponse:
+    clinic = _clinic(request)
+    user = _member_of(clinic, user_id)
+    form = TrainingForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label}: {error}")
+        return _back(user_id)
+    try:
+        record_injector_training(clinic=clinic, by=request.user, user=user, **form.cleaned_data)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, "Training recorded.")
+    return _back(user_id)
+
+
+@require_POST
+@ADMIN
+def staff_active(request: HttpRequest, user_id: int) -> HttpResponse:
+    clinic = _clinic(request)
+    user = _member_of(clinic, user_id)
+    active = request.POST.get("active") == "1"
+    try:
+        actions.set_account_active(clinic=clinic, by=request.user, user=user, active=active)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(
+            request,
+            "Account enabled again."
+            if active
+            else "Account disabled: it cannot sign in, and its open sessions have ended.",
+        )
+    return _back(user_id)
+
+
+@ADMIN
+def clinic_settings(request: HttpRequest) -> HttpResponse:
+    clinic = _clinic(request)
+    form = ClinicSettingsForm(request.POST or None, instance=Clinic.objects.get(pk=clinic.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = actions.update_clinic_settings(
+                clinic=clinic, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Settings saved." if changed else "Nothing was changed.")
+            return redirect("clinic-settings")
+    return render(
+        request,
+        "accounts/clinic_settings.html",
+        {"form": form, "clinic": clinic, "paperwork": clinic.paperwork},
+    )
