@@ -49,12 +49,15 @@ from cephalog.domain import dosing
 from tests.personas import make_patient
 physician = User.objects.get(username="dr-house")
 clinic = physician.memberships.get().clinic
+# An injector with no training or no previous sessions works under a supervisor (17.4).
+from tests.treatment.helpers import supervisor_for
 out = []
 for i in range({count}):
     patient = make_patient(clinic, f"FLT-{{i}}", "Fault", f"Drill{{i}}", None)
     session = actions.start_session(
         patient=patient, by=physician, injector=physician, infection_at_sites=False,
         red_flags_since_last=False, pregnant=False, precheck_reason="fault drill",
+        supervisor=supervisor_for(patient, physician),
     )
     out.append([str(patient.pk), session.pk])
 print(json.dumps({{"sessions": out, "sites": [s.code for s in dosing.PREEMPT_155.fixed_sites]}}))

@@ -71,6 +71,8 @@ CATEGORY_WORDS: dict[str, str] = {
     "safety_report": "a side-effect report",
     "session": "a treatment session",
     "session_addendum": "a session addendum",
+    "session_check": "the checks before a session",
+    "session_flag_sign_off": "a session flag sign-off",
     "session_list": "the treatment sessions",
     "session_vial": "a vial",
     "staff": "the staff list",
