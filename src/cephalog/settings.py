@@ -206,8 +206,9 @@ if DATABASE_REPLICA_URL:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-# ModelBackend that also refuses a throttled username+address (cephalog.ops.throttle).
-AUTHENTICATION_BACKENDS = ["cephalog.ops.throttle.ThrottledModelBackend"]
+# Email address or username (any-case email), refusing a throttled username+address
+# (cephalog.accounts.backends, cephalog.ops.throttle).
+AUTHENTICATION_BACKENDS = ["cephalog.accounts.backends.EmailOrUsernameBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -250,6 +251,8 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING or DEV
 if WHITENOISE_USE_FINDERS:
     # Development serves static files from the finders; STATIC_ROOT exists only after collectstatic.
     warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+# The offline diary's web app manifest (issue 16.2).
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 
 # Email (Django 6.1 mailers). Development prints mail on the console; set
 # EMAIL_BACKEND=smtp and the EMAIL_* variables for a real server.

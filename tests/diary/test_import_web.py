@@ -95,7 +95,27 @@ def test_it_takes_a_class_for_an_unknown_medicine_from_the_form(cast: Cast) -> N
         clinic_url(cast),
         {"kind": "migraine_buddy", "file": upload(FIXTURE.read_bytes()), "classes": "x = pills"},
     )
-    assert "“pills” is not one of the classes." in bad.content.decode()
+    assert "“pills” is not one of the kinds." in bad.content.decode()
+
+
+def test_it_takes_the_kind_of_medicine_in_plain_words(cast: Cast) -> None:
+    client = client_for(cast, "patient_user")
+    page = client.get("/me/diary-data/import/").content.decode()
+    assert "simple_analgesic" not in page
+    assert "combination painkiller" in page
+    from cephalog.diary.io_views import ImportForm
+
+    form = ImportForm(
+        {
+            "kind": "migraine_buddy",
+            "classes": "Migrastop = painkiller\nDuo = Combination painkiller",
+        }
+    )
+    form.is_valid()
+    assert form.cleaned_data["classes"] == {
+        "migrastop": "simple_analgesic",
+        "duo": "combination_analgesic",
+    }
 
 
 def test_it_refuses_a_file_that_is_not_csv_or_too_large(cast: Cast) -> None:

@@ -198,7 +198,7 @@ def test_it_saves_the_evening_reminder_time(cast: Cast, frozen: None) -> None:
     response = client.post("/me/settings/", {"reminder_time": "20:30"}, follow=True)
     cast.patient.refresh_from_db()
     assert cast.patient.diary_reminder_time == dt.time(20, 30)
-    assert "We will remind you at 20:30" in response.content.decode()
+    assert "Saved: we will remind you at 20:30" in response.content.decode()
     assert 'value="20:30"' in response.content.decode()
     client.post("/me/settings/", {"reminder_time": ""})
     cast.patient.refresh_from_db()

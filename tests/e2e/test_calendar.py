@@ -53,7 +53,7 @@ def test_the_patient_sees_the_plan_and_what_to_expect_on_a_phone(
     page.set_viewport_size(PHONE)
     login("ada", PASSWORD)
     page.goto(live_server.url + "/me/calendar/")
-    expect(page.get_by_role("heading", name="My treatment calendar")).to_be_visible()
+    expect(page.get_by_role("heading", name="My treatment plan")).to_be_visible()
     earliest = two_sessions - dt.timedelta(days=7)
     expect(
         page.get_by_role(

@@ -175,8 +175,8 @@ def test_it_lets_a_patient_log_28_days_on_a_phone(
         expect(page.locator(f'.counts div:has(dt:text-is("{term}")) dd')).to_have_text(value)
 
     # The month calendar: colour and symbol per class, with a key.
-    page.get_by_role("link", name="Calendar").first.click()
-    expect(page.get_by_role("heading", name="Your calendar")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Diary").click()
+    expect(page.get_by_role("heading", name="My diary")).to_be_visible()
     check_accessibility(page)
     no_overflow(page, "diary-calendar")
     key = page.get_by_role("list", name="Key")
@@ -227,7 +227,7 @@ def test_it_lets_a_patient_log_28_days_on_a_phone(
     visit("/me/settings/", "diary-settings")
     page.get_by_label("Remind me each evening at").fill("20:30")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("We will remind you at 20:30 each evening.")).to_be_visible()
+    expect(page.get_by_text("Saved: we will remind you at 20:30 each evening.")).to_be_visible()
     check_accessibility(page)
     no_overflow(page, "diary-settings")
     # No Content-Security-Policy violations or script errors on the diary pages (the
@@ -267,4 +267,4 @@ def test_it_shows_the_clinic_the_patients_diary(
     page.get_by_label("Reason for the change").fill("Patient phoned to correct the day")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Diary: Ada Quill")).to_be_visible()
-    expect(page.get_by_text(f"Saved {old.day} {old:%B}.")).to_be_visible()
+    expect(page.get_by_text(f"Saved {long_date(old)}: headache for 2 hours, mild")).to_be_visible()

@@ -355,7 +355,8 @@ def test_the_patient_reads_the_aftercare_and_the_care_team_on_a_phone(
     check_accessibility(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "patient-aftercare-phone")
-    page.get_by_role("link", name="My care team").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="More").click()
+    page.get_by_role("link", name=re.compile("My care team")).click()
     expect(
         page.get_by_text(re.compile(r"Dr Alex Morgan has given 1 Botox treatment"))
     ).to_be_visible()

@@ -143,7 +143,28 @@ def test_the_due_dates_come_from_the_treatment_calendar(cast: Cast) -> None:
     page = client_for(cast, "patient_user").get("/me/questionnaires/").content.decode()
     # next session due 2026-05-19 (+84 days), earliest 2026-05-12 (+77); questionnaires from
     # 7 days before the earliest date until the session
-    assert "between 5 May and 19 May 2026" in page
+    assert "from 5 May to 19 May, before your next treatment" in page
+    # The treatment plan says the same window.
+    plan = client_for(cast, "patient_user").get("/me/calendar/").content.decode()
+    assert '<span class="plan-when">5 May to 19 May</span>' in plan
+
+
+def test_the_patient_sees_the_clinics_plain_label_of_each_item(cast: Cast) -> None:
+    from cephalog.outcomes.models import ItemLabel
+
+    ItemLabel.objects.create(clinic=cast.clinic, item_key="hit6_1", label="Severe pain")
+    ItemLabel.objects.create(clinic=cast.clinic, item_key="midas_1", label="Days off work")
+    ItemLabel.objects.create(clinic=cast.other_clinic, item_key="hit6_2", label="Not ours")
+    page = client_for(cast, "patient_user").get("/me/questionnaires/").content.decode()
+    assert "Question 1: Severe pain" in page
+    assert "Question 1: Days off work" in page
+    assert "Question 2</legend>" in page  # no label: the number only
+    assert "Not ours" not in page
+    assert "(hit6_1)" not in page  # no codes for patients
+    staff = client_for(cast, "nurse").get(
+        f"/clinic/patients/{cast.patient.pk}/outcomes/questionnaires/hit6/"
+    )
+    assert "Item 1 (hit6_1): Severe pain" in staff.content.decode()
 
 
 def test_staff_see_the_clinics_wording_when_loaded(cast: Cast) -> None:
@@ -160,3 +181,23 @@ def test_staff_see_the_clinics_wording_when_loaded(cast: Cast) -> None:
         f"/clinic/patients/{cast.other_clinic_patient.pk}/outcomes/questionnaires/midas/"
     )
     assert "Invented count one" not in other.content.decode()  # another clinic's pack
+
+
+def test_a_clinic_admin_sets_the_plain_labels_on_a_page(cast: Cast) -> None:
+    from cephalog.outcomes.models import ItemLabel
+
+    admin = client_for(cast, "clinic_admin")
+    page = admin.get("/clinic/questionnaire-labels/")
+    assert page.status_code == 200
+    saved = admin.post(
+        "/clinic/questionnaire-labels/", {"hit6_1": "  Pain that  stops you ", "midas_1": ""}
+    )
+    assert saved.status_code == 302
+    assert dict(ItemLabel.objects.values_list("item_key", "label")) == {
+        "hit6_1": "Pain that stops you"
+    }
+    admin.post("/clinic/questionnaire-labels/", {"hit6_1": ""})
+    assert not ItemLabel.objects.exists()
+    assert client_for(cast, "nurse").get("/clinic/questionnaire-labels/").status_code == 404
+    too_long = admin.post("/clinic/questionnaire-labels/", {"hit6_2": "x" * 81})
+    assert too_long.status_code == 400

@@ -38,6 +38,7 @@ KINDS = {
     ".woff2": "font",
     ".ttf": "font",
     ".otf": "font",
+    ".webmanifest": "manifest",
 }
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)|@import\s+(['"])([^'"]+)\3""")
 

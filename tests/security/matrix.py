@@ -143,6 +143,7 @@ def build_world(cast: Cast) -> World:
     from cephalog.interop import bulk
     from cephalog.interop.models import BulkExport, ExportStatus
     from cephalog.outcomes import actions as outcome_actions
+    from cephalog.outcomes.models import ItemLabel
     from cephalog.safety import actions as safety_actions
     from cephalog.safety.actions import ReportedSymptom
     from cephalog.safety.models import OutboundEmail, SafetySettings
@@ -340,6 +341,14 @@ def build_world(cast: Cast) -> World:
             **{
                 rel: outcome_actions.load_content_pack(
                     clinic=clinic, by=admin, raw=json.dumps(pack)
+                )
+            },
+        )
+        w.put(
+            "itemlabel",
+            **{
+                rel: ItemLabel.objects.create(
+                    clinic=clinic, item_key="hit6_1", label="Pain that stops you"
                 )
             },
         )
@@ -758,6 +767,7 @@ BODIES: dict[str, Body] = {
         )
     },
     "api:put_my_day": body(headache_hours=0),
+    "item-labels": body(hit6_1="Pain that stops you", midas_1=""),
 }
 
 
@@ -821,6 +831,11 @@ PATTERNS: dict[str, Entry] = {
     "mfa-setup": Entry(
         LOGGED_IN, methods=GP, get_ok=(302,), note="staff with an authenticator: to mfa-verify"
     ),
+    "confirm-password": Entry(
+        LOGGED_IN, note="the password again before exports and account changes (issue 16.1)"
+    ),
+    "my-security": _me(),
+    "patient-more": _me(audit="", why="links to the patient's other pages; no patient data"),
     "mfa-replace": Entry(
         LOGGED_IN,
         methods=GP,
@@ -992,6 +1007,12 @@ PATTERNS: dict[str, Entry] = {
     "diary-calendar": _me(),
     "diary-day": _me(kwargs=fixed(date=YESTERDAY), methods=GP),
     "diary-settings": _me(methods=GP),
+    "diary-offline-day": _me(
+        audit="", why="a blank day form kept for offline use; it shows nothing of the record"
+    ),
+    "diary-service-worker": Entry(
+        PUBLIC, note="the offline diary's service worker script; no patient data"
+    ),
     "clinic-diary": _staff_patient(),
     "clinic-diary-day": _staff_patient(CLINICAL, kwargs=pid(date=YESTERDAY), methods=GP),
     "diary-io-days": _me(),
@@ -1109,6 +1130,7 @@ PATTERNS: dict[str, Entry] = {
         why="the emergency guidance and the clinic's phone number only; by design it touches "
         "no database (nothing may stand between a red flag and the guidance)",
     ),
+    "safety-my-reports": _me(),
     "safety-report-done": _me(relations=PATIENT_RELS, kwargs=obj("checkin", "checkin_id")),
     "safety-alerts": Entry(STAFF_CLINIC, audit="any"),
     "safety-alert": Entry(
@@ -1217,6 +1239,13 @@ PATTERNS: dict[str, Entry] = {
         methods=GP,
         audit="any",
         unaudited={"get": "the clinic's questionnaire wordings; no patient data"},
+    ),
+    "item-labels": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        methods=GP,
+        audit="any",
+        unaudited={"get": "the clinic's questionnaire labels; no patient data"},
     ),
     "my-progress": _me(),
     "my-questionnaires": _me(methods=GP),
@@ -1339,6 +1368,7 @@ ADMIN_MODELS = (
         "safety", "outboundemail", add=False, change=False, why="the e-mails carry no identifiers"
     ),
     AdminModel("outcomes", "contentpack", add=False),
+    AdminModel("outcomes", "itemlabel"),
 )
 
 

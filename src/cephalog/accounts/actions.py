@@ -25,6 +25,7 @@ from cephalog.accounts.models import (
     User,
 )
 from cephalog.audit.actions import record
+from cephalog.patients.models import Patient
 
 
 @transaction.atomic
@@ -78,6 +79,27 @@ def grant_role(*, user: User, clinic: Clinic, role: str) -> Membership:
         detail={"role": role, "before": old, "after": role},
     )
     return membership
+
+
+@transaction.atomic
+def change_email(*, user: User, email: str) -> User:
+    """A new sign-in address (unique in any case); a patient's record follows it, so the
+    clinic's messages go to the address the patient signs in with."""
+    user.email = email.strip()
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["email"])
+    patient = Patient.objects.filter(user=user).first()
+    if patient is not None and patient.email != user.email:
+        patient.email = user.email
+        patient.save(update_fields=["email", "updated_at"])
+    record(
+        action="update",
+        category="account",
+        patient=patient,
+        object_ref=f"user:{user.pk}",
+        detail={"email": "changed"},
+    )
+    return user
 
 
 # --- clinic admins manage their colleagues (issue 17.5) -------------------------------------
@@ -173,6 +195,22 @@ def invite_colleague(
         f"Open this link to choose a password (it works once, for three days):\n\n{link}\n\n"
         "At your first sign-in you will also set up an authenticator app.\n",
         [email],
+    )
+    return user
+
+
+@transaction.atomic
+def change_password(*, user: User, password: str) -> User:
+    """A new password (validated by the caller's form against AUTH_PASSWORD_VALIDATORS)."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    patient = Patient.objects.filter(user=user).first()
+    record(
+        action="update",
+        category="account",
+        patient=patient,
+        object_ref=f"user:{user.pk}",
+        detail={"password": "changed"},
     )
     return user
 

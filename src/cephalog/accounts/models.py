@@ -8,6 +8,7 @@ import zoneinfo
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 
 from cephalog.domain.paperwork import Paperwork, paperwork_for
 
@@ -69,9 +70,23 @@ class Clinic(models.Model):
 
 
 class User(AbstractUser):  # type: ignore[django-manager-missing]  # passkeys.Passkey (via django-otp)
-    """A login: staff (through memberships) or a patient (through Patient.user)."""
+    """A login: staff (through memberships) or a patient (through Patient.user).
 
-    email = models.EmailField(unique=True, null=True, blank=True)  # type: ignore[assignment]
+    The email address signs in as well as the username (accounts.backends), so it is
+    unique whatever its letter case: Ann@Example.org and ann@example.org are one address.
+    """
+
+    email = models.EmailField(null=True, blank=True)  # type: ignore[assignment]  # noqa: DJ001
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_any_case",
+                condition=models.Q(email__isnull=False) & ~models.Q(email=""),
+                violation_error_message="Another account already uses this email address.",
+            ),
+        ]
 
     @property
     def is_patient(self) -> bool:

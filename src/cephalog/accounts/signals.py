@@ -7,12 +7,15 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from cephalog.accounts.reauth import note_authenticated
 from cephalog.audit.actions import record
 
 
 @receiver(user_logged_in)
 def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     record(action="login", category="session", user=user)
+    if getattr(request, "session", None) is not None:
+        note_authenticated(request)  # signing in counts as entering the password again
 
 
 @receiver(user_logged_out)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from cephalog.accounts import mfa_views
+from cephalog.accounts import mfa_views, views
 from cephalog.accounts.passkeys import views as passkey_views
 
 urlpatterns = [
@@ -26,13 +26,8 @@ urlpatterns = [
     path("passkeys/login/", passkey_views.login, name="passkey-login"),
     path("mfa/passkey/options/", passkey_views.mfa_options, name="mfa-passkey-options"),
     path("mfa/passkey/", passkey_views.mfa_verify, name="mfa-passkey"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("confirm/", views.confirm_password, name="confirm-password"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",

@@ -5,17 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from cephalog.audit.actions import record
 from cephalog.core.errors import AppError
 from cephalog.core.time import patient_today
-from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry, DiaryEntryRevision, EntrySource
+from cephalog.diary.models import (
+    AcuteMedicationTaken,
+    DiaryEntry,
+    DiaryEntryRevision,
+    DiarySubmission,
+    EntrySource,
+    PainLocation,
+    Trigger,
+)
 from cephalog.domain.case import parse_diary_entry
 from cephalog.domain.diary import DiaryDay
 from cephalog.ops.db import retry_on_serialization_failure
@@ -70,6 +79,9 @@ def entry_to_dict(entry: DiaryEntry) -> dict[str, Any]:
         {"name": m.name, "class": m.drug_class, "effective": m.effective}
         for m in entry.medications.all()
     ]
+    for key in DETAILS:
+        if getattr(entry, key):
+            data[key] = getattr(entry, key)
     return data
 
 
@@ -82,6 +94,46 @@ FLAGS = (
     "photophobia",
     "phonophobia",
 )
+
+
+#: What a day holds besides the domain's facts (issue 16.3): kept by the form, the API
+#: and the revisions; not used by the day rules.
+DETAILS = ("notes", "pain_locations", "triggers")
+MAX_NOTES = DiaryEntry._meta.get_field("notes").max_length or 2000
+_CHOICES = {"pain_locations": PainLocation, "triggers": Trigger}
+
+
+def read_details(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The day's note, pain locations and triggers from `data` (only the keys given;
+    null is "not given"), checked: `field: message` problems raise DiaryError."""
+    details: dict[str, Any] = {}
+    problems: list[str] = []
+    notes = data.get("notes")
+    if notes is not None:
+        if not isinstance(notes, str):
+            problems.append("notes: must be text")
+        elif len(notes.strip()) > MAX_NOTES:
+            problems.append(f"notes: at most {MAX_NOTES} characters")
+        else:
+            details["notes"] = notes.strip()
+    for key, choices in _CHOICES.items():
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list):
+            problems.append(f"{key}: must be a list")
+            continue
+        bad = [
+            f"{key}[{i}]: must be one of {', '.join(choices.values)}; got {v!r}"
+            for i, v in enumerate(value)
+            if v not in choices.values
+        ]
+        problems.extend(bad)
+        if not bad:
+            details[key] = [code for code in choices.values if code in value]
+    if problems:
+        raise DiaryError(problems)
+    return details
 
 
 #: Storage bounds the domain does not know: the medicine name column, and a ceiling on
@@ -164,6 +216,7 @@ def save_day(
     query) and `version` 1 when it was created (every update adds one).
     """
     day = validate_day(data)
+    details = read_details(data)
     today = today or patient_today(patient)
     existing = _locked_day(patient, day.date)
     if expected_version is not None:
@@ -188,6 +241,10 @@ def save_day(
     else:
         entry = DiaryEntry(patient=patient, date=day.date)
     apply_day(entry, day)
+    for key, value in details.items():
+        setattr(entry, key, value)
+    if not entry.headache_hours:
+        entry.pain_locations = []  # no headache, no pain to place
     entry.late = day.date < today
     entry.source = source
     # The check constraints hold by validate_day (and the database enforces them):
@@ -211,6 +268,47 @@ def save_day(
         detail={"version": entry.version, "reason": bool(reason)},
     )
     return entry
+
+
+@retry_on_serialization_failure()
+def save_once(
+    *, patient: Patient, key: uuid.UUID, date: dt.date, save: Callable[[], DiaryEntry]
+) -> tuple[DiaryEntry, bool]:
+    """Save a day sent with an idempotency key (the offline diary, issue 16.2): the first
+    send runs `save` (a save_day, or the day form's save); the same key again stores
+    nothing and gives the stored day back (True: replayed). The key is unique per patient
+    in the database, so two sends racing each other store once too: the second one's
+    transaction rolls back whole."""
+    done = DiarySubmission.objects.filter(patient=patient, key=key).first()
+    if done is None:
+        try:
+            with transaction.atomic():
+                entry = save()
+                DiarySubmission.objects.create(
+                    patient=patient, key=key, date=entry.date, version=entry.version
+                )
+                return entry, False
+        except IntegrityError:
+            done = DiarySubmission.objects.filter(patient=patient, key=key).first()
+            if done is None:
+                raise
+    if done.date != date:
+        raise DiaryError(["idempotency_key: this key was already used for another day"])
+    current = (
+        DiaryEntry.objects.filter(patient=patient, date=done.date)
+        .prefetch_related("medications")
+        .first()
+    )
+    if current is None:  # stored, then removed: sending the old entry again must not revive it
+        raise DiaryError(["date: this day was removed after it was sent"])
+    record(
+        action="read",
+        category="diary",
+        patient=patient,
+        object_ref=f"diary:{done.date.isoformat()}",
+        detail={"replayed": True},
+    )
+    return current, True
 
 
 #: The lock query of `_locked_day`, per database: written out once, because composing it

@@ -29,6 +29,7 @@ from cephalog.diary.actions import (
     DiaryError,
     delete_day,
     save_day,
+    save_once,
 )
 from cephalog.diary.attack_actions import validation_messages
 from cephalog.diary.models import DiaryEntry, EntrySource
@@ -183,17 +184,33 @@ def put_my_day(request: HttpRequest, date: IsoDate, payload: DayIn) -> Any:
     patient = _own_patient(request)
     data = payload.model_dump(exclude_unset=True)
     expected = _expected_version(data.pop("version", None))
+    key = _idempotency_key(data.pop("idempotency_key", None))
     if data.get("date") not in (None, date.isoformat()):
         raise ApiError(422, [f"date: must be the date in the URL, {date.isoformat()}"])
     data["date"] = date.isoformat()
+    replayed = False
     try:
-        entry = save_day(
-            patient=patient,
-            data=data,
-            by=request.user,
-            source=EntrySource.PATIENT,
-            expected_version=expected,
-        )
+        if key is None:
+            entry = save_day(
+                patient=patient,
+                data=data,
+                by=request.user,
+                source=EntrySource.PATIENT,
+                expected_version=expected,
+            )
+        else:
+            entry, replayed = save_once(
+                patient=patient,
+                key=key,
+                date=date,
+                save=lambda: save_day(
+                    patient=patient,
+                    data=data,
+                    by=request.user,
+                    source=EntrySource.PATIENT,
+                    expected_version=expected,
+                ),
+            )
     except DiaryConflict as conflict:
         current = get_entry(patient, date)
         return Status(
@@ -208,7 +225,23 @@ def put_my_day(request: HttpRequest, date: IsoDate, payload: DayIn) -> Any:
     except ValidationError as error:
         raise ApiError(422, validation_messages(error)) from None
     # A new day starts at version 1; each update adds one. The entry comes with its medicines.
-    return _answer(request, day_out(entry), 201 if entry.version == 1 else 200)
+    # A replayed key answers 200 with the day as stored (nothing new was written).
+    status = 201 if entry.version == 1 and not replayed else 200
+    response = _answer(request, day_out(entry), status)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _idempotency_key(value: Any) -> uuid.UUID | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            pass
+    raise ApiError(422, ["idempotency_key: must be a UUID made once per entry"])
 
 
 @router.delete(

@@ -11,8 +11,8 @@ from typing import Any
 
 from django import forms
 
-from cephalog.diary.actions import FLAGS
-from cephalog.diary.models import DiaryEntry
+from cephalog.diary.actions import FLAGS, MAX_NOTES
+from cephalog.diary.models import DiaryEntry, PainLocation, Trigger
 from cephalog.domain.catalogue import acute_class
 
 INTENSITY_CHOICES = [
@@ -87,9 +87,52 @@ class DayForm(forms.Form):
         ),
         widget=forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "numeric"}),
     )
+    attack_start = forms.TimeField(
+        required=False,
+        label="It started at",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    attack_end = forms.TimeField(
+        required=False,
+        label="It ended at",
+        help_text="Past midnight? Give the time it ended: we count the hours on each day.",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    pain_locations = forms.MultipleChoiceField(
+        required=False,
+        label="Where was the pain?",
+        choices=PainLocation.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    triggers = forms.MultipleChoiceField(
+        required=False,
+        label="What might have set it off?",
+        choices=Trigger.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    notes = forms.CharField(
+        required=False,
+        max_length=MAX_NOTES,
+        label="Notes",
+        help_text="Anything else you want to remember or tell the clinic.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     # The entry's version when the form was shown (0: not recorded yet); a save from an
     # older version is refused so nobody overwrites a change they have not seen.
     version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("attack_start"), data.get("attack_end")
+        if start is not None and end is None:
+            self.add_error("attack_end", "Add the time it ended too, or leave both times empty.")
+        if end is not None and start is None:
+            self.add_error(
+                "attack_start", "Add the time it started too, or leave both times empty."
+            )
+        if start is not None and end is not None and start == end:
+            self.add_error("attack_end", "The end must be after the start.")
+        return data
 
     def pain_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in PAIN_FLAGS]
@@ -151,6 +194,9 @@ def initial_from_entry(entry: DiaryEntry | None) -> tuple[dict[str, Any], list[d
     }
     for flag in FLAGS:
         day[flag] = getattr(entry, flag)
+    day["notes"] = entry.notes
+    day["pain_locations"] = list(entry.pain_locations)
+    day["triggers"] = list(entry.triggers)
     medicines = [
         {
             "name": m.name,
@@ -178,6 +224,9 @@ def day_payload(
     for flag in FLAGS:
         data[flag] = bool(values[flag])
     data["aura_minutes"] = values["aura_minutes"] or 0
+    data["notes"] = values.get("notes") or ""
+    data["pain_locations"] = list(values.get("pain_locations") or [])
+    data["triggers"] = list(values.get("triggers") or [])
     taken: list[dict[str, Any]] = []
     rows: list[int] = []
     for index, row in enumerate(medicines.forms):
@@ -212,10 +261,31 @@ PLAIN_WORDS = (
 )
 
 
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_FIELD_PREFIX = re.compile(r"^[a-z_]+(?:\[\d+\](?:\.[a-z_]+)?)?: ")
+
+
+def _date_words(match: re.Match[str]) -> str:
+    try:
+        date = dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return match[0]
+    return f"{date:%A} {date.day} {date:%B} {date.year}"
+
+
 def plain(message: str) -> str:
+    """A domain message in a patient's words (issue 16.7): no field path in front, no
+    field codes, dates written out."""
+    message = _FIELD_PREFIX.sub("", message)
     for code, words in PLAIN_WORDS:
         message = message.replace(code, words)
-    return message
+    return _ISO_DATE.sub(_date_words, message)
+
+
+def sentence(message: str) -> str:
+    """A plain message standing on its own: a capital first letter."""
+    message = plain(message)
+    return message[:1].upper() + message[1:]
 
 
 def attach_problems(
@@ -231,7 +301,7 @@ def attach_problems(
     for problem in problems:
         match = _PROBLEM.match(problem)
         if match is None:
-            form.add_error(None, problem)
+            form.add_error(None, sentence(problem) if for_patient else problem)
             continue
         field, index, sub, message = match.group("field", "index", "sub", "message")
         if for_patient:
@@ -242,7 +312,7 @@ def attach_problems(
         elif field in form.fields and index is None:
             form.add_error(field, message)
         else:
-            form.add_error(None, message if field == "date" else problem)
+            form.add_error(None, sentence(message) if field == "date" or for_patient else problem)
 
 
 def _anchor(bound: forms.BoundField) -> str:
@@ -284,3 +354,108 @@ class ReminderForm(forms.Form):
         help_text="Leave empty for no reminders.",
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
+
+
+def check_day(
+    form: DayForm, data: dict[str, Any], spread: dict[dt.date, float], date: dt.date
+) -> list[str]:
+    """Questions about a day that looks contradictory (issue 16.3), asked before saving;
+    the patient changes the entry or saves it as it is. A severity with no hours cannot
+    be saved at all, so it is an error on the hours instead. A medicine on a day without
+    headache is normal (and not questioned)."""
+    hours = data.get("headache_hours")
+    intensity = data.get("peak_intensity")
+    questions: list[str] = []
+    if hours is None and not spread:
+        if intensity:
+            form.add_error(
+                "headache_hours",
+                "You said how bad the headache was: how many hours did it last? "
+                "Or give the times it started and ended.",
+            )
+        return questions
+    if spread:
+        own = spread.get(date, 0.0)
+        if isinstance(hours, int | float) and hours < own:
+            questions.append(
+                f"The times you gave make {fmt_hours(own)} on this day, more than the "
+                f"{fmt_hours(hours)} you wrote. We will save {fmt_hours(own)}."
+            )
+        return questions
+    if hours == 0:
+        described = [str(form.fields[name].label).lower() for name in PAIN_FLAGS if data.get(name)]
+        if intensity:
+            questions.append(
+                "You wrote 0 hours with headache, but also how bad it was. Did you have a "
+                "headache? Change the hours, or save it as a day without headache."
+            )
+        elif described or data.get("pain_locations"):
+            questions.append(
+                "You wrote 0 hours with headache, but also described the pain. Did you have "
+                "a headache? Change the hours, or save it as a day without headache."
+            )
+    return questions
+
+
+def fmt_hours(hours: float) -> str:
+    """5 hours, 1 hour, 2.5 hours, 45 minutes."""
+    if 0 < hours < 1:
+        return f"{round(hours * 60)} minutes"
+    text = f"{round(hours, 2):g}"
+    return f"{text} hour" + ("" if text == "1" else "s")
+
+
+def _describe(hours: float, intensity: str, medicines: int, triggers: int, note: bool) -> list[str]:
+    parts = [f"headache for {fmt_hours(hours)}, {intensity} at worst" if hours else "no headache"]
+    if medicines:
+        parts.append(f"{medicines} medicine{'s' if medicines != 1 else ''}")
+    if triggers:
+        parts.append(f"{triggers} possible trigger{'s' if triggers != 1 else ''}")
+    if note:
+        parts.append("your note")
+    return parts
+
+
+def describe_entry(entry: DiaryEntry) -> str:
+    """A stored day in a few words: "Headache for 8 hours, severe at worst, 1 medicine"."""
+    parts = _describe(
+        float(entry.headache_hours),
+        entry.peak_intensity,
+        len(entry.medications.all()),
+        len(entry.triggers),
+        bool(entry.notes),
+    )
+    return ", ".join(parts).capitalize()
+
+
+def describe_data(data: dict[str, Any]) -> str:
+    """A day as typed (the case-file shape of `day_payload`), in the same words."""
+    parts = _describe(
+        float(data.get("headache_hours") or 0),
+        str(data.get("peak_intensity") or ""),
+        len(data.get("acute_medications") or []),
+        len(data.get("triggers") or []),
+        bool(data.get("notes")),
+    )
+    return ", ".join(parts).capitalize()
+
+
+def saved_summary(entry: DiaryEntry, spread: dict[dt.date, float]) -> str:
+    """ "Saved" with what was saved, in words (issue 16.3)."""
+    date = entry.date
+    when = f"{date:%A} {date.day} {date:%B}"
+    parts = _describe(
+        float(entry.headache_hours),
+        entry.peak_intensity,
+        len(entry.medications.all()),
+        len(entry.triggers),
+        bool(entry.notes),
+    )
+    text = f"Saved {when}: " + ", ".join(parts) + "."
+    later = sorted(d for d in spread if d > date)
+    for other in later:
+        text += (
+            f" The headache went on past midnight: {fmt_hours(spread[other])} also counted "
+            f"on {other:%A} {other.day} {other:%B}."
+        )
+    return text

@@ -25,6 +25,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from cephalog.accounts.access import CLINICAL_ROLES, STAFF_ROLES, patient_only, patient_view
+from cephalog.accounts.reauth import password_again
 from cephalog.audit.actions import record
 from cephalog.core.time import patient_today
 from cephalog.diary import imports
@@ -50,6 +51,20 @@ _TOKEN = re.compile(r"[0-9a-f]{32}")
 STATUS_SECONDS = 15 * 60
 
 
+#: The kinds of medicine in a patient's words (issue 16.7), and the codes they stand for;
+#: the codes themselves are still accepted.
+CLASS_WORDS = {
+    "painkiller": "simple_analgesic",
+    "triptan": "triptan",
+    "ergot": "ergot",
+    "opioid": "opioid",
+    "combination painkiller": "combination_analgesic",
+    "gepant": "gepant",
+    "ditan": "ditan",
+    "other": "other",
+}
+
+
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(
         label="Format",
@@ -66,11 +81,11 @@ class ImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
     classes = forms.CharField(
-        label="Classes of medicines cephalog does not know (optional)",
+        label="Kinds of medicines cephalog does not know (optional)",
         help_text=(
-            "One per line, name = class, e.g. “Migrastop 5mg = triptan”. Classes: "
-            + ", ".join(ACUTE_CLASS_CODES)
-            + ". Medicines left without a class are not imported."
+            "One per line, name = kind, e.g. “Migrastop 5mg = triptan”. Kinds: "
+            + ", ".join(CLASS_WORDS)
+            + ". Medicines left without a kind are not imported."
         ),
         required=False,
         max_length=5000,
@@ -135,11 +150,11 @@ class ImportForm(forms.Form):
             name, sep, drug_class = raw.rpartition("=")
             name, drug_class = name.strip(), drug_class.strip().lower()
             if not sep or not name:
-                errors.append(f"Line {number}: write name = class.")
-            elif drug_class in ACUTE_CLASS_CODES:
-                classes[normalise(name)] = drug_class
+                errors.append(f"Line {number}: write name = kind.")
+            elif drug_class in ACUTE_CLASS_CODES or drug_class in CLASS_WORDS:
+                classes[normalise(name)] = CLASS_WORDS.get(drug_class, drug_class)
             elif drug_class:
-                errors.append(f"Line {number}: “{drug_class[:30]}” is not one of the classes.")
+                errors.append(f"Line {number}: “{drug_class[:30]}” is not one of the kinds.")
         if errors:
             raise forms.ValidationError(errors)
         return classes
@@ -280,11 +295,13 @@ def import_status(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @patient_only
+@password_again
 def my_days_csv(request: HttpRequest, patient: Patient) -> HttpResponse:
     return _export(request, patient, "days")
 
 
 @patient_only
+@password_again
 def my_attacks_csv(request: HttpRequest, patient: Patient) -> HttpResponse:
     return _export(request, patient, "attacks")
 

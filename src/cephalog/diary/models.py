@@ -29,6 +29,36 @@ class AcuteClass(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class PainLocation(models.TextChoices):
+    """Where the pain was (issue 16.3): facts for the clinic, not used by the day rules."""
+
+    FOREHEAD = "forehead", "Forehead"
+    TEMPLES = "temples", "Temples"
+    EYES = "eyes", "Behind or around the eyes"
+    TOP = "top", "Top of the head"
+    BACK = "back", "Back of the head"
+    NECK = "neck", "Neck or shoulders"
+    FACE = "face", "Face or jaw"
+    WHOLE = "whole", "All over the head"
+
+
+class Trigger(models.TextChoices):
+    """What may have set the headache off, as the patient sees it (issue 16.3)."""
+
+    STRESS = "stress", "Stress"
+    SLEEP = "sleep", "Too little or too much sleep"
+    MEAL = "meal", "A missed or late meal"
+    DRINK = "drink", "Not drinking enough"
+    ALCOHOL = "alcohol", "Alcohol"
+    CAFFEINE = "caffeine", "Caffeine, or less than usual"
+    PERIOD = "period", "My period"
+    WEATHER = "weather", "Weather"
+    LIGHT = "light", "Bright or flickering light, screens"
+    SMELL = "smell", "Strong smell"
+    EXERCISE = "exercise", "Exercise"
+    TRAVEL = "travel", "Travel"
+
+
 class EntrySource(models.TextChoices):
     PATIENT = "patient", "Patient"
     STAFF = "staff", "Staff"
@@ -55,6 +85,20 @@ class DiaryEntry(models.Model):
     phonophobia = models.BooleanField(default=False)
     aura_minutes = models.PositiveSmallIntegerField(default=0)
     notes = models.TextField(blank=True, max_length=2000)
+    # db_default: the bulk import inserts rows with SQL of its own (diary.bulk_import).
+    pain_locations = models.JSONField(
+        default=list,
+        db_default=[],
+        blank=True,
+        help_text="Codes of PainLocation, in the order of the choices.",
+    )
+    # db_default: the bulk import inserts rows with SQL of its own (diary.bulk_import).
+    triggers = models.JSONField(
+        default=list,
+        db_default=[],
+        blank=True,
+        help_text="Codes of Trigger, in the order of the choices.",
+    )
     late = models.BooleanField(
         default=False, help_text="Entered after the evening of the day it describes."
     )
@@ -84,6 +128,14 @@ class DiaryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"diary {self.date}"
+
+    @property
+    def pain_location_words(self) -> str:
+        return ", ".join(str(PainLocation(c).label) for c in self.pain_locations).lower()
+
+    @property
+    def trigger_words(self) -> str:
+        return ", ".join(str(Trigger(c).label) for c in self.triggers).lower()
 
 
 class AcuteMedicationTaken(models.Model):
@@ -126,6 +178,25 @@ class DiaryEntryRevision(models.Model):
 
     def __str__(self) -> str:
         return f"revision {self.version} of {self.date}"
+
+
+class DiarySubmission(models.Model):
+    """A day sent with an idempotency key (the offline diary, issue 16.2): the same key
+    sent again stores nothing new, and is answered with the day it stored."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    key = models.UUIDField()
+    date = models.DateField()
+    version = models.PositiveIntegerField(help_text="The entry's version this key stored.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "key"], name="one_submission_per_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"submission {self.key}"
 
 
 class Attack(models.Model):

@@ -58,6 +58,8 @@ class ClassifiedDay:
     date: dt.date
     day: DiaryDay | None
     classification: DayClassification | None
+    #: The stored entry, when the page has it: its note, pain locations and triggers.
+    entry: DiaryEntry | None = None
 
     @property
     def css_class(self) -> str:

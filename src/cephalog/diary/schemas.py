@@ -18,8 +18,8 @@ from typing import Annotated, Any
 from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from cephalog.diary.actions import FLAGS
-from cephalog.diary.models import DiaryEntry
+from cephalog.diary.actions import FLAGS, MAX_NOTES
+from cephalog.diary.models import DiaryEntry, PainLocation, Trigger
 from cephalog.diary.queries import to_day
 from cephalog.domain.case import describe
 from cephalog.domain.diary import AcuteMedication, DiaryDay, classify_day
@@ -87,6 +87,9 @@ class DayOut(Schema):
     acute_medication_day: bool
     acute_medication_classes: list[str]
     reasons: list[str]
+    notes: str
+    pain_locations: list[str]
+    triggers: list[str]
     version: int
     source: str
     late: bool
@@ -153,6 +156,21 @@ class DayIn(Schema):
     phonophobia: Any = _optional({"type": "boolean"})
     aura_minutes: Any = _optional({"type": "integer", "minimum": 0, "maximum": 32767})
     acute_medications: Any = _optional({"type": "array", "items": _MEDICATION_IN, "maxItems": 20})
+    notes: Any = _optional({"type": "string", "maxLength": MAX_NOTES})
+    pain_locations: Any = _optional(
+        {"type": "array", "items": {"type": "string", "enum": list(PainLocation.values)}}
+    )
+    triggers: Any = _optional(
+        {"type": "array", "items": {"type": "string", "enum": list(Trigger.values)}}
+    )
+    idempotency_key: Any = _optional(
+        {
+            "type": "string",
+            "format": "uuid",
+            "description": "A key made once per entry by the sender (the offline diary): "
+            "the same key sent again stores nothing new and answers with the day it stored.",
+        }
+    )
     version: Any = _optional(
         {
             "type": "integer",
@@ -179,12 +197,19 @@ def day_out(entry: DiaryEntry, rules: Rules | None = None) -> dict[str, Any]:
         version=entry.version,
         source=entry.source,
         late=entry.late,
+        details=(entry.notes, entry.pain_locations, entry.triggers),
         rules=rules or _rules(entry.patient_id),
     )
 
 
 def _day_out(
-    day: DiaryDay, *, version: int, source: str, late: bool, rules: Rules = LEGACY
+    day: DiaryDay,
+    *,
+    version: int,
+    source: str,
+    late: bool,
+    details: tuple[str, list[str], list[str]],
+    rules: Rules = LEGACY,
 ) -> dict[str, Any]:
     c = classify_day(day, rules.definition, rules.named)
     return {
@@ -204,6 +229,9 @@ def _day_out(
         "acute_medication_day": c.acute_medication_day,
         "acute_medication_classes": list(c.acute_medication_classes),
         "reasons": list(c.reasons),
+        "notes": details[0],
+        "pain_locations": list(details[1] or []),
+        "triggers": list(details[2] or []),
         "version": version,
         "source": source,
         "late": late,
@@ -220,6 +248,9 @@ _COLUMNS = (
     "version",
     "source",
     "late",
+    "notes",
+    "pain_locations",
+    "triggers",
     "medications__name",
     "medications__drug_class",
     "medications__effective",
@@ -244,7 +275,7 @@ def days_out(patient: Patient, start: dt.date, end: dt.date) -> list[dict[str, A
         first, *others = group
         date, hours, peak, *rest = first[1:]
         flags = rest[: len(FLAGS)]
-        aura_minutes, version, source, late = rest[len(FLAGS) : len(FLAGS) + 4]
+        aura_minutes, version, source, late, *details = rest[len(FLAGS) : len(FLAGS) + 7]
         medicines = tuple(
             AcuteMedication(name=row[-3], drug_class=row[-2], effective=row[-1])
             for row in (first, *others)
@@ -258,5 +289,14 @@ def days_out(patient: Patient, start: dt.date, end: dt.date) -> list[dict[str, A
             aura_minutes=aura_minutes,
             acute_medications=medicines,
         )
-        days.append(_day_out(day, version=version, source=source, late=late, rules=rules))
+        days.append(
+            _day_out(
+                day,
+                version=version,
+                source=source,
+                late=late,
+                details=(details[0], details[1], details[2]),
+                rules=rules,
+            )
+        )
     return days

@@ -29,6 +29,7 @@ from cephalog.accounts.access import (
     staff_view,
 )
 from cephalog.accounts.models import Clinic, Role, User
+from cephalog.accounts.reauth import password_again
 from cephalog.core.time import patient_today
 from cephalog.interop import actions, bulk, fhir, portability
 from cephalog.interop.fhir_import import MAX_BUNDLE_BYTES, ImportRefused, import_bundle
@@ -90,6 +91,7 @@ def my_data(request: HttpRequest, patient: Patient) -> HttpResponse:
 
 
 @patient_only
+@password_again
 def my_download(request: HttpRequest, patient: Patient, key: str) -> HttpResponse:
     download = portability.BY_KEY.get(key)
     if download is None:

@@ -22,6 +22,7 @@ from django.templatetags.static import static
 from django.utils.html import escape
 
 from cephalog import safe_json
+from cephalog.accounts.reauth import is_remembered
 from cephalog.audit.middleware import client_ip
 from cephalog.ops import throttle
 from cephalog.ops.db import describe, is_database_unavailable
@@ -313,7 +314,8 @@ class SessionLimitsMiddleware:
       saved SESSION_REFRESH_SECONDS ago or more, so an idle session expires between
       SESSION_COOKIE_AGE minus that and SESSION_COOKIE_AGE after the last request. (Saving
       on every request, SESSION_SAVE_EVERY_REQUEST, cost a database write per request.)
-    - Absolute: SESSION_ABSOLUTE_AGE seconds after login, whatever the activity.
+    - Absolute: SESSION_ABSOLUTE_AGE seconds after login, whatever the activity; not for
+      a patient's "keep me signed in on this phone" session (cephalog.accounts.reauth).
     - Disabled or removed account: the session is deleted on its next request
       (ModelBackend already refuses inactive users; this also removes the session).
     """
@@ -331,7 +333,7 @@ class SessionLimitsMiddleware:
                 now = time.time()
                 if not isinstance(started, int | float):
                     session[LOGIN_AT] = now
-                elif now - started > settings.SESSION_ABSOLUTE_AGE:
+                elif now - started > settings.SESSION_ABSOLUTE_AGE and not is_remembered(session):
                     logout(request)
                     hours = round(settings.SESSION_ABSOLUTE_AGE / 3600)
                     messages.info(

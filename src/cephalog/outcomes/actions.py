@@ -26,10 +26,12 @@ from cephalog.domain.intervals import DUE_INTERVAL_DAYS as STANDARD_INTERVAL
 from cephalog.domain.policies import POLICIES
 from cephalog.outcomes.content_packs import ContentPackError, parse_pack
 from cephalog.outcomes.models import (
+    ITEM_KEY_CHOICES,
     BridgingTreatment,
     ContentPack,
     ContinuationDecision,
     Instrument,
+    ItemLabel,
     QuestionnaireResponse,
     ResponseSource,
 )
@@ -386,3 +388,38 @@ def load_content_pack(*, clinic: Clinic, by: User, raw: bytes | str) -> ContentP
         detail={"instrument": pack.instrument, "version": pack.version},
     )
     return row
+
+
+@transaction.atomic
+def set_item_labels(*, clinic: Clinic, by: User, labels: Mapping[str, str]) -> dict[str, str]:
+    """The clinic's plain labels of questionnaire items (issue 16.5), by item key: a label
+    given replaces the item's, an empty one removes it. Clinic admins only; audited."""
+    _require_role(by, clinic, (Role.CLINIC_ADMIN,))
+    keys = {key for key, _ in ITEM_KEY_CHOICES}
+    unknown = sorted(set(labels) - keys)
+    if unknown:
+        raise ValidationError([f"{key}: not a questionnaire item" for key in unknown])
+    current = {row.item_key: row for row in ItemLabel.objects.filter(clinic=clinic)}
+    changed = 0
+    for key, text in labels.items():
+        text = " ".join(text.split())
+        row = current.get(key)
+        if not text:
+            if row is not None:
+                row.delete()
+                changed += 1
+            continue
+        if row is not None and row.label == text:
+            continue
+        row = row or ItemLabel(clinic=clinic, item_key=key)
+        row.label = text
+        row.full_clean()
+        row.save()
+        changed += 1
+    record(
+        action="update",
+        category="item_labels",
+        clinic_id=clinic.pk,
+        detail={"changed": changed},
+    )
+    return dict(ItemLabel.objects.filter(clinic=clinic).values_list("item_key", "label"))

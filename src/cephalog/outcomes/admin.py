@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from cephalog.outcomes.models import ContentPack
+from cephalog.outcomes.models import ContentPack, ItemLabel
 from cephalog.web.admin_site import ClinicScopedAdmin, site
 
 
@@ -22,3 +22,14 @@ class ContentPackAdmin(ClinicScopedAdmin):
 
 
 site.register(ContentPack, ContentPackAdmin)
+
+
+class ItemLabelAdmin(ClinicScopedAdmin):
+    """Plain labels patients see beside the questionnaire items (issue 16.5)."""
+
+    list_display = ["item_key", "label", "clinic"]
+    list_filter = ["item_key"]
+    fields = ["clinic", "item_key", "label"]
+
+
+site.register(ItemLabel, ItemLabelAdmin)

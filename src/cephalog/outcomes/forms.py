@@ -19,7 +19,7 @@ from cephalog.domain.instruments import (
     MIDAS_MAX_PAIN,
 )
 from cephalog.domain.policies import POLICIES
-from cephalog.outcomes.models import BridgingKind, Decision, Instrument
+from cephalog.outcomes.models import ITEM_KEY_CHOICES, BridgingKind, Decision, Instrument
 
 #: Fallback labels when the clinic has no licensed wording: the item values themselves.
 HIT6_VALUE_LABELS = {6: "6", 8: "8", 10: "10", 11: "11", 13: "13"}
@@ -58,11 +58,22 @@ class ContentPackForm(forms.Form):
     file = forms.FileField(label="Content pack (JSON file)")
 
 
-def _item_label(wording: dict[str, Any] | None, key: str, number: str, staff: bool) -> str:
+def _item_label(
+    wording: dict[str, Any] | None,
+    key: str,
+    number: str,
+    staff: bool,
+    labels: dict[str, str] | None = None,
+) -> str:
+    """The licensed wording when the clinic loaded it; else the clinic's plain label for the
+    item (issue 16.5), else its number (the patient reads the paper form)."""
     items = (wording or {}).get("items", {})
     text = items.get(key)
     if text:
         return f"{number}. {text}"
+    label = (labels or {}).get(key)
+    if label:
+        return f"Item {number} ({key}): {label}" if staff else f"Question {number}: {label}"
     return f"Item {number} ({key})" if staff else f"Question {number}"
 
 
@@ -80,6 +91,7 @@ class QuestionnaireForm(forms.Form):
         wording: dict[str, Any] | None = None,
         staff: bool = False,
         today: dt.date | None = None,
+        labels: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("prefix", instrument)
@@ -99,23 +111,23 @@ class QuestionnaireForm(forms.Form):
                     coerce=int,
                     empty_value=None,
                     widget=forms.RadioSelect,
-                    label=_item_label(wording, key, str(i), staff),
+                    label=_item_label(wording, key, str(i), staff, labels),
                     required=False,
                 )
         else:
             for i, key in enumerate(MIDAS_ITEM_KEYS, start=1):
                 self.fields[key] = forms.IntegerField(
-                    label=_item_label(wording, key, str(i), staff),
+                    label=_item_label(wording, key, str(i), staff, labels),
                     required=False,
                     help_text=f"Days, 0 to {MIDAS_MAX_DAYS}",
                 )
             self.fields[MIDAS_ITEM_A_KEY] = forms.IntegerField(
-                label=_item_label(wording, MIDAS_ITEM_A_KEY, "A", staff),
+                label=_item_label(wording, MIDAS_ITEM_A_KEY, "A", staff, labels),
                 required=False,
                 help_text=f"Days, 0 to {MIDAS_MAX_DAYS}; not scored",
             )
             self.fields[MIDAS_ITEM_B_KEY] = forms.IntegerField(
-                label=_item_label(wording, MIDAS_ITEM_B_KEY, "B", staff),
+                label=_item_label(wording, MIDAS_ITEM_B_KEY, "B", staff, labels),
                 required=False,
                 help_text=f"0 to {MIDAS_MAX_PAIN}; not scored",
             )
@@ -135,3 +147,14 @@ class QuestionnaireForm(forms.Form):
                 self.add_error(name if name in self.fields else None, messages)
         else:
             self.add_error(None, error.messages)
+
+
+class ItemLabelsForm(forms.Form):
+    """One plain label per questionnaire item (issue 16.5); empty removes it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, name in ITEM_KEY_CHOICES:
+            self.fields[key] = forms.CharField(
+                label=name, required=False, max_length=80, strip=True
+            )

@@ -249,3 +249,35 @@ class DayCodesState(models.Model):
 
     def __str__(self) -> str:
         return f"day codes refreshed at {self.refreshed_at}"
+
+
+ITEM_KEY_CHOICES = [
+    *((f"hit6_{i}", f"HIT-6 item {i}") for i in range(1, 7)),
+    *((f"midas_{i}", f"MIDAS item {i}") for i in range(1, 6)),
+    ("midas_a", "MIDAS item A (headache days)"),
+    ("midas_b", "MIDAS item B (pain, 0 to 10)"),
+]
+
+
+class ItemLabel(models.Model):
+    """A clinic's own short, plain label for one questionnaire item (issue 16.5).
+
+    Without a licensed content pack, patients type the value printed on the paper
+    form; the label (the clinic's words, e.g. "Days missed at work or school")
+    tells them which question it is. It is never the licensed wording.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="item_labels")
+    item_key = models.CharField(max_length=10, choices=ITEM_KEY_CHOICES)
+    label = models.CharField(
+        max_length=80, help_text="Your clinic's own words, not the questionnaire's wording."
+    )
+
+    class Meta:
+        ordering = ["clinic", "item_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "item_key"], name="one_label_per_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_key}: {self.label}"

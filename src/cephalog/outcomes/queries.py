@@ -31,6 +31,7 @@ from cephalog.outcomes.models import (
     ContinuationDecision,
     Decision,
     Instrument,
+    ItemLabel,
     QuestionnaireResponse,
 )
 from cephalog.patients.case import build_case
@@ -376,6 +377,11 @@ def active_pack(clinic_id: int, instrument: str) -> ContentPack | None:
         .order_by("-loaded_at", "-id")
         .first()
     )
+
+
+def item_labels(clinic_id: int) -> dict[str, str]:
+    """The clinic's plain labels of questionnaire items, by item key (issue 16.5)."""
+    return dict(ItemLabel.objects.filter(clinic_id=clinic_id).values_list("item_key", "label"))
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,13 @@ from cephalog.domain import csvcells
 from cephalog.domain.policies import POLICIES
 from cephalog.domain.safety import SYMPTOMS
 from cephalog.outcomes import actions, charts, dashboard, pdf, queries
-from cephalog.outcomes.forms import BridgingForm, ContentPackForm, DecisionForm, QuestionnaireForm
+from cephalog.outcomes.forms import (
+    BridgingForm,
+    ContentPackForm,
+    DecisionForm,
+    ItemLabelsForm,
+    QuestionnaireForm,
+)
 from cephalog.outcomes.models import ContentPack, Decision, Instrument, ResponseSource
 from cephalog.patients.models import Patient
 
@@ -176,6 +182,7 @@ def staff_questionnaire(request: HttpRequest, patient: Patient, instrument: str)
         wording=pack.wording if pack else None,
         staff=True,
         today=today,
+        labels=queries.item_labels(patient.clinic_id),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -314,12 +321,14 @@ def my_questionnaires(request: HttpRequest, patient: Patient) -> HttpResponse:
     posted = request.POST.get("instrument") if request.method == "POST" else None
     forms: dict[str, QuestionnaireForm] = {}
     packs = {i: queries.active_pack(patient.clinic_id, i) for i in Instrument.values}
+    labels = queries.item_labels(patient.clinic_id)
     for instrument in Instrument.values:
         pack = packs[instrument]
         forms[instrument] = QuestionnaireForm(
             request.POST if posted == instrument else None,
             instrument=instrument,
             wording=pack.wording if pack else None,
+            labels=labels,
         )
     status = 200
     if posted in forms:
@@ -360,11 +369,20 @@ def my_questionnaires(request: HttpRequest, patient: Patient) -> HttpResponse:
             "packs": packs,
             "responses": [(r, queries.band_label(r.instrument, r.band)) for r in responses],
             "due": due,
+            "due_window": _window(due.earliest, due.due, today) if due else "",
             "today": today,
-            "nav": "questionnaires",
         },
         status=status,
     )
+
+
+def _window(start: dt.date, end: dt.date, today: dt.date) -> str:
+    """ "31 December 2026 to 14 January", as the treatment plan says it (issue 16.5)."""
+
+    def day(d: dt.date) -> str:
+        return f"{d.day} {d:%B}" + ("" if d.year == today.year else f" {d.year}")
+
+    return f"{day(start)} to {day(end)}"
 
 
 # --- clinic dashboards ----------------------------------------------------------------------
@@ -487,5 +505,31 @@ def content_packs(request: HttpRequest) -> HttpResponse:
         request,
         "outcomes/content_packs.html",
         {"form": form, "packs": packs, "clinic": clinic, "problems": problems},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_view(roles=(Role.CLINIC_ADMIN,))
+def item_labels(request: HttpRequest) -> HttpResponse:
+    """Clinic admins give each questionnaire item a plain label of their own (issue 16.5),
+    shown to patients beside the item when no licensed wording is loaded."""
+    clinic = Clinic.objects.filter(
+        pk__in=staff_clinic_ids(request.user, (Role.CLINIC_ADMIN,))
+    ).first()
+    assert clinic is not None  # staff_view let a clinic admin in
+    current = queries.item_labels(clinic.pk)
+    form = ItemLabelsForm(request.POST or None, initial=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.set_item_labels(clinic=clinic, by=_user(request), labels=form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Saved the questionnaire labels.")
+            return redirect("item-labels")
+    return render(
+        request,
+        "outcomes/item_labels.html",
+        {"form": form, "clinic": clinic},
         status=400 if request.method == "POST" else 200,
     )

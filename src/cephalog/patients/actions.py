@@ -103,6 +103,7 @@ def invite_patient(*, patient: Patient, by: Any = None) -> User:
         f"Your headache diary at {clinic.name}",
         f"Hello,\n\n{clinic.name} has invited you to keep your headache diary in cephalog.\n"
         f"Open this link to choose a password (it works once, for three days):\n\n{link}\n\n"
+        f"Then log in with this email address, {email}, and your password.\n\n"
         "If you did not expect this message, you can ignore it.\n",
         email,
     )

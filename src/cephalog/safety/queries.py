@@ -261,3 +261,62 @@ def events_between(patient: Patient, start: dt.date, end: dt.date) -> list[Adver
         )
         for e in rows
     ]
+
+
+# --- the patient's own reports, with what the clinic did (issue 16.6) -----------------------
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    """One of the patient's reports as they see it: what they reported, and whether a
+    clinician has read it (a red flag is acknowledged with what was done)."""
+
+    checkin: CheckIn
+    symptoms: list[str]
+    urgent: bool  # a red flag: the clinic was alerted
+    read_by: str  # who acknowledged it, in words ("" while nobody has)
+    read_at: dt.datetime | None
+    action_taken: str
+
+
+def _clinician(user: Any, clinic: Clinic) -> str:
+    name = user.get_full_name().strip() if user is not None else ""
+    return name or f"a clinician at {clinic.name}"
+
+
+def patient_reports(patient: Patient, *, only: int | None = None) -> list[ReportStatus]:
+    """The patient's side-effect reports and check-ins with symptoms, newest first, each
+    with its acknowledgement (three queries whatever the number of reports)."""
+    from cephalog.domain.safety import SYMPTOMS, Symptom
+
+    found = CheckIn.objects.filter(patient=patient, no_problems=False).order_by(
+        "-submitted_at", "-id"
+    )
+    if only is not None:
+        found = found.filter(pk=only)
+    checkins = list(found.prefetch_related("events")[:50])
+    events = {e.pk: c for c in checkins for e in c.events.all()}
+    alerts = list(
+        SafetyAlert.objects.filter(patient=patient)
+        .filter(Q(checkin__in=checkins) | Q(event_id__in=list(events)))
+        .select_related("acknowledged_by")
+        .order_by("created_at")
+    )
+    out = []
+    for checkin in checkins:
+        mine = [
+            a for a in alerts if a.checkin_id == checkin.pk or events.get(a.event_id) is checkin
+        ]
+        done = [a for a in mine if a.acknowledged_at is not None]
+        first = done[0] if done else None
+        out.append(
+            ReportStatus(
+                checkin=checkin,
+                symptoms=[SYMPTOMS[Symptom(e.symptom)].patient_label for e in checkin.events.all()],
+                urgent=bool(mine) or any(e.red_flag for e in checkin.events.all()),
+                read_by=_clinician(first.acknowledged_by, patient.clinic) if first else "",
+                read_at=first.acknowledged_at if first else None,
+                action_taken=first.action_taken if first else "",
+            )
+        )
+    return out

@@ -10,6 +10,7 @@ urlpatterns = [
     path("me/checkin/", views.checkin, name="safety-checkin"),
     path("me/side-effect/", views.side_effect, name="safety-side-effect"),
     path("me/urgent/", views.urgent, name="safety-urgent"),
+    path("me/reports/", views.my_reports, name="safety-my-reports"),
     path("me/reports/<int:checkin_id>/", views.report_done, name="safety-report-done"),
     path("clinic/alerts/", views.alerts, name="safety-alerts"),
     path("clinic/alerts/<int:alert_id>/", views.alert_detail, name="safety-alert"),

@@ -232,11 +232,25 @@ def report_done(request: HttpRequest, patient: Patient, checkin_id: int) -> Http
             "patient": patient,
             "checkin": found,
             "labels": labels,
+            "report": next(iter(queries.patient_reports(patient, only=found.pk)), None),
             "label_guidance": [
                 i for i in DEFAULT_AFTERCARE if i.evidence is Evidence.LABEL_GUIDANCE
             ],
             "safety_prompt_hidden": True,
         },
+    )
+
+
+@never_cache
+@require_GET
+@patient_only
+def my_reports(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The patient's reports, each with whether the clinic has read it (issue 16.6)."""
+    _audit_read(patient, "checkin", "reports")
+    return render(
+        request,
+        "safety/my_reports.html",
+        {"patient": patient, "reports": queries.patient_reports(patient)},
     )
 
 

@@ -55,6 +55,10 @@ def when_text(appt: Appointment, today: dt.date) -> str:
         if appt.earliest < appt.date:
             text += f", can be from {_day(appt.earliest, today)}"
         return text
+    if appt.kind == AppointmentKind.QUESTIONNAIRE and appt.latest is not None:
+        # The whole window, as the questionnaire page says it (issue 16.5): from 7 days
+        # before the earliest session day to the day it is due.
+        return f"{_day(appt.earliest, today)} to {_day(appt.latest, today)}"
     if appt.latest is not None and appt.latest > appt.date:
         return f"{day} to {_day(appt.latest, today)}"
     return day

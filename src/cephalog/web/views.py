@@ -7,7 +7,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from cephalog.accounts.access import staff_clinic_ids
+from cephalog.accounts.access import patient_only, staff_clinic_ids
+from cephalog.patients.models import Patient
 
 
 @never_cache
@@ -19,6 +20,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if hasattr(request.user, "patient"):
         return redirect("patient-home")
     return render(request, "web/no_role.html", status=403)
+
+
+@patient_only
+def patient_more(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The patient menu's "More": everything that is not used every day (issue 16.4)."""
+    return render(request, "web/more.html", {"patient": patient})
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

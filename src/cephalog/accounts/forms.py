@@ -1,0 +1,66 @@
+"""Sign-in and account forms (issue 16.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+
+from cephalog.accounts.models import User
+
+
+class SignInForm(AuthenticationForm):
+    """Email address or username, password, and (patients) "keep me signed in"."""
+
+    remember = forms.BooleanField(required=False, label="Keep me signed in on this phone")
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "That email address (or username) and password did not match. Please try again."
+        ),
+    }
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That password is not right.")
+        return password
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(
+        label="New email address",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"].strip()
+        taken = User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists()
+        if taken:
+            raise forms.ValidationError(
+                "Another account already uses this email address. "
+                "Please use a different one, or ask your clinic."
+            )
+        return email
+
+
+class NewPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
+    """A new password, twice; the current one was just asked for (reauth.password_again)."""

@@ -1,0 +1,102 @@
+"""Signing in, confirming the password again, and the patient's security page (issue 16.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+
+from cephalog.accounts import actions, reauth
+from cephalog.accounts.access import is_staff_member, patient_only
+from cephalog.accounts.forms import ConfirmPasswordForm, EmailForm, NewPasswordForm, SignInForm
+from cephalog.accounts.mfa import safe_next
+from cephalog.audit.actions import record
+from cephalog.patients.models import Patient
+
+
+class SignInView(LoginView):
+    """Django's login, taking an email address or a username (accounts.backends); a
+    patient may keep the session on this phone (reauth.remember_device)."""
+
+    form_class = SignInForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        user = form.get_user()
+        if (
+            form.cleaned_data.get("remember")
+            and not is_staff_member(user)
+            and not user.is_superuser
+        ):
+            reauth.remember_device(self.request)
+        return response
+
+
+@never_cache
+@sensitive_post_parameters("password")
+def confirm_password(request: HttpRequest) -> HttpResponse:
+    """The password again, before exporting data or changing how one signs in."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    form = ConfirmPasswordForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        reauth.note_authenticated(request)
+        record(action="login", category="session", detail={"confirmed": True})
+        return redirect(safe_next(request))
+    return render(
+        request,
+        "accounts/confirm_password.html",
+        {"form": form, "next": safe_next(request), "nav": "more"},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@never_cache
+@patient_only
+@reauth.password_again
+@sensitive_post_parameters("new_password1", "new_password2")
+def security(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """How the patient signs in: the email address, the password (and passkeys)."""
+    user = request.user
+    email_form = EmailForm(user=user)  # type: ignore[arg-type]
+    password_form = NewPasswordForm(user)
+    if request.method == "POST":
+        if request.POST.get("change") == "email":
+            email_form = EmailForm(request.POST, user=user)  # type: ignore[arg-type]
+            if email_form.is_valid():
+                actions.change_email(user=user, email=email_form.cleaned_data["email"])  # type: ignore[arg-type]
+                messages.success(
+                    request,
+                    f"Saved. You now log in with {email_form.cleaned_data['email']}.",
+                )
+                return redirect("my-security")
+        elif request.POST.get("change") == "password":
+            password_form = NewPasswordForm(user, request.POST)
+            if password_form.is_valid():
+                actions.change_password(
+                    user=user,  # type: ignore[arg-type]
+                    password=password_form.cleaned_data["new_password1"],
+                )
+                update_session_auth_hash(request, user)  # type: ignore[arg-type]
+                reauth.note_authenticated(request)
+                messages.success(request, "Saved. Your new password works from now on.")
+                return redirect("my-security")
+    else:
+        record(action="read", category="account", patient=patient, object_ref=f"user:{user.pk}")
+    context: dict[str, Any] = {
+        "patient": patient,
+        "email_form": email_form,
+        "password_form": password_form,
+        "remembered": reauth.is_remembered(request.session),
+        "nav": "more",
+    }
+    bad = request.method == "POST"
+    return render(request, "accounts/security.html", context, status=400 if bad else 200)

@@ -1,0 +1,43 @@
+"""Plain words for patients (issue 16.7): relative times that read like speech."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+def _unit(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """ "just now", "5 minutes ago", "2 hours ago", "yesterday", "3 days ago", "on 4 May":
+    never "0 minutes ago", one unit only (not "2 hours, 3 minutes"). A time ahead of
+    `now` (a clock a little off) is "just now"."""
+    if value is None:
+        return ""
+    now = now or timezone.now()
+    seconds = (now - value).total_seconds()
+    if seconds < 60:
+        return "just now"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return _unit(minutes, "minute") + " ago"
+    hours = minutes // 60
+    if hours < 24:
+        return _unit(hours, "hour") + " ago"
+    local_now, local_then = timezone.localtime(now), timezone.localtime(value)
+    days = (local_now.date() - local_then.date()).days
+    if days <= 1:
+        return "yesterday"
+    if days < 7:
+        return f"{days} days ago"
+    when = local_then.date()
+    return f"on {when.day} {when:%B}" + ("" if when.year == local_now.year else f" {when.year}")
+
+
+register.filter("ago", ago)
