@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from cephalog.diary.actions import patient_today
+from cephalog.core.time import patient_today
 from cephalog.diary.models import DiaryEntry, DiaryEntryRevision, DiarySubmission
 from cephalog.patients import actions as patient_actions
 from tests.e2e.conftest import PHONE, check_accessibility, log_in, screenshot

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.urls import reverse
 
+from cephalog.core.time import patient_today
 from cephalog.domain.safety import Symptom
 from cephalog.safety import actions
 from cephalog.safety.actions import ReportedSymptom
-from cephalog.safety.queries import patient_today
 from cephalog.treatment.models import Session
 from tests.personas import Cast, client_for
 
