@@ -919,7 +919,12 @@ def save_aftercare(*, clinic: Clinic, by: Any, items: Sequence[dict[str, str]]) 
     if problems:
         raise AppError(problems)
     row = AftercareText.objects.select_for_update().filter(clinic=clinic).first()
-    before = {str(i.get("key")): i.get("text") for i in (row.items if row else [])}
+    # Compared with what patients read until now (the standard advice when the clinic had none).
+    before = (
+        {str(i.get("key")): i.get("text") for i in row.items}
+        if row is not None and row.items
+        else {i.key: i.text for i in DEFAULT_AFTERCARE}
+    )
     if row is None:
         row = AftercareText(clinic=clinic)
     row.items = stored
