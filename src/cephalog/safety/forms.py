@@ -243,7 +243,7 @@ class SymptomReportForm(forms.Form):
 _ACTION_PROBLEM = re.compile(r"^(?P<code>[a-z0-9_]+): (?P<detail>[a-z_]+)\b")
 #: detail -> (the form's field prefix, the words the patient reads beside it).
 _DETAIL_WORDS = {
-    "onset": ("onset", "Give the date it started: today or a day in the last year."),
+    "onset": ("onset", "Give the day it started (today, or a day in the last year)."),
     "severity": ("severity", "Choose how bad it is."),
     "still_present": ("status", "Say whether it is still there."),
     "resolved_on": ("resolved", "Give a date between when it started and today."),
