@@ -139,7 +139,8 @@ def test_a_new_version_replaces_the_wording_shown_and_a_pack_can_be_stopped(cast
     assert "It replaces invented-2026-01 on the forms from now on." in page
     assert "No: a newer version is shown" in page
     newer = queries.active_pack(cast.clinic.pk, "hit6")
-    assert newer is not None and newer.version == "invented-2026-06"
+    assert newer is not None
+    assert newer.version == "invented-2026-06"
     # The same version again: refused in words that say how to replace it.
     body = _upload(client, second).content.decode()
     assert "is already loaded; to replace it, give the new file another version" in body

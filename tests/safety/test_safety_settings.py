@@ -134,3 +134,10 @@ def test_an_admin_of_two_clinics_changes_the_one_they_are_working_in(cast: Cast)
     # A clinic they are not an admin of is not found.
     account_actions.create_clinic(slug="hull", name="Hull")
     assert client.get(URL + "?clinic=hull").status_code == 404
+
+
+def test_the_number_limits_are_the_columns() -> None:
+    from cephalog.safety.actions import _PHONE_LIMITS
+
+    for name, limit in _PHONE_LIMITS.items():
+        assert SafetySettings._meta.get_field(name).max_length == limit  # type: ignore[union-attr]

@@ -100,7 +100,8 @@ def test_only_clinic_admins(cast: Cast) -> None:
 def test_the_page_edits_what_the_patient_reads(cast: Cast) -> None:
     client = client_for(cast, "clinic_admin")
     page = client.get(URL).content.decode()
-    assert "Label guidance" in page and "Optional precautions" in page
+    assert "Label guidance" in page
+    assert "Optional precautions" in page
     assert 'name="text_spread_signs"' not in page  # shown, not editable
     assert "cannot be changed or removed" in page
     rows = _defaults()

@@ -725,6 +725,8 @@ PHONE_FIELDS = ("urgent_phone", "out_of_hours_number", "emergency_number")
 ESCALATION_MINUTES = range(1, 24 * 60 + 1)
 MAX_ESCALATIONS = range(0, 51)
 _PHONE_CHARS = frozenset("0123456789 +-().")
+#: The longest each number may be (the model's column lengths).
+_PHONE_LIMITS = {"urgent_phone": 40, "out_of_hours_number": 20, "emergency_number": 20}
 
 
 def phone_problem(value: str, *, limit: int) -> str | None:
@@ -772,7 +774,7 @@ def update_safety_settings(*, clinic: Clinic, by: User, **fields: Any) -> list[s
         if name in wanted:
             value = " ".join(str(wanted[name] or "").split())
             wanted[name] = value
-            limit = SafetySettings._meta.get_field(name).max_length or 20
+            limit = _PHONE_LIMITS[name]
             if not value:
                 if name == "emergency_number":
                     problems[name] = (
