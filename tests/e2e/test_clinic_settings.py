@@ -88,3 +88,38 @@ def test_the_admin_changes_the_urgent_number_and_the_patient_sees_it(
     expect(call).to_have_attribute("href", "tel:01134960123")
     expect(patient.get_by_role("link", name="Clinic closed? Out-of-hours: 111")).to_be_visible()
     _fits(patient, "patient-guidance")
+
+
+def test_the_aftercare_protocol_and_wording_pages_fit_a_phone(
+    phone: Any, live_server: Any, cast_db: Cast
+) -> None:
+    admin = phone()
+    log_in(admin, live_server.url, "admin-ann", PASSWORD)
+    admin.goto(live_server.url + "/clinic/settings/")
+    admin.get_by_role("link", name="Aftercare advice").click()
+    expect(admin.get_by_text("cannot be changed or removed")).to_be_visible()
+    _fits(admin, "aftercare")
+    admin.get_by_label("Add an optional precaution").fill("Drink some water.")
+    admin.get_by_role("button", name="Save aftercare advice").click()
+    expect(admin.get_by_text("Aftercare advice saved.")).to_be_visible()
+    expect(admin.get_by_label("Optional precaution 7")).to_have_value("Drink some water.")
+    admin.goto(live_server.url + "/clinic/settings/")
+    admin.get_by_role("link", name="Protocol templates").click()
+    admin.get_by_role("link", name="Add a template").click()
+    admin.get_by_label("Short name").fill("temporal-ftp")
+    admin.get_by_label("Title").fill("Temporal follow-the-pain only")
+    admin.get_by_label("Most units in one session").fill("200")
+    admin.get_by_role("button", name="Add the template").click()
+    expect(admin.get_by_text("Must be between 155 and 195, got 200.")).to_be_visible()
+    _fits(admin, "protocol-refused")
+    admin.get_by_label("Most units in one session").fill("165")
+    admin.get_by_label("Most injection sites in one session").fill("33")
+    admin.get_by_label("Extra follow-the-pain sites in occipitalis").fill("0")
+    admin.get_by_label("Extra follow-the-pain sites in trapezius").fill("0")
+    admin.get_by_role("button", name="Add the template").click()
+    expect(
+        admin.get_by_text("Up to 165 units in 33 sites; follow-the-pain: 2 in temporalis.")
+    ).to_be_visible()
+    _fits(admin, "protocols")
+    admin.goto(live_server.url + "/clinic/content-packs/")
+    _fits(admin, "wording")
