@@ -46,7 +46,7 @@ CATEGORY_WORDS: dict[str, str] = {
     "fhir_bulk": "a FHIR bulk export",
     "flag_sign_off": "a flag sign-off",
     "injector_training": "an injector training record",
-    "item_labels": "the questionnaire labels",
+    "item_labels": "the questionnaire item labels",
     "login_throttle": "sign-in attempts",
     "medication": "a medicine",
     "medwatch": "a MedWatch adverse-event report",
