@@ -8,7 +8,8 @@ import re
 import urllib.parse
 
 from cephalog.interop import codes as c
-from cephalog.interop.fhir import Json, _first_error, entry_problem, references
+from cephalog.interop.fhir import Json, entry_problem, references
+from cephalog.interop.fhir.checks import _first_error
 
 #: Resource types cephalog reads; an invalid one of these refuses the bundle when it is
 #: cephalog's own (coded in its terms) or the Patient; other invalid entries are listed.
