@@ -42,6 +42,10 @@ def phone(browser: Browser) -> Any:
 
 
 def _fits(page: Page, name: str) -> None:
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "document.documentElement !== null && document.readyState === 'complete'"
+    )
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= NARROW["width"], f"{page.url} is {width} px wide"
     check_accessibility(page)
