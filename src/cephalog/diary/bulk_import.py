@@ -56,9 +56,7 @@ from django.utils import timezone
 
 from cephalog.accounts.access import CLINICAL_ROLES
 from cephalog.accounts.models import Clinic, Membership
-from cephalog.audit import context
-from cephalog.audit.actions import _last_hash, record
-from cephalog.audit.models import AuditEvent
+from cephalog.audit.actions import record, record_many
 from cephalog.diary.actions import FLAGS, MAX_MEDICINE_NAME, MAX_MEDICINES_PER_DAY
 from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry, DiaryEntryRevision, EntrySource
 from cephalog.domain.case import describe, parse_diary_entry
@@ -1371,54 +1369,20 @@ def _store(
 
 
 def _audit_patients(stored: Stored, clinic: Clinic, by: Any) -> None:
-    """One audit row per patient whose diary changed (counts only).
-
-    A registry import touches thousands of patients, and `record` costs a round trip
-    or two per row, so the rows are appended to the hash chain together: the same
-    fields and hashes `record` would write, after `audit.actions._last_hash` (which
-    takes the chain's lock to commit) and in one INSERT. When this transaction
-    already appends to another chain, they are written one by one with `record`.
-    """
-    detail = {
-        patient_id: {"batch": True, "created": created, "updated": updated, "reason": True}
+    """One audit row per patient whose diary changed (counts only), appended together by
+    `audit.record_many` (one statement per few thousand rows on PostgreSQL)."""
+    record_many(
+        {
+            "action": "import",
+            "category": "diary",
+            "patient_id": uuid.UUID(patient_id),
+            "clinic_id": clinic.pk,
+            "user": by,
+            "object_ref": "diary-import:bulk",
+            "detail": {"batch": True, "created": created, "updated": updated, "reason": True},
+        }
         for patient_id, (created, updated) in sorted(stored.by_patient.items())
-    }
-    if not detail:
-        return
-    try:
-        previous = _last_hash()
-    except RuntimeError:
-        for patient_id, counts in detail.items():
-            record(
-                action="import",
-                category="diary",
-                patient=Patient(pk=uuid.UUID(patient_id), clinic_id=clinic.pk),
-                user=by,
-                object_ref="diary-import:bulk",
-                detail=counts,
-            )
-        return
-    ctx = context.get()
-    user = by if getattr(by, "is_authenticated", False) else None
-    at = timezone.now()
-    events = []
-    for patient_id, counts in detail.items():
-        event = AuditEvent(
-            at=at,
-            user_id=getattr(user, "pk", None),
-            username=getattr(user, "username", "") or "",
-            clinic_id=clinic.pk,
-            patient_id=uuid.UUID(patient_id),
-            action="import",
-            category="diary",
-            object_ref="diary-import:bulk",
-            source_ip=ctx.source_ip,
-            detail=counts,
-            prev_hash=previous,
-        )
-        event.hash = previous = event.compute_hash()
-        events.append(event)
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    )
 
 
 def _refused(result: BulkImportResult, clinic: Clinic, by: Any, started: float) -> BulkImportResult:
