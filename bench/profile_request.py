@@ -73,6 +73,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sql", action="store_true", help="print each kind's queries")
     parser.add_argument("--only", default="", help="comma-separated kinds")
+    parser.add_argument("--sort", default="cumulative", help="pstats sort key (tottime...)")
     args = parser.parse_args()
     _environment()
     from bench.harness import setup_django
@@ -121,7 +122,7 @@ def main() -> None:
         cpu_ms = (time.process_time() - cpu) / args.requests * 1000
         print(f"  {wall:.2f} ms wall, {cpu_ms:.2f} ms CPU per request (not profiled)")
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)
+        pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
         print(out.getvalue())
 
 

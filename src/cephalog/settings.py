@@ -367,6 +367,8 @@ elif _cache_url.startswith(("redis://", "rediss://")):
     # database, on each request (written through; cephalog.ops.authcache, issue 19.1).
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     AUTH_USER_CACHE_SECONDS = env_int("AUTH_USER_CACHE_SECONDS", 300)
+    # and each clinic's ruleset and day definition (cephalog.ops.clinic_cache)
+    CLINIC_CACHE_SECONDS = env_int("CLINIC_CACHE_SECONDS", 3600)
 elif _cache_url:
     raise ImproperlyConfigured(f"CACHE_URL must be file://, redis:// or empty, got {_cache_url!r}")
 # Redis bounds its memory itself (maxmemory, docs/production.md) and its client refuses

@@ -138,6 +138,21 @@ def test_an_append_is_one_statement_when_the_head_is_known(db: None) -> None:
 
 
 @postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_read_outside_a_transaction_is_audited_in_one_statement_without_begin() -> None:
+    record(action="read", category="diary")
+    with CaptureQueriesContext(connection) as queries:
+        event = record(action="read", category="diary")
+    assert len(queries.captured_queries) == 1, queries.captured_queries
+    actions._heads[event.chain] = "f" * 64  # stale: the row is hashed again, in a transaction
+    with CaptureQueriesContext(connection) as queries:
+        again = record(action="read", category="diary")
+    assert (again.chain, again.prev_hash) == (event.chain, event.hash)
+    assert len(queries.captured_queries) > 1
+    assert verify_chain().ok
+
+
+@postgresql_only
 def test_a_wrong_head_writes_nothing_and_the_row_is_hashed_again(db: None) -> None:
     first = record(action="read", category="diary")
     actions._heads[first.chain] = "f" * 64  # as if another process had appended since

@@ -130,25 +130,35 @@ _APPEND = (
 )
 
 
+def _try_append(events: list[AuditEvent]) -> bool:
+    """One call of cephalog_audit_append with the rows hashed from the head this process
+    last saw of the thread's chain; True when they were written. Either way the chain
+    and head the database answered with are remembered for the next try."""
+    chain = _preferred_chain()
+    expected = _heads.get(chain)
+    _link(events, chain, expected or GENESIS)
+    with connection.cursor() as cursor:
+        cursor.execute(_APPEND, [CHAIN_LOCK_KEY, CHAINS, chain, expected, *_arrays(events)])
+        claimed, head, ids = cursor.fetchone()
+    _heads[int(claimed)] = str(head)
+    _thread.chain = int(claimed)
+    if not ids:
+        return False
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = pk
+        event._state.adding = False
+    return True
+
+
 def _append_postgresql(events: list[AuditEvent]) -> None:
     """Append the rows in one statement when this process knows the chain's head (the
-    usual case: a thread keeps to its chain), else in two; nothing is written from a
-    wrong head, so a stale guess costs a round trip, never a link."""
-    chain = _preferred_chain()
-    for _attempt in range(3):
-        expected = _heads.get(chain)
-        _link(events, chain, expected or GENESIS)
-        with connection.cursor() as cursor:
-            cursor.execute(_APPEND, [CHAIN_LOCK_KEY, CHAINS, chain, expected, *_arrays(events)])
-            claimed, head, ids = cursor.fetchone()
-        _heads[int(claimed)] = str(head)
-        chain = _thread.chain = int(claimed)
-        if ids:
-            for event, pk in zip(events, ids, strict=True):
-                event.pk = pk
-                event._state.adding = False
+    usual case: a thread keeps to its chain), else in two: nothing is written from a
+    wrong head, so a stale guess costs a round trip, never a link. Inside a transaction
+    the first call takes the chain's lock, so the second always writes."""
+    for _attempt in range(2):
+        if _try_append(events):
             return
-    raise RuntimeError("the audit chain's head kept moving under a held lock")
+    raise RuntimeError("the audit chain's head moved while this transaction held it")
 
 
 def _append(events: list[AuditEvent]) -> None:
@@ -165,7 +175,6 @@ def _append(events: list[AuditEvent]) -> None:
     anchor.on_commit()
 
 
-@transaction.atomic(savepoint=False)
 def record(
     *,
     action: str,
@@ -178,7 +187,9 @@ def record(
 ) -> AuditEvent:
     """Append one audit row. Called inside the action's transaction so both commit together
     (without a savepoint: if the row cannot be written, the action cannot commit either).
-    On PostgreSQL one statement claims the chain, checks its head and inserts.
+    On PostgreSQL one statement claims the chain, checks its head and inserts; outside a
+    transaction (a read's own row) that statement is its own transaction, so no BEGIN and
+    COMMIT are sent unless the head was stale.
 
     `detail` must never hold patient data (names, diary contents): ids, counts and flags only.
     """
@@ -191,7 +202,16 @@ def record(
         user=user,
         detail=detail,
     )
-    _append([event])
+    if (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and connection.get_autocommit()
+        and _try_append([event])
+    ):
+        anchor.on_commit()
+        return event
+    with transaction.atomic(savepoint=False):
+        _append([event])
     return event
 
 
