@@ -38,6 +38,7 @@ def _environment() -> None:
             "ALLOWED_HOSTS": "testserver",
             "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "600"),
             "EMAIL_BACKEND": "locmem",
+            "CEPHALOG_TRUSTED_PROXIES": "127.0.0.1",
             "DJANGO_SETTINGS_MODULE": "bench.server_settings",
             "SECRET_KEY": "bench-" + os.urandom(24).hex(),
         }

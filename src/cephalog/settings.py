@@ -124,6 +124,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # X-Forwarded-Proto only from CEPHALOG_TRUSTED_PROXIES (SECURE_PROXY_SSL_HEADER below).
+    "cephalog.ops.middleware.ForwardedProtoMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # 503 with Retry-After when the database is down (sees errors of everything below).
     "cephalog.ops.middleware.DatabaseUnavailableMiddleware",
@@ -297,6 +299,7 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
+# Believed only from CEPHALOG_TRUSTED_PROXIES (cephalog.ops.middleware.ForwardedProtoMiddleware).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
