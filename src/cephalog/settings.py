@@ -183,6 +183,14 @@ DATABASES: dict[str, Any] = {
         DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 0), conn_health_checks=True
     )
 }
+# PostgreSQL through Django's backend with a health check without a round trip
+# (cephalog.ops.postgresql); CONN_HEALTH_CHECKS=false turns the check off altogether.
+_PG_ENGINE = "cephalog.ops.postgresql"
+_HEALTH_CHECKS = env_bool("CONN_HEALTH_CHECKS", True)
+for _db in DATABASES.values():
+    _db["CONN_HEALTH_CHECKS"] = _HEALTH_CHECKS
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        _db["ENGINE"] = _PG_ENGINE
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -203,6 +211,9 @@ if DATABASE_REPLICA_URL:
         ),
         "TEST": {"MIRROR": "default"},
     }
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = _HEALTH_CHECKS
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"]["ENGINE"] = _PG_ENGINE
     DATABASE_ROUTERS = ["cephalog.ops.db_router.ReplicaRouter"]
     MIDDLEWARE.append("cephalog.ops.db_router.ReplicaViewsMiddleware")
 
