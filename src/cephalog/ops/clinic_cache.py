@@ -16,7 +16,7 @@ the others that a clinic changed its ruleset.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -43,10 +43,11 @@ def cached[T](clinic_id: Any, name: str, load: Callable[[], T]) -> T:
     """`load()`, cached per clinic under `name` (one of NAMES) when enabled."""
     if not enabled():
         return load()
-    value = cache.get(key(clinic_id, name))
-    if value is None:
-        value = load()
-        cache.set(key(clinic_id, name), value, settings.CLINIC_CACHE_SECONDS)
+    found = cache.get(key(clinic_id, name))
+    if found is not None:
+        return cast(T, found)
+    value = load()
+    cache.set(key(clinic_id, name), value, settings.CLINIC_CACHE_SECONDS)
     return value
 
 
