@@ -97,7 +97,44 @@ def check_rows(
             *(_clean(frame, name, table.plain) for name in (PATIENT_COLUMN, *DAY_COLUMNS)),
         ]
     ).with_row_index("n")
+    cells, patients = _with_patients(cells, patients, today=today, now=now)
+    rules, flags = _row_rules(cells)
+    code, distinct, items, bad_codes = _medicine_rules(cells, table.plain)
+    rules = rules.with_columns(code=code, bad_medicines=code.is_in(bad_codes.implode()))
+    row_rules = [
+        "bad_patient",
+        "bad_date",
+        "bad_hours",
+        "bad_intensity",
+        "bad_flags",
+        "bad_aura",
+        "bad_future",
+        "bad_medicines",
+    ]
+    rules = rules.with_columns(bad_row=pl.any_horizontal(*row_rules))
+    rules = _duplicates(rules)
+    is_bad = pl.col("bad_row") | pl.col("bad_duplicate")
+    if rules.select(is_bad.any()).item():
+        bad = rules.filter(is_bad).select(
+            "_line",
+            "p",
+            "first_line",
+            *(PATIENT_COLUMN, *DAY_COLUMNS),
+            *row_rules,
+            "bad_duplicate",
+        )
+        return Checked(rules.clear(), items.clear(), patients, bad)
+    return _checked(rules, flags, items, len(distinct), patients)
 
+
+def _with_patients(
+    cells: pl.DataFrame,
+    patients: pl.DataFrame,
+    *,
+    today: dt.date | None,
+    now: dt.datetime | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each row's patient number `p` (null: no such MRN) and their local `today`."""
     now = now or timezone.now()
     zones = patients["time_zone"].unique().to_list()
     todays = pl.DataFrame(
@@ -116,7 +153,11 @@ def check_rows(
         patients[PATIENT_COLUMN], patients["p"], default=None, return_dtype=pl.UInt32
     )
     cells = cells.with_columns(p=p, today=patients["today"].gather(p))
+    return cells, patients
 
+
+def _row_rules(cells: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, pl.Series]]:
+    """The parsed values and a `bad_` column per rule of a row's own cells; the flags."""
     date = cells["date"]
     parsed = date.str.to_date("%Y-%m-%d", strict=False)
     day = pl.select(
@@ -164,7 +205,13 @@ def check_rows(
         & pl.col("today").is_not_null()
         & (pl.col("day") > pl.col("today")),
     )
+    return rules, flags
 
+
+def _medicine_rules(
+    cells: pl.DataFrame, plain: bool
+) -> tuple[pl.Series, pl.Series, pl.DataFrame, pl.Series]:
+    """Each row's medicines cell code, the distinct cells, their items, the bad codes."""
     # The medicine rules run once per distinct cell (a registry has few) and the
     # verdicts are mapped back to the rows by the cell's code.
     cell = cells["acute_medications"]
@@ -172,7 +219,7 @@ def check_rows(
     code = cell.replace_strict(distinct, range(len(distinct)), return_dtype=pl.UInt32)
     items = _medicines(
         pl.DataFrame({"code": range(len(distinct)), "acute_medications": distinct}),
-        table.plain,
+        plain,
     )
     bad_codes = (
         items.group_by("code")
@@ -182,31 +229,17 @@ def check_rows(
         )
         .filter("bad")["code"]
     )
-    rules = rules.with_columns(code=code, bad_medicines=code.is_in(bad_codes.implode()))
-    row_rules = [
-        "bad_patient",
-        "bad_date",
-        "bad_hours",
-        "bad_intensity",
-        "bad_flags",
-        "bad_aura",
-        "bad_future",
-        "bad_medicines",
-    ]
-    rules = rules.with_columns(bad_row=pl.any_horizontal(*row_rules))
-    rules = _duplicates(rules)
-    is_bad = pl.col("bad_row") | pl.col("bad_duplicate")
-    if rules.select(is_bad.any()).item():
-        bad = rules.filter(is_bad).select(
-            "_line",
-            "p",
-            "first_line",
-            *(PATIENT_COLUMN, *DAY_COLUMNS),
-            *row_rules,
-            "bad_duplicate",
-        )
-        return Checked(rules.clear(), items.clear(), patients, bad)
+    return code, distinct, items, bad_codes
 
+
+def _checked(
+    rules: pl.DataFrame,
+    flags: dict[str, pl.Series],
+    items: pl.DataFrame,
+    distinct: int,
+    patients: pl.DataFrame,
+) -> Checked:
+    """The days and medicines to store, from rules without a problem."""
     h100 = _hundredths(rules)
     intensity_code = pl.col("intensity").cast(pl.Enum(_INTENSITIES)).to_physical().cast(pl.Int16)
     days = rules.select(
@@ -222,7 +255,7 @@ def check_rows(
     # Each row's medicines: its cell's items, in order (rows in file order).
     item = pl.struct("ord", "name", "drug_class", "effective")
     by_code = (
-        pl.DataFrame({"code": range(len(distinct))}, schema={"code": pl.UInt32})
+        pl.DataFrame({"code": range(distinct)}, schema={"code": pl.UInt32})
         .join(items.group_by("code").agg(items=item), on="code", how="left")
         .sort("code")["items"]
     )
