@@ -80,11 +80,10 @@ def main() -> None:
     from bench.harness import setup_django
 
     setup_django("postgres", production=True)
+    from bench.latency import log_in_directly, make_baseline_table, make_clinic
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-
-    from bench.latency import log_in_directly, make_baseline_table, make_clinic
 
     usernames, dates, _ = make_clinic(PATIENTS)
     make_baseline_table()
