@@ -91,6 +91,11 @@ def registry_file(rows: int, today: dt.date) -> tuple[bytes, list[str]]:
     return frame.write_csv().encode(), mrns["mrn"].cast(pl.String).to_list()
 
 
+#: Set by --rows and --share-only (main): a smaller file, and only the share of COPY.
+ROWS: int | None = None
+SHARE_ONLY = False
+
+
 def run(suite: Suite) -> None:
     from django.db import connection
 
@@ -104,7 +109,7 @@ def run(suite: Suite) -> None:
     vendor = connection.vendor
     name = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}.get(vendor, vendor)
     database = "postgres" if vendor == "postgresql" else vendor
-    rows = suite.size(1_000_000, 20_000)
+    rows = ROWS or suite.size(1_000_000, 20_000)
     today = dt.date.today() - dt.timedelta(days=1)  # every patient's local today or before
     data, mrns = registry_file(rows, today)
     print(f"  {database}: a registry file of {rows:,} rows, {len(data) / 1e6:.1f} MB", flush=True)
@@ -150,90 +155,92 @@ def run(suite: Suite) -> None:
             raise RuntimeError(f"bulk import failed: {result.problems[:5]}")
         last["result"] = result
 
-    bulk_figure = suite.rate(
-        f"imports.bulk_{database}",
-        f"Bulk diary import with full validation, {rows:,} rows ({name})",
-        bulk,
-        rows,
-        setup=reset,
-        goal=200_000 if vendor == "postgresql" else None,
-        note=(
-            "COPY into staging tables, then set-based SQL; one transaction"
-            if vendor == "postgresql"
-            else "executemany fallback; one transaction"
-        ),
-    )
-    timings = last["result"].timings
-    print(f"    phases of the last run (s): {timings}", flush=True)
+    if not SHARE_ONLY:
+        bulk_figure = suite.rate(
+            f"imports.bulk_{database}",
+            f"Bulk diary import with full validation, {rows:,} rows ({name})",
+            bulk,
+            rows,
+            setup=reset,
+            goal=200_000 if vendor == "postgresql" else None,
+            note=(
+                "COPY into staging tables, then set-based SQL; one transaction"
+                if vendor == "postgresql"
+                else "executemany fallback; one transaction"
+            ),
+        )
+        timings = last["result"].timings
+        print(f"    phases of the last run (s): {timings}", flush=True)
 
-    if vendor == "postgresql":
+        if vendor == "postgresql":
 
-        def checked_keys() -> None:
-            result = import_diaries_csv(
-                clinic, data, nurse, filename="registry.csv", key_checks_per_row=True
+            def checked_keys() -> None:
+                result = import_diaries_csv(
+                    clinic, data, nurse, filename="registry.csv", key_checks_per_row=True
+                )
+                if not result.ok or result.created != rows:
+                    raise RuntimeError(f"bulk import failed: {result.problems[:5]}")
+
+            suite.rate(
+                f"imports.bulk_key_checks_{database}",
+                f"The same with a foreign-key check per row kept, {rows:,} rows ({name})",
+                checked_keys,
+                rows,
+                runs=min(3, suite.runs),
+                setup=reset,
+                note="what a role that may not set session_replication_role gets",
             )
-            if not result.ok or result.created != rows:
-                raise RuntimeError(f"bulk import failed: {result.problems[:5]}")
+
+        def again() -> None:
+            result = import_diaries_csv(clinic, data, nurse, filename="registry.csv")
+            if not result.ok or result.unchanged != rows:
+                raise RuntimeError(f"re-import changed something: {result.problems[:5]}")
+
+        def reset_and_import() -> None:
+            reset()
+            bulk()
 
         suite.rate(
-            f"imports.bulk_key_checks_{database}",
-            f"The same with a foreign-key check per row kept, {rows:,} rows ({name})",
-            checked_keys,
+            f"imports.bulk_unchanged_{database}",
+            f"The same file again: {rows:,} unchanged rows checked and compared ({name})",
+            again,
             rows,
             runs=min(3, suite.runs),
-            setup=reset,
-            note="what a role that may not set session_replication_role gets",
+            setup=reset_and_import,
+            note="re-importing changes nothing",
         )
 
-    def again() -> None:
-        result = import_diaries_csv(clinic, data, nurse, filename="registry.csv")
-        if not result.ok or result.unchanged != rows:
-            raise RuntimeError(f"re-import changed something: {result.problems[:5]}")
+        sample = suite.size(2_000, 500)
+        per_row_days = _case_rows(data, sample)
+        patients = {p.mrn: p for p in Patient.objects.filter(clinic=clinic, mrn__in=mrns)}
 
-    def reset_and_import() -> None:
-        reset()
-        bulk()
+        def per_row() -> None:
+            for mrn, day in per_row_days:
+                save_day(
+                    patient=patients[mrn],
+                    data=day,
+                    by=nurse,
+                    reason="import",
+                    source="import",
+                )
 
-    suite.rate(
-        f"imports.bulk_unchanged_{database}",
-        f"The same file again: {rows:,} unchanged rows checked and compared ({name})",
-        again,
-        rows,
-        runs=min(3, suite.runs),
-        setup=reset_and_import,
-        note="re-importing changes nothing",
-    )
-
-    sample = suite.size(2_000, 500)
-    per_row_days = _case_rows(data, sample)
+        per_row_figure = suite.rate(
+            f"imports.per_row_{database}",
+            f"Per-row saves (save_day), {sample:,} rows ({name})",
+            per_row,
+            sample,
+            runs=min(3, suite.runs),
+            setup=reset,
+            note="the unit of work of the per-patient import path, one transaction per row",
+        )
+        suite.ratio(
+            f"imports.bulk_vs_per_row_{database}",
+            f"Bulk import vs per-row saves ({name})",
+            bulk_figure,
+            per_row_figure,
+            goal=100 if vendor == "postgresql" else None,
+        )
     patients = {p.mrn: p for p in Patient.objects.filter(clinic=clinic, mrn__in=mrns)}
-
-    def per_row() -> None:
-        for mrn, day in per_row_days:
-            save_day(
-                patient=patients[mrn],
-                data=day,
-                by=nurse,
-                reason="import",
-                source="import",
-            )
-
-    per_row_figure = suite.rate(
-        f"imports.per_row_{database}",
-        f"Per-row saves (save_day), {sample:,} rows ({name})",
-        per_row,
-        sample,
-        runs=min(3, suite.runs),
-        setup=reset,
-        note="the unit of work of the per-patient import path, one transaction per row",
-    )
-    suite.ratio(
-        f"imports.bulk_vs_per_row_{database}",
-        f"Bulk import vs per-row saves ({name})",
-        bulk_figure,
-        per_row_figure,
-        goal=100 if vendor == "postgresql" else None,
-    )
 
     if vendor == "postgresql":
         copy_data = _copy_rows(data, {m: str(p.pk) for m, p in patients.items()})
@@ -278,6 +285,7 @@ def run(suite: Suite) -> None:
             started = time.perf_counter()
             bulk()
             bulk_seconds = time.perf_counter() - started
+            print(f"    import {bulk_seconds:.2f} s, phases {last['result'].timings}", flush=True)
             reset_copy()
             started = time.perf_counter()
             raw_copy()
@@ -310,6 +318,8 @@ def run(suite: Suite) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE {copy_table}")
 
+    if SHARE_ONLY:
+        return
     reference = suite.size(100_000, 20_000)
     entries = _bulk_create_rows(data, reference, patients)
 
@@ -422,7 +432,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--rows", type=int, help="rows in the registry file (a smaller run)")
+    parser.add_argument("--share-only", action="store_true", help="only the import vs COPY")
     args = parser.parse_args()
+    global ROWS, SHARE_ONLY
+    ROWS, SHARE_ONLY = args.rows, args.share_only
     setup_django(args.database)
     suite = Suite(quick=args.quick, runs=args.runs, area="imports")
     run(suite)

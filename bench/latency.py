@@ -186,6 +186,8 @@ def server_env(port: int, static_root: Path) -> dict[str, str]:
             "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{port}",
             "SITE_URL": f"https://127.0.0.1:{port}",
             "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "600"),
+            # wrk stands in for the TLS proxy on loopback (X-Forwarded-Proto: https)
+            "CEPHALOG_TRUSTED_PROXIES": "127.0.0.1",
             "STATIC_ROOT": str(static_root),
             "EMAIL_BACKEND": "locmem",
             "PYTHONPATH": os.pathsep.join(

@@ -161,7 +161,13 @@ def keep_other_areas(previous: Path, results: list[dict[str, Any]]) -> list[dict
     for area in AREAS:
         fresh = [r for r in results if r["area"].split(" ")[0] == area]
         kept = [
-            {**r, "status": f"{r['status']} (not re-run: from the run of {when})"}
+            # a status marked already (kept from an earlier run) keeps its first mark
+            {
+                **r,
+                "status": r["status"]
+                if "not re-run" in r["status"]
+                else f"{r['status']} (not re-run: from the run of {when})",
+            }
             for r in old["results"]
             if r["area"].split(" ")[0] == area and r["area"] not in rerun
         ]
@@ -199,7 +205,7 @@ def main() -> None:
     )
     (out_dir / f"{name}.md").write_text(markdown(info, results))
     print(f"\nReport: {out_dir / (name + '.md')}")
-    failed = [r["area"] for r in results if r["status"] != "ok"]
+    failed = [r["area"] for r in results if not r["status"].startswith("ok")]
     if failed:
         print(f"Areas that failed: {', '.join(failed)}")
         sys.exit(1)

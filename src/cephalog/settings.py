@@ -124,6 +124,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # X-Forwarded-Proto only from CEPHALOG_TRUSTED_PROXIES (SECURE_PROXY_SSL_HEADER below).
+    "cephalog.ops.middleware.ForwardedProtoMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # 503 with Retry-After when the database is down (sees errors of everything below).
     "cephalog.ops.middleware.DatabaseUnavailableMiddleware",
@@ -181,6 +183,14 @@ DATABASES: dict[str, Any] = {
         DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 0), conn_health_checks=True
     )
 }
+# PostgreSQL through Django's backend with a health check without a round trip
+# (cephalog.ops.postgresql); CONN_HEALTH_CHECKS=false turns the check off altogether.
+_PG_ENGINE = "cephalog.ops.postgresql"
+_HEALTH_CHECKS = env_bool("CONN_HEALTH_CHECKS", True)
+for _db in DATABASES.values():
+    _db["CONN_HEALTH_CHECKS"] = _HEALTH_CHECKS
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        _db["ENGINE"] = _PG_ENGINE
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -201,6 +211,9 @@ if DATABASE_REPLICA_URL:
         ),
         "TEST": {"MIRROR": "default"},
     }
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = _HEALTH_CHECKS
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"]["ENGINE"] = _PG_ENGINE
     DATABASE_ROUTERS = ["cephalog.ops.db_router.ReplicaRouter"]
     MIDDLEWARE.append("cephalog.ops.db_router.ReplicaViewsMiddleware")
 
@@ -297,6 +310,7 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
+# Believed only from CEPHALOG_TRUSTED_PROXIES (cephalog.ops.middleware.ForwardedProtoMiddleware).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -367,6 +381,8 @@ elif _cache_url.startswith(("redis://", "rediss://")):
     # database, on each request (written through; cephalog.ops.authcache, issue 19.1).
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     AUTH_USER_CACHE_SECONDS = env_int("AUTH_USER_CACHE_SECONDS", 300)
+    # and each clinic's ruleset and day definition (cephalog.ops.clinic_cache)
+    CLINIC_CACHE_SECONDS = env_int("CLINIC_CACHE_SECONDS", 3600)
 elif _cache_url:
     raise ImproperlyConfigured(f"CACHE_URL must be file://, redis:// or empty, got {_cache_url!r}")
 # Redis bounds its memory itself (maxmemory, docs/production.md) and its client refuses

@@ -7,9 +7,10 @@ import threading
 
 import pytest
 from django.db import connection, connections, transaction
-from django.utils import timezone
+from django.test.utils import CaptureQueriesContext
 
-from cephalog.audit.actions import GENESIS, _last_hash, record, verify_chain
+from cephalog.audit import actions
+from cephalog.audit.actions import GENESIS, record, record_many, verify_chain
 from cephalog.audit.models import AuditEvent
 
 postgresql_only = pytest.mark.skipif(
@@ -97,27 +98,100 @@ def test_verify_finds_a_row_moved_to_another_chain() -> None:
     assert (result.ok, result.first_bad_id) == (False, last.pk)
 
 
-def test_a_batch_writer_appends_to_chain_0_and_record_follows_it(db: None) -> None:
-    # As the bulk diary import does: chain 0's last hash, rows of its own, then record().
-    previous = _last_hash()
-    batch = [
-        AuditEvent(at=timezone.now(), action="import", category="diary", detail={"n": n})
-        for n in range(3)
-    ]
-    for event in batch:
-        event.prev_hash = previous
-        event.hash = previous = event.compute_hash()
-    AuditEvent.objects.bulk_create(batch)
+def test_record_many_appends_a_batch_that_record_follows(db: None) -> None:
+    # As the bulk diary import does: a batch of rows, then record(), in one transaction.
+    first = record(action="import", category="diary")
+    batch = record_many(
+        [{"action": "import", "category": "diary", "detail": {"n": n}} for n in range(3)]
+    )
     after = record(action="import", category="diary")
-    assert (after.chain, after.prev_hash) == (0, batch[-1].hash)
+    assert [e.chain for e in batch] == [first.chain] * 3
+    assert [e.prev_hash for e in batch] == [first.hash, batch[0].hash, batch[1].hash]
+    assert (after.chain, after.prev_hash) == (first.chain, batch[-1].hash)
+    stored = list(AuditEvent.objects.filter(pk__in=[e.pk for e in batch]).order_by("id"))
+    assert [e.hash for e in stored] == [e.hash for e in batch]
+    assert verify_chain().ok
+
+
+def test_record_many_of_more_rows_than_one_statement_takes(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cephalog.audit.actions.BATCH", 4)
+    batch = record_many(
+        [{"action": "import", "category": "diary", "detail": {"n": n}} for n in range(10)]
+    )
+    assert len({e.pk for e in batch}) == 10
+    assert [e.prev_hash for e in batch[1:]] == [e.hash for e in batch[:-1]]
     assert verify_chain().ok
 
 
 @postgresql_only
-def test_last_hash_refuses_a_transaction_already_on_another_chain(
-    db: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("cephalog.audit.actions._preferred_chain", lambda: 3)
-    assert record(action="read", category="diary").chain == 3
-    with pytest.raises(RuntimeError, match="already appends to audit chain 3"):
-        _last_hash()
+def test_an_append_is_one_statement_when_the_head_is_known(db: None) -> None:
+    record(action="read", category="diary")  # this thread now knows its chain's head
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        event = record(action="read", category="diary")
+    assert [q["sql"].split("(")[0] for q in queries.captured_queries] == [
+        "SELECT chain_claimed, head, ids FROM cephalog_audit_append"
+    ]
+    assert AuditEvent.objects.get(pk=event.pk).hash == event.hash
+    assert verify_chain().ok
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_read_outside_a_transaction_is_audited_in_one_statement_without_begin() -> None:
+    record(action="read", category="diary")
+    with CaptureQueriesContext(connection) as queries:
+        event = record(action="read", category="diary")
+    assert len(queries.captured_queries) == 1, queries.captured_queries
+    actions._heads[event.chain] = "f" * 64  # stale: the row is hashed again, in a transaction
+    with CaptureQueriesContext(connection) as queries:
+        again = record(action="read", category="diary")
+    assert (again.chain, again.prev_hash) == (event.chain, event.hash)
+    assert len(queries.captured_queries) > 1
+    assert verify_chain().ok
+
+
+@postgresql_only
+def test_a_wrong_head_writes_nothing_and_the_row_is_hashed_again(db: None) -> None:
+    first = record(action="read", category="diary")
+    actions._heads[first.chain] = "f" * 64  # as if another process had appended since
+    second = record(action="read", category="diary")
+    assert (second.chain, second.prev_hash) == (first.chain, first.hash)
+    assert AuditEvent.objects.filter(chain=first.chain).count() == 2
+    assert verify_chain().ok
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_many_threads_appending_in_turn_lose_no_row_and_keep_every_link() -> None:
+    # More writers than chains, each committing many small transactions: each process's
+    # remembered heads go stale all the time, and nothing may be lost or forked.
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(15):
+                with transaction.atomic():
+                    record(action="read", category="diary", detail={"w": n, "i": i})
+                    if i % 5 == 0:
+                        record_many(
+                            [
+                                {"action": "read", "category": "diary", "detail": {"b": k}}
+                                for k in range(3)
+                            ]
+                        )
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert AuditEvent.objects.count() == 12 * (15 + 3 * 3)
+    result = verify_chain()
+    assert result.ok, result

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +26,21 @@ CHAIN_LOCK_KEY = 0x63657068  # "ceph"
 CHAINS = 8
 
 
+#: The chain this thread appended to last (it tries that one first next time), and the
+#: last hash this process saw of each chain: `record` hashes from them before asking
+#: the database, which checks them in the same statement that appends (migration 0005).
+_thread = threading.local()
+_heads: dict[int, str] = {}
+#: Rows per statement of record_many (each later statement holds the chain already).
+BATCH = 2000
+
+
 def _preferred_chain() -> int:
     """Each thread of each process starts from its own chain, so writers seldom meet."""
-    return hash((os.getpid(), threading.get_ident())) % CHAINS
+    chain = getattr(_thread, "chain", None)
+    if chain is None:
+        chain = hash((os.getpid(), threading.get_ident())) % CHAINS
+    return int(chain)
 
 
 def _claim(chains: int, preferred: int) -> tuple[int, str]:
@@ -47,16 +61,120 @@ def _claim(chains: int, preferred: int) -> tuple[int, str]:
     return 0, last.first() or GENESIS
 
 
-def _last_hash() -> str:
-    """The last hash of chain 0, locked until commit: for code that appends a batch of rows
-    itself (leaving their `chain` at 0). Call it before any record() in the transaction."""
-    chain, last = _claim(1, 0)
-    if chain != 0:
-        raise RuntimeError(f"this transaction already appends to audit chain {chain}, not 0")
-    return last
+def _event(
+    *,
+    action: str,
+    category: str,
+    patient: Any = None,
+    patient_id: Any = None,
+    clinic_id: int | None = None,
+    object_ref: str = "",
+    user: Any = None,
+    detail: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> AuditEvent:
+    """An unsaved row with its fields; chain, prev_hash and hash are set when appended."""
+    ctx = context.get()
+    actor = user if user is not None else ctx.user
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    if patient is not None:
+        patient_id = patient.pk
+        if clinic_id is None:
+            clinic_id = patient.clinic_id
+    return AuditEvent(
+        at=at or timezone.now(),
+        user_id=getattr(actor, "pk", None),
+        username=getattr(actor, "username", "") or "",
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        action=action,
+        category=category,
+        object_ref=object_ref,
+        source_ip=ctx.source_ip,
+        detail=detail or {},
+        key_id=keys.current_key_id(),
+    )
 
 
-@transaction.atomic(savepoint=False)
+def _link(events: list[AuditEvent], chain: int, previous: str) -> None:
+    """Hash the rows as chain `chain` after a row whose hash is `previous`."""
+    for event in events:
+        event.chain, event.prev_hash = chain, previous
+        event.hash = previous = event.compute_hash()
+
+
+def _arrays(events: list[AuditEvent]) -> list[list[Any]]:
+    return [
+        [e.at for e in events],
+        [e.user_id for e in events],
+        [e.username for e in events],
+        [e.clinic_id for e in events],
+        [str(e.patient_id) if e.patient_id else None for e in events],
+        [e.action for e in events],
+        [e.category for e in events],
+        [e.object_ref for e in events],
+        [e.source_ip for e in events],
+        [json.dumps(e.detail, default=str) for e in events],
+        [e.prev_hash for e in events],
+        [e.hash for e in events],
+        [e.key_id for e in events],
+    ]
+
+
+_APPEND = (
+    "SELECT chain_claimed, head, ids FROM cephalog_audit_append(%s, %s, %s, %s, "
+    "%s::timestamptz[], %s::bigint[], %s::varchar[], %s::bigint[], %s::uuid[], "
+    "%s::varchar[], %s::varchar[], %s::varchar[], %s::inet[], %s::jsonb[], "
+    "%s::varchar[], %s::varchar[], %s::varchar[])"
+)
+
+
+def _try_append(events: list[AuditEvent]) -> bool:
+    """One call of cephalog_audit_append with the rows hashed from the head this process
+    last saw of the thread's chain; True when they were written. Either way the chain
+    and head the database answered with are remembered for the next try."""
+    chain = _preferred_chain()
+    expected = _heads.get(chain)
+    _link(events, chain, expected or GENESIS)
+    with connection.cursor() as cursor:
+        cursor.execute(_APPEND, [CHAIN_LOCK_KEY, CHAINS, chain, expected, *_arrays(events)])
+        claimed, head, ids = cursor.fetchone()
+    _heads[int(claimed)] = str(head)
+    _thread.chain = int(claimed)
+    if not ids:
+        return False
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = pk
+        event._state.adding = False
+    return True
+
+
+def _append_postgresql(events: list[AuditEvent]) -> None:
+    """Append the rows in one statement when this process knows the chain's head (the
+    usual case: a thread keeps to its chain), else in two: nothing is written from a
+    wrong head, so a stale guess costs a round trip, never a link. Inside a transaction
+    the first call takes the chain's lock, so the second always writes."""
+    for _attempt in range(2):
+        if _try_append(events):
+            return
+    raise RuntimeError("the audit chain's head moved while this transaction held it")
+
+
+def _append(events: list[AuditEvent]) -> None:
+    if connection.vendor == "postgresql":
+        for start in range(0, len(events), BATCH):
+            _append_postgresql(events[start : start + BATCH])
+    else:
+        chain, previous = _claim(CHAINS, _preferred_chain())
+        _link(events, chain, previous)
+        if len(events) == 1:
+            events[0].save()
+        else:
+            AuditEvent.objects.bulk_create(events, batch_size=BATCH)
+    anchor.on_commit()
+
+
 def record(
     *,
     action: str,
@@ -69,33 +187,44 @@ def record(
 ) -> AuditEvent:
     """Append one audit row. Called inside the action's transaction so both commit together
     (without a savepoint: if the row cannot be written, the action cannot commit either).
+    On PostgreSQL one statement claims the chain, checks its head and inserts; outside a
+    transaction (a read's own row) that statement is its own transaction, so no BEGIN and
+    COMMIT are sent unless the head was stale.
 
     `detail` must never hold patient data (names, diary contents): ids, counts and flags only.
     """
-    ctx = context.get()
-    actor = user if user is not None else ctx.user
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
-    if patient is not None and clinic_id is None:
-        clinic_id = patient.clinic_id
-    event = AuditEvent(
-        at=timezone.now(),
-        user_id=getattr(actor, "pk", None),
-        username=getattr(actor, "username", "") or "",
-        clinic_id=clinic_id,
-        patient_id=getattr(patient, "pk", None),
+    event = _event(
         action=action,
         category=category,
+        patient=patient,
+        clinic_id=clinic_id,
         object_ref=object_ref,
-        source_ip=ctx.source_ip,
-        detail=detail or {},
+        user=user,
+        detail=detail,
     )
-    event.chain, event.prev_hash = _claim(CHAINS, _preferred_chain())
-    event.key_id = keys.current_key_id()
-    event.hash = event.compute_hash()
-    event.save()
-    anchor.on_commit()
+    if (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and connection.get_autocommit()
+        and _try_append([event])
+    ):
+        anchor.on_commit()
+        return event
+    with transaction.atomic(savepoint=False):
+        _append([event])
     return event
+
+
+@transaction.atomic(savepoint=False)
+def record_many(rows: Iterable[dict[str, Any]]) -> list[AuditEvent]:
+    """Append many audit rows, in order, to this transaction's chain: each item holds
+    record()'s keyword arguments (or `patient_id` instead of `patient`). On PostgreSQL one
+    statement per BATCH rows; the rows hash and verify exactly as record()'s."""
+    at = timezone.now()
+    events = [_event(**{"at": at, **row}) for row in rows]
+    if events:
+        _append(events)
+    return events
 
 
 @dataclass(frozen=True)

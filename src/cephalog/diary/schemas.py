@@ -182,12 +182,19 @@ class DayIn(Schema):
     )
 
 
-def _rules(patient_id: uuid.UUID) -> Rules:
+def _rules(patient_id: uuid.UUID, clinic_id: int | None = None) -> Rules:
     """The clinic's ruleset and day definition: the API classes days as the pages do
-    (spec section 11.1). One query."""
+    (spec section 11.1). One query, or none when the clinic is known and cached."""
     from cephalog.eligibility.queries import clinic_rules_by_id
 
+    if clinic_id is not None:
+        return clinic_rules_by_id(clinic_id=clinic_id)
     return clinic_rules_by_id(patient_id=patient_id)
+
+
+def _clinic_id(entry: DiaryEntry) -> int | None:
+    """The entry's clinic when its patient is loaded already (save_day's entry)."""
+    return entry.patient.clinic_id if DiaryEntry.patient.is_cached(entry) else None
 
 
 def day_out(entry: DiaryEntry, rules: Rules | None = None) -> dict[str, Any]:
@@ -198,7 +205,7 @@ def day_out(entry: DiaryEntry, rules: Rules | None = None) -> dict[str, Any]:
         source=entry.source,
         late=entry.late,
         details=(entry.notes, entry.pain_locations, entry.triggers),
-        rules=rules or _rules(entry.patient_id),
+        rules=rules or _rules(entry.patient_id, _clinic_id(entry)),
     )
 
 
@@ -270,7 +277,7 @@ def days_out(patient: Patient, start: dt.date, end: dt.date) -> list[dict[str, A
         .values_list(*_COLUMNS)
     )
     days: list[dict[str, Any]] = []
-    rules = _rules(patient.pk)
+    rules = _rules(patient.pk, patient.clinic_id)
     for _, group in groupby(rows, key=itemgetter(0)):
         first, *others = group
         date, hours, peak, *rest = first[1:]

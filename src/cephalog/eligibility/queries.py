@@ -37,6 +37,7 @@ from cephalog.domain.windows import (
 )
 from cephalog.eligibility import texts
 from cephalog.eligibility.models import ClinicPolicy, ClinicRuleset, FlagSignOff, StartDecision
+from cephalog.ops import clinic_cache
 from cephalog.patients.case import build_case
 from cephalog.patients.models import Patient, Preventive
 
@@ -100,26 +101,32 @@ def clinic_rules_by_id(
     *, clinic_id: int | None = None, patient_id: uuid.UUID | None = None
 ) -> Rules:
     """`clinic_rules` of a clinic (or a patient's clinic) not loaded yet, in one query, for
-    the busiest API paths."""
+    the busiest API paths; by clinic from the shared cache (cephalog.ops.clinic_cache)."""
     if clinic_id is not None:
         clinics = Clinic.objects.filter(pk=clinic_id)
+        ruleset, definition = clinic_cache.cached(clinic_id, "rules", lambda: _rules_of(clinics))
     elif patient_id is not None:
-        clinics = Clinic.objects.filter(patients__pk=patient_id)
+        ruleset, definition = _rules_of(Clinic.objects.filter(patients__pk=patient_id))
     else:
         raise TypeError("clinic_rules_by_id needs clinic_id or patient_id")
+    return Rules.of(ruleset, definition)
+
+
+def _rules_of(clinics: Any) -> tuple[str, str]:
+    """(ruleset name, day definition) of the one clinic in `clinics`."""
     row = clinics.values_list("id", "default_policy", "ruleset_setting__ruleset").first()
     if row is None:
-        return Rules.of(DEFAULT_RULESET)
+        return DEFAULT_RULESET, "label"
     clinic_id, policy_name, ruleset = row
     ruleset = ruleset if ruleset in RULESETS else DEFAULT_RULESET
     if policy_name in POLICIES:
-        return Rules.of(ruleset, POLICIES[policy_name].day_definition)
+        return ruleset, POLICIES[policy_name].day_definition
     own = ClinicPolicy.objects.filter(clinic_id=clinic_id, name=policy_name).first()
     try:
         definition = own.to_policy().day_definition if own is not None else "label"
     except PolicyError:
         definition = "label"
-    return Rules.of(ruleset, definition)
+    return ruleset, definition
 
 
 def policy_options(clinic: Clinic) -> list[PolicyOption]:

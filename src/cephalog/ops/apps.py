@@ -9,4 +9,4 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
-        from cephalog.ops import authcache, signals  # noqa: F401
+        from cephalog.ops import authcache, clinic_cache, signals  # noqa: F401

@@ -23,7 +23,7 @@ from django.utils.html import escape
 
 from cephalog import safe_json
 from cephalog.accounts.reauth import is_remembered
-from cephalog.audit.middleware import client_ip
+from cephalog.audit.middleware import _address, _trusted, client_ip
 from cephalog.ops import throttle
 from cephalog.ops.db import describe, is_database_unavailable
 from cephalog.ops.signals import LOGIN_AT, REFRESHED_AT
@@ -92,6 +92,28 @@ def _mark_database_failure(sender: Any, request: HttpRequest | None = None, **kw
     error = sys.exc_info()[1]
     if request is not None and error is not None and is_database_unavailable(error):
         setattr(request, _FLAG, True)
+
+
+class ForwardedProtoMiddleware:
+    """Believe `X-Forwarded-Proto` (SECURE_PROXY_SSL_HEADER) only from a trusted proxy.
+
+    Django believes the header from anyone once SECURE_PROXY_SSL_HEADER is set: a client
+    talking plain HTTP straight to the application server could call its request secure
+    and skip the HTTPS redirect. First in the stack, this drops the header unless the
+    peer is one of CEPHALOG_TRUSTED_PROXIES, as X-Forwarded-For is (docs/production.md).
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        header = settings.SECURE_PROXY_SSL_HEADER
+        meta = request.META
+        if header and header[0] in meta:
+            peer = _address(meta.get("REMOTE_ADDR") or "")
+            if peer is None or not settings.TRUSTED_PROXIES or not _trusted(peer):
+                del meta[header[0]]
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:
