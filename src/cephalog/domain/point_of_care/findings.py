@@ -151,44 +151,9 @@ def _describe(
     last_session: dt.date | None,
 ) -> Finding:
     if code.startswith("interacting_medication:"):
-        drug_class = MedicationClass(code.split(":", 1)[1])
-        names = []
-        for m in case.medications:
-            if m.drug_class == drug_class and m.current_on(on):
-                text = m.name or _CLASS_LABELS[drug_class]
-                if m.start is not None:
-                    text += f" since {_date(m.start)}"
-                    if last_session is not None and m.start > last_session:
-                        text += " (started after the last session)"
-                names.append(text)
-        return Finding(
-            code,
-            f"Interacting medicine: {_CLASS_LABELS[drug_class]}",
-            f"{'; '.join(names)}: {_CLASS_EFFECT[drug_class]}.",
-            SRC_INTERACTIONS,
-        )
+        return _interacting_medication(code, case, on, last_session)
     if code == "recent_toxin_exposure":
-        earliest = on - dt.timedelta(days=RECENT_TOXIN_DAYS)
-        recent = [e for e in exposures if not e.session and earliest <= e.date < on]
-        parts = []
-        other_product = False
-        for e in sorted(recent, key=lambda e: e.date):
-            product = product_of(e.product)
-            other_product |= product is not ToxinProduct.ONABOTULINUMTOXINA
-            where = f" for {e.indication}" if e.indication else ""
-            parts.append(f"{e.units} U of {PRODUCT_LABELS[product]}{where} on {_date(e.date)}")
-        detail = "; ".join(parts) or f"Botulinum toxin within {RECENT_TOXIN_DAYS} days."
-        detail += (
-            ". A second toxin before the first has worn off may worsen weakness." if parts else ""
-        )
-        if other_product:
-            detail += (
-                " Units of different products are not interchangeable: another product's "
-                "units are not added to the 400 U cap; judge the combined effect."
-            )
-        return Finding(
-            code, f"Botulinum toxin in the last {RECENT_TOXIN_DAYS} days", detail, SRC_TOXIN
-        )
+        return _recent_toxin(code, on, exposures)
     if code == "medication_overuse":
         return Finding(
             code,
@@ -232,3 +197,44 @@ def _describe(
         "breathing problems; monitor closely.",
         SRC_CONDITIONS,
     )
+
+
+def _interacting_medication(
+    code: str, case: Case, on: dt.date, last_session: dt.date | None
+) -> Finding:
+    drug_class = MedicationClass(code.split(":", 1)[1])
+    names = []
+    for m in case.medications:
+        if m.drug_class == drug_class and m.current_on(on):
+            text = m.name or _CLASS_LABELS[drug_class]
+            if m.start is not None:
+                text += f" since {_date(m.start)}"
+                if last_session is not None and m.start > last_session:
+                    text += " (started after the last session)"
+            names.append(text)
+    return Finding(
+        code,
+        f"Interacting medicine: {_CLASS_LABELS[drug_class]}",
+        f"{'; '.join(names)}: {_CLASS_EFFECT[drug_class]}.",
+        SRC_INTERACTIONS,
+    )
+
+
+def _recent_toxin(code: str, on: dt.date, exposures: Sequence[Exposure]) -> Finding:
+    earliest = on - dt.timedelta(days=RECENT_TOXIN_DAYS)
+    recent = [e for e in exposures if not e.session and earliest <= e.date < on]
+    parts = []
+    other_product = False
+    for e in sorted(recent, key=lambda e: e.date):
+        product = product_of(e.product)
+        other_product |= product is not ToxinProduct.ONABOTULINUMTOXINA
+        where = f" for {e.indication}" if e.indication else ""
+        parts.append(f"{e.units} U of {PRODUCT_LABELS[product]}{where} on {_date(e.date)}")
+    detail = "; ".join(parts) or f"Botulinum toxin within {RECENT_TOXIN_DAYS} days."
+    detail += ". A second toxin before the first has worn off may worsen weakness." if parts else ""
+    if other_product:
+        detail += (
+            " Units of different products are not interchangeable: another product's "
+            "units are not added to the 400 U cap; judge the combined effect."
+        )
+    return Finding(code, f"Botulinum toxin in the last {RECENT_TOXIN_DAYS} days", detail, SRC_TOXIN)

@@ -103,7 +103,6 @@ def check_interval(
         return RuleResult(rule, RuleStatus.OK, "First session: no interval applies.", SRC_INTERVAL)
     days = (on - last_session).days
     due = interval.due_on(last_session)
-    earliest = interval.earliest_on(last_session)
     since = f"{days} days since the last session on {_date(last_session)}"
     if days <= 0:
         return RuleResult(
@@ -120,6 +119,20 @@ def check_interval(
             f"days; the due date is {_date(due)}.",
             SRC_INTERVAL,
         )
+    return _before_due(rule, on, last_session, interval, early, since)
+
+
+def _before_due(
+    rule: str,
+    on: dt.date,
+    last_session: dt.date,
+    interval: IntervalRule,
+    early: EarlyInjection | None,
+    since: str,
+) -> RuleResult:
+    """After the clinic minimum: due, from the earliest day, or early with or without a reason."""
+    due = interval.due_on(last_session)
+    earliest = interval.earliest_on(last_session)
     if on >= due:
         return RuleResult(
             rule, RuleStatus.OK, f"{since}: due ({weeks_text(interval.due_days)}).", SRC_INTERVAL

@@ -111,23 +111,52 @@ def assess_continuation(
 
     latest = latest_assessable_cycle(cycles)
     threshold = rule.responder_threshold_pct
+    found = _nonresponse(policy, latest, rules)
+    if found is None:
+        found = _low_frequency(policy, days, assessed_on, rules)
+    if found is not None:
+        return found
+    if latest is not None:
+        if threshold is None:
+            return result("continue", [], f"cycle {latest.number} assessed")
+        return result("continue", [], _reduction_text(latest, threshold, rules))
+    return result(
+        "too_early",
+        [],
+        "no complete cycle from cycle 2 on with evaluable baseline and outcome windows yet",
+    )
+
+
+def _nonresponse(policy: Policy, latest: Cycle | None, rules: Rules) -> Continuation | None:
+    """Stop (or one more cycle) when the latest assessable cycle is below the threshold."""
+    rule = policy.continuation
+    threshold = rule.responder_threshold_pct
     if latest is not None and threshold is not None:
         reduction = latest.headache_day_reduction_pct
         assert reduction is not None
         if reduction < Fraction(str(threshold)):
             if latest.number >= rule.stop_from_cycle:
-                return result(
+                return Continuation(
+                    policy.name,
                     rule.nonresponse_recommendation,
-                    [rule.nonresponse_reason],
+                    (rule.nonresponse_reason,),
                     _reduction_text(latest, threshold, rules),
                 )
-            return result(
+            return Continuation(
+                policy.name,
                 rule.early_nonresponse_recommendation,
-                [rule.early_nonresponse_reason],
+                (rule.early_nonresponse_reason,),
                 f"{_reduction_text(latest, threshold, rules)}; one more cycle allowed before stopping "
                 f"(stop from cycle {rule.stop_from_cycle})",
             )
+    return None
 
+
+def _low_frequency(
+    policy: Policy, days: Mapping[dt.date, DiaryDay], assessed_on: dt.date, rules: Rules
+) -> Continuation | None:
+    """Pause (EHF) when headache days are low in each of the recent windows."""
+    rule = policy.continuation
     below = rule.low_frequency_below
     if below is not None:
         windows = recent_windows(days, assessed_on, rule.low_frequency_windows, rules.definition)
@@ -140,14 +169,10 @@ def assess_continuation(
             )
             if rule.low_frequency_advice:
                 detail += f"; {rule.low_frequency_advice}"
-            return result(rule.low_frequency_recommendation, [rule.low_frequency_reason], detail)
-
-    if latest is not None:
-        if threshold is None:
-            return result("continue", [], f"cycle {latest.number} assessed")
-        return result("continue", [], _reduction_text(latest, threshold, rules))
-    return result(
-        "too_early",
-        [],
-        "no complete cycle from cycle 2 on with evaluable baseline and outcome windows yet",
-    )
+            return Continuation(
+                policy.name,
+                rule.low_frequency_recommendation,
+                (rule.low_frequency_reason,),
+                detail,
+            )
+    return None

@@ -143,14 +143,46 @@ def assess_eligibility(
     otherwise `eligible`.
     """
     as_of = as_of_date(case)
-    hard_stops = set()
+    hard_stops = _hard_stops(case, policy, as_of)
+    criteria = _criteria(case, as_of, policy, chronic_migraine, medication_overuse, rules)
+    flags = eligibility_flags(case, as_of, medication_overuse, policy)
+    if hard_stops or any(criterion.met is False for criterion in criteria):
+        status = "not_eligible"
+    elif flags or any(criterion.met is None for criterion in criteria):
+        status = "needs_review"
+    else:
+        status = "eligible"
+    return Eligibility(
+        policy=policy.name,
+        as_of=as_of,
+        status=status,
+        hard_stops=tuple(sorted(hard_stops)),
+        flags=flags,
+        criteria=tuple(criteria),
+    )
+
+
+def _hard_stops(case: Case, policy: Policy, as_of: dt.date) -> set[str]:
+    """Age under the policy's minimum, toxin hypersensitivity, injection-site infection."""
+    hard_stops: set[str] = set()
     if age_on(case.patient.birth_date, as_of) < policy.minimum_age:
         hard_stops.add(f"age_under_{policy.minimum_age}")
     if Allergy.BOTULINUM_TOXIN in case.allergies:
         hard_stops.add("toxin_hypersensitivity")
     if Condition.INJECTION_SITE_INFECTION in case.conditions:
         hard_stops.add("injection_site_infection")
+    return hard_stops
 
+
+def _criteria(
+    case: Case,
+    as_of: dt.date,
+    policy: Policy,
+    chronic_migraine: ChronicMigraine,
+    medication_overuse: MedicationOveruse,
+    rules: Rules,
+) -> list[Criterion]:
+    """The policy's criteria: chronic migraine, failed preventives, overuse managed."""
     criteria = [
         Criterion(
             "chronic_migraine",
@@ -182,22 +214,7 @@ def assess_eligibility(
                 policy.source,
             )
         )
-
-    flags = eligibility_flags(case, as_of, medication_overuse, policy)
-    if hard_stops or any(criterion.met is False for criterion in criteria):
-        status = "not_eligible"
-    elif flags or any(criterion.met is None for criterion in criteria):
-        status = "needs_review"
-    else:
-        status = "eligible"
-    return Eligibility(
-        policy=policy.name,
-        as_of=as_of,
-        status=status,
-        hard_stops=tuple(sorted(hard_stops)),
-        flags=flags,
-        criteria=tuple(criteria),
-    )
+    return criteria
 
 
 def _overuse_managed_detail(overuse: MedicationOveruse, rules: Rules = LEGACY) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -157,16 +157,7 @@ def classify(symptoms: Iterable[Symptom | str]) -> SafetyTriage:
     if parsed and not emergency:
         guidance.append(DELAYED_ONSET_NOTE)
 
-    parts = []
-    for name, group in (
-        ("RED FLAG (emergency)", emergency),
-        ("RED FLAG (same day)", same_day),
-        ("other", other),
-        ("expected local", local),
-    ):
-        if group:
-            parts.append(f"{name}: " + ", ".join(SYMPTOMS[s].clinician_label for s in group))
-    summary = "; ".join(parts) if parts else "No symptoms reported"
+    summary = _summary(emergency, same_day, other, local)
     return SafetyTriage(
         level=level,
         red_flags=red,
@@ -177,3 +168,22 @@ def classify(symptoms: Iterable[Symptom | str]) -> SafetyTriage:
         clinician_summary=summary,
         source=_SRC_BOXED + "; Medication Guide; clinical-reference §10, §11.6",
     )
+
+
+def _summary(
+    emergency: Sequence[Symptom],
+    same_day: Sequence[Symptom],
+    other: Sequence[Symptom],
+    local: Sequence[Symptom],
+) -> str:
+    """The clinician's one-line summary: the symptoms by group, red flags first."""
+    parts = []
+    for name, group in (
+        ("RED FLAG (emergency)", emergency),
+        ("RED FLAG (same day)", same_day),
+        ("other", other),
+        ("expected local", local),
+    ):
+        if group:
+            parts.append(f"{name}: " + ", ".join(SYMPTOMS[s].clinician_label for s in group))
+    return "; ".join(parts) if parts else "No symptoms reported"

@@ -82,24 +82,10 @@ def treatment_plan(
     - the authorisation's end (renewal started 30 days before).
     Sorted by date.
     """
-    if earliest_interval_days not in EARLIEST_INTERVAL_RANGE:
-        raise ValueError(
-            f"earliest_interval_days: must be between 77 and 84, got {earliest_interval_days}"
-        )
-    if sessions_ahead < 0:
-        raise ValueError(f"sessions_ahead: must not be negative, got {sessions_ahead}")
+    _check_arguments(earliest_interval_days, sessions_ahead)
     recorded = _sorted_unique(session_dates, "session_dates")
-    last = recorded[-1] if recorded else None
-    recorded_decisions = [d for d in decisions if isinstance(d, _decisions.Decision)]
-    interval_days = _decisions.effect_of(recorded_decisions, last).interval_days
-    plan_decisions = [
-        plan_decision(d) if isinstance(d, _decisions.Decision) else d for d in decisions
-    ]
-    decision = _effective_decision(plan_decisions, last)
-    stopped = decision is not None and decision.recommendation in (
-        Recommendation.STOP,
-        Recommendation.PAUSE,
-    )
+    interval_days, decision = _fold_decisions(decisions, recorded[-1] if recorded else None)
+    stopped = decision is not None and decision.recommendation in _NO_MORE_SESSIONS
     planned_first = planned_first_session or consultation_date + _D(days=BASELINE_DAYS)
     sessions = [_Session(d, d, d, True) for d in recorded]
     if not stopped:
@@ -108,15 +94,7 @@ def treatment_plan(
         )
 
     events = [
-        PlannedEvent(
-            EventKind.CONSULTATION,
-            consultation_date,
-            consultation_date,
-            consultation_date,
-            "Consultation with the headache team",
-            "Consultation: history, diagnosis, prior preventives, cautions",
-            0,
-        ),
+        _consultation_event(consultation_date),
         _baseline_event(sessions[0].date if sessions else planned_first),
     ]
     for k, session in enumerate(sessions, start=1):
@@ -128,6 +106,43 @@ def treatment_plan(
         events.append(_authorisation_event(authorisation_end, sessions))
     events.sort(key=lambda e: (e.date, _KIND_ORDER.index(e.kind)))
     return events
+
+
+#: Decisions after which no session is planned.
+_NO_MORE_SESSIONS = (Recommendation.STOP, Recommendation.PAUSE)
+
+
+def _check_arguments(earliest_interval_days: int, sessions_ahead: int) -> None:
+    if earliest_interval_days not in EARLIEST_INTERVAL_RANGE:
+        raise ValueError(
+            f"earliest_interval_days: must be between 77 and 84, got {earliest_interval_days}"
+        )
+    if sessions_ahead < 0:
+        raise ValueError(f"sessions_ahead: must not be negative, got {sessions_ahead}")
+
+
+def _fold_decisions(
+    decisions: Sequence[PlanDecision | _decisions.Decision], last: dt.date | None
+) -> tuple[int, PlanDecision | None]:
+    """The interval the recorded decisions set, and the decision in force since `last`."""
+    recorded_decisions = [d for d in decisions if isinstance(d, _decisions.Decision)]
+    interval_days = _decisions.effect_of(recorded_decisions, last).interval_days
+    plan_decisions = [
+        plan_decision(d) if isinstance(d, _decisions.Decision) else d for d in decisions
+    ]
+    return interval_days, _effective_decision(plan_decisions, last)
+
+
+def _consultation_event(date: dt.date) -> PlannedEvent:
+    return PlannedEvent(
+        EventKind.CONSULTATION,
+        date,
+        date,
+        date,
+        "Consultation with the headache team",
+        "Consultation: history, diagnosis, prior preventives, cautions",
+        0,
+    )
 
 
 @dataclass(frozen=True)
