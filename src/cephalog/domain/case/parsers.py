@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from cephalog.domain.case.checks import (
     _field,
     _list,
@@ -98,12 +101,7 @@ def parse_diary_entry(obj: object, path: str = "") -> tuple[DiaryDay | None, lis
         problems,
         lambda v, p, pr: check_number(v, p, pr, minimum=0, whole=True),
     )
-    medications = []
-    for item_path, item in _list(entry, "acute_medications", path, problems):
-        medication, item_problems = parse_acute_medication(item, item_path)
-        problems.extend(item_problems)
-        if medication is not None:
-            medications.append(medication)
+    medications = _acute_medications(entry, path, problems)
     if problems or date is None or hours is None:
         return None, problems
     return (
@@ -123,6 +121,19 @@ def parse_diary_entry(obj: object, path: str = "") -> tuple[DiaryDay | None, lis
         ),
         [],
     )
+
+
+def _acute_medications(
+    entry: Mapping[str, Any], path: str, problems: list[str]
+) -> list[AcuteMedication]:
+    """A diary entry's `acute_medications`, each parsed; problems go to `problems`."""
+    medications = []
+    for item_path, item in _list(entry, "acute_medications", path, problems):
+        medication, item_problems = parse_acute_medication(item, item_path)
+        problems.extend(item_problems)
+        if medication is not None:
+            medications.append(medication)
+    return medications
 
 
 def parse_injection(obj: object, path: str = "") -> tuple[Injection | None, list[str]]:
