@@ -22,7 +22,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from cephalog.accounts.access import role_in
-from cephalog.accounts.models import User
+from cephalog.accounts.models import Clinic, User
 from cephalog.audit.models import AuditEvent
 from cephalog.domain import csvcells
 from cephalog.safety.models import AdverseEvent, Seriousness, Source
@@ -133,122 +133,16 @@ def _narrative(event: AdverseEvent) -> str:
 def sections(event: AdverseEvent, *, reporter: User, today: dt.date) -> tuple[Section, ...]:
     """Every form field for this event, in form order."""
     patient = event.patient
-    clinic = patient.clinic
-    session = event.session
-    vials = _vials(session)
-    sizes = sorted({v.size_units for v in vials})
-    first = (
-        Session.objects.filter(patient=patient, status=SessionStatus.COMPLETED)
-        .order_by("date")
-        .values_list("date", flat=True)
-        .first()
-    )
-    outcomes = event.seriousness_labels()
-    if Seriousness.DEATH in event.seriousness:
-        outcomes = [f"{o} (date: {NI})" if o == "Death" else o for o in outcomes]
-    if not outcomes:
-        outcomes = ["Serious (outcome not coded)"] if event.serious else ["Not serious"]
-    if not clinician_assessed(event):
-        outcomes = [NOT_ASSESSED]
-    history = [event.relevant_history] if event.relevant_history else []
-    conditions = [c.get_code_display() for c in patient.conditions.all()]
-    allergies = [a.get_code_display() for a in patient.allergies.all()]
-    if conditions:
-        history.append("Recorded conditions: " + ", ".join(conditions) + ".")
-    if allergies:
-        history.append("Allergies: " + ", ".join(allergies) + ".")
     medications = [f"{m.name} ({m.get_drug_class_display()})" for m in patient.medications.all()]
-    reporter_name = reporter.get_full_name() or reporter.username
-    role = role_in(reporter, clinic) or ""
     return (
-        Section(
-            "A",
-            "Patient information",
-            (
-                Field(
-                    "A1",
-                    "Patient identifier (in confidence)",
-                    _initials(patient.given_name, patient.family_name),
-                ),
-                Field(
-                    "A2", "Age at time of event (years)", str(_age(patient.birth_date, event.onset))
-                ),
-                Field("A3", "Sex", patient.get_sex_display()),
-                Field("A4", "Weight", NI),
-            ),
-        ),
-        Section(
-            "B",
-            "Adverse event, product problem",
-            (
-                Field("B1", "Type of report", "Adverse event"),
-                Field("B2", "Outcome attributed to adverse event", "; ".join(outcomes)),
-                Field("B3", "Date of event", fda_date(event.onset)),
-                Field("B4", "Date of this report", fda_date(today)),
-                Field("B5", "Describe event, problem or product use error", _narrative(event)),
-                Field(
-                    "B6",
-                    "Relevant tests/laboratory data, including dates",
-                    event.relevant_tests or NI,
-                ),
-                Field(
-                    "B7",
-                    "Other relevant history, including pre-existing medical conditions",
-                    " ".join(history) or NI,
-                ),
-            ),
-        ),
+        _patient_section(event),
+        _event_section(event, today),
         Section(
             "C",
             "Product availability",
             (Field("C1", "Product available for evaluation", "No (single-use vials, discarded)"),),
         ),
-        Section(
-            "D",
-            "Suspect product",
-            (
-                Field(
-                    "D1",
-                    "Name, strength, manufacturer",
-                    f"{PRODUCT}, "
-                    + (
-                        " and ".join(f"{s} Units/vial" for s in sizes)
-                        if sizes
-                        else f"strength {NI}"
-                    )
-                    + f", {MANUFACTURER}",
-                ),
-                Field(
-                    "D2",
-                    "Dose or amount, frequency, route",
-                    (
-                        f"{session.total_units} Units ({session.sites_injected} sites, 5 Units each); "
-                        "every 12 weeks; intramuscular"
-                        if session
-                        else f"{NI}; every 12 weeks; intramuscular"
-                    ),
-                ),
-                Field(
-                    "D3",
-                    "Dates of use (from/to)",
-                    f"{fda_date(first)} to {fda_date(session.date)}" if session else NI,
-                ),
-                Field("D4", "Diagnosis or reason for use", "Chronic migraine (prophylaxis)"),
-                Field("D5", "Event abated after use stopped or dose reduced", "Doesn't apply"),
-                Field("D6", "Lot #", ", ".join(sorted({v.lot for v in vials})) or NI),
-                Field(
-                    "D7",
-                    "Expiration date",
-                    ", ".join(sorted({fda_date(v.expiry) for v in vials})) or NI,
-                ),
-                Field("D8", "Event reappeared after reintroduction", NI),
-                Field(
-                    "D9",
-                    "NDC # or unique ID",
-                    ", ".join(NDC_BY_VIAL_UNITS.get(s, NI) for s in sizes) or NI,
-                ),
-            ),
-        ),
+        _suspect_product_section(event),
         Section(
             "E", "Suspect medical device", (Field("E", "Suspect medical device", "Not applicable"),)
         ),
@@ -257,28 +151,142 @@ def sections(event: AdverseEvent, *, reporter: User, today: dt.date) -> tuple[Se
             "Other (concomitant) medical products",
             (Field("F", "Concomitant medical products", "; ".join(medications) or NI),),
         ),
-        Section(
-            "G",
-            "Reporter",
-            (
-                Field(
-                    "G1",
-                    "Name, address, phone, email",
-                    "; ".join(
-                        x
-                        for x in (
-                            reporter_name,
-                            clinic.name,
-                            clinic.phone,
-                            clinic.safety_email or reporter.email or "",
-                        )
-                        if x
-                    ),
-                ),
-                Field("G2", "Health professional", "Yes"),
-                Field("G3", "Occupation", dict(_ROLE_NAMES).get(role, role or NI)),
-                Field("G4", "Also reported to", NI),
+        _reporter_section(reporter, patient.clinic),
+    )
+
+
+def _patient_section(event: AdverseEvent) -> Section:
+    """A: the patient, identified in confidence."""
+    patient = event.patient
+    return Section(
+        "A",
+        "Patient information",
+        (
+            Field(
+                "A1",
+                "Patient identifier (in confidence)",
+                _initials(patient.given_name, patient.family_name),
             ),
+            Field("A2", "Age at time of event (years)", str(_age(patient.birth_date, event.onset))),
+            Field("A3", "Sex", patient.get_sex_display()),
+            Field("A4", "Weight", NI),
+        ),
+    )
+
+
+def _outcomes(event: AdverseEvent) -> list[str]:
+    """B2: the outcomes, or why there are none yet."""
+    outcomes = event.seriousness_labels()
+    if Seriousness.DEATH in event.seriousness:
+        outcomes = [f"{o} (date: {NI})" if o == "Death" else o for o in outcomes]
+    if not outcomes:
+        outcomes = ["Serious (outcome not coded)"] if event.serious else ["Not serious"]
+    if not clinician_assessed(event):
+        outcomes = [NOT_ASSESSED]
+    return outcomes
+
+
+def _event_section(event: AdverseEvent, today: dt.date) -> Section:
+    """B: the event, its outcome and the relevant history."""
+    patient = event.patient
+    history = [event.relevant_history] if event.relevant_history else []
+    conditions = [c.get_code_display() for c in patient.conditions.all()]
+    allergies = [a.get_code_display() for a in patient.allergies.all()]
+    if conditions:
+        history.append("Recorded conditions: " + ", ".join(conditions) + ".")
+    if allergies:
+        history.append("Allergies: " + ", ".join(allergies) + ".")
+    return Section(
+        "B",
+        "Adverse event, product problem",
+        (
+            Field("B1", "Type of report", "Adverse event"),
+            Field("B2", "Outcome attributed to adverse event", "; ".join(_outcomes(event))),
+            Field("B3", "Date of event", fda_date(event.onset)),
+            Field("B4", "Date of this report", fda_date(today)),
+            Field("B5", "Describe event, problem or product use error", _narrative(event)),
+            Field(
+                "B6",
+                "Relevant tests/laboratory data, including dates",
+                event.relevant_tests or NI,
+            ),
+            Field(
+                "B7",
+                "Other relevant history, including pre-existing medical conditions",
+                " ".join(history) or NI,
+            ),
+        ),
+    )
+
+
+def _suspect_product_section(event: AdverseEvent) -> Section:
+    """D: the product, dose, dates of use, lots and NDCs of the session's vials."""
+    session = event.session
+    vials = _vials(session)
+    sizes = sorted({v.size_units for v in vials})
+    first = (
+        Session.objects.filter(patient=event.patient, status=SessionStatus.COMPLETED)
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    strength = " and ".join(f"{s} Units/vial" for s in sizes) if sizes else f"strength {NI}"
+    return Section(
+        "D",
+        "Suspect product",
+        (
+            Field("D1", "Name, strength, manufacturer", f"{PRODUCT}, {strength}, {MANUFACTURER}"),
+            Field(
+                "D2",
+                "Dose or amount, frequency, route",
+                (
+                    f"{session.total_units} Units ({session.sites_injected} sites, 5 Units each); "
+                    "every 12 weeks; intramuscular"
+                    if session
+                    else f"{NI}; every 12 weeks; intramuscular"
+                ),
+            ),
+            Field(
+                "D3",
+                "Dates of use (from/to)",
+                f"{fda_date(first)} to {fda_date(session.date)}" if session else NI,
+            ),
+            Field("D4", "Diagnosis or reason for use", "Chronic migraine (prophylaxis)"),
+            Field("D5", "Event abated after use stopped or dose reduced", "Doesn't apply"),
+            Field("D6", "Lot #", ", ".join(sorted({v.lot for v in vials})) or NI),
+            Field(
+                "D7",
+                "Expiration date",
+                ", ".join(sorted({fda_date(v.expiry) for v in vials})) or NI,
+            ),
+            Field("D8", "Event reappeared after reintroduction", NI),
+            Field(
+                "D9",
+                "NDC # or unique ID",
+                ", ".join(NDC_BY_VIAL_UNITS.get(s, NI) for s in sizes) or NI,
+            ),
+        ),
+    )
+
+
+def _reporter_section(reporter: User, clinic: Clinic) -> Section:
+    """G: the reporter, reached through the clinic."""
+    reporter_name = reporter.get_full_name() or reporter.username
+    role = role_in(reporter, clinic) or ""
+    contact = (
+        reporter_name,
+        clinic.name,
+        clinic.phone,
+        clinic.safety_email or reporter.email or "",
+    )
+    return Section(
+        "G",
+        "Reporter",
+        (
+            Field("G1", "Name, address, phone, email", "; ".join(x for x in contact if x)),
+            Field("G2", "Health professional", "Yes"),
+            Field("G3", "Occupation", dict(_ROLE_NAMES).get(role, role or NI)),
+            Field("G4", "Also reported to", NI),
         ),
     )
 

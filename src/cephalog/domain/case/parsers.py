@@ -1,0 +1,291 @@
+"""Parsing and validating one record of a case (spec section 1)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cephalog.domain.case.checks import (
+    _field,
+    _list,
+    _object,
+    _start_stop,
+    check_bool,
+    check_choice,
+    check_date,
+    check_number,
+    check_string,
+    join,
+)
+from cephalog.domain.case.records import Injection, Medication, Patient, Preventive, ToxinExposure
+from cephalog.domain.diary import AcuteMedication, DiaryDay
+from cephalog.domain.vocab import (
+    ACUTE_CLASS_CODES,
+    INTENSITY_CODES,
+    MEDICATION_CLASS_CODES,
+    PREVENTIVE_CLASS_CODES,
+    PREVENTIVE_OUTCOME_CODES,
+    TOXIN_PRODUCT_CODES,
+    ToxinProduct,
+)
+
+# --- Records -------------------------------------------------------------------------------
+
+
+def parse_acute_medication(obj: object, path: str = "") -> tuple[AcuteMedication | None, list[str]]:
+    """One `acute_medications` item: `class` required, `name` optional, `effective` true/false/null."""
+    problems: list[str] = []
+    item = _object(obj, path, problems)
+    if item is None:
+        return None, problems
+    name = _field(item, "name", path, problems, check_string)
+    drug_class = _field(
+        item,
+        "class",
+        path,
+        problems,
+        lambda v, p, pr: check_choice(v, p, ACUTE_CLASS_CODES, pr),
+        required=True,
+    )
+    effective = _field(item, "effective", path, problems, check_bool)
+    if problems or drug_class is None:
+        return None, problems
+    return AcuteMedication(name=name or drug_class, drug_class=drug_class, effective=effective), []
+
+
+_DAY_FLAGS = (
+    "unilateral",
+    "pulsating",
+    "aggravated_by_activity",
+    "nausea",
+    "vomiting",
+    "photophobia",
+    "phonophobia",
+)
+
+
+def parse_diary_entry(obj: object, path: str = "") -> tuple[DiaryDay | None, list[str]]:
+    """One `diary` entry (spec section 1).
+
+    `date` and `headache_hours` (0 to 24) are required; `peak_intensity`
+    is required when `headache_hours > 0`; booleans default to false,
+    `aura_minutes` (a whole number, 0 or more) to 0, `acute_medications` to [].
+    """
+    problems: list[str] = []
+    entry = _object(obj, path, problems)
+    if entry is None:
+        return None, problems
+    date = _field(entry, "date", path, problems, check_date, required=True)
+    hours = _field(
+        entry,
+        "headache_hours",
+        path,
+        problems,
+        lambda v, p, pr: check_number(v, p, pr, minimum=0, maximum=24),
+        required=True,
+    )
+    intensity = _field(
+        entry,
+        "peak_intensity",
+        path,
+        problems,
+        lambda v, p, pr: check_choice(v, p, INTENSITY_CODES, pr),
+    )
+    if hours is not None and hours > 0 and entry.get("peak_intensity") is None:
+        problems.append(f"{join(path, 'peak_intensity')}: required when headache_hours > 0")
+    flags = {key: _field(entry, key, path, problems, check_bool) for key in _DAY_FLAGS}
+    aura = _field(
+        entry,
+        "aura_minutes",
+        path,
+        problems,
+        lambda v, p, pr: check_number(v, p, pr, minimum=0, whole=True),
+    )
+    medications = _acute_medications(entry, path, problems)
+    if problems or date is None or hours is None:
+        return None, problems
+    return (
+        DiaryDay(
+            date=date,
+            headache_hours=hours,
+            peak_intensity=intensity,
+            unilateral=bool(flags["unilateral"]),
+            pulsating=bool(flags["pulsating"]),
+            aggravated_by_activity=bool(flags["aggravated_by_activity"]),
+            nausea=bool(flags["nausea"]),
+            vomiting=bool(flags["vomiting"]),
+            photophobia=bool(flags["photophobia"]),
+            phonophobia=bool(flags["phonophobia"]),
+            aura_minutes=int(aura or 0),
+            acute_medications=tuple(medications),
+        ),
+        [],
+    )
+
+
+def _acute_medications(
+    entry: Mapping[str, Any], path: str, problems: list[str]
+) -> list[AcuteMedication]:
+    """A diary entry's `acute_medications`, each parsed; problems go to `problems`."""
+    medications = []
+    for item_path, item in _list(entry, "acute_medications", path, problems):
+        medication, item_problems = parse_acute_medication(item, item_path)
+        problems.extend(item_problems)
+        if medication is not None:
+            medications.append(medication)
+    return medications
+
+
+def parse_injection(obj: object, path: str = "") -> tuple[Injection | None, list[str]]:
+    """One `injections` item: `date` required; `units` (0 or more) and `sites` optional."""
+    problems: list[str] = []
+    item = _object(obj, path, problems)
+    if item is None:
+        return None, problems
+    date = _field(item, "date", path, problems, check_date, required=True)
+    units = _field(
+        item, "units", path, problems, lambda v, p, pr: check_number(v, p, pr, minimum=0)
+    )
+    sites = _field(
+        item,
+        "sites",
+        path,
+        problems,
+        lambda v, p, pr: check_number(v, p, pr, minimum=0, whole=True),
+    )
+    if problems or date is None:
+        return None, problems
+    return Injection(date=date, units=units, sites=None if sites is None else int(sites)), []
+
+
+def parse_toxin_exposure(obj: object, path: str = "") -> tuple[ToxinExposure | None, list[str]]:
+    """One `toxin_exposures` item: `date` required; `units` (0 or more), `indication` and
+    `product` (spec section 11.5; default onabotulinumtoxinA) optional."""
+    problems: list[str] = []
+    item = _object(obj, path, problems)
+    if item is None:
+        return None, problems
+    date = _field(item, "date", path, problems, check_date, required=True)
+    units = _field(
+        item, "units", path, problems, lambda v, p, pr: check_number(v, p, pr, minimum=0)
+    )
+    indication = _field(item, "indication", path, problems, check_string)
+    product = _field(
+        item,
+        "product",
+        path,
+        problems,
+        lambda v, p, pr: check_choice(v, p, TOXIN_PRODUCT_CODES, pr),
+    )
+    if problems or date is None:
+        return None, problems
+    return (
+        ToxinExposure(
+            date=date,
+            units=units,
+            indication=indication,
+            product=product or ToxinProduct.ONABOTULINUMTOXINA.value,
+        ),
+        [],
+    )
+
+
+def parse_medication(obj: object, path: str = "") -> tuple[Medication | None, list[str]]:
+    """One `medications` item: `class` required; `name`, `start`, `stop` optional."""
+    problems: list[str] = []
+    item = _object(obj, path, problems)
+    if item is None:
+        return None, problems
+    name = _field(item, "name", path, problems, check_string)
+    drug_class = _field(
+        item,
+        "class",
+        path,
+        problems,
+        lambda v, p, pr: check_choice(v, p, MEDICATION_CLASS_CODES, pr),
+        required=True,
+    )
+    start, stop = _start_stop(item, path, problems)
+    if problems or drug_class is None:
+        return None, problems
+    return Medication(drug_class=drug_class, name=name, start=start, stop=stop), []
+
+
+def parse_preventive(obj: object, path: str = "") -> tuple[Preventive | None, list[str]]:
+    """One `preventives` item: `name` and `outcome` required; `class`, `start`, `stop` optional."""
+    problems: list[str] = []
+    item = _object(obj, path, problems)
+    if item is None:
+        return None, problems
+    name = _field(item, "name", path, problems, check_string, required=True)
+    drug_class = _field(
+        item,
+        "class",
+        path,
+        problems,
+        lambda v, p, pr: check_choice(v, p, PREVENTIVE_CLASS_CODES, pr),
+    )
+    start, stop = _start_stop(item, path, problems)
+    outcome = _field(
+        item,
+        "outcome",
+        path,
+        problems,
+        lambda v, p, pr: check_choice(v, p, PREVENTIVE_OUTCOME_CODES, pr),
+        required=True,
+    )
+    if problems or name is None or outcome is None:
+        return None, problems
+    return (
+        Preventive(name=name, outcome=outcome, drug_class=drug_class, start=start, stop=stop),
+        [],
+    )
+
+
+def parse_patient(obj: object, path: str = "patient") -> tuple[Patient | None, list[str]]:
+    """The `patient` object: `birth_date` required; `sex`, `chronic_headache_since` optional."""
+    problems: list[str] = []
+    item = _object(obj, path, problems)
+    if item is None:
+        return None, problems
+    birth_date = _field(item, "birth_date", path, problems, check_date, required=True)
+    sex = _field(item, "sex", path, problems, check_string)
+    since = _field(item, "chronic_headache_since", path, problems, check_date)
+    if problems or birth_date is None:
+        return None, problems
+    return Patient(birth_date=birth_date, sex=sex, chronic_headache_since=since), []
+
+
+def validate_diary_entry(obj: object, path: str = "") -> list[str]:
+    """The problems of one diary entry (`parse_diary_entry`), [] when valid."""
+    return parse_diary_entry(obj, path)[1]
+
+
+def validate_acute_medication(obj: object, path: str = "") -> list[str]:
+    """The problems of one acute medication (`parse_acute_medication`), [] when valid."""
+    return parse_acute_medication(obj, path)[1]
+
+
+def validate_injection(obj: object, path: str = "") -> list[str]:
+    """The problems of one injection (`parse_injection`), [] when valid."""
+    return parse_injection(obj, path)[1]
+
+
+def validate_toxin_exposure(obj: object, path: str = "") -> list[str]:
+    """The problems of one toxin exposure (`parse_toxin_exposure`), [] when valid."""
+    return parse_toxin_exposure(obj, path)[1]
+
+
+def validate_medication(obj: object, path: str = "") -> list[str]:
+    """The problems of one other medication (`parse_medication`), [] when valid."""
+    return parse_medication(obj, path)[1]
+
+
+def validate_preventive(obj: object, path: str = "") -> list[str]:
+    """The problems of one preventive (`parse_preventive`), [] when valid."""
+    return parse_preventive(obj, path)[1]
+
+
+def validate_patient(obj: object, path: str = "patient") -> list[str]:
+    """The problems of the patient object (`parse_patient`), [] when valid."""
+    return parse_patient(obj, path)[1]
