@@ -199,7 +199,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
         }
     )
-    DATABASES["default"]["TEST"] = {"NAME": None}
+    # Tests use a file, not shared-cache memory: there, concurrent live-server threads
+    # fail at once with "database table is locked" (busy_timeout does not apply), which
+    # made browser tests flaky on loaded machines. One file per process (xdist workers,
+    # parallel checkouts), in the temporary directory.
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"cephalog-test-{os.getpid()}.sqlite3")
+    }
 
 # A streaming replica for analytics, dashboards, cohort exports and FHIR bulk export
 # (cephalog.ops.db_router, docs/scaling.md); unset, everything reads the default database.
