@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from cephalog.accounts.access import role_in
+from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Clinic, Role
 from cephalog.audit.actions import record
 from cephalog.interop import fhir
@@ -135,8 +134,7 @@ def start_bulk_export(*, clinic: Clinic, by: Any) -> BulkExport:
     An export of the clinic that is still waiting or running is returned
     instead of starting a second one.
     """
-    if role_in(by, clinic) != Role.CLINIC_ADMIN:
-        raise PermissionDenied("Only a clinic admin exports all patients.")
+    require_role(by, clinic, (Role.CLINIC_ADMIN,), "export all patients")
     Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
     # A worker that died leaves its row running: after STALE_AFTER it no longer blocks.
     unfinished = BulkExport.objects.filter(

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cephalog.accounts.access import CLINICAL_ROLES, role_in
+from cephalog.accounts.access import CLINICAL_ROLES, require_role
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
 from cephalog.domain import decisions, instruments
@@ -39,14 +39,6 @@ from cephalog.patients.case import assess_patient
 from cephalog.patients.models import Patient
 
 __all__ = ["HIGH_DOSE", "STANDARD_DOSE", "STANDARD_INTERVAL", "DecisionEffect", "effect_of"]
-
-
-def _require_role(user: User, patient_or_clinic: Patient | Clinic, roles: Sequence[str]) -> None:
-    clinic = (
-        patient_or_clinic.clinic if isinstance(patient_or_clinic, Patient) else patient_or_clinic
-    )
-    if role_in(user, clinic) not in roles:
-        raise PermissionDenied("Your role in this clinic does not allow this.")
 
 
 def _not_future(day: dt.date, today: dt.date, field: str) -> None:
@@ -110,7 +102,7 @@ def record_decision(
     `policy` (default: the clinic's) on `decided_on`, so the snapshot is
     the domain's, not the browser's.
     """
-    _require_role(by, patient, (Role.PHYSICIAN,))
+    require_role(by, patient.clinic, (Role.PHYSICIAN,))
     today = timezone.localdate()
     decided_on = decided_on or today
     _not_future(decided_on, today, "decided_on")
@@ -200,7 +192,7 @@ def record_bridging(
     *, patient: Patient, by: User, date: dt.date, kind: str, notes: str = ""
 ) -> BridgingTreatment:
     """Record a bridging treatment (nerve block, ketorolac, emergency visit; reference 7)."""
-    _require_role(by, patient, CLINICAL_ROLES)
+    require_role(by, patient.clinic, CLINICAL_ROLES)
     _not_future(date, timezone.localdate(), "date")
     row = BridgingTreatment(
         patient=patient, date=date, kind=kind, notes=(notes or "").strip(), recorded_by=by
@@ -303,7 +295,7 @@ def record_questionnaire(
         if patient.user_id is None or patient.user_id != by.pk:
             raise PermissionDenied("Only the patient enters their own questionnaire.")
     elif source == ResponseSource.STAFF:
-        _require_role(by, patient, CLINICAL_ROLES)
+        require_role(by, patient.clinic, CLINICAL_ROLES)
     else:
         raise ValidationError({"source": f"must be patient or staff, got {source!r}"})
     _not_future(completed_on, timezone.localdate() + dt.timedelta(days=1), "completed_on")
@@ -357,7 +349,7 @@ def load_content_pack(*, clinic: Clinic, by: User, raw: bytes | str) -> ContentP
 
     Clinic admins only. Raises ValidationError listing every problem of the file.
     """
-    _require_role(by, clinic, (Role.CLINIC_ADMIN,))
+    require_role(by, clinic, (Role.CLINIC_ADMIN,))
     try:
         pack = parse_pack(raw)
     except ContentPackError as error:
@@ -394,7 +386,7 @@ def load_content_pack(*, clinic: Clinic, by: User, raw: bytes | str) -> ContentP
 def set_item_labels(*, clinic: Clinic, by: User, labels: Mapping[str, str]) -> dict[str, str]:
     """The clinic's plain labels of questionnaire items (issue 16.5), by item key: a label
     given replaces the item's, an empty one removes it. Clinic admins only; audited."""
-    _require_role(by, clinic, (Role.CLINIC_ADMIN,))
+    require_role(by, clinic, (Role.CLINIC_ADMIN,))
     keys = {key for key, _ in ITEM_KEY_CHOICES}
     unknown = sorted(set(labels) - keys)
     if unknown:
