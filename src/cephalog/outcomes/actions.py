@@ -17,6 +17,7 @@ from django.utils import timezone
 from cephalog.accounts.access import CLINICAL_ROLES, require_role
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
+from cephalog.core.replan import replan
 from cephalog.domain import decisions, instruments
 from cephalog.domain.assess import Assessment
 from cephalog.domain.decisions import HIGH_DOSE_UNITS as HIGH_DOSE
@@ -24,6 +25,7 @@ from cephalog.domain.decisions import STANDARD_DOSE_UNITS as STANDARD_DOSE
 from cephalog.domain.decisions import DecisionEffect
 from cephalog.domain.intervals import DUE_INTERVAL_DAYS as STANDARD_INTERVAL
 from cephalog.domain.policies import POLICIES
+from cephalog.eligibility.case import assess_patient
 from cephalog.outcomes.content_packs import ContentPackError, parse_pack
 from cephalog.outcomes.models import (
     ITEM_KEY_CHOICES,
@@ -35,7 +37,6 @@ from cephalog.outcomes.models import (
     QuestionnaireResponse,
     ResponseSource,
 )
-from cephalog.patients.case import assess_patient
 from cephalog.patients.models import Patient
 
 __all__ = ["HIGH_DOSE", "STANDARD_DOSE", "STANDARD_INTERVAL", "DecisionEffect", "effect_of"]
@@ -146,9 +147,7 @@ def record_decision(
         },
     )
     # The next session reflects the decision: the calendar is re-planned now.
-    from cephalog.scheduling.actions import sync_plan
-
-    sync_plan(patient=patient, today=decided_on)
+    replan(patient=patient, today=decided_on)
     return row
 
 

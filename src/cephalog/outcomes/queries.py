@@ -1,7 +1,7 @@
 """Reads for the outcome pages, computed with the domain exactly as `cephalog assess` does.
 
 Every per-patient figure comes from one `build_case` + `domain.assess` (the
-implementation of `cephalog.patients.case.assess_patient`), so the outcomes
+implementation of `cephalog.eligibility.case.assess_patient`), so the outcomes
 page, the cycle summary, the renewal letter and the progress page show the
 numbers the command prints for the same record.
 """
@@ -24,6 +24,7 @@ from cephalog.domain.intervals import IntervalRule, earliest_for
 from cephalog.domain.policies import POLICIES, Continuation
 from cephalog.domain.rulesets import Rules, Ruleset
 from cephalog.domain.windows import MIN_RECORDED_DAYS, WINDOW_DAYS, Window, window_ending
+from cephalog.eligibility.case import build_case
 from cephalog.outcomes.actions import DecisionEffect, domain_decision, effect_of
 from cephalog.outcomes.models import (
     BridgingTreatment,
@@ -34,7 +35,6 @@ from cephalog.outcomes.models import (
     ItemLabel,
     QuestionnaireResponse,
 )
-from cephalog.patients.case import build_case
 from cephalog.patients.models import Patient
 
 #: A week counts towards the wearing-off curve when at least 5 of its 7 days are
@@ -488,8 +488,7 @@ def progress(patient: Patient, today: dt.date, max_periods: int = 12) -> Progres
     latest 4 weeks with it, exactly as a cycle's reduction (spec section 7). Days are
     counted and printed as the clinic's ruleset does (spec section 11).
     """
-    from cephalog.eligibility.queries import clinic_rules
-    from cephalog.scheduling.actions import earliest_interval_days
+    from cephalog.eligibility.queries import clinic_rules, earliest_interval_days
 
     rules = clinic_rules(patient.clinic)
     round1 = rules.one_decimal

@@ -30,6 +30,7 @@ from cephalog.accounts.access import require_role, role_in
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
 from cephalog.core.errors import AppError
+from cephalog.core.replan import replan
 from cephalog.core.time import clinic_now
 from cephalog.domain import dosing, point_of_care
 from cephalog.patients.models import Patient
@@ -753,9 +754,7 @@ def complete_session(
         },
     )
     # The treatment calendar follows the session actually given (next due date, check-ins).
-    from cephalog.scheduling.actions import sync_plan
-
-    sync_plan(patient=patient, today=local_now.date())
+    replan(patient=patient, today=local_now.date())
     return session
 
 

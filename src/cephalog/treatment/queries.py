@@ -169,8 +169,8 @@ def exposures(patient: Patient, exclude: Session | None = None) -> list[point_of
 def interval_rule(patient: Patient) -> Any:
     """The patient's interval numbers from their one home (domain.intervals): the due day
     after the continuation decisions, the policy's earliest day, the clinic's minimum."""
+    from cephalog.eligibility.queries import earliest_interval_days
     from cephalog.outcomes.queries import interval_rule as rule_for
-    from cephalog.scheduling.actions import earliest_interval_days
 
     return rule_for(patient, earliest_interval_days(patient.clinic))
 
@@ -357,8 +357,8 @@ def pre_session(patient: Patient, on: dt.date) -> PreSession:
     sign-offs of today's check, and the eligibility gate; flags are computed from the record
     alone until the safety questions are answered."""
     from cephalog.domain.policies import get_policy
+    from cephalog.eligibility.case import build_case
     from cephalog.eligibility.queries import UnknownPolicy, evaluate, policy_for, start_gate
-    from cephalog.patients.case import build_case
 
     check = todays_check(patient, on)
     answers = answers_of(check)
