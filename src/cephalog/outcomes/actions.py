@@ -38,8 +38,17 @@ from cephalog.outcomes.models import (
     ResponseSource,
 )
 from cephalog.patients.models import Patient
+from cephalog.treatment.queries import decision_effect, domain_decision, effect_of
 
-__all__ = ["HIGH_DOSE", "STANDARD_DOSE", "STANDARD_INTERVAL", "DecisionEffect", "effect_of"]
+__all__ = [
+    "HIGH_DOSE",
+    "STANDARD_DOSE",
+    "STANDARD_INTERVAL",
+    "DecisionEffect",
+    "decision_effect",
+    "domain_decision",
+    "effect_of",
+]
 
 
 def _not_future(day: dt.date, today: dt.date, field: str) -> None:
@@ -151,36 +160,8 @@ def record_decision(
     return row
 
 
-def domain_decision(row: ContinuationDecision) -> decisions.Decision:
-    """A stored decision as the domain's rules read it (`cephalog.domain.decisions`)."""
-    return decisions.Decision(
-        decided_on=row.decided_on,
-        kind=row.decision,
-        new_interval_days=row.new_interval_days,
-        order=row.pk or 0,
-    )
-
-
-def effect_of(rows: Sequence[ContinuationDecision], last_session: dt.date | None) -> DecisionEffect:
-    """What the next session should use after these decisions: the domain's
-    `decisions.effect_of` (issue 14.7), over the stored rows."""
-    return decisions.effect_of([domain_decision(row) for row in rows], last_session)
-
-
-def decision_effect(patient: Patient) -> DecisionEffect:
-    """What the next session should use (dose, interval, paused/stopped), in two queries.
-
-    For the session pages: `decision_effect(patient).dose_units`, `.interval_days`,
-    `.active`, `.next_due(last_session_date)`.
-    """
-    last = (
-        patient.sessions.filter(status="completed")
-        .order_by("-date")
-        .values_list("date", flat=True)
-        .first()
-    )
-    decisions = list(patient.continuation_decisions.all())
-    return effect_of(decisions, last)
+# `domain_decision`, `effect_of` and `decision_effect` are read by the session pages too:
+# they live in `treatment.queries` (below outcomes) and are re-exported here.
 
 
 # --- bridging treatments -----------------------------------------------------------------

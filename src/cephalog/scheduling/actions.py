@@ -26,6 +26,7 @@ from cephalog.audit.actions import record
 from cephalog.core.time import patient_today
 from cephalog.domain.schedule import BASELINE_DAYS, EventKind, PlannedEvent, treatment_plan
 from cephalog.eligibility.queries import earliest_interval_days
+from cephalog.outcomes.queries import plan_decisions
 from cephalog.patients.models import Patient
 from cephalog.scheduling.models import (
     Appointment,
@@ -101,8 +102,6 @@ def _plan_for(
         auth.date if auth is not None and auth.status != AppointmentStatus.CANCELLED else None
     )
     # Continuation decisions (issue 6) pause or stop the plan.
-    from cephalog.outcomes.queries import plan_decisions
-
     events = treatment_plan(
         consultation_date=consultation_date,
         session_dates=sessions,

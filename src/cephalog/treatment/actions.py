@@ -242,9 +242,7 @@ def sign_off_flag(
 
 def continuation_rule(patient: Patient, precheck_reason: str) -> dict[str, Any]:
     """The latest continuation decision (issue 6): a pause or stop needs the documented reason."""
-    from cephalog.outcomes.actions import decision_effect
-
-    effect = decision_effect(patient)
+    effect = queries.decision_effect(patient)
     source = "continuation decision (assessment spec section 8)"
     if effect.active:
         detail = f"Next session: {effect.dose_units} U, every {effect.interval_days} days."
