@@ -46,4 +46,3 @@ def test_the_model_choices_are_the_domain_vocabulary(
 
 def test_the_symptom_choices_are_the_domain_symptoms() -> None:
     assert [value for value, _ in safety.SYMPTOM_CHOICES] == [s.value for s in SYMPTOMS]
-
