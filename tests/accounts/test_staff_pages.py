@@ -214,3 +214,44 @@ def test_clinic_settings_choose_the_country_and_are_audited(cast: Cast) -> None:
     bad = client.post(reverse("clinic-settings"), {**data, "country": "FR"})
     assert bad.status_code == 200
     assert "valid choice" in bad.content.decode()
+
+
+def test_an_admin_of_two_clinics_acts_on_the_clinic_they_are_working_in(
+    cast: Cast, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue: the staff pages acted on the admin's first clinic only."""
+    actions.grant_role(user=cast.clinic_admin, clinic=cast.other_clinic, role=Role.CLINIC_ADMIN)
+    client = client_for(cast, "clinic_admin")
+    listing = client.get(reverse("staff-list")).content.decode()
+    york_member = f"{reverse('staff-member', args=[cast.other_physician.pk])}?clinic=york"
+    assert york_member in listing
+    assert f"{reverse('staff-invite')}?clinic=york" in listing
+    # A York colleague, from York's page: found, and the training is recorded at York.
+    page = client.get(york_member).content.decode()
+    assert "At York Neurology" in page
+    response = client.post(
+        reverse("staff-training", args=[cast.other_physician.pk]) + "?clinic=york",
+        {"course": "PREEMPT workshop", "completed_on": "2025-01-01"},
+    )
+    assert response["Location"] == york_member
+    assert InjectorTraining.objects.get(user=cast.other_physician).clinic == cast.other_clinic
+    # Invited to York, not to Leeds.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("staff-invite") + "?clinic=york",
+            {"first_name": "Yan", "last_name": "Ork", "email": "yan@example.org", "role": "nurse"},
+        )
+    yan = User.objects.get(email="yan@example.org")
+    assert list(Membership.objects.filter(user=yan).values_list("clinic__slug", flat=True)) == [
+        "york"
+    ]
+    # The clinic settings of York.
+    settings = client.get(reverse("clinic-settings") + "?clinic=york").content.decode()
+    assert "Clinic settings: York Neurology" in settings
+    # A Leeds colleague is not found from York's pages, nor a clinic they do not administer.
+    assert (
+        client.get(reverse("staff-member", args=[cast.nurse.pk]) + "?clinic=york").status_code
+        == 404
+    )
+    assert client.get(reverse("staff-list") + "?clinic=nowhere").status_code == 200
+    assert client.get(reverse("clinic-settings") + "?clinic=nowhere").status_code == 404

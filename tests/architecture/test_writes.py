@@ -23,7 +23,9 @@ ALLOWED: dict[str, str] = {
     # Being rewritten to call actions right now (issue 20.2, another branch):
     "cephalog/demo/load.py": "the demo loader; to call actions (issue 20.2)",
     "cephalog/diary/bulk_import.py": "the bulk diary import's stores; to call actions",
-    "cephalog/interop/fhir_import.py": "the FHIR import saves records directly; to call actions",
+    "cephalog/interop/fhir_import/reports.py": "the FHIR import's reports; to call actions",
+    "cephalog/interop/fhir_import/sessions.py": "the FHIR import's sessions; to call actions",
+    "cephalog/interop/fhir_import/writer.py": "the FHIR import's records; to call actions",
 }
 
 

@@ -105,17 +105,19 @@ def log_in(page: Page, base_url: str, username: str, password: str) -> Page:
     check_accessibility(page)
     page.get_by_label("Username or email").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state("domcontentloaded")
+    # expect_navigation: on a loaded machine the next goto could otherwise abort the
+    # login POST before its redirect lands (CI saw the login page where the calendar was).
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
     if "/accounts/mfa/" in page.url:
         check_accessibility(page)
         page.get_by_label("6-digit code").fill(current_code(username))
-        page.get_by_role("button", name=re.compile("Continue|Confirm")).click()
-        page.wait_for_load_state("domcontentloaded")
+        with page.expect_navigation():
+            page.get_by_role("button", name=re.compile("Continue|Confirm")).click()
     if "/accounts/recovery-codes/" in page.url:  # first enrolment: the codes, shown once
         check_accessibility(page)
-        page.get_by_role("link", name="I have kept them, continue").click()
-        page.wait_for_load_state("domcontentloaded")
+        with page.expect_navigation():
+            page.get_by_role("link", name="I have kept them, continue").click()
     return page
 
 

@@ -42,6 +42,11 @@ def demo(transactional_db: None) -> dict[str, str]:
 
 def _fits(page: Page, name: str) -> None:
     """The page fits 360 px (wide tables scroll in their own box) and passes axe."""
+    # After a click the next document may still be committing: wait for it to be complete.
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "document.documentElement !== null && document.readyState === 'complete'"
+    )
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= NARROW["width"], f"{page.url} is {width} px wide"
     check_accessibility(page)

@@ -33,6 +33,10 @@ def test_make_run_sends_the_demos_alert_and_reminders(tmp_path: Path) -> None:
         "EMAIL_BACKEND": "console",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # `make run` on a fresh machine: its own SQLite in the data directory, whatever
+    # database the suite itself runs on (CI's PostgreSQL run sets DATABASE_URL).
+    env.pop("DATABASE_URL", None)
+    env.pop("DATABASE_REPLICA_URL", None)
     cli = [sys.executable, "-m", "cephalog.cli"]
     for step in (["migrate", "--no-input", "-v", "0"], ["demo", "--patients", "8", "--seed", "1"]):
         subprocess.run([*cli, *step], env=env, cwd=ROOT, check=True, capture_output=True)

@@ -115,3 +115,67 @@ def test_the_upload_page(cast: Cast) -> None:
     )
     assert response.status_code == 302
     assert ContentPack.objects.get().instrument == "midas"
+
+
+def _upload(client: Any, data: Any, query: str = "") -> Any:
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return client.post(
+        "/clinic/content-packs/" + query,
+        {"file": SimpleUploadedFile("p.json", raw, "application/json")},
+    )
+
+
+def test_a_new_version_replaces_the_wording_shown_and_a_pack_can_be_stopped(cast: Cast) -> None:
+    from cephalog.outcomes import queries
+
+    client = client_for(cast, "clinic_admin")
+    assert _upload(client, pack()).status_code == 302
+    first = ContentPack.objects.get()
+    second = pack()
+    second["version"] = "invented-2026-06"
+    response = _upload(client, second)
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "It replaces invented-2026-01 on the forms from now on." in page
+    assert "No: a newer version is shown" in page
+    newer = queries.active_pack(cast.clinic.pk, "hit6")
+    assert newer is not None
+    assert newer.version == "invented-2026-06"
+    # The same version again: refused in words that say how to replace it.
+    body = _upload(client, second).content.decode()
+    assert "is already loaded; to replace it, give the new file another version" in body
+    # Stop using the newer one: the earlier wording shows again; and back.
+    url = f"/clinic/content-packs/{newer.pk}/active/"
+    assert client.post(url, {"active": "0"}).status_code == 302
+    assert queries.active_pack(cast.clinic.pk, "hit6") == first
+    row = AuditEvent.objects.get(category="content_pack", action="update")
+    assert row.detail == {"instrument": "hit6", "version": "invented-2026-06", "active": False}
+    client.post(url, {"active": "1"})
+    assert queries.active_pack(cast.clinic.pk, "hit6") == newer
+    # Not a clinic admin, or another clinic's admin: refused.
+    with pytest.raises(PermissionDenied):
+        actions.set_content_pack_active(pack=newer, by=cast.physician, active=False)
+    assert client_for(cast, "physician").post(url, {"active": "0"}).status_code == 404
+
+
+def test_a_file_that_is_not_json_is_refused_in_words(cast: Cast) -> None:
+    client = client_for(cast, "clinic_admin")
+    body = _upload(client, b"not json at all").content.decode()
+    assert "The file is not valid JSON" in body
+    assert "Nothing was stored." in body
+    assert "$:" not in body
+    assert not ContentPack.objects.exists()
+
+
+def test_an_admin_of_two_clinics_loads_into_the_clinic_chosen(cast: Cast) -> None:
+    from cephalog.accounts import actions as account_actions
+    from cephalog.accounts.models import Role
+
+    account_actions.grant_role(
+        user=cast.clinic_admin, clinic=cast.other_clinic, role=Role.CLINIC_ADMIN
+    )
+    client = client_for(cast, "clinic_admin")
+    response = _upload(client, pack(), "?clinic=york")
+    assert response["Location"].endswith("?clinic=york")
+    assert ContentPack.objects.get().clinic == cast.other_clinic
+    assert "None loaded." in client.get("/clinic/content-packs/?clinic=leeds").content.decode()

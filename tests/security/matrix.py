@@ -359,7 +359,7 @@ def build_world(cast: Cast) -> World:
                     clinic=clinic,
                     name=f"{clinic.slug}-local",
                     title="Local",
-                    definition={},
+                    definition={"ftp_caps": {}, "max_units": 155, "max_sites": 31},
                     active=False,
                 )
             },
@@ -780,6 +780,21 @@ GP = ("get", "post")
 P = ("get", "post")  # a POST-only view is still sent GET: it must answer 405, never the page
 
 
+#: Who keeps the clinic's protocol templates (cephalog.treatment.actions.PROTOCOL_EDITORS).
+PROTOCOL_EDITORS = frozenset({CLINIC_ADMIN, PHYSICIAN})
+
+
+def _protocol_body() -> dict[str, Any]:
+    return {
+        "title": "Temporal follow-the-pain only",
+        "max_units": 165,
+        "max_sites": 33,
+        "ftp_temporalis": 2,
+        "ftp_occipitalis": 0,
+        "ftp_trapezius": 0,
+    }
+
+
 def _staff_patient(
     roles: frozenset[str] = STAFF_ROLES,
     *,
@@ -982,6 +997,64 @@ PATTERNS: dict[str, Entry] = {
         methods=P,
         get_ok=POST_ONLY,
         note="an unknown change answers 404; deciding is walked in tests/accounts",
+    ),
+    "safety-settings": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        methods=GP,
+        body=lambda w, rel: {
+            "urgent_phone": "0113 496 0999",
+            "out_of_hours_number": "111",
+            "emergency_number": "999",
+            "escalation_minutes": 20,
+            "max_escalations": 6,
+        },
+        audit="any",
+    ),
+    "aftercare-settings": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        methods=GP,
+        body=lambda w, rel: {"key": ["no_rubbing"], "text_no_rubbing": "Rub gently if at all."},
+        audit="any",
+    ),
+    "protocol-list": Entry(STAFF_CLINIC, roles=PROTOCOL_EDITORS, audit="any"),
+    "protocol-new": Entry(
+        STAFF_CLINIC,
+        roles=PROTOCOL_EDITORS,
+        methods=GP,
+        body=lambda w, rel: {**_protocol_body(), "name": f"matrix-{rel}"},
+        audit="any",
+        unaudited={"get": "an empty form"},
+    ),
+    "protocol-edit": Entry(
+        STAFF_CLINIC,
+        roles=PROTOCOL_EDITORS,
+        relations=CLINIC_RELS,
+        kwargs=obj("protocoltemplate", "template_id"),
+        methods=GP,
+        body=lambda w, rel: _protocol_body(),
+        audit="any",
+    ),
+    "protocol-active": Entry(
+        STAFF_CLINIC,
+        roles=PROTOCOL_EDITORS,
+        relations=CLINIC_RELS,
+        kwargs=obj("protocoltemplate", "template_id"),
+        methods=P,
+        get_ok=POST_ONLY,
+        body=lambda w, rel: {"active": "1"},
+        audit="any",
+    ),
+    "content-pack-active": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        relations=CLINIC_RELS,
+        kwargs=obj("contentpack", "pack_id"),
+        methods=P,
+        get_ok=POST_ONLY,
+        body=lambda w, rel: {"active": "0"},
+        audit="any",
     ),
     "clinic-settings": Entry(
         CLINIC_ADMIN_PAGE,

@@ -17,6 +17,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase as HttpResponse
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from cephalog.accounts.models import Clinic, Membership, Role, User
 from cephalog.patients.models import Patient
@@ -43,6 +45,34 @@ def forget_memberships(user: Any) -> None:
 
 def staff_clinic_ids(user: Any, roles: tuple[str, ...] = STAFF_ROLES) -> list[int]:
     return [clinic_id for clinic_id, role in memberships(user) if role in roles]
+
+
+def working_clinic(request: HttpRequest, roles: tuple[str, ...] = STAFF_ROLES) -> Clinic:
+    """The clinic a staff member is working in on this request.
+
+    A member of several clinics names it with `?clinic=<slug>` (a page's clinic
+    chooser, and every link and form on a clinic page carries it on); without one,
+    the first of their clinics by name. A clinic where the user has none of `roles`
+    is answered 404, as any other clinic's object is.
+    """
+    ids = staff_clinic_ids(request.user, roles)
+    clinics = Clinic.objects.filter(pk__in=ids).order_by("name", "pk")
+    slug = request.GET.get("clinic") or request.POST.get("clinic")
+    clinic = clinics.filter(slug=slug).first() if slug else clinics.first()
+    if clinic is None:
+        raise Http404("Not found")
+    return clinic
+
+
+def in_clinic(clinic: Clinic, name: str, *args: Any) -> str:
+    """The address of a clinic page, naming the clinic the staff member is working in."""
+    return f"{reverse(name, args=args)}?{urlencode({'clinic': clinic.slug})}"
+
+
+def working_clinics(request: HttpRequest, roles: tuple[str, ...] = STAFF_ROLES) -> list[Clinic]:
+    """Every clinic where the user has one of `roles`, by name (for a clinic chooser)."""
+    ids = staff_clinic_ids(request.user, roles)
+    return list(Clinic.objects.filter(pk__in=ids).order_by("name", "pk"))
 
 
 def is_staff_member(user: Any) -> bool:

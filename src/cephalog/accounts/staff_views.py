@@ -10,12 +10,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from cephalog.accounts import actions, staff_queries
-from cephalog.accounts.access import staff_clinic_ids, staff_view
+from cephalog.accounts.access import in_clinic, staff_view, working_clinic, working_clinics
 from cephalog.accounts.models import Clinic, RoleChange, RoleChangeStatus, User
 from cephalog.accounts.staff_forms import (
     ClinicSettingsForm,
@@ -30,17 +30,12 @@ ADMIN = staff_view(roles=("clinic_admin",))
 
 
 def _admin_clinics(request: HttpRequest) -> list[Clinic]:
-    return list(Clinic.objects.filter(pk__in=staff_clinic_ids(request.user, ("clinic_admin",))))
+    return working_clinics(request, ("clinic_admin",))
 
 
-def _clinic(request: HttpRequest, clinic_id: int | None = None) -> Clinic:
-    clinics = _admin_clinics(request)
-    if clinic_id is None:
-        return clinics[0]
-    for clinic in clinics:
-        if clinic.pk == clinic_id:
-            return clinic
-    raise Http404("Not found")
+def _clinic(request: HttpRequest) -> Clinic:
+    """The clinic the admin is working in (`?clinic=<slug>`; 404 for a clinic not theirs)."""
+    return working_clinic(request, ("clinic_admin",))
 
 
 def _member_of(clinic: Clinic, user_id: int) -> User:
@@ -60,12 +55,13 @@ def _add_errors(form: Any, error: ValidationError) -> None:
 def staff_list(request: HttpRequest) -> HttpResponse:
     clinics = _admin_clinics(request)
     teams = [staff_queries.team(clinic) for clinic in clinics]
-    record(
-        action="read",
-        category="staff",
-        clinic_id=clinics[0].pk,
-        detail={"count": sum(len(t.members) for t in teams)},
-    )
+    for team in teams:
+        record(
+            action="read",
+            category="staff",
+            clinic_id=team.clinic.pk,
+            detail={"count": len(team.members)},
+        )
     return render(request, "accounts/staff_list.html", {"teams": teams})
 
 
@@ -83,8 +79,12 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
                 request,
                 f"Invitation sent to {user.email}. The link works once, for three days.",
             )
-            return redirect("staff-member", user.pk)
-    return render(request, "accounts/staff_invite.html", {"form": form, "clinic": clinic})
+            return redirect(in_clinic(clinic, "staff-member", user.pk))
+    return render(
+        request,
+        "accounts/staff_invite.html",
+        {"form": form, "clinic": clinic, "clinics": _admin_clinics(request)},
+    )
 
 
 @ADMIN
@@ -105,8 +105,8 @@ def staff_member(request: HttpRequest, user_id: int) -> HttpResponse:
     )
 
 
-def _back(user_id: int) -> HttpResponse:
-    return redirect("staff-member", user_id)
+def _back(clinic: Clinic, user_id: int) -> HttpResponse:
+    return redirect(in_clinic(clinic, "staff-member", user_id))
 
 
 def _error_messages(request: HttpRequest, error: ValidationError) -> None:
@@ -122,7 +122,7 @@ def staff_role(request: HttpRequest, user_id: int) -> HttpResponse:
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a role.")
-        return _back(user_id)
+        return _back(clinic, user_id)
     try:
         change = actions.request_role_change(
             clinic=clinic, by=request.user, user=user, role=form.cleaned_data["role"]
@@ -136,7 +136,7 @@ def staff_role(request: HttpRequest, user_id: int) -> HttpResponse:
             messages.success(
                 request, "Asked. The change applies once another clinic admin confirms it."
             )
-    return _back(user_id)
+    return _back(clinic, user_id)
 
 
 @require_POST
@@ -151,7 +151,7 @@ def staff_role_decide(request: HttpRequest, change_id: int) -> HttpResponse:
         _error_messages(request, error)
     else:
         messages.success(request, "Role change confirmed." if confirm else "Role change not made.")
-    return _back(change.user_id)
+    return _back(clinic, change.user_id)
 
 
 @require_POST
@@ -164,14 +164,14 @@ def staff_training(request: HttpRequest, user_id: int) -> HttpResponse:
         for field, errors in form.errors.items():
             for error in errors:
                 messages.error(request, f"{form.fields[field].label}: {error}")
-        return _back(user_id)
+        return _back(clinic, user_id)
     try:
         record_injector_training(clinic=clinic, by=request.user, user=user, **form.cleaned_data)
     except ValidationError as error:
         _error_messages(request, error)
     else:
         messages.success(request, "Training recorded.")
-    return _back(user_id)
+    return _back(clinic, user_id)
 
 
 @require_POST
@@ -191,7 +191,7 @@ def staff_active(request: HttpRequest, user_id: int) -> HttpResponse:
             if active
             else "Account disabled: it cannot sign in, and its open sessions have ended.",
         )
-    return _back(user_id)
+    return _back(clinic, user_id)
 
 
 @ADMIN
@@ -207,9 +207,14 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
             _add_errors(form, error)
         else:
             messages.success(request, "Settings saved." if changed else "Nothing was changed.")
-            return redirect("clinic-settings")
+            return redirect(in_clinic(clinic, "clinic-settings"))
     return render(
         request,
         "accounts/clinic_settings.html",
-        {"form": form, "clinic": clinic, "paperwork": clinic.paperwork},
+        {
+            "form": form,
+            "clinic": clinic,
+            "clinics": _admin_clinics(request),
+            "paperwork": clinic.paperwork,
+        },
     )

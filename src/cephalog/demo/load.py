@@ -213,7 +213,7 @@ def load_demo(
 #: was due this many days ago (still inside the 7-day window after the due date).
 DUE_IN_DAYS = 4
 OVERDUE_BY_DAYS = 5
-_STOPPED = 2  # generate.py's stage of a patient whose treatment stopped
+_STOPPED = 2  # the generator's stage of a patient whose treatment stopped (generate.STAGES)
 
 
 def _shift_sessions(patient: Patient, days: int) -> None:

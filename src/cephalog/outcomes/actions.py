@@ -338,7 +338,10 @@ def load_content_pack(*, clinic: Clinic, by: User, raw: bytes | str) -> ContentP
         clinic=clinic, instrument=pack.instrument, version=pack.version
     ).exists():
         raise ValidationError(
-            [f"version: {pack.instrument} wording {pack.version!r} is already loaded"]
+            [
+                f"version: {pack.instrument} wording {pack.version!r} is already loaded; "
+                "to replace it, give the new file another version"
+            ]
         )
     row = ContentPack(
         clinic=clinic,
@@ -360,6 +363,27 @@ def load_content_pack(*, clinic: Clinic, by: User, raw: bytes | str) -> ContentP
         detail={"instrument": pack.instrument, "version": pack.version},
     )
     return row
+
+
+@transaction.atomic
+def set_content_pack_active(*, pack: ContentPack, by: User, active: bool) -> ContentPack:
+    """Stop showing a loaded wording (the forms fall back to the clinic's earlier active
+    wording of that questionnaire, else to item numbers and labels), or show it again.
+    Clinic admins only; audited. Responses already stored keep the pack they were shown."""
+    pack = ContentPack.objects.select_for_update().get(pk=pack.pk)
+    require_role(by, pack.clinic, (Role.CLINIC_ADMIN,))
+    if pack.active != active:
+        pack.active = active
+        pack.save(update_fields=["active"])
+        record(
+            action="update",
+            category="content_pack",
+            clinic_id=pack.clinic_id,
+            object_ref=f"content_pack:{pack.pk}",
+            user=by,
+            detail={"instrument": pack.instrument, "version": pack.version, "active": active},
+        )
+    return pack
 
 
 @transaction.atomic

@@ -22,6 +22,11 @@ urlpatterns = [
     path("clinic/cohort/", views.clinic_cohort, name="clinic-cohort"),
     path("clinic/cohort.csv", views.clinic_cohort_csv, name="clinic-cohort-csv"),
     path("clinic/content-packs/", views.content_packs, name="content-packs"),
+    path(
+        "clinic/content-packs/<int:pack_id>/active/",
+        views.content_pack_active,
+        name="content-pack-active",
+    ),
     path("clinic/questionnaire-labels/", views.item_labels, name="item-labels"),
     path("me/progress/", views.my_progress, name="my-progress"),
     path("me/questionnaires/", views.my_questionnaires, name="my-questionnaires"),

@@ -24,11 +24,14 @@ from django.views.decorators.http import require_POST
 
 from cephalog.accounts.access import (
     CLINICAL_ROLES,
+    in_clinic,
     patient_only,
     patient_view,
     role_in,
     staff_clinic_ids,
     staff_view,
+    working_clinic,
+    working_clinics,
 )
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
@@ -481,13 +484,31 @@ def clinic_cohort_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@staff_view(roles=(Role.CLINIC_ADMIN,))
+def _plain_pack_problem(problem: str) -> str:
+    """A loader's problem for the page: whole-file problems in words, the rest by the path
+    in the file they concern (`items.hit6_3: missing`, docs/content-packs.md)."""
+    if problem.startswith("$: "):
+        rest = problem.removeprefix("$: ")
+        if rest.startswith("malformed JSON"):
+            return "The file is not valid JSON (" + rest.removeprefix("malformed JSON: ") + ")."
+        if rest == "not UTF-8 text":
+            return "The file is not UTF-8 text: save it as UTF-8 JSON."
+        if rest.startswith("must be an object"):
+            return (
+                "The file must hold one JSON object ({ … }) in the format of docs/content-packs.md."
+            )
+        return "The file: " + rest + "."
+    return problem
+
+
+_ADMIN = (Role.CLINIC_ADMIN,)
+
+
+@staff_view(roles=_ADMIN)
 def content_packs(request: HttpRequest) -> HttpResponse:
-    """Clinic admins load the licensed wording of a questionnaire (docs/content-packs.md)."""
-    clinics = list(
-        Clinic.objects.filter(pk__in=staff_clinic_ids(request.user, (Role.CLINIC_ADMIN,)))
-    )
-    clinic = clinics[0]
+    """Clinic admins load the licensed wording of a questionnaire (docs/content-packs.md);
+    a new version of a questionnaire's wording replaces the one in use."""
+    clinic = working_clinic(request, _ADMIN)
     form = ContentPackForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -496,27 +517,63 @@ def content_packs(request: HttpRequest) -> HttpResponse:
                 clinic=clinic, by=_user(request), raw=form.cleaned_data["file"].read()
             )
         except ValidationError as error:
-            problems = list(error.messages)
+            problems = [_plain_pack_problem(p) for p in error.messages]
         else:
-            messages.success(request, f"Loaded {pack}.")
-            return redirect("content-packs")
-    packs = ContentPack.objects.filter(clinic=clinic).select_related("loaded_by")
+            earlier = (
+                ContentPack.objects.filter(clinic=clinic, instrument=pack.instrument, active=True)
+                .exclude(pk=pack.pk)
+                .order_by("-loaded_at", "-id")
+                .first()
+            )
+            messages.success(
+                request,
+                f"Loaded {pack}."
+                + (f" It replaces {earlier.version} on the forms from now on." if earlier else ""),
+            )
+            return redirect(in_clinic(clinic, "content-packs"))
+    packs = list(ContentPack.objects.filter(clinic=clinic).select_related("loaded_by"))
+    in_use = {
+        p.pk
+        for p in (queries.active_pack(clinic.pk, i) for i in Instrument.values)
+        if p is not None
+    }
     return render(
         request,
         "outcomes/content_packs.html",
-        {"form": form, "packs": packs, "clinic": clinic, "problems": problems},
+        {
+            "form": form,
+            "packs": packs,
+            "in_use": in_use,
+            "clinic": clinic,
+            "clinics": working_clinics(request, _ADMIN),
+            "problems": problems,
+        },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_POST
+@staff_view(roles=_ADMIN)
+def content_pack_active(request: HttpRequest, pack_id: int) -> HttpResponse:
+    """Stop using a loaded wording, or use it again."""
+    clinic = working_clinic(request, _ADMIN)
+    pack = ContentPack.objects.filter(pk=pack_id, clinic=clinic).first()
+    if pack is None:
+        raise Http404("Not found")
+    active = request.POST.get("active") == "1"
+    actions.set_content_pack_active(pack=pack, by=_user(request), active=active)
+    messages.success(
+        request,
+        f"{pack} is in use again." if active else f"{pack} is no longer shown on the forms.",
+    )
+    return redirect(in_clinic(clinic, "content-packs"))
 
 
 @staff_view(roles=(Role.CLINIC_ADMIN,))
 def item_labels(request: HttpRequest) -> HttpResponse:
     """Clinic admins give each questionnaire item a plain label of their own (issue 16.5),
     shown to patients beside the item when no licensed wording is loaded."""
-    clinic = Clinic.objects.filter(
-        pk__in=staff_clinic_ids(request.user, (Role.CLINIC_ADMIN,))
-    ).first()
-    assert clinic is not None  # staff_view let a clinic admin in
+    clinic = working_clinic(request, _ADMIN)
     current = queries.item_labels(clinic.pk)
     form = ItemLabelsForm(request.POST or None, initial=current)
     if request.method == "POST" and form.is_valid():
@@ -526,10 +583,10 @@ def item_labels(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, "Saved the questionnaire labels.")
-            return redirect("item-labels")
+            return redirect(in_clinic(clinic, "item-labels"))
     return render(
         request,
         "outcomes/item_labels.html",
-        {"form": form, "clinic": clinic},
+        {"form": form, "clinic": clinic, "clinics": working_clinics(request, _ADMIN)},
         status=400 if request.method == "POST" else 200,
     )

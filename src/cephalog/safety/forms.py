@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from cephalog.domain import dosing
 from cephalog.domain.safety import (
@@ -201,6 +203,32 @@ class SymptomReportForm(forms.Form):
             )
         return out
 
+    def show_refusal(self, error: ValidationError) -> None:
+        """Show a refusal of the report action in plain words beside the detail it concerns.
+
+        The action names each problem by symptom code and detail
+        (`"neck_pain: onset: say when it started"`, stable words for the API); a patient
+        sees the form's own sentence next to that symptom's question, never the code.
+        """
+        known = {s.value for s in REPORTABLE}
+        shown = False
+        for message in error.messages:
+            match = _ACTION_PROBLEM.match(message)
+            if match and match["code"] in known and match["detail"] in _DETAIL_WORDS:
+                field, words = _DETAIL_WORDS[match["detail"]]
+                name = f"{field}_{match['code']}"
+                if not self.has_error(name):
+                    self.add_error(name, words)
+                shown = True
+        if not shown:
+            self.add_error(
+                None,
+                "We could not send your report. Check your answers and send it again, or call "
+                "the clinic.",
+            )
+        elif not self.non_field_errors():
+            self.add_error(None, "Please check the answers marked below.")
+
     def submission_key(self) -> uuid.UUID | None:
         try:
             return uuid.UUID(str(self.data.get("key", "")))
@@ -209,6 +237,17 @@ class SymptomReportForm(forms.Form):
 
     def note_text(self) -> str:
         return str(self.data.get("note", ""))[:2000]
+
+
+#: A problem of the report action about one symptom's detail: `code: detail: words`.
+_ACTION_PROBLEM = re.compile(r"^(?P<code>[a-z0-9_]+): (?P<detail>[a-z_]+)\b")
+#: detail -> (the form's field prefix, the words the patient reads beside it).
+_DETAIL_WORDS = {
+    "onset": ("onset", "Give the day it started (today, or a day in the last year)."),
+    "severity": ("severity", "Choose how bad it is."),
+    "still_present": ("status", "Say whether it is still there."),
+    "resolved_on": ("resolved", "Give a date between when it started and today."),
+}
 
 
 def _date(raw: Any) -> dt.date | None:

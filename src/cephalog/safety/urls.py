@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cephalog.safety import views
+from cephalog.safety import settings_views, views
 
 urlpatterns = [
     path("me/checkin/", views.checkin, name="safety-checkin"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("me/reports/", views.my_reports, name="safety-my-reports"),
     path("me/reports/<int:checkin_id>/", views.report_done, name="safety-report-done"),
     path("clinic/alerts/", views.alerts, name="safety-alerts"),
+    path("clinic/settings/safety/", settings_views.safety_settings, name="safety-settings"),
     path("clinic/alerts/<int:alert_id>/", views.alert_detail, name="safety-alert"),
     path("clinic/safety/register/", views.register, name="safety-register"),
     path("clinic/safety/rates/", views.rates, name="safety-rates"),

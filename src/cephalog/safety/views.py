@@ -116,7 +116,7 @@ def urgent_response(
 
 
 def _store(
-    form: SymptomReportForm, patient: Patient, due: queries.DueCheckIn | None
+    form: SymptomReportForm, patient: Patient, due: queries.DueCheckIn | None, now: dt.datetime
 ) -> actions.ReportResult:
     if due is not None:
         return actions.submit_checkin(
@@ -126,19 +126,24 @@ def _store(
             symptoms=form.reported(),
             note=form.note_text(),
             submission_key=form.submission_key(),
+            now=now,
         )
     return actions.report_side_effect(
         patient=patient,
         symptoms=form.reported(),
         note=form.note_text(),
         submission_key=form.submission_key(),
+        now=now,
     )
 
 
 def _report(
     request: HttpRequest, patient: Patient, due: queries.DueCheckIn | None, template: str
 ) -> HttpResponse:
-    today = patient_today(patient)
+    # One clock reading for the form's checks and the action's: a report sent at midnight
+    # is not judged against two different days.
+    now = timezone.now()
+    today = patient_today(patient, now)
     form = SymptomReportForm(request.POST or None, today=today)
     context: dict[str, Any] = {
         "patient": patient,
@@ -169,7 +174,7 @@ def _report(
         # Red flag: the guidance is shown whatever happens to the storing.
         triage = classify(form.ticked())
         try:
-            result = _store(form, patient, due)
+            result = _store(form, patient, due, now)
         except Exception:
             logger.critical(
                 "red-flag report of patient %s could not be stored", patient.pk, exc_info=True
@@ -179,9 +184,9 @@ def _report(
 
     if form.is_valid():
         try:
-            result = _store(form, patient, due)
+            result = _store(form, patient, due, now)
         except ValidationError as error:
-            form.add_error(None, "; ".join(error.messages))
+            form.show_refusal(error)
         else:
             return redirect("safety-report-done", result.checkin.pk)
     return render(request, template, context, status=200)

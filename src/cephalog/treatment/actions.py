@@ -33,13 +33,17 @@ from cephalog.core.errors import AppError
 from cephalog.core.replan import replan
 from cephalog.core.time import clinic_now
 from cephalog.domain import dosing, point_of_care
+from cephalog.domain.safety import DEFAULT_AFTERCARE, Evidence
 from cephalog.patients.models import Patient
 from cephalog.treatment import queries
 from cephalog.treatment.models import (
+    LOCKED_AFTERCARE,
+    AftercareText,
     BillingLine,
     FlagSignOff,
     InjectorTraining,
     PreSessionCheck,
+    ProtocolTemplate,
     Session,
     SessionAddendum,
     SessionSite,
@@ -837,3 +841,269 @@ def record_injector_training(
         detail={"training": training.pk},
     )
     return training
+
+
+# --- the clinic's aftercare advice (the Aftercare page, clinic admins) --------------------------
+
+#: Longest aftercare item, in characters.
+AFTERCARE_TEXT_MAX = 1000
+_DEFAULTS = {i.key: i for i in DEFAULT_AFTERCARE}
+
+
+def _require_admin(by: Any, clinic: Clinic, doing: str) -> None:
+    require_role(by, clinic, (Role.CLINIC_ADMIN,), doing)
+
+
+@transaction.atomic
+def save_aftercare(*, clinic: Clinic, by: Any, items: Sequence[dict[str, str]]) -> AftercareText:
+    """Replace the clinic's aftercare advice (clinical-reference §10). Clinic admins only.
+
+    `items` are `{"key", "text"}` in the order shown, with `"evidence"` for the clinic's
+    own. The label's items keep their `label_guidance` marking and may be reworded but not
+    removed, except the signs of spread of toxin effect (`LOCKED_AFTERCARE`), which are
+    always the label's words; anything the clinic adds is an `optional_precaution`.
+    Refused whole (nothing stored) with each problem; audited with the keys changed.
+    """
+    _require_admin(by, clinic, "change the aftercare advice")
+    problems: list[tuple[str, str]] = []
+    stored: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for item in items:
+        key = str(item.get("key", "")).strip()
+        text = " ".join(str(item.get("text", "")).split())
+        default = _DEFAULTS.get(key)
+        if not key or key in seen:
+            raise ValueError(f"save_aftercare: missing or repeated key {key!r}")
+        seen.add(key)
+        label = default is not None and default.evidence is Evidence.LABEL_GUIDANCE
+        if key in LOCKED_AFTERCARE:
+            text = LOCKED_AFTERCARE[key]
+        if not text:
+            if label:
+                problems.append(
+                    (
+                        key,
+                        "This advice is from the medicine's label: it cannot be removed. "
+                        "Reword it, or put back the label's words.",
+                    )
+                )
+            continue  # an emptied optional precaution is removed
+        if len(text) > AFTERCARE_TEXT_MAX:
+            problems.append((key, f"Use at most {AFTERCARE_TEXT_MAX} characters."))
+        stored.append(
+            {
+                "key": key,
+                "text": text,
+                "evidence": (
+                    Evidence.LABEL_GUIDANCE if label else Evidence.OPTIONAL_PRECAUTION
+                ).value,
+                "source": default.source if default is not None else "",
+            }
+        )
+    for default in DEFAULT_AFTERCARE:  # the label's advice always stays
+        if default.evidence is Evidence.LABEL_GUIDANCE and default.key not in seen:
+            stored.append(
+                {
+                    "key": default.key,
+                    "text": default.text,
+                    "evidence": default.evidence.value,
+                    "source": default.source,
+                }
+            )
+    if problems:
+        raise AppError(problems)
+    row = AftercareText.objects.select_for_update().filter(clinic=clinic).first()
+    # Compared with what patients read until now (the standard advice when the clinic had none).
+    before = (
+        {str(i.get("key")): i.get("text") for i in row.items}
+        if row is not None and row.items
+        else {i.key: i.text for i in DEFAULT_AFTERCARE}
+    )
+    if row is None:
+        row = AftercareText(clinic=clinic)
+    row.items = stored
+    try:
+        row.full_clean()
+    except ValidationError as error:
+        raise AppError.from_validation(error) from None
+    row.save()
+    after = {i["key"]: i["text"] for i in stored}
+    record(
+        action="update",
+        category="aftercare",
+        clinic_id=clinic.pk,
+        user=by,
+        object_ref=f"aftercare:{row.pk}",
+        detail={
+            "items": len(stored),
+            "added": sorted(set(after) - set(before)),
+            "removed": sorted(set(before) - set(after)),
+            "reworded": sorted(k for k in after if k in before and before[k] != after[k]),
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def reset_aftercare(*, clinic: Clinic, by: Any) -> bool:
+    """Go back to cephalog's standard advice (the domain's); True when the clinic had its own."""
+    _require_admin(by, clinic, "change the aftercare advice")
+    deleted, _ = AftercareText.objects.filter(clinic=clinic).delete()
+    if deleted:
+        record(
+            action="delete",
+            category="aftercare",
+            clinic_id=clinic.pk,
+            user=by,
+            detail={"reset": "standard advice"},
+        )
+    return bool(deleted)
+
+
+# --- the clinic's protocol templates (the Protocol templates page) ------------------------------
+
+#: Who keeps the clinic's protocol templates: clinic admins, and physicians (a template is a
+#: clinical choice within PREEMPT; the domain's rules bound it whoever writes it). Nurses
+#: choose a template when starting a session but do not change them.
+PROTOCOL_EDITORS = (Role.CLINIC_ADMIN, Role.PHYSICIAN)
+_FTP_MUSCLES = tuple(dosing.FTP_CAPS)
+
+
+def _require_editor(by: Any, clinic: Clinic) -> None:
+    require_role(by, clinic, PROTOCOL_EDITORS, "keep protocol templates")
+
+
+def _plain_protocol_problem(problem: str) -> tuple[str, str]:
+    """`dosing.validate_protocol`'s `"max_units: must be ..."` / `"ftp_caps[temporalis]: ..."`
+    as (form field, words): the field is the page's (`ftp_temporalis`)."""
+    m = re.match(r"^(?:definition: )?ftp_caps\[(\w+)\]: (.+)$", problem)
+    if m:
+        return f"ftp_{m[1]}", m[2][0].upper() + m[2][1:] + "."
+    m = re.match(r"^(?:definition: )?(max_units|max_sites|name): (.+)$", problem)
+    if m:
+        return m[1], m[2][0].upper() + m[2][1:] + "."
+    return "", problem
+
+
+def _check_template(template: ProtocolTemplate) -> None:
+    """Validated against the domain's dosing rules; refused field by field."""
+    try:
+        template.full_clean()
+    except ValidationError as error:
+        items: list[tuple[str, str]] = []
+        for field, messages in error.message_dict.items():
+            for message in messages:
+                if field == "definition":
+                    items.append(_plain_protocol_problem(message))
+                elif field == "__all__" and "name" in message.lower():
+                    items.append(("name", "Another template of this clinic has this short name."))
+                else:
+                    items.append((field if field != "__all__" else "", message))
+        raise AppError(items) from None
+
+
+def _definition(max_units: int, max_sites: int, ftp_caps: dict[str, int]) -> dict[str, Any]:
+    return {
+        "ftp_caps": {m.value: int(ftp_caps.get(m.value, 0)) for m in _FTP_MUSCLES},
+        "max_units": max_units,
+        "max_sites": max_sites,
+    }
+
+
+@transaction.atomic
+def create_protocol_template(
+    *,
+    clinic: Clinic,
+    by: Any,
+    name: str,
+    title: str,
+    max_units: int,
+    max_sites: int,
+    ftp_caps: dict[str, int],
+) -> ProtocolTemplate:
+    """Add a clinic protocol: PREEMPT narrowed, never widened (`dosing.validate_protocol`).
+
+    The 31 fixed sites at 5 U are always part of it; `ftp_caps` gives the extra
+    follow-the-pain sites allowed in temporalis, occipitalis and trapezius.
+    """
+    _require_editor(by, clinic)
+    template = ProtocolTemplate(
+        clinic=clinic,
+        name=(name or "").strip().lower(),
+        title=" ".join((title or "").split()),
+        definition=_definition(max_units, max_sites, ftp_caps),
+        active=True,
+    )
+    _check_template(template)
+    template.save()
+    record(
+        action="create",
+        category="protocol_template",
+        clinic_id=clinic.pk,
+        user=by,
+        object_ref=f"protocol_template:{template.pk}",
+        detail={"name": template.name, "definition": template.definition},
+    )
+    return template
+
+
+@transaction.atomic
+def update_protocol_template(
+    *,
+    template: ProtocolTemplate,
+    by: Any,
+    title: str,
+    max_units: int,
+    max_sites: int,
+    ftp_caps: dict[str, int],
+) -> list[str]:
+    """Change a template's title and limits (its short name is the key sessions store, so it
+    stays). Sessions already started keep the protocol they were started with (their
+    snapshot). Returns the fields changed; audited with before and after."""
+    template = ProtocolTemplate.objects.select_for_update().get(pk=template.pk)
+    _require_editor(by, template.clinic)
+    before = {"title": template.title, "definition": template.definition}
+    template.title = " ".join((title or "").split())
+    template.definition = _definition(max_units, max_sites, ftp_caps)
+    _check_template(template)
+    changed = [f for f in before if getattr(template, f) != before[f]]
+    if changed:
+        template.save(update_fields=changed)
+        record(
+            action="update",
+            category="protocol_template",
+            clinic_id=template.clinic_id,
+            user=by,
+            object_ref=f"protocol_template:{template.pk}",
+            detail={
+                "changed": changed,
+                "before": {f: before[f] for f in changed},
+                "after": {f: getattr(template, f) for f in changed},
+            },
+        )
+    return changed
+
+
+@transaction.atomic
+def set_protocol_template_active(
+    *, template: ProtocolTemplate, by: Any, active: bool
+) -> ProtocolTemplate:
+    """Retire a template (it leaves the choice of protocols for new sessions; sessions that
+    used it keep it) or bring it back (checked against the dosing rules again)."""
+    template = ProtocolTemplate.objects.select_for_update().get(pk=template.pk)
+    _require_editor(by, template.clinic)
+    if template.active == active:
+        return template
+    template.active = active
+    if active:
+        _check_template(template)
+    template.save(update_fields=["active"])
+    record(
+        action="update",
+        category="protocol_template",
+        clinic_id=template.clinic_id,
+        user=by,
+        object_ref=f"protocol_template:{template.pk}",
+        detail={"changed": ["active"], "after": {"active": active}},
+    )
+    return template

@@ -400,13 +400,23 @@ class InjectorTraining(models.Model):
             raise ValidationError({"user": "must be a physician or nurse of this clinic"})
 
 
+#: Aftercare items no clinic may reword, by key, with the domain's words: the Medication
+#: Guide's list of the signs of spread of toxin effect (clinical-reference §10, 2026-12
+#: correction). A clinic's text shows these words whatever it stored (queries.aftercare).
+LOCKED_AFTERCARE: dict[str, str] = {
+    i.key: i.text for i in DEFAULT_AFTERCARE if i.key == "spread_signs"
+}
+
+
 class AftercareText(models.Model):
     """A clinic's aftercare advice; without one, the domain's evidence-labelled default.
 
     `items` is a list of `{"key", "text", "evidence", "source"}` with
     evidence `label_guidance` or `optional_precaution`. The default's
-    label-guidance items must stay (the clinic may reword them), so no
-    clinic can drop the label's warning signs.
+    label-guidance items must stay (the clinic may reword them, except the
+    list of the signs of spread of toxin effect, `LOCKED_AFTERCARE`), so no
+    clinic can drop the label's warning signs; only the label's own items
+    are label guidance.
     """
 
     clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE, related_name="aftercare")
@@ -437,6 +447,7 @@ class AftercareText(models.Model):
                     f"got {evidence!r}"
                 )
             keys[str(item.get("key", ""))] = str(evidence)
+        label_keys = {d.key for d in DEFAULT_AFTERCARE if d.evidence is Evidence.LABEL_GUIDANCE}
         for default in DEFAULT_AFTERCARE:
             if default.evidence is Evidence.LABEL_GUIDANCE and (
                 keys.get(default.key) != Evidence.LABEL_GUIDANCE.value
@@ -444,6 +455,23 @@ class AftercareText(models.Model):
                 problems.append(
                     f"items: the label guidance item {default.key!r} must stay, "
                     "marked label_guidance"
+                )
+        for i, item in enumerate(self.items):
+            if not isinstance(item, dict):
+                continue
+            key = str(item.get("key", ""))
+            if item.get("evidence") == Evidence.LABEL_GUIDANCE.value and key not in label_keys:
+                problems.append(
+                    f"items[{i}].evidence: only the medicine label's own advice is "
+                    "label_guidance; the clinic's own advice is optional_precaution"
+                )
+            if (
+                key in LOCKED_AFTERCARE
+                and str(item.get("text", "")).strip() != LOCKED_AFTERCARE[key]
+            ):
+                problems.append(
+                    f"items[{i}].text: the label guidance item {key!r} lists the signs of spread "
+                    "of toxin effect in the label's words and cannot be reworded"
                 )
         if problems:
             raise ValidationError({"items": problems})

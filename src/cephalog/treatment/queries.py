@@ -28,6 +28,7 @@ from cephalog.eligibility.queries import (
 )
 from cephalog.patients.models import Patient, ToxinExposure
 from cephalog.treatment.models import (
+    LOCKED_AFTERCARE,
     AftercareText,
     FlagSignOff,
     InjectorTraining,
@@ -787,6 +788,9 @@ class AftercareLine:
         return self.evidence.patient_label
 
 
+_LABEL_KEYS = frozenset(i.key for i in DEFAULT_AFTERCARE if i.evidence is Evidence.LABEL_GUIDANCE)
+
+
 def aftercare(clinic: Clinic) -> list[AftercareLine]:
     """The clinic's aftercare text, or the evidence-labelled default (clinical-reference §10)."""
     custom = AftercareText.objects.filter(clinic=clinic).first()
@@ -796,8 +800,13 @@ def aftercare(clinic: Clinic) -> list[AftercareLine]:
         lines = [
             AftercareLine(
                 str(i.get("key", "")),
-                str(i["text"]),
-                Evidence(i["evidence"]),
+                # The list of the signs of spread of toxin effect is always the label's words.
+                LOCKED_AFTERCARE.get(str(i.get("key", "")), str(i["text"])),
+                # Only the label's own advice is label guidance (a row written around
+                # the actions cannot dress the clinic's advice as the label's).
+                Evidence(i["evidence"])
+                if str(i.get("key", "")) in _LABEL_KEYS
+                else Evidence.OPTIONAL_PRECAUTION,
                 str(i.get("source", "")) or f"{clinic.name}",
             )
             for i in custom.items

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cephalog.treatment import views
+from cephalog.treatment import settings_views, views
 
 _S = "clinic/patients/<uuid:patient_id>/sessions/"
 
@@ -21,6 +21,23 @@ urlpatterns = [
     path(f"{_S}<int:session_id>/addenda/", views.addendum_add, name="session-addendum"),
     path(f"{_S}<int:session_id>/cancel/", views.session_cancel, name="session-cancel"),
     path("me/care-team/", views.care_team, name="care-team"),
+    path(
+        "clinic/settings/aftercare/",
+        settings_views.aftercare_settings,
+        name="aftercare-settings",
+    ),
+    path("clinic/settings/protocols/", settings_views.protocol_list, name="protocol-list"),
+    path("clinic/settings/protocols/new/", settings_views.protocol_new, name="protocol-new"),
+    path(
+        "clinic/settings/protocols/<int:template_id>/",
+        settings_views.protocol_edit,
+        name="protocol-edit",
+    ),
+    path(
+        "clinic/settings/protocols/<int:template_id>/active/",
+        settings_views.protocol_active,
+        name="protocol-active",
+    ),
     path("me/sessions/", views.my_sessions, name="my-sessions"),
     path(
         "me/sessions/<int:session_id>/aftercare/",

@@ -44,5 +44,6 @@ def cephalog(request: HttpRequest) -> dict[str, Any]:
         "is_staff_member": bool(roles),
         "is_clinic_admin": Role.CLINIC_ADMIN in roles,
         "is_clinician": bool(roles & {Role.PHYSICIAN, Role.NURSE}),
+        "is_physician": Role.PHYSICIAN in roles,
         "patient_section": patient_section(request.path),
     }
