@@ -16,7 +16,7 @@ DEMO_PATIENTS ?= 40
 help:
 	@echo "make run     set up (first time), load the demo clinic, serve http://$(HOST):$(PORT)"
 	@echo "make test    everything CI checks: lint, types, migrations, tests (unit + browser)"
-	@echo "make check   lint, format and type checks only"
+	@echo "make check   lint, format, type, migration and architecture checks (no test suite)"
 	@echo "make e2e     browser tests only"
 	@echo "make bench   performance figures, not tests (QUICK=1 for a smoke run; docs/performance.md)"
 	@echo "make fuzz    schemathesis against the API as every persona (~10,000 requests)"
@@ -87,8 +87,15 @@ types: install
 migrations: install
 	CEPHALOG_DATA_DIR=$$(mktemp -d) $(BIN)/cephalog makemigrations --check --dry-run
 
+# The architecture (docs/adr/0012-layers.md): apps import one way (import-linter contracts
+# in pyproject.toml) and every model write is in an actions module (tests/architecture).
+.PHONY: architecture
+architecture: install
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/pytest -q -p no:randomly -p no:xdist tests/architecture tests/test_architecture.py
+
 .PHONY: check
-check: lint types migrations
+check: lint types migrations architecture
 
 .PHONY: browser
 browser:

@@ -692,7 +692,7 @@ def orm_loop(patient_ids: Sequence[Any], today: dt.date, *, lean: bool = False) 
     """The core table the way the app computes one patient's outcomes, patient by patient.
 
     For each patient: the diary entries with their medicines and the
-    completed sessions through the ORM, as `cephalog.patients.case.build_case`
+    completed sessions through the ORM, as `cephalog.eligibility.case.build_case`
     reads them (`cephalog.diary.queries.diary_days`: model instances with
     `prefetch_related("medications")`, two queries; the sessions, one); then
     the domain's `baseline_window` and `compute_cycles`, exact fractions

@@ -1,10 +1,10 @@
 from django.contrib.admin import autodiscover
 from django.urls import include, path
 
+from cephalog.accounts.admin_site import site as admin_site
 from cephalog.api import api
 from cephalog.patients import urls as patient_urls
 from cephalog.web import views as web_views
-from cephalog.web.admin_site import site as admin_site
 
 autodiscover()  # registers each app's admin.py on cephalog's clinic-scoped site
 

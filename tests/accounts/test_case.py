@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from cephalog.diary.actions import save_day
-from cephalog.patients.case import assess_patient
+from cephalog.eligibility.case import assess_patient
 from cephalog.patients.models import Preventive
 from tests.personas import Cast
 

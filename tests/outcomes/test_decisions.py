@@ -10,9 +10,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from cephalog.audit.models import AuditEvent
+from cephalog.eligibility.case import assess_patient
 from cephalog.outcomes import actions
 from cephalog.outcomes.models import ContinuationDecision
-from cephalog.patients.case import assess_patient
 from tests.outcomes.helpers import SECOND_SESSION, TODAY, write_history
 from tests.personas import Cast, client_for
 

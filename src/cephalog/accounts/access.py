@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Concatenate
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase as HttpResponse
@@ -101,6 +102,28 @@ def get_visible_patient(user: Any, patient_id: uuid.UUID | str) -> Patient:
 
 def role_in(user: User, clinic: Clinic) -> str | None:
     return next((role for clinic_id, role in memberships(user) if clinic_id == clinic.pk), None)
+
+
+def require_role(
+    user: User,
+    clinic: Clinic,
+    roles: Iterable[str],
+    doing: str | None = None,
+    *,
+    error: Callable[[str], Exception] = PermissionDenied,
+) -> str:
+    """The user's role in `clinic`, refused unless it is one of `roles` (the one role check
+    of every app's actions). The refusal says who may do what (`Only a physician or nurse
+    of Leeds may start a session.`) when `doing` is given; `error` shapes it (default
+    `PermissionDenied`, a 403; an app error shows it on the page instead)."""
+    roles = tuple(roles)
+    role = role_in(user, clinic)
+    if role in roles and role is not None:
+        return role
+    if doing is None:
+        raise error("Your role in this clinic does not allow this.")
+    allowed = " or ".join(str(Role(r).label).split(" (")[0].lower() for r in roles)
+    raise error(f"Only a {allowed} of {clinic.name} may {doing}.")
 
 
 type PatientView = Callable[Concatenate[HttpRequest, Patient, ...], HttpResponse]

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from cephalog.accounts.access import forget_memberships, role_in
+from cephalog.accounts.access import forget_memberships, require_role
 from cephalog.accounts.models import (
     Clinic,
     Membership,
@@ -107,8 +107,7 @@ def change_email(*, user: User, email: str) -> User:
 
 def _admin_clinic(by: Any, clinic: Clinic) -> None:
     """Refuse unless `by` is a clinic admin of `clinic` (views check too; actions never trust)."""
-    if role_in(by, clinic) != Role.CLINIC_ADMIN:
-        raise PermissionDenied("Only a clinic admin of this clinic may do this.")
+    require_role(by, clinic, (Role.CLINIC_ADMIN,), "do this")
 
 
 def _member(clinic: Clinic, user: User) -> Membership:

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from cephalog.accounts.admin_site import ClinicScopedAdmin, admin_clinic_ids, site
 from cephalog.accounts.models import Clinic, Membership
-from cephalog.web.admin_site import ClinicScopedAdmin, admin_clinic_ids, site
 
 
 class ClinicAdmin(ClinicScopedAdmin):

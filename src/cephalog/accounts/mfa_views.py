@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from cephalog.accounts import mfa
+from cephalog.accounts import mfa, mfa_actions
 from cephalog.accounts.models import User
 
 
@@ -27,7 +27,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("mfa-setup") + "?" + urlencode({"next": mfa.safe_next(request)}))
     error = ""
     if request.method == "POST":
-        if mfa.verify(request, device, request.POST.get("token", "")):
+        if mfa_actions.verify(request, device, request.POST.get("token", "")):
             return redirect(mfa.safe_next(request))
         error = "That code did not match. Check the time on your phone and try the newest code."
     from cephalog.accounts.passkeys.models import Passkey
@@ -51,10 +51,10 @@ def setup(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     if mfa.confirmed_device(request.user) is not None:
         return redirect("mfa-verify")
-    device = mfa.pending_device(request.user)
+    device = mfa_actions.pending_device(request.user)
     error = ""
     if request.method == "POST":
-        if mfa.verify(request, device, request.POST.get("token", "")):
+        if mfa_actions.verify(request, device, request.POST.get("token", "")):
             messages.success(request, "Your authenticator app is set up.")
             target = reverse("mfa-recovery-codes")
             return redirect(target + "?" + urlencode({"next": mfa.safe_next(request)}))
@@ -83,7 +83,7 @@ def replace(request: HttpRequest) -> HttpResponse:
         return redirect("mfa-recover")
     error = ""
     if request.method == "POST":
-        if mfa.replace_device(request, request.POST.get("password", "")):
+        if mfa_actions.replace_device(request, request.POST.get("password", "")):
             return redirect("mfa-setup")
         error = "That password is not right."
     return render(
@@ -101,7 +101,7 @@ def recover(request: HttpRequest) -> HttpResponse:
         return redirect("mfa-replace")
     error = ""
     if request.method == "POST":
-        if mfa.recover(request, request.POST.get("code", "")):
+        if mfa_actions.recover(request, request.POST.get("code", "")):
             messages.success(request, "Recovery code accepted. Set up your new authenticator app.")
             return redirect("mfa-setup")
         error = (
@@ -122,7 +122,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     codes = request.session.pop(mfa.SESSION_CODES, None)
     if request.method == "POST":
-        codes = mfa.issue_recovery_codes(request.user)
+        codes = mfa_actions.issue_recovery_codes(request.user)
         mfa.notify(request.user, "New recovery codes were made for your cephalog login.")
     return render(
         request,
@@ -156,7 +156,7 @@ def staff_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     target = get_object_or_404(User, pk=user_id)
     if not mfa.may_reset(request.user, target):
         raise Http404("Not found")
-    mfa.reset_by_admin(request.user, target)
+    mfa_actions.reset_by_admin(request.user, target)
     messages.success(
         request,
         f"The second factor of {target.get_username()} was reset: they set up an "

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
+from cephalog.domain import intervals
 from cephalog.domain.paperwork import Paperwork, paperwork_for
 
 
@@ -54,7 +55,8 @@ class Clinic(models.Model):
         default=7, help_text="How many past days a patient may still fill in."
     )
     minimum_interval_days = models.PositiveSmallIntegerField(
-        default=70, help_text="Sessions earlier than this after the last one are refused."
+        default=intervals.DEFAULT_CLINIC_MINIMUM_DAYS,
+        help_text="Sessions earlier than this after the last one are refused.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -23,7 +23,7 @@ deviations to floating-point rounding (tests/analytics/test_distributed.py).
 `registry_summary(parts, today, scheduler=...)` and `registry_table(...)` take a
 scheduler address (`tcp://host:8786`, a real cluster), a `distributed.Client`
 (`LocalCluster` in the scaleout drill) or None (Dask's synchronous scheduler, in
-process). Why Dask rather than Spark: docs/adr/0008-distributed-cohort-engine.md.
+process). Why Dask rather than Spark: docs/adr/0011-distributed-cohort-engine.md.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from pydantic import Field
 
 from cephalog.accounts.access import STAFF_ROLES, staff_clinic_ids
 from cephalog.audit.actions import record
+from cephalog.core.errors import AppError
 from cephalog.core.time import patient_today
 from cephalog.diary.actions import (
     DiaryConflict,
@@ -59,13 +60,13 @@ DEFAULT_DAYS = 28
 ERRORS: dict[int, Any] = {400: Message, 401: Message, 403: Message, 404: Message, 422: Errors}
 
 
-class ApiError(Exception):
-    """A refusal with a status and messages, rendered by cephalog.api."""
+class ApiError(AppError):
+    """A refusal with a status and messages, rendered by cephalog.api: 422 as
+    `{"errors": [...]}`, any other status as `{"detail": "..."}`."""
 
     def __init__(self, status: int, messages: list[str]) -> None:
-        super().__init__("; ".join(messages))
+        super().__init__([("", m) for m in messages])
         self.status = status
-        self.messages = messages
 
 
 class Range(Schema):

@@ -9,24 +9,25 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from cephalog.domain import vocab
 from cephalog.patients.models import Patient
 
 
 class Intensity(models.TextChoices):
-    MILD = "mild", "Mild"
-    MODERATE = "moderate", "Moderate"
-    SEVERE = "severe", "Severe"
+    MILD = vocab.Intensity.MILD.value, "Mild"
+    MODERATE = vocab.Intensity.MODERATE.value, "Moderate"
+    SEVERE = vocab.Intensity.SEVERE.value, "Severe"
 
 
 class AcuteClass(models.TextChoices):
-    SIMPLE_ANALGESIC = "simple_analgesic", "Simple analgesic"
-    TRIPTAN = "triptan", "Triptan"
-    ERGOT = "ergot", "Ergot"
-    OPIOID = "opioid", "Opioid"
-    COMBINATION_ANALGESIC = "combination_analgesic", "Combination analgesic"
-    GEPANT = "gepant", "Gepant"
-    DITAN = "ditan", "Ditan"
-    OTHER = "other", "Other"
+    SIMPLE_ANALGESIC = vocab.AcuteClass.SIMPLE_ANALGESIC.value, "Simple analgesic"
+    TRIPTAN = vocab.AcuteClass.TRIPTAN.value, "Triptan"
+    ERGOT = vocab.AcuteClass.ERGOT.value, "Ergot"
+    OPIOID = vocab.AcuteClass.OPIOID.value, "Opioid"
+    COMBINATION_ANALGESIC = vocab.AcuteClass.COMBINATION_ANALGESIC.value, "Combination analgesic"
+    GEPANT = vocab.AcuteClass.GEPANT.value, "Gepant"
+    DITAN = vocab.AcuteClass.DITAN.value, "Ditan"
+    OTHER = vocab.AcuteClass.OTHER.value, "Other"
 
 
 class PainLocation(models.TextChoices):

@@ -31,6 +31,9 @@ PAYER_EARLIEST_INTERVAL_DAYS = DUE_INTERVAL_DAYS
 EARLIEST_INTERVAL_RANGE = range(EARLIEST_INTERVAL_DAYS, DUE_INTERVAL_DAYS + 1)
 #: A new clinic refuses sessions sooner than this after the last one (a clinic setting).
 DEFAULT_CLINIC_MINIMUM_DAYS = 70
+#: The shortest interval a continuation decision may ever set (the database's bound; a
+#: decision is also held to the clinic's minimum): 8 weeks.
+MIN_INTERVAL_DAYS = 56
 #: The longest interval a continuation decision may set: 26 weeks.
 MAX_INTERVAL_DAYS = 182
 

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cephalog.accounts.access import role_in
+from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
 from cephalog.core.errors import AppError
@@ -44,11 +44,6 @@ REASON_MAX = 1000
 
 class EligibilityError(AppError):
     """Refused input: `problems` holds one message per problem, each naming its field."""
-
-
-def _require_role(user: User, clinic: Clinic, roles: Sequence[str], doing: str) -> None:
-    if role_in(user, clinic) not in roles:
-        raise PermissionDenied(f"Only {' or '.join(str(r) for r in roles)} staff may {doing}.")
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -93,7 +88,7 @@ def update_history(
 ) -> Patient:
     """Migraine onset, aura, the date since which headache is on >= 15 days a month, and the
     intractable / status migrainosus axes of the ICD-10-CM code (clinical reference 9.1)."""
-    _require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
+    require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
     problems = []
     if migraine_onset_year is not None and not (
         patient.birth_date.year <= migraine_onset_year <= today.year
@@ -172,7 +167,7 @@ def save_preventive(
 ) -> Preventive:
     """Add a preventive (or change `preventive`). A blank class comes from the catalogue
     (clinical reference 5.4); a name it does not know needs a class."""
-    _require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
+    require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
     if preventive is not None and preventive.patient_id != patient.pk:
         raise PermissionDenied("That preventive belongs to another patient.")
     name = " ".join(name.split())
@@ -205,7 +200,7 @@ def save_preventive(
 def remove_preventive(*, preventive: Preventive, by: User) -> None:
     """Remove a preventive recorded in error; the audit row of the removal stays."""
     patient = preventive.patient
-    _require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
+    require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
     ref = f"preventive:{preventive.pk}"
     preventive.delete()
     record(action="delete", category="preventive", patient=patient, object_ref=ref)
@@ -225,7 +220,7 @@ def save_medication(
     """Add a current or recent medicine (or change `medication`). A blank class comes from
     the catalogue of interacting drugs (clinical reference 2.6); otherwise it must be chosen
     (`other` for a medicine that does not interact)."""
-    _require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
+    require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
     if medication is not None and medication.patient_id != patient.pk:
         raise PermissionDenied("That medicine belongs to another patient.")
     name = " ".join(name.split())
@@ -256,7 +251,7 @@ def save_medication(
 @transaction.atomic
 def remove_medication(*, medication: Medication, by: User) -> None:
     patient = medication.patient
-    _require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
+    require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
     ref = f"medication:{medication.pk}"
     medication.delete()
     record(action="delete", category="medication", patient=patient, object_ref=ref)
@@ -273,7 +268,7 @@ def add_toxin_exposure(
     product: str = "",
 ) -> ToxinExposure:
     """Record botulinum toxin given for another indication (clinical reference 2.2, 2.6)."""
-    _require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
+    require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
     indication = " ".join(indication.split())
     item: dict[str, Any] = {"date": _iso(date), "units": units, "indication": indication or None}
     problems = validate_toxin_exposure(item)
@@ -302,7 +297,7 @@ def add_toxin_exposure(
 @transaction.atomic
 def remove_toxin_exposure(*, exposure: ToxinExposure, by: User) -> None:
     patient = exposure.patient
-    _require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
+    require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
     ref = f"toxin_exposure:{exposure.pk}"
     exposure.delete()
     record(action="delete", category="toxin_exposure", patient=patient, object_ref=ref)
@@ -321,7 +316,7 @@ def set_cautions(
     """Set the patient's current conditions (spec section 1 vocabulary) and the botulinum
     toxin allergy. An unticked condition is resolved today, not deleted, so the screening
     of an earlier date still sees it; ticking it again reopens it."""
-    _require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
+    require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
     wanted = set(conditions)
     unknown = sorted(wanted - set(CONDITION_CODES))
     if unknown:
@@ -394,7 +389,7 @@ def save_clinic_policy(
     Renaming a policy that is the clinic's default is refused: the default
     would then name nothing.
     """
-    _require_role(by, clinic, (Role.CLINIC_ADMIN,), "change the clinic's policies")
+    require_role(by, clinic, (Role.CLINIC_ADMIN,), "change the clinic's policies")
     if policy is not None and policy.clinic_id != clinic.pk:
         raise PermissionDenied("That policy belongs to another clinic.")
     if policy is not None and policy.name != name and clinic.default_policy == policy.name:
@@ -419,7 +414,7 @@ def save_clinic_policy(
 @transaction.atomic
 def delete_clinic_policy(*, policy: ClinicPolicy, by: User) -> None:
     clinic = policy.clinic
-    _require_role(by, clinic, (Role.CLINIC_ADMIN,), "change the clinic's policies")
+    require_role(by, clinic, (Role.CLINIC_ADMIN,), "change the clinic's policies")
     if clinic.default_policy == policy.name:
         raise EligibilityError(
             [f"{policy.name!r} is the clinic's default policy; choose another default first"]
@@ -438,7 +433,7 @@ def delete_clinic_policy(*, policy: ClinicPolicy, by: User) -> None:
 @transaction.atomic
 def set_default_policy(*, clinic: Clinic, by: User, name: str) -> Clinic:
     """Choose the clinic's default policy: a built-in one or one of the clinic's own."""
-    _require_role(by, clinic, (Role.CLINIC_ADMIN,), "change the clinic's policies")
+    require_role(by, clinic, (Role.CLINIC_ADMIN,), "change the clinic's policies")
     if name not in POLICIES and not ClinicPolicy.objects.filter(clinic=clinic, name=name).exists():
         raise EligibilityError([f"default_policy: unknown policy {name!r}"])
     previous = clinic.default_policy
@@ -461,7 +456,7 @@ def set_clinic_ruleset(*, clinic: Clinic, by: User, name: str) -> ClinicRuleset:
 
     Clinic admins only. Records already made keep the ruleset they name.
     """
-    _require_role(by, clinic, (Role.CLINIC_ADMIN,), "change the clinic's policies")
+    require_role(by, clinic, (Role.CLINIC_ADMIN,), "change the clinic's policies")
     if name not in RULESET_NAMES:
         raise EligibilityError(
             [f"ruleset: unknown ruleset {name!r}; choose one of {', '.join(RULESET_NAMES)}"]
@@ -499,7 +494,7 @@ def sign_off_flag(
 ) -> FlagSignOff:
     """A physician signs off one flag raised by the screening, giving a reason (spec section 6:
     flags need a clinician's sign-off)."""
-    _require_role(by, patient.clinic, (Role.PHYSICIAN,), "sign off eligibility flags")
+    require_role(by, patient.clinic, (Role.PHYSICIAN,), "sign off eligibility flags")
     policy = queries.policy_for(patient.clinic, policy_name)
     evaluation = queries.evaluate(patient, on, policy)
     problems: list[str] = []
@@ -545,7 +540,7 @@ def decide_to_start(
     judgement calls, so no reason overrides them. A criterion not met or
     unknown, or a flag not signed off, needs an `override_reason`.
     """
-    _require_role(by, patient.clinic, (Role.PHYSICIAN,), "decide to start treatment")
+    require_role(by, patient.clinic, (Role.PHYSICIAN,), "decide to start treatment")
     policy = queries.policy_for(patient.clinic, policy_name)
     evaluation = queries.evaluate(patient, on, policy)
     eligibility = evaluation.eligibility

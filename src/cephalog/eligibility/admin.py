@@ -10,8 +10,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from cephalog.accounts.admin_site import ClinicScopedAdmin, site
 from cephalog.eligibility.models import ClinicPolicy, FlagSignOff, StartDecision
-from cephalog.web.admin_site import ClinicScopedAdmin, site
 
 
 class ClinicPolicyAdmin(ClinicScopedAdmin):

@@ -1,6 +1,6 @@
 """Reads for eligibility: the clinic's policies, the screening with its evidence, the gate.
 
-Every screening builds the patient's case with `patients.case.build_case` and
+Every screening builds the patient's case with `eligibility.case.build_case` and
 runs `domain.assess.assess` on it, so the page, the letter, the gate and
 `cephalog assess` compute the same eligibility (spec section 6). The
 evidence (windows, preventives, overuse figures) is recomputed with the same
@@ -19,6 +19,7 @@ from cephalog.core.time import patient_today
 from cephalog.domain.assess import Assessment, assess
 from cephalog.domain.case import Case
 from cephalog.domain.criteria import ChronicMigraine, MedicationOveruse, multiple_holds
+from cephalog.domain.intervals import EARLIEST_INTERVAL_DAYS
 from cephalog.domain.policies import (
     POLICIES,
     Eligibility,
@@ -36,9 +37,9 @@ from cephalog.domain.windows import (
     windows_before,
 )
 from cephalog.eligibility import texts
+from cephalog.eligibility.case import build_case
 from cephalog.eligibility.models import ClinicPolicy, ClinicRuleset, FlagSignOff, StartDecision
 from cephalog.ops import clinic_cache
-from cephalog.patients.case import build_case
 from cephalog.patients.models import Patient, Preventive
 
 
@@ -84,6 +85,15 @@ def policy_for(clinic: Clinic, name: str | None = None) -> Policy:
         return row.to_policy()
     except PolicyError as error:  # only if a row was written around the actions
         raise UnknownPolicy(f"policy {name!r} has a bad definition: {error}") from None
+
+
+def earliest_interval_days(clinic: Clinic) -> int:
+    """The earliest-next-session interval of the clinic's policy (spec §9: 77 or 84 days);
+    the domain's default when the clinic's policy is unknown."""
+    try:
+        return policy_for(clinic).earliest_interval_days
+    except UnknownPolicy:
+        return EARLIEST_INTERVAL_DAYS
 
 
 def clinic_rules(clinic: Clinic, policy_name: str | None = None) -> Rules:

@@ -23,19 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.utils import timezone
 
-from cephalog.accounts.access import role_in
 from cephalog.accounts.models import Clinic, Role
 from cephalog.audit.actions import record
-from cephalog.interop import fhir
-from cephalog.interop.models import STALE_AFTER, BulkExport, ExportStatus
+from cephalog.interop import bulk_actions, fhir
+from cephalog.interop.models import BulkExport, ExportStatus
 from cephalog.ops.db_router import replica_reads
 from cephalog.patients.models import Patient
 
 logger = logging.getLogger(__name__)
+
+#: Requesting an export is an action (bulk_actions, with every write of the job's row).
+start_bulk_export = bulk_actions.start_bulk_export
 
 type Progress = Callable[[int, int], None]
 #: Resources written once per export, not once per patient.
@@ -128,51 +128,9 @@ def admin_clinics(user: Any) -> list[Clinic]:
     )
 
 
-@transaction.atomic
-def start_bulk_export(*, clinic: Clinic, by: Any) -> BulkExport:
-    """Request a bulk export (clinic admins only); the worker runs it after commit.
-
-    An export of the clinic that is still waiting or running is returned
-    instead of starting a second one.
-    """
-    if role_in(by, clinic) != Role.CLINIC_ADMIN:
-        raise PermissionDenied("Only a clinic admin exports all patients.")
-    Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
-    # A worker that died leaves its row running: after STALE_AFTER it no longer blocks.
-    unfinished = BulkExport.objects.filter(
-        clinic=clinic, status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]
-    )
-    unfinished.filter(created_at__lt=timezone.now() - STALE_AFTER).update(
-        status=ExportStatus.FAILED, error="Did not finish (no worker running?)"
-    )
-    running = unfinished.first()
-    if running is not None:
-        return running
-    export = BulkExport(
-        clinic=clinic, requested_by=by, total=Patient.objects.filter(clinic=clinic).count()
-    )
-    export.full_clean()
-    export.save()
-    record(
-        action="export",
-        category="fhir_bulk",
-        clinic_id=clinic.pk,
-        user=by,
-        object_ref=f"bulk-export:{export.pk}",
-        detail={"patients": export.total, "requested": True},
-    )
-    from cephalog.interop.tasks import run_bulk_export_task
-
-    transaction.on_commit(lambda: run_bulk_export_task.enqueue(export.pk))
-    return export
-
-
 def run_bulk_export(export_id: int) -> str:
     """Claim and run one export; returns what happened (for the task result)."""
-    claimed = BulkExport.objects.filter(pk=export_id, status=ExportStatus.PENDING).update(
-        status=ExportStatus.RUNNING, started_at=timezone.now()
-    )
-    if not claimed:
+    if not bulk_actions.claim(export_id):
         return "not claimed: already running, done or removed"
     export = BulkExport.objects.select_related("clinic", "requested_by").get(pk=export_id)
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
@@ -183,7 +141,7 @@ def run_bulk_export(export_id: int) -> str:
         now = time.monotonic()
         if done == total or now - last[0] >= 0.5:  # at most two row updates a second
             last[0] = now
-            BulkExport.objects.filter(pk=export_id).update(done=done, total=total)
+            bulk_actions.progress(export_id, done, total)
 
     try:
         with replica_reads():  # a streaming replica, when configured (cephalog.ops.db_router)
@@ -192,18 +150,10 @@ def run_bulk_export(export_id: int) -> str:
             )
     except Exception as error:
         logger.exception("bulk export %s failed", export_id)
-        BulkExport.objects.filter(pk=export_id).update(
-            status=ExportStatus.FAILED, error=str(error)[:300], finished_at=timezone.now()
-        )
+        bulk_actions.mark_failed(export_id, error)
         return "failed"
     size = (export_dir() / name).stat().st_size
-    BulkExport.objects.filter(pk=export_id).update(
-        status=ExportStatus.DONE,
-        counts=counts,
-        file_name=name,
-        size_bytes=size,
-        finished_at=timezone.now(),
-    )
+    bulk_actions.mark_done(export_id, counts, name, size)
     _remove_older_files(export)
     return f"done: {sum(counts.values())} resources"
 
@@ -213,7 +163,7 @@ def _remove_older_files(export: BulkExport) -> None:
     older = BulkExport.objects.filter(clinic=export.clinic, pk__lt=export.pk).exclude(file_name="")
     for row in older:
         (export_dir() / row.file_name).unlink(missing_ok=True)
-    older.update(file_name="")
+    bulk_actions.forget_files(older)
 
 
 def export_path(export: BulkExport) -> Path | None:

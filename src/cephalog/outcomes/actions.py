@@ -14,9 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cephalog.accounts.access import CLINICAL_ROLES, role_in
+from cephalog.accounts.access import CLINICAL_ROLES, require_role
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
+from cephalog.core.replan import replan
 from cephalog.domain import decisions, instruments
 from cephalog.domain.assess import Assessment
 from cephalog.domain.decisions import HIGH_DOSE_UNITS as HIGH_DOSE
@@ -24,6 +25,7 @@ from cephalog.domain.decisions import STANDARD_DOSE_UNITS as STANDARD_DOSE
 from cephalog.domain.decisions import DecisionEffect
 from cephalog.domain.intervals import DUE_INTERVAL_DAYS as STANDARD_INTERVAL
 from cephalog.domain.policies import POLICIES
+from cephalog.eligibility.case import assess_patient
 from cephalog.outcomes.content_packs import ContentPackError, parse_pack
 from cephalog.outcomes.models import (
     ITEM_KEY_CHOICES,
@@ -35,18 +37,18 @@ from cephalog.outcomes.models import (
     QuestionnaireResponse,
     ResponseSource,
 )
-from cephalog.patients.case import assess_patient
 from cephalog.patients.models import Patient
+from cephalog.treatment.queries import decision_effect, domain_decision, effect_of
 
-__all__ = ["HIGH_DOSE", "STANDARD_DOSE", "STANDARD_INTERVAL", "DecisionEffect", "effect_of"]
-
-
-def _require_role(user: User, patient_or_clinic: Patient | Clinic, roles: Sequence[str]) -> None:
-    clinic = (
-        patient_or_clinic.clinic if isinstance(patient_or_clinic, Patient) else patient_or_clinic
-    )
-    if role_in(user, clinic) not in roles:
-        raise PermissionDenied("Your role in this clinic does not allow this.")
+__all__ = [
+    "HIGH_DOSE",
+    "STANDARD_DOSE",
+    "STANDARD_INTERVAL",
+    "DecisionEffect",
+    "decision_effect",
+    "domain_decision",
+    "effect_of",
+]
 
 
 def _not_future(day: dt.date, today: dt.date, field: str) -> None:
@@ -110,7 +112,7 @@ def record_decision(
     `policy` (default: the clinic's) on `decided_on`, so the snapshot is
     the domain's, not the browser's.
     """
-    _require_role(by, patient, (Role.PHYSICIAN,))
+    require_role(by, patient.clinic, (Role.PHYSICIAN,))
     today = timezone.localdate()
     decided_on = decided_on or today
     _not_future(decided_on, today, "decided_on")
@@ -154,42 +156,12 @@ def record_decision(
         },
     )
     # The next session reflects the decision: the calendar is re-planned now.
-    from cephalog.scheduling.actions import sync_plan
-
-    sync_plan(patient=patient, today=decided_on)
+    replan(patient=patient, today=decided_on)
     return row
 
 
-def domain_decision(row: ContinuationDecision) -> decisions.Decision:
-    """A stored decision as the domain's rules read it (`cephalog.domain.decisions`)."""
-    return decisions.Decision(
-        decided_on=row.decided_on,
-        kind=row.decision,
-        new_interval_days=row.new_interval_days,
-        order=row.pk or 0,
-    )
-
-
-def effect_of(rows: Sequence[ContinuationDecision], last_session: dt.date | None) -> DecisionEffect:
-    """What the next session should use after these decisions: the domain's
-    `decisions.effect_of` (issue 14.7), over the stored rows."""
-    return decisions.effect_of([domain_decision(row) for row in rows], last_session)
-
-
-def decision_effect(patient: Patient) -> DecisionEffect:
-    """What the next session should use (dose, interval, paused/stopped), in two queries.
-
-    For the session pages: `decision_effect(patient).dose_units`, `.interval_days`,
-    `.active`, `.next_due(last_session_date)`.
-    """
-    last = (
-        patient.sessions.filter(status="completed")
-        .order_by("-date")
-        .values_list("date", flat=True)
-        .first()
-    )
-    decisions = list(patient.continuation_decisions.all())
-    return effect_of(decisions, last)
+# `domain_decision`, `effect_of` and `decision_effect` are read by the session pages too:
+# they live in `treatment.queries` (below outcomes) and are re-exported here.
 
 
 # --- bridging treatments -----------------------------------------------------------------
@@ -200,7 +172,7 @@ def record_bridging(
     *, patient: Patient, by: User, date: dt.date, kind: str, notes: str = ""
 ) -> BridgingTreatment:
     """Record a bridging treatment (nerve block, ketorolac, emergency visit; reference 7)."""
-    _require_role(by, patient, CLINICAL_ROLES)
+    require_role(by, patient.clinic, CLINICAL_ROLES)
     _not_future(date, timezone.localdate(), "date")
     row = BridgingTreatment(
         patient=patient, date=date, kind=kind, notes=(notes or "").strip(), recorded_by=by
@@ -303,7 +275,7 @@ def record_questionnaire(
         if patient.user_id is None or patient.user_id != by.pk:
             raise PermissionDenied("Only the patient enters their own questionnaire.")
     elif source == ResponseSource.STAFF:
-        _require_role(by, patient, CLINICAL_ROLES)
+        require_role(by, patient.clinic, CLINICAL_ROLES)
     else:
         raise ValidationError({"source": f"must be patient or staff, got {source!r}"})
     _not_future(completed_on, timezone.localdate() + dt.timedelta(days=1), "completed_on")
@@ -357,7 +329,7 @@ def load_content_pack(*, clinic: Clinic, by: User, raw: bytes | str) -> ContentP
 
     Clinic admins only. Raises ValidationError listing every problem of the file.
     """
-    _require_role(by, clinic, (Role.CLINIC_ADMIN,))
+    require_role(by, clinic, (Role.CLINIC_ADMIN,))
     try:
         pack = parse_pack(raw)
     except ContentPackError as error:
@@ -399,7 +371,7 @@ def set_content_pack_active(*, pack: ContentPack, by: User, active: bool) -> Con
     wording of that questionnaire, else to item numbers and labels), or show it again.
     Clinic admins only; audited. Responses already stored keep the pack they were shown."""
     pack = ContentPack.objects.select_for_update().get(pk=pack.pk)
-    _require_role(by, pack.clinic, (Role.CLINIC_ADMIN,))
+    require_role(by, pack.clinic, (Role.CLINIC_ADMIN,))
     if pack.active != active:
         pack.active = active
         pack.save(update_fields=["active"])
@@ -418,7 +390,7 @@ def set_content_pack_active(*, pack: ContentPack, by: User, active: bool) -> Con
 def set_item_labels(*, clinic: Clinic, by: User, labels: Mapping[str, str]) -> dict[str, str]:
     """The clinic's plain labels of questionnaire items (issue 16.5), by item key: a label
     given replaces the item's, an empty one removes it. Clinic admins only; audited."""
-    _require_role(by, clinic, (Role.CLINIC_ADMIN,))
+    require_role(by, clinic, (Role.CLINIC_ADMIN,))
     keys = {key for key, _ in ITEM_KEY_CHOICES}
     unknown = sorted(set(labels) - keys)
     if unknown:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from cephalog.accounts.admin_site import ClinicScopedAdmin, site
 from cephalog.outcomes.models import ContentPack, ItemLabel
-from cephalog.web.admin_site import ClinicScopedAdmin, site
 
 
 class ContentPackAdmin(ClinicScopedAdmin):

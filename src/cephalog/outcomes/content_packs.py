@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cephalog import safe_json
+from cephalog.core.errors import AppError
 from cephalog.domain.instruments import (
     HIT6_ITEM_KEYS,
     HIT6_VALUES,
@@ -36,12 +37,8 @@ INSTRUMENT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ..
 }
 
 
-class ContentPackError(ValueError):
-    """A pack that cannot be loaded; `problems` names each bad path."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("; ".join(self.problems))
+class ContentPackError(AppError):
+    """A pack that cannot be loaded; `problems` names each bad path (`path: words`)."""
 
 
 @dataclass(frozen=True)

@@ -13,20 +13,24 @@ from django.db import models
 
 from cephalog.accounts.models import Clinic
 from cephalog.domain import intervals
+from cephalog.domain.decisions import DecisionKind
 from cephalog.domain.rulesets import RULESET_NAMES
 from cephalog.patients.models import Patient
 
 #: Bounds of a changed interval between sessions, in days (8 to 26 weeks).
-MIN_INTERVAL_DAYS = 56
+MIN_INTERVAL_DAYS = intervals.MIN_INTERVAL_DAYS
 MAX_INTERVAL_DAYS = intervals.MAX_INTERVAL_DAYS
 
 
 class Decision(models.TextChoices):
-    CONTINUE = "continue", "Continue as before"
-    CHANGE_DOSE_195 = "change_dose_195", "Change the dose to 195 U (follow-the-pain)"
-    CHANGE_INTERVAL = "change_interval", "Change the interval between sessions"
-    PAUSE = "pause", "Pause treatment"
-    STOP = "stop", "Stop treatment"
+    CONTINUE = DecisionKind.CONTINUE.value, "Continue as before"
+    CHANGE_DOSE_195 = (
+        DecisionKind.CHANGE_DOSE_195.value,
+        "Change the dose to 195 U (follow-the-pain)",
+    )
+    CHANGE_INTERVAL = DecisionKind.CHANGE_INTERVAL.value, "Change the interval between sessions"
+    PAUSE = DecisionKind.PAUSE.value, "Pause treatment"
+    STOP = DecisionKind.STOP.value, "Stop treatment"
 
 
 class ContinuationDecision(models.Model):

@@ -15,6 +15,7 @@ from cephalog.accounts.access import role_in
 from cephalog.accounts.models import Role, User
 from cephalog.domain.policies import POLICIES
 from cephalog.domain.schedule import format_date
+from cephalog.eligibility.queries import earliest_interval_days
 from cephalog.outcomes import charts
 from cephalog.outcomes.queries import (
     REASON_LABELS,
@@ -24,7 +25,6 @@ from cephalog.outcomes.queries import (
     decision_title,
     interval_rule,
 )
-from cephalog.scheduling.actions import earliest_interval_days
 
 
 def _data_only_fetcher() -> Any:

@@ -1,7 +1,7 @@
 """Reads for the outcome pages, computed with the domain exactly as `cephalog assess` does.
 
 Every per-patient figure comes from one `build_case` + `domain.assess` (the
-implementation of `cephalog.patients.case.assess_patient`), so the outcomes
+implementation of `cephalog.eligibility.case.assess_patient`), so the outcomes
 page, the cycle summary, the renewal letter and the progress page show the
 numbers the command prints for the same record.
 """
@@ -20,10 +20,11 @@ from cephalog.domain.criteria import MedicationOveruse, assess_medication_overus
 from cephalog.domain.cycles import Cycle
 from cephalog.domain.decisions import Decision as DomainDecision
 from cephalog.domain.diary import DiaryDay, classify_day
-from cephalog.domain.intervals import IntervalRule, earliest_for
 from cephalog.domain.policies import POLICIES, Continuation
 from cephalog.domain.rulesets import Rules, Ruleset
 from cephalog.domain.windows import MIN_RECORDED_DAYS, WINDOW_DAYS, Window, window_ending
+from cephalog.eligibility.case import build_case
+from cephalog.eligibility.queries import clinic_rules, clinic_ruleset, earliest_interval_days
 from cephalog.outcomes.actions import DecisionEffect, domain_decision, effect_of
 from cephalog.outcomes.models import (
     BridgingTreatment,
@@ -34,8 +35,8 @@ from cephalog.outcomes.models import (
     ItemLabel,
     QuestionnaireResponse,
 )
-from cephalog.patients.case import build_case
 from cephalog.patients.models import Patient
+from cephalog.treatment.queries import interval_rule_for
 
 #: A week counts towards the wearing-off curve when at least 5 of its 7 days are
 #: recorded (the same share as 20 of 28 for a window, spec section 3).
@@ -287,8 +288,6 @@ def patient_outcomes(
 ) -> PatientOutcomes:
     """The patient's cycles, recommendation, wearing-off, decisions and timeline, under the
     clinic's ruleset (spec section 11)."""
-    from cephalog.eligibility.queries import clinic_ruleset
-
     chosen = policy_or_default(patient, policy)
     case = build_case(patient, today)
     assessment = assess(case, chosen, ruleset=clinic_ruleset(patient.clinic))
@@ -426,21 +425,8 @@ def questionnaire_due(
     return None
 
 
-def interval_rule(patient: Patient, earliest_days: int) -> IntervalRule:
-    """The interval numbers for this patient (issue 14.5): due after the decisions so far,
-    the policy's earliest day, the clinic's minimum."""
-    last = (
-        patient.sessions.filter(status="completed")
-        .order_by("-date")
-        .values_list("date", flat=True)
-        .first()
-    )
-    effect = effect_of(list(patient.continuation_decisions.all()), last)
-    return IntervalRule(
-        due_days=effect.interval_days,
-        earliest_days=earliest_for(effect.interval_days, earliest_days),
-        minimum_days=patient.clinic.minimum_interval_days,
-    )
+#: The interval numbers for this patient (issue 14.5), from `treatment.queries`.
+interval_rule = interval_rule_for
 
 
 def plan_decisions(decisions: Sequence[ContinuationDecision]) -> list[DomainDecision]:
@@ -488,9 +474,6 @@ def progress(patient: Patient, today: dt.date, max_periods: int = 12) -> Progres
     latest 4 weeks with it, exactly as a cycle's reduction (spec section 7). Days are
     counted and printed as the clinic's ruleset does (spec section 11).
     """
-    from cephalog.eligibility.queries import clinic_rules
-    from cephalog.scheduling.actions import earliest_interval_days
-
     rules = clinic_rules(patient.clinic)
     round1 = rules.one_decimal
     definition = rules.definition

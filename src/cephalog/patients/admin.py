@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from cephalog.accounts.admin_site import ClinicScopedAdmin, site
 from cephalog.patients.models import Condition, Medication, Patient, Preventive
-from cephalog.web.admin_site import ClinicScopedAdmin, site
 
 
 class PreventiveInline(admin.TabularInline):  # type: ignore[type-arg]

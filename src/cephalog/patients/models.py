@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 
 from cephalog.accounts.models import Clinic, validate_time_zone
+from cephalog.domain import vocab
 
 
 class Sex(models.TextChoices):
@@ -97,23 +98,26 @@ class Patient(models.Model):
 
 
 class PreventiveOutcome(models.TextChoices):
-    INADEQUATE_RESPONSE = "inadequate_response", "Inadequate response"
-    INTOLERANCE = "intolerance", "Intolerance"
-    CONTRAINDICATED = "contraindicated", "Contraindicated"
-    EFFECTIVE = "effective", "Effective"
-    ONGOING = "ongoing", "Ongoing"
+    INADEQUATE_RESPONSE = vocab.PreventiveOutcome.INADEQUATE_RESPONSE.value, "Inadequate response"
+    INTOLERANCE = vocab.PreventiveOutcome.INTOLERANCE.value, "Intolerance"
+    CONTRAINDICATED = vocab.PreventiveOutcome.CONTRAINDICATED.value, "Contraindicated"
+    EFFECTIVE = vocab.PreventiveOutcome.EFFECTIVE.value, "Effective"
+    ONGOING = vocab.PreventiveOutcome.ONGOING.value, "Ongoing"
 
 
 class PreventiveClass(models.TextChoices):
-    ANTIEPILEPTIC = "antiepileptic", "Antiepileptic"
-    BETA_BLOCKER = "beta_blocker", "Beta blocker"
-    ANTIDEPRESSANT = "antidepressant", "Antidepressant"
-    ARB_ACE = "arb_ace", "ARB / ACE inhibitor"
-    CALCIUM_CHANNEL_BLOCKER = "calcium_channel_blocker", "Calcium-channel blocker"
-    CGRP_MAB = "cgrp_mab", "CGRP monoclonal antibody"
-    GEPANT = "gepant", "Gepant"
-    BOTULINUM_TOXIN = "botulinum_toxin", "Botulinum toxin"
-    OTHER = "other", "Other"
+    ANTIEPILEPTIC = vocab.PreventiveClass.ANTIEPILEPTIC.value, "Antiepileptic"
+    BETA_BLOCKER = vocab.PreventiveClass.BETA_BLOCKER.value, "Beta blocker"
+    ANTIDEPRESSANT = vocab.PreventiveClass.ANTIDEPRESSANT.value, "Antidepressant"
+    ARB_ACE = vocab.PreventiveClass.ARB_ACE.value, "ARB / ACE inhibitor"
+    CALCIUM_CHANNEL_BLOCKER = (
+        vocab.PreventiveClass.CALCIUM_CHANNEL_BLOCKER.value,
+        "Calcium-channel blocker",
+    )
+    CGRP_MAB = vocab.PreventiveClass.CGRP_MAB.value, "CGRP monoclonal antibody"
+    GEPANT = vocab.PreventiveClass.GEPANT.value, "Gepant"
+    BOTULINUM_TOXIN = vocab.PreventiveClass.BOTULINUM_TOXIN.value, "Botulinum toxin"
+    OTHER = vocab.PreventiveClass.OTHER.value, "Other"
 
 
 class Preventive(models.Model):
@@ -143,11 +147,14 @@ class Preventive(models.Model):
 
 
 class MedicationClass(models.TextChoices):
-    AMINOGLYCOSIDE = "aminoglycoside", "Aminoglycoside"
-    NEUROMUSCULAR_BLOCKER = "neuromuscular_blocker", "Neuromuscular blocker"
-    ANTICHOLINERGIC = "anticholinergic", "Anticholinergic"
-    MUSCLE_RELAXANT = "muscle_relaxant", "Muscle relaxant"
-    OTHER = "other", "Other"
+    AMINOGLYCOSIDE = vocab.MedicationClass.AMINOGLYCOSIDE.value, "Aminoglycoside"
+    NEUROMUSCULAR_BLOCKER = (
+        vocab.MedicationClass.NEUROMUSCULAR_BLOCKER.value,
+        "Neuromuscular blocker",
+    )
+    ANTICHOLINERGIC = vocab.MedicationClass.ANTICHOLINERGIC.value, "Anticholinergic"
+    MUSCLE_RELAXANT = vocab.MedicationClass.MUSCLE_RELAXANT.value, "Muscle relaxant"
+    OTHER = vocab.MedicationClass.OTHER.value, "Other"
 
 
 class Medication(models.Model):
@@ -167,18 +174,21 @@ class Medication(models.Model):
 
 
 class ConditionCode(models.TextChoices):
-    MYASTHENIA_GRAVIS = "myasthenia_gravis", "Myasthenia gravis"
-    LAMBERT_EATON = "lambert_eaton", "Lambert–Eaton syndrome"
-    ALS = "als", "Amyotrophic lateral sclerosis"
-    MOTOR_NEUROPATHY = "motor_neuropathy", "Motor neuropathy"
-    DYSPHAGIA = "dysphagia", "Dysphagia"
-    RESPIRATORY_COMPROMISE = "respiratory_compromise", "Respiratory compromise"
-    PREGNANCY = "pregnancy", "Pregnancy"
-    BREASTFEEDING = "breastfeeding", "Breastfeeding"
-    IMMUNOCOMPROMISED = "immunocompromised", "Weakened immune system"
-    MULTIPLE_SCLEROSIS = "multiple_sclerosis", "Multiple sclerosis"
-    CEREBRAL_PALSY = "cerebral_palsy", "Cerebral palsy"
-    INJECTION_SITE_INFECTION = "injection_site_infection", "Infection at the injection sites"
+    MYASTHENIA_GRAVIS = vocab.Condition.MYASTHENIA_GRAVIS.value, "Myasthenia gravis"
+    LAMBERT_EATON = vocab.Condition.LAMBERT_EATON.value, "Lambert–Eaton syndrome"
+    ALS = vocab.Condition.ALS.value, "Amyotrophic lateral sclerosis"
+    MOTOR_NEUROPATHY = vocab.Condition.MOTOR_NEUROPATHY.value, "Motor neuropathy"
+    DYSPHAGIA = vocab.Condition.DYSPHAGIA.value, "Dysphagia"
+    RESPIRATORY_COMPROMISE = vocab.Condition.RESPIRATORY_COMPROMISE.value, "Respiratory compromise"
+    PREGNANCY = vocab.Condition.PREGNANCY.value, "Pregnancy"
+    BREASTFEEDING = vocab.Condition.BREASTFEEDING.value, "Breastfeeding"
+    IMMUNOCOMPROMISED = vocab.Condition.IMMUNOCOMPROMISED.value, "Weakened immune system"
+    MULTIPLE_SCLEROSIS = vocab.Condition.MULTIPLE_SCLEROSIS.value, "Multiple sclerosis"
+    CEREBRAL_PALSY = vocab.Condition.CEREBRAL_PALSY.value, "Cerebral palsy"
+    INJECTION_SITE_INFECTION = (
+        vocab.Condition.INJECTION_SITE_INFECTION.value,
+        "Infection at the injection sites",
+    )
 
 
 class Condition(models.Model):

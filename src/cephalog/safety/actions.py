@@ -31,7 +31,7 @@ from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from cephalog.accounts.access import role_in
+from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
 from cephalog.core.time import patient_today
@@ -759,8 +759,7 @@ def update_safety_settings(*, clinic: Clinic, by: User, **fields: Any) -> list[s
     the urgent guidance, and the red-flag alert settings. Every problem is refused with the
     field it concerns, and nothing is stored unless all are right. Audited with before and
     after; returns the names of the settings changed."""
-    if role_in(by, clinic) != Role.CLINIC_ADMIN:
-        raise PermissionDenied("Only a clinic admin of this clinic changes its safety settings.")
+    require_role(by, clinic, (Role.CLINIC_ADMIN,), "change the clinic's safety settings")
     unknown = set(fields) - set(SAFETY_SETTINGS)
     if unknown:
         raise ValueError(f"update_safety_settings: not settings: {sorted(unknown)}")

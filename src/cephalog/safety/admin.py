@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from cephalog.accounts.admin_site import ClinicScopedAdmin, site
 from cephalog.safety.models import OutboundEmail, SafetySettings
-from cephalog.web.admin_site import ClinicScopedAdmin, site
 
 
 class SafetySettingsAdmin(ClinicScopedAdmin):

@@ -24,6 +24,9 @@ from cephalog.safety.models import (
 )
 from cephalog.treatment.models import Session, SessionStatus
 
+# The session page reads it too: it lives in treatment.queries (below safety).
+from cephalog.treatment.queries import avoid_sites_for as avoid_sites_for
+
 # --- settings and dates ------------------------------------------------------------------
 
 
@@ -197,30 +200,6 @@ def patient_events(patient: Patient) -> list[AdverseEvent]:
 
 
 # --- for other areas: the site map and the cycle summary ---------------------------------
-
-
-def avoid_sites_for(patient: Patient) -> list[tuple[str, str]]:
-    """Site codes to avoid at the next session, each with the reason (for the site map).
-
-    From every adverse event of the patient with `avoid_sites`, newest event
-    first; a site named by several events appears once, with the newest reason.
-    """
-    seen: dict[str, str] = {}
-    events = (
-        AdverseEvent.objects.filter(patient=patient)
-        .exclude(avoid_sites=[])
-        .select_related("session")
-        .order_by("-onset", "-id")
-    )
-    for event in events:
-        reason = f"{event.symptom_label} from {event.onset:%d %b %Y}"
-        if event.session is not None:
-            reason += f" after the session of {event.session.date:%d %b %Y}"
-        if event.actions:
-            reason += f": {event.actions}"
-        for code in event.avoid_sites:
-            seen.setdefault(str(code), reason)
-    return list(seen.items())
 
 
 @dataclass(frozen=True)

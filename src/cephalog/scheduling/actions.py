@@ -24,8 +24,9 @@ from django.utils.crypto import salted_hmac
 from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
 from cephalog.core.time import patient_today
-from cephalog.domain.intervals import EARLIEST_INTERVAL_DAYS
 from cephalog.domain.schedule import BASELINE_DAYS, EventKind, PlannedEvent, treatment_plan
+from cephalog.eligibility.queries import earliest_interval_days
+from cephalog.outcomes.queries import plan_decisions
 from cephalog.patients.models import Patient
 from cephalog.scheduling.models import (
     Appointment,
@@ -41,8 +42,6 @@ from cephalog.treatment.models import Session, SessionStatus
 #: planned from the last one given (the domain chains further ones from due
 #: dates, which a booked date would contradict).
 SESSIONS_AHEAD = 1
-#: Used when the clinic's policy name is not a built-in policy (domain default).
-DEFAULT_EARLIEST_INTERVAL_DAYS = EARLIEST_INTERVAL_DAYS
 #: Plan slots that occur once per patient; the others occur once per cycle.
 _SINGLE_SLOTS = {
     EventKind.CONSULTATION,
@@ -58,16 +57,6 @@ def plan_key(event: PlannedEvent) -> str:
     if event.kind in _SINGLE_SLOTS:
         return str(event.kind)
     return f"{event.kind}:{event.cycle}"
-
-
-def earliest_interval_days(clinic: Clinic) -> int:
-    """The earliest-next-session interval of the clinic's policy (spec §9: 77 or 84 days)."""
-    from cephalog.eligibility.queries import UnknownPolicy, policy_for
-
-    try:
-        return policy_for(clinic).earliest_interval_days
-    except UnknownPolicy:
-        return DEFAULT_EARLIEST_INTERVAL_DAYS
 
 
 @dataclass(frozen=True)
@@ -113,8 +102,6 @@ def _plan_for(
         auth.date if auth is not None and auth.status != AppointmentStatus.CANCELLED else None
     )
     # Continuation decisions (issue 6) pause or stop the plan.
-    from cephalog.outcomes.queries import plan_decisions
-
     events = treatment_plan(
         consultation_date=consultation_date,
         session_dates=sessions,

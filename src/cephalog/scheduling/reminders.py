@@ -40,7 +40,6 @@ diagnosis; the patient's first name, the date, the clinic, a link.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import zoneinfo
 from collections.abc import Callable
@@ -48,15 +47,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from cephalog.audit.actions import record
 from cephalog.diary.models import DiaryEntry
 from cephalog.domain.schedule import format_date
 from cephalog.patients.models import Patient
+from cephalog.scheduling import reminder_actions
 from cephalog.scheduling.models import (
     Appointment,
     AppointmentKind,
@@ -68,10 +66,12 @@ from cephalog.scheduling.models import (
 
 logger = logging.getLogger(__name__)
 
-#: A claim older than this is presumed abandoned (far longer than the SMTP timeout).
-LEASE = dt.timedelta(minutes=10)
-#: Attempts before a failed reminder is left for staff to see.
-MAX_ATTEMPTS = 5
+# The claim rows' writes live in reminder_actions (every write in an actions module).
+LEASE = reminder_actions.LEASE
+MAX_ATTEMPTS = reminder_actions.MAX_ATTEMPTS
+claim = reminder_actions.claim
+_enqueue = reminder_actions.enqueue
+
 #: Appointment reminders go out in the patient's daytime, never at night.
 SEND_FROM = dt.time(9, 0)
 SEND_UNTIL = dt.time(20, 0)
@@ -207,35 +207,6 @@ def diary_candidates(now: dt.datetime) -> list[Candidate]:
     ]
 
 
-def _enqueue(reminder_id: int) -> None:
-    from cephalog.scheduling.tasks import deliver_reminder
-
-    deliver_reminder.enqueue(reminder_id)
-
-
-def claim(
-    candidate: Candidate, now: dt.datetime, then: Callable[[int], object] | None = None
-) -> ReminderSent | None:
-    """Insert the claim row; None if this key was claimed before (by anyone, ever)."""
-    then = then or _enqueue
-    try:
-        with transaction.atomic():
-            reminder = ReminderSent.objects.create(
-                key=candidate.key,
-                kind=candidate.kind,
-                patient=candidate.patient,
-                appointment=candidate.appointment,
-                for_date=candidate.for_date,
-                expires_at=candidate.expires_at,
-                created_at=now,
-                enqueued_at=now,
-            )
-            transaction.on_commit(functools.partial(then, reminder.pk))
-    except IntegrityError:
-        return None
-    return reminder
-
-
 def send_due_reminders(
     now: dt.datetime | None = None, *, then: Callable[[int], object] | None = None
 ) -> SweepResult:
@@ -249,11 +220,7 @@ def send_due_reminders(
     result = SweepResult()
     stale = now - LEASE
 
-    result.expired = ReminderSent.objects.filter(
-        Q(status__in=[ReminderStatus.PENDING, ReminderStatus.FAILED])
-        | Q(status=ReminderStatus.SENDING, claimed_at__lt=stale),
-        expires_at__lte=now,
-    ).update(status=ReminderStatus.SKIPPED, last_error="Too late to send")
+    result.expired = reminder_actions.expire(now)
 
     retry = ReminderSent.objects.filter(expires_at__gt=now).filter(
         Q(status=ReminderStatus.PENDING, enqueued_at__lt=stale)
@@ -264,10 +231,8 @@ def send_due_reminders(
         )
     )
     for reminder_id in list(retry.values_list("pk", flat=True)):
-        with transaction.atomic():
-            if retry.filter(pk=reminder_id).update(enqueued_at=now):
-                transaction.on_commit(functools.partial(then, reminder_id))
-                result.retried.append(reminder_id)
+        if reminder_actions.requeue(retry, reminder_id, now, then):
+            result.retried.append(reminder_id)
 
     candidates = appointment_candidates(now) + diary_candidates(now)
     known = set(
@@ -285,12 +250,6 @@ def send_due_reminders(
 
 
 # --- delivery ---------------------------------------------------------------------------
-
-
-def _claimable(now: dt.datetime) -> Q:
-    return Q(
-        status__in=[ReminderStatus.PENDING, ReminderStatus.FAILED], attempts__lt=MAX_ATTEMPTS
-    ) | Q(status=ReminderStatus.SENDING, claimed_at__lt=now - LEASE)
 
 
 def _not_needed(reminder: ReminderSent) -> str:
@@ -388,39 +347,20 @@ def _error_text(error: BaseException) -> str:
 def deliver(reminder_id: int, now: dt.datetime | None = None) -> str:
     """Claim one reminder and send it; never inside a transaction (the claim must commit first)."""
     now = now or timezone.now()
-    claimed = ReminderSent.objects.filter(
-        _claimable(now), pk=reminder_id, expires_at__gt=now
-    ).update(
-        status=ReminderStatus.SENDING,
-        claimed_at=now,
-        last_attempt_at=now,
-        attempts=F("attempts") + 1,
-    )
-    if not claimed:
+    if not reminder_actions.claim_for_sending(reminder_id, now):
         return "not claimed"
-    mine = ReminderSent.objects.filter(
-        pk=reminder_id, status=ReminderStatus.SENDING, claimed_at=now
-    )
     reminder = ReminderSent.objects.select_related("patient__clinic", "appointment").get(
         pk=reminder_id
     )
     why_not = _not_needed(reminder)
     if why_not:
-        mine.update(status=ReminderStatus.SKIPPED, last_error=why_not)
+        reminder_actions.finish(reminder_id, now, ReminderStatus.SKIPPED, why_not)
         return "skipped"
     try:
         compose(reminder, now.astimezone(_zone(reminder.patient)).date()).send()
     except Exception as error:  # any failure is recorded and retried by the next sweep
-        mine.update(status=ReminderStatus.FAILED, last_error=_error_text(error))
+        reminder_actions.finish(reminder_id, now, ReminderStatus.FAILED, _error_text(error))
         logger.warning("reminder %s not sent: %s", reminder_id, _error_text(error))
         return "failed"
-    with transaction.atomic():
-        mine.update(status=ReminderStatus.SENT, sent_at=now, last_error="")
-        record(
-            action="create",
-            category="reminder",
-            patient=reminder.patient,
-            object_ref=f"reminder:{reminder_id}",
-            detail={"kind": reminder.kind, "attempt": reminder.attempts},
-        )
+    reminder_actions.mark_sent(reminder, now)
     return "sent"

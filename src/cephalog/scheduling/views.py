@@ -20,6 +20,7 @@ from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
 from cephalog.core.time import patient_today
 from cephalog.domain.schedule import what_to_expect
+from cephalog.eligibility.queries import earliest_interval_days
 from cephalog.outcomes.queries import interval_rule
 from cephalog.patients.models import Patient
 from cephalog.scheduling import actions, feeds, queries
@@ -96,7 +97,7 @@ def patient_calendar(request: HttpRequest, patient: Patient) -> HttpResponse:
             "expect": what_to_expect(
                 today,
                 actions.completed_session_dates(patient),
-                interval_rule(patient, actions.earliest_interval_days(patient.clinic)),
+                interval_rule(patient, earliest_interval_days(patient.clinic)),
             ),
             "feed_url": feed_url,
             "webcal_url": _webcal(feed_url),

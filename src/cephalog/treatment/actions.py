@@ -22,14 +22,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cephalog.accounts.access import role_in
+from cephalog.accounts.access import require_role, role_in
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
 from cephalog.core.errors import AppError
+from cephalog.core.replan import replan
 from cephalog.core.time import clinic_now
 from cephalog.domain import dosing, point_of_care
 from cephalog.domain.safety import DEFAULT_AFTERCARE, Evidence
@@ -56,21 +57,26 @@ SRC_ELIGIBILITY = "clinical-reference §5, §11.1 (eligibility gates)"
 SRC_SUPERVISION = "clinic governance: a new injector treats under a physician's supervision"
 
 
-class SessionError(ValueError):
+class SessionError(AppError):
     """A refused session change.
 
     Each problem is plain words, optionally tied to the form control that
     caused it: `problems` lists the words, `by_field` groups them by control
     (`""` for the page as a whole), so pages show each one beside its control.
+    A domain problem (`vials[0].expiry: ...`) is turned into plain words (`plain`).
     """
 
-    def __init__(self, problems: Sequence[str | tuple[str, str]]) -> None:
-        self.by_field: dict[str, list[str]] = {}
-        for p in problems:
-            field, text = p if isinstance(p, tuple) else plain(p)
-            self.by_field.setdefault(field, []).append(text)
+    def __init__(self, problems: str | tuple[str, str] | Sequence[str | tuple[str, str]]) -> None:
+        if isinstance(problems, str | tuple):
+            problems = [problems]
+        super().__init__([p if isinstance(p, tuple) else plain(p) for p in problems])
+        # The session pages show the words alone (no control names), grouped by control.
         self.problems = [t for texts in self.by_field.values() for t in texts]
-        super().__init__("; ".join(self.problems))
+        self.args = ("; ".join(self.problems),)
+
+
+def _refused(words: str) -> SessionError:
+    return SessionError([("", words)])
 
 
 #: Where a domain problem's path points on the session pages.
@@ -124,12 +130,6 @@ def _site_name(m: re.Match[str]) -> str:
     return queries.site_label(site) if site is not None else m[0]
 
 
-def _require_role(user: User, clinic: Clinic, roles: Sequence[str], doing: str) -> None:
-    if role_in(user, clinic) not in roles:
-        allowed = " or ".join(str(Role(r).label).split(" (")[0].lower() for r in roles)
-        raise SessionError([("", f"Only a {allowed} of {clinic.name} may {doing}.")])
-
-
 def _require_open(session: Session) -> None:
     if session.is_locked:
         raise SessionError([("", "This session is completed and locked: add an addendum instead.")])
@@ -167,7 +167,7 @@ def record_check(
     or no once there is a previous session, and what, when yes.
     """
     clinic = patient.clinic
-    _require_role(by, clinic, CLINICAL, "answer the safety questions")
+    require_role(by, clinic, CLINICAL, "answer the safety questions", error=_refused)
     local_now = clinic_now(clinic, now)
     today = local_now.date()
     problems: list[str | tuple[str, str]] = []
@@ -214,7 +214,7 @@ def sign_off_flag(
     reason never stands for it.
     """
     clinic = patient.clinic
-    _require_role(by, clinic, (Role.PHYSICIAN,), "sign off a safety flag")
+    require_role(by, clinic, (Role.PHYSICIAN,), "sign off a safety flag", error=_refused)
     local_now = clinic_now(clinic, now)
     pre = queries.pre_session(patient, local_now.date())
     if pre.check is None:
@@ -246,9 +246,7 @@ def sign_off_flag(
 
 def continuation_rule(patient: Patient, precheck_reason: str) -> dict[str, Any]:
     """The latest continuation decision (issue 6): a pause or stop needs the documented reason."""
-    from cephalog.outcomes.actions import decision_effect
-
-    effect = decision_effect(patient)
+    effect = queries.decision_effect(patient)
     source = "continuation decision (assessment spec section 8)"
     if effect.active:
         detail = f"Next session: {effect.dose_units} U, every {effect.interval_days} days."
@@ -320,7 +318,7 @@ def start_session(
     sessions and no supervising physician.
     """
     clinic = patient.clinic
-    _require_role(by, clinic, CLINICAL, "start a session")
+    require_role(by, clinic, CLINICAL, "start a session", error=_refused)
     problems: list[str | tuple[str, str]] = []
     injector_role = role_in(injector, clinic)
     if injector_role not in CLINICAL:
@@ -557,7 +555,7 @@ def record_sites(*, session: Session, by: User, sites: Sequence[dosing.RecordedS
     session = (
         Session.objects.select_for_update().select_related("patient__clinic").get(pk=session.pk)
     )
-    _require_role(by, session.patient.clinic, CLINICAL, "record injection sites")
+    require_role(by, session.patient.clinic, CLINICAL, "record injection sites", error=_refused)
     _require_open(session)
     _check_sites(session, sites)
     _write_sites(session, sites)
@@ -599,7 +597,7 @@ def add_vial(
         Session.objects.select_for_update().select_related("patient__clinic").get(pk=session.pk)
     )
     clinic = session.patient.clinic
-    _require_role(by, clinic, CLINICAL, "record a vial")
+    require_role(by, clinic, CLINICAL, "record a vial", error=_refused)
     _require_open(session)
     vial = Vial(
         session=session,
@@ -633,7 +631,7 @@ def remove_vial(*, vial: Vial, by: User) -> None:
         .select_related("patient__clinic")
         .get(pk=vial.session_id)
     )
-    _require_role(by, session.patient.clinic, CLINICAL, "remove a vial")
+    require_role(by, session.patient.clinic, CLINICAL, "remove a vial", error=_refused)
     _require_open(session)
     lot = vial.lot
     vial.delete()
@@ -678,7 +676,7 @@ def complete_session(
     )
     patient = session.patient
     clinic = patient.clinic
-    _require_role(by, clinic, (Role.PHYSICIAN,), "complete and sign a session")
+    require_role(by, clinic, (Role.PHYSICIAN,), "complete and sign a session", error=_refused)
     _require_open(session)
     local_now = clinic_now(clinic, now)
     end = clinic_now(clinic, ended_at or local_now)
@@ -758,9 +756,7 @@ def complete_session(
         },
     )
     # The treatment calendar follows the session actually given (next due date, check-ins).
-    from cephalog.scheduling.actions import sync_plan
-
-    sync_plan(patient=patient, today=local_now.date())
+    replan(patient=patient, today=local_now.date())
     return session
 
 
@@ -768,7 +764,7 @@ def complete_session(
 def add_addendum(*, session: Session, by: User, text: str) -> SessionAddendum:
     """A correction or late note on a completed session, signed by its author."""
     session = Session.objects.select_related("patient__clinic").get(pk=session.pk)
-    _require_role(by, session.patient.clinic, CLINICAL, "add an addendum")
+    require_role(by, session.patient.clinic, CLINICAL, "add an addendum", error=_refused)
     if not session.is_locked:
         raise SessionError([("", "This session is still open: change the record itself.")])
     addendum = SessionAddendum(session=session, author=by, text=text.strip())
@@ -790,7 +786,7 @@ def cancel_session(*, session: Session, by: User, reason: str) -> Session:
     session = (
         Session.objects.select_for_update().select_related("patient__clinic").get(pk=session.pk)
     )
-    _require_role(by, session.patient.clinic, CLINICAL, "cancel a session")
+    require_role(by, session.patient.clinic, CLINICAL, "cancel a session", error=_refused)
     _require_open(session)
     if not reason.strip():
         raise SessionError([("reason", "Give a reason for cancelling.")])
@@ -823,8 +819,7 @@ def record_injector_training(
     today: dt.date | None = None,
 ) -> InjectorTraining:
     """Record a training course a physician (injector) of the clinic completed."""
-    if role_in(by, clinic) != Role.CLINIC_ADMIN:
-        raise PermissionDenied("Only a clinic admin of this clinic records training.")
+    require_role(by, clinic, (Role.CLINIC_ADMIN,), "record training")
     today = today or timezone.localdate()
     if completed_on > today:
         raise ValidationError({"completed_on": "The course date cannot be in the future."})
@@ -856,8 +851,7 @@ _DEFAULTS = {i.key: i for i in DEFAULT_AFTERCARE}
 
 
 def _require_admin(by: Any, clinic: Clinic, doing: str) -> None:
-    if role_in(by, clinic) != Role.CLINIC_ADMIN:
-        raise PermissionDenied(f"Only a clinic admin of this clinic {doing}.")
+    require_role(by, clinic, (Role.CLINIC_ADMIN,), doing)
 
 
 @transaction.atomic
@@ -870,7 +864,7 @@ def save_aftercare(*, clinic: Clinic, by: Any, items: Sequence[dict[str, str]]) 
     always the label's words; anything the clinic adds is an `optional_precaution`.
     Refused whole (nothing stored) with each problem; audited with the keys changed.
     """
-    _require_admin(by, clinic, "changes the aftercare advice")
+    _require_admin(by, clinic, "change the aftercare advice")
     problems: list[tuple[str, str]] = []
     stored: list[dict[str, str]] = []
     seen: set[str] = set()
@@ -953,7 +947,7 @@ def save_aftercare(*, clinic: Clinic, by: Any, items: Sequence[dict[str, str]]) 
 @transaction.atomic
 def reset_aftercare(*, clinic: Clinic, by: Any) -> bool:
     """Go back to cephalog's standard advice (the domain's); True when the clinic had its own."""
-    _require_admin(by, clinic, "changes the aftercare advice")
+    _require_admin(by, clinic, "change the aftercare advice")
     deleted, _ = AftercareText.objects.filter(clinic=clinic).delete()
     if deleted:
         record(
@@ -976,8 +970,7 @@ _FTP_MUSCLES = tuple(dosing.FTP_CAPS)
 
 
 def _require_editor(by: Any, clinic: Clinic) -> None:
-    if role_in(by, clinic) not in PROTOCOL_EDITORS:
-        raise PermissionDenied("Only a clinic admin or physician of this clinic keeps templates.")
+    require_role(by, clinic, PROTOCOL_EDITORS, "keep protocol templates")
 
 
 def _plain_protocol_problem(problem: str) -> tuple[str, str]:

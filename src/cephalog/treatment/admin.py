@@ -6,8 +6,8 @@ cephalog.treatment.actions (and not at all once signed).
 
 from __future__ import annotations
 
+from cephalog.accounts.admin_site import ClinicScopedAdmin, site
 from cephalog.treatment.models import AftercareText, InjectorTraining, ProtocolTemplate
-from cephalog.web.admin_site import ClinicScopedAdmin, site
 
 
 class ProtocolTemplateAdmin(ClinicScopedAdmin):

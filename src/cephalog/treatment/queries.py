@@ -7,14 +7,25 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import Count, Min
 
 from cephalog.accounts.models import Clinic, Membership, Role, User
-from cephalog.domain import dosing, point_of_care
+from cephalog.domain import decisions, dosing, point_of_care
+from cephalog.domain.decisions import DecisionEffect
+from cephalog.domain.intervals import IntervalRule, earliest_for
 from cephalog.domain.point_of_care import Answers, Finding
+from cephalog.domain.policies import get_policy
 from cephalog.domain.safety import DEFAULT_AFTERCARE, Evidence
+from cephalog.eligibility.case import build_case
+from cephalog.eligibility.queries import (
+    UnknownPolicy,
+    earliest_interval_days,
+    evaluate,
+    policy_for,
+    start_gate,
+)
 from cephalog.patients.models import Patient, ToxinExposure
 from cephalog.treatment.models import (
     LOCKED_AFTERCARE,
@@ -105,8 +116,6 @@ def eligibility_status(patient: Patient, today: dt.date) -> Eligibility:
     screening under the clinic's default policy; a hard stop refuses the session
     whatever reason is given; anything else needs the injector's documented reason.
     """
-    from cephalog.eligibility.queries import start_gate
-
     return eligibility_of(start_gate(patient, today))
 
 
@@ -167,13 +176,71 @@ def exposures(patient: Patient, exclude: Session | None = None) -> list[point_of
     return sorted(found, key=lambda e: e.date)
 
 
-def interval_rule(patient: Patient) -> Any:
+# ---------------------------------------------------------------------------
+# Continuation decisions, as the next session reads them
+# ---------------------------------------------------------------------------
+
+
+class StoredDecision(Protocol):
+    """What the next session reads of a stored continuation decision (the outcomes app's
+    `ContinuationDecision`, read through `patient.continuation_decisions`: treatment sits
+    below outcomes and never imports it)."""
+
+    pk: Any
+    decided_on: dt.date
+    decision: str
+    new_interval_days: int | None
+
+
+def domain_decision(row: StoredDecision) -> decisions.Decision:
+    """A stored decision as the domain's rules read it (`cephalog.domain.decisions`)."""
+    return decisions.Decision(
+        decided_on=row.decided_on,
+        kind=row.decision,
+        new_interval_days=row.new_interval_days,
+        order=row.pk or 0,
+    )
+
+
+def effect_of(rows: Sequence[StoredDecision], last_session: dt.date | None) -> DecisionEffect:
+    """What the next session should use after these decisions: the domain's
+    `decisions.effect_of` (issue 14.7), over the stored rows."""
+    return decisions.effect_of([domain_decision(row) for row in rows], last_session)
+
+
+def _last_completed(patient: Patient) -> dt.date | None:
+    return (
+        patient.sessions.filter(status="completed")
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+
+
+def decision_effect(patient: Patient) -> DecisionEffect:
+    """What the next session should use (dose, interval, paused/stopped), in two queries.
+
+    For the session pages: `decision_effect(patient).dose_units`, `.interval_days`,
+    `.active`, `.next_due(last_session_date)`.
+    """
+    return effect_of(list(patient.continuation_decisions.all()), _last_completed(patient))
+
+
+def interval_rule_for(patient: Patient, earliest_days: int) -> IntervalRule:
+    """The interval numbers for this patient (issue 14.5): due after the decisions so far,
+    the policy's earliest day, the clinic's minimum."""
+    effect = decision_effect(patient)
+    return IntervalRule(
+        due_days=effect.interval_days,
+        earliest_days=earliest_for(effect.interval_days, earliest_days),
+        minimum_days=patient.clinic.minimum_interval_days,
+    )
+
+
+def interval_rule(patient: Patient) -> IntervalRule:
     """The patient's interval numbers from their one home (domain.intervals): the due day
     after the continuation decisions, the policy's earliest day, the clinic's minimum."""
-    from cephalog.outcomes.queries import interval_rule as rule_for
-    from cephalog.scheduling.actions import earliest_interval_days
-
-    return rule_for(patient, earliest_interval_days(patient.clinic))
+    return interval_rule_for(patient, earliest_interval_days(patient.clinic))
 
 
 def check_interval(
@@ -344,10 +411,34 @@ class PreSession:
         return point_of_care.due_day(self.last_session, self.interval)
 
 
-def red_flag_events_since(patient: Patient, last: dt.date | None) -> int:
-    from cephalog.safety.models import AdverseEvent
+def avoid_sites_for(patient: Patient) -> list[tuple[str, str]]:
+    """Site codes to avoid at the next session, each with the reason (for the site map).
 
-    red = AdverseEvent.objects.filter(patient=patient, red_flag=True)
+    From every adverse event of the patient with `avoid_sites`, newest event
+    first; a site named by several events appears once, with the newest reason.
+    """
+    seen: dict[str, str] = {}
+    # The safety app's adverse events, through the patient (safety sits above treatment).
+    events = (
+        patient.adverse_events.all()
+        .exclude(avoid_sites=[])
+        .select_related("session")
+        .order_by("-onset", "-id")
+    )
+    for event in events:
+        reason = f"{event.symptom_label} from {event.onset:%d %b %Y}"
+        if event.session is not None:
+            reason += f" after the session of {event.session.date:%d %b %Y}"
+        if event.actions:
+            reason += f": {event.actions}"
+        for code in event.avoid_sites:
+            seen.setdefault(str(code), reason)
+    return list(seen.items())
+
+
+def red_flag_events_since(patient: Patient, last: dt.date | None) -> int:
+    # The safety app's adverse events, through the patient (safety sits above treatment).
+    red = patient.adverse_events.filter(red_flag=True)
     if last is not None:
         red = red.filter(onset__gte=last)
     return red.count()
@@ -357,10 +448,6 @@ def pre_session(patient: Patient, on: dt.date) -> PreSession:
     """The hard stops and flags of a session on `on` (cephalog.domain.point_of_care), the
     sign-offs of today's check, and the eligibility gate; flags are computed from the record
     alone until the safety questions are answered."""
-    from cephalog.domain.policies import get_policy
-    from cephalog.eligibility.queries import UnknownPolicy, evaluate, policy_for, start_gate
-    from cephalog.patients.case import build_case
-
     check = todays_check(patient, on)
     answers = answers_of(check)
     completed = list(

@@ -24,7 +24,6 @@ from cephalog.accounts.models import Role, User
 from cephalog.audit.actions import record
 from cephalog.domain import dosing, point_of_care
 from cephalog.patients.models import ConditionCode, Patient
-from cephalog.safety.queries import avoid_sites_for
 from cephalog.treatment import actions, queries
 from cephalog.treatment.forms import (
     DATETIME_LOCAL,
@@ -380,7 +379,7 @@ def _render_session(
         "cancel_form": cancel_form,
         "supervision": actions.needs_supervision(page.injector) if page.injector else "",
         # Sites an adverse-event review asked to avoid (issue 7: shown at the next session).
-        "avoid": dict(avoid_sites_for(patient)),
+        "avoid": dict(queries.avoid_sites_for(patient)),
     }
     return render(request, "treatment/session.html", context, status=status)
 

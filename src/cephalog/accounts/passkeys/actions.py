@@ -32,6 +32,7 @@ from webauthn.helpers.structs import (
 
 from cephalog.accounts.passkeys.models import Passkey
 from cephalog.audit.actions import record
+from cephalog.core.errors import AppError
 
 REGISTER = "cephalog_passkey_register"
 AUTHENTICATE = "cephalog_passkey_authenticate"
@@ -39,8 +40,14 @@ RP_NAME = "cephalog"
 MAX_PASSKEYS = 10
 
 
-class PasskeyError(ValueError):
-    """Shown to the user as is: plain words."""
+class PasskeyError(AppError):
+    """Shown to the user as is: plain words (one problem, about no field)."""
+
+    #: The passkey views answer a refusal with 400 (the ceremony's answer was refused).
+    status = 400
+
+    def __init__(self, words: str) -> None:
+        super().__init__([("", words)])
 
 
 def relying_party(request: HttpRequest) -> tuple[str, str]:

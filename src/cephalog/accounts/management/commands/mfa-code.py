@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cephalog.accounts.mfa import pending_device
+from cephalog.accounts.mfa_actions import pending_device
 from cephalog.accounts.models import User
 
 

@@ -2,6 +2,8 @@
 
 One function feeds every screen, report, API and export that assesses a
 patient, so they all compute with exactly the rules of `cephalog assess`.
+It lives in eligibility (above patients and diary, whose records it reads, and
+next to the clinic's policies it assesses with), so `patients` imports no app above it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import datetime as dt
 from cephalog.diary.queries import diary_days
 from cephalog.domain import case as domain
 from cephalog.domain.assess import Assessment, assess
+from cephalog.domain.point_of_care import product_of
 from cephalog.domain.rulesets import Ruleset
 from cephalog.patients.models import Patient
 
@@ -19,7 +22,8 @@ def build_case(patient: Patient, assessed_on: dt.date) -> domain.Case:
     """The patient's data as a `cephalog.case/1` Case, assessed on `assessed_on`.
 
     Injections are the completed chronic-migraine sessions (cancelled and planned ones
-    do not count); toxin given for other indications comes from ToxinExposure.
+    do not count); toxin given for other indications comes from ToxinExposure, with its
+    product as the vocabulary's code (blank = onabotulinumtoxinA, spec section 11.5).
     """
     days = diary_days(patient)
     sessions = patient.sessions.filter(status="completed").order_by("date")
@@ -50,7 +54,12 @@ def build_case(patient: Patient, assessed_on: dt.date) -> domain.Case:
             for p in patient.preventives.all()
         ),
         toxin_exposures=tuple(
-            domain.ToxinExposure(date=t.date, units=t.units, indication=t.indication)
+            domain.ToxinExposure(
+                date=t.date,
+                units=t.units,
+                indication=t.indication,
+                product=product_of(t.product).value,
+            )
             for t in patient.toxin_exposures.all()
         ),
         injections=tuple(
@@ -70,7 +79,7 @@ def assess_patient(
     """The spec section 10 assessment of a stored patient, under the clinic's default policy
     (a built-in policy or one of the clinic's own) and the clinic's ruleset (spec section 11)
     unless others are named."""
-    from cephalog.eligibility.queries import clinic_ruleset, policy_for
+    from cephalog.eligibility.queries import clinic_ruleset, policy_for  # queries uses build_case
 
     case = build_case(patient, assessed_on)
     policy = policy_for(patient.clinic, policy_name)

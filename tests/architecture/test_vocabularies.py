@@ -1,0 +1,48 @@
+"""One source for each vocabulary (issue 20.5): the model choices are the domain's codes.
+
+Each model's choices take their values from the domain's enum (`vocab.Intensity.MILD.value`);
+this checks that none is missing or extra, in the same order, so a code added to the domain
+cannot be refused by a form or a database check, and no stored code is unknown to the rules.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pytest
+from django.db import models
+
+from cephalog.diary import models as diary
+from cephalog.domain import dosing, vocab
+from cephalog.domain.decisions import DecisionKind
+from cephalog.domain.safety import SYMPTOMS
+from cephalog.domain.schedule import EventKind
+from cephalog.outcomes import models as outcomes
+from cephalog.patients import models as patients
+from cephalog.safety import models as safety
+from cephalog.scheduling import models as scheduling
+from cephalog.treatment import models as treatment
+
+MIRRORS: list[tuple[type[models.TextChoices], type[StrEnum]]] = [
+    (diary.Intensity, vocab.Intensity),
+    (diary.AcuteClass, vocab.AcuteClass),
+    (patients.PreventiveClass, vocab.PreventiveClass),
+    (patients.PreventiveOutcome, vocab.PreventiveOutcome),
+    (patients.MedicationClass, vocab.MedicationClass),
+    (patients.ConditionCode, vocab.Condition),
+    (outcomes.Decision, DecisionKind),
+    (treatment.SiteStatus, dosing.SiteStatus),
+    (scheduling.AppointmentKind, EventKind),
+]
+
+
+@pytest.mark.parametrize(("choices", "domain"), MIRRORS, ids=lambda c: c.__qualname__)
+def test_the_model_choices_are_the_domain_vocabulary(
+    choices: type[models.TextChoices], domain: type[StrEnum]
+) -> None:
+    assert [str(c) for c in choices.values] == [d.value for d in domain]
+    assert [c.name for c in choices] == [d.name for d in domain]
+
+
+def test_the_symptom_choices_are_the_domain_symptoms() -> None:
+    assert [value for value, _ in safety.SYMPTOM_CHOICES] == [s.value for s in SYMPTOMS]
