@@ -174,6 +174,44 @@ def multiple_holds(window: Window, rules: Rules = LEGACY) -> bool:
     return not rules.ruleset.multiple_needs_two_classes or len(window.overuse_classes_taken) >= 2
 
 
+def _overused_classes(windows: Sequence[Window], rules: Rules) -> tuple[str, ...]:
+    """The classes at their threshold in every window, else ("multiple",) if that holds."""
+    overused = []
+    for drug_class, threshold in OVERUSE_THRESHOLDS.items():
+        rates = [window.class_rate(drug_class) for window in windows]
+        if all(rate is not None and rate >= threshold for rate in rates):
+            overused.append(drug_class)
+    multiple = all(multiple_holds(window, rules) for window in windows)
+    return tuple(sorted(overused)) if overused else ((MULTIPLE,) if multiple else ())
+
+
+def _overuse_text(classes: Sequence[str], windows: Sequence[Window], rules: Rules) -> str:
+    """Each overused class (or "multiple") with its per-28 days in each window."""
+    totals = [window.overuse_rate() for window in windows]
+    parts = []
+    for code in classes:
+        if code == MULTIPLE:
+            rates = totals
+            threshold = MULTIPLE_THRESHOLD
+            name = "any of " + ", ".join(OVERUSE_THRESHOLDS)
+            if rules.ruleset.multiple_needs_two_classes:
+                name += " (2 or more of them in each window)"
+        else:
+            rates = [window.class_rate(code) for window in windows]
+            threshold = OVERUSE_THRESHOLDS[code]
+            name = code
+        parts.append(f"{name} on {_rates_text(rates, rules)} days per 28 (>= {threshold})")
+    return "; ".join(parts)
+
+
+def _baseline_use_text(baseline: Window, rules: Rules) -> str:
+    counted = {cls: rate for cls in OVERUSE_THRESHOLDS if (rate := baseline.class_rate(cls))}
+    if counted:
+        used = ", ".join(f"{cls} {rules.fmt(rate)}" for cls, rate in sorted(counted.items()))
+        return f"baseline days per 28: {used}"
+    return "no overuse-counted medication in baseline"
+
+
 def assess_medication_overuse(
     days: Mapping[dt.date, DiaryDay], baseline: Window, rules: Rules = LEGACY
 ) -> MedicationOveruse:
@@ -201,33 +239,13 @@ def assess_medication_overuse(
             "not assessable: " + "; ".join(not_evaluable_text(window) for window in missing),
         )
 
-    overused = []
-    for drug_class, threshold in OVERUSE_THRESHOLDS.items():
-        rates = [window.class_rate(drug_class) for window in windows]
-        if all(rate is not None and rate >= threshold for rate in rates):
-            overused.append(drug_class)
-    totals = [window.overuse_rate() for window in windows]
-    multiple = all(multiple_holds(window, rules) for window in windows)
-    classes = tuple(sorted(overused)) if overused else ((MULTIPLE,) if multiple else ())
+    classes = _overused_classes(windows, rules)
 
     headache = baseline.rate("headache_days")
     enough_headache = headache is not None and headache >= MOH_HEADACHE_DAYS
     headache_text = f"{rules.fmt(headache)} {rules.days('headache days')} per 28 in baseline"
     if classes:
-        parts = []
-        for code in classes:
-            if code == MULTIPLE:
-                rates = totals
-                threshold = MULTIPLE_THRESHOLD
-                name = "any of " + ", ".join(OVERUSE_THRESHOLDS)
-                if rules.ruleset.multiple_needs_two_classes:
-                    name += " (2 or more of them in each window)"
-            else:
-                rates = [window.class_rate(code) for window in windows]
-                threshold = OVERUSE_THRESHOLDS[code]
-                name = code
-            parts.append(f"{name} on {_rates_text(rates, rules)} days per 28 (>= {threshold})")
-        overuse_text = "; ".join(parts) + f" in {span}"
+        overuse_text = _overuse_text(classes, windows, rules) + f" in {span}"
         if enough_headache:
             return MedicationOveruse(True, classes, f"{overuse_text}; {headache_text}")
         return MedicationOveruse(
@@ -236,12 +254,7 @@ def assess_medication_overuse(
             f"{overuse_text}, but only {headache_text}, {MOH_HEADACHE_DAYS} needed",
         )
 
-    counted = {cls: rate for cls in OVERUSE_THRESHOLDS if (rate := baseline.class_rate(cls))}
-    if counted:
-        used = ", ".join(f"{cls} {rules.fmt(rate)}" for cls, rate in sorted(counted.items()))
-        baseline_text = f"baseline days per 28: {used}"
-    else:
-        baseline_text = "no overuse-counted medication in baseline"
+    baseline_text = _baseline_use_text(baseline, rules)
     return MedicationOveruse(
         False,
         (),

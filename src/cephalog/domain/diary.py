@@ -123,6 +123,75 @@ def _hours(value: float) -> str:
     return f"{value:g} h"
 
 
+def _headache_free(classes: tuple[str, ...]) -> DayClassification:
+    return DayClassification(
+        headache=False,
+        migraine_day=False,
+        headache_day=False,
+        moderate_severe_day=False,
+        headache_free=True,
+        acute_medication_day=bool(classes),
+        acute_medication_classes=classes,
+        reasons=("headache-free day",),
+    )
+
+
+def _migraine_reason(
+    day: DiaryDay,
+    migraine_word: str,
+    specific: list[AcuteMedication],
+    *,
+    long: bool,
+    ichd3: bool,
+) -> str | None:
+    """The first rule that makes a headache day a migraine day, in words; None if none does."""
+    pain = pain_features(day)
+    associated = associated_features(day)
+    c = len(pain) >= 2
+    d = bool(associated)
+    relieved = [m for m in specific if m.effective is True]
+    aura = AURA_MIN_MINUTES <= day.aura_minutes <= AURA_MAX_MINUTES
+    if c and d:
+        return f"{migraine_word}: {len(pain)} pain features + {' + '.join(associated)}"
+    if not ichd3 and long and c:
+        return (
+            f"{migraine_word} (probable): {_hours(day.headache_hours)} + {len(pain)} pain features"
+        )
+    if not ichd3 and long and d:
+        return (
+            f"{migraine_word} (probable): {_hours(day.headache_hours)} + {' + '.join(associated)}"
+        )
+    if relieved:
+        return f"{migraine_word}: relieved by {_article(relieved[0].drug_class)}"
+    if aura:
+        return f"{migraine_word}: typical aura ({day.aura_minutes} min)"
+    return None
+
+
+def _headache_reason(
+    day: DiaryDay,
+    headache_word: str,
+    specific: list[AcuteMedication],
+    *,
+    long: bool,
+    ichd3: bool,
+) -> str:
+    """Why a headache that is not a migraine day is (or is not) a headache day."""
+    if ichd3:
+        return (
+            f"{headache_word}: headache of any duration ({_hours(day.headache_hours)}); "
+            "migraine criteria not met"
+        )
+    if long:
+        return f"{headache_word}: {LONG_HEADACHE_HOURS} h or more"
+    if specific:
+        return f"{headache_word}: treated with {_article(specific[0].drug_class)}"
+    return (
+        f"not a {headache_word}: {_hours(day.headache_hours)}, under {LONG_HEADACHE_HOURS} h, "
+        "no triptan or ergot, migraine criteria not met"
+    )
+
+
 @lru_cache(maxsize=8192)
 def classify_day(
     day: DiaryDay, definition: str = "label", named: bool = False
@@ -158,62 +227,19 @@ def classify_day(
     classes = tuple(sorted({str(m.drug_class) for m in day.acute_medications}))
     headache = day.headache_hours > 0
     if not headache:
-        return DayClassification(
-            headache=False,
-            migraine_day=False,
-            headache_day=False,
-            moderate_severe_day=False,
-            headache_free=True,
-            acute_medication_day=bool(classes),
-            acute_medication_classes=classes,
-            reasons=("headache-free day",),
-        )
+        return _headache_free(classes)
 
-    pain = pain_features(day)
-    associated = associated_features(day)
-    c = len(pain) >= 2
-    d = bool(associated)
     long = day.headache_hours >= LONG_HEADACHE_HOURS
     specific = [m for m in day.acute_medications if m.drug_class in MIGRAINE_SPECIFIC_CLASSES]
-    relieved = [m for m in specific if m.effective is True]
-    aura = AURA_MIN_MINUTES <= day.aura_minutes <= AURA_MAX_MINUTES
     # Standard-1's texts are kept word for word; standard-2's name the definition.
     migraine_word = f"{definition} migraine day" if named else "migraine"
     headache_word = f"{definition} headache day" if named else "headache day"
-
-    migraine_reason = None
-    if c and d:
-        migraine_reason = f"{migraine_word}: {len(pain)} pain features + {' + '.join(associated)}"
-    elif not ichd3 and long and c:
-        migraine_reason = (
-            f"{migraine_word} (probable): {_hours(day.headache_hours)} + {len(pain)} pain features"
-        )
-    elif not ichd3 and long and d:
-        migraine_reason = (
-            f"{migraine_word} (probable): {_hours(day.headache_hours)} + {' + '.join(associated)}"
-        )
-    elif relieved:
-        migraine_reason = f"{migraine_word}: relieved by {_article(relieved[0].drug_class)}"
-    elif aura:
-        migraine_reason = f"{migraine_word}: typical aura ({day.aura_minutes} min)"
+    migraine_reason = _migraine_reason(day, migraine_word, specific, long=long, ichd3=ichd3)
     migraine = migraine_reason is not None
-
     if migraine_reason is not None:
         reasons: tuple[str, ...] = (migraine_reason,)
-    elif ichd3:
-        reasons = (
-            f"{headache_word}: headache of any duration ({_hours(day.headache_hours)}); "
-            "migraine criteria not met",
-        )
-    elif long:
-        reasons = (f"{headache_word}: {LONG_HEADACHE_HOURS} h or more",)
-    elif specific:
-        reasons = (f"{headache_word}: treated with {_article(specific[0].drug_class)}",)
     else:
-        reasons = (
-            f"not a {headache_word}: {_hours(day.headache_hours)}, under {LONG_HEADACHE_HOURS} h, "
-            "no triptan or ergot, migraine criteria not met",
-        )
+        reasons = (_headache_reason(day, headache_word, specific, long=long, ichd3=ichd3),)
     headache_day = True if ichd3 else (migraine or long or bool(specific))
     return DayClassification(
         headache=True,

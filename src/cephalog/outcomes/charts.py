@@ -70,6 +70,24 @@ class LineChart:
         return self.height - self.bottom
 
 
+def _series(
+    weekly: Sequence[Sequence[float | None]], medians: Sequence[float | None]
+) -> list[tuple[str, str, tuple[str, str], list[float | None]]]:
+    """(label, CSS class, (colour, dash), weekly values): one per cycle, then the median."""
+    series = [
+        (
+            f"Cycle {i}",
+            f"series-{(i - 1) % SERIES_STYLES + 1}",
+            SERIES[(i - 1) % SERIES_STYLES],
+            list(c),
+        )
+        for i, c in enumerate(weekly, start=1)
+    ]
+    if any(m is not None for m in medians):
+        series.append(("Median", "series-median", MEDIAN, list(medians)))
+    return series
+
+
 def wearing_off_chart(
     weekly: Sequence[Sequence[float | None]],
     medians: Sequence[float | None] = (),
@@ -93,18 +111,7 @@ def wearing_off_chart(
         return round(top + ph - value / 7 * ph, 1)
 
     lines: list[Line] = []
-    series = [
-        (
-            f"Cycle {i}",
-            f"series-{(i - 1) % SERIES_STYLES + 1}",
-            SERIES[(i - 1) % SERIES_STYLES],
-            list(c),
-        )
-        for i, c in enumerate(weekly, start=1)
-    ]
-    if any(m is not None for m in medians):
-        series.append(("Median", "series-median", MEDIAN, list(medians)))
-    for index, (label, css, (colour, dash), values) in enumerate(series):
+    for index, (label, css, (colour, dash), values) in enumerate(_series(weekly, medians)):
         pts = [(x(w), y(v)) for w, v in enumerate(values[:12], start=1) if v is not None]
         lines.append(
             Line(

@@ -113,6 +113,55 @@ def _pct(events: int, n: int) -> float | None:
     return events * 100 / n if n else None
 
 
+def _symptom_rows(per_symptom: dict[str, int], n: int) -> tuple[RateRow, ...]:
+    """One row per symptom with a reference rate, then any other symptom the clinic recorded."""
+    label = {r.symptom: r for r in LABEL_CM_RATES if r.symptom}
+    compel = {r.symptom: r for r in COMPEL_TREATMENT_RELATED_RATES if r.symptom}
+    with_reference = [s for s in SYMPTOMS if s in label or s in compel]
+    others = [s for s in SYMPTOMS if s not in with_reference and per_symptom.get(s.value)]
+
+    def row(symptom: Symptom) -> RateRow:
+        count = per_symptom.get(symptom.value, 0)
+        ci = wilson(count, n)
+        lr = label.get(symptom)
+        cr = compel.get(symptom)
+        notes = [x.note for x in (lr,) if x and x.note]
+        return RateRow(
+            key=symptom.value,
+            label=SYMPTOMS[symptom].clinician_label,
+            events=count,
+            percent=_pct(count, n),
+            ci_low=ci[0] if ci else None,
+            ci_high=ci[1] if ci else None,
+            label_botox=lr.botox_percent if lr else None,
+            label_placebo=lr.placebo_percent if lr else None,
+            compel=cr.botox_percent if cr else None,
+            note=" ".join(notes),
+        )
+
+    return tuple(row(s) for s in (*with_reference, *others))
+
+
+def _any_row(any_sessions: int, n: int) -> RateRow:
+    """Any adverse event, against the PREEMPT pooled rate."""
+    pooled = next(r for r in PREEMPT_POOLED_RATES if r.key == "any_adverse_event")
+    ci = wilson(any_sessions, n)
+    any_row = RateRow(
+        key="any",
+        label="Any adverse event",
+        events=any_sessions,
+        percent=_pct(any_sessions, n),
+        ci_low=ci[0] if ci else None,
+        ci_high=ci[1] if ci else None,
+        label_botox=pooled.botox_percent,
+        label_placebo=pooled.placebo_percent,
+        compel=None,
+        note="Trial value: PREEMPT pooled, any adverse event per patient over 24 weeks "
+        "(two sessions), not per session.",
+    )
+    return any_row
+
+
 def clinic_rates(
     clinic_ids: Sequence[int], *, start: dt.date | None = None, end: dt.date | None = None
 ) -> RateReport:
@@ -138,46 +187,8 @@ def clinic_rates(
     )
     any_sessions = events.values("session").distinct().count()
 
-    label = {r.symptom: r for r in LABEL_CM_RATES if r.symptom}
-    compel = {r.symptom: r for r in COMPEL_TREATMENT_RELATED_RATES if r.symptom}
-    with_reference = [s for s in SYMPTOMS if s in label or s in compel]
-    others = [s for s in SYMPTOMS if s not in with_reference and per_symptom.get(s.value)]
-
-    def row(symptom: Symptom) -> RateRow:
-        count = per_symptom.get(symptom.value, 0)
-        ci = wilson(count, n)
-        lr = label.get(symptom)
-        cr = compel.get(symptom)
-        notes = [x.note for x in (lr,) if x and x.note]
-        return RateRow(
-            key=symptom.value,
-            label=SYMPTOMS[symptom].clinician_label,
-            events=count,
-            percent=_pct(count, n),
-            ci_low=ci[0] if ci else None,
-            ci_high=ci[1] if ci else None,
-            label_botox=lr.botox_percent if lr else None,
-            label_placebo=lr.placebo_percent if lr else None,
-            compel=cr.botox_percent if cr else None,
-            note=" ".join(notes),
-        )
-
-    rows = tuple(row(s) for s in (*with_reference, *others))
-    pooled = next(r for r in PREEMPT_POOLED_RATES if r.key == "any_adverse_event")
-    ci = wilson(any_sessions, n)
-    any_row = RateRow(
-        key="any",
-        label="Any adverse event",
-        events=any_sessions,
-        percent=_pct(any_sessions, n),
-        ci_low=ci[0] if ci else None,
-        ci_high=ci[1] if ci else None,
-        label_botox=pooled.botox_percent,
-        label_placebo=pooled.placebo_percent,
-        compel=None,
-        note="Trial value: PREEMPT pooled, any adverse event per patient over 24 weeks "
-        "(two sessions), not per session.",
-    )
+    rows = _symptom_rows(per_symptom, n)
+    any_row = _any_row(any_sessions, n)
     return RateReport(n, start, end, rows, any_row, bar_chart(rows))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from cephalog.accounts.access import role_in
-from cephalog.accounts.models import User
+from cephalog.accounts.models import Clinic, User
 from cephalog.patients.models import ConditionCode
 from cephalog.safety.medwatch import (
     NOT_ASSESSED,
@@ -72,27 +72,95 @@ def _seriousness(event: AdverseEvent) -> tuple[str, str]:
     return "Yes", "; ".join(reasons) or "Serious (reason not coded)"
 
 
-def sections(event: AdverseEvent, *, reporter: User, today: dt.date) -> tuple[Section, ...]:
-    """Every Yellow Card field for this event, in the card's order."""
+def _patient_section(event: AdverseEvent) -> Section:
     patient = event.patient
-    clinic = patient.clinic
-    session = event.session
-    vials = _vials(session)
-    given = list(
-        Session.objects.filter(patient=patient, status=SessionStatus.COMPLETED)
-        .order_by("date")
-        .values_list("date", flat=True)
-    )
     conditions = {c.code for c in patient.conditions.all()}
     pregnant = "Yes" if ConditionCode.PREGNANCY in conditions else NOT_KNOWN
+    return Section(
+        "1",
+        "Patient details",
+        (
+            Field("1.1", "Patient initials", _initials(patient.given_name, patient.family_name)),
+            Field("1.2", "Sex", patient.get_sex_display()),
+            Field("1.3", "Is the patient pregnant?", pregnant),
+            Field("1.4", "Age (at time of reaction)", str(_age(patient.birth_date, event.onset))),
+            Field("1.5", "Weight (kg)", NOT_KNOWN),
+            Field("1.6", "Ethnicity", NOT_KNOWN),
+            Field("1.7", "Identification number (your practice or hospital ref.)", patient.mrn),
+        ),
+    )
+
+
+def _drug_section(event: AdverseEvent, given: list[dt.date]) -> Section:
+    session = event.session
+    vials = _vials(session)
+    return Section(
+        "2",
+        "Suspected drug(s)",
+        (
+            Field("2.1", "Drug (brand if known)", PRODUCT),
+            Field("2.2", "Batch", ", ".join(sorted({v.lot for v in vials})) or NOT_KNOWN),
+            Field("2.3", "Route", "Intramuscular"),
+            Field(
+                "2.4",
+                "Dosage",
+                f"{session.total_units} units ({session.sites_injected} sites, 5 units each)"
+                if session
+                else NOT_KNOWN,
+            ),
+            Field("2.5", "Frequency", "Every 12 weeks"),
+            Field("2.6", "Date started", uk_date(given[0] if given else None)),
+            Field(
+                "2.7",
+                "Date stopped",
+                f"Last dose {uk_date(session.date)}" if session else NOT_KNOWN,
+            ),
+            Field("2.8", "Prescribed for", "Chronic migraine (prophylaxis)"),
+        ),
+    )
+
+
+def _reaction_section(event: AdverseEvent) -> Section:
     serious, why = _seriousness(event)
+    return Section(
+        "3",
+        "Suspected reaction(s)",
+        (
+            Field("3.1", "Describe the reaction(s) and any treatment given", _narrative(event)),
+            Field("3.2", "Date reaction(s) started", uk_date(event.onset)),
+            Field("3.3", "Date reaction(s) stopped", uk_date(event.resolved_on)),
+            Field("3.4", "Do you consider the reaction to be serious?", serious),
+            Field("3.5", "If yes, why is it serious?", why),
+            Field("3.6", "Outcome", OUTCOMES.get(Outcome(event.outcome), NOT_KNOWN)),
+        ),
+    )
+
+
+def _other_drugs_section(event: AdverseEvent) -> Section:
     three_months_before = event.onset - dt.timedelta(days=91)
     others = [
         f"{m.name} ({m.get_drug_class_display()}), from {uk_date(m.start)}"
         + (f" to {uk_date(m.stop)}" if m.stop else "")
-        for m in patient.medications.all()
+        for m in event.patient.medications.all()
         if m.stop is None or m.stop >= three_months_before
     ]
+    return Section(
+        "4",
+        "Other drugs (including self-medication and herbal remedies)",
+        (
+            Field(
+                "4.1",
+                "Did the patient take any other medicines in the last 3 months before the "
+                "reaction?",
+                "Yes" if others else "None recorded",
+            ),
+            Field("4.2", "Drug, route, dosage, dates, prescribed for", "; ".join(others) or "–"),
+        ),
+    )
+
+
+def _history_section(event: AdverseEvent, given: list[dt.date]) -> Section:
+    patient = event.patient
     extra = []
     if event.relevant_history:
         extra.append(event.relevant_history)
@@ -109,106 +177,54 @@ def sections(event: AdverseEvent, *, reporter: User, today: dt.date) -> tuple[Se
             f"Rechallenge: {len(given)} sessions given from {uk_date(given[0])}; "
             "see the description for any earlier reactions."
         )
+    return Section(
+        "5",
+        "Additional relevant information",
+        (
+            Field(
+                "5.1",
+                "Medical history, test results, known allergies, rechallenge, interactions",
+                " ".join(extra) or NOT_KNOWN,
+            ),
+        ),
+    )
+
+
+def _reporter_section(reporter: User, clinic: Clinic, today: dt.date) -> Section:
     reporter_name = reporter.get_full_name() or reporter.username
     role = role_in(reporter, clinic) or ""
+    return Section(
+        "6",
+        "Reporter details",
+        (
+            Field(
+                "6.1",
+                "Name and professional address",
+                "; ".join(
+                    x for x in (reporter_name, clinic.name, clinic.address.replace("\n", ", ")) if x
+                ),
+            ),
+            Field("6.2", "Telephone", clinic.phone or NOT_KNOWN),
+            Field("6.3", "Email", clinic.safety_email or reporter.email or NOT_KNOWN),
+            Field("6.4", "Profession", _PROFESSIONS.get(role, role or NOT_KNOWN)),
+            Field("6.5", "Speciality", "Neurology (headache)"),
+            Field("6.6", "Date", uk_date(today)),
+        ),
+    )
+
+
+def sections(event: AdverseEvent, *, reporter: User, today: dt.date) -> tuple[Section, ...]:
+    """Every Yellow Card field for this event, in the card's order."""
+    given = list(
+        Session.objects.filter(patient=event.patient, status=SessionStatus.COMPLETED)
+        .order_by("date")
+        .values_list("date", flat=True)
+    )
     return (
-        Section(
-            "1",
-            "Patient details",
-            (
-                Field(
-                    "1.1", "Patient initials", _initials(patient.given_name, patient.family_name)
-                ),
-                Field("1.2", "Sex", patient.get_sex_display()),
-                Field("1.3", "Is the patient pregnant?", pregnant),
-                Field(
-                    "1.4", "Age (at time of reaction)", str(_age(patient.birth_date, event.onset))
-                ),
-                Field("1.5", "Weight (kg)", NOT_KNOWN),
-                Field("1.6", "Ethnicity", NOT_KNOWN),
-                Field("1.7", "Identification number (your practice or hospital ref.)", patient.mrn),
-            ),
-        ),
-        Section(
-            "2",
-            "Suspected drug(s)",
-            (
-                Field("2.1", "Drug (brand if known)", PRODUCT),
-                Field("2.2", "Batch", ", ".join(sorted({v.lot for v in vials})) or NOT_KNOWN),
-                Field("2.3", "Route", "Intramuscular"),
-                Field(
-                    "2.4",
-                    "Dosage",
-                    f"{session.total_units} units ({session.sites_injected} sites, 5 units each)"
-                    if session
-                    else NOT_KNOWN,
-                ),
-                Field("2.5", "Frequency", "Every 12 weeks"),
-                Field("2.6", "Date started", uk_date(given[0] if given else None)),
-                Field(
-                    "2.7",
-                    "Date stopped",
-                    f"Last dose {uk_date(session.date)}" if session else NOT_KNOWN,
-                ),
-                Field("2.8", "Prescribed for", "Chronic migraine (prophylaxis)"),
-            ),
-        ),
-        Section(
-            "3",
-            "Suspected reaction(s)",
-            (
-                Field("3.1", "Describe the reaction(s) and any treatment given", _narrative(event)),
-                Field("3.2", "Date reaction(s) started", uk_date(event.onset)),
-                Field("3.3", "Date reaction(s) stopped", uk_date(event.resolved_on)),
-                Field("3.4", "Do you consider the reaction to be serious?", serious),
-                Field("3.5", "If yes, why is it serious?", why),
-                Field("3.6", "Outcome", OUTCOMES.get(Outcome(event.outcome), NOT_KNOWN)),
-            ),
-        ),
-        Section(
-            "4",
-            "Other drugs (including self-medication and herbal remedies)",
-            (
-                Field(
-                    "4.1",
-                    "Did the patient take any other medicines in the last 3 months before the "
-                    "reaction?",
-                    "Yes" if others else "None recorded",
-                ),
-                Field(
-                    "4.2", "Drug, route, dosage, dates, prescribed for", "; ".join(others) or "–"
-                ),
-            ),
-        ),
-        Section(
-            "5",
-            "Additional relevant information",
-            (
-                Field(
-                    "5.1",
-                    "Medical history, test results, known allergies, rechallenge, interactions",
-                    " ".join(extra) or NOT_KNOWN,
-                ),
-            ),
-        ),
-        Section(
-            "6",
-            "Reporter details",
-            (
-                Field(
-                    "6.1",
-                    "Name and professional address",
-                    "; ".join(
-                        x
-                        for x in (reporter_name, clinic.name, clinic.address.replace("\n", ", "))
-                        if x
-                    ),
-                ),
-                Field("6.2", "Telephone", clinic.phone or NOT_KNOWN),
-                Field("6.3", "Email", clinic.safety_email or reporter.email or NOT_KNOWN),
-                Field("6.4", "Profession", _PROFESSIONS.get(role, role or NOT_KNOWN)),
-                Field("6.5", "Speciality", "Neurology (headache)"),
-                Field("6.6", "Date", uk_date(today)),
-            ),
-        ),
+        _patient_section(event),
+        _drug_section(event, given),
+        _reaction_section(event),
+        _other_drugs_section(event),
+        _history_section(event, given),
+        _reporter_section(reporter, event.patient.clinic, today),
     )

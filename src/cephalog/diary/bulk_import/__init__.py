@@ -43,7 +43,7 @@ from django.db import connection
 
 from cephalog.diary.actions import FLAGS
 from cephalog.diary.bulk_import.action import import_diaries_csv
-from cephalog.diary.bulk_import.check import Checked, check_rows, render_problems
+from cephalog.diary.bulk_import.check import Checked, check_rows
 from cephalog.diary.bulk_import.common import (
     MAX_AURA_MINUTES,
     MAX_FILE_BYTES,
@@ -54,6 +54,7 @@ from cephalog.diary.bulk_import.common import (
     Progress,
 )
 from cephalog.diary.bulk_import.postgresql import may_skip_key_triggers
+from cephalog.diary.bulk_import.problems import render_problems
 from cephalog.diary.bulk_import.reading import Table, check_importer, read_table
 
 __all__ = [

@@ -18,7 +18,6 @@ from cephalog.audit.actions import record, record_many
 from cephalog.diary.bulk_import.check import (
     Checked,
     check_rows,
-    render_problems,
 )
 from cephalog.diary.bulk_import.common import (
     MAX_PROBLEMS,
@@ -33,6 +32,7 @@ from cephalog.diary.bulk_import.generic import (
 from cephalog.diary.bulk_import.postgresql import (
     _store_postgresql,
 )
+from cephalog.diary.bulk_import.problems import render_problems
 from cephalog.diary.bulk_import.reading import (
     _file_bytes,
     check_importer,

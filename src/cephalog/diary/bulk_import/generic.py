@@ -26,6 +26,28 @@ from cephalog.diary.models import DiaryEntry, DiaryEntryRevision, EntrySource
 from cephalog.patients.models import Patient
 
 
+def _matched(
+    days: pl.DataFrame,
+    existing: pl.DataFrame,
+    stored_medicines: pl.DataFrame,
+    new_medicines: pl.DataFrame,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The file's days already stored, and those of them that change."""
+    key = _medicine_key(stored_medicines.sort("m_id"), "id")
+    new_key = _medicine_key(new_medicines.sort("n", "ord"), "n")
+    matched = (
+        days.join(existing, on=["p", "date"], how="inner")
+        .join(key, on="id", how="left")
+        .join(new_key.rename({"meds": "new_meds"}), on="n", how="left")
+    )
+    same = pl.all_horizontal(
+        pl.col("h100") == pl.col("e_h100"),
+        *(pl.col(f) == pl.col(f"e_{f}") for f in ("peak_intensity", *FLAGS, "aura_minutes")),
+        pl.col("meds").fill_null("") == pl.col("new_meds").fill_null(""),
+    )
+    return matched, matched.filter(~same)
+
+
 def _store_generic(checked: Checked, *, by_id: int | None, reason: str, now: dt.datetime) -> Stored:
     """The fallback for databases without COPY (SQLite): executemany, in the caller's
     transaction. The same rules: unchanged days are left alone, changed ones keep
@@ -44,19 +66,7 @@ def _store_generic(checked: Checked, *, by_id: int | None, reason: str, now: dt.
         schema={"db_patient": pl.String, "p": pl.UInt32},
     )
     existing, stored_medicines = _stored_days(t, list(to_db.values()), from_db)
-    key = _medicine_key(stored_medicines.sort("m_id"), "id")
-    new_key = _medicine_key(checked.medicines.sort("n", "ord"), "n")
-    matched = (
-        days.join(existing, on=["p", "date"], how="inner")
-        .join(key, on="id", how="left")
-        .join(new_key.rename({"meds": "new_meds"}), on="n", how="left")
-    )
-    same = pl.all_horizontal(
-        pl.col("h100") == pl.col("e_h100"),
-        *(pl.col(f) == pl.col(f"e_{f}") for f in ("peak_intensity", *FLAGS, "aura_minutes")),
-        pl.col("meds").fill_null("") == pl.col("new_meds").fill_null(""),
-    )
-    changed = matched.filter(~same)
+    matched, changed = _matched(days, existing, stored_medicines, checked.medicines)
     result = Stored(unchanged=matched.height - changed.height)
     new = days.join(existing.select("p", "date"), on=["p", "date"], how="anti")
     patient_of = dict(patients.select("p", "patient").iter_rows())
@@ -94,28 +104,10 @@ def _hours(h100: int) -> str:
     return f"{h100 // 100}.{h100 % 100:02d}"
 
 
-def _stored_days(
-    t: dict[str, str], db_patients: list[Any], from_db: pl.DataFrame
+def _frames(
+    entry_rows: list[tuple[Any, ...]], medicine_rows: list[tuple[Any, ...]], from_db: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The stored days of these patients (their fields prefixed e_) and their medicines."""
-    ops = connection.ops
-    columns = ["id", "patient_id", f"{ops.quote_name('date')} || ''", *_DAY_FIELDS, "version"]
-    entry_rows: list[tuple[Any, ...]] = []
-    medicine_rows: list[tuple[Any, ...]] = []
-    with connection.cursor() as cursor:
-        for chunk in _chunks(db_patients, 500):
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT {', '.join(columns)} FROM {t['entry']} WHERE patient_id IN ({marks})",
-                chunk,
-            )
-            entry_rows.extend(cursor.fetchall())
-            cursor.execute(
-                f"SELECT m.entry_id, m.id, m.name, m.drug_class, m.effective FROM {t['medicine']} m"
-                f" JOIN {t['entry']} e ON e.id = m.entry_id WHERE e.patient_id IN ({marks})",
-                chunk,
-            )
-            medicine_rows.extend(cursor.fetchall())
+    """The stored rows as frames: the days (fields prefixed e_) and their medicines."""
     existing = (
         pl.DataFrame(
             [
@@ -161,19 +153,40 @@ def _stored_days(
     return existing, stored_medicines
 
 
-def _replace_changed(
-    cursor: Any,
-    t: dict[str, str],
+def _stored_days(
+    t: dict[str, str], db_patients: list[Any], from_db: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The stored days of these patients (their fields prefixed e_) and their medicines."""
+    ops = connection.ops
+    columns = ["id", "patient_id", f"{ops.quote_name('date')} || ''", *_DAY_FIELDS, "version"]
+    entry_rows: list[tuple[Any, ...]] = []
+    medicine_rows: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(db_patients, 500):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT {', '.join(columns)} FROM {t['entry']} WHERE patient_id IN ({marks})",
+                chunk,
+            )
+            entry_rows.extend(cursor.fetchall())
+            cursor.execute(
+                f"SELECT m.entry_id, m.id, m.name, m.drug_class, m.effective FROM {t['medicine']} m"
+                f" JOIN {t['entry']} e ON e.id = m.entry_id WHERE e.patient_id IN ({marks})",
+                chunk,
+            )
+            medicine_rows.extend(cursor.fetchall())
+    return _frames(entry_rows, medicine_rows, from_db)
+
+
+def _revisions(
     changed: pl.DataFrame,
     stored_medicines: pl.DataFrame,
     patient_of: dict[int, str],
-    result: Stored,
     *,
     by_id: int | None,
     reason: str,
-    stamp: Any,
-) -> None:
-    """Keep each changed day's current version as a revision, then replace it."""
+) -> list[DiaryEntryRevision]:
+    """Each changed day's current version, as a revision to keep."""
     ids = changed["id"].to_list()
     medicines_by_entry: dict[int, list[dict[str, Any]]] = {}
     for row in stored_medicines.filter(pl.col("id").is_in(ids)).sort("m_id").iter_rows(named=True):
@@ -202,6 +215,24 @@ def _replace_changed(
                 reason=reason[:300],
             )
         )
+    return revisions
+
+
+def _replace_changed(
+    cursor: Any,
+    t: dict[str, str],
+    changed: pl.DataFrame,
+    stored_medicines: pl.DataFrame,
+    patient_of: dict[int, str],
+    result: Stored,
+    *,
+    by_id: int | None,
+    reason: str,
+    stamp: Any,
+) -> None:
+    """Keep each changed day's current version as a revision, then replace it."""
+    ids = changed["id"].to_list()
+    revisions = _revisions(changed, stored_medicines, patient_of, by_id=by_id, reason=reason)
     DiaryEntryRevision.objects.bulk_create(revisions, batch_size=500)
     cursor.executemany(f"DELETE FROM {t['medicine']} WHERE entry_id = %s", [(i,) for i in ids])
     sets = ", ".join(f"{f} = %s" for f in (*_DAY_FIELDS, "late", "source"))

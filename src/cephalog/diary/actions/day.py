@@ -1,0 +1,243 @@
+"""Writes of one day: the locked read, the stored entry with its medicines, the idempotent
+save, removing a day, and the reminder time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+
+from cephalog.audit.actions import record
+from cephalog.core.time import patient_today
+from cephalog.diary.actions.checks import FLAGS, DiaryError, check_date_allowed, entry_to_dict
+from cephalog.diary.models import (
+    AcuteMedicationTaken,
+    DiaryEntry,
+    DiaryEntryRevision,
+    DiarySubmission,
+)
+from cephalog.domain.diary import DiaryDay
+from cephalog.ops.db import retry_on_serialization_failure
+from cephalog.patients.models import Patient
+
+
+def _snapshot(entry: DiaryEntry, *, by: Any, change: str, reason: str) -> dict[str, Any]:
+    """Keep the entry as it is now as a revision; the kept snapshot."""
+    snapshot = entry_to_dict(entry)
+    DiaryEntryRevision.objects.create(
+        patient_id=entry.patient_id,
+        date=entry.date,
+        version=entry.version,
+        snapshot=snapshot,
+        changed_by=by if getattr(by, "is_authenticated", False) else None,
+        change=change,
+        reason=reason[:300],
+    )
+    return snapshot
+
+
+def _store_day(
+    patient: Patient,
+    day: DiaryDay,
+    details: dict[str, Any],
+    existing: DiaryEntry | None,
+    *,
+    by: Any,
+    today: dt.date,
+    reason: str,
+    source: str,
+) -> DiaryEntry:
+    """Write a checked day (save_day's second half): keep the old version, store the entry
+    and its medicines, audit."""
+    had_medications = False
+    if existing is not None:
+        had_medications = bool(
+            _snapshot(existing, by=by, change="edit", reason=reason)["acute_medications"]
+        )
+        entry = existing
+        entry.version += 1
+    else:
+        entry = DiaryEntry(patient=patient, date=day.date)
+    apply_day(entry, day)
+    for key, value in details.items():
+        setattr(entry, key, value)
+    if not entry.headache_hours:
+        entry.pain_locations = []  # no headache, no pain to place
+    entry.late = day.date < today
+    entry.source = source
+    # The check constraints hold by validate_day (and the database enforces them):
+    # validating them here would cost a query and two savepoints each.
+    entry.full_clean(exclude=["patient"], validate_constraints=False)
+    entry.save()
+    if had_medications:
+        entry.medications.all().delete()
+    medications = AcuteMedicationTaken.objects.bulk_create(
+        AcuteMedicationTaken(
+            entry=entry, name=m.name, drug_class=m.drug_class, effective=m.effective
+        )
+        for m in day.acute_medications
+    )
+    _set_prefetched_medications(entry, medications)
+    record(
+        action="update" if existing else "create",
+        category="diary",
+        patient=patient,
+        object_ref=f"diary:{day.date.isoformat()}",
+        detail={"version": entry.version, "reason": bool(reason)},
+    )
+    return entry
+
+
+@retry_on_serialization_failure()
+def save_once(
+    *, patient: Patient, key: uuid.UUID, date: dt.date, save: Callable[[], DiaryEntry]
+) -> tuple[DiaryEntry, bool]:
+    """Save a day sent with an idempotency key (the offline diary, issue 16.2): the first
+    send runs `save` (a save_day, or the day form's save); the same key again stores
+    nothing and gives the stored day back (True: replayed). The key is unique per patient
+    in the database, so two sends racing each other store once too: the second one's
+    transaction rolls back whole."""
+    done = DiarySubmission.objects.filter(patient=patient, key=key).first()
+    if done is None:
+        try:
+            with transaction.atomic():
+                entry = save()
+                DiarySubmission.objects.create(
+                    patient=patient, key=key, date=entry.date, version=entry.version
+                )
+                return entry, False
+        except IntegrityError:
+            done = DiarySubmission.objects.filter(patient=patient, key=key).first()
+            if done is None:
+                raise
+    if done.date != date:
+        raise DiaryError(["idempotency_key: this key was already used for another day"])
+    current = (
+        DiaryEntry.objects.filter(patient=patient, date=done.date)
+        .prefetch_related("medications")
+        .first()
+    )
+    if current is None:  # stored, then removed: sending the old entry again must not revive it
+        raise DiaryError(["date: this day was removed after it was sent"])
+    record(
+        action="read",
+        category="diary",
+        patient=patient,
+        object_ref=f"diary:{done.date.isoformat()}",
+        detail={"replayed": True},
+    )
+    return current, True
+
+
+#: The lock query of `_locked_day`, per database: written out once, because composing it
+#: with the ORM (two correlated subqueries) cost more CPU than the round trip it saves.
+_LOCKED_DAY_SQL = {
+    "postgresql": (
+        "SELECT e.*, (SELECT jsonb_agg(jsonb_build_object('id', m.id, 'name', m.name, "
+        "'drug_class', m.drug_class, 'effective', m.effective)) FROM {medicines} m "
+        "WHERE m.entry_id = e.id) AS medicine_rows, "
+        "(SELECT s.version FROM {days} s WHERE s.id = e.id) AS seen_version "
+        "FROM {days} e WHERE e.patient_id = %s AND e.date = %s FOR UPDATE OF e"
+    ),
+    # SQLite: no FOR UPDATE (its write transactions are IMMEDIATE: one writer at a time)
+    "sqlite": (
+        "SELECT e.*, (SELECT json_group_array(json_object('id', m.id, 'name', m.name, "
+        "'drug_class', m.drug_class, 'effective', m.effective)) FROM {medicines} m "
+        "WHERE m.entry_id = e.id) AS medicine_rows, e.version AS seen_version "
+        "FROM {days} e WHERE e.patient_id = %s AND e.date = %s"
+    ),
+}
+
+
+def _locked_day(patient: Patient, date: dt.date) -> DiaryEntry | None:
+    """The stored day, locked for update, with its medicines: one query that locks only
+    the diary row (no join with, and no lock on, the patient; no ORDER BY).
+
+    The medicines come in the same statement. Should the row have changed while this
+    statement waited for its lock, PostgreSQL returns the row's new version but the
+    medicines as of the statement's start: `seen_version` (the version as of then)
+    tells, and the medicines are then read again, under the lock.
+    """
+    sql = _LOCKED_DAY_SQL[connection.vendor].format(
+        days=DiaryEntry._meta.db_table, medicines=AcuteMedicationTaken._meta.db_table
+    )
+    params = [
+        Patient._meta.get_field("id").get_db_prep_value(patient.pk, connection),
+        connection.ops.adapt_datefield_value(date),
+    ]
+    found = list(DiaryEntry.objects.raw(sql, params))
+    if not found:
+        return None
+    entry = found[0]
+    entry.patient = patient
+    if entry.seen_version != entry.version:  # type: ignore[attr-defined]
+        return entry  # changed meanwhile: entry.medications.all() reads them under the lock
+    rows = entry.medicine_rows  # type: ignore[attr-defined]
+    if isinstance(rows, str | bytes):
+        rows = json.loads(rows)
+    rows = [m for m in rows or [] if m and m.get("id") is not None]
+    _set_prefetched_medications(
+        entry,
+        [
+            AcuteMedicationTaken(
+                id=m["id"],
+                entry=entry,
+                name=m["name"],
+                drug_class=m["drug_class"],
+                effective=None if m["effective"] is None else bool(m["effective"]),
+            )
+            for m in sorted(rows, key=lambda m: m["id"])
+        ],
+    )
+    return entry
+
+
+def _set_prefetched_medications(entry: DiaryEntry, medications: list[AcuteMedicationTaken]) -> None:
+    """What prefetch_related("medications") would have loaded (as Django's prefetch stores
+    it), so callers render the saved day without reading it back. Should Django store
+    prefetches differently one day, `entry.medications.all()` simply queries again."""
+    queryset = entry.medications.get_queryset()
+    queryset._result_cache = medications
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    entry._prefetched_objects_cache = {"medications": queryset}  # type: ignore[attr-defined]
+
+
+def apply_day(entry: DiaryEntry, day: DiaryDay) -> None:
+    entry.headache_hours = Decimal(str(day.headache_hours)).quantize(Decimal("0.01"))
+    entry.peak_intensity = day.peak_intensity or "" if day.headache_hours > 0 else ""
+    for flag in FLAGS:
+        setattr(entry, flag, getattr(day, flag))
+    entry.aura_minutes = day.aura_minutes
+
+
+@retry_on_serialization_failure()
+@transaction.atomic
+def delete_day(
+    *, patient: Patient, date: dt.date, by: Any, reason: str = "", today: dt.date | None = None
+) -> None:
+    """Remove a day's entry (it becomes unrecorded again); the removed version is kept."""
+    today = today or patient_today(patient)
+    entry = DiaryEntry.objects.select_for_update().filter(patient=patient, date=date).first()
+    if entry is None:
+        raise DiaryError([f"date: no entry on {date.isoformat()}"])
+    check_date_allowed(
+        patient=patient, date=date, by=by, today=today, reason=reason or "", existing=True
+    )
+    _snapshot(entry, by=by, change="delete", reason=reason)
+    entry.delete()
+    record(
+        action="delete", category="diary", patient=patient, object_ref=f"diary:{date.isoformat()}"
+    )
+
+
+@transaction.atomic
+def set_reminder_time(*, patient: Patient, at: dt.time | None) -> Patient:
+    patient.diary_reminder_time = at
+    patient.save(update_fields=["diary_reminder_time", "updated_at"])
+    record(action="update", category="diary_settings", patient=patient)
+    return patient

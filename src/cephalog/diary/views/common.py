@@ -1,0 +1,74 @@
+"""What the diary pages share: the audited read, the attack times typed in the form, the
+words for a conflict, and a day classed as the clinic's pages class it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django_htmx.middleware import HtmxDetails
+
+from cephalog.audit.actions import record
+from cephalog.diary.actions import DiaryConflict
+from cephalog.diary.attack_actions import attack_times
+from cephalog.diary.forms import DayForm
+from cephalog.diary.models import DiaryEntry, DiaryEntryRevision
+from cephalog.diary.queries import ClassifiedDay, to_day
+from cephalog.domain.diary import classify_day
+from cephalog.eligibility.queries import clinic_rules_by_id
+from cephalog.patients.models import Patient
+
+
+class HtmxRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _read(patient: Patient, ref: str) -> None:
+    record(action="read", category="diary", patient=patient, object_ref=f"diary:{ref}")
+
+
+def _times(
+    patient: Patient, date: dt.date, form: DayForm
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    start, end = form.cleaned_data.get("attack_start"), form.cleaned_data.get("attack_end")
+    if start is None or end is None:
+        return None, None
+    return attack_times(patient, date, start, end)
+
+
+def conflict_message(conflict: DiaryConflict, *, staff: bool) -> str:
+    """Who changed the day under the editor, in words; their version is shown on the page."""
+    entry = conflict.current
+    if entry is None:
+        return (
+            "This day was removed by someone else while you were editing it. "
+            "Save again to record it anew."
+        )
+    revision = (
+        DiaryEntryRevision.objects.filter(
+            patient_id=entry.patient_id, date=entry.date, version=entry.version - 1
+        )
+        .select_related("changed_by")
+        .order_by("-changed_at")
+        .first()
+    )
+    who = "someone else"
+    if revision is not None and revision.changed_by is not None:
+        who = revision.changed_by.username if staff else "your clinic or another device"
+    when = timezone.localtime(entry.updated_at).strftime("%H:%M")
+    return (
+        f"This day was changed by {who} at {when} while you were editing it "
+        f"(it is now version {entry.version}; you started from version {conflict.expected}). "
+        "Their entry is shown above and your changes are still in the form: check them, "
+        "then save again to replace their entry."
+    )
+
+
+def _classified(entry: DiaryEntry | None) -> ClassifiedDay | None:
+    if entry is None:
+        return None
+    day = to_day(entry)
+    # classed as the clinic's pages class it (spec section 11.1)
+    rules = clinic_rules_by_id(patient_id=entry.patient_id)
+    return ClassifiedDay(entry.date, day, classify_day(day, rules.definition, rules.named), entry)

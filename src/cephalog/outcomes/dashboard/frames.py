@@ -1,0 +1,138 @@
+"""A clinic's data as Polars frames, in a fixed number of queries, and its rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from django.db.models import Exists, FloatField, OuterRef
+from django.db.models.functions import Cast
+
+from cephalog.accounts.models import Clinic
+from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry
+from cephalog.domain.rulesets import DEFAULT_RULESET, Rules
+from cephalog.domain.vocab import MIGRAINE_SPECIFIC_CLASSES
+from cephalog.patients.models import Patient
+from cephalog.treatment.models import Session, SessionStatus
+
+#: A session is "due" from this many days before its due date.
+DUE_SOON_DAYS = 14
+#: Diary compliance below this share of the last 28 days is flagged.
+LOW_COMPLIANCE_PCT = 80
+#: A renewal is prepared this many days before the payer's authorisation ends.
+RENEWAL_LEAD_DAYS = 30
+_DIARY_SCHEMA = {
+    "patient": pl.String,
+    "date": pl.Date,
+    "headache_hours": pl.Float64,
+    "peak_intensity": pl.String,
+    "unilateral": pl.Boolean,
+    "pulsating": pl.Boolean,
+    "aggravated_by_activity": pl.Boolean,
+    "nausea": pl.Boolean,
+    "vomiting": pl.Boolean,
+    "photophobia": pl.Boolean,
+    "phonophobia": pl.Boolean,
+    "aura_minutes": pl.Int64,
+    "acute_medication": pl.Boolean,
+    "migraine_specific": pl.Boolean,
+    "migraine_specific_relieved": pl.Boolean,
+}
+
+
+@dataclass
+class ClinicFrames:
+    patients: pl.DataFrame
+    diary: pl.DataFrame
+    sessions: pl.DataFrame
+    planned: pl.DataFrame
+
+
+def change_words(reduction: float | None) -> str:
+    """'; 27.7% fewer headache days', or '; 18.8% more headache days' for a rise."""
+    if reduction is None:
+        return "; reduction not assessable"
+    if reduction < 0:
+        return f"; {-reduction:g}% more headache days than at baseline"
+    return f"; {reduction:g}% fewer headache days"
+
+
+def _frame(rows: Sequence[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def load_frames(clinic_ids: Sequence[int]) -> ClinicFrames:
+    """Patients, diary days and sessions of the clinics: three queries."""
+    patients = Patient.objects.filter(clinic_id__in=clinic_ids).values_list(
+        "id", "clinic_id", "given_name", "family_name", "mrn"
+    )
+    meds = AcuteMedicationTaken.objects.filter(entry=OuterRef("pk"))
+    specific = meds.filter(drug_class__in=sorted(MIGRAINE_SPECIFIC_CLASSES))
+    diary = (
+        DiaryEntry.objects.filter(patient__clinic_id__in=clinic_ids)
+        .annotate(
+            hours=Cast("headache_hours", FloatField()),
+            acute=Exists(meds),
+            specific=Exists(specific),
+            relieved=Exists(specific.filter(effective=True)),
+        )
+        .values_list(
+            "patient_id",
+            "date",
+            "hours",
+            "peak_intensity",
+            "unilateral",
+            "pulsating",
+            "aggravated_by_activity",
+            "nausea",
+            "vomiting",
+            "photophobia",
+            "phonophobia",
+            "aura_minutes",
+            "acute",
+            "specific",
+            "relieved",
+        )
+    )
+    sessions = Session.objects.filter(
+        patient__clinic_id__in=clinic_ids,
+        status__in=[SessionStatus.COMPLETED, SessionStatus.PLANNED],
+    ).values_list("patient_id", "date", "status")
+    p_rows = [(str(p), c, g, f, m) for p, c, g, f, m in patients]
+    d_rows = [(str(r[0]), *r[1:3], r[3] or None, *r[4:]) for r in diary]
+    s_rows = [(str(p), d, s) for p, d, s in sessions]
+    all_sessions = _frame(s_rows, {"patient": pl.String, "date": pl.Date, "status": pl.String})
+    return ClinicFrames(
+        patients=_frame(
+            p_rows,
+            {
+                "patient": pl.String,
+                "clinic_id": pl.Int64,
+                "given_name": pl.String,
+                "family_name": pl.String,
+                "mrn": pl.String,
+            },
+        ),
+        diary=_frame(d_rows, _DIARY_SCHEMA),
+        sessions=all_sessions.filter(pl.col("status") == SessionStatus.COMPLETED).drop("status"),
+        planned=all_sessions.filter(pl.col("status") == SessionStatus.PLANNED).drop("status"),
+    )
+
+
+def rules_for(clinic_ids: Sequence[int]) -> Rules:
+    """The ruleset and day definition of these clinics (spec section 11): theirs when they
+    agree, else standard-2 with label days (a table names the rules it used)."""
+    from cephalog.eligibility.queries import UnknownPolicy, policy_for
+
+    found = set()
+    # One query: the clinics with their ruleset rows (built-in policies need none).
+    for clinic in Clinic.objects.filter(pk__in=clinic_ids).select_related("ruleset_setting"):
+        setting = getattr(clinic, "ruleset_setting", None)
+        try:
+            definition = policy_for(clinic).day_definition
+        except UnknownPolicy:
+            definition = "label"
+        found.add(Rules.of(setting.ruleset if setting else DEFAULT_RULESET, definition))
+    return found.pop() if len(found) == 1 else Rules.of(DEFAULT_RULESET)
