@@ -1,0 +1,160 @@
+"""Clinic admins manage their colleagues (issue 17.5): invitations, accounts,
+the clinic's settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from cephalog.accounts.actions.common import (
+    _active_admins,
+    _admin_clinic,
+    _member,
+    _tell,
+    _username_from,
+    staff_invitation_link,
+)
+from cephalog.accounts.models import Clinic, Membership, Role, RoleChange, RoleChangeStatus, User
+from cephalog.audit.actions import record
+
+
+@transaction.atomic
+def invite_colleague(
+    *, clinic: Clinic, by: Any, email: str, role: str, first_name: str, last_name: str
+) -> User:
+    """A new staff login for the clinic; a one-time link to choose a password goes by email.
+
+    The colleague sets up their second factor at first sign-in. An address that already
+    has a login is refused (a login is never re-issued by invitation).
+    """
+    _admin_clinic(by, clinic)
+    email = (email or "").strip().lower()
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose a role."})
+    if not email:
+        raise ValidationError({"email": "Enter the colleague's email address."})
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "A login with this email address exists already."})
+    user = User(
+        username=_username_from(email),
+        email=email,
+        first_name=(first_name or "").strip()[:150],
+        last_name=(last_name or "").strip()[:150],
+    )
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    Membership.objects.create(user=user, clinic=clinic, role=role)
+    record(
+        action="privilege",
+        category="role",
+        clinic_id=clinic.pk,
+        user=by,
+        object_ref=f"user:{user.pk}",
+        detail={"before": None, "after": role, "invited": True},
+    )
+    link = staff_invitation_link(user)
+    inviter = by.get_full_name() or by.username
+    _tell(
+        f"You are invited to cephalog at {clinic.name}",
+        f"Hello {user.first_name or user.username},\n\n{inviter} has invited you to cephalog at "
+        f"{clinic.name} as {Role(role).label.lower()}.\nYour username is {user.username}.\n"
+        f"Open this link to choose a password (it works once, for three days):\n\n{link}\n\n"
+        "At your first sign-in you will also set up an authenticator app.\n",
+        [email],
+    )
+    return user
+
+
+@transaction.atomic
+def set_account_active(*, clinic: Clinic, by: Any, user: User, active: bool) -> User:
+    """Disable (or enable again) a colleague's login.
+
+    A disabled login cannot sign in, and its open sessions end at their next request
+    (Django's ModelBackend refuses inactive users). Only for people who work at no
+    other clinic (an admin of one clinic does not lock someone out of another), never
+    oneself, never the last active clinic admin.
+    """
+    _admin_clinic(by, clinic)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _member(clinic, user)
+    if user.pk == getattr(by, "pk", None):
+        raise ValidationError("You cannot disable your own account.")
+    if user.is_superuser:
+        raise ValidationError("This account is managed by the operators.")
+    if Membership.objects.filter(user=user).exclude(clinic=clinic).exists():
+        raise ValidationError("This person also works at another clinic; ask its admin too.")
+    if not active and user in _active_admins(clinic) and len(_active_admins(clinic)) <= 1:
+        raise ValidationError("The clinic would have no clinic admin left.")
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        RoleChange.objects.filter(user=user, status=RoleChangeStatus.PENDING).update(
+            status=RoleChangeStatus.WITHDRAWN, decided_by=by, decided_at=timezone.now()
+        )
+    record(
+        action="privilege",
+        category="account",
+        clinic_id=clinic.pk,
+        user=by,
+        object_ref=f"user:{user.pk}",
+        detail={
+            "before": "active" if not active else "disabled",
+            "after": "active" if active else "disabled",
+        },
+    )
+    _tell(
+        f"Your cephalog account at {clinic.name}",
+        f"Hello,\n\nYour cephalog account at {clinic.name} has been "
+        f"{'enabled again' if active else 'disabled'} by "
+        f"{by.get_full_name() or by.username}.\n",
+        [user.email or ""],
+    )
+    return user
+
+
+CLINIC_SETTINGS = (
+    "name",
+    "country",
+    "address",
+    "phone",
+    "safety_email",
+    "time_zone",
+    "backfill_days",
+    "minimum_interval_days",
+)
+
+
+@transaction.atomic
+def update_clinic_settings(*, clinic: Clinic, by: Any, **fields: Any) -> list[str]:
+    """Change the clinic's own settings (clinic admins); audited with before and after."""
+    _admin_clinic(by, clinic)
+    clinic = Clinic.objects.select_for_update().get(pk=clinic.pk)
+    unknown = set(fields) - set(CLINIC_SETTINGS)
+    if unknown:
+        raise ValueError(f"update_clinic_settings: not settings: {sorted(unknown)}")
+    before = {f: getattr(clinic, f) for f in fields}
+    for f, value in fields.items():
+        setattr(clinic, f, value)
+    clinic.full_clean()
+    changed = [f for f in fields if getattr(clinic, f) != before[f]]
+    if changed:
+        clinic.save(update_fields=changed)
+        record(
+            action="update",
+            category="clinic",
+            clinic_id=clinic.pk,
+            user=by,
+            object_ref=f"clinic:{clinic.pk}",
+            detail={
+                "changed": changed,
+                "before": {f: before[f] for f in changed},
+                "after": {f: getattr(clinic, f) for f in changed},
+            },
+        )
+    return changed
