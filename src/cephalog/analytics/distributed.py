@@ -67,8 +67,7 @@ def _bounds(strip_patient: np.ndarray, n_patients: int, parts: int) -> np.ndarra
     cumulative = np.cumsum(per_patient)
     targets = np.linspace(0, cumulative[-1] if len(cumulative) else 0, parts + 1)[1:-1]
     inner = np.searchsorted(cumulative, targets, side="left") + 1
-    bounds = np.unique(np.concatenate([[0], np.clip(inner, 0, n_patients), [n_patients]]))
-    return bounds
+    return np.unique(np.concatenate([[0], np.clip(inner, 0, n_patients), [n_patients]]))
 
 
 def write_partitions(
