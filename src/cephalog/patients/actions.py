@@ -151,6 +151,57 @@ class ContactUpdate:
     email_pending: str = ""
 
 
+def _check_contact(
+    wanted: dict[str, str], old_email: str, user: Any, *, email_changed: bool, hold: bool
+) -> None:
+    """Refuse an email the login cannot take, and a preferred contact with nothing to reach
+    it by. A held new email leaves the old one on the record (`wanted` is changed)."""
+    new_email = wanted["email"]
+    if email_changed and user is not None:
+        if not new_email:
+            raise ValidationError(
+                {
+                    "email": "The patient signs in with their email address: change it, do not remove it."
+                }
+            )
+        if _email_taken(new_email, user):
+            raise ValidationError({"email": "Another login uses this email address."})
+    if hold:
+        wanted["email"] = old_email
+    if wanted["preferred_contact"] == "email" and not (wanted["email"] or hold):
+        raise ValidationError({"preferred_contact": "Email needs an email address."})
+    if wanted["preferred_contact"] in ("phone", "sms") and not wanted["phone"]:
+        raise ValidationError({"preferred_contact": "A call or a text needs a phone number."})
+    if wanted["preferred_contact"] == "post" and not wanted["address"]:
+        raise ValidationError({"preferred_contact": "A letter needs a postal address."})
+
+
+def _audit_contact(
+    patient: Patient,
+    by: Any,
+    before: dict[str, Any],
+    changed: tuple[str, ...],
+    *,
+    hold: bool,
+    new_email: str,
+) -> None:
+    """The audit row of a change of contact details: the fields with before and after
+    (email, phone and address as fingerprints), and a fingerprint of a held new email."""
+    record(
+        action="update",
+        category="contact_details",
+        patient=patient,
+        user=by,
+        object_ref=f"patient:{patient.pk}",
+        detail={
+            "changed": list(changed) + (["email (awaiting the patient)"] if hold else []),
+            "before": {f: _audit_value(f, before[f]) for f in changed},
+            "after": {f: _audit_value(f, getattr(patient, f)) for f in changed},
+            **({"email_pending": fingerprint(new_email)} if hold else {}),
+        },
+    )
+
+
 @transaction.atomic
 def update_contact_details(
     *,
@@ -190,23 +241,7 @@ def update_contact_details(
     new_email = wanted["email"]
     email_changed = new_email != before["email"]
     hold = email_changed and login_in_use(user)
-    if email_changed and user is not None:
-        if not new_email:
-            raise ValidationError(
-                {
-                    "email": "The patient signs in with their email address: change it, do not remove it."
-                }
-            )
-        if _email_taken(new_email, user):
-            raise ValidationError({"email": "Another login uses this email address."})
-    if hold:
-        wanted["email"] = before["email"]
-    if wanted["preferred_contact"] == "email" and not (wanted["email"] or hold):
-        raise ValidationError({"preferred_contact": "Email needs an email address."})
-    if wanted["preferred_contact"] in ("phone", "sms") and not wanted["phone"]:
-        raise ValidationError({"preferred_contact": "A call or a text needs a phone number."})
-    if wanted["preferred_contact"] == "post" and not wanted["address"]:
-        raise ValidationError({"preferred_contact": "A letter needs a postal address."})
+    _check_contact(wanted, before["email"], user, email_changed=email_changed, hold=hold)
     for f, value in wanted.items():
         setattr(patient, f, value)
     patient.full_clean()
@@ -222,19 +257,7 @@ def update_contact_details(
     if hold:
         _request_email_change(patient, new_email, by)
     if changed or hold:
-        record(
-            action="update",
-            category="contact_details",
-            patient=patient,
-            user=by,
-            object_ref=f"patient:{patient.pk}",
-            detail={
-                "changed": list(changed) + (["email (awaiting the patient)"] if hold else []),
-                "before": {f: _audit_value(f, before[f]) for f in changed},
-                "after": {f: _audit_value(f, getattr(patient, f)) for f in changed},
-                **({"email_pending": fingerprint(new_email)} if hold else {}),
-            },
-        )
+        _audit_contact(patient, by, before, changed, hold=hold, new_email=new_email)
     return ContactUpdate(changed=changed, email_pending=new_email if hold else "")
 
 
