@@ -9,6 +9,8 @@ Decorators load the patient and check the role; `actions` write; reads are audit
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 from typing import Any, cast
 
 from django.contrib import messages
@@ -146,37 +148,75 @@ def _respond(
     return render(request, "eligibility/consultation.html", context)
 
 
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@require_POST
-def history_save(request: HttpRequest, patient: Patient) -> HttpResponse:
-    form = HistoryForm(request.POST)
+def _post_section(
+    request: HttpRequest,
+    patient: Patient,
+    form_class: Any,
+    section: str,
+    *,
+    form_key: str,
+    saved: str,
+    write: Callable[..., Any],
+) -> HttpResponse:
+    """Validate one section's posted form and hand its cleaned data to `write`; the form
+    comes back under `form_key` with the problems the write refused."""
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            actions.update_history(
-                patient=patient,
-                by=user_of(request),
-                today=patient_today(patient),
-                **form.cleaned_data,
-            )
+            write(**form.cleaned_data)
         except EligibilityError as error:
             attach_problems(form, error.problems)
         else:
-            return _respond(request, patient, "history", saved="Migraine history saved.")
-    return _respond(request, patient, "history", history_form=form)
+            return _respond(request, patient, section, saved=saved)
+    return _respond(request, patient, section, **{form_key: form})
+
+
+def _remove(
+    request: HttpRequest,
+    patient: Patient,
+    item: Any,
+    *,
+    remove: Callable[..., Any],
+    item_kwarg: str,
+    section: str,
+    saved: str,
+) -> HttpResponse:
+    """Remove one of the patient's items with `remove(<item_kwarg>=item, by=user)`."""
+    remove(**{item_kwarg: item}, by=user_of(request))
+    return _respond(request, patient, section, saved=saved)
+
+
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+@require_POST
+def history_save(request: HttpRequest, patient: Patient) -> HttpResponse:
+    return _post_section(
+        request,
+        patient,
+        HistoryForm,
+        "history",
+        form_key="history_form",
+        saved="Migraine history saved.",
+        write=partial(
+            actions.update_history,
+            patient=patient,
+            by=user_of(request),
+            today=patient_today(patient),
+        ),
+    )
 
 
 @patient_view(staff_only=True, roles=CLINICAL_ROLES)
 @require_POST
 def preventive_add(request: HttpRequest, patient: Patient) -> HttpResponse:
-    form = PreventiveForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.save_preventive(patient=patient, by=user_of(request), **form.cleaned_data)
-        except EligibilityError as error:
-            attach_problems(form, error.problems)
-        else:
-            return _respond(request, patient, "preventives", saved="Preventive added.")
-    return _respond(request, patient, "preventives", preventive_form=form)
+    return _post_section(
+        request,
+        patient,
+        PreventiveForm,
+        "preventives",
+        form_key="preventive_form",
+        saved="Preventive added.",
+        write=partial(actions.save_preventive, patient=patient, by=user_of(request)),
+    )
 
 
 def _item_edit(
@@ -243,23 +283,29 @@ def preventive_edit(request: HttpRequest, patient: Patient, item_id: int) -> Htt
 @patient_view(staff_only=True, roles=CLINICAL_ROLES)
 @require_POST
 def preventive_remove(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
-    preventive = get_object_or_404(Preventive, pk=item_id, patient=patient)
-    actions.remove_preventive(preventive=preventive, by=user_of(request))
-    return _respond(request, patient, "preventives", saved="Preventive removed.")
+    return _remove(
+        request,
+        patient,
+        get_object_or_404(Preventive, pk=item_id, patient=patient),
+        remove=actions.remove_preventive,
+        item_kwarg="preventive",
+        section="preventives",
+        saved="Preventive removed.",
+    )
 
 
 @patient_view(staff_only=True, roles=CLINICAL_ROLES)
 @require_POST
 def medicine_add(request: HttpRequest, patient: Patient) -> HttpResponse:
-    form = MedicationForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.save_medication(patient=patient, by=user_of(request), **form.cleaned_data)
-        except EligibilityError as error:
-            attach_problems(form, error.problems)
-        else:
-            return _respond(request, patient, "medicines", saved="Medicine added.")
-    return _respond(request, patient, "medicines", medicine_form=form)
+    return _post_section(
+        request,
+        patient,
+        MedicationForm,
+        "medicines",
+        form_key="medicine_form",
+        saved="Medicine added.",
+        write=partial(actions.save_medication, patient=patient, by=user_of(request)),
+    )
 
 
 @patient_view(staff_only=True, roles=CLINICAL_ROLES)
@@ -281,47 +327,59 @@ def medicine_edit(request: HttpRequest, patient: Patient, item_id: int) -> HttpR
 @patient_view(staff_only=True, roles=CLINICAL_ROLES)
 @require_POST
 def medicine_remove(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
-    medication = get_object_or_404(Medication, pk=item_id, patient=patient)
-    actions.remove_medication(medication=medication, by=user_of(request))
-    return _respond(request, patient, "medicines", saved="Medicine removed.")
+    return _remove(
+        request,
+        patient,
+        get_object_or_404(Medication, pk=item_id, patient=patient),
+        remove=actions.remove_medication,
+        item_kwarg="medication",
+        section="medicines",
+        saved="Medicine removed.",
+    )
 
 
 @patient_view(staff_only=True, roles=CLINICAL_ROLES)
 @require_POST
 def cautions_save(request: HttpRequest, patient: Patient) -> HttpResponse:
-    form = CautionsForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.set_cautions(
-                patient=patient,
-                by=user_of(request),
-                today=patient_today(patient),
-                **form.cleaned_data,
-            )
-        except EligibilityError as error:
-            attach_problems(form, error.problems)
-        else:
-            return _respond(request, patient, "cautions", saved="Conditions and allergy saved.")
-    return _respond(request, patient, "cautions", cautions_form=form)
+    return _post_section(
+        request,
+        patient,
+        CautionsForm,
+        "cautions",
+        form_key="cautions_form",
+        saved="Conditions and allergy saved.",
+        write=partial(
+            actions.set_cautions,
+            patient=patient,
+            by=user_of(request),
+            today=patient_today(patient),
+        ),
+    )
 
 
 @patient_view(staff_only=True, roles=CLINICAL_ROLES)
 @require_POST
 def exposure_add(request: HttpRequest, patient: Patient) -> HttpResponse:
-    form = ExposureForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.add_toxin_exposure(patient=patient, by=user_of(request), **form.cleaned_data)
-        except EligibilityError as error:
-            attach_problems(form, error.problems)
-        else:
-            return _respond(request, patient, "toxin", saved="Toxin treatment added.")
-    return _respond(request, patient, "toxin", exposure_form=form)
+    return _post_section(
+        request,
+        patient,
+        ExposureForm,
+        "toxin",
+        form_key="exposure_form",
+        saved="Toxin treatment added.",
+        write=partial(actions.add_toxin_exposure, patient=patient, by=user_of(request)),
+    )
 
 
 @patient_view(staff_only=True, roles=CLINICAL_ROLES)
 @require_POST
 def exposure_remove(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
-    exposure = get_object_or_404(ToxinExposure, pk=item_id, patient=patient)
-    actions.remove_toxin_exposure(exposure=exposure, by=user_of(request))
-    return _respond(request, patient, "toxin", saved="Toxin treatment removed.")
+    return _remove(
+        request,
+        patient,
+        get_object_or_404(ToxinExposure, pk=item_id, patient=patient),
+        remove=actions.remove_toxin_exposure,
+        item_kwarg="exposure",
+        section="toxin",
+        saved="Toxin treatment removed.",
+    )
