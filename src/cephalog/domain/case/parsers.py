@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from cephalog.domain.case.checks import (
     _field,
@@ -256,36 +256,29 @@ def parse_patient(obj: object, path: str = "patient") -> tuple[Patient | None, l
     return Patient(birth_date=birth_date, sex=sex, chronic_headache_since=since), []
 
 
-def validate_diary_entry(obj: object, path: str = "") -> list[str]:
-    """The problems of one diary entry (`parse_diary_entry`), [] when valid."""
-    return parse_diary_entry(obj, path)[1]
+class Validator(Protocol):
+    """A record's validator: the problems of `obj` (named from `path`), [] when valid."""
+
+    def __call__(self, obj: object, path: str = ...) -> list[str]: ...
 
 
-def validate_acute_medication(obj: object, path: str = "") -> list[str]:
-    """The problems of one acute medication (`parse_acute_medication`), [] when valid."""
-    return parse_acute_medication(obj, path)[1]
+def _validator(
+    parse: Callable[[object, str], tuple[object, list[str]]], default_path: str = ""
+) -> Validator:
+    """`validate_<record>` of `parse_<record>`: only its problems, [] when valid."""
+
+    def validate(obj: object, path: str = default_path) -> list[str]:
+        return parse(obj, path)[1]
+
+    validate.__name__ = validate.__qualname__ = parse.__name__.replace("parse_", "validate_")
+    validate.__doc__ = f"The problems of one record (`{parse.__name__}`), [] when valid."
+    return validate
 
 
-def validate_injection(obj: object, path: str = "") -> list[str]:
-    """The problems of one injection (`parse_injection`), [] when valid."""
-    return parse_injection(obj, path)[1]
-
-
-def validate_toxin_exposure(obj: object, path: str = "") -> list[str]:
-    """The problems of one toxin exposure (`parse_toxin_exposure`), [] when valid."""
-    return parse_toxin_exposure(obj, path)[1]
-
-
-def validate_medication(obj: object, path: str = "") -> list[str]:
-    """The problems of one other medication (`parse_medication`), [] when valid."""
-    return parse_medication(obj, path)[1]
-
-
-def validate_preventive(obj: object, path: str = "") -> list[str]:
-    """The problems of one preventive (`parse_preventive`), [] when valid."""
-    return parse_preventive(obj, path)[1]
-
-
-def validate_patient(obj: object, path: str = "patient") -> list[str]:
-    """The problems of the patient object (`parse_patient`), [] when valid."""
-    return parse_patient(obj, path)[1]
+validate_diary_entry = _validator(parse_diary_entry)
+validate_acute_medication = _validator(parse_acute_medication)
+validate_injection = _validator(parse_injection)
+validate_toxin_exposure = _validator(parse_toxin_exposure)
+validate_medication = _validator(parse_medication)
+validate_preventive = _validator(parse_preventive)
+validate_patient = _validator(parse_patient, "patient")
