@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Model
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -171,21 +174,6 @@ def _post_section(
     return _respond(request, patient, section, **{form_key: form})
 
 
-def _remove(
-    request: HttpRequest,
-    patient: Patient,
-    item: Any,
-    *,
-    remove: Callable[..., Any],
-    item_kwarg: str,
-    section: str,
-    saved: str,
-) -> HttpResponse:
-    """Remove one of the patient's items with `remove(<item_kwarg>=item, by=user)`."""
-    remove(**{item_kwarg: item}, by=user_of(request))
-    return _respond(request, patient, section, saved=saved)
-
-
 @patient_view(staff_only=True, roles=CLINICAL_ROLES)
 @require_POST
 def history_save(request: HttpRequest, patient: Patient) -> HttpResponse:
@@ -205,39 +193,14 @@ def history_save(request: HttpRequest, patient: Patient) -> HttpResponse:
     )
 
 
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@require_POST
-def preventive_add(request: HttpRequest, patient: Patient) -> HttpResponse:
-    return _post_section(
-        request,
-        patient,
-        PreventiveForm,
-        "preventives",
-        form_key="preventive_form",
-        saved="Preventive added.",
-        write=partial(actions.save_preventive, patient=patient, by=user_of(request)),
-    )
-
-
-def _item_edit(
-    request: HttpRequest,
-    patient: Patient,
-    item: Any,
-    *,
-    form_class: Any,
-    fields: Any,
-    save: Any,
-    item_kwarg: str,
-    section: str,
-    noun: str,
-    names: Any,
-) -> HttpResponse:
-    """The edit page of one preventive or medicine (they differ only in these arguments)."""
+def _item_edit(request: HttpRequest, patient: Patient, item: Any, items: _Items) -> HttpResponse:
+    """The edit page of one preventive or medicine."""
+    section, noun, item_kwarg = items.section, items.noun, items.item_kwarg
     if request.method == "POST":
-        form = form_class(request.POST)
+        form = items.form_class(request.POST)
         if form.is_valid():
             try:
-                save(
+                items.write(
                     patient=patient, by=user_of(request), **{item_kwarg: item}, **form.cleaned_data
                 )
             except EligibilityError as error:
@@ -246,7 +209,7 @@ def _item_edit(
                 messages.success(request, f"{noun.capitalize()} saved.")
                 return redirect(reverse("consultation", args=[patient.pk]) + f"#{section}")
     else:
-        form = form_class(initial={f: getattr(item, f) for f in fields})
+        form = items.form_class(initial={f: getattr(item, f) for f in items.fields})
     record(
         action="read", category=item_kwarg, patient=patient, object_ref=f"{item_kwarg}:{item.pk}"
     )
@@ -257,84 +220,10 @@ def _item_edit(
             "patient": patient,
             "form": form,
             "title": f"Edit {noun}: {item.name}",
-            "names": names,
+            "names": items.names,
             "section": section,
             "catalogue": CATALOGUE,
         },
-    )
-
-
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-def preventive_edit(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
-    return _item_edit(
-        request,
-        patient,
-        get_object_or_404(Preventive, pk=item_id, patient=patient),
-        form_class=PreventiveForm,
-        fields=actions.PREVENTIVE_FIELDS,
-        save=actions.save_preventive,
-        item_kwarg="preventive",
-        section="preventives",
-        noun="preventive",
-        names=preventive_catalogue.PREVENTIVE_SUGGESTIONS,
-    )
-
-
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@require_POST
-def preventive_remove(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
-    return _remove(
-        request,
-        patient,
-        get_object_or_404(Preventive, pk=item_id, patient=patient),
-        remove=actions.remove_preventive,
-        item_kwarg="preventive",
-        section="preventives",
-        saved="Preventive removed.",
-    )
-
-
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@require_POST
-def medicine_add(request: HttpRequest, patient: Patient) -> HttpResponse:
-    return _post_section(
-        request,
-        patient,
-        MedicationForm,
-        "medicines",
-        form_key="medicine_form",
-        saved="Medicine added.",
-        write=partial(actions.save_medication, patient=patient, by=user_of(request)),
-    )
-
-
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-def medicine_edit(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
-    return _item_edit(
-        request,
-        patient,
-        get_object_or_404(Medication, pk=item_id, patient=patient),
-        form_class=MedicationForm,
-        fields=actions.MEDICATION_FIELDS,
-        save=actions.save_medication,
-        item_kwarg="medication",
-        section="medicines",
-        noun="medicine",
-        names=preventive_catalogue.INTERACTING_SUGGESTIONS,
-    )
-
-
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@require_POST
-def medicine_remove(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
-    return _remove(
-        request,
-        patient,
-        get_object_or_404(Medication, pk=item_id, patient=patient),
-        remove=actions.remove_medication,
-        item_kwarg="medication",
-        section="medicines",
-        saved="Medicine removed.",
     )
 
 
@@ -357,29 +246,104 @@ def cautions_save(request: HttpRequest, patient: Patient) -> HttpResponse:
     )
 
 
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@require_POST
-def exposure_add(request: HttpRequest, patient: Patient) -> HttpResponse:
-    return _post_section(
-        request,
-        patient,
-        ExposureForm,
-        "toxin",
-        form_key="exposure_form",
-        saved="Toxin treatment added.",
-        write=partial(actions.add_toxin_exposure, patient=patient, by=user_of(request)),
-    )
+@dataclass(frozen=True)
+class _Items:
+    """One list section of the record: its model, form, writes and words."""
+
+    model: type[Model]
+    form_class: type[Form]
+    section: str
+    noun: str  # the patient-facing word: "Preventive added."
+    item_kwarg: str  # the item's argument name in the writes
+    form_key: str  # the add form's name in the page's context
+    write: Callable[..., Any]  # add or change one item
+    remove: Callable[..., Any]
+    fields: tuple[str, ...] = ()  # the edit form's fields (the section can be edited)
+    names: Any = ()  # the edit form's name suggestions
 
 
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@require_POST
-def exposure_remove(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
-    return _remove(
-        request,
-        patient,
-        get_object_or_404(ToxinExposure, pk=item_id, patient=patient),
-        remove=actions.remove_toxin_exposure,
-        item_kwarg="exposure",
-        section="toxin",
-        saved="Toxin treatment removed.",
-    )
+PREVENTIVES = _Items(
+    Preventive,
+    PreventiveForm,
+    section="preventives",
+    noun="preventive",
+    item_kwarg="preventive",
+    form_key="preventive_form",
+    write=actions.save_preventive,
+    remove=actions.remove_preventive,
+    fields=actions.PREVENTIVE_FIELDS,
+    names=preventive_catalogue.PREVENTIVE_SUGGESTIONS,
+)
+MEDICINES = _Items(
+    Medication,
+    MedicationForm,
+    section="medicines",
+    noun="medicine",
+    item_kwarg="medication",
+    form_key="medicine_form",
+    write=actions.save_medication,
+    remove=actions.remove_medication,
+    fields=actions.MEDICATION_FIELDS,
+    names=preventive_catalogue.INTERACTING_SUGGESTIONS,
+)
+EXPOSURES = _Items(
+    ToxinExposure,
+    ExposureForm,
+    section="toxin",
+    noun="toxin treatment",
+    item_kwarg="exposure",
+    form_key="exposure_form",
+    write=actions.add_toxin_exposure,
+    remove=actions.remove_toxin_exposure,
+)
+
+
+def _add_view(items: _Items) -> Callable[..., HttpResponseBase]:
+    @patient_view(staff_only=True, roles=CLINICAL_ROLES)
+    @require_POST
+    def add(request: HttpRequest, patient: Patient) -> HttpResponse:
+        return _post_section(
+            request,
+            patient,
+            items.form_class,
+            items.section,
+            form_key=items.form_key,
+            saved=f"{items.noun.capitalize()} added.",
+            write=partial(items.write, patient=patient, by=user_of(request)),
+        )
+
+    return add
+
+
+def _edit_view(items: _Items) -> Callable[..., HttpResponseBase]:
+    @patient_view(staff_only=True, roles=CLINICAL_ROLES)
+    def edit(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
+        item = get_object_or_404(items.model, pk=item_id, patient=patient)
+        return _item_edit(request, patient, item, items)
+
+    return edit
+
+
+def _remove_view(items: _Items) -> Callable[..., HttpResponseBase]:
+    @patient_view(staff_only=True, roles=CLINICAL_ROLES)
+    @require_POST
+    def remove(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
+        items.remove(
+            **{items.item_kwarg: get_object_or_404(items.model, pk=item_id, patient=patient)},
+            by=user_of(request),
+        )
+        return _respond(
+            request, patient, items.section, saved=f"{items.noun.capitalize()} removed."
+        )
+
+    return remove
+
+
+preventive_add = _add_view(PREVENTIVES)
+preventive_edit = _edit_view(PREVENTIVES)
+preventive_remove = _remove_view(PREVENTIVES)
+medicine_add = _add_view(MEDICINES)
+medicine_edit = _edit_view(MEDICINES)
+medicine_remove = _remove_view(MEDICINES)
+exposure_add = _add_view(EXPOSURES)
+exposure_remove = _remove_view(EXPOSURES)
