@@ -54,7 +54,6 @@ from cephalog.demo.generate.codes import (
     CONDITION_CODES,
     CONDITIONS,
     CYCLE_GAIN,
-    DAY_FEATURES,
     ERGOT,
     FAMILY_NAMES,
     GEPANT,
@@ -105,6 +104,7 @@ from cephalog.demo.generate.tables import (
     ToxinExposures,
     _concat,
 )
+from cephalog.domain.diary import DAY_FEATURES
 
 Progress = Callable[[int, int], None]
 

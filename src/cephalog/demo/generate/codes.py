@@ -25,17 +25,6 @@ STAGES: tuple[str, ...] = ("baseline", "active", "stopped")
 RESPONDER_CLASSES: tuple[str, ...] = ("non_responder", "partial", "responder")
 #: Diary intensity codes; -1 in the arrays means no headache (no intensity).
 INTENSITIES: tuple[str, ...] = ("mild", "moderate", "severe")
-#: The yes/no features of a headache day: the same names in the generated `Diary`, the
-#: domain's `DiaryDay` and the stored `DiaryEntry`.
-DAY_FEATURES: tuple[str, ...] = (
-    "unilateral",
-    "pulsating",
-    "aggravated_by_activity",
-    "nausea",
-    "vomiting",
-    "photophobia",
-    "phonophobia",
-)
 #: Acute medication classes used by the generator; -1 in the arrays means none.
 ACUTE_CLASSES: tuple[str, ...] = (
     "triptan",

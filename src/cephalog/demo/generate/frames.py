@@ -13,7 +13,6 @@ from cephalog.demo.generate.codes import (
     ACUTE_DRUG_NAMES,
     AE_SYMPTOMS,
     CONDITION_CODES,
-    DAY_FEATURES,
     INTENSITIES,
     OTHER_MEDICATIONS,
     PREVENTIVE_DRUGS,
@@ -24,6 +23,7 @@ from cephalog.demo.generate.codes import (
     STAGES,
     TOXIN_INDICATIONS,
 )
+from cephalog.domain.diary import DAY_FEATURES
 
 if TYPE_CHECKING:
     from cephalog.demo.generate.tables import Array, Cohort, Diary, Patients

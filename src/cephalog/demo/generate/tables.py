@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cephalog.demo.generate.codes import DAY_FEATURES, INTENSITIES, acute_taken
+from cephalog.demo.generate.codes import INTENSITIES, acute_taken
+from cephalog.domain.diary import DAY_FEATURES
 
 if TYPE_CHECKING:
     import polars as pl

@@ -18,7 +18,7 @@ from cephalog.domain.case.checks import (
     join,
 )
 from cephalog.domain.case.records import Injection, Medication, Patient, Preventive, ToxinExposure
-from cephalog.domain.diary import AcuteMedication, DiaryDay
+from cephalog.domain.diary import DAY_FEATURES, AcuteMedication, DiaryDay
 from cephalog.domain.vocab import (
     ACUTE_CLASS_CODES,
     INTENSITY_CODES,
@@ -58,17 +58,6 @@ def parse_acute_medication(obj: object, path: str = "") -> tuple[AcuteMedication
     return AcuteMedication(name=name or drug_class, drug_class=drug_class, effective=effective), []
 
 
-_DAY_FLAGS = (
-    "unilateral",
-    "pulsating",
-    "aggravated_by_activity",
-    "nausea",
-    "vomiting",
-    "photophobia",
-    "phonophobia",
-)
-
-
 def parse_diary_entry(obj: object, path: str = "") -> tuple[DiaryDay | None, list[str]]:
     """One `diary` entry (spec section 1).
 
@@ -87,7 +76,7 @@ def parse_diary_entry(obj: object, path: str = "") -> tuple[DiaryDay | None, lis
     intensity = _field(entry, "peak_intensity", path, problems, _one_of(INTENSITY_CODES))
     if hours is not None and hours > 0 and entry.get("peak_intensity") is None:
         problems.append(f"{join(path, 'peak_intensity')}: required when headache_hours > 0")
-    flags = {key: _field(entry, key, path, problems, check_bool) for key in _DAY_FLAGS}
+    flags = {key: _field(entry, key, path, problems, check_bool) for key in DAY_FEATURES}
     aura = _field(entry, "aura_minutes", path, problems, _not_negative(whole=True))
     medications = _acute_medications(entry, path, problems)
     if problems or date is None or hours is None:
