@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from cephalog.audit.models import AuditEvent
+from cephalog.core.pdf import data_only_fetcher
 from cephalog.outcomes import actions
-from cephalog.outcomes.pdf import _data_only_fetcher
 from cephalog.safety.models import AdverseEvent
 from tests.outcomes.helpers import SECOND_SESSION, write_history
 from tests.personas import Cast, client_for
@@ -135,7 +135,7 @@ def test_the_pdfs_render_on_one_page_with_the_figures(
 
 
 def test_the_pdf_renderer_fetches_nothing_but_data_uris() -> None:
-    fetcher = _data_only_fetcher()
+    fetcher = data_only_fetcher()
     with pytest.raises(ValueError, match="only data"):
         fetcher.fetch("file:///etc/passwd")
     with pytest.raises(ValueError, match="only data"):

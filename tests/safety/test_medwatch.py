@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cephalog.core.pdf import data_only_fetcher
 from cephalog.safety import actions, medwatch
 from cephalog.safety.models import AdverseEvent, Seriousness
 from cephalog.treatment.models import Session, Vial
@@ -112,7 +113,7 @@ def test_the_pdf_renders(cast: Cast, event: AdverseEvent) -> None:
 
 
 def test_the_pdf_fetcher_refuses_everything_but_data_uris() -> None:
-    fetcher = medwatch._data_only_fetcher()
+    fetcher = data_only_fetcher()
     for url in ("http://example.org/x.css", "file:///etc/passwd", "https://example.org/logo.png"):
         with pytest.raises(ValueError, match="refused|disallowed"):
             fetcher.fetch(url)

@@ -6,6 +6,7 @@ import zoneinfo
 
 from django import forms
 
+from cephalog.accounts.actions import CLINIC_SETTINGS
 from cephalog.accounts.models import Clinic, Role
 
 TIME_ZONES = sorted(zoneinfo.available_timezones())
@@ -35,15 +36,6 @@ class ClinicSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Clinic
-        fields = [
-            "name",
-            "country",
-            "address",
-            "phone",
-            "safety_email",
-            "time_zone",
-            "backfill_days",
-            "minimum_interval_days",
-        ]
+        fields = list(CLINIC_SETTINGS)  # the settings the action may change
         labels = {"country": "Country (chooses paper size, letters and adverse-event form)"}
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}

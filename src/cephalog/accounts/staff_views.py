@@ -6,8 +6,6 @@ Django admin is for superusers (operators) only.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -24,6 +22,7 @@ from cephalog.accounts.staff_forms import (
     TrainingForm,
 )
 from cephalog.audit.actions import record
+from cephalog.core.http import add_validation_to_form
 from cephalog.treatment.actions import record_injector_training
 
 ADMIN = staff_view(roles=("clinic_admin",))
@@ -40,15 +39,6 @@ def _clinic(request: HttpRequest) -> Clinic:
 
 def _member_of(clinic: Clinic, user_id: int) -> User:
     return get_object_or_404(User, pk=user_id, memberships__clinic=clinic)
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        form.add_error(None, error)
 
 
 @ADMIN
@@ -73,7 +63,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
         try:
             user = actions.invite_colleague(clinic=clinic, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -204,7 +194,7 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
                 clinic=clinic, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_to_form(form, error)
         else:
             messages.success(request, "Settings saved." if changed else "Nothing was changed.")
             return redirect(in_clinic(clinic, "clinic-settings"))

@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from cephalog.core.errors import AppError
@@ -27,6 +28,17 @@ def add_to_form(
         name = fields.get(field, field)
         for text in texts:
             form.add_error(name if name in form.fields else None, text)
+
+
+def add_validation_to_form(form: forms.BaseForm, error: ValidationError) -> None:
+    """A model's `ValidationError` on a form: each error beside its field, the rest (and a
+    refusal about no field of the form) at the top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        form.add_error(None, error)
 
 
 def api_body(error: AppError) -> dict[str, Any]:

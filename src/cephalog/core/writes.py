@@ -7,7 +7,7 @@ audit row written in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,6 +23,26 @@ def validate(instance: models.Model, *, exclude: Sequence[str] = ()) -> None:
         instance.full_clean(exclude=list(exclude))
     except ValidationError as error:
         raise AppError.from_validation(error) from None
+
+
+def assign_fields(
+    instance: models.Model, values: Mapping[str, Any]
+) -> tuple[list[str], dict[str, Any]]:
+    """Set `values` on `instance` and `full_clean()` it (its `ValidationError` as raised).
+
+    Returns the fields whose value changed and the audit detail of the change: those
+    fields with their values before and after (settings only, never patient data)."""
+    before = {name: getattr(instance, name) for name in values}
+    for name, value in values.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    changed = [name for name in values if getattr(instance, name) != before[name]]
+    detail = {
+        "changed": changed,
+        "before": {name: before[name] for name in changed},
+        "after": {name: getattr(instance, name) for name in changed},
+    }
+    return changed, detail
 
 
 def save_validated[M: models.Model](

@@ -12,6 +12,7 @@ Public API (stable; used by the Django apps and the demo generator):
 - `DiaryDay(date, headache_hours, peak_intensity=None, unilateral=False, ...,
   aura_minutes=0, acute_medications=())`
 - `classify_day(day) -> DayClassification`
+- `DAY_FEATURES`: the names of the seven yes/no features of a day
 """
 
 from __future__ import annotations
@@ -27,6 +28,17 @@ LONG_HEADACHE_HOURS = 4
 #: Typical aura duration in minutes, inclusive (ICHD-3 1.2 C(3); spec section 2, `A`).
 AURA_MIN_MINUTES = 5
 AURA_MAX_MINUTES = 60
+#: The seven yes/no features of a day, in this order: the `DiaryDay` fields, the case
+#: format's names, the diary's columns (every layer reads this one list).
+DAY_FEATURES: tuple[str, ...] = (
+    "unilateral",
+    "pulsating",
+    "aggravated_by_activity",
+    "nausea",
+    "vomiting",
+    "photophobia",
+    "phonophobia",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,18 +73,24 @@ class HistoryForm(Form):
     )
 
 
+def _drug_name(label: str, datalist: str) -> forms.CharField:
+    """A drug's name, typed or picked from the page's `datalist` of suggestions."""
+    return forms.CharField(
+        label=label,
+        max_length=100,
+        widget=forms.TextInput(attrs={"list": datalist, "autocomplete": "off"}),
+    )
+
+
+def _drug_class(choices: Sequence[tuple[str, str]]) -> forms.ChoiceField:
+    """A drug's class; left blank, the catalogue names it."""
+    return forms.ChoiceField(label="Class", choices=[FROM_CATALOGUE, *choices], required=False)
+
+
 class PreventiveForm(Form):
     prefix = "prev"
-    name = forms.CharField(
-        label="Drug",
-        max_length=100,
-        widget=forms.TextInput(attrs={"list": "preventive-names", "autocomplete": "off"}),
-    )
-    drug_class = forms.ChoiceField(
-        label="Class",
-        choices=[FROM_CATALOGUE, *PreventiveClass.choices],
-        required=False,
-    )
+    name = _drug_name("Drug", "preventive-names")
+    drug_class = _drug_class(PreventiveClass.choices)
     dose = forms.CharField(label="Dose", max_length=60, required=False)
     start = forms.DateField(label="Started", required=False, widget=DATE)
     stop = forms.DateField(label="Stopped", required=False, widget=DATE)
@@ -93,16 +99,8 @@ class PreventiveForm(Form):
 
 class MedicationForm(Form):
     prefix = "med"
-    name = forms.CharField(
-        label="Medicine",
-        max_length=100,
-        widget=forms.TextInput(attrs={"list": "medicine-names", "autocomplete": "off"}),
-    )
-    drug_class = forms.ChoiceField(
-        label="Class",
-        choices=[FROM_CATALOGUE, *MedicationClass.choices],
-        required=False,
-    )
+    name = _drug_name("Medicine", "medicine-names")
+    drug_class = _drug_class(MedicationClass.choices)
     start = forms.DateField(label="Started", required=False, widget=DATE)
     stop = forms.DateField(label="Stopped", required=False, widget=DATE)
 

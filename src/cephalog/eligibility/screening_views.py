@@ -4,6 +4,7 @@ patient's plain-language page. All compute with `queries.screening`, which is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -79,55 +80,79 @@ def screening_page(request: HttpRequest, patient: Patient) -> HttpResponse:
     return _page(request, patient, policy)
 
 
-@patient_view(staff_only=True, roles=PHYSICIAN_ONLY)
-def sign_off(request: HttpRequest, patient: Patient) -> HttpResponse:
+def _physician_post(
+    request: HttpRequest,
+    patient: Patient,
+    form_class: type[SignOffForm] | type[DecisionForm],
+    *,
+    form_key: str,
+    saved: str,
+    anchor: str,
+    write: Callable[[Policy, dict[str, Any]], object],
+) -> HttpResponse:
+    """A physician's post on the screening page: `write(policy, cleaned_data)`, then back
+    to the page's `anchor`; a refused write shows the page again with the form's problems."""
     if request.method != "POST":
         return redirect(reverse("eligibility", args=[patient.pk]))
     policy = policy_or_404(patient, request.POST.get("policy"))
-    form = SignOffForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            actions.sign_off_flag(
-                patient=patient,
-                policy_name=policy.name,
-                flag=form.cleaned_data["flag"],
-                by=user_of(request),
-                reason=form.cleaned_data["reason"],
-                on=queries.screening_date(patient),
-            )
+            write(policy, form.cleaned_data)
         except EligibilityError as error:
             attach_problems(form, error.problems)
         except PermissionDenied:
             raise Http404("No such patient") from None
         else:
-            messages.success(request, "Flag signed off.")
-            return redirect(screening_url(patient, policy.name, "flags"))
-    return _page(request, patient, policy, sign_off_form=form, status=400)
+            messages.success(request, saved)
+            return redirect(screening_url(patient, policy.name, anchor))
+    forms: dict[str, Any] = {form_key: form}
+    return _page(request, patient, policy, status=400, **forms)
+
+
+@patient_view(staff_only=True, roles=PHYSICIAN_ONLY)
+def sign_off(request: HttpRequest, patient: Patient) -> HttpResponse:
+    def write(policy: Policy, data: dict[str, Any]) -> None:
+        actions.sign_off_flag(
+            patient=patient,
+            policy_name=policy.name,
+            flag=data["flag"],
+            by=user_of(request),
+            reason=data["reason"],
+            on=queries.screening_date(patient),
+        )
+
+    return _physician_post(
+        request,
+        patient,
+        SignOffForm,
+        form_key="sign_off_form",
+        saved="Flag signed off.",
+        anchor="flags",
+        write=write,
+    )
 
 
 @patient_view(staff_only=True, roles=PHYSICIAN_ONLY)
 def decide(request: HttpRequest, patient: Patient) -> HttpResponse:
-    if request.method != "POST":
-        return redirect(reverse("eligibility", args=[patient.pk]))
-    policy = policy_or_404(patient, request.POST.get("policy"))
-    form = DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.decide_to_start(
-                patient=patient,
-                policy_name=policy.name,
-                by=user_of(request),
-                on=queries.screening_date(patient),
-                override_reason=form.cleaned_data["override_reason"],
-            )
-        except EligibilityError as error:
-            attach_problems(form, error.problems)
-        except PermissionDenied:
-            raise Http404("No such patient") from None
-        else:
-            messages.success(request, "Decision to start recorded.")
-            return redirect(screening_url(patient, policy.name, "decision"))
-    return _page(request, patient, policy, decision_form=form, status=400)
+    def write(policy: Policy, data: dict[str, Any]) -> None:
+        actions.decide_to_start(
+            patient=patient,
+            policy_name=policy.name,
+            by=user_of(request),
+            on=queries.screening_date(patient),
+            override_reason=data["override_reason"],
+        )
+
+    return _physician_post(
+        request,
+        patient,
+        DecisionForm,
+        form_key="decision_form",
+        saved="Decision to start recorded.",
+        anchor="decision",
+        write=write,
+    )
 
 
 @patient_only

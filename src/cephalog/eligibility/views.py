@@ -9,10 +9,15 @@ Decorators load the patient and check the role; `actions` write; reads are audit
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Model
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -146,58 +151,56 @@ def _respond(
     return render(request, "eligibility/consultation.html", context)
 
 
+def _post_section(
+    request: HttpRequest,
+    patient: Patient,
+    form_class: Any,
+    section: str,
+    *,
+    form_key: str,
+    saved: str,
+    write: Callable[..., Any],
+) -> HttpResponse:
+    """Validate one section's posted form and hand its cleaned data to `write`; the form
+    comes back under `form_key` with the problems the write refused."""
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            write(**form.cleaned_data)
+        except EligibilityError as error:
+            attach_problems(form, error.problems)
+        else:
+            return _respond(request, patient, section, saved=saved)
+    return _respond(request, patient, section, **{form_key: form})
+
+
 @patient_view(staff_only=True, roles=CLINICAL_ROLES)
 @require_POST
 def history_save(request: HttpRequest, patient: Patient) -> HttpResponse:
-    form = HistoryForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.update_history(
-                patient=patient,
-                by=user_of(request),
-                today=patient_today(patient),
-                **form.cleaned_data,
-            )
-        except EligibilityError as error:
-            attach_problems(form, error.problems)
-        else:
-            return _respond(request, patient, "history", saved="Migraine history saved.")
-    return _respond(request, patient, "history", history_form=form)
+    return _post_section(
+        request,
+        patient,
+        HistoryForm,
+        "history",
+        form_key="history_form",
+        saved="Migraine history saved.",
+        write=partial(
+            actions.update_history,
+            patient=patient,
+            by=user_of(request),
+            today=patient_today(patient),
+        ),
+    )
 
 
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@require_POST
-def preventive_add(request: HttpRequest, patient: Patient) -> HttpResponse:
-    form = PreventiveForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.save_preventive(patient=patient, by=user_of(request), **form.cleaned_data)
-        except EligibilityError as error:
-            attach_problems(form, error.problems)
-        else:
-            return _respond(request, patient, "preventives", saved="Preventive added.")
-    return _respond(request, patient, "preventives", preventive_form=form)
-
-
-def _item_edit(
-    request: HttpRequest,
-    patient: Patient,
-    item: Any,
-    *,
-    form_class: Any,
-    fields: Any,
-    save: Any,
-    item_kwarg: str,
-    section: str,
-    noun: str,
-    names: Any,
-) -> HttpResponse:
-    """The edit page of one preventive or medicine (they differ only in these arguments)."""
+def _item_edit(request: HttpRequest, patient: Patient, item: Any, items: _Items) -> HttpResponse:
+    """The edit page of one preventive or medicine."""
+    section, noun, item_kwarg = items.section, items.noun, items.item_kwarg
     if request.method == "POST":
-        form = form_class(request.POST)
+        form = items.form_class(request.POST)
         if form.is_valid():
             try:
-                save(
+                items.write(
                     patient=patient, by=user_of(request), **{item_kwarg: item}, **form.cleaned_data
                 )
             except EligibilityError as error:
@@ -206,7 +209,7 @@ def _item_edit(
                 messages.success(request, f"{noun.capitalize()} saved.")
                 return redirect(reverse("consultation", args=[patient.pk]) + f"#{section}")
     else:
-        form = form_class(initial={f: getattr(item, f) for f in fields})
+        form = items.form_class(initial={f: getattr(item, f) for f in items.fields})
     record(
         action="read", category=item_kwarg, patient=patient, object_ref=f"{item_kwarg}:{item.pk}"
     )
@@ -217,7 +220,7 @@ def _item_edit(
             "patient": patient,
             "form": form,
             "title": f"Edit {noun}: {item.name}",
-            "names": names,
+            "names": items.names,
             "section": section,
             "catalogue": CATALOGUE,
         },
@@ -225,103 +228,122 @@ def _item_edit(
 
 
 @patient_view(staff_only=True, roles=CLINICAL_ROLES)
-def preventive_edit(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
-    return _item_edit(
-        request,
-        patient,
-        get_object_or_404(Preventive, pk=item_id, patient=patient),
-        form_class=PreventiveForm,
-        fields=actions.PREVENTIVE_FIELDS,
-        save=actions.save_preventive,
-        item_kwarg="preventive",
-        section="preventives",
-        noun="preventive",
-        names=preventive_catalogue.PREVENTIVE_SUGGESTIONS,
-    )
-
-
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@require_POST
-def preventive_remove(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
-    preventive = get_object_or_404(Preventive, pk=item_id, patient=patient)
-    actions.remove_preventive(preventive=preventive, by=user_of(request))
-    return _respond(request, patient, "preventives", saved="Preventive removed.")
-
-
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@require_POST
-def medicine_add(request: HttpRequest, patient: Patient) -> HttpResponse:
-    form = MedicationForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.save_medication(patient=patient, by=user_of(request), **form.cleaned_data)
-        except EligibilityError as error:
-            attach_problems(form, error.problems)
-        else:
-            return _respond(request, patient, "medicines", saved="Medicine added.")
-    return _respond(request, patient, "medicines", medicine_form=form)
-
-
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-def medicine_edit(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
-    return _item_edit(
-        request,
-        patient,
-        get_object_or_404(Medication, pk=item_id, patient=patient),
-        form_class=MedicationForm,
-        fields=actions.MEDICATION_FIELDS,
-        save=actions.save_medication,
-        item_kwarg="medication",
-        section="medicines",
-        noun="medicine",
-        names=preventive_catalogue.INTERACTING_SUGGESTIONS,
-    )
-
-
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@require_POST
-def medicine_remove(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
-    medication = get_object_or_404(Medication, pk=item_id, patient=patient)
-    actions.remove_medication(medication=medication, by=user_of(request))
-    return _respond(request, patient, "medicines", saved="Medicine removed.")
-
-
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
 @require_POST
 def cautions_save(request: HttpRequest, patient: Patient) -> HttpResponse:
-    form = CautionsForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.set_cautions(
-                patient=patient,
-                by=user_of(request),
-                today=patient_today(patient),
-                **form.cleaned_data,
-            )
-        except EligibilityError as error:
-            attach_problems(form, error.problems)
-        else:
-            return _respond(request, patient, "cautions", saved="Conditions and allergy saved.")
-    return _respond(request, patient, "cautions", cautions_form=form)
+    return _post_section(
+        request,
+        patient,
+        CautionsForm,
+        "cautions",
+        form_key="cautions_form",
+        saved="Conditions and allergy saved.",
+        write=partial(
+            actions.set_cautions,
+            patient=patient,
+            by=user_of(request),
+            today=patient_today(patient),
+        ),
+    )
 
 
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@require_POST
-def exposure_add(request: HttpRequest, patient: Patient) -> HttpResponse:
-    form = ExposureForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.add_toxin_exposure(patient=patient, by=user_of(request), **form.cleaned_data)
-        except EligibilityError as error:
-            attach_problems(form, error.problems)
-        else:
-            return _respond(request, patient, "toxin", saved="Toxin treatment added.")
-    return _respond(request, patient, "toxin", exposure_form=form)
+@dataclass(frozen=True)
+class _Items:
+    """One list section of the record: its model, form, writes and words."""
+
+    model: type[Model]
+    form_class: type[Form]
+    section: str
+    noun: str  # the patient-facing word: "Preventive added."
+    item_kwarg: str  # the item's argument name in the writes
+    form_key: str  # the add form's name in the page's context
+    write: Callable[..., Any]  # add or change one item
+    remove: Callable[..., Any]
+    fields: tuple[str, ...] = ()  # the edit form's fields (the section can be edited)
+    names: Any = ()  # the edit form's name suggestions
 
 
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@require_POST
-def exposure_remove(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
-    exposure = get_object_or_404(ToxinExposure, pk=item_id, patient=patient)
-    actions.remove_toxin_exposure(exposure=exposure, by=user_of(request))
-    return _respond(request, patient, "toxin", saved="Toxin treatment removed.")
+PREVENTIVES = _Items(
+    Preventive,
+    PreventiveForm,
+    section="preventives",
+    noun="preventive",
+    item_kwarg="preventive",
+    form_key="preventive_form",
+    write=actions.save_preventive,
+    remove=actions.remove_preventive,
+    fields=actions.PREVENTIVE_FIELDS,
+    names=preventive_catalogue.PREVENTIVE_SUGGESTIONS,
+)
+MEDICINES = _Items(
+    Medication,
+    MedicationForm,
+    section="medicines",
+    noun="medicine",
+    item_kwarg="medication",
+    form_key="medicine_form",
+    write=actions.save_medication,
+    remove=actions.remove_medication,
+    fields=actions.MEDICATION_FIELDS,
+    names=preventive_catalogue.INTERACTING_SUGGESTIONS,
+)
+EXPOSURES = _Items(
+    ToxinExposure,
+    ExposureForm,
+    section="toxin",
+    noun="toxin treatment",
+    item_kwarg="exposure",
+    form_key="exposure_form",
+    write=actions.add_toxin_exposure,
+    remove=actions.remove_toxin_exposure,
+)
+
+
+def _add_view(items: _Items) -> Callable[..., HttpResponseBase]:
+    @patient_view(staff_only=True, roles=CLINICAL_ROLES)
+    @require_POST
+    def add(request: HttpRequest, patient: Patient) -> HttpResponse:
+        return _post_section(
+            request,
+            patient,
+            items.form_class,
+            items.section,
+            form_key=items.form_key,
+            saved=f"{items.noun.capitalize()} added.",
+            write=partial(items.write, patient=patient, by=user_of(request)),
+        )
+
+    return add
+
+
+def _edit_view(items: _Items) -> Callable[..., HttpResponseBase]:
+    @patient_view(staff_only=True, roles=CLINICAL_ROLES)
+    def edit(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
+        item = get_object_or_404(items.model, pk=item_id, patient=patient)
+        return _item_edit(request, patient, item, items)
+
+    return edit
+
+
+def _remove_view(items: _Items) -> Callable[..., HttpResponseBase]:
+    @patient_view(staff_only=True, roles=CLINICAL_ROLES)
+    @require_POST
+    def remove(request: HttpRequest, patient: Patient, item_id: int) -> HttpResponse:
+        items.remove(
+            **{items.item_kwarg: get_object_or_404(items.model, pk=item_id, patient=patient)},
+            by=user_of(request),
+        )
+        return _respond(
+            request, patient, items.section, saved=f"{items.noun.capitalize()} removed."
+        )
+
+    return remove
+
+
+preventive_add = _add_view(PREVENTIVES)
+preventive_edit = _edit_view(PREVENTIVES)
+preventive_remove = _remove_view(PREVENTIVES)
+medicine_add = _add_view(MEDICINES)
+medicine_edit = _edit_view(MEDICINES)
+medicine_remove = _remove_view(MEDICINES)
+exposure_add = _add_view(EXPOSURES)
+exposure_remove = _remove_view(EXPOSURES)

@@ -22,6 +22,7 @@ from typing import Any
 from django.apps import apps
 from django.template.loader import render_to_string
 
+from cephalog.core.pdf import html_to_pdf
 from cephalog.diary import exports as diary_exports
 from cephalog.diary.queries import diary_days
 from cephalog.domain import dosing
@@ -297,27 +298,9 @@ def summary_context(patient: Patient, today: dt.date) -> dict[str, Any]:
     }
 
 
-def _data_only_fetcher() -> Any:
-    from weasyprint.urls import URLFetcher
-
-    class DataOnly(URLFetcher):  # type: ignore[misc]
-        """Refuse every URL but data: (no network, no file system)."""
-
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            if not url.startswith("data:"):
-                raise ValueError(f"refused to fetch {url[:40]!r}: only data: URIs are allowed")
-            return super().fetch(url, headers)
-
-    return DataOnly(allowed_protocols=["data"], allow_redirects=False, timeout=1)
-
-
 def summary_pdf(patient: Patient, today: dt.date) -> bytes:
-    from weasyprint import HTML
-
     html = render_to_string("interop/summary_pdf.html", summary_context(patient, today))
-    pdf = HTML(string=html, base_url=None, url_fetcher=_data_only_fetcher()).write_pdf()
-    assert isinstance(pdf, bytes)
-    return pdf
+    return html_to_pdf(html)
 
 
 # --- one file, or all of them ------------------------------------------------------------------

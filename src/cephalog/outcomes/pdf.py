@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 
 from cephalog.accounts.access import role_in
 from cephalog.accounts.models import Role, User
+from cephalog.core.pdf import html_to_pdf
 from cephalog.domain.policies import POLICIES
 from cephalog.domain.schedule import format_date
 from cephalog.eligibility.queries import earliest_interval_days
@@ -27,27 +28,9 @@ from cephalog.outcomes.queries import (
 )
 
 
-def _data_only_fetcher() -> Any:
-    from weasyprint.urls import URLFetcher
-
-    class DataOnly(URLFetcher):  # type: ignore[misc]
-        """Refuse every URL but data: (no network, no file system)."""
-
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            if not url.startswith("data:"):
-                raise ValueError(f"refused to fetch {url[:40]!r}: only data: URIs are allowed")
-            return super().fetch(url, headers)
-
-    return DataOnly(allowed_protocols=["data"], allow_redirects=False, timeout=1)
-
-
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
-    from weasyprint import HTML
-
     html = render_to_string(template, context)
-    pdf = HTML(string=html, base_url=None, url_fetcher=_data_only_fetcher()).write_pdf()
-    assert isinstance(pdf, bytes)
-    return pdf
+    return html_to_pdf(html)
 
 
 def _questionnaire(pair: tuple[Any, Any]) -> dict[str, Any] | None:

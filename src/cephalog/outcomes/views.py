@@ -241,32 +241,35 @@ def cycle_summary_page(request: HttpRequest, patient: Patient) -> HttpResponse:
     return render(request, "outcomes/cycle_summary.html", context)
 
 
-@patient_view(staff_only=True)
-def cycle_summary_pdf(request: HttpRequest, patient: Patient) -> HttpResponse:
+def _summary_pdf(
+    request: HttpRequest, patient: Patient, template: str, category: str, name: str
+) -> HttpResponse:
+    """A PDF of the cycle summary's context, its export audited; `name` is the file's stem
+    and the audit's object (`<name>.pdf`)."""
     context = _summary_context(request, patient)
-    body = pdf.render_pdf("outcomes/cycle_summary_pdf.html", context)
+    body = pdf.render_pdf(template, context)
     record(
         action="export",
-        category="cycle_summary",
+        category=category,
         patient=patient,
-        object_ref="cycle-summary.pdf",
+        object_ref=f"{name}.pdf",
         detail={"cycle": context["cycle"].number if context["cycle"] else None},
     )
-    return _pdf_response(body, f"cycle-summary-{patient.mrn}.pdf")
+    return _pdf_response(body, f"{name}-{patient.mrn}.pdf")
+
+
+@patient_view(staff_only=True)
+def cycle_summary_pdf(request: HttpRequest, patient: Patient) -> HttpResponse:
+    return _summary_pdf(
+        request, patient, "outcomes/cycle_summary_pdf.html", "cycle_summary", "cycle-summary"
+    )
 
 
 @patient_view(staff_only=True)
 def renewal_letter_pdf(request: HttpRequest, patient: Patient) -> HttpResponse:
-    context = _summary_context(request, patient)
-    body = pdf.render_pdf("outcomes/renewal_letter_pdf.html", context)
-    record(
-        action="export",
-        category="renewal_letter",
-        patient=patient,
-        object_ref="renewal-letter.pdf",
-        detail={"cycle": context["cycle"].number if context["cycle"] else None},
+    return _summary_pdf(
+        request, patient, "outcomes/renewal_letter_pdf.html", "renewal_letter", "renewal-letter"
     )
-    return _pdf_response(body, f"renewal-letter-{patient.mrn}.pdf")
 
 
 def _pdf_response(body: bytes, filename: str) -> HttpResponse:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +11,7 @@ from django.views.decorators.http import require_POST
 from cephalog.accounts.access import patient_only, patient_view, staff_clinic_ids, staff_view
 from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
+from cephalog.core.http import add_validation_to_form
 from cephalog.patients import actions, queries
 from cephalog.patients.forms import ContactForm, InviteEmailForm, PatientForm
 from cephalog.patients.models import Patient
@@ -79,15 +78,6 @@ def patient_new(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/new.html", {"form": form})
 
 
-def _form_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        form.add_error(None, error)
-
-
 @require_POST
 @patient_view(staff_only=True)
 def patient_invite(request: HttpRequest, patient: Patient) -> HttpResponse:
@@ -146,7 +136,7 @@ def patient_contact(request: HttpRequest, patient: Patient) -> HttpResponse:
                 gp_practice=data["gp_practice"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_validation_to_form(form, error)
         else:
             if result.email_pending:
                 messages.success(

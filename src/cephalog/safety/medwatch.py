@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from cephalog.accounts.access import role_in
 from cephalog.accounts.models import Clinic, User
 from cephalog.audit.models import AuditEvent
+from cephalog.core.pdf import html_to_pdf
 from cephalog.domain import csvcells
 from cephalog.safety.models import AdverseEvent, Seriousness, Source
 from cephalog.treatment.models import Session, SessionStatus
@@ -305,20 +306,6 @@ def to_csv(secs: tuple[Section, ...]) -> str:
     return csvcells.to_csv([f.column for f in fields], [[f.value for f in fields]])
 
 
-def _data_only_fetcher() -> Any:
-    from weasyprint.urls import URLFetcher
-
-    class DataOnly(URLFetcher):  # type: ignore[misc]
-        """Refuse every URL but data: (no network, no file system)."""
-
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            if not url.startswith("data:"):
-                raise ValueError(f"refused to fetch {url[:40]!r}: only data: URIs are allowed")
-            return super().fetch(url, headers)
-
-    return DataOnly(allowed_protocols=["data"], allow_redirects=False, timeout=1)
-
-
 def to_pdf(
     secs: tuple[Section, ...],
     *,
@@ -327,8 +314,6 @@ def to_pdf(
     template: str = "safety/medwatch_pdf.html",
 ) -> bytes:
     """The worksheet as PDF, on the paper of the patient's clinic (A4 or US Letter)."""
-    from weasyprint import HTML
-
     html = render_to_string(
         template,
         {
@@ -338,6 +323,4 @@ def to_pdf(
             "paper": event.patient.clinic.paperwork.css_page_size,
         },
     )
-    pdf = HTML(string=html, base_url=None, url_fetcher=_data_only_fetcher()).write_pdf()
-    assert isinstance(pdf, bytes)
-    return pdf
+    return html_to_pdf(html)

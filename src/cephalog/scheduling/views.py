@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,46 +158,60 @@ def _errors(request: HttpRequest, error: ValidationError | Any) -> None:
         messages.error(request, text)
 
 
-@require_POST
-@patient_view(staff_only=True)
-def staff_reschedule(request: HttpRequest, patient: Patient, appointment_id: int) -> HttpResponse:
-    appt = _patient_appointment(patient, appointment_id)
-    form = RescheduleForm(request.POST)
+def _change_appointment(
+    request: HttpRequest,
+    patient: Patient,
+    appt: Appointment,
+    form: Any,
+    write: Callable[[dict[str, Any]], object],
+    saved: str,
+) -> HttpResponse:
+    """A staff change to one appointment: `write(cleaned_data)`; problems and the outcome
+    as messages, then back to the appointment on the calendar."""
     if not form.is_valid():
         _errors(request, form.errors)
     else:
         try:
-            actions.reschedule(
-                appointment=appt,
-                new_date=form.cleaned_data["new_date"],
-                new_time=form.cleaned_data["new_time"],
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-            )
+            write(form.cleaned_data)
         except ValidationError as error:
             _errors(request, error)
         else:
-            messages.success(
-                request, f"{appt.get_kind_display()} moved. The history keeps the old date."
-            )
+            messages.success(request, saved)
     return redirect(reverse("staff-patient-calendar", args=[patient.pk]) + f"#appt-{appt.pk}")
+
+
+@require_POST
+@patient_view(staff_only=True)
+def staff_reschedule(request: HttpRequest, patient: Patient, appointment_id: int) -> HttpResponse:
+    appt = _patient_appointment(patient, appointment_id)
+    return _change_appointment(
+        request,
+        patient,
+        appt,
+        RescheduleForm(request.POST),
+        lambda data: actions.reschedule(
+            appointment=appt,
+            new_date=data["new_date"],
+            new_time=data["new_time"],
+            reason=data["reason"],
+            by=request.user,
+        ),
+        f"{appt.get_kind_display()} moved. The history keeps the old date.",
+    )
 
 
 @require_POST
 @patient_view(staff_only=True)
 def staff_cancel(request: HttpRequest, patient: Patient, appointment_id: int) -> HttpResponse:
     appt = _patient_appointment(patient, appointment_id)
-    form = CancelForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form.errors)
-    else:
-        try:
-            actions.cancel(appointment=appt, reason=form.cleaned_data["reason"], by=request.user)
-        except ValidationError as error:
-            _errors(request, error)
-        else:
-            messages.success(request, f"{appt.get_kind_display()} cancelled.")
-    return redirect(reverse("staff-patient-calendar", args=[patient.pk]) + f"#appt-{appt.pk}")
+    return _change_appointment(
+        request,
+        patient,
+        appt,
+        CancelForm(request.POST),
+        lambda data: actions.cancel(appointment=appt, reason=data["reason"], by=request.user),
+        f"{appt.get_kind_display()} cancelled.",
+    )
 
 
 @require_POST

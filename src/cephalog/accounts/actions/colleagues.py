@@ -19,6 +19,7 @@ from cephalog.accounts.actions.common import (
 )
 from cephalog.accounts.models import Clinic, Membership, Role, RoleChange, RoleChangeStatus, User
 from cephalog.audit.actions import record
+from cephalog.core.writes import assign_fields
 
 
 @transaction.atomic
@@ -138,11 +139,7 @@ def update_clinic_settings(*, clinic: Clinic, by: Any, **fields: Any) -> list[st
     unknown = set(fields) - set(CLINIC_SETTINGS)
     if unknown:
         raise ValueError(f"update_clinic_settings: not settings: {sorted(unknown)}")
-    before = {f: getattr(clinic, f) for f in fields}
-    for f, value in fields.items():
-        setattr(clinic, f, value)
-    clinic.full_clean()
-    changed = [f for f in fields if getattr(clinic, f) != before[f]]
+    changed, detail = assign_fields(clinic, fields)
     if changed:
         clinic.save(update_fields=changed)
         record(
@@ -151,10 +148,6 @@ def update_clinic_settings(*, clinic: Clinic, by: Any, **fields: Any) -> list[st
             clinic_id=clinic.pk,
             user=by,
             object_ref=f"clinic:{clinic.pk}",
-            detail={
-                "changed": changed,
-                "before": {f: before[f] for f in changed},
-                "after": {f: getattr(clinic, f) for f in changed},
-            },
+            detail=detail,
         )
     return changed

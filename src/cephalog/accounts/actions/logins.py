@@ -65,6 +65,17 @@ def grant_role(*, user: User, clinic: Clinic, role: str) -> Membership:
     return membership
 
 
+def _account_changed(user: User, patient: Patient | None, what: str) -> None:
+    """Audit a change the user made to their own account (`what`: "email", "password")."""
+    record(
+        action="update",
+        category="account",
+        patient=patient,
+        object_ref=f"user:{user.pk}",
+        detail={what: "changed"},
+    )
+
+
 @transaction.atomic
 def change_email(*, user: User, email: str) -> User:
     """A new sign-in address (unique in any case); a patient's record follows it, so the
@@ -76,13 +87,7 @@ def change_email(*, user: User, email: str) -> User:
     if patient is not None and patient.email != user.email:
         patient.email = user.email
         patient.save(update_fields=["email", "updated_at"])
-    record(
-        action="update",
-        category="account",
-        patient=patient,
-        object_ref=f"user:{user.pk}",
-        detail={"email": "changed"},
-    )
+    _account_changed(user, patient, "email")
     return user
 
 
@@ -92,11 +97,5 @@ def change_password(*, user: User, password: str) -> User:
     user.set_password(password)
     user.save(update_fields=["password"])
     patient = Patient.objects.filter(user=user).first()
-    record(
-        action="update",
-        category="account",
-        patient=patient,
-        object_ref=f"user:{user.pk}",
-        detail={"password": "changed"},
-    )
+    _account_changed(user, patient, "password")
     return user

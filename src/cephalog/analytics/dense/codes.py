@@ -16,6 +16,7 @@ from cephalog.domain.cycles import (
 from cephalog.domain.diary import (
     AURA_MAX_MINUTES,
     AURA_MIN_MINUTES,
+    DAY_FEATURES,
     LONG_HEADACHE_HOURS,
     AcuteMedication,
     DiaryDay,
@@ -25,15 +26,7 @@ from cephalog.domain.windows import WINDOW_DAYS
 Array = NDArray[Any]
 
 #: The seven day features, bit 0 upwards, in this order.
-FEATURES = (
-    "unilateral",
-    "pulsating",
-    "aggravated_by_activity",
-    "nausea",
-    "vomiting",
-    "photophobia",
-    "phonophobia",
-)
+FEATURES = DAY_FEATURES
 #: Intensity codes (bits 7-8): 0 none, then these.
 INTENSITIES = ("mild", "moderate", "severe")
 #: Hours classes (bits 9-10): 0 = no entry, 1 = headache-free, 2 = short, 3 = long.

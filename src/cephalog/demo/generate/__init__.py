@@ -78,6 +78,7 @@ from cephalog.demo.generate.codes import (
     TOXIN_INDICATIONS,
     TRIPTAN,
     WEARING_OFF_FROM_DAY,
+    acute_taken,
 )
 from cephalog.demo.generate.history import _Chunk, _generate_chunk
 from cephalog.demo.generate.sampling import _to_days
@@ -103,6 +104,7 @@ from cephalog.demo.generate.tables import (
     ToxinExposures,
     _concat,
 )
+from cephalog.domain.diary import DAY_FEATURES
 
 Progress = Callable[[int, int], None]
 
@@ -117,6 +119,7 @@ __all__ = [
     "CONDITIONS",
     "CONDITION_CODES",
     "CYCLE_GAIN",
+    "DAY_FEATURES",
     "ERGOT",
     "FAMILY_NAMES",
     "GEPANT",
@@ -156,6 +159,7 @@ __all__ = [
     "Sessions",
     "ToxinExposures",
     "WindowCounts",
+    "acute_taken",
     "classify",
     "generate_cohort",
     "summarise",

@@ -6,6 +6,8 @@ which generated symptoms are red flags is the domain's safety triage's decision.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 
 from cephalog.domain.safety import SYMPTOMS, Symptom
@@ -200,3 +202,18 @@ WEARING_OFF_FROM_DAY = 56
 LATE_FADE_FROM_DAY, LATE_FADE_DAYS = 91, 35
 #: Onset: the effect builds up over the first 10 days of a cycle.
 ONSET_DAYS = 10
+
+
+class AcuteTaken(TypedDict):
+    name: str
+    drug_class: str
+    effective: bool | None
+
+
+def acute_taken(cls: int, drug: int, eff: int) -> AcuteTaken:
+    """One acute medicine of the arrays as fields: name, class, effective (-1: not said)."""
+    return {
+        "name": ACUTE_DRUG_NAMES[drug],
+        "drug_class": ACUTE_CLASSES[cls],
+        "effective": None if eff < 0 else eff == 1,
+    }

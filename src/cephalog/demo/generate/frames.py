@@ -23,6 +23,7 @@ from cephalog.demo.generate.codes import (
     STAGES,
     TOXIN_INDICATIONS,
 )
+from cephalog.domain.diary import DAY_FEATURES
 
 if TYPE_CHECKING:
     from cephalog.demo.generate.tables import Array, Cohort, Diary, Patients
@@ -89,13 +90,7 @@ def _diary(d: Diary) -> pl.DataFrame:
         "date": d.date,
         "headache_hours": d.headache_hours,
         "peak_intensity": _codes(d.intensity, INTENSITIES),
-        "unilateral": d.unilateral,
-        "pulsating": d.pulsating,
-        "aggravated_by_activity": d.aggravated_by_activity,
-        "nausea": d.nausea,
-        "vomiting": d.vomiting,
-        "photophobia": d.photophobia,
-        "phonophobia": d.phonophobia,
+        **{name: getattr(d, name) for name in DAY_FEATURES},
         "aura_minutes": d.aura_minutes,
         "late": d.late,
     }

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cephalog.demo.generate.codes import ACUTE_CLASSES, ACUTE_DRUG_NAMES, INTENSITIES
+from cephalog.demo.generate.codes import INTENSITIES, acute_taken
+from cephalog.domain.diary import DAY_FEATURES
 
 if TYPE_CHECKING:
     import polars as pl
@@ -216,13 +217,7 @@ class Cohort:
             for name in (
                 "headache_hours",
                 "intensity",
-                "unilateral",
-                "pulsating",
-                "aggravated_by_activity",
-                "nausea",
-                "vomiting",
-                "photophobia",
-                "phonophobia",
+                *DAY_FEATURES,
                 "aura_minutes",
                 "acute_class",
                 "acute_drug",
@@ -231,11 +226,7 @@ class Cohort:
         }
         for i, date in enumerate(dates):
             meds = tuple(
-                AcuteMedication(
-                    name=ACUTE_DRUG_NAMES[drug],
-                    drug_class=ACUTE_CLASSES[cls],
-                    effective=None if eff < 0 else eff == 1,
-                )
+                AcuteMedication(**acute_taken(cls, drug, eff))
                 for cls, drug, eff in zip(
                     cols["acute_class"][i],
                     cols["acute_drug"][i],
@@ -249,13 +240,7 @@ class Cohort:
                 date=date,
                 headache_hours=float(cols["headache_hours"][i]),
                 peak_intensity=INTENSITIES[intensity] if intensity >= 0 else None,
-                unilateral=cols["unilateral"][i],
-                pulsating=cols["pulsating"][i],
-                aggravated_by_activity=cols["aggravated_by_activity"][i],
-                nausea=cols["nausea"][i],
-                vomiting=cols["vomiting"][i],
-                photophobia=cols["photophobia"][i],
-                phonophobia=cols["phonophobia"][i],
+                **{name: cols[name][i] for name in DAY_FEATURES},
                 aura_minutes=int(cols["aura_minutes"][i]),
                 acute_medications=meds,
             )

@@ -19,13 +19,7 @@ _HALF_HOURS = [Decimal(k) / 2 for k in range(49)]
 _COLUMNS = (
     "patient",
     "intensity",
-    "unilateral",
-    "pulsating",
-    "aggravated_by_activity",
-    "nausea",
-    "vomiting",
-    "photophobia",
-    "phonophobia",
+    *gen.DAY_FEATURES,
     "aura_minutes",
     "late",
     "acute_class",
@@ -49,13 +43,7 @@ def _entries(
             peak_intensity=gen.INTENSITIES[cols["intensity"][k]]
             if cols["intensity"][k] >= 0
             else "",
-            unilateral=cols["unilateral"][k],
-            pulsating=cols["pulsating"][k],
-            aggravated_by_activity=cols["aggravated_by_activity"][k],
-            nausea=cols["nausea"][k],
-            vomiting=cols["vomiting"][k],
-            photophobia=cols["photophobia"][k],
-            phonophobia=cols["phonophobia"][k],
+            **{name: cols[name][k] for name in gen.DAY_FEATURES},
             aura_minutes=cols["aura_minutes"][k],
             late=cols["late"][k],
             source=EntrySource.DEMO,
@@ -83,9 +71,7 @@ def _write_diary(
         taken = [
             AcuteMedicationTaken(
                 entry=entries[k],
-                name=gen.ACUTE_DRUG_NAMES[drug],
-                drug_class=gen.ACUTE_CLASSES[cls],
-                effective=None if eff < 0 else eff == 1,
+                **gen.acute_taken(cls, drug, eff),
             )
             for k in range(hi - lo)
             for cls, drug, eff in zip(

@@ -9,7 +9,7 @@ from typing import Any
 from cephalog.core.errors import AppError
 from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry, PainLocation, Trigger
 from cephalog.domain.case import parse_diary_entry
-from cephalog.domain.diary import DiaryDay
+from cephalog.domain.diary import DAY_FEATURES, DiaryDay
 from cephalog.patients.models import Patient
 
 
@@ -67,15 +67,7 @@ def entry_to_dict(entry: DiaryEntry) -> dict[str, Any]:
     return data
 
 
-FLAGS = (
-    "unilateral",
-    "pulsating",
-    "aggravated_by_activity",
-    "nausea",
-    "vomiting",
-    "photophobia",
-    "phonophobia",
-)
+FLAGS = DAY_FEATURES
 #: What a day holds besides the domain's facts (issue 16.3): kept by the form, the API
 #: and the revisions; not used by the day rules.
 DETAILS = ("notes", "pain_locations", "triggers")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 from cephalog.domain.case.checks import (
     _field,
@@ -18,7 +18,7 @@ from cephalog.domain.case.checks import (
     join,
 )
 from cephalog.domain.case.records import Injection, Medication, Patient, Preventive, ToxinExposure
-from cephalog.domain.diary import AcuteMedication, DiaryDay
+from cephalog.domain.diary import DAY_FEATURES, AcuteMedication, DiaryDay
 from cephalog.domain.vocab import (
     ACUTE_CLASS_CODES,
     INTENSITY_CODES,
@@ -32,6 +32,18 @@ from cephalog.domain.vocab import (
 # --- Records -------------------------------------------------------------------------------
 
 
+def _one_of(codes: Sequence[str]) -> Callable[[object, str, list[str]], str | None]:
+    """The check of a code from the closed vocabulary `codes`."""
+    return lambda v, p, pr: check_choice(v, p, codes, pr)
+
+
+def _not_negative(
+    *, maximum: float | None = None, whole: bool = False
+) -> Callable[[object, str, list[str]], float | None]:
+    """The check of a number 0 or more (at most `maximum`; whole if `whole`)."""
+    return lambda v, p, pr: check_number(v, p, pr, minimum=0, maximum=maximum, whole=whole)
+
+
 def parse_acute_medication(obj: object, path: str = "") -> tuple[AcuteMedication | None, list[str]]:
     """One `acute_medications` item: `class` required, `name` optional, `effective` true/false/null."""
     problems: list[str] = []
@@ -39,29 +51,11 @@ def parse_acute_medication(obj: object, path: str = "") -> tuple[AcuteMedication
     if item is None:
         return None, problems
     name = _field(item, "name", path, problems, check_string)
-    drug_class = _field(
-        item,
-        "class",
-        path,
-        problems,
-        lambda v, p, pr: check_choice(v, p, ACUTE_CLASS_CODES, pr),
-        required=True,
-    )
+    drug_class = _field(item, "class", path, problems, _one_of(ACUTE_CLASS_CODES), required=True)
     effective = _field(item, "effective", path, problems, check_bool)
     if problems or drug_class is None:
         return None, problems
     return AcuteMedication(name=name or drug_class, drug_class=drug_class, effective=effective), []
-
-
-_DAY_FLAGS = (
-    "unilateral",
-    "pulsating",
-    "aggravated_by_activity",
-    "nausea",
-    "vomiting",
-    "photophobia",
-    "phonophobia",
-)
 
 
 def parse_diary_entry(obj: object, path: str = "") -> tuple[DiaryDay | None, list[str]]:
@@ -77,30 +71,13 @@ def parse_diary_entry(obj: object, path: str = "") -> tuple[DiaryDay | None, lis
         return None, problems
     date = _field(entry, "date", path, problems, check_date, required=True)
     hours = _field(
-        entry,
-        "headache_hours",
-        path,
-        problems,
-        lambda v, p, pr: check_number(v, p, pr, minimum=0, maximum=24),
-        required=True,
+        entry, "headache_hours", path, problems, _not_negative(maximum=24), required=True
     )
-    intensity = _field(
-        entry,
-        "peak_intensity",
-        path,
-        problems,
-        lambda v, p, pr: check_choice(v, p, INTENSITY_CODES, pr),
-    )
+    intensity = _field(entry, "peak_intensity", path, problems, _one_of(INTENSITY_CODES))
     if hours is not None and hours > 0 and entry.get("peak_intensity") is None:
         problems.append(f"{join(path, 'peak_intensity')}: required when headache_hours > 0")
-    flags = {key: _field(entry, key, path, problems, check_bool) for key in _DAY_FLAGS}
-    aura = _field(
-        entry,
-        "aura_minutes",
-        path,
-        problems,
-        lambda v, p, pr: check_number(v, p, pr, minimum=0, whole=True),
-    )
+    flags = {key: _field(entry, key, path, problems, check_bool) for key in DAY_FEATURES}
+    aura = _field(entry, "aura_minutes", path, problems, _not_negative(whole=True))
     medications = _acute_medications(entry, path, problems)
     if problems or date is None or hours is None:
         return None, problems
@@ -143,16 +120,8 @@ def parse_injection(obj: object, path: str = "") -> tuple[Injection | None, list
     if item is None:
         return None, problems
     date = _field(item, "date", path, problems, check_date, required=True)
-    units = _field(
-        item, "units", path, problems, lambda v, p, pr: check_number(v, p, pr, minimum=0)
-    )
-    sites = _field(
-        item,
-        "sites",
-        path,
-        problems,
-        lambda v, p, pr: check_number(v, p, pr, minimum=0, whole=True),
-    )
+    units = _field(item, "units", path, problems, _not_negative())
+    sites = _field(item, "sites", path, problems, _not_negative(whole=True))
     if problems or date is None:
         return None, problems
     return Injection(date=date, units=units, sites=None if sites is None else int(sites)), []
@@ -166,17 +135,9 @@ def parse_toxin_exposure(obj: object, path: str = "") -> tuple[ToxinExposure | N
     if item is None:
         return None, problems
     date = _field(item, "date", path, problems, check_date, required=True)
-    units = _field(
-        item, "units", path, problems, lambda v, p, pr: check_number(v, p, pr, minimum=0)
-    )
+    units = _field(item, "units", path, problems, _not_negative())
     indication = _field(item, "indication", path, problems, check_string)
-    product = _field(
-        item,
-        "product",
-        path,
-        problems,
-        lambda v, p, pr: check_choice(v, p, TOXIN_PRODUCT_CODES, pr),
-    )
+    product = _field(item, "product", path, problems, _one_of(TOXIN_PRODUCT_CODES))
     if problems or date is None:
         return None, problems
     return (
@@ -198,12 +159,7 @@ def parse_medication(obj: object, path: str = "") -> tuple[Medication | None, li
         return None, problems
     name = _field(item, "name", path, problems, check_string)
     drug_class = _field(
-        item,
-        "class",
-        path,
-        problems,
-        lambda v, p, pr: check_choice(v, p, MEDICATION_CLASS_CODES, pr),
-        required=True,
+        item, "class", path, problems, _one_of(MEDICATION_CLASS_CODES), required=True
     )
     start, stop = _start_stop(item, path, problems)
     if problems or drug_class is None:
@@ -218,21 +174,10 @@ def parse_preventive(obj: object, path: str = "") -> tuple[Preventive | None, li
     if item is None:
         return None, problems
     name = _field(item, "name", path, problems, check_string, required=True)
-    drug_class = _field(
-        item,
-        "class",
-        path,
-        problems,
-        lambda v, p, pr: check_choice(v, p, PREVENTIVE_CLASS_CODES, pr),
-    )
+    drug_class = _field(item, "class", path, problems, _one_of(PREVENTIVE_CLASS_CODES))
     start, stop = _start_stop(item, path, problems)
     outcome = _field(
-        item,
-        "outcome",
-        path,
-        problems,
-        lambda v, p, pr: check_choice(v, p, PREVENTIVE_OUTCOME_CODES, pr),
-        required=True,
+        item, "outcome", path, problems, _one_of(PREVENTIVE_OUTCOME_CODES), required=True
     )
     if problems or name is None or outcome is None:
         return None, problems
@@ -256,36 +201,29 @@ def parse_patient(obj: object, path: str = "patient") -> tuple[Patient | None, l
     return Patient(birth_date=birth_date, sex=sex, chronic_headache_since=since), []
 
 
-def validate_diary_entry(obj: object, path: str = "") -> list[str]:
-    """The problems of one diary entry (`parse_diary_entry`), [] when valid."""
-    return parse_diary_entry(obj, path)[1]
+class Validator(Protocol):
+    """A record's validator: the problems of `obj` (named from `path`), [] when valid."""
+
+    def __call__(self, obj: object, path: str = ...) -> list[str]: ...
 
 
-def validate_acute_medication(obj: object, path: str = "") -> list[str]:
-    """The problems of one acute medication (`parse_acute_medication`), [] when valid."""
-    return parse_acute_medication(obj, path)[1]
+def _validator(
+    parse: Callable[[object, str], tuple[object, list[str]]], default_path: str = ""
+) -> Validator:
+    """`validate_<record>` of `parse_<record>`: only its problems, [] when valid."""
+
+    def validate(obj: object, path: str = default_path) -> list[str]:
+        return parse(obj, path)[1]
+
+    validate.__name__ = validate.__qualname__ = parse.__name__.replace("parse_", "validate_")
+    validate.__doc__ = f"The problems of one record (`{parse.__name__}`), [] when valid."
+    return validate
 
 
-def validate_injection(obj: object, path: str = "") -> list[str]:
-    """The problems of one injection (`parse_injection`), [] when valid."""
-    return parse_injection(obj, path)[1]
-
-
-def validate_toxin_exposure(obj: object, path: str = "") -> list[str]:
-    """The problems of one toxin exposure (`parse_toxin_exposure`), [] when valid."""
-    return parse_toxin_exposure(obj, path)[1]
-
-
-def validate_medication(obj: object, path: str = "") -> list[str]:
-    """The problems of one other medication (`parse_medication`), [] when valid."""
-    return parse_medication(obj, path)[1]
-
-
-def validate_preventive(obj: object, path: str = "") -> list[str]:
-    """The problems of one preventive (`parse_preventive`), [] when valid."""
-    return parse_preventive(obj, path)[1]
-
-
-def validate_patient(obj: object, path: str = "patient") -> list[str]:
-    """The problems of the patient object (`parse_patient`), [] when valid."""
-    return parse_patient(obj, path)[1]
+validate_diary_entry = _validator(parse_diary_entry)
+validate_acute_medication = _validator(parse_acute_medication)
+validate_injection = _validator(parse_injection)
+validate_toxin_exposure = _validator(parse_toxin_exposure)
+validate_medication = _validator(parse_medication)
+validate_preventive = _validator(parse_preventive)
+validate_patient = _validator(parse_patient, "patient")

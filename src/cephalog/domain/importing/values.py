@@ -8,20 +8,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from cephalog.domain.diary import DAY_FEATURES
 from cephalog.domain.vocab import INTENSITY_CODES
 
 UTC = dt.UTC
 
 #: The day's raw facts, in the case format's names (spec section 1).
-FLAGS: tuple[str, ...] = (
-    "unilateral",
-    "pulsating",
-    "aggravated_by_activity",
-    "nausea",
-    "vomiting",
-    "photophobia",
-    "phonophobia",
-)
+FLAGS: tuple[str, ...] = DAY_FEATURES
 DAY_COLUMNS: tuple[str, ...] = (
     "date",
     "headache_hours",

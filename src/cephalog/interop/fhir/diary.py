@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from cephalog.diary.queries import to_day
-from cephalog.domain.diary import DiaryDay, classify_day
+from cephalog.domain.diary import DAY_FEATURES, DiaryDay, classify_day
 from cephalog.domain.rulesets import LEGACY, Rules
 from cephalog.domain.windows import PER_28_METRICS, Window, baseline_window, window_ending
 from cephalog.interop import codes as c
@@ -189,15 +189,7 @@ def day_components(day: DiaryDay, rules: Rules = LEGACY) -> Iterator[Json]:
         }
 
 
-FEATURES = (
-    "unilateral",
-    "pulsating",
-    "aggravated_by_activity",
-    "nausea",
-    "vomiting",
-    "photophobia",
-    "phonophobia",
-)
+FEATURES = DAY_FEATURES
 
 
 def window_components(window: Window, rules: Rules = LEGACY) -> Iterator[Json]:

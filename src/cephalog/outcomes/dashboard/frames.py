@@ -12,6 +12,7 @@ from django.db.models.functions import Cast
 
 from cephalog.accounts.models import Clinic
 from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry
+from cephalog.domain.diary import DAY_FEATURES
 from cephalog.domain.rulesets import DEFAULT_RULESET, Rules
 from cephalog.domain.vocab import MIGRAINE_SPECIFIC_CLASSES
 from cephalog.patients.models import Patient
@@ -83,13 +84,7 @@ def load_frames(clinic_ids: Sequence[int]) -> ClinicFrames:
             "date",
             "hours",
             "peak_intensity",
-            "unilateral",
-            "pulsating",
-            "aggravated_by_activity",
-            "nausea",
-            "vomiting",
-            "photophobia",
-            "phonophobia",
+            *DAY_FEATURES,
             "aura_minutes",
             "acute",
             "specific",

@@ -10,6 +10,7 @@ from django.db import transaction
 from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
+from cephalog.core.writes import assign_fields
 from cephalog.safety.models import SafetySettings
 
 #: The settings a clinic admin changes on the Safety settings page.
@@ -102,11 +103,7 @@ def update_safety_settings(*, clinic: Clinic, by: User, **fields: Any) -> list[s
     wanted, problems = _checked(fields)
     if problems:
         raise ValidationError(problems)
-    before = {name: getattr(row, name) for name in wanted}
-    for name, value in wanted.items():
-        setattr(row, name, value)
-    row.full_clean()
-    changed = [name for name in wanted if getattr(row, name) != before[name]]
+    changed, detail = assign_fields(row, wanted)
     if changed or creating:
         row.save()
     if changed:
@@ -116,10 +113,6 @@ def update_safety_settings(*, clinic: Clinic, by: User, **fields: Any) -> list[s
             clinic_id=clinic.pk,
             user=by,
             object_ref=f"safety_settings:{row.pk}",
-            detail={
-                "changed": changed,
-                "before": {name: before[name] for name in changed},
-                "after": {name: getattr(row, name) for name in changed},
-            },
+            detail=detail,
         )
     return changed

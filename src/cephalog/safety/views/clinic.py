@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -164,6 +165,33 @@ def _event_form_fields(data: dict[str, Any]) -> dict[str, Any]:
     return {name: data[name] for name in actions.EVENT_FIELDS if name in data}
 
 
+def _event_form(
+    request: HttpRequest,
+    patient: Patient,
+    form: AdverseEventForm,
+    event: AdverseEvent | None,
+    write: Callable[[dict[str, Any]], object],
+    saved: str,
+) -> HttpResponse:
+    """The adverse-event form (new when `event` is None): a valid post is handed to `write`
+    and goes back to the patient's events; otherwise the form, its reading audited."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            write(_event_form_fields(form.cleaned_data))
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, saved)
+            return redirect("safety-patient-events", patient.pk)
+    object_ref = "new" if event is None else f"adverse_event:{event.pk}"
+    record(action="read", category="adverse_event", patient=patient, object_ref=object_ref)
+    return render(
+        request,
+        "safety/event_form.html",
+        {"patient": patient, "form": form, "event": event, **FIELD_GROUPS},
+    )
+
+
 @patient_view(staff_only=True, roles=CLINICAL_ROLES)
 def event_new(request: HttpRequest, patient: Patient) -> HttpResponse:
     form = AdverseEventForm(
@@ -171,21 +199,13 @@ def event_new(request: HttpRequest, patient: Patient) -> HttpResponse:
         patient=patient,
         initial={"onset": patient_today(patient)},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.record_adverse_event(
-                patient=patient, user=_user(request), **_event_form_fields(form.cleaned_data)
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, "Adverse event recorded.")
-            return redirect("safety-patient-events", patient.pk)
-    record(action="read", category="adverse_event", patient=patient, object_ref="new")
-    return render(
+    return _event_form(
         request,
-        "safety/event_form.html",
-        {"patient": patient, "form": form, "event": None, **FIELD_GROUPS},
+        patient,
+        form,
+        None,
+        lambda fields: actions.record_adverse_event(patient=patient, user=_user(request), **fields),
+        "Adverse event recorded.",
     )
 
 
@@ -198,26 +218,13 @@ def event_edit(request: HttpRequest, patient: Patient, event_id: int) -> HttpRes
         raise Http404("No such event")
     initial = {name: getattr(event, name) for name in actions.EVENT_FIELDS}
     form = AdverseEventForm(request.POST or None, patient=patient, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.update_adverse_event(
-                event=event, user=_user(request), **_event_form_fields(form.cleaned_data)
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, "Adverse event updated.")
-            return redirect("safety-patient-events", patient.pk)
-    record(
-        action="read",
-        category="adverse_event",
-        patient=patient,
-        object_ref=f"adverse_event:{event.pk}",
-    )
-    return render(
+    return _event_form(
         request,
-        "safety/event_form.html",
-        {"patient": patient, "form": form, "event": event, **FIELD_GROUPS},
+        patient,
+        form,
+        event,
+        lambda fields: actions.update_adverse_event(event=event, user=_user(request), **fields),
+        "Adverse event updated.",
     )
 
 

@@ -24,37 +24,42 @@ def _export_event(
     return event, secs
 
 
+def _download(
+    event: AdverseEvent, body: bytes | str, *, category: str, fmt: str, content_type: str
+) -> HttpResponse:
+    """Audit the export of one event's form, then hand it over as an attachment named
+    `<category>-event-<id>.<fmt>` (underscores of the category become hyphens)."""
+    record(
+        action="export",
+        category=category,
+        patient=event.patient,
+        object_ref=f"adverse_event:{event.pk}",
+        detail={"format": fmt},
+    )
+    response = HttpResponse(body, content_type=content_type)
+    stem = category.replace("_", "-")
+    response["Content-Disposition"] = f'attachment; filename="{stem}-event-{event.pk}.{fmt}"'
+    return response
+
+
+_PDF = "application/pdf"
+_CSV = "text/csv; charset=utf-8"
+
+
 @require_GET
 @staff_view(CLINICAL_ROLES)
 def medwatch_pdf(request: HttpRequest, event_id: int) -> HttpResponse:
     event, secs = _export_event(request, event_id)
     pdf = medwatch.to_pdf(secs, event=event, today=timezone.localdate())
-    record(
-        action="export",
-        category="medwatch",
-        patient=event.patient,
-        object_ref=f"adverse_event:{event.pk}",
-        detail={"format": "pdf"},
-    )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="medwatch-event-{event.pk}.pdf"'
-    return response
+    return _download(event, pdf, category="medwatch", fmt="pdf", content_type=_PDF)
 
 
 @require_GET
 @staff_view(CLINICAL_ROLES)
 def medwatch_csv(request: HttpRequest, event_id: int) -> HttpResponse:
     event, secs = _export_event(request, event_id)
-    record(
-        action="export",
-        category="medwatch",
-        patient=event.patient,
-        object_ref=f"adverse_event:{event.pk}",
-        detail={"format": "csv"},
-    )
-    response = HttpResponse(medwatch.to_csv(secs), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="medwatch-event-{event.pk}.csv"'
-    return response
+    csv = medwatch.to_csv(secs)
+    return _download(event, csv, category="medwatch", fmt="csv", content_type=_CSV)
 
 
 def _yellow_card(request: HttpRequest, event_id: int) -> tuple[AdverseEvent, Any]:
@@ -69,30 +74,13 @@ def yellow_card_pdf(request: HttpRequest, event_id: int) -> HttpResponse:
     pdf = medwatch.to_pdf(
         secs, event=event, today=timezone.localdate(), template="safety/yellow_card_pdf.html"
     )
-    record(
-        action="export",
-        category="yellow_card",
-        patient=event.patient,
-        object_ref=f"adverse_event:{event.pk}",
-        detail={"format": "pdf"},
-    )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="yellow-card-event-{event.pk}.pdf"'
-    return response
+    return _download(event, pdf, category="yellow_card", fmt="pdf", content_type=_PDF)
 
 
 @require_GET
 @staff_view(CLINICAL_ROLES)
 def yellow_card_csv(request: HttpRequest, event_id: int) -> HttpResponse:
     event, secs = _yellow_card(request, event_id)
-    record(
-        action="export",
-        category="yellow_card",
-        patient=event.patient,
-        object_ref=f"adverse_event:{event.pk}",
-        detail={"format": "csv"},
-    )
     # The MedWatch CSV code path (formula-neutralising writer: the exchange issue).
-    response = HttpResponse(medwatch.to_csv(secs), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="yellow-card-event-{event.pk}.csv"'
-    return response
+    csv = medwatch.to_csv(secs)
+    return _download(event, csv, category="yellow_card", fmt="csv", content_type=_CSV)
