@@ -104,3 +104,15 @@ def test_a_banner_that_cannot_load_says_so_and_the_page_still_renders(
     response = client_for(cast, "nurse").get(reverse("patient-list"))
     assert response.status_code == 200
     assert "Safety alerts could not be loaded" in response.content.decode()
+
+
+def test_a_fresh_alert_reads_just_now_never_0_minutes(cast: Cast, session3: Session) -> None:
+    """Staff read how long an alert has waited in words ("just now", "5 minutes ago"):
+    the banner and the alerts page said "0 minutes ago" (Django's timesince)."""
+    _alert(cast)
+    nurse = client_for(cast, "nurse")
+    banner = _banner(nurse.get(reverse("patient-list")).content.decode())
+    assert "reported just now" in banner
+    page = nurse.get(reverse("safety-alerts")).content.decode()
+    assert "(just now)" in page
+    assert "0 minutes" not in banner + page
