@@ -57,6 +57,36 @@ def _class_from_catalogue(name: str, drug_class: str, lookup: Any, problems: lis
     return str(found)
 
 
+def _store(
+    target: Any,
+    patient: Patient,
+    *,
+    creating: bool,
+    before: dict[str, Any],
+    fields: tuple[str, ...],
+    category: str,
+) -> None:
+    """Check and save one consultation item, audited as created or changed (which fields)."""
+    _full_clean(target)
+    target.save()
+    record(
+        action="create" if creating else "update",
+        category=category,
+        patient=patient,
+        object_ref=f"{category}:{target.pk}",
+        detail={"fields": _changed(target, before, fields)},
+    )
+
+
+def _remove(item: Any, *, by: User, category: str) -> None:
+    """Remove an item recorded in error; the audit row of the removal stays."""
+    patient = item.patient
+    require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
+    ref = f"{category}:{item.pk}"
+    item.delete()
+    record(action="delete", category=category, patient=patient, object_ref=ref)
+
+
 @transaction.atomic
 def save_preventive(
     *,
@@ -89,14 +119,13 @@ def save_preventive(
     before = {f: getattr(target, f) for f in PREVENTIVE_FIELDS}
     target.name, target.drug_class, target.dose = name, drug_class, dose.strip()
     target.start, target.stop, target.outcome = start, stop, outcome
-    _full_clean(target)
-    target.save()
-    record(
-        action="create" if creating else "update",
+    _store(
+        target,
+        patient,
+        creating=creating,
+        before=before,
+        fields=PREVENTIVE_FIELDS,
         category="preventive",
-        patient=patient,
-        object_ref=f"preventive:{target.pk}",
-        detail={"fields": _changed(target, before, PREVENTIVE_FIELDS)},
     )
     return target
 
@@ -104,11 +133,7 @@ def save_preventive(
 @transaction.atomic
 def remove_preventive(*, preventive: Preventive, by: User) -> None:
     """Remove a preventive recorded in error; the audit row of the removal stays."""
-    patient = preventive.patient
-    require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
-    ref = f"preventive:{preventive.pk}"
-    preventive.delete()
-    record(action="delete", category="preventive", patient=patient, object_ref=ref)
+    _remove(preventive, by=by, category="preventive")
 
 
 @transaction.atomic
@@ -141,25 +166,20 @@ def save_medication(
     target = medication if medication is not None else Medication(patient=patient)
     before = {f: getattr(target, f) for f in MEDICATION_FIELDS}
     target.name, target.drug_class, target.start, target.stop = name, drug_class, start, stop
-    _full_clean(target)
-    target.save()
-    record(
-        action="create" if creating else "update",
+    _store(
+        target,
+        patient,
+        creating=creating,
+        before=before,
+        fields=MEDICATION_FIELDS,
         category="medication",
-        patient=patient,
-        object_ref=f"medication:{target.pk}",
-        detail={"fields": _changed(target, before, MEDICATION_FIELDS)},
     )
     return target
 
 
 @transaction.atomic
 def remove_medication(*, medication: Medication, by: User) -> None:
-    patient = medication.patient
-    require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
-    ref = f"medication:{medication.pk}"
-    medication.delete()
-    record(action="delete", category="medication", patient=patient, object_ref=ref)
+    _remove(medication, by=by, category="medication")
 
 
 @transaction.atomic
@@ -201,11 +221,7 @@ def add_toxin_exposure(
 
 @transaction.atomic
 def remove_toxin_exposure(*, exposure: ToxinExposure, by: User) -> None:
-    patient = exposure.patient
-    require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
-    ref = f"toxin_exposure:{exposure.pk}"
-    exposure.delete()
-    record(action="delete", category="toxin_exposure", patient=patient, object_ref=ref)
+    _remove(exposure, by=by, category="toxin_exposure")
 
 
 @transaction.atomic
