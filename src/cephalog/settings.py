@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -203,8 +204,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # fail at once with "database table is locked" (busy_timeout does not apply), which
     # made browser tests flaky on loaded machines. One file per process (xdist workers,
     # parallel checkouts), in the temporary directory.
-    import tempfile
-
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"cephalog-test-{os.getpid()}.sqlite3")
     }
