@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = os.environ.get("CEPHALOG_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
+NARROW = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 800}
 
 
@@ -69,6 +70,35 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{re.sub(r'[^a-z0-9_-]+', '-', name.lower())}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def fits_narrow(page: Page, name: str) -> None:
+    """The page fits 360 px (wide tables scroll in their own box), passes axe, and is
+    kept as test-artifacts/<name>.png. After a click the next document may still be
+    committing: it waits for it to be complete first."""
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "document.documentElement !== null && document.readyState === 'complete'"
+    )
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= NARROW["width"], f"{page.url} is {width} px wide"
+    check_accessibility(page)
+    screenshot(page, name)
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Any:
+    """New 360 px browser windows, closed before the live server stops (no late requests)."""
+    contexts: list[Any] = []
+
+    def open_page() -> Page:
+        context = browser.new_context(viewport=NARROW)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

@@ -11,11 +11,9 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import check_accessibility, log_in, screenshot
-
-NARROW = {"width": 360, "height": 780}
+from tests.e2e.conftest import NARROW, check_accessibility, fits_narrow, log_in
 
 
 @pytest.fixture
@@ -41,31 +39,7 @@ def demo(transactional_db: None) -> dict[str, str]:
 
 
 def _fits(page: Page, name: str) -> None:
-    """The page fits 360 px (wide tables scroll in their own box) and passes axe."""
-    # After a click the next document may still be committing: wait for it to be complete.
-    page.wait_for_load_state("load")
-    page.wait_for_function(
-        "document.documentElement !== null && document.readyState === 'complete'"
-    )
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= NARROW["width"], f"{page.url} is {width} px wide"
-    check_accessibility(page)
-    screenshot(page, f"ops-{name}")
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Any:
-    """New 360 px browser windows, closed before the live server stops (no late requests)."""
-    contexts: list[Any] = []
-
-    def open_page() -> Page:
-        context = browser.new_context(viewport=NARROW)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
+    fits_narrow(page, f"ops-{name}")
 
 
 def test_the_nurse_works_the_schedule_and_acknowledges_a_red_flag_one_handed(

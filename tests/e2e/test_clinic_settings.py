@@ -8,12 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import check_accessibility, log_in, screenshot
+from tests.e2e.conftest import fits_narrow, log_in
 from tests.personas import PASSWORD, Cast
-
-NARROW = {"width": 360, "height": 780}
 
 
 @pytest.fixture
@@ -27,29 +25,8 @@ def cast_db(transactional_db: None) -> Cast:
     return cast
 
 
-@pytest.fixture
-def phone(browser: Browser) -> Any:
-    contexts: list[Any] = []
-
-    def open_page() -> Page:
-        context = browser.new_context(viewport=NARROW)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
 def _fits(page: Page, name: str) -> None:
-    page.wait_for_load_state("load")
-    page.wait_for_function(
-        "document.documentElement !== null && document.readyState === 'complete'"
-    )
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= NARROW["width"], f"{page.url} is {width} px wide"
-    check_accessibility(page)
-    screenshot(page, f"settings-{name}")
+    fits_narrow(page, f"settings-{name}")
 
 
 def test_the_admin_changes_the_urgent_number_and_the_patient_sees_it(
