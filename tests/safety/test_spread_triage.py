@@ -131,3 +131,10 @@ def test_the_aftercare_label_guidance_lists_the_spread_signs_even_with_a_clinic_
     assert "Swallowing or breathing trouble: 999." in page
     for words in ("double vision", "drooping eyelids", "loss of bladder control"):
         assert words in page
+
+
+def test_the_urgent_page_names_its_icon(cast: Cast, session3: Session) -> None:
+    """The urgent page stands alone (no base.html): without an icon link the browser asks
+    for /favicon.ico, a 404 in its console (seen by the 360 px page walk)."""
+    page = client_for(cast, "patient_user").get(reverse("safety-urgent")).content.decode()
+    assert '<link rel="icon" href="data:,">' in page
