@@ -13,7 +13,7 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("accounts/", include("cephalog.accounts.urls")),
     path("clinic/", include("cephalog.patients.urls")),
-    path("clinic/", include("cephalog.audit.urls")),
+    path("clinic/", include("cephalog.web.audit.urls")),
     path("clinic/", include("cephalog.accounts.staff_urls")),
     path("", include("cephalog.diary.urls")),
     path("", include("cephalog.eligibility.urls")),

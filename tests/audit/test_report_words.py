@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from cephalog.accounts import actions as account_actions
 from cephalog.audit.actions import record
-from cephalog.audit.wording import CATEGORY_WORDS, describe
+from cephalog.web.audit.wording import CATEGORY_WORDS, describe
 from tests.personas import Cast, client_for
 
 

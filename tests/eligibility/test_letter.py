@@ -13,7 +13,7 @@ import pytest
 from cephalog.accounts.models import Clinic
 from cephalog.audit.models import AuditEvent
 from cephalog.eligibility import actions
-from cephalog.eligibility.letter import data_only_fetcher, render_pdf
+from cephalog.outcomes.letter import data_only_fetcher, render_pdf
 from cephalog.patients.models import Patient
 from tests.personas import Cast, client_for
 

@@ -9,7 +9,6 @@ urlpatterns = [
     path("staff/invite/", views.staff_invite, name="staff-invite"),
     path("staff/<int:user_id>/", views.staff_member, name="staff-member"),
     path("staff/<int:user_id>/role/", views.staff_role, name="staff-role"),
-    path("staff/<int:user_id>/training/", views.staff_training, name="staff-training"),
     path("staff/<int:user_id>/active/", views.staff_active, name="staff-active"),
     path(
         "staff/role-changes/<int:change_id>/decide/",

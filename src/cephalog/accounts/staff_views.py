@@ -1,4 +1,5 @@
-"""The clinic admin's Staff page (invite, roles, training, disable) and Clinic settings page.
+"""The clinic admin's Staff page (invite, roles, disable; training posts to treatment) and
+Clinic settings page.
 
 Everything the Django admin did for clinic admins that they still need; the
 Django admin is for superusers (operators) only.
@@ -23,7 +24,6 @@ from cephalog.accounts.staff_forms import (
 )
 from cephalog.audit.actions import record
 from cephalog.core.http import add_validation_to_form
-from cephalog.treatment.actions import record_injector_training
 
 ADMIN = staff_view(roles=("clinic_admin",))
 
@@ -142,26 +142,6 @@ def staff_role_decide(request: HttpRequest, change_id: int) -> HttpResponse:
     else:
         messages.success(request, "Role change confirmed." if confirm else "Role change not made.")
     return _back(clinic, change.user_id)
-
-
-@require_POST
-@ADMIN
-def staff_training(request: HttpRequest, user_id: int) -> HttpResponse:
-    clinic = _clinic(request)
-    user = _member_of(clinic, user_id)
-    form = TrainingForm(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, f"{form.fields[field].label}: {error}")
-        return _back(clinic, user_id)
-    try:
-        record_injector_training(clinic=clinic, by=request.user, user=user, **form.cleaned_data)
-    except ValidationError as error:
-        _error_messages(request, error)
-    else:
-        messages.success(request, "Training recorded.")
-    return _back(clinic, user_id)
 
 
 @require_POST

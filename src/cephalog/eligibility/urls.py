@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cephalog.eligibility import letter, policy_views, screening_views, views
+from cephalog.eligibility import policy_views, screening_views, views
 
 P = "clinic/patients/<uuid:patient_id>/"
 
@@ -38,12 +38,10 @@ urlpatterns = [
         views.exposure_remove,
         name="exposure-remove",
     ),
-    # Screening, sign-off, decision, letter
+    # Screening, sign-off, decision (the letter is outcomes.letter: it includes the cycle summary)
     path(P + "eligibility/", screening_views.screening_page, name="eligibility"),
     path(P + "eligibility/sign-off/", screening_views.sign_off, name="eligibility-sign-off"),
     path(P + "eligibility/decide/", screening_views.decide, name="eligibility-decide"),
-    path(P + "eligibility/letter/", letter.letter_page, name="eligibility-letter"),
-    path(P + "eligibility/letter.pdf", letter.letter_pdf, name="eligibility-letter-pdf"),
     # The patient's own page
     path("me/eligibility/", screening_views.my_eligibility, name="my-eligibility"),
     # The clinic's policies

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cephalog.outcomes import views
+from cephalog.outcomes import letter, views
 
 _P = "clinic/patients/<uuid:patient_id>/"
 
@@ -15,6 +15,9 @@ urlpatterns = [
         views.staff_questionnaire,
         name="outcomes-questionnaire",
     ),
+    # The prior-authorisation / continuation letter (eligibility's decision, with the cycle summary)
+    path(f"{_P}eligibility/letter/", letter.letter_page, name="eligibility-letter"),
+    path(f"{_P}eligibility/letter.pdf", letter.letter_pdf, name="eligibility-letter-pdf"),
     path(f"{_P}cycle-summary/", views.cycle_summary_page, name="cycle-summary"),
     path(f"{_P}cycle-summary.pdf", views.cycle_summary_pdf, name="cycle-summary-pdf"),
     path(f"{_P}renewal-letter.pdf", views.renewal_letter_pdf, name="renewal-letter-pdf"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cephalog.treatment import settings_views, views
+from cephalog.treatment import settings_views, training_views, views
 
 _S = "clinic/patients/<uuid:patient_id>/sessions/"
 
@@ -25,6 +25,11 @@ urlpatterns = [
         "clinic/settings/aftercare/",
         settings_views.aftercare_settings,
         name="aftercare-settings",
+    ),
+    path(
+        "clinic/staff/<int:user_id>/training/",
+        training_views.staff_training,
+        name="staff-training",
     ),
     path("clinic/settings/protocols/", settings_views.protocol_list, name="protocol-list"),
     path("clinic/settings/protocols/new/", settings_views.protocol_new, name="protocol-new"),

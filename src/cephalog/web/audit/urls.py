@@ -1,5 +1,5 @@
 from django.urls import path
 
-from cephalog.audit import views
+from cephalog.web.audit import views
 
 urlpatterns = [path("audit/", views.audit_report, name="audit-report")]

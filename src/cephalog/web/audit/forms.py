@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from cephalog.audit.models import AuditAction
-from cephalog.audit.queries import SORTABLE, AuditFilter
+from cephalog.web.audit.queries import SORTABLE, AuditFilter
 
 SORT_CHOICES = [(f"-{f}", f"{f} (newest/last first)") for f in SORTABLE] + [
     (f, f"{f} (oldest/first first)") for f in SORTABLE

@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from cephalog.accounts.access import staff_clinic_ids, staff_view
 from cephalog.accounts.models import Clinic, Role, User
-from cephalog.audit import queries
 from cephalog.audit.actions import record
-from cephalog.audit.forms import AuditFilterForm
 from cephalog.audit.models import AuditEvent
-from cephalog.audit.wording import describe
 from cephalog.domain.csvcells import csv_line
 from cephalog.patients.models import Patient
+from cephalog.web.audit import queries
+from cephalog.web.audit.forms import AuditFilterForm
+from cephalog.web.audit.wording import describe
 
 COLUMNS = (
     "at",
