@@ -12,6 +12,7 @@ from django.http import Http404
 from cephalog.accounts.access import CLINICAL_ROLES, staff_clinic_ids
 from cephalog.accounts.models import Clinic, Membership, Role
 from cephalog.domain import schedule
+from cephalog.domain.safety import SYMPTOMS, Symptom
 from cephalog.patients.models import Patient
 from cephalog.safety.models import (
     AdverseEvent,
@@ -266,8 +267,6 @@ def _clinician(user: Any, clinic: Clinic) -> str:
 def patient_reports(patient: Patient, *, only: int | None = None) -> list[ReportStatus]:
     """The patient's side-effect reports and check-ins with symptoms, newest first, each
     with its acknowledgement (three queries whatever the number of reports)."""
-    from cephalog.domain.safety import SYMPTOMS, Symptom
-
     found = CheckIn.objects.filter(patient=patient, no_problems=False).order_by(
         "-submitted_at", "-id"
     )

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from cephalog.accounts.models import Clinic
+from cephalog.accounts.models import Clinic, Membership, Role
 from cephalog.domain import dosing
 from cephalog.domain.safety import DEFAULT_AFTERCARE, Evidence
 from cephalog.domain.vocab import ToxinProduct
@@ -386,8 +386,6 @@ class InjectorTraining(models.Model):
         return f"{self.course} ({self.completed_on:%Y})"
 
     def clean(self) -> None:
-        from cephalog.accounts.models import Membership, Role
-
         if (
             self.user_id
             and self.clinic_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zoneinfo
 
+from cephalog.eligibility.queries import clinic_rules
 from cephalog.interop import codes as c
 from cephalog.interop.fhir.record import PatientRecord
 from cephalog.interop.fhir.values import Json, _drop_empty, global_id, resource_id
@@ -22,8 +23,6 @@ class _Builder:
         self.out: list[Json] = []
         self.practitioners: dict[int, Json] = {}
         # Days are classed and windows counted under the clinic's ruleset (spec section 11).
-        from cephalog.eligibility.queries import clinic_rules
-
         self.rules = clinic_rules(self.clinic)
 
     def id(self, kind: str, key: object) -> str:

@@ -15,6 +15,7 @@ from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry
 from cephalog.domain.diary import DAY_FEATURES
 from cephalog.domain.rulesets import DEFAULT_RULESET, Rules
 from cephalog.domain.vocab import MIGRAINE_SPECIFIC_CLASSES
+from cephalog.eligibility.queries import UnknownPolicy, policy_for
 from cephalog.patients.models import Patient
 from cephalog.treatment.models import Session, SessionStatus
 
@@ -119,8 +120,6 @@ def load_frames(clinic_ids: Sequence[int]) -> ClinicFrames:
 def rules_for(clinic_ids: Sequence[int]) -> Rules:
     """The ruleset and day definition of these clinics (spec section 11): theirs when they
     agree, else standard-2 with label days (a table names the rules it used)."""
-    from cephalog.eligibility.queries import UnknownPolicy, policy_for
-
     found = set()
     # One query: the clinics with their ruleset rows (built-in policies need none).
     for clinic in Clinic.objects.filter(pk__in=clinic_ids).select_related("ruleset_setting"):

@@ -17,6 +17,7 @@ from cephalog.outcomes.models import (
 )
 from cephalog.outcomes.queries.page import CycleRow, PatientOutcomes, patient_outcomes
 from cephalog.patients.models import Patient
+from cephalog.safety.queries import events_between
 
 
 @dataclass
@@ -95,14 +96,6 @@ class AdverseEventRow:
 
 def adverse_events_between(patient: Patient, start: dt.date, end: dt.date) -> list[AdverseEventRow]:
     """The patient's adverse events with onset in [start, end], oldest first."""
-    try:
-        from cephalog.safety.queries import events_between
-    except ImportError:  # the safety reads are being extended; fall back to the model
-        rows = patient.adverse_events.filter(onset__range=(start, end)).order_by("onset", "id")
-        return [
-            AdverseEventRow(e.onset, e.get_symptom_display(), e.severity, e.serious, e.red_flag)
-            for e in rows
-        ]
     return [
         AdverseEventRow(e.onset, e.label, e.severity, e.serious, e.red_flag)
         for e in events_between(patient, start, end)

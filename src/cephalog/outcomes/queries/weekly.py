@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from cephalog.domain import schedule
 from cephalog.domain.diary import DiaryDay, classify_day
+from cephalog.domain.instruments import Hit6Band, MidasGrade
 from cephalog.outcomes.models import (
     Instrument,
 )
@@ -36,8 +37,6 @@ REASON_LABELS = {
 
 def band_label(instrument: str, band: str) -> str:
     """`Severe impact` for a HIT-6 band, `Grade IV: severe disability` for a MIDAS grade."""
-    from cephalog.domain.instruments import Hit6Band, MidasGrade
-
     if instrument == Instrument.HIT6:
         try:
             return Hit6Band(band).label

@@ -16,6 +16,7 @@ from cephalog.accounts.access import CLINICAL_ROLES, patient_view, role_in
 from cephalog.accounts.models import Role, User
 from cephalog.audit.actions import record
 from cephalog.domain import dosing, point_of_care
+from cephalog.eligibility import actions as record_actions
 from cephalog.patients.models import ConditionCode, Patient
 from cephalog.treatment import actions, queries
 from cephalog.treatment.forms import NewItemForm, SafetyCheckForm, SignOffForm, StartSessionForm
@@ -186,8 +187,6 @@ def session_sign_off(request: HttpRequest, patient: Patient) -> HttpResponse:
 @in_clinic_time
 def session_check_add(request: HttpRequest, patient: Patient) -> HttpResponse:
     """Add a medicine or an illness the patient reports at the check to the record."""
-    from cephalog.eligibility import actions as record_actions
-
     form = NewItemForm(request.POST)
     problems: list[str] = []
     if form.is_valid():

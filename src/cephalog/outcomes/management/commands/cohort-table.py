@@ -22,6 +22,7 @@ from cephalog.accounts.models import Clinic
 from cephalog.analytics.csv_frames import safe_frame
 from cephalog.audit.actions import record
 from cephalog.domain.rulesets import DAY_DEFINITION_CODES, DEFAULT_RULESET, RULESET_NAMES, Rules
+from cephalog.eligibility.queries import clinic_rules
 from cephalog.ops.db_router import replica_reads
 from cephalog.outcomes import daycodes
 
@@ -57,8 +58,6 @@ class Command(BaseCommand):
             raise CommandError("--today must be YYYY-MM-DD") from error
         rules = Rules.of(DEFAULT_RULESET)
         if clinic_ids is not None and len(clinic_ids) == 1:
-            from cephalog.eligibility.queries import clinic_rules
-
             rules = clinic_rules(Clinic.objects.get(pk=clinic_ids[0]))
         rules = Rules.of(
             options["ruleset"] or rules.ruleset.name,
