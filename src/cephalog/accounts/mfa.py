@@ -6,7 +6,10 @@ they enrol an authenticator app (QR code or the secret typed in) and are shown
 ten recovery codes once (stored as keyed hashes in django-otp's static plugin).
 Patients sign in with a password only.
 
-A password alone never changes a second factor (issue 18.1). Replacing the
+A password alone never sets up or changes a second factor (issue 18.1). The first
+authenticator of an account (after an invitation, or after a reset) is set up only once the
+session has proved the account's mailbox: a set-password link opened in this browser, or a
+six-digit code emailed to the account's address. Replacing the
 authenticator needs a session that passed its second factor (and the password
 again), or one of the recovery codes, or a reset by a clinic admin of one of
 the user's clinics (or a superuser). Every change is audited and emailed to the
@@ -47,6 +50,14 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 #: Where plain recovery codes wait, once, between enrolment and the page showing them.
 SESSION_CODES = "cephalog_recovery_codes"
 OPEN_PREFIXES = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/healthz")
+#: The session's proof of the account's mailbox before a first enrolment: {"user", "proved",
+#: "digest", "expires", "sent", "tries"} (times as Unix seconds).
+SESSION_MAILBOX = "cephalog_mailbox"
+MAILBOX_CODE_SECONDS = 15 * 60
+MAILBOX_CODE_TRIES = 5
+#: A set-password link proves the mailbox for the enrolment that follows it, for this long.
+MAILBOX_PROOF_SECONDS = 60 * 60
+MAILBOX_RESEND_SECONDS = 60
 
 
 def needs_mfa(user: Any) -> bool:
@@ -143,6 +154,30 @@ def _digests(code: str) -> list[str]:
 def recovery_codes_left(user: Any) -> int:
     tokens = StaticToken.objects.filter(device__user=user, device__name=RECOVERY_DEVICE_NAME)
     return int(tokens.count())
+
+
+# --- proving the mailbox before a first enrolment ---------------------------------------------
+
+
+def mailbox_state(request: HttpRequest) -> dict[str, Any]:
+    """This session's mailbox proof for the signed-in user (empty for anyone else's)."""
+    state = request.session.get(SESSION_MAILBOX) or {}
+    return state if state.get("user") == request.user.pk else {}
+
+
+def mailbox_proved(request: HttpRequest, now: float) -> bool:
+    state = mailbox_state(request)
+    return bool(state.get("proved")) and now < state.get("proved_until", 0)
+
+
+def masked_email(email: str) -> str:
+    """`j…@clinic.example`: enough to recognise one's own address, not to read it off a screen."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}" if domain else "your email address"
+
+
+def mailbox_digest(code: str) -> str:
+    return salted_hmac("cephalog.mfa.mailbox", code, algorithm="sha256").hexdigest()
 
 
 # --- changing a second factor ---------------------------------------------------------------

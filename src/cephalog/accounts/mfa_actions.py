@@ -5,10 +5,13 @@ resetting a second factor), each audited. The reads, the middleware and the word
 
 from __future__ import annotations
 
+import logging
 import secrets
+import time
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
@@ -18,19 +21,99 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cephalog.accounts.mfa import (
     DEVICE_NAME,
+    MAILBOX_CODE_SECONDS,
+    MAILBOX_CODE_TRIES,
+    MAILBOX_PROOF_SECONDS,
+    MAILBOX_RESEND_SECONDS,
     RECOVERY_ALPHABET,
     RECOVERY_CODES,
     RECOVERY_DEVICE_NAME,
     SESSION_CODES,
+    SESSION_MAILBOX,
     _code_digest,
     _digests,
     is_verified,
+    mailbox_digest,
+    mailbox_state,
     may_reset,
     normalise_code,
     notify,
     recovery_codes_left,
 )
 from cephalog.audit.actions import record
+
+log = logging.getLogger(__name__)
+
+
+# --- the mailbox proof before a first enrolment ------------------------------------------------
+
+
+def _proved(request: HttpRequest, user: Any, now: float) -> None:
+    request.session[SESSION_MAILBOX] = {
+        "user": user.pk,
+        "proved": True,
+        "proved_until": now + MAILBOX_PROOF_SECONDS,
+    }
+
+
+def prove_mailbox(request: HttpRequest, user: Any, now: float) -> None:
+    """A set-password link (invitation or reset) was opened in this browser: the enrolment
+    that follows it needs no emailed code."""
+    _proved(request, user, now)
+    record(action="privilege", category="mfa", user=user, detail={"mailbox": "link"})
+
+
+def send_mailbox_code(request: HttpRequest, now: float) -> bool:
+    """Email a six-digit code to the signed-in user's address (one a minute at most).
+
+    False when none was sent: no address, or one was sent less than a minute ago."""
+    user = request.user
+    state = mailbox_state(request)
+    if not user.email or now - state.get("sent", 0) < MAILBOX_RESEND_SECONDS:
+        return False
+    code = f"{secrets.randbelow(10**6):06d}"
+    request.session[SESSION_MAILBOX] = {
+        "user": user.pk,
+        "proved": False,
+        "digest": mailbox_digest(code),
+        "expires": now + MAILBOX_CODE_SECONDS,
+        "sent": now,
+        "tries": 0,
+    }
+    record(action="privilege", category="mfa", user=user, detail={"mailbox": "code sent"})
+    body = (
+        f"Hello,\n\nYour code to set up two-step sign-in for cephalog is {code}.\n"
+        f"It works for {MAILBOX_CODE_SECONDS // 60} minutes, in the browser that asked for it.\n\n"
+        "If you did not just sign in to cephalog, someone else knows your password: do not "
+        "share this code, change your password and tell your clinic's administrator.\n"
+    )
+    try:
+        send_mail("Your cephalog set-up code", body, from_email=None, recipient_list=[user.email])
+    except Exception as error:  # the page says to try again; the address is never logged
+        log.warning("set-up code for user %s not sent: %r", user.pk, error)
+        request.session[SESSION_MAILBOX] = {"user": user.pk, "proved": False}
+        return False
+    return True
+
+
+def check_mailbox_code(request: HttpRequest, code: str, now: float) -> bool:
+    """The emailed code, within its time and at most five tries; then the mailbox is proved."""
+    state = dict(mailbox_state(request))
+    code = "".join(ch for ch in code if ch.isdigit())
+    if not state.get("digest") or now >= state.get("expires", 0):
+        return False
+    state["tries"] = state.get("tries", 0) + 1
+    if state["tries"] > MAILBOX_CODE_TRIES:
+        state.pop("digest")
+        request.session[SESSION_MAILBOX] = state
+        return False
+    if not constant_time_compare(mailbox_digest(code), state["digest"]):
+        request.session[SESSION_MAILBOX] = state
+        record(action="login_failed", category="mfa", user=request.user, detail={"mailbox": True})
+        return False
+    _proved(request, request.user, now)
+    record(action="privilege", category="mfa", user=request.user, detail={"mailbox": "code"})
+    return True
 
 
 @transaction.atomic
@@ -115,6 +198,7 @@ def replace_device(request: HttpRequest, password: str) -> bool:
         record(action="login_failed", category="mfa_replace", user=user)
         return False
     drop_authenticators(user)
+    _proved(request, user, time.time())  # the old factor was passed: no emailed code needed
     record(action="privilege", category="mfa", user=user, detail={"replaced": True})
     notify(user, "The authenticator app of your cephalog login was removed, to set up a new one.")
     return True
@@ -129,6 +213,7 @@ def recover(request: HttpRequest, code: str) -> bool:
         record(action="login_failed", category="mfa_recovery", user=user)
         return False
     drop_authenticators(user)
+    _proved(request, user, time.time())  # a recovery code is as strong: no emailed code needed
     record(action="privilege", category="mfa", user=user, detail={"recovery_code": True})
     notify(
         user,
@@ -141,7 +226,8 @@ def recover(request: HttpRequest, code: str) -> bool:
 @transaction.atomic
 def reset_by_admin(actor: Any, target: Any) -> None:
     """A clinic admin's (or superuser's) reset: the target's authenticator and recovery codes
-    are removed; they enrol again at their next sign-in (with their password)."""
+    are removed; they enrol again at their next sign-in (their password, then a code emailed
+    to them)."""
     if not may_reset(actor, target):
         raise PermissionError("not allowed to reset this second factor")
     drop_authenticators(target)

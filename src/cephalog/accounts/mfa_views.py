@@ -4,6 +4,8 @@ clinic admin's reset of a colleague's second factor."""
 
 from __future__ import annotations
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -51,6 +53,8 @@ def setup(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     if mfa.confirmed_device(request.user) is not None:
         return redirect("mfa-verify")
+    if not mfa.mailbox_proved(request, time.time()):
+        return _prove_mailbox(request)
     device = mfa_actions.pending_device(request.user)
     error = ""
     if request.method == "POST":
@@ -66,6 +70,41 @@ def setup(request: HttpRequest) -> HttpResponse:
             "qr": mfa.qr_svg(device),
             "secret": mfa.secret_for_typing(device),
             "error": error,
+            "next": mfa.safe_next(request),
+        },
+        status=400 if error else 200,
+    )
+
+
+def _prove_mailbox(request: HttpRequest) -> HttpResponse:
+    """Before a first authenticator: a code emailed to the account, so that a password alone
+    (guessed, phished, reused) cannot set up someone else's second factor."""
+    now = time.time()
+    error = ""
+    if request.method == "POST" and "mailbox_code" in request.POST:
+        if mfa_actions.check_mailbox_code(request, request.POST["mailbox_code"], now):
+            return redirect(
+                reverse("mfa-setup") + "?" + urlencode({"next": mfa.safe_next(request)})
+            )
+        error = (
+            "That code did not match or has expired. Check the newest email from cephalog, "
+            "or send a new code."
+        )
+    elif request.method == "POST" and "send" in request.POST:
+        if mfa_actions.send_mailbox_code(request, now):
+            messages.success(request, "A new code is on its way.")
+        elif request.user.email:
+            messages.info(request, "A code was sent less than a minute ago: check your email.")
+    elif not mfa.mailbox_state(request).get("digest"):
+        mfa_actions.send_mailbox_code(request, now)
+    return render(
+        request,
+        "accounts/mfa_mailbox.html",
+        {
+            "email": mfa.masked_email(request.user.email) if request.user.email else "",
+            "minutes": mfa.MAILBOX_CODE_SECONDS // 60,
+            "error": error,
+            "unsent": bool(request.user.email) and not mfa.mailbox_state(request).get("digest"),
             "next": mfa.safe_next(request),
         },
         status=400 if error else 200,

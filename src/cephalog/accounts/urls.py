@@ -45,12 +45,12 @@ urlpatterns = [
     ),
     path(
         "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(template_name="accounts/set_password.html"),
+        views.SetPasswordView.as_view(template_name="accounts/set_password.html"),
         name="password_reset_confirm",
     ),
     path(
         "invite/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.SetPasswordView.as_view(
             template_name="accounts/set_password.html",
             success_url=reverse_lazy("password_reset_complete"),
             extra_context={"invitation": True},

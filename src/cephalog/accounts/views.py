@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from cephalog.accounts import actions, reauth
+from cephalog.accounts import actions, mfa_actions, reauth
 from cephalog.accounts.access import is_staff_member, patient_only
 from cephalog.accounts.forms import ConfirmPasswordForm, EmailForm, NewPasswordForm, SignInForm
 from cephalog.accounts.mfa import safe_next
 from cephalog.audit.actions import record
 from cephalog.patients.models import Patient
+
+
+class SetPasswordView(PasswordResetConfirmView):
+    """Django's set-password link (an invitation or a reset). Opening it proved the
+    account's mailbox, so a first authenticator set up in this browser soon after needs no
+    emailed code (cephalog.accounts.mfa)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        mfa_actions.prove_mailbox(self.request, form.user, time.time())
+        return response
 
 
 class SignInView(LoginView):
