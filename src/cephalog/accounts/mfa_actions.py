@@ -67,7 +67,7 @@ def send_mailbox_code(request: HttpRequest, now: float) -> bool:
     """Email a six-digit code to the signed-in user's address (one a minute at most).
 
     False when none was sent: no address, or one was sent less than a minute ago."""
-    user = request.user
+    user: Any = request.user
     state = mailbox_state(request)
     if not user.email or now - state.get("sent", 0) < MAILBOX_RESEND_SECONDS:
         return False

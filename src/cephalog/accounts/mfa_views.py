@@ -80,6 +80,7 @@ def _prove_mailbox(request: HttpRequest) -> HttpResponse:
     """Before a first authenticator: a code emailed to the account, so that a password alone
     (guessed, phished, reused) cannot set up someone else's second factor."""
     now = time.time()
+    email: str = getattr(request.user, "email", "")
     error = ""
     if request.method == "POST" and "mailbox_code" in request.POST:
         if mfa_actions.check_mailbox_code(request, request.POST["mailbox_code"], now):
@@ -93,7 +94,7 @@ def _prove_mailbox(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST" and "send" in request.POST:
         if mfa_actions.send_mailbox_code(request, now):
             messages.success(request, "A new code is on its way.")
-        elif request.user.email:
+        elif email:
             messages.info(request, "A code was sent less than a minute ago: check your email.")
     elif not mfa.mailbox_state(request).get("digest"):
         mfa_actions.send_mailbox_code(request, now)
@@ -101,10 +102,10 @@ def _prove_mailbox(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/mfa_mailbox.html",
         {
-            "email": mfa.masked_email(request.user.email) if request.user.email else "",
+            "email": mfa.masked_email(email) if email else "",
             "minutes": mfa.MAILBOX_CODE_SECONDS // 60,
             "error": error,
-            "unsent": bool(request.user.email) and not mfa.mailbox_state(request).get("digest"),
+            "unsent": bool(email) and not mfa.mailbox_state(request).get("digest"),
             "next": mfa.safe_next(request),
         },
         status=400 if error else 200,
