@@ -23,9 +23,9 @@ T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 #: Backs off 1, 2, 4, 8 minutes; gives up after 4 attempts; a dead claim is retaken after 5.
 JOB = Job(
     OutboundEmail,
+    ("last_attempt_at",),
     running=EmailStatus.SENDING,
     done=EmailStatus.SENT,
-    stamps=("last_attempt_at",),
     lease=5 * MIN,
     retry=Retry(waits=exponential(MIN, 8 * MIN), max_attempts=4),
     due="next_attempt_at",
@@ -124,13 +124,7 @@ def test_only_the_claim_the_row_is_under_writes_the_outcome() -> None:
 
 @pytest.mark.django_db
 def test_a_job_that_does_not_retry_fails_for_good_at_once() -> None:
-    once = Job(
-        OutboundEmail,
-        running=EmailStatus.SENDING,
-        done=EmailStatus.SENT,
-        stamps=("last_attempt_at",),
-        retry=NO_RETRY,
-    )
+    once = Job(OutboundEmail, ("last_attempt_at",), running="sending", done="sent", retry=NO_RETRY)
     assert once.waiting == ("pending",)
     pk = _row().pk
     assert once.claim(pk, T0)
@@ -138,7 +132,7 @@ def test_a_job_that_does_not_retry_fails_for_good_at_once() -> None:
     assert not once.claim(pk, T0 + dt.timedelta(days=1))
     assert not once.claim(pk, T0 + dt.timedelta(days=365))  # no lease: never taken back
     with pytest.raises(ValueError, match="must count them"):
-        Job(OutboundEmail, "sending", "sent", ("last_attempt_at",), attempts=None, retry=JOB.retry)
+        Job(OutboundEmail, ("last_attempt_at",), attempts=None, retry=JOB.retry)
 
 
 def test_each_job_keeps_its_own_numbers() -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.core import mail
 
-from cephalog.safety import outbox
+from cephalog.safety import outbox, outbox_actions
 from cephalog.safety.models import EmailKind, EmailStatus, OutboundEmail
 from tests.personas import Cast
 
@@ -24,7 +24,7 @@ def test_an_email_claimed_by_a_sender_that_died_is_sent_after_the_lease(
         alert=None,
         now=now,
     )
-    assert outbox.JOB.claim(email.pk, now)  # claimed, then the worker was killed
+    assert outbox_actions.JOB.claim(email.pk, now)  # claimed, then the worker was killed
     run = outbox.deliver_due(now=now + outbox.CLAIM_LEASE - dt.timedelta(seconds=1))
     assert (run.sent, run.failed, mail.outbox) == (0, 0, [])
     assert not outbox.deliver(email.pk, now=now + dt.timedelta(minutes=1))  # still claimed

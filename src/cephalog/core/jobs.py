@@ -72,12 +72,13 @@ class Job[M: models.Model]:
     """How one model's rows are claimed, retried and finished: its states and fields."""
 
     model: type[M]
-    running: str
-    done: str
     #: Fields set to the claim's time. The first tells whose claim the row is under and
     #: starts its lease.
     stamps: tuple[str, ...]
+    #: The states: waiting for an attempt, in one, ended well, ended badly.
     pending: str = "pending"
+    running: str = "running"
+    done: str = "done"
     failed: str = "failed"
     #: A running row claimed longer ago than this is presumed abandoned and claimable
     #: again; None: never (a row left running stays so).

@@ -23,15 +23,7 @@ from cephalog.patients.models import Patient
 #: Running one export: pending -> running (`started_at`) -> done, or failed for good (an
 #: admin asks again). A worker that died leaves it running: STALE_AFTER, in
 #: `start_bulk_export`, ends it.
-JOB = Job(
-    BulkExport,
-    running=ExportStatus.RUNNING,
-    done=ExportStatus.DONE,
-    stamps=("started_at",),
-    retry=NO_RETRY,
-    attempts=None,
-    error="error",
-)
+JOB = Job(BulkExport, ("started_at",), retry=NO_RETRY, attempts=None, error="error")
 
 
 @transaction.atomic

@@ -25,7 +25,6 @@ from cephalog.safety.models import EmailStatus, OutboundEmail
 logger = logging.getLogger(__name__)
 
 # The rows' writes: `queue` in outbox_actions, the sending job's steps through its JOB.
-JOB = outbox_actions.JOB
 RETRY_MINUTES = outbox_actions.RETRY_MINUTES
 CLAIM_LEASE = outbox_actions.CLAIM_LEASE
 NO_RECIPIENT = outbox_actions.NO_RECIPIENT
@@ -39,7 +38,7 @@ def deliver(email_id: int, *, now: dt.datetime | None = None) -> bool:
     Every exception from the mail backend is caught and stored on the row.
     """
     now = now or timezone.now()
-    if not JOB.claim(email_id, now):
+    if not outbox_actions.JOB.claim(email_id, now):
         return False
     email = OutboundEmail.objects.get(pk=email_id)
     try:
@@ -51,9 +50,9 @@ def deliver(email_id: int, *, now: dt.datetime | None = None) -> bool:
         logger.warning(
             "safety email %s not sent (attempt %s): %s", email.pk, email.attempts, message
         )
-        JOB.fail(email, now, message)
+        outbox_actions.JOB.fail(email, now, message)
         return False
-    JOB.finish(email_id, now, sent_at=now, last_error="")
+    outbox_actions.JOB.finish(email_id, now, sent_at=now, last_error="")
     return True
 
 
@@ -67,7 +66,9 @@ def deliver_due(*, now: dt.datetime | None = None, limit: int = 200) -> Delivery
     """Send every unsent email whose next attempt is due (the sweep's delivery step)."""
     now = now or timezone.now()
     ids = list(
-        JOB.due_rows(now).order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit]
+        outbox_actions.JOB.due_rows(now)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
     )
     sent = failed = 0
     for email_id in ids:

@@ -25,9 +25,9 @@ NO_RECIPIENT = "no recipient: set the clinic's safety email address (Clinic.safe
 #: error and the next attempt due after RETRY_MINUTES; never given up (a safety email).
 JOB = Job(
     OutboundEmail,
+    ("last_attempt_at",),
     running=EmailStatus.SENDING,
     done=EmailStatus.SENT,
-    stamps=("last_attempt_at",),
     lease=CLAIM_LEASE,
     retry=Retry(waits=tuple(dt.timedelta(minutes=m) for m in RETRY_MINUTES)),
     due="next_attempt_at",

@@ -36,9 +36,9 @@ MAX_ATTEMPTS = 5
 #: Sending one reminder: no wait between attempts (the sweep's period is the wait).
 JOB = Job(
     ReminderSent,
+    ("claimed_at", "last_attempt_at"),
     running=ReminderStatus.SENDING,
     done=ReminderStatus.SENT,
-    stamps=("claimed_at", "last_attempt_at"),
     lease=LEASE,
     retry=Retry(max_attempts=MAX_ATTEMPTS),
 )
