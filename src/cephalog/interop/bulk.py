@@ -8,7 +8,8 @@ Organization resources are written once however many patients name them.
 `start_bulk_export` (clinic admins) writes the request row and enqueues the
 task on commit; `run_bulk_export` claims the row (`cephalog.core.jobs`: one
 conditional update, so two workers never run one export), writes the file,
-and reports progress on the row after each patient. Only each clinic's latest file is kept.
+and reports progress on the row after each patient. Only each clinic's
+latest file is kept.
 """
 
 from __future__ import annotations
@@ -34,10 +35,9 @@ from cephalog.patients.models import Patient
 
 logger = logging.getLogger(__name__)
 
-#: Requesting an export is an action (bulk_actions, with every write of the job's row);
-#: running it is that module's JOB (`cephalog.core.jobs`).
+#: Requesting an export is an action (bulk_actions, with every write of the job's row;
+#: running it is that module's JOB, `cephalog.core.jobs`).
 start_bulk_export = bulk_actions.start_bulk_export
-JOB = bulk_actions.JOB
 
 type Progress = Callable[[int, int], None]
 #: Resources written once per export, not once per patient.
@@ -133,7 +133,7 @@ def admin_clinics(user: Any) -> list[Clinic]:
 def run_bulk_export(export_id: int) -> str:
     """Claim and run one export; returns what happened (for the task result)."""
     started = timezone.now()
-    if not JOB.claim(export_id, started):
+    if not bulk_actions.JOB.claim(export_id, started):
         return "not claimed: already running, done or removed"
     export = BulkExport.objects.select_related("clinic", "requested_by").get(pk=export_id)
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
@@ -153,10 +153,10 @@ def run_bulk_export(export_id: int) -> str:
             )
     except Exception as error:
         logger.exception("bulk export %s failed", export_id)
-        JOB.fail(export, started, str(error), finished_at=timezone.now())
+        bulk_actions.JOB.fail(export, started, str(error), finished_at=timezone.now())
         return "failed"
     size = (export_dir() / name).stat().st_size
-    JOB.finish(
+    bulk_actions.JOB.finish(
         export_id,
         started,
         counts=counts,
