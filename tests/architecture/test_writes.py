@@ -18,6 +18,8 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 ALLOWED: dict[str, str] = {
     # The shared write layer itself: `save_validated` is what actions call to save.
     "cephalog/core/writes.py": "the validate-save-audit helper every action uses",
+    # The shared job helper: claim, retry and finish a job's row (outbox, reminders, export).
+    "cephalog/core/jobs.py": "the claim-retry-finish helper the background jobs' actions use",
     # The Django admin (superusers only) saves through ModelAdmin.save_model, audited there.
     "cephalog/accounts/admin_site.py": "the Django admin's own save, audited in save_model",
     # Being rewritten to call actions right now (issue 20.2, another branch):

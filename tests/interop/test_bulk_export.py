@@ -134,3 +134,25 @@ def test_it_stops_waiting_for_an_export_whose_worker_died(
     assert fresh.pk != stale.pk
     stale.refresh_from_db()
     assert stale.status == ExportStatus.FAILED
+
+
+def test_a_failed_export_says_why_and_is_not_run_again(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export = BulkExport.objects.create(clinic=cast.clinic, requested_by=cast.clinic_admin, total=2)
+
+    def disk_full(*args: Any, **kwargs: Any) -> dict[str, int]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bulk, "write_clinic_ndjson", disk_full)
+    assert bulk.run_bulk_export(export.pk) == "failed"
+    export.refresh_from_db()
+    assert export.status == ExportStatus.FAILED
+    assert export.error == "[Errno 28] No space left on device"
+    assert export.started_at is not None
+    assert export.finished_at is not None
+    assert export.file_name == ""
+    monkeypatch.undo()
+    assert bulk.run_bulk_export(export.pk).startswith("not claimed")  # a failure is final
+    export.refresh_from_db()
+    assert export.status == ExportStatus.FAILED

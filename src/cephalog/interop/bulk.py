@@ -6,9 +6,10 @@ type, one resource per line, references written `Type/id`, and a
 Organization resources are written once however many patients name them.
 
 `start_bulk_export` (clinic admins) writes the request row and enqueues the
-task on commit; `run_bulk_export` claims the row with a conditional update
-(so two workers never run one export), writes the file, and reports progress
-on the row after each patient. Only each clinic's latest file is kept.
+task on commit; `run_bulk_export` claims the row (`cephalog.core.jobs`: one
+conditional update, so two workers never run one export), writes the file,
+and reports progress on the row after each patient. Only each clinic's
+latest file is kept.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from cephalog.patients.models import Patient
 
 logger = logging.getLogger(__name__)
 
-#: Requesting an export is an action (bulk_actions, with every write of the job's row).
+#: Requesting an export is an action (bulk_actions, with every write of the job's row;
+#: running it is that module's JOB, `cephalog.core.jobs`).
 start_bulk_export = bulk_actions.start_bulk_export
 
 type Progress = Callable[[int, int], None]
@@ -130,7 +132,8 @@ def admin_clinics(user: Any) -> list[Clinic]:
 
 def run_bulk_export(export_id: int) -> str:
     """Claim and run one export; returns what happened (for the task result)."""
-    if not bulk_actions.claim(export_id):
+    started = timezone.now()
+    if not bulk_actions.JOB.claim(export_id, started):
         return "not claimed: already running, done or removed"
     export = BulkExport.objects.select_related("clinic", "requested_by").get(pk=export_id)
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
@@ -150,10 +153,17 @@ def run_bulk_export(export_id: int) -> str:
             )
     except Exception as error:
         logger.exception("bulk export %s failed", export_id)
-        bulk_actions.mark_failed(export_id, error)
+        bulk_actions.JOB.fail(export, started, str(error), finished_at=timezone.now())
         return "failed"
     size = (export_dir() / name).stat().st_size
-    bulk_actions.mark_done(export_id, counts, name, size)
+    bulk_actions.JOB.finish(
+        export_id,
+        started,
+        counts=counts,
+        file_name=name,
+        size_bytes=size,
+        finished_at=timezone.now(),
+    )
     _remove_older_files(export)
     return f"done: {sum(counts.values())} resources"
 

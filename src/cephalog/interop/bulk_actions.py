@@ -1,7 +1,8 @@
 """Every write of the FHIR bulk export's job row (`BulkExport`): requesting an export
 (clinic admins, audited), and the job's steps in `cephalog.interop.bulk.run_bulk_export`:
-`claim` (pending -> running, one worker wins), `progress`, `mark_failed`, `mark_done`,
-`forget_files` (older files are removed: exports are copies of patient data at rest).
+claimed, failed and finished through `JOB` (`cephalog.core.jobs`: one worker wins, run
+once, a failure is final), `progress`, and `forget_files` (older files are removed:
+exports are copies of patient data at rest).
 """
 
 from __future__ import annotations
@@ -15,8 +16,14 @@ from django.utils import timezone
 from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Clinic, Role
 from cephalog.audit.actions import record
+from cephalog.core.jobs import NO_RETRY, Job
 from cephalog.interop.models import STALE_AFTER, BulkExport, ExportStatus
 from cephalog.patients.models import Patient
+
+#: Running one export: pending -> running (`started_at`) -> done, or failed for good (an
+#: admin asks again). A worker that died leaves it running: STALE_AFTER, in
+#: `start_bulk_export`, ends it.
+JOB = Job(BulkExport, ("started_at",), retry=NO_RETRY, attempts=None, error="error")
 
 
 @transaction.atomic
@@ -57,33 +64,8 @@ def start_bulk_export(*, clinic: Clinic, by: Any) -> BulkExport:
     return export
 
 
-def claim(export_id: int) -> bool:
-    """pending -> running: the one conditional UPDATE one worker wins."""
-    return bool(
-        BulkExport.objects.filter(pk=export_id, status=ExportStatus.PENDING).update(
-            status=ExportStatus.RUNNING, started_at=timezone.now()
-        )
-    )
-
-
 def progress(export_id: int, done: int, total: int) -> None:
     BulkExport.objects.filter(pk=export_id).update(done=done, total=total)
-
-
-def mark_failed(export_id: int, error: BaseException) -> None:
-    BulkExport.objects.filter(pk=export_id).update(
-        status=ExportStatus.FAILED, error=str(error)[:300], finished_at=timezone.now()
-    )
-
-
-def mark_done(export_id: int, counts: dict[str, int], file_name: str, size: int) -> None:
-    BulkExport.objects.filter(pk=export_id).update(
-        status=ExportStatus.DONE,
-        counts=counts,
-        file_name=file_name,
-        size_bytes=size,
-        finished_at=timezone.now(),
-    )
 
 
 def forget_files(exports: QuerySet[BulkExport]) -> None:

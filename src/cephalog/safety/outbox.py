@@ -3,11 +3,11 @@
 An email is a row first. `queue` adds it inside the transaction that stores
 what it reports (a red flag, an escalation), so either both exist or
 neither. After commit the row is handed to the task worker; whoever sends
-it first claims it with a conditional update (healthchecks' `sendalerts`
-pattern), so a task and the sweep never send the same row twice. A failed
-send leaves the row `failed` with its error and the time of the next
-attempt; `cephalog safety-sweep` (every minute) retries due rows forever,
-backing off to every 30 minutes. Nothing here ever raises into a request.
+it first claims it (`cephalog.core.jobs`: one conditional update), so a task
+and the sweep never send the same row twice. A failed send leaves the row
+`failed` with its error and the time of the next attempt; `cephalog
+safety-sweep` (every minute) retries due rows forever, backing off to every
+30 minutes. Nothing here ever raises into a request.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from cephalog.safety.models import EmailStatus, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
-# The rows' writes live in outbox_actions (every write in an actions module).
+# The rows' writes: `queue` in outbox_actions, the sending job's steps through its JOB.
 RETRY_MINUTES = outbox_actions.RETRY_MINUTES
 CLAIM_LEASE = outbox_actions.CLAIM_LEASE
 NO_RECIPIENT = outbox_actions.NO_RECIPIENT
@@ -38,7 +38,7 @@ def deliver(email_id: int, *, now: dt.datetime | None = None) -> bool:
     Every exception from the mail backend is caught and stored on the row.
     """
     now = now or timezone.now()
-    if not outbox_actions.claim(email_id, now):
+    if not outbox_actions.JOB.claim(email_id, now):
         return False
     email = OutboundEmail.objects.get(pk=email_id)
     try:
@@ -50,9 +50,9 @@ def deliver(email_id: int, *, now: dt.datetime | None = None) -> bool:
         logger.warning(
             "safety email %s not sent (attempt %s): %s", email.pk, email.attempts, message
         )
-        outbox_actions.mark_failed(email, message, now)
+        outbox_actions.JOB.fail(email, now, message)
         return False
-    outbox_actions.mark_sent(email, now)
+    outbox_actions.JOB.finish(email_id, now, sent_at=now, last_error="")
     return True
 
 
@@ -66,8 +66,7 @@ def deliver_due(*, now: dt.datetime | None = None, limit: int = 200) -> Delivery
     """Send every unsent email whose next attempt is due (the sweep's delivery step)."""
     now = now or timezone.now()
     ids = list(
-        OutboundEmail.objects.filter(next_attempt_at__lte=now)
-        .exclude(status=EmailStatus.SENT)
+        outbox_actions.JOB.due_rows(now)
         .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)[:limit]
     )

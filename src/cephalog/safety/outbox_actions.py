@@ -1,6 +1,6 @@
 """Every write of the safety email outbox (`OutboundEmail`), the steps of
-`cephalog.safety.outbox`: `queue` (in the caller's transaction), `claim` (one sender
-wins), `mark_failed` (retried with backoff) and `mark_sent`.
+`cephalog.safety.outbox`: `queue` (in the caller's transaction), then the sending job
+`JOB` (`cephalog.core.jobs`): claimed by one sender, retried with backoff forever.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from functools import partial
 
 from django.db import transaction
-from django.db.models import F
 
 from cephalog.accounts.models import Clinic
+from cephalog.core.jobs import Job, Retry
 from cephalog.safety.models import EmailStatus, OutboundEmail, SafetyAlert
 
 #: Minutes to wait after the 1st, 2nd, ... failed attempt; the last value repeats.
@@ -21,11 +21,19 @@ RETRY_MINUTES = (1, 2, 5, 10, 30)
 CLAIM_LEASE = dt.timedelta(minutes=5)
 NO_RECIPIENT = "no recipient: set the clinic's safety email address (Clinic.safety_email)"
 
-
-def retry_delay(attempts: int) -> dt.timedelta:
-    """The wait after `attempts` failed attempts (1 → 1 minute ... ≥5 → 30 minutes)."""
-    index = min(max(attempts, 1), len(RETRY_MINUTES)) - 1
-    return dt.timedelta(minutes=RETRY_MINUTES[index])
+#: Sending one email: pending/failed -> sending (attempts + 1) -> sent, or failed with the
+#: error and the next attempt due after RETRY_MINUTES; never given up (a safety email).
+JOB = Job(
+    OutboundEmail,
+    ("last_attempt_at",),
+    running=EmailStatus.SENDING,
+    done=EmailStatus.SENT,
+    lease=CLAIM_LEASE,
+    retry=Retry(waits=tuple(dt.timedelta(minutes=m) for m in RETRY_MINUTES)),
+    due="next_attempt_at",
+)
+#: The wait after `attempts` failed attempts (1 → 1 minute ... ≥5 → 30 minutes).
+retry_delay = JOB.retry.wait
 
 
 def _enqueue(email_id: int) -> None:
@@ -67,32 +75,3 @@ def queue(
     email.save()
     transaction.on_commit(partial(_enqueue, email.pk), robust=True)
     return email
-
-
-def claim(email_id: int, now: dt.datetime) -> bool:
-    """pending/failed -> sending, attempts + 1: the one conditional UPDATE one sender wins."""
-    return bool(
-        OutboundEmail.objects.filter(pk=email_id, next_attempt_at__lte=now)
-        .exclude(status=EmailStatus.SENT)
-        .update(
-            status=EmailStatus.SENDING,
-            attempts=F("attempts") + 1,
-            last_attempt_at=now,
-            next_attempt_at=now + CLAIM_LEASE,
-        )
-    )
-
-
-def mark_failed(email: OutboundEmail, message: str, now: dt.datetime) -> None:
-    """The attempt failed: the error is kept and the next attempt backs off."""
-    OutboundEmail.objects.filter(pk=email.pk).update(
-        status=EmailStatus.FAILED,
-        last_error=message,
-        next_attempt_at=now + retry_delay(email.attempts),
-    )
-
-
-def mark_sent(email: OutboundEmail, now: dt.datetime) -> None:
-    OutboundEmail.objects.filter(pk=email.pk).update(
-        status=EmailStatus.SENT, sent_at=now, last_error=""
-    )

@@ -5,7 +5,11 @@
 - `expire`: rows past `expires_at` become `skipped`;
 - `requeue`: a failed, lost or abandoned row is enqueued again;
 - `claim_for_sending`: pending/failed -> sending, attempts + 1 (one caller wins);
-- `finish` / `mark_sent`: the outcome of one attempt (`mark_sent` audits the email).
+- `mark_sent`: the email went out (audited); a skip or a failure ends the attempt
+  through `JOB` directly.
+
+Sending is a job of `cephalog.core.jobs` (`JOB`): claimed by one caller, retried on the
+next sweep, given up after MAX_ATTEMPTS, reclaimed after LEASE if its worker died.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from cephalog.audit.actions import record
+from cephalog.core.jobs import Job, Retry
 from cephalog.scheduling.models import ReminderSent, ReminderStatus
 
 if TYPE_CHECKING:
@@ -28,6 +33,15 @@ if TYPE_CHECKING:
 LEASE = dt.timedelta(minutes=10)
 #: Attempts before a failed reminder is left for staff to see.
 MAX_ATTEMPTS = 5
+#: Sending one reminder: no wait between attempts (the sweep's period is the wait).
+JOB = Job(
+    ReminderSent,
+    ("claimed_at", "last_attempt_at"),
+    running=ReminderStatus.SENDING,
+    done=ReminderStatus.SENT,
+    lease=LEASE,
+    retry=Retry(max_attempts=MAX_ATTEMPTS),
+)
 
 
 def enqueue(reminder_id: int) -> None:
@@ -79,40 +93,15 @@ def requeue(
     return False
 
 
-def _claimable(now: dt.datetime) -> Q:
-    return Q(
-        status__in=[ReminderStatus.PENDING, ReminderStatus.FAILED], attempts__lt=MAX_ATTEMPTS
-    ) | Q(status=ReminderStatus.SENDING, claimed_at__lt=now - LEASE)
-
-
 def claim_for_sending(reminder_id: int, now: dt.datetime) -> bool:
-    """The one conditional UPDATE that lets one caller send `reminder_id`."""
-    return bool(
-        ReminderSent.objects.filter(_claimable(now), pk=reminder_id, expires_at__gt=now).update(
-            status=ReminderStatus.SENDING,
-            claimed_at=now,
-            last_attempt_at=now,
-            attempts=F("attempts") + 1,
-        )
-    )
-
-
-def _mine(reminder_id: int, now: dt.datetime) -> QuerySet[ReminderSent]:
-    """The row as this caller claimed it at `now` (no other caller's claim)."""
-    return ReminderSent.objects.filter(
-        pk=reminder_id, status=ReminderStatus.SENDING, claimed_at=now
-    )
-
-
-def finish(reminder_id: int, now: dt.datetime, status: str, why: str) -> None:
-    """An attempt that sent nothing: `skipped` (not needed) or `failed` (retried)."""
-    _mine(reminder_id, now).update(status=status, last_error=why)
+    """The one conditional UPDATE that lets one caller send `reminder_id` (before it expires)."""
+    return JOB.claim(reminder_id, now, also=Q(expires_at__gt=now))
 
 
 @transaction.atomic
 def mark_sent(reminder: ReminderSent, now: dt.datetime) -> None:
     """The email went out: the row is `sent` and the audit trail says so."""
-    _mine(reminder.pk, now).update(status=ReminderStatus.SENT, sent_at=now, last_error="")
+    JOB.finish(reminder.pk, now, sent_at=now, last_error="")
     record(
         action="create",
         category="reminder",

@@ -222,13 +222,13 @@ def send_due_reminders(
 
     result.expired = reminder_actions.expire(now)
 
-    retry = ReminderSent.objects.filter(expires_at__gt=now).filter(
-        Q(status=ReminderStatus.PENDING, enqueued_at__lt=stale)
-        | Q(status=ReminderStatus.SENDING, claimed_at__lt=stale)
-        | (
-            Q(status=ReminderStatus.FAILED, attempts__lt=MAX_ATTEMPTS)
-            & (Q(enqueued_at__lt=stale) | Q(enqueued_at__lte=F("last_attempt_at")))
-        )
+    # Claimable rows (failed and not given up, or abandoned past the lease) whose task is
+    # not on its way: enqueued before the lease, or a failure not enqueued since.
+    retry = reminder_actions.JOB.due_rows(now).filter(
+        Q(expires_at__gt=now),
+        Q(status=ReminderStatus.SENDING)
+        | Q(enqueued_at__lt=stale)
+        | Q(status=ReminderStatus.FAILED, enqueued_at__lte=F("last_attempt_at")),
     )
     for reminder_id in list(retry.values_list("pk", flat=True)):
         if reminder_actions.requeue(retry, reminder_id, now, then):
@@ -354,12 +354,14 @@ def deliver(reminder_id: int, now: dt.datetime | None = None) -> str:
     )
     why_not = _not_needed(reminder)
     if why_not:
-        reminder_actions.finish(reminder_id, now, ReminderStatus.SKIPPED, why_not)
+        reminder_actions.JOB.finish(
+            reminder_id, now, status=ReminderStatus.SKIPPED, last_error=why_not
+        )
         return "skipped"
     try:
         compose(reminder, now.astimezone(_zone(reminder.patient)).date()).send()
     except Exception as error:  # any failure is recorded and retried by the next sweep
-        reminder_actions.finish(reminder_id, now, ReminderStatus.FAILED, _error_text(error))
+        reminder_actions.JOB.fail(reminder, now, _error_text(error))
         logger.warning("reminder %s not sent: %s", reminder_id, _error_text(error))
         return "failed"
     reminder_actions.mark_sent(reminder, now)
