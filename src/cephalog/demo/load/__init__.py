@@ -5,8 +5,8 @@ cohort (see `cephalog.demo.generate`), and "Northside Neurology" with one
 physician and 3 patients, so cross-clinic isolation can be tried in the
 browser. Clinics, staff and patients are created through their actions;
 the bulk rows (diary, medicines taken, sessions, adverse events, history)
-with `bulk_create`, all in one transaction, with one `import` audit row per
-patient.
+through `cephalog.demo.actions` with `bulk_create`, all in one transaction,
+with one `import` audit row per patient.
 
 The package: `base` (clinics, logins, errors), `run` (`load_demo`), `history` (the
 patients and their bulk rows), `diary` and `alive`.
@@ -14,12 +14,12 @@ patients and their bulk rows), `diary` and `alive`.
 
 from __future__ import annotations
 
+from cephalog.demo.actions import BATCH_ROWS, delete_demo
 from cephalog.demo.load.alive import (
     DUE_IN_DAYS,
     OVERDUE_BY_DAYS,
 )
 from cephalog.demo.load.base import (
-    BATCH_ROWS,
     DEMO_CLINIC_NAME,
     DEMO_DOMAIN,
     DEMO_PASSWORD,
@@ -36,7 +36,6 @@ from cephalog.demo.load.base import (
     DemoLogin,
     DemoResult,
     LoadProgress,
-    delete_demo,
 )
 from cephalog.demo.load.run import (
     load_demo,

@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from cephalog.accounts.models import Clinic, User
 from cephalog.demo import generate as gen
+from cephalog.demo.actions import shift_sessions
 from cephalog.demo.load.base import DEMO_DOMAIN
 from cephalog.outcomes.actions import record_decision
 from cephalog.outcomes.models import Decision
 from cephalog.patients.actions import update_contact_details
 from cephalog.patients.models import Patient
 from cephalog.safety.actions import ReportedSymptom, report_side_effect
-from cephalog.safety.models import AdverseEvent
 from cephalog.treatment.models import Session
 
 #: The demo's patient due this week is due this many days from today; the overdue one
@@ -24,23 +24,6 @@ from cephalog.treatment.models import Session
 DUE_IN_DAYS = 4
 OVERDUE_BY_DAYS = 5
 _STOPPED = 2  # the generator's stage of a patient whose treatment stopped (generate.STAGES)
-
-
-def _shift_sessions(patient: Patient, days: int) -> None:
-    """Move a patient's sessions (and the adverse events dated from them) by `days`."""
-    if not days:
-        return
-    delta = dt.timedelta(days=days)
-    sessions = list(Session.objects.filter(patient=patient))
-    for row in sessions:
-        row.date += delta
-    Session.objects.bulk_update(sessions, ["date"])
-    events = list(AdverseEvent.objects.filter(patient=patient))
-    for event in events:
-        event.onset += delta
-        if event.resolved_on is not None:
-            event.resolved_on += delta
-    AdverseEvent.objects.bulk_update(events, ["onset", "resolved_on"])
 
 
 def _record_stops(
@@ -111,7 +94,7 @@ def _bring_to_life(
 
         chosen = min(choices, key=lambda p: (abs((due(p) - target).days), p.mrn))
         taken.add(chosen.pk)
-        _shift_sessions(chosen, (target - due(chosen)).days)
+        shift_sessions(chosen, (target - due(chosen)).days)
         update_contact_details(
             patient=chosen,
             by=physician,

@@ -4,20 +4,16 @@ refusing a second load, deleting the demo; and the generator's dates as Python d
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from cephalog.accounts.actions import create_staff, grant_role
+from cephalog.accounts.actions import create_staff
 from cephalog.accounts.models import Clinic, Role, User
-from cephalog.audit.actions import record
 from cephalog.demo import generate as gen
-from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry
-from cephalog.patients.models import Patient
-from cephalog.safety.models import AdverseEvent, SafetyAlert
-from cephalog.treatment.models import Session
+from cephalog.demo.actions import restore_demo_staff, save_patient_login, set_demo_password
 
 #: The password of every demo login (printed by `cephalog demo` and `make run`).
 DEMO_PASSWORD = "demo-cephalog-2026"
@@ -29,8 +25,6 @@ OTHER_CLINIC_PATIENTS = 3
 DEMO_DOMAIN = "demo-headache-centre.invalid"
 OTHER_DOMAIN = "northside-neurology.invalid"
 PATIENT_USERNAME = "patient"
-#: Rows per INSERT batch.
-BATCH_ROWS = 2000
 #: Progress callback: (phase, done, total); phase is "generate" or "write".
 LoadProgress = Callable[[str, int, int], None]
 
@@ -94,32 +88,6 @@ def _refuse_if_loaded(clinic_slug: str) -> None:
         )
 
 
-def delete_demo(clinics: Iterable[Clinic]) -> None:
-    """Delete demo clinics with their patients and everything recorded about them.
-
-    Audit rows stay (the trail is append-only). The demo logins stay too and
-    are reused by the next load, so audit rows keep pointing at them.
-    """
-    for clinic in clinics:
-        patients = Patient.objects.filter(clinic=clinic)
-        # The big tables first, as plain queryset deletes.
-        AcuteMedicationTaken.objects.filter(entry__patient__in=patients).delete()
-        DiaryEntry.objects.filter(patient__in=patients).delete()
-        SafetyAlert.objects.filter(patient__in=patients).delete()  # they protect their events
-        AdverseEvent.objects.filter(patient__in=patients).delete()
-        Session.objects.filter(patient__in=patients).delete()
-        patients.delete()
-        clinic_id = clinic.pk
-        clinic.delete()
-        record(
-            action="delete",
-            category="demo",
-            clinic_id=clinic_id,
-            object_ref=f"clinic:{clinic_id}",
-            detail={"reset": True},
-        )
-
-
 def _check_usernames() -> None:
     """Refuse to take over a login that is not a demo login (e.g. a superuser named admin)."""
     expected = {spec.username: _email(spec.username, DEMO_DOMAIN) for spec in DEMO_STAFF}
@@ -163,35 +131,28 @@ def _staff(clinic: Clinic, spec: _StaffSpec, domain: str, password_hash: str) ->
             first_name=spec.first_name,
             last_name=spec.last_name,
         )
-        user.password = password_hash
-        user.save(update_fields=["password"])
-        return user
+        return set_demo_password(user, password_hash)
     # Kept from an earlier load (see delete_demo): bring it back to its demo state.
-    user.first_name, user.last_name, user.email, user.is_active = (
-        spec.first_name,
-        spec.last_name,
-        email,
-        True,
+    return restore_demo_staff(
+        user=user,
+        clinic=clinic,
+        role=spec.role,
+        email=email,
+        first_name=spec.first_name,
+        last_name=spec.last_name,
+        password_hash=password_hash,
     )
-    user.password = password_hash
-    user.full_clean(exclude=["password"])
-    user.save()
-    grant_role(user=user, clinic=clinic, role=spec.role)
-    return user
 
 
 def _patient_login(cohort: gen.Cohort, password_hash: str) -> User:
-    user = User.objects.filter(username=PATIENT_USERNAME).first() or User(username=PATIENT_USERNAME)
-    if cohort.n_patients:
-        user.first_name = str(cohort.patients.given_name[0])
-        user.last_name = str(cohort.patients.family_name[0])
-    user.email = _email(PATIENT_USERNAME, DEMO_DOMAIN)
-    user.is_active = True
-    user.password = password_hash
-    user.full_clean(exclude=["password"])
-    user.save()
-    record(action="create", category="account", object_ref=f"user:{user.pk}", detail={"demo": True})
-    return user
+    named = cohort.n_patients > 0
+    return save_patient_login(
+        username=PATIENT_USERNAME,
+        email=_email(PATIENT_USERNAME, DEMO_DOMAIN),
+        first_name=str(cohort.patients.given_name[0]) if named else None,
+        last_name=str(cohort.patients.family_name[0]) if named else None,
+        password_hash=password_hash,
+    )
 
 
 def _dates(values: np.ndarray[Any, Any]) -> list[dt.date | None]:

@@ -1,15 +1,17 @@
-"""The generated diary written in batches, with the medicines taken."""
+"""The generated diary in batches, with the medicines taken (unsaved rows: written by
+`cephalog.demo.actions.store_cohort_history`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from cephalog.demo import generate as gen
-from cephalog.demo.load.base import BATCH_ROWS, _required_dates
+from cephalog.demo.actions import BATCH_ROWS, DiaryBatch
+from cephalog.demo.load.base import _required_dates
 from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry, EntrySource
 from cephalog.patients.models import Patient
 
@@ -31,7 +33,7 @@ _COLUMNS = (
 def _entries(
     d: Any, part: slice, patients: list[Patient]
 ) -> tuple[list[DiaryEntry], dict[str, Any]]:
-    """One batch's diary entries (stored, with their ids) and its columns as lists."""
+    """One batch's diary entries (unsaved) and its columns as lists."""
     cols = {name: getattr(d, name)[part].tolist() for name in _COLUMNS}
     half_hours = np.rint(d.headache_hours[part] * 2).astype(np.int64).tolist()
     dates = _required_dates(d.date[part])
@@ -50,18 +52,14 @@ def _entries(
         )
         for k in range(len(dates))
     ]
-    DiaryEntry.objects.bulk_create(entries)
-    if entries and entries[0].pk is None:  # a backend that does not return ids
-        rows = DiaryEntry.objects.filter(patient__in={e.patient_id for e in entries})
-        ids = {(pid, date): pk for pid, date, pk in rows.values_list("patient_id", "date", "pk")}
-        for entry in entries:
-            entry.pk = ids[(entry.patient_id, entry.date)]
     return entries, cols
 
 
-def _write_diary(
+def _diary_batches(
     cohort: gen.Cohort, patients: list[Patient], progress: Callable[[int, int], None] | None
-) -> int:
+) -> Iterator[DiaryBatch]:
+    """The diary in batches of `BATCH_ROWS` days; `progress` is told each time the writer
+    asks for the next batch (the one before is written by then)."""
     d = cohort.diary
     total = len(d.patient)
     n = cohort.n_patients
@@ -82,10 +80,9 @@ def _write_diary(
             )
             if cls >= 0
         ]
-        AcuteMedicationTaken.objects.bulk_create(taken, batch_size=BATCH_ROWS)
+        yield entries, taken
         if progress is not None:
             done = n if hi == total else int(d.patient[hi])
             progress(done, n)
     if progress is not None and total == 0:
         progress(n, n)
-    return total

@@ -1,17 +1,18 @@
-"""The generated patients and their bulk rows: history, sessions, adverse events."""
+"""The generated patients (through `create_patient`) and their bulk rows: history,
+sessions, adverse events and the diary, written by `cephalog.demo.actions`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from cephalog.accounts.models import Clinic, User
-from cephalog.audit.actions import record
 from cephalog.demo import generate as gen
-from cephalog.demo.load.base import BATCH_ROWS, _dates, _required_dates
-from cephalog.demo.load.diary import _write_diary
+from cephalog.demo.actions import store_cohort_history
+from cephalog.demo.load.base import _dates, _required_dates
+from cephalog.demo.load.diary import _diary_batches
 from cephalog.patients.actions import create_patient
 from cephalog.patients.models import (
     Allergy,
@@ -60,38 +61,27 @@ def _write_cohort(
             )
         )
 
-    _bulk(_history_rows(cohort, patients))
     sessions = _session_rows(cohort, patients, injector)
-    Session.objects.bulk_create(sessions, batch_size=BATCH_ROWS)
-    _bulk(_adverse_event_rows(cohort, patients, sessions))
-    diary_entries = _write_diary(cohort, patients, progress)
-
     per_patient = {
         "diary_entries": np.bincount(cohort.diary.patient, minlength=n),
         "sessions": np.bincount(cohort.sessions.patient, minlength=n),
         "adverse_events": np.bincount(cohort.adverse_events.patient, minlength=n),
     }
-    for i, patient in enumerate(patients):
-        record(
-            action="import",
-            category="demo",
-            patient=patient,
-            object_ref=f"patient:{patient.pk}",
-            detail={"seed": seed} | {k: int(v[i]) for k, v in per_patient.items()},
-        )
+    diary_entries = store_cohort_history(
+        history=_history_rows(cohort, patients),
+        sessions=sessions,
+        adverse_events=_adverse_event_rows(cohort, patients, sessions),
+        diary=_diary_batches(cohort, patients, progress),
+        audit=[
+            (patient, {"seed": seed} | {k: int(v[i]) for k, v in per_patient.items()})
+            for i, patient in enumerate(patients)
+        ],
+    )
     return {
         "diary_entries": diary_entries,
         "sessions": len(sessions),
         "adverse_events": len(cohort.adverse_events.patient),
     }
-
-
-def _bulk(rows: Sequence[Any]) -> None:
-    by_model: dict[type[Any], list[Any]] = {}
-    for row in rows:
-        by_model.setdefault(type(row), []).append(row)
-    for model, objs in by_model.items():
-        model.objects.bulk_create(objs, batch_size=BATCH_ROWS)
 
 
 def _preventive_rows(cohort: gen.Cohort, patients: list[Patient]) -> list[Any]:

@@ -12,6 +12,7 @@ from django.db import transaction
 from cephalog.accounts.actions import create_clinic
 from cephalog.accounts.models import Clinic, User
 from cephalog.demo import generate as gen
+from cephalog.demo.actions import delete_demo
 from cephalog.demo.load.alive import _bring_to_life
 from cephalog.demo.load.base import (
     DEMO_CLINIC_NAME,
@@ -33,7 +34,6 @@ from cephalog.demo.load.base import (
     _patient_login,
     _refuse_if_loaded,
     _staff,
-    delete_demo,
 )
 from cephalog.demo.load.history import _write_cohort
 from cephalog.safety.models import AdverseEvent

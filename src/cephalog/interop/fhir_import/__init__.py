@@ -18,10 +18,11 @@ with every problem listed (`ImportRefused.problems`) before anything is
 stored when the bundle does not validate, a reference does not resolve, a
 value is outside cephalog's vocabularies, or the MRN is taken. Diary days
 and attacks go through cephalog.diary's actions (same rules, revisions and
-audit as any import); the rest through `cephalog.interop.actions`
-(`full_clean()` and one audit row for the import), because the treatment
-actions are for sessions happening now (vial expiry and reconstitution are
-checked against the current time).
+audit as any import); the rest through each app's `import_actions`
+(`full_clean()`, an audit row per record, all-or-nothing per session),
+because the treatment actions are for sessions happening now (vial expiry
+and reconstitution are checked against the current time); the import's own
+audit row is `cephalog.interop.actions.record_import`.
 
 The package, by step and by resource family: `values` (reading FHIR values),
 `bundle` (validation and references), `reader` (the reader and the Patient),

@@ -1,5 +1,5 @@
 """Reading the medical history: conditions, allergies, preventives, other medicines and
-botulinum toxin given for other reasons (unsaved rows; the writer saves them)."""
+botulinum toxin given for other reasons (unsaved rows; the writer stores them through the import actions)."""
 
 from __future__ import annotations
 

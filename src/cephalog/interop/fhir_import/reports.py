@@ -9,7 +9,6 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 
 from cephalog.interop import codes as c
-from cephalog.interop.actions import keep_reported_at
 from cephalog.interop.fhir import AE_OUTCOMES, Json
 from cephalog.interop.fhir_import.values import (
     _choice,
@@ -31,6 +30,7 @@ def write_questionnaires(writer: _Writer) -> None:
     if not apps.is_installed("cephalog.outcomes"):
         return
     from cephalog.outcomes.actions import score
+    from cephalog.outcomes.import_actions import import_questionnaire
     from cephalog.outcomes.models import QuestionnaireResponse
 
     for _, qr in writer.r.of_type("QuestionnaireResponse"):
@@ -62,16 +62,16 @@ def write_questionnaires(writer: _Writer) -> None:
             entered_by=writer.by if source == "staff" else None,
         )
         writer.problems.extend(problems)
-        # entered_by is null for a patient's own response (null=True, blank=False).
-        if not problems and writer.save(row, where, exclude=["entered_by"]):
+        if not problems and writer.attempt(where, import_questionnaire, response=row, by=writer.by):
             writer.count("questionnaires")
 
 
 def write_checkins(writer: _Writer, procedures: dict[str, Any]) -> dict[str, Any]:
-    """Save each side-effect check-in; the saved check-ins by their entry's fullUrl."""
+    """Store each side-effect check-in; the stored check-ins by their entry's fullUrl."""
     out: dict[str, Any] = {}
     if not apps.is_installed("cephalog.safety"):
         return out
+    from cephalog.safety.import_actions import import_checkin
     from cephalog.safety.models import CheckIn
 
     for url, qr in writer.r.of_type("QuestionnaireResponse"):
@@ -93,7 +93,7 @@ def write_checkins(writer: _Writer, procedures: dict[str, Any]) -> dict[str, Any
             guidance=guidance,
         )
         writer.problems.extend(problems)
-        if not problems and writer.save(row, where):
+        if not problems and writer.attempt(where, import_checkin, checkin=row, by=writer.by):
             out[url] = row
             writer.count("checkins")
     return out
@@ -152,22 +152,23 @@ def _checkin_answers(qr: Json) -> tuple[dict[str, Any], bool, str, list[str]]:
 def write_adverse_events(
     writer: _Writer, procedures: dict[str, Any], checkins: dict[str, Any]
 ) -> None:
-    """Save each adverse event, linked to its session and check-in when imported."""
+    """Store each adverse event, linked to its session and check-in when imported."""
     if not apps.is_installed("cephalog.safety"):
         return
+    from cephalog.safety.import_actions import import_adverse_event
+
     for _, ae in writer.r.of_type("AdverseEvent"):
         where = f"AdverseEvent {code_of(ae.get('event'), c.SYMPTOM)} {ae.get('date', '')}"
         problems: list[str] = []
         writer.r.use(ae)
         row = _adverse_event(writer, ae, procedures, checkins, where, problems)
         writer.problems.extend(problems)
-        if problems or not writer.save(row, where):
-            continue
-        writer.count("adverse_events")
+        # The source's report time is kept, not the import's.
         recorded = _datetime(ae.get("recordedDate"), f"{where}.recordedDate", [])
-        if recorded is not None:
-            # reported_at is auto_now_add: keep the source's time, not the import's.
-            keep_reported_at(row, recorded)
+        if not problems and writer.attempt(
+            where, import_adverse_event, event=row, by=writer.by, reported_at=recorded
+        ):
+            writer.count("adverse_events")
 
 
 def _adverse_event(

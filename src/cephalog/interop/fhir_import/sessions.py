@@ -27,10 +27,9 @@ from cephalog.interop.fhir_import.writer import _Writer
 
 
 def write_sessions(writer: _Writer) -> dict[str, Any]:
-    """Save each completed (or cancelled) onabotulinumtoxinA session with its vials, sites
-    and a provenance addendum; the saved sessions by their entry's fullUrl."""
-    from cephalog.treatment.models import SessionAddendum, SessionSite, Vial
-
+    """Store each completed (or cancelled) onabotulinumtoxinA session with its vials, sites
+    and a provenance addendum (`import_session`); the stored sessions by their entry's
+    fullUrl."""
     administrations = _administrations(writer)
     out: dict[str, Any] = {}
     for url, proc in writer.r.of_type("Procedure"):
@@ -41,24 +40,56 @@ def write_sessions(writer: _Writer) -> dict[str, Any]:
         problems: list[str] = []
         session = _session(writer, proc, status, where, problems)
         writer.problems.extend(problems)
-        if problems or not writer.save(session, where):
-            continue
-        out[url] = session
+        if not problems and _store_session(
+            writer, proc, session, administrations.get(url, []), where
+        ):
+            out[url] = session
+    return out
+
+
+def _store_session(
+    writer: _Writer, proc: Json, session: Any, administrations: list[Json], where: str
+) -> bool:
+    """Read the session's vials and sites and store them with it; True when stored."""
+    from cephalog.treatment.import_actions import SessionPartsRefused, import_session
+    from cephalog.treatment.models import SessionSite, Vial
+
+    vials: list[tuple[str, Any]] = []  # (where, unsaved row)
+    for vial_ref in proc.get("usedReference") or []:
+        vial = writer.r.resolve(vial_ref, proc)
+        if vial and vial.get("resourceType") == "Medication":
+            writer.r.use(vial)
+            row = _vial(writer, session, vial, where, Vial)
+            if row is not None:
+                vials.append((f"{where} vial {row.lot}", row))
+    sites: list[tuple[str, Any]] = []
+    for ma in administrations:
+        writer.r.use(ma)
+        row = _site(writer, session, ma, where, SessionSite)
+        if row is not None:
+            sites.append((f"{where} site {row.code}", row))
+    provenance = _provenance(writer, proc)
+    try:
+        stored = writer.attempt(
+            where,
+            import_session,
+            session=session,
+            vials=[v for _, v in vials],
+            sites=[s for _, s in sites],
+            provenance=provenance,
+            by=writer.by,
+        )
+    except SessionPartsRefused as refused:
+        parts = {"vial": vials, "site": sites}
+        for kind, index, error in refused.refused:
+            writer.refused(parts[kind][index][0] if kind in parts else f"{where} provenance", error)
+        return False
+    if stored:
         writer.r.use(proc)
         writer.count("sessions")
-        for vial_ref in proc.get("usedReference") or []:
-            vial = writer.r.resolve(vial_ref, proc)
-            if vial and vial.get("resourceType") == "Medication":
-                writer.r.use(vial)
-                _vial(writer, session, vial, where, Vial)
-        for ma in administrations.get(url, []):
-            writer.r.use(ma)
-            _site(writer, session, ma, where, SessionSite)
-        addendum = SessionAddendum(
-            session=session, author=writer.by, text=_provenance(writer, proc)
-        )
-        writer.save(addendum, f"{where} provenance")
-    return out
+        writer.count("vials", len(vials))
+        writer.count("session_sites", len(sites))
+    return stored
 
 
 def _administrations(writer: _Writer) -> dict[str, list[Json]]:
@@ -112,7 +143,8 @@ def _session(writer: _Writer, proc: Json, status: str, where: str, problems: lis
     )
 
 
-def _vial(writer: _Writer, session: Any, med: Json, where: str, model: Any) -> None:
+def _vial(writer: _Writer, session: Any, med: Json, where: str, model: Any) -> Any:
+    """The unsaved vial of a Medication, or None when a value of it could not be read."""
     batch = med.get("batch") or {}
     problems: list[str] = []
     reconstituted = _datetime(
@@ -132,24 +164,25 @@ def _vial(writer: _Writer, session: Any, med: Json, where: str, model: Any) -> N
         reconstituted_at=reconstituted,
     )
     writer.problems.extend(problems)
-    if not problems and writer.save(vial, f"{where} vial {vial.lot}"):
-        writer.count("vials")
+    return None if problems else vial
 
 
-def _site(writer: _Writer, session: Any, ma: Json, where: str, model: Any) -> None:
+def _site(writer: _Writer, session: Any, ma: Json, where: str, model: Any) -> Any:
+    """The unsaved site of a MedicationAdministration, or None (a session recorded as
+    totals only, or an unknown site: a problem)."""
     dosage = ma.get("dosage") or {}
     code = code_of(dosage.get("site"), c.SITE)
     if code is None:  # a session recorded as totals only
-        return
+        return None
     site = dosing.get_site(code)
     if site is None:
         writer.problems.append(f"{where} site: unknown injection site {code!r}")
-        return
+        return None
     done = ma.get("status") == "completed"
     status = code_of(ma.get("category"), c.cs("site-status")) or (
         ("added" if site.follow_the_pain else "done") if done else "skipped"
     )
-    row = model(
+    return model(
         session=session,
         code=code,
         muscle=site.muscle.value,
@@ -160,8 +193,6 @@ def _site(writer: _Writer, session: Any, ma: Json, where: str, model: Any) -> No
         if done
         else " ".join(r.get("text", "") for r in ma.get("statusReason") or []),
     )
-    if writer.save(row, f"{where} site {code}"):
-        writer.count("session_sites")
 
 
 def _provenance(writer: _Writer, proc: Json) -> str:
@@ -187,6 +218,7 @@ def _provenance(writer: _Writer, proc: Json) -> str:
 def write_bridging(writer: _Writer) -> None:
     if not apps.is_installed("cephalog.outcomes"):
         return
+    from cephalog.outcomes.import_actions import import_bridging
     from cephalog.outcomes.models import BridgingKind, BridgingTreatment
 
     for _, proc in writer.r.of_type("Procedure"):
@@ -205,5 +237,5 @@ def write_bridging(writer: _Writer) -> None:
         )
         writer.problems.extend(problems)
         writer.r.use(proc)
-        if not problems and writer.save(row, where):
+        if not problems and writer.attempt(where, import_bridging, treatment=row, by=writer.by):
             writer.count("bridging_treatments")

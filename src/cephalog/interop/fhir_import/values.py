@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from cephalog import safe_json
+from cephalog.core.errors import AppError
 from cephalog.interop.fhir import Json
 from cephalog.interop.fhir_import.result import MAX_BUNDLE_BYTES, ImportRefused
 
@@ -155,6 +156,13 @@ def _choice(value: str | None, allowed: Iterable[str], where: str, problems: lis
         problems.append(f"{where}: must be one of {', '.join(allowed)}; got {value!r}")
         return ""
     return value
+
+
+def _refusal(where: str, error: AppError) -> list[str]:
+    """An action's refusal as problems of `where`, field by field."""
+    return [
+        f"{where}.{field}: {text}" if field else f"{where}: {text}" for field, text in error.items
+    ]
 
 
 def _validation(where: str, error: ValidationError) -> list[str]:

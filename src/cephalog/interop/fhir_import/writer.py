@@ -1,23 +1,24 @@
-"""Writing what was read: the writer that saves each row through the actions and collects
-the problems, and the history and diary writes."""
+"""Writing what was read: the writer that stores each record through the apps' import
+actions and collects the problems, and the history and diary writes."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
+from cephalog.core.errors import AppError
 from cephalog.diary.actions import DiaryError, save_days_bulk
 from cephalog.diary.attack_actions import apply_attacks, plan_attacks
 from cephalog.diary.models import EntrySource
 from cephalog.domain.diary import DiaryDay
 from cephalog.domain.importing import AttackFacts
-from cephalog.interop.actions import store_imported_row
 from cephalog.interop.fhir_import.reader import _display, _Reader
 from cephalog.interop.fhir_import.result import IMPORT_REASON, ImportResult
-from cephalog.interop.fhir_import.values import _validation
+from cephalog.interop.fhir_import.values import _refusal
+from cephalog.patients.import_actions import import_history_item
 from cephalog.patients.models import Patient
 
 
@@ -37,22 +38,27 @@ class _Writer:
     def count(self, key: str, n: int = 1) -> None:
         self.result.counts[key] = self.result.counts.get(key, 0) + n
 
-    def save(self, row: Any, where: str, exclude: list[str] | None = None) -> bool:
+    def attempt(self, where: str, store: Callable[..., object], **kwargs: Any) -> bool:
+        """Call `store(**kwargs)` (an import action); its refusal becomes the problems of
+        `where`. Each action is atomic, so a refused record leaves the import's transaction
+        usable."""
         try:
-            store_imported_row(row, exclude=exclude)
-        except ValidationError as error:
-            self.problems.extend(_validation(where, error))
-            return False
-        except IntegrityError as error:
-            self.problems.append(f"{where}: {error}")
+            store(**kwargs)
+        except (AppError, IntegrityError) as error:
+            self.refused(where, error)
             return False
         return True
 
+    def refused(self, where: str, error: AppError | IntegrityError) -> None:
+        if isinstance(error, AppError):
+            self.problems.extend(_refusal(where, error))
+        else:
+            self.problems.append(f"{where}: {error}")
+
     def history(self, rows: list[Any]) -> None:
         for row in rows:
-            row.patient = self.patient
             name = type(row).__name__
-            if self.save(row, name):
+            if self.attempt(name, import_history_item, patient=self.patient, item=row, by=self.by):
                 self.count(name)
 
     def diary(self, days: list[DiaryDay], attacks: list[AttackFacts]) -> None:
