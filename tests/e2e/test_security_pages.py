@@ -114,3 +114,33 @@ def test_staff_use_a_passkey_as_their_second_factor(
     assert response is not None
     assert response.status == 200
     assert "/accounts/" not in page.url
+
+
+def test_a_first_authenticator_waits_for_the_code_emailed_to_the_account(
+    page: Page, live_server: Any, cast: Cast
+) -> None:
+    """At 360 px: a password alone shows "Check your email", never the authenticator key; a
+    wrong code is refused beside its box; the emailed code opens the QR code."""
+    from tests.e2e.conftest import NARROW, emailed_code, fits_narrow
+
+    page.set_viewport_size(NARROW)  # type: ignore[arg-type]
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username or email").fill("dr-house")
+    page.get_by_label("Password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/accounts/mfa/setup/**")
+    assert page.get_by_role("heading", name="Check your email").is_visible()
+    assert page.locator(".qr").count() == 0
+    fits_narrow(page, "mfa-mailbox")
+    code = emailed_code()
+    page.get_by_label("Code from the email").fill("000000" if code != "000000" else "111111")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    assert page.get_by_role("alert").filter(has_text="did not match").is_visible()
+    page.get_by_label("Code from the email").fill(code)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    assert page.get_by_role("heading", name="Set up your authenticator app").is_visible()
+    assert page.locator(".qr svg").count() == 1
+    fits_narrow(page, "mfa-setup-after-mailbox")
