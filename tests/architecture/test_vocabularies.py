@@ -30,6 +30,7 @@ MIRRORS: list[tuple[type[models.TextChoices], type[StrEnum]]] = [
     (patients.PreventiveOutcome, vocab.PreventiveOutcome),
     (patients.MedicationClass, vocab.MedicationClass),
     (patients.ConditionCode, vocab.Condition),
+    (patients.AllergyCode, vocab.Allergy),
     (outcomes.Decision, DecisionKind),
     (treatment.SiteStatus, dosing.SiteStatus),
     (scheduling.AppointmentKind, EventKind),
@@ -46,3 +47,14 @@ def test_the_model_choices_are_the_domain_vocabulary(
 
 def test_the_symptom_choices_are_the_domain_symptoms() -> None:
     assert [value for value, _ in safety.SYMPTOM_CHOICES] == [s.value for s in SYMPTOMS]
+
+
+def test_the_toxin_product_choices_are_the_domain_products() -> None:
+    field = treatment.Session._meta.get_field("product")
+    assert [value for value, _ in field.choices] == [p.value for p in vocab.ToxinProduct]
+
+
+def test_the_allergy_field_takes_the_domain_allergies() -> None:
+    field = patients.Allergy._meta.get_field("code")
+    assert field.choices == patients.AllergyCode.choices
+    assert field.default == vocab.Allergy.BOTULINUM_TOXIN

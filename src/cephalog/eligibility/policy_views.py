@@ -8,6 +8,7 @@ clinic's own policies and choose the default. A policy is data
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -122,35 +123,45 @@ def policy_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _set_for_clinic(
+    request: HttpRequest, clinic_slug: str, choose: Callable[[Clinic], str]
+) -> HttpResponse:
+    """A clinic admin's choice for the whole clinic: `choose` writes it and says what is now
+    in force; a refusal is shown instead. Back to the list of policies either way."""
+    clinic = _clinic(request, clinic_slug, ADMIN_ONLY)
+    try:
+        now = choose(clinic)
+    except EligibilityError as error:
+        messages.error(request, " ".join(error.problems))
+    else:
+        messages.success(request, now)
+    return redirect(_list_url(clinic))
+
+
 @staff_view(ADMIN_ONLY)
 @require_POST
 def policy_ruleset(request: HttpRequest, clinic_slug: str) -> HttpResponse:
     """Choose the clinic's ruleset (spec section 11); clinic admins only."""
-    clinic = _clinic(request, clinic_slug, ADMIN_ONLY)
-    try:
+
+    def choose(clinic: Clinic) -> str:
         row = actions.set_clinic_ruleset(
             clinic=clinic, by=user_of(request), name=request.POST.get("ruleset", "")
         )
-    except EligibilityError as error:
-        messages.error(request, " ".join(error.problems))
-    else:
-        messages.success(request, f"The clinic now assesses with ruleset {row.ruleset}.")
-    return redirect(_list_url(clinic))
+        return f"The clinic now assesses with ruleset {row.ruleset}."
+
+    return _set_for_clinic(request, clinic_slug, choose)
 
 
 @staff_view(ADMIN_ONLY)
 @require_POST
 def policy_default(request: HttpRequest, clinic_slug: str) -> HttpResponse:
-    clinic = _clinic(request, clinic_slug, ADMIN_ONLY)
-    try:
+    def choose(clinic: Clinic) -> str:
         actions.set_default_policy(
             clinic=clinic, by=user_of(request), name=request.POST.get("default_policy", "")
         )
-    except EligibilityError as error:
-        messages.error(request, " ".join(error.problems))
-    else:
-        messages.success(request, f"The default policy is now {clinic.default_policy}.")
-    return redirect(_list_url(clinic))
+        return f"The default policy is now {clinic.default_policy}."
+
+    return _set_for_clinic(request, clinic_slug, choose)
 
 
 def _edit(request: HttpRequest, clinic: Clinic, policy: ClinicPolicy | None) -> HttpResponse:

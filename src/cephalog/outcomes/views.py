@@ -47,7 +47,13 @@ from cephalog.outcomes.forms import (
     ItemLabelsForm,
     QuestionnaireForm,
 )
-from cephalog.outcomes.models import ContentPack, Decision, Instrument, ResponseSource
+from cephalog.outcomes.models import (
+    ContentPack,
+    Decision,
+    Instrument,
+    QuestionnaireResponse,
+    ResponseSource,
+)
 from cephalog.patients.models import Patient
 
 SYMPTOM_LABELS = {str(s): info.clinician_label for s, info in SYMPTOMS.items()}
@@ -173,6 +179,31 @@ def _instrument(name: str) -> str:
     return name
 
 
+def _record_form(
+    request: HttpRequest,
+    patient: Patient,
+    form: QuestionnaireForm,
+    pack: ContentPack | None,
+    completed_on: dt.date,
+    source: str,
+) -> QuestionnaireResponse | None:
+    """Record a valid questionnaire form (scored by the domain); None, with the refusal
+    shown on the form, when the record refuses it."""
+    try:
+        return actions.record_questionnaire(
+            patient=patient,
+            by=_user(request),
+            instrument=form.instrument,
+            items=form.items(),
+            completed_on=completed_on,
+            source=source,
+            content_pack=pack,
+        )
+    except ValidationError as error:
+        form.attach(error)
+        return None
+
+
 @patient_view(staff_only=True, roles=CLINICAL_ROLES)
 def staff_questionnaire(request: HttpRequest, patient: Patient, instrument: str) -> HttpResponse:
     """Staff enter item values from the licensed paper form (or with the clinic's wording)."""
@@ -188,19 +219,10 @@ def staff_questionnaire(request: HttpRequest, patient: Patient, instrument: str)
         labels=queries.item_labels(patient.clinic_id),
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            row = actions.record_questionnaire(
-                patient=patient,
-                by=_user(request),
-                instrument=instrument,
-                items=form.items(),
-                completed_on=form.cleaned_data["completed_on"],
-                source=ResponseSource.STAFF,
-                content_pack=pack,
-            )
-        except ValidationError as error:
-            form.attach(error)
-        else:
+        row = _record_form(
+            request, patient, form, pack, form.cleaned_data["completed_on"], ResponseSource.STAFF
+        )
+        if row is not None:
             messages.success(
                 request,
                 f"{row.get_instrument_display()} recorded: {row.total} "
@@ -340,19 +362,8 @@ def my_questionnaires(request: HttpRequest, patient: Patient) -> HttpResponse:
     if posted in forms:
         form = forms[posted]
         if form.is_valid():
-            try:
-                row = actions.record_questionnaire(
-                    patient=patient,
-                    by=_user(request),
-                    instrument=posted,
-                    items=form.items(),
-                    completed_on=today,
-                    source=ResponseSource.PATIENT,
-                    content_pack=packs[posted],
-                )
-            except ValidationError as error:
-                form.attach(error)
-            else:
+            row = _record_form(request, patient, form, packs[posted], today, ResponseSource.PATIENT)
+            if row is not None:
                 messages.success(
                     request, f"Thank you. Your {row.get_instrument_display()} score is {row.total}."
                 )

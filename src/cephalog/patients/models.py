@@ -206,10 +206,14 @@ class Condition(models.Model):
         return self.get_code_display()
 
 
+class AllergyCode(models.TextChoices):
+    BOTULINUM_TOXIN = vocab.Allergy.BOTULINUM_TOXIN.value, "Botulinum toxin"
+
+
 class Allergy(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="allergies")
     code = models.CharField(
-        max_length=40, choices=[("botulinum_toxin", "Botulinum toxin")], default="botulinum_toxin"
+        max_length=40, choices=AllergyCode.choices, default=AllergyCode.BOTULINUM_TOXIN
     )
     reaction = models.CharField(max_length=200, blank=True)
 

@@ -277,6 +277,11 @@ class SessionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj.date:%d %b %Y} ({obj.get_status_display()})"
 
 
+def _free_text(label: str, rows: int = 2) -> forms.CharField:
+    """An optional box of free text on the adverse-event form."""
+    return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": rows}))
+
+
 class AdverseEventForm(forms.Form):
     """A register entry: the clinician's record of an adverse event (FDA 3500 fields)."""
 
@@ -315,24 +320,10 @@ class AdverseEventForm(forms.Form):
     )
     outcome = forms.ChoiceField(choices=Outcome.choices, initial=Outcome.UNKNOWN)
     resolved_on = forms.DateField(label="Resolved on", required=False, widget=DateInput())
-    description = forms.CharField(
-        label="Description (FDA 3500 B5)", required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    relevant_tests = forms.CharField(
-        label="Relevant tests and laboratory data (B6)",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    relevant_history = forms.CharField(
-        label="Other relevant history (B7)",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    actions = forms.CharField(
-        label="Actions (e.g. avoid lower frontalis sites next time)",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    description = _free_text("Description (FDA 3500 B5)", rows=3)
+    relevant_tests = _free_text("Relevant tests and laboratory data (B6)")
+    relevant_history = _free_text("Other relevant history (B7)")
+    actions = _free_text("Actions (e.g. avoid lower frontalis sites next time)")
     avoid_sites = forms.MultipleChoiceField(
         label="Sites to avoid at the next session (shown on the site map)",
         choices=_site_choices,

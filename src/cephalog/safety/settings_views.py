@@ -28,26 +28,26 @@ class TelInput(forms.TextInput):
     input_type = "tel"
 
 
+def _phone_field(label: str, help_text: str = "") -> forms.CharField:
+    """A phone number the clinic may leave blank (typed as a number on phones)."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=60,
+        help_text=help_text,
+        widget=TelInput(attrs={"autocomplete": "off"}),
+    )
+
+
 class SafetySettingsForm(forms.Form):
-    urgent_phone = forms.CharField(
-        label="The clinic's urgent number",
-        required=False,
-        max_length=60,
-        widget=TelInput(attrs={"autocomplete": "off"}),
+    urgent_phone = _phone_field("The clinic's urgent number")
+    out_of_hours_number = _phone_field(
+        "Out-of-hours number (optional)",
+        "Medical help when the clinic is closed, for example 111 in England.",
     )
-    out_of_hours_number = forms.CharField(
-        label="Out-of-hours number (optional)",
-        required=False,
-        max_length=60,
-        help_text="Medical help when the clinic is closed, for example 111 in England.",
-        widget=TelInput(attrs={"autocomplete": "off"}),
-    )
-    emergency_number = forms.CharField(
-        label="Emergency number",
-        required=False,
-        max_length=60,
-        help_text="Shown to every patient with a warning sign, for example 999 in the UK.",
-        widget=TelInput(attrs={"autocomplete": "off"}),
+    emergency_number = _phone_field(
+        "Emergency number",
+        "Shown to every patient with a warning sign, for example 999 in the UK.",
     )
     escalation_minutes = forms.IntegerField(
         label="Minutes before an unread red-flag alert is emailed again",

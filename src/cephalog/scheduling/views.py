@@ -158,6 +158,21 @@ def _errors(request: HttpRequest, error: ValidationError | Any) -> None:
         messages.error(request, text)
 
 
+def _write_form(
+    request: HttpRequest, form: Any, write: Callable[[dict[str, Any]], object], saved: str
+) -> None:
+    """`write(cleaned_data)` of a valid form; its problems, or `saved`, as messages."""
+    if not form.is_valid():
+        _errors(request, form.errors)
+    else:
+        try:
+            write(form.cleaned_data)
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, saved)
+
+
 def _change_appointment(
     request: HttpRequest,
     patient: Patient,
@@ -168,15 +183,7 @@ def _change_appointment(
 ) -> HttpResponse:
     """A staff change to one appointment: `write(cleaned_data)`; problems and the outcome
     as messages, then back to the appointment on the calendar."""
-    if not form.is_valid():
-        _errors(request, form.errors)
-    else:
-        try:
-            write(form.cleaned_data)
-        except ValidationError as error:
-            _errors(request, error)
-        else:
-            messages.success(request, saved)
+    _write_form(request, form, write, saved)
     return redirect(reverse("staff-patient-calendar", args=[patient.pk]) + f"#appt-{appt.pk}")
 
 
@@ -217,18 +224,14 @@ def staff_cancel(request: HttpRequest, patient: Patient, appointment_id: int) ->
 @require_POST
 @patient_view(staff_only=True)
 def staff_authorisation(request: HttpRequest, patient: Patient) -> HttpResponse:
-    form = AuthorisationForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form.errors)
-    else:
-        try:
-            actions.set_authorisation_end(
-                patient=patient, end=form.cleaned_data["end"], by=request.user
-            )
-        except ValidationError as error:
-            _errors(request, error)
-        else:
-            messages.success(request, "Authorisation end date saved.")
+    _write_form(
+        request,
+        AuthorisationForm(request.POST),
+        lambda data: actions.set_authorisation_end(
+            patient=patient, end=data["end"], by=request.user
+        ),
+        "Authorisation end date saved.",
+    )
     return redirect("staff-patient-calendar", patient.pk)
 
 

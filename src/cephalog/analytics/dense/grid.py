@@ -32,6 +32,18 @@ def day_of_year(day: Array) -> NDArray[np.int64]:
     return doy
 
 
+def _first_and_span(bounds: Array, values: Array) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Per patient, whose rows are `bounds[i]:bounds[i + 1]` of the sorted `values`: the
+    first value, and how many values from the first to the last (0 with no rows)."""
+    n_patients = len(bounds) - 1
+    has_rows = bounds[1:] > bounds[:-1]
+    first = np.zeros(n_patients, dtype=np.int64)
+    last = np.full(n_patients, -1, dtype=np.int64)
+    first[has_rows] = values[bounds[:-1][has_rows]]
+    last[has_rows] = values[bounds[1:][has_rows] - 1]
+    return first, last - first + 1
+
+
 @dataclass(frozen=True)
 class DayGrid:
     """Day codes per patient, one cell per calendar day, patients one after another.
@@ -72,12 +84,7 @@ class DayGrid:
         ):
             raise ValueError("diary rows must be sorted by patient, with indices < n_patients")
         bounds = np.searchsorted(patient, np.arange(n_patients + 1, dtype=patient.dtype))
-        has_rows = bounds[1:] > bounds[:-1]
-        first = np.zeros(n_patients, dtype=np.int64)
-        last = np.full(n_patients, -1, dtype=np.int64)
-        first[has_rows] = day[bounds[:-1][has_rows]]
-        last[has_rows] = day[bounds[1:][has_rows] - 1]
-        span = last - first + 1
+        first, span = _first_and_span(bounds, day)
         offset = np.zeros(n_patients + 1, dtype=np.int64)
         np.cumsum(span, out=offset[1:])
         cells = np.zeros(int(offset[-1]), dtype=np.uint16)
@@ -107,12 +114,7 @@ class DayGrid:
         ):
             raise ValueError("patient-years must be sorted and unique, with indices < n_patients")
         bounds = np.searchsorted(patient, np.arange(n_patients + 1))
-        has_rows = bounds[1:] > bounds[:-1]
-        first = np.zeros(n_patients, dtype=np.int64)
-        last = np.full(n_patients, -1, dtype=np.int64)
-        first[has_rows] = year[bounds[:-1][has_rows]]
-        last[has_rows] = year[bounds[1:][has_rows] - 1]
-        years = last - first + 1
+        first, years = _first_and_span(bounds, year)
         offset = np.zeros(n_patients + 1, dtype=np.int64)
         np.cumsum(years * YEAR_CELLS, out=offset[1:])
         flat = np.ascontiguousarray(codes, dtype=np.uint16).reshape(-1, YEAR_CELLS)

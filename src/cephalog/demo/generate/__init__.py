@@ -80,7 +80,7 @@ from cephalog.demo.generate.codes import (
     WEARING_OFF_FROM_DAY,
     acute_taken,
 )
-from cephalog.demo.generate.history import _Chunk, _generate_chunk
+from cephalog.demo.generate.history import _generate_chunk
 from cephalog.demo.generate.sampling import _to_days
 from cephalog.demo.generate.stats import (
     CohortSummary,
@@ -101,6 +101,7 @@ from cephalog.demo.generate.tables import (
     Patients,
     Preventives,
     Sessions,
+    Tables,
     ToxinExposures,
     _concat,
 )
@@ -187,7 +188,7 @@ def generate_cohort(
         raise ValueError("years must be positive")
     today_days = _to_days(today)
     span = max(int(round(years * 365.25)), 35)
-    parts: list[_Chunk] = []
+    parts: list[Tables] = []
     done = 0
     for index, first in enumerate(range(0, n_patients, CHUNK_PATIENTS)):
         size = min(CHUNK_PATIENTS, n_patients - first)
@@ -216,7 +217,7 @@ def generate_cohort(
     )
 
 
-def _renumbered_adverse_events(parts: list[_Chunk]) -> list[AdverseEvents]:
+def _renumbered_adverse_events(parts: list[Tables]) -> list[AdverseEvents]:
     """Each chunk's adverse events with `session` made a row index into all sessions."""
     session_offset = np.cumsum([0] + [len(c.sessions.patient) for c in parts[:-1]])
     return [

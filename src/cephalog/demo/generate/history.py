@@ -8,8 +8,6 @@ The parts draw from the chunk's seeded generator in a fixed order: the same seed
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from cephalog.demo.generate.codes import _NO_DAY
@@ -37,35 +35,12 @@ from cephalog.demo.generate.records import (
     _toxin_exposures,
 )
 from cephalog.demo.generate.sampling import _as_dates
-from cephalog.demo.generate.tables import (
-    AdverseEvents,
-    Allergies,
-    Conditions,
-    Diary,
-    Medications,
-    Patients,
-    Preventives,
-    Sessions,
-    ToxinExposures,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class _Chunk:
-    patients: Patients
-    diary: Diary
-    sessions: Sessions
-    preventives: Preventives
-    medications: Medications
-    conditions: Conditions
-    allergies: Allergies
-    toxin_exposures: ToxinExposures
-    adverse_events: AdverseEvents
+from cephalog.demo.generate.tables import Patients, Tables
 
 
 def _generate_chunk(
     rng: np.random.Generator, first: int, n: int, today: int, span: int, mrn_prefix: str
-) -> _Chunk:
+) -> Tables:
     """Patients `first` .. `first + n - 1`, their history part by part (in draw order)."""
     exemplar = first == 0 and n > 0  # patient 0: the demo's patient login
     who = _who(rng, first, n, today, mrn_prefix)
@@ -86,7 +61,7 @@ def _generate_chunk(
     allergies = _allergies(rng, first, n, timeline.baseline_only)
     toxin = _toxin_exposures(rng, first, n, today, timeline.first_session, exemplar)
     patients = _patients(rng, n, today, who, habits, response, timeline, course)
-    return _Chunk(
+    return Tables(
         patients=patients,
         diary=diary,
         sessions=sessions,

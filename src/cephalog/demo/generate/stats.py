@@ -293,20 +293,19 @@ def _wearing_off(cohort: Cohort, classes: DayClasses, complete: Array) -> Array:
     """Wearing-off per session: weeks 5-8 against weeks 9-12 (spec section 7); +1 true,
     0 false, -1 null."""
     s = cohort.sessions
-    w58 = window_counts(
-        cohort,
-        classes,
-        s.patient,
-        s.date + np.timedelta64(28, "D"),
-        s.date + np.timedelta64(55, "D"),
-    )
-    w912 = window_counts(
-        cohort,
-        classes,
-        s.patient,
-        s.date + np.timedelta64(56, "D"),
-        s.date + np.timedelta64(83, "D"),
-    )
+
+    def days_after(first: int, last: int) -> WindowCounts:
+        """Each session's window from day `first` to day `last` after it."""
+        return window_counts(
+            cohort,
+            classes,
+            s.patient,
+            s.date + np.timedelta64(first, "D"),
+            s.date + np.timedelta64(last, "D"),
+        )
+
+    w58 = days_after(28, 55)
+    w912 = days_after(56, 83)
     rise = w912.per_28(w912.headache_days) - w58.per_28(w58.headache_days)
     nxt = _next_session(cohort)
     short = ~np.isnat(nxt) & (nxt < s.date + np.timedelta64(84, "D"))

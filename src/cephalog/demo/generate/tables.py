@@ -172,12 +172,9 @@ def _take[T: DataclassInstance](table: T, index: Array) -> T:
 
 
 @dataclass(frozen=True, slots=True)
-class Cohort:
-    """A generated cohort: columnar numpy tables, patient indices 0..n-1."""
+class Tables:
+    """The generated tables of some patients: one chunk of the cohort, or all of it."""
 
-    n_patients: int
-    seed: int
-    today: dt.date
     patients: Patients
     diary: Diary
     sessions: Sessions
@@ -187,6 +184,15 @@ class Cohort:
     allergies: Allergies
     toxin_exposures: ToxinExposures
     adverse_events: AdverseEvents
+
+
+@dataclass(frozen=True, slots=True)
+class Cohort(Tables):
+    """A generated cohort: columnar numpy tables, patient indices 0..n-1."""
+
+    n_patients: int
+    seed: int
+    today: dt.date
 
     def to_polars(self) -> dict[str, pl.DataFrame]:
         """The cohort as polars DataFrames keyed by table name, codes decoded to strings."""

@@ -69,16 +69,19 @@ def _describe(hours: float, intensity: str, medicines: int, triggers: int, note:
     return parts
 
 
-def describe_entry(entry: DiaryEntry) -> str:
-    """A stored day in a few words: "Headache for 8 hours, severe at worst, 1 medicine"."""
-    parts = _describe(
+def _entry_parts(entry: DiaryEntry) -> list[str]:
+    return _describe(
         float(entry.headache_hours),
         entry.peak_intensity,
         len(entry.medications.all()),
         len(entry.triggers),
         bool(entry.notes),
     )
-    return ", ".join(parts).capitalize()
+
+
+def describe_entry(entry: DiaryEntry) -> str:
+    """A stored day in a few words: "Headache for 8 hours, severe at worst, 1 medicine"."""
+    return ", ".join(_entry_parts(entry)).capitalize()
 
 
 def describe_data(data: dict[str, Any]) -> str:
@@ -97,14 +100,7 @@ def saved_summary(entry: DiaryEntry, spread: dict[dt.date, float]) -> str:
     """ "Saved" with what was saved, in words (issue 16.3)."""
     date = entry.date
     when = f"{date:%A} {date.day} {date:%B}"
-    parts = _describe(
-        float(entry.headache_hours),
-        entry.peak_intensity,
-        len(entry.medications.all()),
-        len(entry.triggers),
-        bool(entry.notes),
-    )
-    text = f"Saved {when}: " + ", ".join(parts) + "."
+    text = f"Saved {when}: " + ", ".join(_entry_parts(entry)) + "."
     later = sorted(d for d in spread if d > date)
     for other in later:
         text += (

@@ -34,6 +34,7 @@ from cephalog.diary.imports.result import (
     DAYS,
     MAX_UPLOAD_BYTES,
     MIGRAINE_BUDDY,
+    ImportOptions,
     ImportResult,
     read_upload,
 )
@@ -41,6 +42,7 @@ from cephalog.diary.imports.result import (
 __all__ = [
     "ATTACKS",
     "DAYS",
+    "ImportOptions",
     "ImportResult",
     "MAX_UPLOAD_BYTES",
     "MIGRAINE_BUDDY",

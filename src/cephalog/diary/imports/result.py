@@ -3,17 +3,21 @@ upload, the reason kept with each revision, the audit row."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any, TypedDict
 
 from cephalog.audit.actions import record
-from cephalog.diary.attack_actions import Counts
+from cephalog.core.time import patient_today
+from cephalog.diary.attack_actions import Counts, DayPlan, Progress
 from cephalog.domain.diary import DiaryDay
 from cephalog.patients.models import Patient
 
 #: Larger files are refused before they are read (a year of days is about 40 kB).
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+#: What an import reads: an uploaded file, its bytes or its text.
+Upload = IO[bytes] | IO[str] | bytes | str
 DAYS = "days"
 ATTACKS = "attacks"
 MIGRAINE_BUDDY = "migraine_buddy"
@@ -64,7 +68,7 @@ def _lines(at: list[int]) -> str:
     return f"line{'s' if len(at) > 1 else ''} {shown}{more}"
 
 
-def read_upload(file: IO[bytes] | IO[str] | bytes | str) -> tuple[str, list[str]]:
+def read_upload(file: Upload) -> tuple[str, list[str]]:
     """The text of an uploaded file, or the problem with it (too large, not UTF-8 text)."""
     data: bytes | str = file if isinstance(file, bytes | str) else file.read(MAX_UPLOAD_BYTES + 1)
     if isinstance(data, str):
@@ -79,13 +83,53 @@ def read_upload(file: IO[bytes] | IO[str] | bytes | str) -> tuple[str, list[str]
         return "", ["file: not UTF-8 text; save the file as CSV (UTF-8) and try again"]
 
 
-def _reason(kind: str, filename: str) -> str:
-    return f"import ({kind}) {filename}".strip()[:300]
+class ImportOptions(TypedDict, total=False):
+    """The keywords every import takes (the defaults are `Run`'s).
+
+    `today` the patient's local date (default: now); `progress(done, total)` is called while
+    writing; `filename` goes into the reason kept with each revision; `confirm` applies the
+    differences with facts recorded since; `dry_run` checks and counts but stores nothing.
+    """
+
+    today: dt.date | None
+    progress: Progress | None
+    filename: str
+    confirm: bool
+    dry_run: bool
 
 
-def _finish(result: ImportResult, patient: Patient, started: float) -> ImportResult:
+@dataclass(frozen=True)
+class Run:
+    """One import's options (`ImportOptions`) and when it started (`ImportResult.seconds`)."""
+
+    today: dt.date | None = None
+    progress: Progress | None = None
+    filename: str = ""
+    confirm: bool = False
+    dry_run: bool = False
+    started: float = field(default_factory=time.perf_counter)
+
+    def writer(self, kind: str, patient: Patient, by: Any) -> dict[str, Any]:
+        """Who writes, for whom, on which day and why: the keywords of every plan and apply."""
+        return {
+            "patient": patient,
+            "by": by,
+            "today": self.today or patient_today(patient),
+            "reason": f"import ({kind}) {self.filename}".strip()[:300],
+        }
+
+
+def planned_days(plan: DayPlan) -> Counts:
+    """The day counts of a plan that is not applied (a dry run, or refused)."""
+    counts = plan.counts
+    counts.created = sum(1 for c in plan.changes if not c.exists)
+    counts.updated = sum(1 for c in plan.changes if c.exists)
+    return counts
+
+
+def _finish(result: ImportResult, patient: Patient, run: Run) -> ImportResult:
     """Time the import and audit it (counts only: the file name may hold a name)."""
-    result.seconds = time.perf_counter() - started
+    result.seconds = time.perf_counter() - run.started
     record(
         action="import",
         category="diary",

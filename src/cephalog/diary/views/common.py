@@ -1,9 +1,10 @@
 """What the diary pages share: the audited read, the attack times typed in the form, the
-words for a conflict, and a day classed as the clinic's pages class it."""
+day form's save, the words for a conflict, and a day classed as the clinic's pages class it."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -11,9 +12,9 @@ from django_htmx.middleware import HtmxDetails
 
 from cephalog.audit.actions import record
 from cephalog.diary.actions import DiaryConflict
-from cephalog.diary.attack_actions import attack_times
+from cephalog.diary.attack_actions import attack_times, save_day_with_attack
 from cephalog.diary.forms import DayForm
-from cephalog.diary.models import DiaryEntry, DiaryEntryRevision
+from cephalog.diary.models import DiaryEntry, DiaryEntryRevision, EntrySource
 from cephalog.diary.queries import ClassifiedDay, to_day
 from cephalog.domain.diary import classify_day
 from cephalog.eligibility.queries import clinic_rules_by_id
@@ -35,6 +36,31 @@ def _times(
     if start is None or end is None:
         return None, None
     return attack_times(patient, date, start, end)
+
+
+def save_form_day(
+    request: HttpRequest,
+    patient: Patient,
+    today: dt.date,
+    form: DayForm,
+    data: dict[str, Any],
+    times: tuple[dt.datetime | None, dt.datetime | None],
+    *,
+    staff: bool = False,
+) -> tuple[DiaryEntry, dict[dt.date, float]]:
+    """The day form's save, by the patient or the clinic (only the clinic's form has a reason)."""
+    start, end = times
+    return save_day_with_attack(
+        patient=patient,
+        data=data,
+        start=start,
+        end=end,
+        by=request.user,
+        today=today,
+        reason=form.cleaned_data.get("reason", ""),
+        source=EntrySource.STAFF if staff else EntrySource.PATIENT,
+        expected_version=form.cleaned_data.get("version"),
+    )
 
 
 def conflict_message(conflict: DiaryConflict, *, staff: bool) -> str:

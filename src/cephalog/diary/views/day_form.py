@@ -15,7 +15,7 @@ from cephalog.accounts.access import patient_only
 from cephalog.core.time import patient_today
 from cephalog.diary import summaries
 from cephalog.diary.actions import DiaryConflict, DiaryError, save_once
-from cephalog.diary.attack_actions import day_attack, hours_by_date, save_day_with_attack
+from cephalog.diary.attack_actions import day_attack, hours_by_date
 from cephalog.diary.forms import (
     DayForm,
     StaffDayForm,
@@ -27,9 +27,15 @@ from cephalog.diary.forms import (
     medicine_formset,
     saved_summary,
 )
-from cephalog.diary.models import DiaryEntry, EntrySource
+from cephalog.diary.models import DiaryEntry
 from cephalog.diary.queries import get_entry
-from cephalog.diary.views.common import _classified, _read, _times, conflict_message
+from cephalog.diary.views.common import (
+    _classified,
+    _read,
+    _times,
+    conflict_message,
+    save_form_day,
+)
 from cephalog.diary.views.sync import _sync_day, _sync_key, is_sync
 from cephalog.domain.catalogue import SUGGESTIONS
 from cephalog.patients.models import Patient
@@ -48,20 +54,9 @@ def _save_form(
     staff: bool,
 ) -> tuple[DiaryEntry, dict[dt.date, float]]:
     """Save the form's day (once per idempotency key, for the patient's phone)."""
-    start, end = times
 
     def save() -> tuple[DiaryEntry, dict[dt.date, float]]:
-        return save_day_with_attack(
-            patient=patient,
-            data=data,
-            start=start,
-            end=end,
-            by=request.user,
-            today=today,
-            reason=form.cleaned_data.get("reason", ""),
-            source=EntrySource.STAFF if staff else EntrySource.PATIENT,
-            expected_version=form.cleaned_data.get("version"),
-        )
+        return save_form_day(request, patient, today, form, data, times, staff=staff)
 
     key = None if staff else _sync_key(request)
     if key is None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 
 from cephalog.diary.actions import DiaryConflict, DiaryError, save_day, save_once
-from cephalog.diary.attack_actions import hours_by_date, save_day_with_attack
+from cephalog.diary.attack_actions import hours_by_date
 from cephalog.diary.forms import (
     DayForm,
     attach_problems,
@@ -24,7 +25,7 @@ from cephalog.diary.forms import (
 )
 from cephalog.diary.models import DiaryEntry, DiarySubmission
 from cephalog.diary.queries import get_entry
-from cephalog.diary.views.common import _times
+from cephalog.diary.views.common import _times, save_form_day
 from cephalog.patients.models import Patient
 
 
@@ -55,6 +56,26 @@ def _sync_conflict(entry: DiaryEntry | None, mine: str) -> JsonResponse:
     )
 
 
+def _sync_save(
+    patient: Patient,
+    key: uuid.UUID,
+    date: dt.date,
+    save: Callable[[], DiaryEntry],
+    mine: str,
+    explain: Callable[[list[str]], list[str]],
+    spread: dict[dt.date, float],
+) -> JsonResponse:
+    """Save once per key and answer the phone: saved or replayed, a conflict with the clinic's
+    version beside `mine`, or the problems in plain words (`explain`)."""
+    try:
+        entry, replayed = save_once(patient=patient, key=key, date=date, save=save)
+    except DiaryConflict as conflict:
+        return _sync_conflict(conflict.current, mine)
+    except DiaryError as error:
+        return _sync_answer("invalid", 422, problems=explain(error.problems))
+    return _sync_answer("replayed" if replayed else "saved", message=saved_summary(entry, spread))
+
+
 def _sync_day(
     request: HttpRequest, patient: Patient, date: dt.date, today: dt.date
 ) -> JsonResponse:
@@ -75,27 +96,15 @@ def _sync_day(
     if questions or not form.is_valid():
         problems = questions + [t for _, t in error_summary(form, medicines)]
         return _sync_answer("question", 422, problems=problems)
-    try:
-        entry, replayed = save_once(
-            patient=patient,
-            key=key,
-            date=date,
-            save=lambda: save_day_with_attack(
-                patient=patient,
-                data=data,
-                start=start,
-                end=end,
-                by=request.user,
-                today=today,
-                expected_version=form.cleaned_data.get("version"),
-            )[0],
-        )
-    except DiaryConflict as conflict:
-        return _sync_conflict(conflict.current, describe_data(data))
-    except DiaryError as error:
-        attach_problems(error.problems, form, medicines, rows, for_patient=True)
-        return _sync_answer("invalid", 422, problems=[t for _, t in error_summary(form, medicines)])
-    return _sync_answer("replayed" if replayed else "saved", message=saved_summary(entry, spread))
+
+    def explain(problems: list[str]) -> list[str]:
+        attach_problems(problems, form, medicines, rows, for_patient=True)
+        return [t for _, t in error_summary(form, medicines)]
+
+    def save() -> DiaryEntry:
+        return save_form_day(request, patient, today, form, data, (start, end))[0]
+
+    return _sync_save(patient, key, date, save, describe_data(data), explain, spread)
 
 
 def _sync_no_headache(
@@ -113,21 +122,16 @@ def _sync_no_headache(
         if not current.headache_hours:
             return _sync_answer("saved", message=saved_summary(current, {}))
         return _sync_conflict(current, "No headache")
-    try:
-        entry, replayed = save_once(
+
+    def save() -> DiaryEntry:
+        return save_day(
             patient=patient,
-            key=key,
-            date=date,
-            save=lambda: save_day(
-                patient=patient,
-                data={"date": date.isoformat(), "headache_hours": 0},
-                by=request.user,
-                today=today,
-                expected_version=0,
-            ),
+            data={"date": date.isoformat(), "headache_hours": 0},
+            by=request.user,
+            today=today,
+            expected_version=0,
         )
-    except DiaryConflict as conflict:
-        return _sync_conflict(conflict.current, "No headache")
-    except DiaryError as error:
-        return _sync_answer("invalid", 422, problems=[sentence(p) for p in error.problems])
-    return _sync_answer("replayed" if replayed else "saved", message=saved_summary(entry, {}))
+
+    return _sync_save(
+        patient, key, date, save, "No headache", lambda ps: [sentence(p) for p in ps], {}
+    )

@@ -32,6 +32,35 @@ from cephalog.domain.vocab import (
 # --- Records -------------------------------------------------------------------------------
 
 
+class Parser[R](Protocol):
+    """A record's parser: the record and [] when valid, else None and every problem."""
+
+    def __call__(self, obj: object, path: str = ...) -> tuple[R | None, list[str]]: ...
+
+
+type _Reader[R] = Callable[[Mapping[str, Any], str, list[str]], R | None]
+
+
+def _record[R](default_path: str = "") -> Callable[[_Reader[R]], Parser[R]]:
+    """`parse_<record>` of a reader of the record's fields: the parser first checks that
+    `obj` is an object; the reader adds its problems to the list and returns None when
+    any field stops the record."""
+
+    def parser(read: _Reader[R]) -> Parser[R]:
+        def parse(obj: object, path: str = default_path) -> tuple[R | None, list[str]]:
+            problems: list[str] = []
+            item = _object(obj, path, problems)
+            record = None if item is None else read(item, path, problems)
+            return (None, problems) if record is None else (record, [])
+
+        # Named and documented as the reader, with the parser's own signature.
+        parse.__name__, parse.__qualname__ = read.__name__, read.__qualname__
+        parse.__doc__ = read.__doc__
+        return parse
+
+    return parser
+
+
 def _one_of(codes: Sequence[str]) -> Callable[[object, str, list[str]], str | None]:
     """The check of a code from the closed vocabulary `codes`."""
     return lambda v, p, pr: check_choice(v, p, codes, pr)
@@ -44,31 +73,27 @@ def _not_negative(
     return lambda v, p, pr: check_number(v, p, pr, minimum=0, maximum=maximum, whole=whole)
 
 
-def parse_acute_medication(obj: object, path: str = "") -> tuple[AcuteMedication | None, list[str]]:
+@_record()
+def parse_acute_medication(
+    item: Mapping[str, Any], path: str, problems: list[str]
+) -> AcuteMedication | None:
     """One `acute_medications` item: `class` required, `name` optional, `effective` true/false/null."""
-    problems: list[str] = []
-    item = _object(obj, path, problems)
-    if item is None:
-        return None, problems
     name = _field(item, "name", path, problems, check_string)
     drug_class = _field(item, "class", path, problems, _one_of(ACUTE_CLASS_CODES), required=True)
     effective = _field(item, "effective", path, problems, check_bool)
     if problems or drug_class is None:
-        return None, problems
-    return AcuteMedication(name=name or drug_class, drug_class=drug_class, effective=effective), []
+        return None
+    return AcuteMedication(name=name or drug_class, drug_class=drug_class, effective=effective)
 
 
-def parse_diary_entry(obj: object, path: str = "") -> tuple[DiaryDay | None, list[str]]:
+@_record()
+def parse_diary_entry(entry: Mapping[str, Any], path: str, problems: list[str]) -> DiaryDay | None:
     """One `diary` entry (spec section 1).
 
     `date` and `headache_hours` (0 to 24) are required; `peak_intensity`
     is required when `headache_hours > 0`; booleans default to false,
     `aura_minutes` (a whole number, 0 or more) to 0, `acute_medications` to [].
     """
-    problems: list[str] = []
-    entry = _object(obj, path, problems)
-    if entry is None:
-        return None, problems
     date = _field(entry, "date", path, problems, check_date, required=True)
     hours = _field(
         entry, "headache_hours", path, problems, _not_negative(maximum=24), required=True
@@ -80,23 +105,20 @@ def parse_diary_entry(obj: object, path: str = "") -> tuple[DiaryDay | None, lis
     aura = _field(entry, "aura_minutes", path, problems, _not_negative(whole=True))
     medications = _acute_medications(entry, path, problems)
     if problems or date is None or hours is None:
-        return None, problems
-    return (
-        DiaryDay(
-            date=date,
-            headache_hours=hours,
-            peak_intensity=intensity,
-            unilateral=bool(flags["unilateral"]),
-            pulsating=bool(flags["pulsating"]),
-            aggravated_by_activity=bool(flags["aggravated_by_activity"]),
-            nausea=bool(flags["nausea"]),
-            vomiting=bool(flags["vomiting"]),
-            photophobia=bool(flags["photophobia"]),
-            phonophobia=bool(flags["phonophobia"]),
-            aura_minutes=int(aura or 0),
-            acute_medications=tuple(medications),
-        ),
-        [],
+        return None
+    return DiaryDay(
+        date=date,
+        headache_hours=hours,
+        peak_intensity=intensity,
+        unilateral=bool(flags["unilateral"]),
+        pulsating=bool(flags["pulsating"]),
+        aggravated_by_activity=bool(flags["aggravated_by_activity"]),
+        nausea=bool(flags["nausea"]),
+        vomiting=bool(flags["vomiting"]),
+        photophobia=bool(flags["photophobia"]),
+        phonophobia=bool(flags["phonophobia"]),
+        aura_minutes=int(aura or 0),
+        acute_medications=tuple(medications),
     )
 
 
@@ -113,66 +135,53 @@ def _acute_medications(
     return medications
 
 
-def parse_injection(obj: object, path: str = "") -> tuple[Injection | None, list[str]]:
+@_record()
+def parse_injection(item: Mapping[str, Any], path: str, problems: list[str]) -> Injection | None:
     """One `injections` item: `date` required; `units` (0 or more) and `sites` optional."""
-    problems: list[str] = []
-    item = _object(obj, path, problems)
-    if item is None:
-        return None, problems
     date = _field(item, "date", path, problems, check_date, required=True)
     units = _field(item, "units", path, problems, _not_negative())
     sites = _field(item, "sites", path, problems, _not_negative(whole=True))
     if problems or date is None:
-        return None, problems
-    return Injection(date=date, units=units, sites=None if sites is None else int(sites)), []
+        return None
+    return Injection(date=date, units=units, sites=None if sites is None else int(sites))
 
 
-def parse_toxin_exposure(obj: object, path: str = "") -> tuple[ToxinExposure | None, list[str]]:
+@_record()
+def parse_toxin_exposure(
+    item: Mapping[str, Any], path: str, problems: list[str]
+) -> ToxinExposure | None:
     """One `toxin_exposures` item: `date` required; `units` (0 or more), `indication` and
     `product` (spec section 11.5; default onabotulinumtoxinA) optional."""
-    problems: list[str] = []
-    item = _object(obj, path, problems)
-    if item is None:
-        return None, problems
     date = _field(item, "date", path, problems, check_date, required=True)
     units = _field(item, "units", path, problems, _not_negative())
     indication = _field(item, "indication", path, problems, check_string)
     product = _field(item, "product", path, problems, _one_of(TOXIN_PRODUCT_CODES))
     if problems or date is None:
-        return None, problems
-    return (
-        ToxinExposure(
-            date=date,
-            units=units,
-            indication=indication,
-            product=product or ToxinProduct.ONABOTULINUMTOXINA.value,
-        ),
-        [],
+        return None
+    return ToxinExposure(
+        date=date,
+        units=units,
+        indication=indication,
+        product=product or ToxinProduct.ONABOTULINUMTOXINA.value,
     )
 
 
-def parse_medication(obj: object, path: str = "") -> tuple[Medication | None, list[str]]:
+@_record()
+def parse_medication(item: Mapping[str, Any], path: str, problems: list[str]) -> Medication | None:
     """One `medications` item: `class` required; `name`, `start`, `stop` optional."""
-    problems: list[str] = []
-    item = _object(obj, path, problems)
-    if item is None:
-        return None, problems
     name = _field(item, "name", path, problems, check_string)
     drug_class = _field(
         item, "class", path, problems, _one_of(MEDICATION_CLASS_CODES), required=True
     )
     start, stop = _start_stop(item, path, problems)
     if problems or drug_class is None:
-        return None, problems
-    return Medication(drug_class=drug_class, name=name, start=start, stop=stop), []
+        return None
+    return Medication(drug_class=drug_class, name=name, start=start, stop=stop)
 
 
-def parse_preventive(obj: object, path: str = "") -> tuple[Preventive | None, list[str]]:
+@_record()
+def parse_preventive(item: Mapping[str, Any], path: str, problems: list[str]) -> Preventive | None:
     """One `preventives` item: `name` and `outcome` required; `class`, `start`, `stop` optional."""
-    problems: list[str] = []
-    item = _object(obj, path, problems)
-    if item is None:
-        return None, problems
     name = _field(item, "name", path, problems, check_string, required=True)
     drug_class = _field(item, "class", path, problems, _one_of(PREVENTIVE_CLASS_CODES))
     start, stop = _start_stop(item, path, problems)
@@ -180,25 +189,19 @@ def parse_preventive(obj: object, path: str = "") -> tuple[Preventive | None, li
         item, "outcome", path, problems, _one_of(PREVENTIVE_OUTCOME_CODES), required=True
     )
     if problems or name is None or outcome is None:
-        return None, problems
-    return (
-        Preventive(name=name, outcome=outcome, drug_class=drug_class, start=start, stop=stop),
-        [],
-    )
+        return None
+    return Preventive(name=name, outcome=outcome, drug_class=drug_class, start=start, stop=stop)
 
 
-def parse_patient(obj: object, path: str = "patient") -> tuple[Patient | None, list[str]]:
+@_record("patient")
+def parse_patient(item: Mapping[str, Any], path: str, problems: list[str]) -> Patient | None:
     """The `patient` object: `birth_date` required; `sex`, `chronic_headache_since` optional."""
-    problems: list[str] = []
-    item = _object(obj, path, problems)
-    if item is None:
-        return None, problems
     birth_date = _field(item, "birth_date", path, problems, check_date, required=True)
     sex = _field(item, "sex", path, problems, check_string)
     since = _field(item, "chronic_headache_since", path, problems, check_date)
     if problems or birth_date is None:
-        return None, problems
-    return Patient(birth_date=birth_date, sex=sex, chronic_headache_since=since), []
+        return None
+    return Patient(birth_date=birth_date, sex=sex, chronic_headache_since=since)
 
 
 class Validator(Protocol):

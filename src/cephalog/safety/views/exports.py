@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -14,14 +14,14 @@ from cephalog.safety import medwatch, queries, yellow_card
 from cephalog.safety.models import AdverseEvent
 from cephalog.safety.views.clinic import _user
 
+_Sections = Callable[..., tuple[medwatch.Section, ...]]
 
-def _export_event(
-    request: HttpRequest, event_id: int
-) -> tuple[AdverseEvent, tuple[medwatch.Section, ...]]:
-    event = queries.event_for(request.user, event_id)
-    today = timezone.localdate()
-    secs = medwatch.sections(event, reporter=_user(request), today=today)
-    return event, secs
+#: Each form: its fields for one event, and the PDF's template.
+_FORMS: dict[str, tuple[_Sections, str]] = {
+    "medwatch": (medwatch.sections, "safety/medwatch_pdf.html"),
+    "yellow_card": (yellow_card.sections, "safety/yellow_card_pdf.html"),
+}
+_CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 
 
 def _download(
@@ -42,45 +42,28 @@ def _download(
     return response
 
 
-_PDF = "application/pdf"
-_CSV = "text/csv; charset=utf-8"
+def _export_view(category: str, fmt: str) -> Callable[..., HttpResponseBase]:
+    """The view that downloads one event's form (`_FORMS`) as a PDF or a CSV."""
+    sections, template = _FORMS[category]
+
+    @require_GET
+    @staff_view(CLINICAL_ROLES)
+    def export(request: HttpRequest, event_id: int) -> HttpResponse:
+        event = queries.event_for(request.user, event_id)
+        today = timezone.localdate()
+        secs = sections(event, reporter=_user(request), today=today)
+        # Both forms' CSV take the MedWatch code path (its formula-neutralising writer).
+        body = (
+            medwatch.to_pdf(secs, event=event, today=today, template=template)
+            if fmt == "pdf"
+            else medwatch.to_csv(secs)
+        )
+        return _download(event, body, category=category, fmt=fmt, content_type=_CONTENT_TYPES[fmt])
+
+    return export
 
 
-@require_GET
-@staff_view(CLINICAL_ROLES)
-def medwatch_pdf(request: HttpRequest, event_id: int) -> HttpResponse:
-    event, secs = _export_event(request, event_id)
-    pdf = medwatch.to_pdf(secs, event=event, today=timezone.localdate())
-    return _download(event, pdf, category="medwatch", fmt="pdf", content_type=_PDF)
-
-
-@require_GET
-@staff_view(CLINICAL_ROLES)
-def medwatch_csv(request: HttpRequest, event_id: int) -> HttpResponse:
-    event, secs = _export_event(request, event_id)
-    csv = medwatch.to_csv(secs)
-    return _download(event, csv, category="medwatch", fmt="csv", content_type=_CSV)
-
-
-def _yellow_card(request: HttpRequest, event_id: int) -> tuple[AdverseEvent, Any]:
-    event = queries.event_for(request.user, event_id)
-    return event, yellow_card.sections(event, reporter=_user(request), today=timezone.localdate())
-
-
-@require_GET
-@staff_view(CLINICAL_ROLES)
-def yellow_card_pdf(request: HttpRequest, event_id: int) -> HttpResponse:
-    event, secs = _yellow_card(request, event_id)
-    pdf = medwatch.to_pdf(
-        secs, event=event, today=timezone.localdate(), template="safety/yellow_card_pdf.html"
-    )
-    return _download(event, pdf, category="yellow_card", fmt="pdf", content_type=_PDF)
-
-
-@require_GET
-@staff_view(CLINICAL_ROLES)
-def yellow_card_csv(request: HttpRequest, event_id: int) -> HttpResponse:
-    event, secs = _yellow_card(request, event_id)
-    # The MedWatch CSV code path (formula-neutralising writer: the exchange issue).
-    csv = medwatch.to_csv(secs)
-    return _download(event, csv, category="yellow_card", fmt="csv", content_type=_CSV)
+medwatch_pdf = _export_view("medwatch", "pdf")
+medwatch_csv = _export_view("medwatch", "csv")
+yellow_card_pdf = _export_view("yellow_card", "pdf")
+yellow_card_csv = _export_view("yellow_card", "csv")

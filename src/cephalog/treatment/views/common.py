@@ -1,4 +1,5 @@
-"""What every session page shares: the clinic's time zone, the signed-in user, now."""
+"""What every session page shares: the clinic's time zone, who may write, the signed-in user,
+now."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from cephalog.accounts.access import CLINICAL_ROLES, patient_view
 from cephalog.accounts.models import User
 from cephalog.patients.models import Patient
 from cephalog.treatment.forms import DATETIME_LOCAL
@@ -24,6 +27,12 @@ def in_clinic_time(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return view(request, patient, *args, **kwargs)
 
     return wrapper
+
+
+def clinical_write(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponseBase]:
+    """A POST that changes a patient's treatment: physicians and nurses only (never the
+    patient), times read in the clinic's time zone."""
+    return require_POST(patient_view(staff_only=True, roles=CLINICAL_ROLES)(in_clinic_time(view)))
 
 
 def user_of(request: HttpRequest) -> User:

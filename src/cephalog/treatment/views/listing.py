@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 from django.contrib import messages
@@ -21,7 +22,7 @@ from cephalog.patients.models import ConditionCode, Patient
 from cephalog.treatment import actions, queries
 from cephalog.treatment.forms import NewItemForm, SafetyCheckForm, SignOffForm, StartSessionForm
 from cephalog.treatment.models import SessionStatus
-from cephalog.treatment.views.common import in_clinic_time, user_of
+from cephalog.treatment.views.common import clinical_write, in_clinic_time, user_of
 
 
 def _start_form(patient: Patient, user: User, data: Any = None) -> StartSessionForm:
@@ -122,9 +123,12 @@ def session_list(request: HttpRequest, patient: Patient) -> HttpResponse:
     return _render_list(request, patient)
 
 
-@require_POST
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@in_clinic_time
+def _answers(data: dict[str, Any]) -> dict[str, Any]:
+    """The safety questions' answers in a form's data (the fields of `point_of_care.Answers`)."""
+    return {f.name: data[f.name] for f in fields(point_of_care.Answers)}
+
+
+@clinical_write
 def session_check(request: HttpRequest, patient: Patient) -> HttpResponse:
     """Record the answers to the safety questions for today's session."""
     form = SafetyCheckForm(request.POST)
@@ -135,13 +139,7 @@ def session_check(request: HttpRequest, patient: Patient) -> HttpResponse:
         actions.record_check(
             patient=patient,
             by=user_of(request),
-            answers=point_of_care.Answers(
-                infection_at_sites=data["infection_at_sites"],
-                red_flags_since_last=data["red_flags_since_last"],
-                pregnant=data["pregnant"],
-                new_since_last=data["new_since_last"],
-                new_since_last_note=data["new_since_last_note"],
-            ),
+            answers=point_of_care.Answers(**_answers(data)),
         )
     except actions.SessionError as error:
         return _render_list(request, patient, check_form=form, errors=error.by_field, status=400)
@@ -182,9 +180,7 @@ def session_sign_off(request: HttpRequest, patient: Patient) -> HttpResponse:
     return redirect(reverse("session-list", args=[patient.pk]) + "#" + anchor)
 
 
-@require_POST
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@in_clinic_time
+@clinical_write
 def session_check_add(request: HttpRequest, patient: Patient) -> HttpResponse:
     """Add a medicine or an illness the patient reports at the check to the record."""
     form = NewItemForm(request.POST)
@@ -233,9 +229,7 @@ def session_check_add(request: HttpRequest, patient: Patient) -> HttpResponse:
     return _render_list(request, patient, item_form=form, errors={"new_item": problems}, status=400)
 
 
-@require_POST
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@in_clinic_time
+@clinical_write
 def session_start(request: HttpRequest, patient: Patient) -> HttpResponse:
     form = _start_form(patient, user_of(request), request.POST)
     if not form.is_valid():
@@ -250,11 +244,7 @@ def session_start(request: HttpRequest, patient: Patient) -> HttpResponse:
             supervisor=data["supervisor"],
             precheck_reason=data["precheck_reason"],
             early=form.early(),
-            infection_at_sites=data["infection_at_sites"],
-            red_flags_since_last=data["red_flags_since_last"],
-            pregnant=data["pregnant"],
-            new_since_last=data["new_since_last"],
-            new_since_last_note=data["new_since_last_note"],
+            **_answers(data),
         )
     except actions.SessionError as error:
         return _render_list(request, patient, form, errors=error.by_field, status=400)

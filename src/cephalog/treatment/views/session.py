@@ -9,7 +9,6 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from cephalog.accounts.access import CLINICAL_ROLES, patient_view, role_in
 from cephalog.accounts.models import Role
@@ -25,7 +24,7 @@ from cephalog.treatment.forms import (
     parse_sites,
 )
 from cephalog.treatment.models import Session, SessionStatus, Vial
-from cephalog.treatment.views.common import in_clinic_time, now_local, user_of
+from cephalog.treatment.views.common import clinical_write, in_clinic_time, now_local, user_of
 
 
 def _session(patient: Patient, session_id: int) -> Session:
@@ -114,9 +113,7 @@ def session_detail(request: HttpRequest, patient: Patient, session_id: int) -> H
     return _render_session(request, patient, session)
 
 
-@require_POST
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@in_clinic_time
+@clinical_write
 def session_record(request: HttpRequest, patient: Patient, session_id: int) -> HttpResponse:
     """Save the ticked sites (each tick, by htmx: `action=autosave`), or (physicians) complete
     and sign the session once the signer confirms."""
@@ -189,9 +186,7 @@ def _autosave(
     )
 
 
-@require_POST
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@in_clinic_time
+@clinical_write
 def vial_add(request: HttpRequest, patient: Patient, session_id: int) -> HttpResponse:
     session = _session(patient, session_id)
     form = VialForm(request.POST)
@@ -207,9 +202,7 @@ def vial_add(request: HttpRequest, patient: Patient, session_id: int) -> HttpRes
     return _render_session(request, patient, session, errors=errors, vial_form=form, status=400)
 
 
-@require_POST
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@in_clinic_time
+@clinical_write
 def vial_remove(
     request: HttpRequest, patient: Patient, session_id: int, vial_id: int
 ) -> HttpResponse:
@@ -223,9 +216,7 @@ def vial_remove(
     return redirect("session-detail", patient.pk, session.pk)
 
 
-@require_POST
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@in_clinic_time
+@clinical_write
 def addendum_add(request: HttpRequest, patient: Patient, session_id: int) -> HttpResponse:
     session = _session(patient, session_id)
     form = AddendumForm(request.POST)
@@ -245,9 +236,7 @@ def addendum_add(request: HttpRequest, patient: Patient, session_id: int) -> Htt
     )
 
 
-@require_POST
-@patient_view(staff_only=True, roles=CLINICAL_ROLES)
-@in_clinic_time
+@clinical_write
 def session_cancel(request: HttpRequest, patient: Patient, session_id: int) -> HttpResponse:
     session = _session(patient, session_id)
     form = CancelForm(request.POST)

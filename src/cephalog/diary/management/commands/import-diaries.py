@@ -125,11 +125,8 @@ class Command(BaseCommand):
         except PermissionDenied as denied:
             raise CommandError(f"{user.username} may not import here: {denied}") from None
         if not result.ok:
-            for problem in result.problems:
-                self.stderr.write(problem)
-            raise CommandError(
-                f"Nothing was imported: {result.problem_lines:,} line(s) with problems.",
-                returncode=2,
+            raise self._nothing_imported(
+                result.problems, f"{result.problem_lines:,} line(s) with problems"
             )
         rate = result.rows / result.seconds if result.seconds else 0.0
         self.stdout.write(
@@ -140,6 +137,12 @@ class Command(BaseCommand):
         )
         for line in result.not_imported:
             self.stdout.write(f"  not imported: {line}")
+
+    def _nothing_imported(self, problems: list[str], summary: str) -> CommandError:
+        """The problems on stderr, and the error that ends the command (exit status 2)."""
+        for problem in problems:
+            self.stderr.write(problem)
+        return CommandError(f"Nothing was imported: {summary}.", returncode=2)
 
     def _one_patient(
         self, clinic: Clinic, user: User, data: bytes, name: str, options: dict[str, Any]
@@ -166,11 +169,8 @@ class Command(BaseCommand):
                 raise CommandError("--class and --date-order are for --format migraine-buddy.")
             result = imports.import_cephalog_csv(patient, data, user, **common)
         if not result.ok:
-            for problem in result.problems:
-                self.stderr.write(problem)
-            raise CommandError(
-                f"Nothing was imported: {len(result.problems):,} problem(s) listed above.",
-                returncode=2,
+            raise self._nothing_imported(
+                result.problems, f"{len(result.problems):,} problem(s) listed above"
             )
         for difference in result.differences:
             self.stderr.write(difference)
