@@ -27,7 +27,7 @@ def validate(instance: models.Model, exclude: Sequence[str] = ()) -> None:
 
 def full_clean(instance: models.Model, exclude: Sequence[str] = ()) -> None:
     """`full_clean()` with its `ValidationError` as raised, for the actions whose forms and
-    API show Django's errors (`save_audited(..., clean=full_clean)`)."""
+    API show Django's errors (`save_recorded`'s default)."""
     instance.full_clean(exclude=list(exclude))
 
 
@@ -96,9 +96,9 @@ def save_audited[M: models.Model](
     `AppError`), `full_clean` (Django's `ValidationError`), an app's own, or None (the
     caller has checked what it changes). The save and the row are one transaction (a
     savepoint inside the caller's: a refusal leaves the caller's transaction usable).
-    `ref` names the row's object (`audit_ref`). `detail` (or a
-    function of the saved instance, for a detail naming its pk) must never hold patient
-    data (ids, counts and field names only).
+    `ref` names the row's object (`audit_ref`). `detail` (or a function of the saved
+    instance, for a detail naming its pk) must never hold patient data (ids, counts and
+    field names only).
     """
     if clean is not None:
         clean(instance, exclude)
