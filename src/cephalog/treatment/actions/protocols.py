@@ -11,7 +11,6 @@ from django.db import transaction
 
 from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Clinic, Role
-from cephalog.audit.actions import record
 from cephalog.core.errors import AppError
 from cephalog.core.writes import save_recorded, update_audited
 from cephalog.domain import dosing
@@ -138,15 +137,13 @@ def set_protocol_template_active(
     if template.active == active:
         return template
     template.active = active
-    if active:
-        _check_template(template)
-    template.save(update_fields=["active"])
-    record(
+    return save_recorded(
+        template,
         action="update",
         category="protocol_template",
         clinic_id=template.clinic_id,
         user=by,
-        object_ref=f"protocol_template:{template.pk}",
         detail={"changed": ["active"], "after": {"active": active}},
+        update_fields=["active"],
+        clean=_check_template if active else None,
     )
-    return template
