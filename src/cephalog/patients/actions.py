@@ -21,16 +21,19 @@ from django.utils.http import urlsafe_base64_encode
 
 from cephalog.accounts.models import Clinic, User
 from cephalog.audit.actions import record
+from cephalog.core.writes import save_recorded
 from cephalog.patients.models import EmailChange, Patient
 
 
 @transaction.atomic
 def create_patient(*, clinic: Clinic, **fields: Any) -> Patient:
     patient = Patient(clinic=clinic, **fields)
-    patient.full_clean()
-    patient.save()
-    record(action="create", category="patient", patient=patient, object_ref=f"patient:{patient.pk}")
-    return patient
+    return save_recorded(
+        patient,
+        action="create",
+        category="patient",
+        patient=patient,
+    )
 
 
 @transaction.atomic
@@ -187,18 +190,27 @@ def _audit_contact(
 ) -> None:
     """The audit row of a change of contact details: the fields with before and after
     (email, phone and address as fingerprints), and a fingerprint of a held new email."""
+    _record_contact(
+        patient,
+        by,
+        {
+            "changed": list(changed) + (["email (awaiting the patient)"] if hold else []),
+            "before": {f: _audit_value(f, before[f]) for f in changed},
+            "after": {f: _audit_value(f, getattr(patient, f)) for f in changed},
+            **({"email_pending": fingerprint(new_email)} if hold else {}),
+        },
+    )
+
+
+def _record_contact(patient: Patient, by: Any, detail: dict[str, Any]) -> None:
+    """An audit row of the patient's contact details (values only as fingerprints)."""
     record(
         action="update",
         category="contact_details",
         patient=patient,
         user=by,
         object_ref=f"patient:{patient.pk}",
-        detail={
-            "changed": list(changed) + (["email (awaiting the patient)"] if hold else []),
-            "before": {f: _audit_value(f, before[f]) for f in changed},
-            "after": {f: _audit_value(f, getattr(patient, f)) for f in changed},
-            **({"email_pending": fingerprint(new_email)} if hold else {}),
-        },
+        detail=detail,
     )
 
 
@@ -350,13 +362,10 @@ def confirm_email_change(*, patient: Patient, token: str, by: Any) -> EmailChang
     change.save(update_fields=["confirmed_at"])
     if old and old != change.new_email:
         _tell_old_address(patient, old, pending=False)
-    record(
-        action="update",
-        category="contact_details",
-        patient=patient,
-        user=by,
-        object_ref=f"patient:{patient.pk}",
-        detail={
+    _record_contact(
+        patient,
+        by,
+        {
             "changed": ["email"],
             "before": {"email": fingerprint(old)},
             "after": {"email": fingerprint(change.new_email)},
@@ -372,12 +381,5 @@ def withdraw_email_change(*, patient: Patient, by: Any) -> int:
         patient=patient, confirmed_at__isnull=True, withdrawn_at__isnull=True
     ).update(withdrawn_at=timezone.now())
     if withdrawn:
-        record(
-            action="update",
-            category="contact_details",
-            patient=patient,
-            user=by,
-            object_ref=f"patient:{patient.pk}",
-            detail={"email_change_withdrawn": True},
-        )
+        _record_contact(patient, by, {"email_change_withdrawn": True})
     return withdrawn

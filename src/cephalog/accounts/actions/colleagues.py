@@ -13,13 +13,14 @@ from cephalog.accounts.actions.common import (
     _active_admins,
     _admin_clinic,
     _member,
+    _record_role,
     _tell,
     _username_from,
     staff_invitation_link,
 )
 from cephalog.accounts.models import Clinic, Membership, Role, RoleChange, RoleChangeStatus, User
 from cephalog.audit.actions import record
-from cephalog.core.writes import assign_fields
+from cephalog.core.writes import update_audited
 
 
 @transaction.atomic
@@ -49,14 +50,7 @@ def invite_colleague(
     user.full_clean(exclude=["password"])
     user.save()
     Membership.objects.create(user=user, clinic=clinic, role=role)
-    record(
-        action="privilege",
-        category="role",
-        clinic_id=clinic.pk,
-        user=by,
-        object_ref=f"user:{user.pk}",
-        detail={"before": None, "after": role, "invited": True},
-    )
+    _record_role(clinic.pk, user.pk, by, {"before": None, "after": role, "invited": True})
     link = staff_invitation_link(user)
     inviter = by.get_full_name() or by.username
     _tell(
@@ -139,15 +133,4 @@ def update_clinic_settings(*, clinic: Clinic, by: Any, **fields: Any) -> list[st
     unknown = set(fields) - set(CLINIC_SETTINGS)
     if unknown:
         raise ValueError(f"update_clinic_settings: not settings: {sorted(unknown)}")
-    changed, detail = assign_fields(clinic, fields)
-    if changed:
-        clinic.save(update_fields=changed)
-        record(
-            action="update",
-            category="clinic",
-            clinic_id=clinic.pk,
-            user=by,
-            object_ref=f"clinic:{clinic.pk}",
-            detail=detail,
-        )
-    return changed
+    return update_audited(clinic, fields, category="clinic", clinic_id=clinic.pk, user=by)

@@ -16,6 +16,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Clinic, Membership, Role, User
+from cephalog.audit.actions import record
 
 
 def _admin_clinic(by: Any, clinic: Clinic) -> None:
@@ -28,6 +29,18 @@ def _member(clinic: Clinic, user: User) -> Membership:
     if membership is None:
         raise ValidationError("This person does not work at this clinic.")
     return membership
+
+
+def _record_role(clinic_id: int, user_id: int, by: Any, detail: dict[str, Any]) -> None:
+    """The audit row of a role given, asked for or decided: whose (`user_id`), by whom."""
+    record(
+        action="privilege",
+        category="role",
+        clinic_id=clinic_id,
+        user=by,
+        object_ref=f"user:{user_id}",
+        detail=detail,
+    )
 
 
 def _tell(subject: str, body: str, to: list[str]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from cephalog.accounts.access import forget_memberships
+from cephalog.accounts.actions.common import _record_role
 from cephalog.accounts.models import Clinic, Membership, User
 from cephalog.audit.actions import record
 from cephalog.patients.models import Patient
@@ -55,13 +56,7 @@ def grant_role(*, user: User, clinic: Clinic, role: str) -> Membership:
     )
     membership.full_clean()
     forget_memberships(user)
-    record(
-        action="privilege",
-        category="role",
-        clinic_id=clinic.pk,
-        object_ref=f"user:{user.pk}",
-        detail={"role": role, "before": old, "after": role},
-    )
+    _record_role(clinic.pk, user.pk, None, {"role": role, "before": old, "after": role})
     return membership
 
 

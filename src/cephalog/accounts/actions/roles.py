@@ -9,9 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from cephalog.accounts.access import forget_memberships
-from cephalog.accounts.actions.common import _active_admins, _admin_clinic, _member, _tell
+from cephalog.accounts.actions.common import (
+    _active_admins,
+    _admin_clinic,
+    _member,
+    _record_role,
+    _tell,
+)
 from cephalog.accounts.models import Clinic, Role, RoleChange, RoleChangeStatus, User
-from cephalog.audit.actions import record
 
 
 def _apply_role(change: RoleChange, by: Any) -> None:
@@ -28,6 +33,10 @@ def _apply_role(change: RoleChange, by: Any) -> None:
     change.decided_by = by if getattr(by, "pk", None) else None
     change.decided_at = timezone.now()
     change.save(update_fields=["status", "decided_by", "decided_at"])
+
+
+def _role_detail(change: RoleChange) -> dict[str, Any]:
+    return {"before": change.old_role, "after": change.new_role, "status": change.status}
 
 
 def _role_words(change: RoleChange) -> str:
@@ -60,14 +69,7 @@ def request_role_change(*, clinic: Clinic, by: Any, user: User, role: str) -> Ro
     confirmers = [a for a in _active_admins(clinic) if a.pk not in (by.pk, user.pk)]
     if not confirmers:
         _apply_role(change, by)
-    record(
-        action="privilege",
-        category="role",
-        clinic_id=clinic.pk,
-        user=by,
-        object_ref=f"user:{user.pk}",
-        detail={"before": change.old_role, "after": change.new_role, "status": change.status},
-    )
+    _record_role(clinic.pk, user.pk, by, _role_detail(change))
     asker = by.get_full_name() or by.username
     if change.status == RoleChangeStatus.APPLIED:
         text = f"{asker} changed a role at {clinic.name}.\n\n{_role_words(change)}\n"
@@ -110,14 +112,7 @@ def decide_role_change(*, change: RoleChange, by: Any, confirm: bool) -> RoleCha
         )
         change.decided_by, change.decided_at = by, timezone.now()
         change.save(update_fields=["status", "decided_by", "decided_at"])
-    record(
-        action="privilege",
-        category="role",
-        clinic_id=change.clinic_id,
-        user=by,
-        object_ref=f"user:{change.user_id}",
-        detail={"before": change.old_role, "after": change.new_role, "status": change.status},
-    )
+    _record_role(change.clinic_id, change.user_id, by, _role_detail(change))
     decider = by.get_full_name() or by.username
     _tell(
         f"Role change at {change.clinic.name}: {change.get_status_display().lower()}",

@@ -12,6 +12,7 @@ from django.db import transaction
 from cephalog.accounts.access import require_role
 from cephalog.accounts.models import User
 from cephalog.audit.actions import record
+from cephalog.core.writes import save_recorded
 from cephalog.domain import preventive_catalogue
 from cephalog.domain.case import validate_medication, validate_preventive, validate_toxin_exposure
 from cephalog.domain.vocab import CONDITION_CODES
@@ -57,24 +58,33 @@ def _class_from_catalogue(name: str, drug_class: str, lookup: Any, problems: lis
     return str(found)
 
 
-def _store(
-    target: Any,
-    patient: Patient,
-    *,
-    creating: bool,
-    before: dict[str, Any],
-    fields: tuple[str, ...],
-    category: str,
-) -> None:
-    """Check and save one consultation item, audited as created or changed (which fields)."""
-    _full_clean(target)
-    target.save()
-    record(
+def _drug(
+    patient: Patient, by: User, row: Any, what: str, name: str, drug_class: str, lookup: Any
+) -> tuple[str, str, list[str]]:
+    """Who may edit, whose `row` it is, the tidied name and the class (from the catalogue
+    when blank), with the problems found so far."""
+    require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
+    if row is not None and row.patient_id != patient.pk:
+        raise PermissionDenied(f"That {what} belongs to another patient.")
+    name = " ".join(name.split())
+    problems = [] if name else ["name: required"]
+    return name, _class_from_catalogue(name, drug_class, lookup, problems), problems
+
+
+def _store[T: Any](target: T, patient: Patient, values: dict[str, Any], category: str) -> T:
+    """Set `values` on one consultation item, check and save it, audited as created or
+    changed (which fields)."""
+    creating = target._state.adding
+    before = {f: getattr(target, f) for f in values}
+    for field, value in values.items():
+        setattr(target, field, value)
+    return save_recorded(
+        target,
         action="create" if creating else "update",
         category=category,
         patient=patient,
-        object_ref=f"{category}:{target.pk}",
-        detail={"fields": _changed(target, before, fields)},
+        detail={"fields": _changed(target, before, values)},
+        clean=_full_clean,
     )
 
 
@@ -102,32 +112,22 @@ def save_preventive(
 ) -> Preventive:
     """Add a preventive (or change `preventive`). A blank class comes from the catalogue
     (clinical reference 5.4); a name it does not know needs a class."""
-    require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
-    if preventive is not None and preventive.patient_id != patient.pk:
-        raise PermissionDenied("That preventive belongs to another patient.")
-    name = " ".join(name.split())
-    problems = [] if name else ["name: required"]
-    drug_class = _class_from_catalogue(
-        name, drug_class, preventive_catalogue.preventive_class, problems
+    name, drug_class, problems = _drug(
+        patient,
+        by,
+        preventive,
+        "preventive",
+        name,
+        drug_class,
+        preventive_catalogue.preventive_class,
     )
     item = {"name": name, "class": drug_class, "outcome": outcome}
     problems += _domain_problems(validate_preventive, item, start, stop)
     if problems:
         raise EligibilityError(problems)
-    creating = preventive is None
-    target = preventive if preventive is not None else Preventive(patient=patient)
-    before = {f: getattr(target, f) for f in PREVENTIVE_FIELDS}
-    target.name, target.drug_class, target.dose = name, drug_class, dose.strip()
-    target.start, target.stop, target.outcome = start, stop, outcome
-    _store(
-        target,
-        patient,
-        creating=creating,
-        before=before,
-        fields=PREVENTIVE_FIELDS,
-        category="preventive",
-    )
-    return target
+    fields = (name, drug_class, dose.strip(), start, stop, outcome)
+    values = dict(zip(PREVENTIVE_FIELDS, fields, strict=True))
+    return _store(preventive or Preventive(patient=patient), patient, values, "preventive")
 
 
 @transaction.atomic
@@ -150,31 +150,15 @@ def save_medication(
     """Add a current or recent medicine (or change `medication`). A blank class comes from
     the catalogue of interacting drugs (clinical reference 2.6); otherwise it must be chosen
     (`other` for a medicine that does not interact)."""
-    require_role(by, patient.clinic, CLINICAL, "edit the consultation record")
-    if medication is not None and medication.patient_id != patient.pk:
-        raise PermissionDenied("That medicine belongs to another patient.")
-    name = " ".join(name.split())
-    problems = [] if name else ["name: required"]
-    drug_class = _class_from_catalogue(
-        name, drug_class, preventive_catalogue.medication_class, problems
+    name, drug_class, problems = _drug(
+        patient, by, medication, "medicine", name, drug_class, preventive_catalogue.medication_class
     )
     item = {"name": name, "class": drug_class}
     problems += _domain_problems(validate_medication, item, start, stop)
     if problems:
         raise EligibilityError(problems)
-    creating = medication is None
-    target = medication if medication is not None else Medication(patient=patient)
-    before = {f: getattr(target, f) for f in MEDICATION_FIELDS}
-    target.name, target.drug_class, target.start, target.stop = name, drug_class, start, stop
-    _store(
-        target,
-        patient,
-        creating=creating,
-        before=before,
-        fields=MEDICATION_FIELDS,
-        category="medication",
-    )
-    return target
+    values = dict(zip(MEDICATION_FIELDS, (name, drug_class, start, stop), strict=True))
+    return _store(medication or Medication(patient=patient), patient, values, "medication")
 
 
 @transaction.atomic
@@ -208,15 +192,13 @@ def add_toxin_exposure(
     exposure = ToxinExposure(
         patient=patient, date=date, units=units, indication=indication, product=product.strip()
     )
-    _full_clean(exposure)
-    exposure.save()
-    record(
+    return save_recorded(
+        exposure,
         action="create",
         category="toxin_exposure",
         patient=patient,
-        object_ref=f"toxin_exposure:{exposure.pk}",
+        clean=_full_clean,
     )
-    return exposure
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Role, User
-from cephalog.audit.actions import record
+from cephalog.core.writes import save_recorded
 from cephalog.eligibility import queries, texts
 from cephalog.eligibility.actions.common import REASON_MAX, EligibilityError, _full_clean
 from cephalog.eligibility.models import FlagSignOff, StartDecision
@@ -53,16 +53,14 @@ def sign_off_flag(
         reason=text,
         signed_at=timezone.now(),
     )
-    _full_clean(sign_off)
-    sign_off.save()
-    record(
+    return save_recorded(
+        sign_off,
         action="create",
         category="flag_sign_off",
         patient=patient,
-        object_ref=f"flag_sign_off:{sign_off.pk}",
         detail={"policy": policy.name, "ruleset": sign_off.ruleset},
+        clean=_full_clean,
     )
-    return sign_off
 
 
 @transaction.atomic
@@ -111,10 +109,7 @@ def decide_to_start(
         },
         override_reason=reason if evaluation.problems else "",
     )
-    _full_clean(decision)
-    decision.save()
-    _audit_decision(decision, len(evaluation.problems))
-    return decision
+    return _save_decision(decision, len(evaluation.problems))
 
 
 def _override_reason(problems: Sequence[Any], override_reason: str) -> str:
@@ -133,13 +128,14 @@ def _override_reason(problems: Sequence[Any], override_reason: str) -> str:
     return reason
 
 
-def _audit_decision(decision: StartDecision, problems: int) -> None:
-    """The audit row of a decision to start: policy, ruleset, status, override, problems."""
-    record(
+def _save_decision(decision: StartDecision, problems: int) -> StartDecision:
+    """Save a decision to start, audited: policy, ruleset, status, override, problems."""
+    return save_recorded(
+        decision,
         action="create",
         category="start_decision",
         patient=decision.patient,
-        object_ref=f"start_decision:{decision.pk}",
+        clean=_full_clean,
         detail={
             "policy": decision.policy,
             "ruleset": decision.ruleset,

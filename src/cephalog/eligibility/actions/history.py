@@ -8,7 +8,7 @@ from django.db import transaction
 
 from cephalog.accounts.access import require_role
 from cephalog.accounts.models import User
-from cephalog.audit.actions import record
+from cephalog.core.writes import save_recorded
 from cephalog.eligibility.actions.common import CLINICAL, EligibilityError, _changed, _full_clean
 from cephalog.patients.models import (
     Patient,
@@ -61,13 +61,13 @@ def update_history(
     patient.chronic_headache_since = chronic_headache_since
     patient.intractable = intractable
     patient.status_migrainosus = status_migrainosus
-    _full_clean(patient)
-    patient.save(update_fields=[*HISTORY_FIELDS, "updated_at"])
-    record(
+    return save_recorded(
+        patient,
         action="update",
         category="migraine_history",
+        ref="patient",
         patient=patient,
-        object_ref=f"patient:{patient.pk}",
         detail={"fields": _changed(patient, before, HISTORY_FIELDS)},
+        update_fields=[*HISTORY_FIELDS, "updated_at"],
+        clean=_full_clean,
     )
-    return patient

@@ -10,6 +10,7 @@ from django.db import transaction
 from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
+from cephalog.core.writes import save_recorded
 from cephalog.domain.policies import POLICIES
 from cephalog.domain.rulesets import DEFAULT_RULESET, RULESET_NAMES
 from cephalog.eligibility.actions.common import EligibilityError, _full_clean
@@ -41,16 +42,14 @@ def save_clinic_policy(
     creating = policy is None
     target = policy if policy is not None else ClinicPolicy(clinic=clinic)
     target.name, target.title, target.definition = name.strip(), title.strip(), definition
-    _full_clean(target)
-    target.save()
-    record(
+    return save_recorded(
+        target,
         action="create" if creating else "update",
         category="clinic_policy",
         clinic_id=clinic.pk,
-        object_ref=f"clinic_policy:{target.pk}",
         detail={"name": target.name},
+        clean=_full_clean,
     )
-    return target
 
 
 @transaction.atomic
@@ -80,16 +79,16 @@ def set_default_policy(*, clinic: Clinic, by: User, name: str) -> Clinic:
         raise EligibilityError([f"default_policy: unknown policy {name!r}"])
     previous = clinic.default_policy
     clinic.default_policy = name
-    _full_clean(clinic)
-    clinic.save(update_fields=["default_policy"])
-    record(
+    return save_recorded(
+        clinic,
         action="update",
         category="clinic_policy",
+        ref="clinic",
         clinic_id=clinic.pk,
-        object_ref=f"clinic:{clinic.pk}",
         detail={"default_policy": name, "previous": previous},
+        update_fields=["default_policy"],
+        clean=_full_clean,
     )
-    return clinic
 
 
 @transaction.atomic
@@ -106,13 +105,12 @@ def set_clinic_ruleset(*, clinic: Clinic, by: User, name: str) -> ClinicRuleset:
     row, _ = ClinicRuleset.objects.select_for_update().get_or_create(clinic=clinic)
     previous = row.ruleset if row.pk else DEFAULT_RULESET
     row.ruleset = name
-    _full_clean(row)
-    row.save()
-    record(
+    return save_recorded(
+        row,
         action="update",
         category="clinic_policy",
+        ref=f"clinic:{clinic.pk}",
         clinic_id=clinic.pk,
-        object_ref=f"clinic:{clinic.pk}",
         detail={"ruleset": name, "previous": previous},
+        clean=_full_clean,
     )
-    return row

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,8 +12,8 @@ from django.utils import timezone
 
 from cephalog.accounts.access import CLINICAL_ROLES, require_role
 from cephalog.accounts.models import Role, User
-from cephalog.audit.actions import record
 from cephalog.core.replan import replan
+from cephalog.core.writes import save_recorded
 from cephalog.domain import decisions
 from cephalog.domain.assess import Assessment
 from cephalog.domain.policies import POLICIES
@@ -118,13 +119,12 @@ def record_decision(
         new_interval_days=new_interval_days,
         reason=reason,
     )
-    row.full_clean()
-    row.save()
-    record(
+    save_recorded(
+        row,
         action="create",
         category="continuation_decision",
+        ref="decision",
         patient=patient,
-        object_ref=f"decision:{row.pk}",
         user=by,
         detail={
             "decision": decision,
@@ -149,19 +149,23 @@ def record_bridging(
     row = BridgingTreatment(
         patient=patient, date=date, kind=kind, notes=(notes or "").strip(), recorded_by=by
     )
+    return save_recorded(
+        row,
+        action="create",
+        category="bridging_treatment",
+        ref="bridging",
+        patient=patient,
+        user=by,
+        detail={"kind": kind},
+        clean=_clean_bridging,
+    )
+
+
+def _clean_bridging(row: BridgingTreatment, exclude: Sequence[str]) -> None:
+    """`full_clean()`; "other" without notes is refused as "Say what was given"."""
     try:
-        row.full_clean()
+        row.full_clean(exclude=list(exclude))
     except ValidationError as error:
         if row.kind == "other" and not row.notes:
             raise ValidationError({"notes": "Say what was given."}) from error
         raise
-    row.save()
-    record(
-        action="create",
-        category="bridging_treatment",
-        patient=patient,
-        object_ref=f"bridging:{row.pk}",
-        user=by,
-        detail={"kind": kind},
-    )
-    return row

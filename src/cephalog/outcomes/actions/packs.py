@@ -10,6 +10,7 @@ from django.db import transaction
 from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
+from cephalog.core.writes import save_recorded
 from cephalog.outcomes.content_packs import ContentPackError, parse_pack
 from cephalog.outcomes.models import ITEM_KEY_CHOICES, ContentPack, ItemLabel
 
@@ -43,17 +44,14 @@ def load_content_pack(*, clinic: Clinic, by: User, raw: bytes | str) -> ContentP
         wording=pack.to_wording(),
         loaded_by=by,
     )
-    row.full_clean()
-    row.save()
-    record(
+    return save_recorded(
+        row,
         action="import",
         category="content_pack",
         clinic_id=clinic.pk,
-        object_ref=f"content_pack:{row.pk}",
         user=by,
         detail={"instrument": pack.instrument, "version": pack.version},
     )
-    return row
 
 
 @transaction.atomic
@@ -65,14 +63,15 @@ def set_content_pack_active(*, pack: ContentPack, by: User, active: bool) -> Con
     require_role(by, pack.clinic, (Role.CLINIC_ADMIN,))
     if pack.active != active:
         pack.active = active
-        pack.save(update_fields=["active"])
-        record(
+        save_recorded(
+            pack,
             action="update",
             category="content_pack",
             clinic_id=pack.clinic_id,
-            object_ref=f"content_pack:{pack.pk}",
             user=by,
             detail={"instrument": pack.instrument, "version": pack.version, "active": active},
+            update_fields=["active"],
+            clean=None,
         )
     return pack
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cephalog.accounts.access import CLINICAL_ROLES, require_role
 from cephalog.accounts.models import User
-from cephalog.audit.actions import record
+from cephalog.core.writes import save_recorded
 from cephalog.domain import instruments
 from cephalog.outcomes.actions.common import not_future
 from cephalog.outcomes.models import ContentPack, Instrument, QuestionnaireResponse, ResponseSource
@@ -128,20 +128,16 @@ def record_questionnaire(
         entered_by=by,
         content_pack=content_pack,
     )
-    row.full_clean()
-    try:
-        with transaction.atomic():
-            row.save()
+    try:  # the same questionnaire stored at once by another request: the row refuses it
+        return save_recorded(
+            row,
+            action="create",
+            category="questionnaire",
+            patient=patient,
+            user=by,
+            detail={"instrument": instrument, "source": source, "total": total},
+        )
     except IntegrityError:
         raise ValidationError(
             {"completed_on": f"a {instrument} for {completed_on.isoformat()} is already recorded"}
         ) from None
-    record(
-        action="create",
-        category="questionnaire",
-        patient=patient,
-        object_ref=f"questionnaire:{row.pk}",
-        user=by,
-        detail={"instrument": instrument, "source": source, "total": total},
-    )
-    return row

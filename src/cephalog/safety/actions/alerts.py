@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
+from cephalog.core.writes import save_recorded
 from cephalog.domain.safety import SafetyTriage
 from cephalog.patients.models import Patient
 from cephalog.safety import outbox
@@ -89,14 +91,19 @@ def _merge_into(
     recent.reports += 1
     recent.last_report_at = max(now, recent.last_report_at or recent.created_at)
     recent.save(update_fields=["summary", "reports", "last_report_at"])
+    _record_alert(recent, event.patient, {"merged_event": event.pk, "reports": recent.reports})
+    return recent
+
+
+def _record_alert(alert: SafetyAlert, patient: Patient, detail: dict[str, Any]) -> None:
+    """The audit row of a change to an alert (merged, acknowledged, escalated)."""
     record(
         action="update",
         category="safety_alert",
-        patient=event.patient,
-        object_ref=f"alert:{recent.pk}",
-        detail={"merged_event": event.pk, "reports": recent.reports},
+        patient=patient,
+        object_ref=f"alert:{alert.pk}",
+        detail=detail,
     )
-    return recent
 
 
 def _raise_alert(
@@ -136,8 +143,14 @@ def _raise_alert(
         last_report_at=now,
         escalate_at=now + dt.timedelta(minutes=minutes),
     )
-    alert.full_clean()
-    alert.save()
+    save_recorded(
+        alert,
+        action="create",
+        category="safety_alert",
+        ref="alert",
+        patient=event.patient,
+        detail={"event": event.pk},
+    )
     outbox.queue(
         kind=EmailKind.RED_FLAG,
         to=_recipients(clinic, escalation=False),
@@ -146,13 +159,6 @@ def _raise_alert(
         clinic=clinic,
         alert=alert,
         now=now,
-    )
-    record(
-        action="create",
-        category="safety_alert",
-        patient=event.patient,
-        object_ref=f"alert:{alert.pk}",
-        detail={"event": event.pk},
     )
     return alert
 
@@ -177,13 +183,7 @@ def acknowledge_alert(
     if not updated:
         raise ValidationError({"action_taken": "this alert was already acknowledged"})
     alert.refresh_from_db()
-    record(
-        action="update",
-        category="safety_alert",
-        patient=alert.patient,
-        object_ref=f"alert:{alert.pk}",
-        detail={"acknowledged": True},
-    )
+    _record_alert(alert, alert.patient, {"acknowledged": True})
     return alert
 
 
@@ -227,13 +227,6 @@ def escalate_overdue_alerts(now: dt.datetime | None = None) -> int:
                 alert=alert,
                 now=now,
             )
-            record(
-                action="update",
-                category="safety_alert",
-                patient=alert.patient,
-                object_ref=f"alert:{alert.pk}",
-                detail={"escalation_level": level},
-                user=None,
-            )
+            _record_alert(alert, alert.patient, {"escalation_level": level})
         count += 1
     return count

@@ -9,8 +9,7 @@ from django.db import transaction
 
 from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Clinic, Role, User
-from cephalog.audit.actions import record
-from cephalog.core.writes import assign_fields
+from cephalog.core.writes import update_audited
 from cephalog.safety.models import SafetySettings
 
 #: The settings a clinic admin changes on the Safety settings page.
@@ -97,22 +96,9 @@ def update_safety_settings(*, clinic: Clinic, by: User, **fields: Any) -> list[s
     if unknown:
         raise ValueError(f"update_safety_settings: not settings: {sorted(unknown)}")
     row = SafetySettings.objects.select_for_update().filter(clinic=clinic).first()
-    creating = row is None
     if row is None:
         row = SafetySettings(clinic=clinic)
     wanted, problems = _checked(fields)
     if problems:
         raise ValidationError(problems)
-    changed, detail = assign_fields(row, wanted)
-    if changed or creating:
-        row.save()
-    if changed:
-        record(
-            action="update",
-            category="safety_settings",
-            clinic_id=clinic.pk,
-            user=by,
-            object_ref=f"safety_settings:{row.pk}",
-            detail=detail,
-        )
-    return changed
+    return update_audited(row, wanted, category="safety_settings", clinic_id=clinic.pk, user=by)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cephalog.accounts.models import User
-from cephalog.audit.actions import record
+from cephalog.core.writes import save_recorded
 from cephalog.domain import dosing
 from cephalog.domain.safety import Symptom, classify
 from cephalog.patients.models import Patient
@@ -109,13 +109,11 @@ def record_adverse_event(
     event = AdverseEvent(patient=patient, source=Source.CLINIC, recorded_by=user)
     _apply(event, fields)
     _validate_event(event)
-    event.full_clean()
-    event.save()
-    record(
+    save_recorded(
+        event,
         action="create",
         category="adverse_event",
         patient=patient,
-        object_ref=f"adverse_event:{event.pk}",
         detail={"red_flag": event.red_flag, "serious": event.serious},
     )
     if event.red_flag:
@@ -134,16 +132,14 @@ def update_adverse_event(
     before = {name: getattr(event, name) for name in fields}
     _apply(event, fields)
     _validate_event(event)
-    event.full_clean()
-    event.save()
     changed = sorted(name for name in fields if getattr(event, name) != before[name])
-    record(
+    save_recorded(
+        event,
         action="update",
         category="adverse_event",
         patient=event.patient,
-        object_ref=f"adverse_event:{event.pk}",
-        detail={"fields": changed},
         user=user,
+        detail={"fields": changed},
     )
     if event.red_flag and not was_red and not event.alerts.exists():
         _raise_alert(

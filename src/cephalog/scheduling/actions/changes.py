@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from cephalog.audit.actions import record
+from cephalog.core.writes import Clean, full_clean, save_recorded
 from cephalog.domain.schedule import EventKind
 from cephalog.patients.models import Patient
 from cephalog.scheduling.actions.plan import REASON_MAX, _log
@@ -38,6 +38,35 @@ def _clean_reason(reason: str) -> str:
     if len(reason) > REASON_MAX:
         raise ValidationError({"reason": f"At most {REASON_MAX} characters."})
     return reason
+
+
+def _save_change(
+    appt: Appointment,
+    change: ChangeKind,
+    status: AppointmentStatus,
+    by: Any,
+    reason: str,
+    *,
+    was: tuple[dt.date, dt.time | None] | None = None,
+    clean: Clean | None = None,
+) -> Appointment:
+    """Save a person's change of an appointment to `status` (from the date and time `was`,
+    by default its own), audited, with its row in the appointment's history; the calendar
+    apps update it (SEQUENCE + 1)."""
+    was = was or (appt.date, appt.time)
+    appt.status = status
+    appt.sequence += 1
+    save_recorded(
+        appt,
+        action="update",
+        category="appointment",
+        patient=appt.patient,
+        user=by,
+        detail={"kind": appt.kind, "sequence": appt.sequence, "change": change.value},
+        clean=clean,
+    )
+    _log(appt, change, *was, by, reason)
+    return appt
 
 
 @transaction.atomic
@@ -75,19 +104,15 @@ def reschedule(
     appt.earliest = min(appt.earliest, new_date)
     if appt.latest is not None and appt.latest < new_date:
         appt.latest = None
-    appt.status = AppointmentStatus.PLANNED
     appt.pinned = True
-    appt.sequence += 1
-    appt.full_clean()
-    appt.save()
-    _log(appt, ChangeKind.MOVED, old_date, old_time, by, reason)
-    record(
-        action="update",
-        category="appointment",
-        patient=appt.patient,
-        user=by,
-        object_ref=f"appointment:{appt.pk}",
-        detail={"kind": appt.kind, "sequence": appt.sequence, "change": "moved"},
+    _save_change(
+        appt,
+        ChangeKind.MOVED,
+        AppointmentStatus.PLANNED,
+        by,
+        reason,
+        was=(old_date, old_time),
+        clean=full_clean,
     )
     # A moved consultation or first session moves what is planned from it.
     sync_plan(patient=appt.patient, today=today)
@@ -105,19 +130,7 @@ def cancel(*, appointment: Appointment, by: Any, reason: str) -> Appointment:
     appt = _lock(appointment)
     if appt.status != AppointmentStatus.PLANNED:
         raise ValidationError({"reason": "Only a planned appointment can be cancelled."})
-    appt.status = AppointmentStatus.CANCELLED
-    appt.sequence += 1
-    appt.save()
-    _log(appt, ChangeKind.CANCELLED, appt.date, appt.time, by, reason)
-    record(
-        action="update",
-        category="appointment",
-        patient=appt.patient,
-        user=by,
-        object_ref=f"appointment:{appt.pk}",
-        detail={"kind": appt.kind, "sequence": appt.sequence, "change": "cancelled"},
-    )
-    return appt
+    return _save_change(appt, ChangeKind.CANCELLED, AppointmentStatus.CANCELLED, by, reason)
 
 
 @transaction.atomic
@@ -141,19 +154,7 @@ def mark_done(
     appt = _lock(found)
     if appt.status != AppointmentStatus.PLANNED:
         return None
-    appt.status = AppointmentStatus.DONE
-    appt.sequence += 1
-    appt.save()
-    _log(appt, ChangeKind.DONE, appt.date, appt.time, by, reason)
-    record(
-        action="update",
-        category="appointment",
-        patient=patient,
-        user=by,
-        object_ref=f"appointment:{appt.pk}",
-        detail={"kind": appt.kind, "sequence": appt.sequence, "change": "done"},
-    )
-    return appt
+    return _save_change(appt, ChangeKind.DONE, AppointmentStatus.DONE, by, reason)
 
 
 @transaction.atomic
@@ -176,14 +177,12 @@ def set_authorisation_end(
         title_patient="Your insurance approval for treatment ends",
         title_clinic="Payer authorisation ends",
     )
-    appt.full_clean()
-    appt.save()
-    record(
+    save_recorded(
+        appt,
         action="create",
         category="appointment",
         patient=patient,
         user=by,
-        object_ref=f"appointment:{appt.pk}",
         detail={"kind": appt.kind},
     )
     sync_plan(patient=patient)

@@ -13,6 +13,7 @@ from django.utils.crypto import salted_hmac
 
 from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
+from cephalog.core.writes import save_recorded
 from cephalog.patients.models import Patient
 from cephalog.scheduling.models import (
     CalendarFeedToken,
@@ -58,17 +59,17 @@ def issue_feed_token(
     token = CalendarFeedToken(seed=secrets.token_urlsafe(32), **owner)
     token.token_hash = hash_token(feed_token_value(token))
     token.created_by = by if getattr(by, "pk", None) else None
-    token.save()
-    record(
+    return save_recorded(
+        token,
         action="create",
         category="calendar_feed",
+        ref="feed",
         patient=patient,
         clinic_id=clinic.pk if clinic else None,
         user=by,
-        object_ref=f"feed:{token.pk}",
         detail={"replaced": replaced},
+        clean=None,
     )
-    return token
 
 
 @transaction.atomic

@@ -9,8 +9,8 @@ from django.db import transaction
 
 from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Role, User
-from cephalog.audit.actions import record
 from cephalog.core.time import clinic_now
+from cephalog.core.writes import save_recorded
 from cephalog.domain import point_of_care
 from cephalog.patients.models import Patient
 from cephalog.treatment import queries
@@ -57,16 +57,13 @@ def record_check(
         answered_by=by,
         answered_at=local_now,
     )
-    check.full_clean()
-    check.save()
-    record(
+    return save_recorded(
+        check,
         action="create",
         category="session_check",
         patient=patient,
-        object_ref=f"session_check:{check.pk}",
         detail={k: v for k, v in check.answers.items() if k != "new_since_last_note"},
     )
-    return check
 
 
 @transaction.atomic
@@ -97,16 +94,14 @@ def sign_off_flag(
         signed_at=local_now,
         note=note.strip()[:2000],
     )
-    sign_off.full_clean()
-    sign_off.save()
-    record(
+    return save_recorded(
+        sign_off,
         action="create",
         category="session_flag_sign_off",
+        ref=f"session_check:{pre.check.pk}",
         patient=patient,
-        object_ref=f"session_check:{pre.check.pk}",
         detail={"flag": flag},
     )
-    return sign_off
 
 
 def continuation_rule(patient: Patient, precheck_reason: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
 from cephalog.core.errors import AppError
+from cephalog.core.writes import save_recorded, validate
 from cephalog.domain.safety import DEFAULT_AFTERCARE, Evidence
 from cephalog.treatment.models import LOCKED_AFTERCARE, AftercareText, InjectorTraining
 
@@ -41,17 +42,15 @@ def record_injector_training(
         provider=(provider or "").strip(),
         completed_on=completed_on,
     )
-    training.full_clean()
-    training.save()
-    record(
+    return save_recorded(
+        training,
         action="create",
         category="injector_training",
+        ref=f"user:{user.pk}",
         clinic_id=clinic.pk,
         user=by,
-        object_ref=f"user:{user.pk}",
-        detail={"training": training.pk},
+        detail=lambda row: {"training": row.pk},
     )
-    return training
 
 
 # --- the clinic's aftercare advice (the Aftercare page, clinic admins) --------------------------
@@ -89,26 +88,21 @@ def save_aftercare(*, clinic: Clinic, by: Any, items: Sequence[dict[str, str]]) 
     if row is None:
         row = AftercareText(clinic=clinic)
     row.items = stored
-    try:
-        row.full_clean()
-    except ValidationError as error:
-        raise AppError.from_validation(error) from None
-    row.save()
     after = {i["key"]: i["text"] for i in stored}
-    record(
+    return save_recorded(
+        row,
         action="update",
         category="aftercare",
         clinic_id=clinic.pk,
         user=by,
-        object_ref=f"aftercare:{row.pk}",
         detail={
             "items": len(stored),
             "added": sorted(set(after) - set(before)),
             "removed": sorted(set(before) - set(after)),
             "reworded": sorted(k for k in after if k in before and before[k] != after[k]),
         },
+        clean=validate,
     )
-    return row
 
 
 def _aftercare_items(

@@ -9,9 +9,9 @@ from django.db import transaction
 
 from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Clinic, Role, User
-from cephalog.audit.actions import record
 from cephalog.core.replan import replan
 from cephalog.core.time import clinic_now
+from cephalog.core.writes import save_recorded
 from cephalog.domain import dosing, point_of_care
 from cephalog.treatment import queries
 from cephalog.treatment.actions.common import (
@@ -74,9 +74,7 @@ def complete_session(
     session.signed_by = by
     session.signed_at = local_now
     session.locked = True
-    session.full_clean()
-    session.save()
-    _audit_completion(session, check.totals.sites_injected, discarded)
+    _save_completed(session, check.totals.sites_injected, discarded)
     # The treatment calendar follows the session actually given (next due date, check-ins).
     replan(patient=patient, today=local_now.date())
     return session
@@ -124,13 +122,13 @@ def _fill(session: Session, totals: dosing.SessionTotals, opened: int, discarded
     session.units_discarded = discarded
 
 
-def _audit_completion(session: Session, sites_injected: int, discarded: int) -> None:
-    """The audit row of a signed session: units, sites, waste and the billing lines."""
-    record(
+def _save_completed(session: Session, sites_injected: int, discarded: int) -> None:
+    """Save the signed session with its audit row: units, sites, waste and the billing lines."""
+    save_recorded(
+        session,
         action="update",
         category="session",
         patient=session.patient,
-        object_ref=f"session:{session.pk}",
         detail={
             "completed": True,
             "units": session.total_units,
@@ -185,16 +183,14 @@ def add_addendum(*, session: Session, by: User, text: str) -> SessionAddendum:
     if not session.is_locked:
         raise SessionError([("", "This session is still open: change the record itself.")])
     addendum = SessionAddendum(session=session, author=by, text=text.strip())
-    addendum.full_clean()
-    addendum.save()
-    record(
+    return save_recorded(
+        addendum,
         action="create",
         category="session_addendum",
+        ref=f"session:{session.pk}",
         patient=session.patient,
-        object_ref=f"session:{session.pk}",
-        detail={"addendum": addendum.pk},
+        detail=lambda row: {"addendum": row.pk},
     )
-    return addendum
 
 
 @transaction.atomic
@@ -209,13 +205,11 @@ def cancel_session(*, session: Session, by: User, reason: str) -> Session:
         raise SessionError([("reason", "Give a reason for cancelling.")])
     session.status = SessionStatus.CANCELLED
     session.notes = f"Cancelled: {reason.strip()}"
-    session.full_clean()
-    session.save(update_fields=["status", "notes"])
-    record(
+    return save_recorded(
+        session,
         action="update",
         category="session",
         patient=session.patient,
-        object_ref=f"session:{session.pk}",
         detail={"cancelled": True},
+        update_fields=["status", "notes"],
     )
-    return session

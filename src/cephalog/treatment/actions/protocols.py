@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -10,8 +11,8 @@ from django.db import transaction
 
 from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Clinic, Role
-from cephalog.audit.actions import record
 from cephalog.core.errors import AppError
+from cephalog.core.writes import save_recorded, update_audited
 from cephalog.domain import dosing
 from cephalog.treatment.models import ProtocolTemplate
 
@@ -37,10 +38,10 @@ def _plain_protocol_problem(problem: str) -> tuple[str, str]:
     return "", problem
 
 
-def _check_template(template: ProtocolTemplate) -> None:
+def _check_template(template: ProtocolTemplate, exclude: Sequence[str] = ()) -> None:
     """Validated against the domain's dosing rules; refused field by field."""
     try:
-        template.full_clean()
+        template.full_clean(exclude=list(exclude))
     except ValidationError as error:
         items: list[tuple[str, str]] = []
         for field, messages in error.message_dict.items():
@@ -86,17 +87,15 @@ def create_protocol_template(
         definition=_definition(max_units, max_sites, ftp_caps),
         active=True,
     )
-    _check_template(template)
-    template.save()
-    record(
+    return save_recorded(
+        template,
         action="create",
         category="protocol_template",
         clinic_id=clinic.pk,
         user=by,
-        object_ref=f"protocol_template:{template.pk}",
         detail={"name": template.name, "definition": template.definition},
+        clean=_check_template,
     )
-    return template
 
 
 @transaction.atomic
@@ -114,26 +113,17 @@ def update_protocol_template(
     snapshot). Returns the fields changed; audited with before and after."""
     template = ProtocolTemplate.objects.select_for_update().get(pk=template.pk)
     _require_editor(by, template.clinic)
-    before = {"title": template.title, "definition": template.definition}
-    template.title = " ".join((title or "").split())
-    template.definition = _definition(max_units, max_sites, ftp_caps)
-    _check_template(template)
-    changed = [f for f in before if getattr(template, f) != before[f]]
-    if changed:
-        template.save(update_fields=changed)
-        record(
-            action="update",
-            category="protocol_template",
-            clinic_id=template.clinic_id,
-            user=by,
-            object_ref=f"protocol_template:{template.pk}",
-            detail={
-                "changed": changed,
-                "before": {f: before[f] for f in changed},
-                "after": {f: getattr(template, f) for f in changed},
-            },
-        )
-    return changed
+    return update_audited(
+        template,
+        {
+            "title": " ".join((title or "").split()),
+            "definition": _definition(max_units, max_sites, ftp_caps),
+        },
+        category="protocol_template",
+        clinic_id=template.clinic_id,
+        user=by,
+        clean=_check_template,
+    )
 
 
 @transaction.atomic
@@ -147,15 +137,13 @@ def set_protocol_template_active(
     if template.active == active:
         return template
     template.active = active
-    if active:
-        _check_template(template)
-    template.save(update_fields=["active"])
-    record(
+    return save_recorded(
+        template,
         action="update",
         category="protocol_template",
         clinic_id=template.clinic_id,
         user=by,
-        object_ref=f"protocol_template:{template.pk}",
         detail={"changed": ["active"], "after": {"active": active}},
+        update_fields=["active"],
+        clean=_check_template if active else None,
     )
-    return template

@@ -12,6 +12,7 @@ from cephalog.accounts.access import require_role
 from cephalog.accounts.models import User
 from cephalog.audit.actions import record
 from cephalog.core.time import clinic_now
+from cephalog.core.writes import save_recorded
 from cephalog.domain import dosing
 from cephalog.treatment import queries
 from cephalog.treatment.actions.common import (
@@ -130,16 +131,14 @@ def add_vial(
     problems = dosing.check_vial(vial.to_domain(), used_at=clinic_now(clinic, now), prefix="vial")
     if problems:
         raise SessionError(problems)
-    vial.full_clean()
-    vial.save()
-    record(
+    return save_recorded(
+        vial,
         action="create",
         category="session_vial",
+        ref=f"session:{session.pk}",
         patient=session.patient,
-        object_ref=f"session:{session.pk}",
         detail={"lot": vial.lot, "size_units": vial.size_units},
     )
-    return vial
 
 
 @transaction.atomic

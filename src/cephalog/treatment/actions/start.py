@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 
 from cephalog.accounts.access import require_role, role_in
 from cephalog.accounts.models import Clinic, Role, User
-from cephalog.audit.actions import record
 from cephalog.core.time import clinic_now
+from cephalog.core.writes import save_recorded
 from cephalog.domain import dosing, point_of_care
 from cephalog.patients.models import Patient
 from cephalog.treatment import queries
@@ -283,20 +283,16 @@ def _new_session(
         else "",
         rule_results=rules,
     )
-    session.full_clean()
     try:
-        with transaction.atomic():
-            session.save()
+        return save_recorded(
+            session,
+            action="create",
+            category="session",
+            patient=patient,
+            detail={"protocol": protocol_name, "rules": {r["rule"]: r["status"] for r in rules}},
+        )
     except IntegrityError:
         raise SessionError([("", "This patient already has a session today.")]) from None
-    record(
-        action="create",
-        category="session",
-        patient=patient,
-        object_ref=f"session:{session.pk}",
-        detail={"protocol": protocol_name, "rules": {r["rule"]: r["status"] for r in rules}},
-    )
-    return session
 
 
 def _prechecks(
