@@ -22,7 +22,6 @@ ALLOWED: dict[str, str] = {
     "cephalog/accounts/admin_site.py": "the Django admin's own save, audited in save_model",
     # Being rewritten to call actions right now (issue 20.2, another branch):
     "cephalog/demo/load/": "the demo loader (a package); to call actions (issue 20.2)",
-    "cephalog/diary/bulk_import/generic.py": "the bulk diary import's generic store; to call actions",
     "cephalog/interop/fhir_import/reports.py": "the FHIR import's reports; to call actions",
     "cephalog/interop/fhir_import/sessions.py": "the FHIR import's sessions; to call actions",
     "cephalog/interop/fhir_import/writer.py": "the FHIR import's records; to call actions",

@@ -36,7 +36,8 @@ transaction.
 
 The package, by section: `reading` (who may import, the file), `check` (the rules,
 vectorised, and the problem lines' wording), `postgresql` and `generic` (the two
-stores, sharing `storing`), `action` (import_diaries_csv). Import from the package.
+stores, sharing `storing`; the generic store's writes in `store_actions`), `action`
+(import_diaries_csv). Import from the package.
 
 Audit: one `import` row for the import as a whole (counts only) and one per
 patient whose diary it changed (counts only), never diary contents.
