@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 from django.db import connection
+from psycopg.copy import QueuedLibpqWriter
 
 from cephalog.diary.actions import FLAGS
 from cephalog.diary.bulk_import.check import (
@@ -39,23 +41,39 @@ def _binary_copy(fields: Sequence[tuple[Any, Any]]) -> bytes:
     return _COPY_HEADER + bytes(_binary_rows(fields)) + _COPY_TRAILER
 
 
-def _binary_rows(
-    fields: Sequence[tuple[Any, Any]],
-    text: tuple[np.ndarray[Any, Any], Sequence[bytes]] | None = None,
-) -> memoryview:
+@dataclass(frozen=True)
+class Tail:
+    """The last fields of each row of a binary COPY, taking few distinct values: each
+    row's code into `values` (each the fields' bytes, sizes included), how many fields."""
+
+    codes: np.ndarray[Any, Any]
+    values: Sequence[bytes]
+    fields: int
+
+    @classmethod
+    def text(cls, codes: np.ndarray[Any, Any], texts: Sequence[str]) -> Tail:
+        """One text field."""
+        return cls(codes, [_field(t.encode()) for t in texts], 1)
+
+
+def _field(value: bytes | None) -> bytes:
+    """A field of a binary COPY row: its size (-1: NULL), then its bytes."""
+    if value is None:
+        return (-1).to_bytes(4, "big", signed=True)
+    return len(value).to_bytes(4, "big") + value
+
+
+def _binary_rows(fields: Sequence[tuple[Any, Any]], tail: Tail | None = None) -> memoryview:
     """The rows of a binary COPY (no header or trailer): fixed-width fields, each as
-    (numpy dtype, values; "" for an empty text), and optionally a last text field of a
-    few distinct values (each row's code into them, the values)."""
+    (numpy dtype, values; "" for an empty text), then optionally the `tail`."""
     rows = len(fields[0][1]) if fields else 0
     layout: list[tuple[str, Any]] = [("count", ">i2")]
     for i, (dtype, _) in enumerate(fields):
         layout.append((f"size{i}", ">i4"))
         if dtype != "":
             layout.append((f"value{i}", dtype))
-    if text is not None:
-        layout.append(("text_size", ">i4"))
     template = np.zeros(1, dtype=np.dtype(layout))  # the field count and sizes, every row
-    template["count"] = len(fields) + (text is not None)
+    template["count"] = len(fields) + (tail.fields if tail else 0)
     for i, (dtype, _) in enumerate(fields):
         template[f"size{i}"] = 0 if dtype == "" else np.dtype(dtype).itemsize
     out = np.empty(rows, dtype=template.dtype)
@@ -63,22 +81,20 @@ def _binary_rows(
     for i, (dtype, values) in enumerate(fields):
         if dtype != "":
             out[f"value{i}"] = values
-    if text is None:
+    if tail is None:
         return memoryview(out.view(np.uint8))
-    # Each row, then its text padded to the longest; the padding is cut out at the end.
-    codes, values = text
-    lengths = np.array([len(v) for v in values], dtype=np.int64)
-    out["text_size"] = lengths[codes]
+    # Each row, then its tail padded to the longest; the padding is cut out at the end.
+    lengths = np.array([len(v) for v in tail.values], dtype=np.int64)
     width = max(1, int(lengths.max()))
     fixed = out.dtype.itemsize
-    padded = np.zeros((len(values), width), dtype=np.uint8)
-    for i, value in enumerate(values):
+    padded = np.zeros((len(tail.values), width), dtype=np.uint8)
+    for i, value in enumerate(tail.values):
         padded[i, : len(value)] = np.frombuffer(value, dtype=np.uint8)
     grid = np.empty((rows, fixed + width), dtype=np.uint8)
     grid[:, :fixed] = out.view(np.uint8).reshape(rows, fixed)
-    grid[:, fixed:] = padded[codes]
+    grid[:, fixed:] = padded[tail.codes]
     keep = np.arange(fixed + width) < (fixed + lengths)[:, None]
-    return memoryview(grid[keep[codes]])
+    return memoryview(grid[keep[tail.codes]])
 
 
 def _uuids(patients: pl.DataFrame, p: pl.Series) -> np.ndarray[Any, Any]:
@@ -253,22 +269,35 @@ def _copy_new(
         "peak_intensity",
     ]
     uuids = _uuid_table(checked.patients)
-    with pg.copy(f"COPY {t['entry']} ({', '.join(columns)}) FROM STDIN (FORMAT binary)") as copy:
+    with pg.copy(
+        f"COPY {t['entry']} ({', '.join(columns)}) FROM STDIN (FORMAT binary)",
+        writer=QueuedLibpqWriter(pg),
+    ) as copy:
         copy.write(_COPY_HEADER)
         for start in range(0, days.height, _COPY_PIECE):
             piece = days.slice(start, _COPY_PIECE)
             copy.write(_new_days_rows(piece, ids[start : start + piece.height], uuids, now))
         copy.write(_COPY_TRAILER)
-    medicines = (
-        checked.medicines.join(pl.DataFrame({"n": days["n"], "entry_id": ids}), on="n", how="inner")
-        .sort("entry_id", "ord")
-        .select("entry_id", "name", "drug_class", "effective")
-    )
+    medicines = checked.medicines.join(
+        pl.DataFrame({"n": days["n"], "entry_id": ids}), on="n", how="inner"
+    ).sort("entry_id", "ord")
     if medicines.height:
+        tail = _medicine_tail(medicines)
         with pg.copy(
-            f"COPY {t['medicine']} (entry_id, name, drug_class, effective) FROM STDIN (FORMAT csv)"
+            f"COPY {t['medicine']} (entry_id, name, drug_class, effective) FROM STDIN"
+            " (FORMAT binary)",
+            writer=QueuedLibpqWriter(pg),
         ) as copy:
-            copy.write(medicines.write_csv(include_header=False, quote_style="non_numeric"))
+            copy.write(_COPY_HEADER)
+            for start in range(0, medicines.height, _COPY_PIECE):
+                piece = slice(start, start + _COPY_PIECE)
+                copy.write(
+                    _binary_rows(
+                        [(">i8", medicines["entry_id"][piece].to_numpy())],
+                        Tail(tail.codes[piece], tail.values, tail.fields),
+                    )
+                )
+            copy.write(_COPY_TRAILER)
     if skip_key_triggers:
         cursor.execute("SET LOCAL session_replication_role = origin")
     stored = Stored(medicines=medicines.height)
@@ -326,8 +355,33 @@ def _new_days_rows(
             (">i8", stamp),
             (">i8", stamp),
         ],
-        (days["intensity"].to_numpy(), [c.encode() for c in _INTENSITIES]),
+        Tail.text(days["intensity"].to_numpy(), _INTENSITIES),
     )
+
+
+def _medicine_tail(medicines: pl.DataFrame) -> Tail:
+    """The medicines' name, class and effect, as codes into their distinct combinations."""
+    effect = (
+        pl.when(pl.col("effective").is_null())
+        .then(pl.lit("?"))
+        .when(pl.col("effective"))
+        .then(pl.lit("y"))
+        .otherwise(pl.lit("n"))
+    )
+    # (NUL never is in a name: a file holding one is refused.)
+    key = medicines.select(
+        pl.concat_str(pl.col("name"), pl.col("drug_class"), effect, separator="\0")
+    ).to_series()
+    distinct = key.unique(maintain_order=True)
+    codes = key.replace_strict(distinct, range(len(distinct)), return_dtype=pl.UInt32)
+    effects = {"?": None, "y": b"\x01", "n": b"\x00"}
+    values = []
+    for combination in distinct.to_list():
+        name, drug_class, effective = combination.split("\0")
+        values.append(
+            _field(name.encode()) + _field(drug_class.encode()) + _field(effects[effective])
+        )
+    return Tail(codes.to_numpy(), values, 3)
 
 
 # --- Days of which some are stored: staging tables and set-based SQL -------------------------
