@@ -290,11 +290,11 @@ def _copy_new(
         ) as copy:
             copy.write(_COPY_HEADER)
             for start in range(0, medicines.height, _COPY_PIECE):
-                piece = slice(start, start + _COPY_PIECE)
+                some = slice(start, start + _COPY_PIECE)
                 copy.write(
                     _binary_rows(
-                        [(">i8", medicines["entry_id"][piece].to_numpy())],
-                        Tail(tail.codes[piece], tail.values, tail.fields),
+                        [(">i8", medicines["entry_id"][some].to_numpy())],
+                        Tail(tail.codes[some], tail.values, tail.fields),
                     )
                 )
             copy.write(_COPY_TRAILER)
