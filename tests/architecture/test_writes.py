@@ -22,8 +22,6 @@ ALLOWED: dict[str, str] = {
     "cephalog/core/jobs.py": "the claim-retry-finish helper the background jobs' actions use",
     # The Django admin (superusers only) saves through ModelAdmin.save_model, audited there.
     "cephalog/accounts/admin_site.py": "the Django admin's own save, audited in save_model",
-    # Being rewritten to call actions right now (issue 20.2, another branch):
-    "cephalog/diary/bulk_import/generic.py": "the bulk diary import's generic store; to call actions",
 }
 
 

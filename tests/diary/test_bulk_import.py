@@ -203,6 +203,26 @@ def test_it_replaces_days_the_per_patient_import_stored(cast: Cast) -> None:
     assert (result.created, result.updated, result.unchanged) == (0, 0, 6)
 
 
+def test_new_days_and_days_among_stored_ones_are_stored_alike(cast: Cast) -> None:
+    """A patient with no stored day in the file's dates gets them straight (PostgreSQL: a
+    COPY into the diary); one with a stored day among them goes through the comparison
+    (staging tables). Either way the same rows, with the import's time and defaults."""
+    twin = make_patient(cast.clinic, "MRN-2001", "Ada", "Twin", None)
+    first = days()
+    assert run(cast, bulk_csv([("MRN-2001", first[3])])).created == 1
+    before = dt.datetime.now(dt.UTC)
+    result = run(
+        cast, bulk_csv([*(("MRN-1001", d) for d in first), *(("MRN-2001", d) for d in first)])
+    )
+    after = dt.datetime.now(dt.UTC)
+    assert (result.created, result.updated, result.unchanged, result.medicines) == (11, 0, 1, 7)
+    assert stored(cast.patient) == stored(twin)
+    for entry in DiaryEntry.objects.filter(patient=cast.patient):
+        assert before <= entry.created_at == entry.updated_at <= after
+        assert (entry.pain_locations, entry.triggers) == ([], [])
+    assert list(diary_days(cast.patient).values()) == first
+
+
 def test_the_fallback_stores_what_the_database_path_stores(
     cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:

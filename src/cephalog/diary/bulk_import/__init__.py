@@ -27,13 +27,17 @@ file and no Python loop per row; cheap exact checks come first (a column with no
 whitespace is not stripped, a flag column of `true`/`false` is not lower-cased, a
 file sorted by patient and date has no duplicates). Only the listed problem
 lines are worded in Python, by the same code as the per-patient import. On
-PostgreSQL the checked rows go into temporary staging tables with a binary COPY
-and are stored by a few set-based statements; elsewhere (SQLite) with
-`executemany`. Either way in one transaction.
+PostgreSQL, when no patient of the file has a stored day between their first and
+last date in it (a registry's new data), the days go straight into the diary with
+a binary COPY and the medicines with a second COPY; otherwise the checked rows go
+into temporary staging tables with a binary COPY and are compared and stored by a
+few set-based statements. Elsewhere (SQLite) with `executemany`. Either way in one
+transaction.
 
 The package, by section: `reading` (who may import, the file), `check` (the rules,
 vectorised, and the problem lines' wording), `postgresql` and `generic` (the two
-stores, sharing `storing`), `action` (import_diaries_csv). Import from the package.
+stores, sharing `storing`; the generic store's writes in `store_actions`), `action`
+(import_diaries_csv). Import from the package.
 
 Audit: one `import` row for the import as a whole (counts only) and one per
 patient whose diary it changed (counts only), never diary contents.

@@ -1,15 +1,18 @@
-"""Storing on PostgreSQL: binary COPY into staging tables, then set-based SQL."""
+"""Storing on PostgreSQL: new days by a binary COPY straight into the diary; days among
+stored ones by a binary COPY into staging tables, then set-based SQL."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 from django.db import connection
+from psycopg.copy import QueuedLibpqWriter
 
 from cephalog.diary.actions import FLAGS
 from cephalog.diary.bulk_import.check import (
@@ -33,30 +36,78 @@ _COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
 _PG_EPOCH = (dt.date(2000, 1, 1) - dt.date(1970, 1, 1)).days
 
 
-def _binary_copy(fields: Sequence[tuple[str, np.ndarray[Any, Any]]]) -> bytes:
+def _binary_copy(fields: Sequence[tuple[Any, Any]]) -> bytes:
     """COPY BINARY data for fixed-width columns: (numpy dtype, values) per field."""
+    return _COPY_HEADER + bytes(_binary_rows(fields)) + _COPY_TRAILER
+
+
+@dataclass(frozen=True)
+class Tail:
+    """The last fields of each row of a binary COPY, taking few distinct values: each
+    row's code into `values` (each the fields' bytes, sizes included), how many fields."""
+
+    codes: np.ndarray[Any, Any]
+    values: Sequence[bytes]
+    fields: int
+
+    @classmethod
+    def text(cls, codes: np.ndarray[Any, Any], texts: Sequence[str]) -> Tail:
+        """One text field."""
+        return cls(codes, [_field(t.encode()) for t in texts], 1)
+
+
+def _field(value: bytes | None) -> bytes:
+    """A field of a binary COPY row: its size (-1: NULL), then its bytes."""
+    if value is None:
+        return (-1).to_bytes(4, "big", signed=True)
+    return len(value).to_bytes(4, "big") + value
+
+
+def _binary_rows(fields: Sequence[tuple[Any, Any]], tail: Tail | None = None) -> memoryview:
+    """The rows of a binary COPY (no header or trailer): fixed-width fields, each as
+    (numpy dtype, values; "" for an empty text), then optionally the `tail`."""
     rows = len(fields[0][1]) if fields else 0
     layout: list[tuple[str, Any]] = [("count", ">i2")]
     for i, (dtype, _) in enumerate(fields):
-        layout += [(f"size{i}", ">i4"), (f"value{i}", dtype)]
+        layout.append((f"size{i}", ">i4"))
+        if dtype != "":
+            layout.append((f"value{i}", dtype))
     template = np.zeros(1, dtype=np.dtype(layout))  # the field count and sizes, every row
-    template["count"] = len(fields)
+    template["count"] = len(fields) + (tail.fields if tail else 0)
     for i, (dtype, _) in enumerate(fields):
-        template[f"size{i}"] = np.dtype(dtype).itemsize
+        template[f"size{i}"] = 0 if dtype == "" else np.dtype(dtype).itemsize
     out = np.empty(rows, dtype=template.dtype)
     out[:] = template
-    for i, (_, values) in enumerate(fields):
-        out[f"value{i}"] = values
-    return _COPY_HEADER + out.tobytes() + _COPY_TRAILER
+    for i, (dtype, values) in enumerate(fields):
+        if dtype != "":
+            out[f"value{i}"] = values
+    if tail is None:
+        return memoryview(out.view(np.uint8))
+    # Each row, then its tail padded to the longest; the padding is cut out at the end.
+    lengths = np.array([len(v) for v in tail.values], dtype=np.int64)
+    width = max(1, int(lengths.max()))
+    fixed = out.dtype.itemsize
+    padded = np.zeros((len(tail.values), width), dtype=np.uint8)
+    for i, value in enumerate(tail.values):
+        padded[i, : len(value)] = np.frombuffer(value, dtype=np.uint8)
+    grid = np.empty((rows, fixed + width), dtype=np.uint8)
+    grid[:, :fixed] = out.view(np.uint8).reshape(rows, fixed)
+    grid[:, fixed:] = padded[tail.codes]
+    keep = np.arange(fixed + width) < (fixed + lengths)[:, None]
+    return memoryview(grid[keep[tail.codes]])
 
 
 def _uuids(patients: pl.DataFrame, p: pl.Series) -> np.ndarray[Any, Any]:
-    table = np.frombuffer(
+    picked: np.ndarray[Any, Any] = _uuid_table(patients)[p.to_numpy()]
+    return picked
+
+
+def _uuid_table(patients: pl.DataFrame) -> np.ndarray[Any, Any]:
+    """The patients' ids as 16-byte values, by `p`."""
+    return np.frombuffer(
         b"".join(uuid.UUID(x).bytes for x in patients["patient"].to_list()) or b"\0" * 16,
         dtype="V16",
     )
-    picked: np.ndarray[Any, Any] = table[p.to_numpy()]
-    return picked
 
 
 def _pg_dates(dates: pl.Series) -> np.ndarray[Any, Any]:
@@ -121,12 +172,13 @@ def _store_postgresql(
     t = _tables()
     days = _in_index_order(checked)
     patient_ids = [checked.patients["patient"][p] for p in days["p"].unique().sort().to_list()]
-    names = checked.medicines["name"].unique(maintain_order=True)
     with connection.cursor() as cursor:
+        _lock_patients(cursor, t, patient_ids)
+        if not _stored_in_spans(cursor, t, checked, days):
+            return _copy_new(cursor, t, checked, days, now=now, skip_key_triggers=skip_key_triggers)
+        names = checked.medicines["name"].unique(maintain_order=True)
         _stage(
             cursor,
-            t,
-            patient_ids,
             _days_copy(checked, days),
             _medicines_copy(checked, names),
             names.to_list(),
@@ -149,6 +201,190 @@ def _store_postgresql(
             cursor.execute("SET LOCAL session_replication_role = origin")
         cursor.execute(f"DROP TABLE {_STAGING}")
     return stored
+
+
+def _lock_patients(cursor: Any, t: dict[str, str], patient_ids: list[Any]) -> None:
+    """Nobody removes a patient while their days go in (what each row's foreign-key
+    check locks, taken once per patient and in one order)."""
+    cursor.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {t['patient']} WHERE id = ANY(%s::uuid[]) "
+        "ORDER BY id FOR KEY SHARE) p",
+        [patient_ids],
+    )
+
+
+# --- Only new days: COPY straight into the diary ---------------------------------------------
+
+
+def _stored_in_spans(cursor: Any, t: dict[str, str], checked: Checked, days: pl.DataFrame) -> bool:
+    """Whether any patient of the file has a stored day between their first and last
+    date in the file; if none has, every row is a new day."""
+    spans = days.group_by("p").agg(first=pl.col("date").min(), last=pl.col("date").max())
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {t['entry']} e JOIN unnest(%s::uuid[], %s::date[],"
+        " %s::date[]) s(patient, first, last) ON e.patient_id = s.patient"
+        " AND e.date BETWEEN s.first AND s.last)",
+        [
+            checked.patients["patient"].gather(spans["p"]).to_list(),
+            spans["first"].to_list(),
+            spans["last"].to_list(),
+        ],
+    )
+    return bool(cursor.fetchone()[0])
+
+
+#: Rows per piece of the diary's COPY (bounds the memory of building it).
+_COPY_PIECE = 100_000
+_PG_EPOCH_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def _copy_new(
+    cursor: Any,
+    t: dict[str, str],
+    checked: Checked,
+    days: pl.DataFrame,
+    *,
+    now: dt.datetime,
+    skip_key_triggers: bool,
+) -> Stored:
+    """Every row is a new day: a binary COPY straight into the diary (in the order of its
+    indexes, the ids taken from its sequence first), then the medicines with a COPY."""
+    pg = cursor.cursor  # psycopg's own cursor, for COPY
+    ids = _entry_ids(cursor, t, days.height)
+    if skip_key_triggers:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+    columns = [
+        "id",
+        "patient_id",
+        "date",
+        "headache_hours",
+        *FLAGS,
+        "aura_minutes",
+        "notes",
+        "late",
+        "source",
+        "version",
+        "created_at",
+        "updated_at",
+        "peak_intensity",
+    ]
+    uuids = _uuid_table(checked.patients)
+    with pg.copy(
+        f"COPY {t['entry']} ({', '.join(columns)}) FROM STDIN (FORMAT binary)",
+        writer=QueuedLibpqWriter(pg),
+    ) as copy:
+        copy.write(_COPY_HEADER)
+        for start in range(0, days.height, _COPY_PIECE):
+            piece = days.slice(start, _COPY_PIECE)
+            copy.write(_new_days_rows(piece, ids[start : start + piece.height], uuids, now))
+        copy.write(_COPY_TRAILER)
+    medicines = checked.medicines.join(
+        pl.DataFrame({"n": days["n"], "entry_id": ids}), on="n", how="inner"
+    ).sort("entry_id", "ord")
+    if medicines.height:
+        tail = _medicine_tail(medicines)
+        with pg.copy(
+            f"COPY {t['medicine']} (entry_id, name, drug_class, effective) FROM STDIN"
+            " (FORMAT binary)",
+            writer=QueuedLibpqWriter(pg),
+        ) as copy:
+            copy.write(_COPY_HEADER)
+            for start in range(0, medicines.height, _COPY_PIECE):
+                some = slice(start, start + _COPY_PIECE)
+                copy.write(
+                    _binary_rows(
+                        [(">i8", medicines["entry_id"][some].to_numpy())],
+                        Tail(tail.codes[some], tail.values, tail.fields),
+                    )
+                )
+            copy.write(_COPY_TRAILER)
+    if skip_key_triggers:
+        cursor.execute("SET LOCAL session_replication_role = origin")
+    stored = Stored(medicines=medicines.height)
+    for p, created in days.group_by("p").len().iter_rows():
+        stored.count(checked.patients["patient"][p], created=created)
+    return stored
+
+
+def _entry_ids(cursor: Any, t: dict[str, str], count: int) -> np.ndarray[Any, Any]:
+    """`count` new ids from the diary's id sequence, in ascending order."""
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [t["entry"]])
+    sequence = cursor.fetchone()[0]
+    data = bytearray()
+    with cursor.cursor.copy(
+        "COPY (SELECT nextval(%s::regclass) FROM generate_series(1, %s)) TO STDOUT (FORMAT binary)",
+        [sequence, count],
+    ) as copy:
+        for block in copy:
+            data += block
+    # The header (19 bytes), then per row: 1 field, 8 bytes, the id; the trailer (2 bytes).
+    rows = np.frombuffer(bytes(data[19:-2]), dtype=[("n", ">i2"), ("size", ">i4"), ("id", ">i8")])
+    ids: np.ndarray[Any, Any] = rows["id"].astype(np.int64)
+    if len(ids) != count:
+        raise RuntimeError(f"the diary's sequence gave {len(ids)} ids for {count} days")
+    return ids
+
+
+def _new_days_rows(
+    days: pl.DataFrame,
+    ids: np.ndarray[Any, Any],
+    uuids: np.ndarray[Any, Any],
+    now: dt.datetime,
+) -> memoryview:
+    """The binary COPY rows of new days, in `_copy_new`'s column order."""
+    h100 = days["h100"].to_numpy().astype(np.int64)
+    # numeric as PostgreSQL sends it: 2 base-10000 digits, weight 0, positive, scale 2.
+    hours = np.empty((days.height, 6), dtype=np.int64)
+    hours[:, :4] = (2, 0, 0, 2)
+    hours[:, 4] = h100 // 100
+    hours[:, 5] = h100 % 100 * 100
+    stamp = (now - _PG_EPOCH_TIME) // dt.timedelta(microseconds=1)
+    source = str(EntrySource.IMPORT).encode()
+    return _binary_rows(
+        [
+            (">i8", ids),
+            ("V16", uuids[days["p"].to_numpy()]),
+            (">i4", _pg_dates(days["date"])),
+            ((">i2", (6,)), hours),
+            *(("?", days[f].to_numpy()) for f in FLAGS),
+            (">i2", days["aura_minutes"].to_numpy()),
+            ("", None),  # notes: empty
+            ("?", days["late"].to_numpy()),
+            (f"S{len(source)}", source),
+            (">i4", 1),
+            (">i8", stamp),
+            (">i8", stamp),
+        ],
+        Tail.text(days["intensity"].to_numpy(), _INTENSITIES),
+    )
+
+
+def _medicine_tail(medicines: pl.DataFrame) -> Tail:
+    """The medicines' name, class and effect, as codes into their distinct combinations."""
+    effect = (
+        pl.when(pl.col("effective").is_null())
+        .then(pl.lit("?"))
+        .when(pl.col("effective"))
+        .then(pl.lit("y"))
+        .otherwise(pl.lit("n"))
+    )
+    # (NUL never is in a name: a file holding one is refused.)
+    key = medicines.select(
+        pl.concat_str(pl.col("name"), pl.col("drug_class"), effect, separator="\0")
+    ).to_series()
+    distinct = key.unique(maintain_order=True)
+    codes = key.replace_strict(distinct, range(len(distinct)), return_dtype=pl.UInt32)
+    effects = {"?": None, "y": b"\x01", "n": b"\x00"}
+    values = []
+    for combination in distinct.to_list():
+        name, drug_class, effective = combination.split("\0")
+        values.append(
+            _field(name.encode()) + _field(drug_class.encode()) + _field(effects[effective])
+        )
+    return Tail(codes.to_numpy(), values, 3)
+
+
+# --- Days of which some are stored: staging tables and set-based SQL -------------------------
 
 
 def _in_index_order(checked: Checked) -> pl.DataFrame:
@@ -208,26 +444,12 @@ def _medicines_copy(checked: Checked, names: pl.Series) -> bytes:
     )
 
 
-def _stage(
-    cursor: Any,
-    t: dict[str, str],
-    patient_ids: list[Any],
-    days_data: bytes,
-    medicines_data: bytes,
-    names: list[str],
-) -> None:
-    """Lock the patients and COPY the rows into the staging tables."""
+def _stage(cursor: Any, days_data: bytes, medicines_data: bytes, names: list[str]) -> None:
+    """COPY the rows into the staging tables."""
     pg = cursor.cursor  # psycopg's own cursor, for COPY
     cursor.execute("SET LOCAL work_mem = '256MB'")
     # ON COMMIT DROP removes them, unless the import runs inside a larger transaction.
     cursor.execute(f"DROP TABLE IF EXISTS {_STAGING}")
-    # Nobody removes a patient while their days go in (what each row's foreign-key
-    # check locks, taken once per patient and in one order).
-    cursor.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM {t['patient']} WHERE id = ANY(%s::uuid[]) "
-        "ORDER BY id FOR KEY SHARE) p",
-        [patient_ids],
-    )
     cursor.execute(
         "CREATE TEMP TABLE cephalog_bulk_days (n int4, patient uuid, date date, h100 int2,"
         " intensity int2, flags int2, aura_minutes int2) ON COMMIT DROP;"

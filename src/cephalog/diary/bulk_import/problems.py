@@ -7,19 +7,14 @@ from typing import Any
 
 import polars as pl
 
-from cephalog.diary.actions import FLAGS, MAX_MEDICINE_NAME, MAX_MEDICINES_PER_DAY
+from cephalog.diary.actions import MAX_MEDICINE_NAME, MAX_MEDICINES_PER_DAY
 from cephalog.diary.bulk_import.common import (
     MAX_AURA_MINUTES,
     MAX_PROBLEMS,
     PATIENT_COLUMN,
 )
 from cephalog.domain.case import describe, parse_diary_entry
-from cephalog.domain.importing import (
-    DAY_COLUMNS,
-    _boolean,
-    _number,
-    decode_medications,
-)
+from cephalog.domain.importing.files import day_data
 
 
 def _row_messages(row: dict[str, Any]) -> list[str]:
@@ -30,22 +25,9 @@ def _row_messages(row: dict[str, Any]) -> list[str]:
         messages.append(f"{PATIENT_COLUMN}: required")
     elif row["p"] is None:
         messages.append(f"{PATIENT_COLUMN}: no patient with the MRN {describe(mrn)} in this clinic")
-    data: dict[str, Any] = {}
-    for name in DAY_COLUMNS:
-        cell = row[name]  # already stripped and unguarded, as read_days_csv reads it
-        if not cell:
-            continue
-        if name in ("headache_hours", "aura_minutes"):
-            data[name] = _number(cell)
-        elif name in FLAGS:
-            data[name] = _boolean(cell)
-        elif name == "peak_intensity":
-            data[name] = cell.lower()
-        elif name == "acute_medications":
-            data[name], cell_problems = decode_medications(cell)
-            messages.extend(cell_problems)
-        else:
-            data[name] = cell
+    # The cells are already stripped and unguarded, as read_days_csv reads them.
+    data, cell_problems = day_data(row)
+    messages.extend(cell_problems)
     day, problems = parse_diary_entry(data, "")
     messages.extend(problems)
     if day is not None:

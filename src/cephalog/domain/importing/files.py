@@ -159,6 +159,28 @@ def _prefixed(line: int, problems: Iterable[str]) -> list[str]:
     return [f"line {line}: {p}" for p in problems]
 
 
+def day_data(cells: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """A day's cells (stripped, formula guard removed) as `parse_diary_entry` takes them,
+    blank cells left out; and the problems of the medicines cell."""
+    data: dict[str, Any] = {}
+    problems: list[str] = []
+    for name in DAY_COLUMNS:
+        cell = cells[name]
+        if not cell:
+            continue
+        if name == "headache_hours" or name == "aura_minutes":
+            data[name] = _number(cell)
+        elif name in FLAGS:
+            data[name] = _boolean(cell)
+        elif name == "peak_intensity":
+            data[name] = cell.lower()
+        elif name == "acute_medications":
+            data[name], problems = decode_medications(cell)
+        else:
+            data[name] = cell
+    return data, problems
+
+
 @dataclass
 class DaysFile:
     """A parsed days CSV: `days` as (line, day), valid only when `problems` is empty."""
@@ -178,22 +200,10 @@ def read_days_csv(text: str) -> DaysFile:
     out = DaysFile(problems=problems)
     first: dict[dt.date, int] = {}
     for row in rows:
-        data: dict[str, Any] = {}
-        for name in DAY_COLUMNS:
-            cell = unguard_cell(row.cells.get(name, ""))
-            if not cell:
-                continue
-            if name == "headache_hours" or name == "aura_minutes":
-                data[name] = _number(cell)
-            elif name in FLAGS:
-                data[name] = _boolean(cell)
-            elif name == "peak_intensity":
-                data[name] = cell.lower()
-            elif name == "acute_medications":
-                data[name], cell_problems = decode_medications(cell)
-                out.problems.extend(_prefixed(row.line, cell_problems))
-            else:
-                data[name] = cell
+        data, cell_problems = day_data(
+            {name: unguard_cell(row.cells.get(name, "")) for name in DAY_COLUMNS}
+        )
+        out.problems.extend(_prefixed(row.line, cell_problems))
         day, row_problems = parse_diary_entry(data, "")
         out.problems.extend(_prefixed(row.line, row_problems))
         if day is None:
