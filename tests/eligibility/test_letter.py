@@ -12,8 +12,9 @@ import pytest
 
 from cephalog.accounts.models import Clinic
 from cephalog.audit.models import AuditEvent
+from cephalog.core.pdf import data_only_fetcher
+from cephalog.core.pdf import html_to_pdf as render_pdf
 from cephalog.eligibility import actions
-from cephalog.outcomes.letter import data_only_fetcher, render_pdf
 from cephalog.patients.models import Patient
 from tests.personas import Cast, client_for
 

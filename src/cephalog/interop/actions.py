@@ -31,15 +31,25 @@ def export_bundle(
     """The patient's FHIR bundle; one `export` audit row saying who, and through what
     (`via`: "command", "everything", "download")."""
     bundle = fhir.patient_bundle(patient, bundle_type)
+    record_fhir_export(
+        patient=patient,
+        by=by,
+        detail={"via": via, "type": bundle_type, "entries": len(bundle["entry"])},
+    )
+    return bundle
+
+
+def record_fhir_export(*, patient: Patient, by: Any, detail: dict[str, Any]) -> None:
+    """The `export` audit row of one patient's FHIR resources, whatever carried them (a
+    bundle, a download, the clinic's bulk export)."""
     record(
         action="export",
         category="fhir",
         patient=patient,
         user=by,
         object_ref=f"patient:{patient.pk}",
-        detail={"via": via, "type": bundle_type, "entries": len(bundle["entry"])},
+        detail=detail,
     )
-    return bundle
 
 
 def record_download(*, patient: Patient, by: Any, kind: str, rows: int | None = None) -> None:

@@ -27,8 +27,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from cephalog.accounts.models import Clinic, Role
-from cephalog.audit.actions import record
 from cephalog.interop import bulk_actions, fhir
+from cephalog.interop.actions import record_fhir_export
 from cephalog.interop.models import BulkExport, ExportStatus
 from cephalog.ops.db_router import replica_reads
 from cephalog.patients.models import Patient
@@ -85,13 +85,8 @@ def write_clinic_ndjson(
                     )
                     handles[kind].write(line + "\n")
                     counts[kind] = counts.get(kind, 0) + 1
-                record(
-                    action="export",
-                    category="fhir",
-                    patient=patient,
-                    user=by,
-                    object_ref=f"patient:{patient.pk}",
-                    detail={"via": "bulk", "resources": len(resources)},
+                record_fhir_export(
+                    patient=patient, by=by, detail={"via": "bulk", "resources": len(resources)}
                 )
                 if progress is not None:
                     progress(done, total)
@@ -184,11 +179,4 @@ def export_path(export: BulkExport) -> Path | None:
 
 
 def record_download(*, export: BulkExport, by: Any) -> None:
-    record(
-        action="export",
-        category="fhir_bulk",
-        clinic_id=export.clinic_id,
-        user=by,
-        object_ref=f"bulk-export:{export.pk}",
-        detail={"downloaded": True, "size": export.size_bytes},
-    )
+    bulk_actions.record_bulk(export, by, {"downloaded": True, "size": export.size_bytes})

@@ -50,18 +50,23 @@ def start_bulk_export(*, clinic: Clinic, by: Any) -> BulkExport:
     )
     export.full_clean()
     export.save()
-    record(
-        action="export",
-        category="fhir_bulk",
-        clinic_id=clinic.pk,
-        user=by,
-        object_ref=f"bulk-export:{export.pk}",
-        detail={"patients": export.total, "requested": True},
-    )
+    record_bulk(export, by, {"patients": export.total, "requested": True})
     from cephalog.interop.tasks import run_bulk_export_task
 
     transaction.on_commit(lambda: run_bulk_export_task.enqueue(export.pk))
     return export
+
+
+def record_bulk(export: BulkExport, by: Any, detail: dict[str, Any]) -> None:
+    """The clinic's `export` audit row of a bulk export (requested, downloaded)."""
+    record(
+        action="export",
+        category="fhir_bulk",
+        clinic_id=export.clinic_id,
+        user=by,
+        object_ref=f"bulk-export:{export.pk}",
+        detail=detail,
+    )
 
 
 def progress(export_id: int, done: int, total: int) -> None:

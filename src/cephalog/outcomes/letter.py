@@ -19,8 +19,8 @@ same outcomes as the cycle summary. The paper size is the clinic's
 (cephalog.domain.paperwork).
 
 The PDF is made by WeasyPrint from a template with its own print stylesheet.
-Its URL fetcher refuses everything but `data:` URIs, so rendering never
-reaches the network or the file system.
+It is rendered by `cephalog.core.pdf` (as every PDF): its URL fetcher refuses everything
+but `data:` URIs, so rendering never reaches the network or the file system.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from django.utils.text import slugify
 from cephalog.accounts.access import patient_view, role_in
 from cephalog.accounts.models import Membership, Role, User
 from cephalog.audit.actions import record
+from cephalog.core.pdf import html_to_pdf
 from cephalog.domain.dosing import (
     DUE_INTERVAL_DAYS,
     US_LABEL_155,
@@ -190,32 +191,11 @@ def letter_page(request: HttpRequest, patient: Patient) -> HttpResponse:
     return render(request, "eligibility/letter.html", context)
 
 
-def data_only_fetcher() -> Any:
-    """A WeasyPrint URL fetcher that refuses every URL except `data:` URIs."""
-    from weasyprint.urls import URLFetcher  # imported here: heavy, and only the PDF needs it
-
-    class DataOnlyFetcher(URLFetcher):  # type: ignore[misc]
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            if not url.startswith("data:"):
-                raise ValueError(f"refused to fetch {url[:80]!r}: only data: URIs")
-            return super().fetch(url, headers)
-
-    return DataOnlyFetcher(allowed_protocols=("data",), allow_redirects=False)
-
-
-def render_pdf(html: str) -> bytes:
-    """PDF bytes from the letter's HTML; nothing outside the document is fetched."""
-    from weasyprint import HTML
-
-    pdf: bytes = HTML(string=html, url_fetcher=data_only_fetcher()).write_pdf()
-    return pdf
-
-
 @patient_view(staff_only=True)
 def letter_pdf(request: HttpRequest, patient: Patient) -> HttpResponse:
     context = _context(request, patient)
     html = render_to_string("eligibility/letter_pdf.html", context)
-    pdf = render_pdf(html)
+    pdf = html_to_pdf(html)
     _export(patient, context, "pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
     name = {"prior_authorisation": "prior-authorisation", "continuation": "continuation"}.get(

@@ -11,6 +11,16 @@ from cephalog.accounts.models import Membership
 from cephalog.audit.models import AuditEvent
 
 SORTABLE = ("at", "username", "patient_id", "action", "category", "source_ip")
+#: Each filter of the form and the lookup it applies when filled in.
+_FILTERS = (
+    ("user", "username__icontains"),
+    ("patient", "patient_id"),
+    ("action", "action"),
+    ("category", "category__icontains"),
+    ("source_ip", "source_ip"),
+    ("since", "at__date__gte"),
+    ("until", "at__date__lte"),
+)
 
 
 @dataclass(frozen=True)
@@ -31,20 +41,10 @@ def clinic_events(clinic_ids: list[int], f: AuditFilter) -> QuerySet[AuditEvent]
     events = AuditEvent.objects.filter(
         Q(clinic_id__in=clinic_ids) | Q(clinic_id__isnull=True, user_id__in=staff_ids)
     )
-    if f.user:
-        events = events.filter(username__icontains=f.user)
-    if f.patient:
-        events = events.filter(patient_id=f.patient)
-    if f.action:
-        events = events.filter(action=f.action)
-    if f.category:
-        events = events.filter(category__icontains=f.category)
-    if f.source_ip:
-        events = events.filter(source_ip=f.source_ip)
-    if f.since:
-        events = events.filter(at__date__gte=f.since)
-    if f.until:
-        events = events.filter(at__date__lte=f.until)
+    for name, lookup in _FILTERS:
+        value = getattr(f, name)
+        if value:
+            events = events.filter(**{lookup: value})
     field = f.sort.lstrip("-")
     order = f.sort if field in SORTABLE else "-at"
     return events.order_by(order, "-id" if order.startswith("-") else "id")

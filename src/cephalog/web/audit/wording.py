@@ -18,6 +18,7 @@ CATEGORY_WORDS: dict[str, str] = {
     "adverse_event_register": "the adverse-event register",
     "adverse_events": "the adverse events",
     "aftercare": "the aftercare advice",
+    "checkin": "a side-effect check-in",
     "appointment": "an appointment",
     "audit": "the audit trail",
     "bridging_treatment": "a bridging treatment",
