@@ -15,7 +15,6 @@ from cephalog.accounts.models import Clinic
 from cephalog.diary.models import DiaryEntry
 from cephalog.patients.models import Patient
 
-
 #: What the diary API reads of the request's patient (the rest is deferred): the time zone
 #: for the patient's today, the clinic's backfill window for saves, the ids for the audit.
 OWN_PATIENT_FIELDS = ("id", "clinic_id", "user_id", "time_zone")
