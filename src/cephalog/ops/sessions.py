@@ -53,13 +53,13 @@ class SessionStore(CachedDBStore):
         authcache.drop_prefetched()
         session_key = self.session_key
         if not session_key or not authcache.enabled():
-            return super().load()  # type: ignore[no-any-return]
+            return super().load()
         hint = _hint(session_key)
         data = None
         if hint is not None:
             user_key = authcache.key(hint)
             try:
-                found = self._cache.get_many([self.cache_key, user_key])
+                found = self._cache.get_many([self.cache_key, user_key])  # type: ignore[attr-defined]
             except Exception:  # as cached_db: an unreadable key is a missing session
                 found = {}
             data = found.get(self.cache_key)
@@ -71,4 +71,4 @@ class SessionStore(CachedDBStore):
         user_id = data.get(SESSION_KEY)
         if user_id is not None:
             _remember(session_key, str(user_id))
-        return data  # type: ignore[no-any-return]
+        return data

@@ -32,11 +32,14 @@ def _own_sql() -> tuple[str, list[str], list[str]]:
         p, c = qn(pm.db_table), qn(cm.db_table)
         pf = [f for f in pm.concrete_fields if f.attname in OWN_PATIENT_FIELDS]
         cf = [f for f in cm.concrete_fields if f.attname in OWN_CLINIC_FIELDS]
-        columns = [f"{p}.{qn(f.column)}" for f in pf] + [f"{c}.{qn(f.column)}" for f in cf]
+        columns = [f"{p}.{qn(str(f.column))}" for f in pf]
+        columns += [f"{c}.{qn(str(f.column))}" for f in cf]
+        clinic_column = str(pm.get_field("clinic").column)
+        user_column = str(pm.get_field("user").column)
         sql = (
             f"SELECT {', '.join(columns)} FROM {p} INNER JOIN {c} "
-            f"ON ({p}.{qn(pm.get_field('clinic').column)} = {c}.{qn(cm.pk.column)}) "
-            f"WHERE {p}.{qn(pm.get_field('user').column)} = %s"
+            f"ON ({p}.{qn(clinic_column)} = {c}.{qn(str(cm.pk.column))}) "
+            f"WHERE {p}.{qn(user_column)} = %s"
         )
         _OWN_SQL = (sql, [f.attname for f in pf], [f.attname for f in cf])
     return _OWN_SQL
