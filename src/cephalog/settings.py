@@ -386,7 +386,8 @@ elif _cache_url.startswith(("redis://", "rediss://")):
     _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
     # Shared by every server: sessions and the session's user are read from it, not the
     # database, on each request (written through; cephalog.ops.authcache, issue 19.1).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # cached_db, with the session's user read in the same round trip (cephalog.ops.sessions)
+    SESSION_ENGINE = "cephalog.ops.sessions"
     AUTH_USER_CACHE_SECONDS = env_int("AUTH_USER_CACHE_SECONDS", 300)
     # and each clinic's ruleset and day definition (cephalog.ops.clinic_cache)
     CLINIC_CACHE_SECONDS = env_int("CLINIC_CACHE_SECONDS", 3600)

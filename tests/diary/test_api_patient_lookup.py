@@ -27,3 +27,20 @@ def test_one_narrow_unsorted_patient_query_per_request(cast: Cast) -> None:
     assert "LIMIT" not in sql
     assert '"patients_patient"."given_name"' not in sql  # names and the rest not read
     assert '"patients_patient"."time_zone"' in sql
+
+
+def test_own_patient_reads_what_the_orm_reads(cast: Cast) -> None:
+    """The written-out statement (PostgreSQL) and the ORM's (elsewhere) give the same
+    patient: its ids, time zone and clinic's backfill window; nothing for a non-patient."""
+    from cephalog.patients.queries import own_patient
+
+    found = own_patient(cast.patient_user.pk)
+    assert found is not None
+    assert found.pk == cast.patient.pk
+    assert found.clinic_id == cast.patient.clinic_id
+    assert found.user_id == cast.patient_user.pk
+    assert found.time_zone == cast.patient.time_zone
+    with CaptureQueriesContext(connection) as queries:
+        assert found.clinic.backfill_days == cast.patient.clinic.backfill_days
+    assert len(queries) == 0  # the clinic came with it
+    assert own_patient(cast.physician.pk) is None

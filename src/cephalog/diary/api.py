@@ -47,6 +47,7 @@ from cephalog.diary.schemas import (
     days_out,
 )
 from cephalog.patients.models import Patient
+from cephalog.patients.queries import own_patient
 
 router = Router(tags=["diary"])
 
@@ -85,23 +86,12 @@ def _user_id(request: HttpRequest) -> int:
     return int(user_id)
 
 
-#: What the diary API reads of the request's patient (the rest is deferred): the time zone
-#: for the patient's today, the clinic's backfill window for saves, the ids for the audit.
-OWN_PATIENT_FIELDS = ("id", "clinic", "user", "time_zone", "clinic__id", "clinic__backfill_days")
-
-
 def _own_patient(request: HttpRequest) -> Patient:
-    """The logged-in patient, read once and narrowly: a lookup by the unique user id, no
-    ORDER BY (`first()` sorted by the model's name ordering), a few columns."""
-    found = list(
-        Patient.objects.select_related("clinic")
-        .only(*OWN_PATIENT_FIELDS)
-        .filter(user_id=_user_id(request))
-        .order_by()
-    )
-    if not found:
+    """The logged-in patient, read once and narrowly (patients.queries.own_patient)."""
+    patient = own_patient(_user_id(request))
+    if patient is None:
         raise ApiError(404, ["Not found"])
-    return found[0]
+    return patient
 
 
 def _clinic_patient(request: HttpRequest, patient_id: uuid.UUID) -> Patient:

@@ -20,6 +20,7 @@ tell the others that an account was disabled.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -42,11 +43,36 @@ def key(user_id: Any) -> str:
     return f"{PREFIX}{user_id}"
 
 
+#: The cached user read with this thread's session (cephalog.ops.sessions), for the
+#: authentication of the same request: (user id, user), taken at most once.
+_prefetch = threading.local()
+
+
+def prefetched(user_id: str, user: Any) -> None:
+    """Keep the cached copy of `user_id` read with the session just loaded."""
+    _prefetch.user = (user_id, user)
+
+
+def drop_prefetched() -> None:
+    _prefetch.user = None
+
+
+def _take_prefetched(user_id: Any) -> Any:
+    found = getattr(_prefetch, "user", None)
+    _prefetch.user = None
+    if found is not None and found[0] == str(user_id):
+        return found[1]
+    return None
+
+
 def cached_user(user_id: Any, load: Callable[[Any], Any]) -> Any:
-    """The user `load(user_id)` returns (None for none or inactive), cached when enabled."""
+    """The user `load(user_id)` returns (None for none or inactive), cached when enabled.
+    The cached copy comes with the session when the session store read both at once."""
     if not enabled():
         return load(user_id)
-    user = cache.get(key(user_id))
+    user = _take_prefetched(user_id)
+    if user is None:
+        user = cache.get(key(user_id))
     if user is not None:
         return user
     user = load(user_id)
@@ -63,6 +89,7 @@ def forget(user_id: Any) -> None:
     read the old row meanwhile could otherwise put it back)."""
     if not enabled() or user_id is None:
         return
+    drop_prefetched()
     cache.delete(key(user_id))
     transaction.on_commit(lambda: cache.delete(key(user_id)))
 
