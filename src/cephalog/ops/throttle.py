@@ -188,6 +188,10 @@ class ThrottledModelBackend(ModelBackend):
     nothing written); this covers any other caller of `authenticate()` with a request.
     """
 
+    def username_for(self, typed: str | None) -> str | None:
+        """The username that what was typed stands for (a subclass may look it up)."""
+        return typed
+
     def authenticate(
         self,
         request: HttpRequest | None,
@@ -195,9 +199,13 @@ class ThrottledModelBackend(ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        if request is not None and request_retry_after(request, username):
-            raise PermissionDenied("too many failed logins")
-        return super().authenticate(request, username=username, password=password, **kwargs)
+        # The throttle is checked on what was typed (the login pages count failures by it)
+        # and, when it stands for another username, on that one too.
+        resolved = self.username_for(username)
+        for name in {username, resolved}:
+            if request is not None and request_retry_after(request, name):
+                raise PermissionDenied("too many failed logins")
+        return super().authenticate(request, username=resolved, password=password, **kwargs)
 
     def get_user(self, user_id: Any) -> Any:
         """The session's user, from the shared cache when there is one (ops.authcache)."""

@@ -80,13 +80,19 @@ def registration_options(request: HttpRequest) -> str:
     return str(options_to_json(options))
 
 
+def _take_challenge(request: HttpRequest, key: str) -> str:
+    """The challenge this session was given for `key`, used once."""
+    challenge = request.session.pop(key, None)
+    if not challenge:
+        raise PasskeyError("Start again: the passkey request expired.")
+    return str(challenge)
+
+
 @transaction.atomic
 def register(request: HttpRequest, credential: Any, name: str) -> Passkey:
     from cephalog.accounts.mfa import notify
 
-    challenge = request.session.pop(REGISTER, None)
-    if not challenge:
-        raise PasskeyError("Start again: the passkey request expired.")
+    challenge = _take_challenge(request, REGISTER)
     user = request.user
     if Passkey.objects.filter(user=user).count() >= MAX_PASSKEYS:
         raise PasskeyError(f"You have {MAX_PASSKEYS} passkeys already: remove one first.")
@@ -135,9 +141,7 @@ def authentication_options(request: HttpRequest, user: Any = None) -> str:
 @transaction.atomic
 def authenticate(request: HttpRequest, credential: Any, user: Any = None) -> Passkey:
     """The passkey that answered the challenge (of `user` when given); raises PasskeyError."""
-    challenge = request.session.pop(AUTHENTICATE, None)
-    if not challenge:
-        raise PasskeyError("Start again: the passkey request expired.")
+    challenge = _take_challenge(request, AUTHENTICATE)
     if not isinstance(credential, dict) or not isinstance(credential.get("id"), str):
         raise PasskeyError("The passkey could not be checked. Please try again.")
     passkeys = Passkey.objects.select_for_update().select_related("user")

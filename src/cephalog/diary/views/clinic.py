@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 
 from cephalog.accounts.access import CLINICAL_ROLES, patient_view, staff_clinic_ids
 from cephalog.core.time import patient_today
 from cephalog.diary import summaries
-from cephalog.diary.views.common import _read
+from cephalog.diary.views.common import month_page
 from cephalog.diary.views.day_form import _day_form_page
 from cephalog.patients.models import Patient
 
@@ -20,21 +19,13 @@ from cephalog.patients.models import Patient
 def clinic_diary(request: HttpRequest, patient: Patient) -> HttpResponse:
     """Calendar, each day's flags with reasons, baseline and latest windows, compliance,
     the overuse screen (issue 3, part 5)."""
-    today = patient_today(patient)
-    month = summaries.parse_month(request.GET.get("month"), today)
-    data = summaries.clinic_diary(patient, month, today)
-    _read(patient, f"clinic:{month:%Y-%m}")
-    return render(
+    return month_page(
         request,
-        "diary/clinic.html",
-        {
-            "patient": patient,
-            "data": data,
-            "cal": data.calendar,
-            "today": today,
-            "day_classes": summaries.DAY_CLASSES,
-            "can_edit": patient.clinic_id in staff_clinic_ids(request.user, CLINICAL_ROLES),
-        },
+        patient,
+        build=summaries.clinic_diary,
+        template="diary/clinic.html",
+        ref="clinic",
+        can_edit=patient.clinic_id in staff_clinic_ids(request.user, CLINICAL_ROLES),
     )
 
 

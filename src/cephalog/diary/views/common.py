@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django_htmx.middleware import HtmxDetails
 
 from cephalog.audit.actions import record
+from cephalog.core.time import patient_today
+from cephalog.diary import summaries
 from cephalog.diary.actions import DiaryConflict
 from cephalog.diary.attack_actions import attack_times, save_day_with_attack
 from cephalog.diary.forms import DayForm
@@ -98,3 +101,28 @@ def _classified(entry: DiaryEntry | None) -> ClassifiedDay | None:
     # classed as the clinic's pages class it (spec section 11.1)
     rules = clinic_rules_by_id(patient_id=entry.patient_id)
     return ClassifiedDay(entry.date, day, classify_day(day, rules.definition, rules.named), entry)
+
+
+def month_page(
+    request: HttpRequest,
+    patient: Patient,
+    *,
+    build: Any,
+    template: str,
+    ref: str,
+    **extra: Any,
+) -> HttpResponse:
+    """A month of the diary, `?month=YYYY-MM` (the patient's calendar, the clinic's diary):
+    built by `build(patient, month, today)`, its read audited as `<ref>:<month>`."""
+    today = patient_today(patient)
+    month = summaries.parse_month(request.GET.get("month"), today)
+    data = build(patient, month, today)
+    _read(patient, f"{ref}:{month:%Y-%m}")
+    context = {
+        "patient": patient,
+        "data": data,
+        "cal": data.calendar,
+        "today": today,
+        "day_classes": summaries.DAY_CLASSES,
+    }
+    return render(request, template, {**context, **extra})

@@ -17,7 +17,7 @@ from cephalog.diary import summaries
 from cephalog.diary.actions import DiaryError, save_day, set_reminder_time
 from cephalog.diary.forms import ReminderForm, sentence
 from cephalog.diary.queries import get_entry
-from cephalog.diary.views.common import HtmxRequest, _read
+from cephalog.diary.views.common import HtmxRequest, _read, month_page
 from cephalog.diary.views.sync import _sync_no_headache, is_sync
 from cephalog.patients.models import Patient
 
@@ -81,20 +81,13 @@ def no_headache(request: HtmxRequest, patient: Patient) -> HttpResponse:
 
 @patient_only
 def calendar_page(request: HttpRequest, patient: Patient) -> HttpResponse:
-    today = patient_today(patient)
-    month = summaries.parse_month(request.GET.get("month"), today)
-    data = summaries.patient_calendar(patient, month, today)
-    _read(patient, f"month:{month:%Y-%m}")
-    return render(
+    return month_page(
         request,
-        "diary/calendar.html",
-        {
-            "patient": patient,
-            "data": data,
-            "cal": data.calendar,
-            "day_classes": summaries.DAY_CLASSES,
-            "nav": "calendar",
-        },
+        patient,
+        build=summaries.patient_calendar,
+        template="diary/calendar.html",
+        ref="month",
+        nav="calendar",
     )
 
 
