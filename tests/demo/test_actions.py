@@ -80,3 +80,24 @@ def test_moving_a_patient_s_sessions_moves_their_adverse_events_and_is_audited(
     assert (event.onset, event.resolved_on) == (moved, moved)
     audit = AuditEvent.objects.get(action="update", category="demo")
     assert audit.detail == {"shifted_days": 3, "sessions": 1}
+
+
+def test_a_demo_staff_login_gets_the_authenticator_mfa_code_reads_once(cast: Cast) -> None:
+    """On a development install the demo's staff sign in with `cephalog mfa-code`'s code:
+    no first enrolment (whose mailbox code a demo address cannot receive)."""
+    from django.test import Client
+    from django.urls import reverse
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from cephalog.demo.actions import enrol_demo_authenticator
+    from tests.personas import PASSWORD
+
+    enrol_demo_authenticator(cast.physician)
+    enrol_demo_authenticator(cast.physician)
+    assert TOTPDevice.objects.filter(user=cast.physician, confirmed=True).count() == 1
+    assert AuditEvent.objects.filter(category="mfa", detail__demo=True).count() == 1
+    client = Client()
+    client.post(reverse("login"), {"username": "dr-house", "password": PASSWORD})
+    page = client.get(reverse("mfa-verify"))
+    assert page.status_code == 200
+    assert 'name="token"' in page.content.decode()

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import models, transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cephalog.accounts.actions import grant_role
 from cephalog.accounts.models import Clinic, User
@@ -69,6 +70,17 @@ def set_demo_password(user: User, password_hash: str) -> User:
     user.password = password_hash
     user.save(update_fields=["password"])
     return user
+
+
+@transaction.atomic
+def enrol_demo_authenticator(user: User) -> None:
+    """Development installs only: a demo staff login gets an authenticator whose codes
+    `cephalog mfa-code` prints (the demo's phone), so the demo is tried without one. Real
+    logins enrol at their first sign-in, after proving their mailbox (accounts.mfa)."""
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return
+    TOTPDevice.objects.create(user=user, name="demo (cephalog mfa-code)", confirmed=True)
+    record(action="privilege", category="mfa", user=user, detail={"demo": True})
 
 
 @transaction.atomic

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from cephalog.accounts.actions import create_clinic
 from cephalog.accounts.models import Clinic, User
 from cephalog.demo import generate as gen
-from cephalog.demo.actions import delete_demo
+from cephalog.demo.actions import delete_demo, enrol_demo_authenticator
 from cephalog.demo.load.alive import _bring_to_life
 from cephalog.demo.load.base import (
     DEMO_CLINIC_NAME,
@@ -80,6 +81,9 @@ def _create_logins(
         logins.append(_login(spec, clinic))
     for spec in OTHER_STAFF:
         staff[spec.username] = _staff(other, spec, OTHER_DOMAIN, password_hash)
+    if settings.DEV and not settings.SECURE:  # where `cephalog mfa-code` works
+        for user in staff.values():
+            enrol_demo_authenticator(user)
     patient_user = _patient_login(cohort, password_hash)
     patient = cohort.patients
     logins.append(
