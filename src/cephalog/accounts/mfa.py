@@ -194,15 +194,19 @@ def notify(user: Any, change: str) -> None:
         "administrator straight away: they can reset your second factor and your password.\n"
     )
 
-    def send() -> None:
-        # Best effort: a mail relay that is down must not undo or break the change (the
-        # audit row is the record); the failure is logged without the address.
-        try:
-            send_mail(subject, body, from_email=None, recipient_list=[user.email])
-        except Exception as error:
-            log.warning("second-factor notice to user %s not sent: %r", user.pk, error)
+    # Best effort: a mail relay that is down must not undo or break the change (the audit
+    # row is the record).
+    transaction.on_commit(lambda: send_to(user, subject, body, "second-factor notice"))
 
-    transaction.on_commit(send)
+
+def send_to(user: Any, subject: str, body: str, what: str) -> bool:
+    """Email the user now; a failure is logged (without the address) and returns False."""
+    try:
+        send_mail(subject, body, from_email=None, recipient_list=[user.email])
+    except Exception as error:
+        log.warning("%s to user %s not sent: %r", what, user.pk, error)
+        return False
+    return True
 
 
 def may_reset(actor: Any, target: Any) -> bool:

@@ -5,13 +5,11 @@ resetting a second factor), each audited. The reads, the middleware and the word
 
 from __future__ import annotations
 
-import logging
 import secrets
 import time
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
@@ -39,11 +37,9 @@ from cephalog.accounts.mfa import (
     normalise_code,
     notify,
     recovery_codes_left,
+    send_to,
 )
 from cephalog.audit.actions import record
-
-log = logging.getLogger(__name__)
-
 
 # --- the mailbox proof before a first enrolment ------------------------------------------------
 
@@ -87,11 +83,8 @@ def send_mailbox_code(request: HttpRequest, now: float) -> bool:
         "If you did not just sign in to cephalog, someone else knows your password: do not "
         "share this code, change your password and tell your clinic's administrator.\n"
     )
-    try:
-        send_mail("Your cephalog set-up code", body, from_email=None, recipient_list=[user.email])
-    except Exception as error:  # the page says to try again; the address is never logged
-        log.warning("set-up code for user %s not sent: %r", user.pk, error)
-        request.session[SESSION_MAILBOX] = {"user": user.pk, "proved": False}
+    if not send_to(user, "Your cephalog set-up code", body, "set-up code"):
+        request.session[SESSION_MAILBOX] = {"user": user.pk, "proved": False}  # send again
         return False
     return True
 
