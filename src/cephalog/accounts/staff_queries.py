@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Max
+from django.shortcuts import get_object_or_404
 
 from cephalog.accounts.models import Clinic, Membership, RoleChange, RoleChangeStatus, User
 from cephalog.treatment.models import InjectorTraining, Session, SessionStatus
@@ -81,3 +82,8 @@ def team(clinic: Clinic) -> Team:
 
 def member(clinic: Clinic, user: User) -> Member:
     return _members(clinic, [user.pk])[0]
+
+
+def member_of(clinic: Clinic, user_id: int) -> User:
+    """A member of the clinic's staff by id; 404 for anyone else."""
+    return get_object_or_404(User, pk=user_id, memberships__clinic=clinic)

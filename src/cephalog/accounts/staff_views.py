@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cephalog.accounts import actions, staff_queries
 from cephalog.accounts.access import in_clinic, staff_view, working_clinic, working_clinics
-from cephalog.accounts.models import Clinic, RoleChange, RoleChangeStatus, User
+from cephalog.accounts.models import Clinic, RoleChange, RoleChangeStatus
 from cephalog.accounts.staff_forms import (
     ClinicSettingsForm,
     InviteColleagueForm,
@@ -23,7 +23,7 @@ from cephalog.accounts.staff_forms import (
     TrainingForm,
 )
 from cephalog.audit.actions import record
-from cephalog.core.http import add_validation_to_form
+from cephalog.core.http import add_messages, add_validation_to_form
 
 ADMIN = staff_view(roles=("clinic_admin",))
 
@@ -35,10 +35,6 @@ def _admin_clinics(request: HttpRequest) -> list[Clinic]:
 def _clinic(request: HttpRequest) -> Clinic:
     """The clinic the admin is working in (`?clinic=<slug>`; 404 for a clinic not theirs)."""
     return working_clinic(request, ("clinic_admin",))
-
-
-def _member_of(clinic: Clinic, user_id: int) -> User:
-    return get_object_or_404(User, pk=user_id, memberships__clinic=clinic)
 
 
 @ADMIN
@@ -80,7 +76,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
 @ADMIN
 def staff_member(request: HttpRequest, user_id: int) -> HttpResponse:
     clinic = _clinic(request)
-    member = staff_queries.member(clinic, _member_of(clinic, user_id))
+    member = staff_queries.member(clinic, staff_queries.member_of(clinic, user_id))
     record(action="read", category="staff", clinic_id=clinic.pk, object_ref=f"user:{user_id}")
     return render(
         request,
@@ -99,16 +95,11 @@ def _back(clinic: Clinic, user_id: int) -> HttpResponse:
     return redirect(in_clinic(clinic, "staff-member", user_id))
 
 
-def _error_messages(request: HttpRequest, error: ValidationError) -> None:
-    for text in error.messages:
-        messages.error(request, text)
-
-
 @require_POST
 @ADMIN
 def staff_role(request: HttpRequest, user_id: int) -> HttpResponse:
     clinic = _clinic(request)
-    user = _member_of(clinic, user_id)
+    user = staff_queries.member_of(clinic, user_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a role.")
@@ -118,7 +109,7 @@ def staff_role(request: HttpRequest, user_id: int) -> HttpResponse:
             clinic=clinic, by=request.user, user=user, role=form.cleaned_data["role"]
         )
     except ValidationError as error:
-        _error_messages(request, error)
+        add_messages(request, error)
     else:
         if change.status == RoleChangeStatus.APPLIED:
             messages.success(request, "Role changed. They and the clinic admins were told.")
@@ -138,7 +129,7 @@ def staff_role_decide(request: HttpRequest, change_id: int) -> HttpResponse:
     try:
         actions.decide_role_change(change=change, by=request.user, confirm=confirm)
     except ValidationError as error:
-        _error_messages(request, error)
+        add_messages(request, error)
     else:
         messages.success(request, "Role change confirmed." if confirm else "Role change not made.")
     return _back(clinic, change.user_id)
@@ -148,12 +139,12 @@ def staff_role_decide(request: HttpRequest, change_id: int) -> HttpResponse:
 @ADMIN
 def staff_active(request: HttpRequest, user_id: int) -> HttpResponse:
     clinic = _clinic(request)
-    user = _member_of(clinic, user_id)
+    user = staff_queries.member_of(clinic, user_id)
     active = request.POST.get("active") == "1"
     try:
         actions.set_account_active(clinic=clinic, by=request.user, user=user, active=active)
     except ValidationError as error:
-        _error_messages(request, error)
+        add_messages(request, error)
     else:
         messages.success(
             request,

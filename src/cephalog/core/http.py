@@ -49,3 +49,9 @@ def api_body(error: AppError) -> dict[str, Any]:
 def add_message(request: HttpRequest, error: AppError) -> None:
     """One error message with the words, for a page without a form."""
     messages.error(request, " ".join(error.messages))
+
+
+def add_messages(request: HttpRequest, error: ValidationError) -> None:
+    """Each of a refusal's messages as its own error message, for a page without a form."""
+    for text in error.messages:
+        messages.error(request, text)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from cephalog.accounts.access import patient_only, patient_view, staff_clinic_ids, staff_view
 from cephalog.accounts.models import Clinic
 from cephalog.audit.actions import record
-from cephalog.core.http import add_validation_to_form
+from cephalog.core.http import add_messages, add_validation_to_form
 from cephalog.patients import actions, queries
 from cephalog.patients.forms import ContactForm, InviteEmailForm, PatientForm
 from cephalog.patients.models import Patient
@@ -99,8 +99,7 @@ def patient_invite(request: HttpRequest, patient: Patient) -> HttpResponse:
                 preferred_contact=patient.preferred_contact,
             )
         except ValidationError as error:
-            for text in error.messages:
-                messages.error(request, text)
+            add_messages(request, error)
             return redirect("patient-chart", patient.pk)
     try:
         actions.invite_patient(patient=patient, by=request.user)
@@ -112,8 +111,7 @@ def patient_invite(request: HttpRequest, patient: Patient) -> HttpResponse:
             patient=patient,
             detail={"invited": False, "refused": True},
         )
-        for text in error.messages:
-            messages.error(request, text)
+        add_messages(request, error)
     else:
         messages.success(request, "Invitation sent. The link works once, for three days.")
     return redirect("patient-chart", patient.pk)
@@ -179,8 +177,7 @@ def email_change_confirm(request: HttpRequest, patient: Patient, token: str) -> 
         try:
             actions.confirm_email_change(patient=patient, token=token, by=request.user)
         except ValidationError as error:
-            for text in error.messages:
-                messages.error(request, text)
+            add_messages(request, error)
         else:
             messages.success(request, "Your new email address is saved.")
         return redirect(reverse("patient-home"))

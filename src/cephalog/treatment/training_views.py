@@ -9,12 +9,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from cephalog.accounts import staff_queries
 from cephalog.accounts.access import in_clinic, staff_view, working_clinic
-from cephalog.accounts.models import User
 from cephalog.accounts.staff_forms import TrainingForm
+from cephalog.core.http import add_messages
 from cephalog.treatment.actions import record_injector_training
 
 
@@ -22,7 +23,7 @@ from cephalog.treatment.actions import record_injector_training
 @staff_view(roles=("clinic_admin",))
 def staff_training(request: HttpRequest, user_id: int) -> HttpResponse:
     clinic = working_clinic(request, ("clinic_admin",))
-    user = get_object_or_404(User, pk=user_id, memberships__clinic=clinic)
+    user = staff_queries.member_of(clinic, user_id)
     form = TrainingForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -32,8 +33,7 @@ def staff_training(request: HttpRequest, user_id: int) -> HttpResponse:
         try:
             record_injector_training(clinic=clinic, by=request.user, user=user, **form.cleaned_data)
         except ValidationError as error:
-            for text in error.messages:
-                messages.error(request, text)
+            add_messages(request, error)
         else:
             messages.success(request, "Training recorded.")
     return redirect(in_clinic(clinic, "staff-member", user_id))
