@@ -67,8 +67,8 @@ run: install
 	@echo "  admin            Jordan Lee, clinic admin"
 	@echo "  patient          a patient mid-treatment (use a phone-sized window)"
 	@echo "  other-physician  a physician at another clinic (sees none of the above)"
-	@echo "Staff also need a code from an authenticator app: scan the QR code shown at first"
-	@echo "login, or (demo only) print the current code: .venv/bin/cephalog mfa-code physician"
+	@echo "Staff also need a code from an authenticator app; for the demo's staff print the"
+	@echo "current code with: .venv/bin/cephalog mfa-code physician"
 	@echo "Reminders, red-flag alerts and invitations are emailed to this console."
 	@echo ""
 	SITE_URL=$(SITE_URL) $(BIN)/cephalog devserver $(HOST):$(PORT)
