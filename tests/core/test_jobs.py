@@ -91,6 +91,7 @@ def test_failures_back_off_then_give_up_into_a_visible_failed_state() -> None:
         assert (row.status, row.attempts) == ("failed", attempt)
         assert row.last_error.startswith(f"SMTPConnectError {attempt} ")
         assert len(row.last_error) == 300  # cut to the field's length
+        assert JOB.gave_up(row) is (attempt == 4)
         schedule.append((row.next_attempt_at - now) / MIN)
         if attempt < 4:
             assert not JOB.claim(pk, row.next_attempt_at - dt.timedelta(seconds=1))
@@ -128,7 +129,9 @@ def test_a_job_that_does_not_retry_fails_for_good_at_once() -> None:
     assert once.waiting == ("pending",)
     pk = _row().pk
     assert once.claim(pk, T0)
+    assert not once.gave_up(_read(pk))  # running, not failed
     assert once.fail(_read(pk), T0, "OSError")
+    assert once.gave_up(_read(pk))
     assert not once.claim(pk, T0 + dt.timedelta(days=1))
     assert not once.claim(pk, T0 + dt.timedelta(days=365))  # no lease: never taken back
     with pytest.raises(ValueError, match="must count them"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import smtplib
 from typing import Any
@@ -14,9 +15,10 @@ from django.tasks import Task
 from django.urls import reverse
 
 from cephalog.audit.models import AuditEvent
+from cephalog.core.jobs import Retry
 from cephalog.diary.models import DiaryEntry
 from cephalog.patients.models import Patient
-from cephalog.scheduling import actions, reminders, tasks
+from cephalog.scheduling import actions, reminder_actions, reminders, tasks
 from cephalog.scheduling.models import Appointment, ReminderSent
 from tests.personas import Cast, client_for
 from tests.scheduling.conftest import SweepFn, at, give_session
@@ -180,6 +182,35 @@ def test_it_gives_up_after_max_attempts(
     assert len(mail.outbox) == 0
     reminder = ReminderSent.objects.get()
     assert (reminder.status, reminder.attempts) == ("failed", reminders.MAX_ATTEMPTS)
+
+
+def test_staff_see_gave_up_when_the_job_gives_up_not_at_a_fixed_count(
+    planned: Cast, sweep: SweepFn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page asks the reminders' job whether a failed row is final (its own Retry), so a
+    changed MAX_ATTEMPTS cannot leave the page saying "gave up" too early or never."""
+    monkeypatch.setattr(
+        reminder_actions,
+        "JOB",
+        dataclasses.replace(reminder_actions.JOB, retry=Retry(max_attempts=2)),
+    )
+
+    def refuse(self: Any, *args: Any, **kwargs: Any) -> int:
+        raise OSError("no route")
+
+    monkeypatch.setattr(mail.EmailMessage, "send", refuse)
+    nurse = client_for(planned, "nurse")
+    url = reverse("staff-patient-calendar", args=[planned.patient.pk])
+    sweep(at(2026, 2, 12, 10))
+    assert ReminderSent.objects.get().attempts == 1
+    page = nurse.get(url).content.decode()
+    assert "not sent" in page
+    assert "gave up" not in page
+    reminder = ReminderSent.objects.get()
+    reminder.attempts = 2
+    reminder.save(update_fields=["attempts"])
+    page = nurse.get(url).content.decode()
+    assert "not sent, gave up" in page
 
 
 def test_a_crash_between_claim_and_send_sends_once_after_the_lease(

@@ -96,6 +96,14 @@ class Job[M: models.Model]:
         if self.attempts is None and self.retry.max_attempts not in (None, 1):
             raise ValueError("a job that gives up after several attempts must count them")
 
+    def gave_up(self, row: M) -> bool:
+        """True when `row` failed and will not be attempted again (for staff to see)."""
+        if getattr(row, "status", None) != self.failed:
+            return False
+        if self.retry.max_attempts == 1:
+            return True
+        return self.attempts is not None and self.retry.gives_up(getattr(row, self.attempts))
+
     @property
     def waiting(self) -> tuple[str, ...]:
         """The states a row is claimed from: pending, and failed unless failing is final."""

@@ -24,7 +24,7 @@ from cephalog.domain.schedule import what_to_expect
 from cephalog.eligibility.queries import earliest_interval_days
 from cephalog.outcomes.queries import interval_rule
 from cephalog.patients.models import Patient
-from cephalog.scheduling import actions, feeds, queries
+from cephalog.scheduling import actions, feeds, queries, reminder_actions
 from cephalog.scheduling.forms import AuthorisationForm, CancelForm, RescheduleForm
 from cephalog.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
 
@@ -137,7 +137,9 @@ def staff_patient_calendar(request: HttpRequest, patient: Patient) -> HttpRespon
             "patient": patient,
             "today": today,
             "appointments": queries.staff_appointments(patient),
-            "reminders": queries.recent_reminders(patient),
+            "reminders": [
+                (r, reminder_actions.JOB.gave_up(r)) for r in queries.recent_reminders(patient)
+            ],
             "has_feed": queries.live_token(patient=patient) is not None,
             "auth_form": AuthorisationForm(),
             "sessions_done": len(actions.completed_session_dates(patient)),
