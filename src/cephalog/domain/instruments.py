@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Self, overload
 
 # ---------------------------------------------------------------------------
 # Shared
@@ -25,6 +26,24 @@ class ResponseError(ValueError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
         super().__init__("; ".join(self.problems))
+
+
+class _Labelled(StrEnum):
+    """A StrEnum whose members are written `NAME = "value", "Label"`: `.label` is the label.
+
+    `Band("value")` looks a member up by its value, as for any enum."""
+
+    label: str
+
+    @overload
+    def __new__(cls, value: str) -> Self: ...  # a look-up
+    @overload
+    def __new__(cls, value: str, label: str) -> Self: ...  # a member's definition
+    def __new__(cls, value: str, label: str = "") -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
 
 
 def _is_int(value: object) -> bool:
@@ -46,25 +65,13 @@ HIT6_MAX_TOTAL = 78
 HIT6_RESPONDER_POINTS = 5
 
 
-class Hit6Band(StrEnum):
+class Hit6Band(_Labelled):
     """HIT-6 impact band (clinical-reference §8.1)."""
 
-    LITTLE_OR_NO_IMPACT = "little_or_no_impact"  # <= 49
-    SOME_IMPACT = "some_impact"  # 50-55
-    SUBSTANTIAL_IMPACT = "substantial_impact"  # 56-59
-    SEVERE_IMPACT = "severe_impact"  # >= 60
-
-    @property
-    def label(self) -> str:
-        return _HIT6_LABELS[self]
-
-
-_HIT6_LABELS = {
-    Hit6Band.LITTLE_OR_NO_IMPACT: "Little or no impact",
-    Hit6Band.SOME_IMPACT: "Some impact",
-    Hit6Band.SUBSTANTIAL_IMPACT: "Substantial impact",
-    Hit6Band.SEVERE_IMPACT: "Severe impact",
-}
+    LITTLE_OR_NO_IMPACT = "little_or_no_impact", "Little or no impact"  # <= 49
+    SOME_IMPACT = "some_impact", "Some impact"  # 50-55
+    SUBSTANTIAL_IMPACT = "substantial_impact", "Substantial impact"  # 56-59
+    SEVERE_IMPACT = "severe_impact", "Severe impact"  # >= 60
 
 
 @dataclass(frozen=True)
@@ -138,25 +145,13 @@ MIDAS_MAX_PAIN = 10
 MIDAS_RESPONDER_POINTS = 5
 
 
-class MidasGrade(StrEnum):
+class MidasGrade(_Labelled):
     """MIDAS disability grade (clinical-reference §8.2)."""
 
-    I = "I"  # noqa: E741 (the grade's name); 0-5
-    II = "II"  # 6-10
-    III = "III"  # 11-20
-    IV = "IV"  # >= 21
-
-    @property
-    def label(self) -> str:
-        return _MIDAS_LABELS[self]
-
-
-_MIDAS_LABELS = {
-    MidasGrade.I: "Little or no disability",
-    MidasGrade.II: "Mild disability",
-    MidasGrade.III: "Moderate disability",
-    MidasGrade.IV: "Severe disability",
-}
+    I = "I", "Little or no disability"  # noqa: E741 (the grade's name); 0-5
+    II = "II", "Mild disability"  # 6-10
+    III = "III", "Moderate disability"  # 11-20
+    IV = "IV", "Severe disability"  # >= 21
 
 
 @dataclass(frozen=True)

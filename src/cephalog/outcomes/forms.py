@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from cephalog.domain.instruments import (
     HIT6_ITEM_KEYS,
@@ -139,14 +138,6 @@ class QuestionnaireForm(forms.Form):
     def items(self) -> dict[str, Any]:
         """The posted item values, None when left empty (the domain names what is missing)."""
         return {k: self.cleaned_data.get(k) for k in self.item_keys}
-
-    def attach(self, error: ValidationError) -> None:
-        """Put the action's messages on the fields they name."""
-        if hasattr(error, "error_dict"):
-            for name, messages in error.message_dict.items():
-                self.add_error(name if name in self.fields else None, messages)
-        else:
-            self.add_error(None, error.messages)
 
 
 class ItemLabelsForm(forms.Form):

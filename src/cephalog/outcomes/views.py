@@ -35,6 +35,7 @@ from cephalog.accounts.access import (
 )
 from cephalog.accounts.models import Clinic, Role, User
 from cephalog.audit.actions import record
+from cephalog.core.http import add_validation_to_form
 from cephalog.core.time import patient_today
 from cephalog.domain import csvcells
 from cephalog.domain.policies import POLICIES
@@ -140,21 +141,13 @@ def decision_record(request: HttpRequest, patient: Patient) -> HttpResponse:
                 else None,
             )
         except ValidationError as error:
-            _attach(form, error)
+            add_validation_to_form(form, error)
         else:
             messages.success(request, "Decision recorded.")
             url = reverse("outcomes-patient", args=[patient.pk])
             return redirect(f"{url}?policy={form.cleaned_data['policy']}#decisions")
     context = _outcomes_context(request, patient, decision_form=form)
     return render(request, "outcomes/outcomes.html", context, status=400)
-
-
-def _attach(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, msgs in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, msgs)
-    else:
-        form.add_error(None, error.messages)
 
 
 @require_POST
@@ -165,7 +158,7 @@ def bridging_record(request: HttpRequest, patient: Patient) -> HttpResponse:
         try:
             actions.record_bridging(patient=patient, by=_user(request), **form.cleaned_data)
         except ValidationError as error:
-            _attach(form, error)
+            add_validation_to_form(form, error)
         else:
             messages.success(request, "Bridging treatment recorded.")
             return redirect(reverse("outcomes-patient", args=[patient.pk]) + "#bridging")
@@ -200,7 +193,7 @@ def _record_form(
             content_pack=pack,
         )
     except ValidationError as error:
-        form.attach(error)
+        add_validation_to_form(form, error)
         return None
 
 

@@ -147,10 +147,6 @@ def staff_patient_calendar(request: HttpRequest, patient: Patient) -> HttpRespon
     )
 
 
-def _patient_appointment(patient: Patient, appointment_id: int) -> Appointment:
-    return get_object_or_404(Appointment, pk=appointment_id, patient=patient)
-
-
 def _errors(request: HttpRequest, error: ValidationError | Any) -> None:
     if isinstance(error, ValidationError):
         texts = error.messages
@@ -178,48 +174,48 @@ def _write_form(
 def _change_appointment(
     request: HttpRequest,
     patient: Patient,
-    appt: Appointment,
+    appointment_id: int,
     form: Any,
-    write: Callable[[dict[str, Any]], object],
-    saved: str,
+    write: Callable[[Appointment, dict[str, Any]], object],
+    done: str,
 ) -> HttpResponse:
-    """A staff change to one appointment: `write(cleaned_data)`; problems and the outcome
-    as messages, then back to the appointment on the calendar."""
-    _write_form(request, form, write, saved)
+    """A staff change to one of the patient's appointments: `write(appointment,
+    cleaned_data)`; its problems, or "<kind> <done>", as messages, then back to the
+    appointment on the calendar."""
+    appt = get_object_or_404(Appointment, pk=appointment_id, patient=patient)
+    _write_form(request, form, lambda data: write(appt, data), f"{appt.get_kind_display()} {done}")
     return redirect(reverse("staff-patient-calendar", args=[patient.pk]) + f"#appt-{appt.pk}")
 
 
 @require_POST
 @patient_view(staff_only=True)
 def staff_reschedule(request: HttpRequest, patient: Patient, appointment_id: int) -> HttpResponse:
-    appt = _patient_appointment(patient, appointment_id)
     return _change_appointment(
         request,
         patient,
-        appt,
+        appointment_id,
         RescheduleForm(request.POST),
-        lambda data: actions.reschedule(
+        lambda appt, data: actions.reschedule(
             appointment=appt,
             new_date=data["new_date"],
             new_time=data["new_time"],
             reason=data["reason"],
             by=request.user,
         ),
-        f"{appt.get_kind_display()} moved. The history keeps the old date.",
+        "moved. The history keeps the old date.",
     )
 
 
 @require_POST
 @patient_view(staff_only=True)
 def staff_cancel(request: HttpRequest, patient: Patient, appointment_id: int) -> HttpResponse:
-    appt = _patient_appointment(patient, appointment_id)
     return _change_appointment(
         request,
         patient,
-        appt,
+        appointment_id,
         CancelForm(request.POST),
-        lambda data: actions.cancel(appointment=appt, reason=data["reason"], by=request.user),
-        f"{appt.get_kind_display()} cancelled.",
+        lambda appt, data: actions.cancel(appointment=appt, reason=data["reason"], by=request.user),
+        "cancelled.",
     )
 
 

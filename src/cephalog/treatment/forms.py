@@ -28,6 +28,17 @@ def _yes_no(label: str, help_text: str = "") -> forms.TypedChoiceField:
     )
 
 
+def _optional_note(label: str, max_length: int = 500, help_text: str = "") -> forms.CharField:
+    """A few optional lines of free text."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=help_text,
+    )
+
+
 class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
@@ -70,12 +81,7 @@ class SafetyCheckForm(forms.Form):
         empty_value=None,
         help_text="Ask the patient; add each new medicine or illness to the record below.",
     )
-    new_since_last_note = forms.CharField(
-        label="What is new?",
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    new_since_last_note = _optional_note("What is new?")
 
 
 class SignOffForm(forms.Form):
@@ -118,11 +124,8 @@ class StartSessionForm(forms.Form):
         label="Supervising physician",
         help_text="Needed when the injector has no recorded training or no previous sessions.",
     )
-    precheck_reason = forms.CharField(
-        label="Reason to go ahead without a decision to start",
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    precheck_reason = _optional_note(
+        "Reason to go ahead without a decision to start",
         help_text="Only when no recorded decision to start covers today, or treatment was "
         "paused or stopped. It never stands for a flag: each flag has its own sign-off.",
     )
@@ -134,12 +137,7 @@ class StartSessionForm(forms.Form):
         empty_value=None,
     )
     antibody_risk_acknowledged = forms.BooleanField(label=ANTIBODY_ACKNOWLEDGEMENT, required=False)
-    early_note = forms.CharField(
-        label="Why it cannot wait",
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    early_note = _optional_note("Why it cannot wait")
     # Accepted for API clients and older forms; the page asks them in the safety check.
     infection_at_sites = _optional_yes_no()
     red_flags_since_last = _optional_yes_no()
@@ -223,11 +221,9 @@ class CompleteForm(forms.Form):
     topical_anaesthetic = forms.ChoiceField(
         label="Topical anaesthetic", choices=TopicalAnaesthetic.choices, initial="none"
     )
-    immediate_reactions = forms.CharField(
-        label="Immediate reactions",
-        required=False,
+    immediate_reactions = _optional_note(
+        "Immediate reactions",
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="E.g. bleeding at a site, vasovagal episode. Leave empty if none.",
     )
     notes = forms.CharField(

@@ -79,6 +79,7 @@ from cephalog.demo.generate.codes import (
     TRIPTAN,
     WEARING_OFF_FROM_DAY,
     acute_taken,
+    acute_taken_on,
 )
 from cephalog.demo.generate.history import _generate_chunk
 from cephalog.demo.generate.sampling import _to_days
@@ -161,6 +162,7 @@ __all__ = [
     "ToxinExposures",
     "WindowCounts",
     "acute_taken",
+    "acute_taken_on",
     "classify",
     "generate_cohort",
     "summarise",

@@ -6,6 +6,7 @@ which generated symptoms are red flags is the domain's safety triage's decision.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TypedDict
 
 import numpy as np
@@ -217,3 +218,13 @@ def acute_taken(cls: int, drug: int, eff: int) -> AcuteTaken:
         "drug_class": ACUTE_CLASSES[cls],
         "effective": None if eff < 0 else eff == 1,
     }
+
+
+def acute_taken_on(cols: Mapping[str, Sequence[Sequence[int]]], row: int) -> Iterator[AcuteTaken]:
+    """The acute medicines of one diary row as fields; `cols` holds the diary's
+    acute_class, acute_drug and acute_effective arrays as lists (class -1: no medicine)."""
+    for cls, drug, eff in zip(
+        cols["acute_class"][row], cols["acute_drug"][row], cols["acute_effective"][row], strict=True
+    ):
+        if cls >= 0:
+            yield acute_taken(cls, drug, eff)

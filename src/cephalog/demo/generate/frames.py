@@ -26,7 +26,14 @@ from cephalog.demo.generate.codes import (
 from cephalog.domain.diary import DAY_FEATURES
 
 if TYPE_CHECKING:
-    from cephalog.demo.generate.tables import Array, Cohort, Diary, Patients
+    from cephalog.demo.generate.tables import (
+        Array,
+        Cohort,
+        Diary,
+        Medications,
+        Patients,
+        Preventives,
+    )
 
 
 def cohort_frames(cohort: Cohort) -> dict[str, pl.DataFrame]:
@@ -118,31 +125,32 @@ def _sessions(cohort: Cohort) -> pl.DataFrame:
     )
 
 
+def _drug_columns(
+    drugs: Preventives | Medications, catalogue: Sequence[tuple[str, str, Any]]
+) -> dict[str, Any]:
+    """patient, name, class, start and stop of drug rows whose `drug` indexes `catalogue`
+    (name, class, ...)."""
+    return {
+        "patient": drugs.patient,
+        "name": _codes(drugs.drug, [name for name, _, _ in catalogue]),
+        "class": _codes(drugs.drug, [drug_class for _, drug_class, _ in catalogue]),
+        "start": drugs.start,
+        "stop": drugs.stop,
+    }
+
+
 def _preventives(cohort: Cohort) -> pl.DataFrame:
     p = cohort.preventives
     return pl.DataFrame(
         {
-            "patient": p.patient,
-            "name": _codes(p.drug, [n for n, _, _ in PREVENTIVE_DRUGS]),
-            "class": _codes(p.drug, [c for _, c, _ in PREVENTIVE_DRUGS]),
-            "start": p.start,
-            "stop": p.stop,
+            **_drug_columns(p, PREVENTIVE_DRUGS),
             "outcome": _codes(p.outcome, PREVENTIVE_OUTCOMES),
         }
     )
 
 
 def _medications(cohort: Cohort) -> pl.DataFrame:
-    m = cohort.medications
-    return pl.DataFrame(
-        {
-            "patient": m.patient,
-            "name": _codes(m.drug, [n for n, _, _ in OTHER_MEDICATIONS]),
-            "class": _codes(m.drug, [c for _, c, _ in OTHER_MEDICATIONS]),
-            "start": m.start,
-            "stop": m.stop,
-        }
-    )
+    return pl.DataFrame(_drug_columns(cohort.medications, OTHER_MEDICATIONS))
 
 
 def _conditions(cohort: Cohort) -> pl.DataFrame:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cephalog.demo.generate.codes import INTENSITIES, acute_taken
+from cephalog.demo.generate.codes import INTENSITIES, acute_taken_on
 from cephalog.domain.diary import DAY_FEATURES
 
 if TYPE_CHECKING:
@@ -231,16 +231,7 @@ class Cohort(Tables):
             )
         }
         for i, date in enumerate(dates):
-            meds = tuple(
-                AcuteMedication(**acute_taken(cls, drug, eff))
-                for cls, drug, eff in zip(
-                    cols["acute_class"][i],
-                    cols["acute_drug"][i],
-                    cols["acute_effective"][i],
-                    strict=True,
-                )
-                if cls >= 0
-            )
+            meds = tuple(AcuteMedication(**taken) for taken in acute_taken_on(cols, i))
             intensity = cols["intensity"][i]
             days[date] = DiaryDay(
                 date=date,

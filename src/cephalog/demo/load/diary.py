@@ -67,18 +67,9 @@ def _diary_batches(
         hi = min(lo + BATCH_ROWS, total)
         entries, cols = _entries(d, slice(lo, hi), patients)
         taken = [
-            AcuteMedicationTaken(
-                entry=entries[k],
-                **gen.acute_taken(cls, drug, eff),
-            )
+            AcuteMedicationTaken(entry=entries[k], **taken)
             for k in range(hi - lo)
-            for cls, drug, eff in zip(
-                cols["acute_class"][k],
-                cols["acute_drug"][k],
-                cols["acute_effective"][k],
-                strict=True,
-            )
-            if cls >= 0
+            for taken in gen.acute_taken_on(cols, k)
         ]
         yield entries, taken
         if progress is not None:

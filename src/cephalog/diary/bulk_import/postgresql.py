@@ -22,6 +22,7 @@ from cephalog.diary.bulk_import.common import (
     _INTENSITIES,
 )
 from cephalog.diary.bulk_import.storing import (
+    EFFECT_LETTER,
     Stored,
     _tables,
 )
@@ -361,16 +362,9 @@ def _new_days_rows(
 
 def _medicine_tail(medicines: pl.DataFrame) -> Tail:
     """The medicines' name, class and effect, as codes into their distinct combinations."""
-    effect = (
-        pl.when(pl.col("effective").is_null())
-        .then(pl.lit("?"))
-        .when(pl.col("effective"))
-        .then(pl.lit("y"))
-        .otherwise(pl.lit("n"))
-    )
     # (NUL never is in a name: a file holding one is refused.)
     key = medicines.select(
-        pl.concat_str(pl.col("name"), pl.col("drug_class"), effect, separator="\0")
+        pl.concat_str(pl.col("name"), pl.col("drug_class"), EFFECT_LETTER, separator="\0")
     ).to_series()
     distinct = key.unique(maintain_order=True)
     codes = key.replace_strict(distinct, range(len(distinct)), return_dtype=pl.UInt32)

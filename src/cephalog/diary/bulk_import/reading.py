@@ -19,6 +19,7 @@ from cephalog.diary.bulk_import.common import (
     REQUIRED_COLUMNS,
     WHITESPACE,
 )
+from cephalog.domain.importing import csv_body, csv_header
 
 # --- Who -------------------------------------------------------------------------------------
 
@@ -102,7 +103,8 @@ def _no_bare_cr(data: bytes) -> bool:
 
 
 def _read_slowly(data: bytes) -> Table:
-    """The csv module's reading (as `domain.importing.read_rows`), into a string frame."""
+    """The csv module's reading (header and rows read as `domain.importing.read_rows` reads
+    them), into a string frame."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -110,39 +112,21 @@ def _read_slowly(data: bytes) -> Table:
             None, [(0, "file: not UTF-8 text; save the file as CSV (UTF-8) and try again")]
         )
     reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        return Table(None, [(1, "header: the file is empty")])
-    except csv.Error as error:
-        return Table(None, [(1, f"header: not readable as CSV ({error})")])
-    names = [h.strip().lower() for h in header]
-    missing = [c for c in REQUIRED_COLUMNS if c not in names]
-    if missing:
-        return Table(None, [(1, f"header: missing column(s) {', '.join(missing)}")])
+    names = csv_header(reader, REQUIRED_COLUMNS, lambda h: h.strip().lower())
+    if isinstance(names, str):
+        return Table(None, [(1, names)])
     # A repeated column name: the last one counts (as in read_rows, a dict).
     last = {name: index for index, name in enumerate(names)}
     columns: dict[str, list[str]] = {name: [] for name in last}
     line_numbers: list[int] = []
     problems: list[tuple[int, str]] = []
-    line = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            problems.append((line, f"not readable as CSV ({error})"))
-            break
-        if any(c.strip() for c in cells):
-            if len(cells) > len(names):
-                problems.append((line, f"has {len(cells)} cells but the header has {len(names)}"))
-            else:
-                padded = [*cells, *[""] * (len(names) - len(cells))]
-                for name, index in last.items():
-                    columns[name].append(padded[index])
-                line_numbers.append(line)
-        line = reader.line_num + 1
+    for line, cells in csv_body(reader, len(names)):
+        if isinstance(cells, str):
+            problems.append((line, cells))
+        else:
+            for name, index in last.items():
+                columns[name].append(cells[index])
+            line_numbers.append(line)
     frame = pl.DataFrame(
         {**columns, "_line": line_numbers},
         schema={**dict.fromkeys(columns, pl.String), "_line": pl.Int32},

@@ -83,22 +83,25 @@ def _new_ids(
     return new.select("n", "p", "date").join(stored, on=["p", "date"]).select("n", "entry_id")
 
 
+#: A medicine's `effective` as one letter: "y", "n", or "?" when not said.
+EFFECT_LETTER = (
+    pl.when(pl.col("effective").is_null())
+    .then(pl.lit("?"))
+    .when(pl.col("effective"))
+    .then(pl.lit("y"))
+    .otherwise(pl.lit("n"))
+)
+
+
 def _medicine_key(medicines: pl.DataFrame, by: str) -> pl.DataFrame:
     """One text per day naming its medicines in order, to compare stored and imported days."""
-    effective = (
-        pl.when(pl.col("effective").is_null())
-        .then(pl.lit("?"))
-        .when(pl.col("effective"))
-        .then(pl.lit("y"))
-        .otherwise(pl.lit("n"))
-    )
     item = pl.concat_str(
         pl.col("name")
         .str.replace_all("%", "%25", literal=True)
         .str.replace_all(";", "%3B", literal=True)
         .str.replace_all(":", "%3A", literal=True),
         pl.col("drug_class"),
-        effective,
+        EFFECT_LETTER,
         separator=":",
     )
     return medicines.group_by(by, maintain_order=True).agg(meds=item.str.join(";"))

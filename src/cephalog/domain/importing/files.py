@@ -6,9 +6,9 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cephalog.domain.case import parse_diary_entry
 from cephalog.domain.csvcells import guard_cell, unguard_cell
@@ -27,6 +27,9 @@ from cephalog.domain.importing.values import (
     split_by_date,
 )
 from cephalog.domain.vocab import INTENSITY_CODES
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 # --- CSV cells ------------------------------------------------------------------------------
 
@@ -121,38 +124,59 @@ def read_rows(
     problems: list[str] = []
     reader = csv.reader(io.StringIO(text, newline=""))
     at = first_line - 1
+    names = csv_header(
+        reader, required, lambda h: (aliases or {}).get(header_key(h), header_key(h))
+    )
+    if isinstance(names, str):
+        return [], [f"line {first_line}: {names}"]
+    rows: list[Row] = []
+    for line, cells in csv_body(reader, len(names), at):
+        if isinstance(cells, str):
+            problems.append(f"line {line}: {cells}")
+        else:
+            rows.append(Row(line, {n: c.strip() for n, c in zip(names, cells, strict=True)}))
+    return rows, problems
+
+
+def csv_header(
+    reader: Reader, required: Sequence[str], column: Callable[[str], str]
+) -> list[str] | str:
+    """The column names of a `csv.reader`'s header (each header cell through `column`), or
+    the problem (a str) of an empty file, an unreadable header or a missing required column."""
     try:
         header = next(reader)
     except StopIteration:
-        return [], [f"line {first_line}: header: the file is empty"]
+        return "header: the file is empty"
     except csv.Error as error:
-        return [], [f"line {first_line}: header: not readable as CSV ({error})"]
-    names = [(aliases or {}).get(header_key(h), header_key(h)) for h in header]
+        return f"header: not readable as CSV ({error})"
+    names = [column(h) for h in header]
     missing = [c for c in required if c not in names]
     if missing:
-        return [], [f"line {first_line}: header: missing column(s) {', '.join(missing)}"]
-    rows: list[Row] = []
+        return f"header: missing column(s) {', '.join(missing)}"
+    return names
+
+
+def csv_body(reader: Reader, width: int, at: int = 0) -> Iterator[tuple[int, list[str] | str]]:
+    """The rows after the header of a `csv.reader` (`width` columns), each with the line
+    it starts on (+ `at`): its `width` cells, or the problem (a str) of a row with more
+    cells, or of the text that cannot be read as CSV (the last). Blank rows are skipped;
+    a short row reads its missing cells as empty (the field rules then name them), never
+    as absent keys."""
     line = reader.line_num + 1 + at
     while True:
         try:
             cells = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as error:
-            problems.append(f"line {line}: not readable as CSV ({error})")
-            break
+            yield line, f"not readable as CSV ({error})"
+            return
         if any(c.strip() for c in cells):
-            if len(cells) > len(names):
-                problems.append(
-                    f"line {line}: has {len(cells)} cells but the header has {len(names)}"
-                )
+            if len(cells) > width:
+                yield line, f"has {len(cells)} cells but the header has {width}"
             else:
-                # A short row reads its missing cells as empty (the field rules then
-                # name them), never as absent keys.
-                padded = [*cells, *[""] * (len(names) - len(cells))]
-                rows.append(Row(line, {n: c.strip() for n, c in zip(names, padded, strict=True)}))
+                yield line, [*cells, *[""] * (width - len(cells))]
         line = reader.line_num + 1 + at
-    return rows, problems
 
 
 def _prefixed(line: int, problems: Iterable[str]) -> list[str]:

@@ -193,6 +193,14 @@ def _baseline_event(first_session: dt.date) -> PlannedEvent:
     )
 
 
+#: The check-ins after each session: the kind, the day after the session it is due, the
+#: last day it is open, and its words (how long after, for the patient; the title, for staff).
+_CHECKINS = (
+    (EventKind.CHECKIN_DAY3, 3, 7, "3 days", "Day-3 safety check-in"),
+    (EventKind.CHECKIN_DAY14, 14, 21, "2 weeks", "Day-14 check-in (side effects, early response)"),
+)
+
+
 def _session_events(k: int, session: _Session) -> list[PlannedEvent]:
     """Session k, the questionnaires before it and the two check-ins after it."""
     date, earliest, done = session.date, session.earliest, session.recorded
@@ -218,23 +226,17 @@ def _session_events(k: int, session: _Session) -> list[PlannedEvent]:
             "HIT-6 and MIDAS " + ("at baseline" if k == 1 else f"before session {k}"),
             k - 1,
         ),
-        PlannedEvent(
-            EventKind.CHECKIN_DAY3,
-            date + _D(days=3),
-            date + _D(days=3),
-            date + _D(days=7),
-            "Check-in: how are you feeling 3 days after your treatment?",
-            f"Day-3 safety check-in, cycle {k}",
-            k,
-        ),
-        PlannedEvent(
-            EventKind.CHECKIN_DAY14,
-            date + _D(days=14),
-            date + _D(days=14),
-            date + _D(days=21),
-            "Check-in: how are you feeling 2 weeks after your treatment?",
-            f"Day-14 check-in (side effects, early response), cycle {k}",
-            k,
+        *(
+            PlannedEvent(
+                kind,
+                date + _D(days=day),
+                date + _D(days=day),
+                date + _D(days=last_day),
+                f"Check-in: how are you feeling {after} after your treatment?",
+                f"{title}, cycle {k}",
+                k,
+            )
+            for kind, day, last_day, after, title in _CHECKINS
         ),
     ]
 

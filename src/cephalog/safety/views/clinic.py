@@ -15,6 +15,7 @@ from django.utils import timezone
 from cephalog.accounts.access import CLINICAL_ROLES, patient_view, staff_clinic_ids, staff_view
 from cephalog.accounts.models import Clinic, User
 from cephalog.audit.actions import record
+from cephalog.core.http import add_validation_to_form
 from cephalog.core.time import patient_today
 from cephalog.patients.models import Patient
 from cephalog.safety import actions, queries, reports
@@ -179,7 +180,7 @@ def _event_form(
         try:
             write(_event_form_fields(form.cleaned_data))
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_to_form(form, error)
         else:
             messages.success(request, saved)
             return redirect("safety-patient-events", patient.pk)
@@ -242,11 +243,3 @@ FIELD_GROUPS = {
     "choice_fields": ("seriousness", "site_codes", "avoid_sites"),
     "text_fields": ("description", "relevant_tests", "relevant_history", "actions"),
 }
-
-
-def _add_errors(form: AdverseEventForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error.messages)
