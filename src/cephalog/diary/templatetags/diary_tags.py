@@ -8,7 +8,6 @@ from django import template
 
 from cephalog.diary.summaries import DAY_CLASSES
 from cephalog.domain.diary import DiaryDay
-from cephalog.domain.windows import round1
 
 register = template.Library()
 
@@ -44,12 +43,6 @@ def effect(value: bool | None) -> str:
     if value is None:
         return "not sure if it worked"
     return "worked within 2 hours" if value else "did not work within 2 hours"
-
-
-@register.filter
-def per28(value: Any) -> str:
-    """An exact per-28 rate with one decimal (spec section 3), "–" when not evaluable."""
-    return "–" if value is None else f"{round1(value):.1f}"
 
 
 @register.filter
