@@ -10,11 +10,12 @@ from typing import Any, Protocol
 from cephalog.domain import decisions, dosing, point_of_care
 from cephalog.domain.decisions import DecisionEffect
 from cephalog.domain.intervals import IntervalRule, earliest_for
+from cephalog.eligibility.models import ToxinExposure
 from cephalog.eligibility.queries import (
     earliest_interval_days,
     start_gate,
 )
-from cephalog.patients.models import Patient, ToxinExposure
+from cephalog.patients.models import Patient
 from cephalog.treatment.models import (
     Session,
     SessionStatus,
