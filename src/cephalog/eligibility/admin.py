@@ -1,9 +1,5 @@
-"""Clinic policies on the clinic-scoped admin site; sign-offs and decisions read-only;
-the patient's page with its consultation record inline.
-
-ClinicScopedAdmin saves through `full_clean()`, so a bad policy definition is
-refused with the domain's message here too (ClinicPolicy.clean).
-"""
+"""Sign-offs and decisions on the clinic-scoped admin site, read-only; the patient's page
+with its consultation record inline. (Clinic policies: `cephalog.accounts.admin`.)"""
 
 from __future__ import annotations
 
@@ -14,7 +10,6 @@ from django.http import HttpRequest
 
 from cephalog.accounts.admin_site import ClinicScopedAdmin, site
 from cephalog.eligibility.models import (
-    ClinicPolicy,
     Condition,
     FlagSignOff,
     Medication,
@@ -46,12 +41,6 @@ class PatientRecordAdmin(PatientAdmin):
     inlines = [PreventiveInline, MedicationInline, ConditionInline]
 
 
-class ClinicPolicyAdmin(ClinicScopedAdmin):
-    list_display = ["name", "title", "clinic", "updated_at"]
-    search_fields = ["name", "title"]
-    fields = ["clinic", "name", "title", "definition"]
-
-
 class ReadOnlyPatientRecordAdmin(ClinicScopedAdmin):
     """Records made by physicians on the screening page; the admin only lists them."""
 
@@ -76,6 +65,5 @@ class StartDecisionAdmin(ReadOnlyPatientRecordAdmin):
 
 site.unregister(Patient)  # registered by cephalog.patients.admin (imported above)
 site.register(Patient, PatientRecordAdmin)
-site.register(ClinicPolicy, ClinicPolicyAdmin)
 site.register(FlagSignOff, FlagSignOffAdmin)
 site.register(StartDecision, StartDecisionAdmin)

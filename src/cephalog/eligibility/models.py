@@ -1,11 +1,12 @@
-"""Eligibility screening records: the consultation record, clinic policies, flag
-sign-offs, decisions to start.
+"""Eligibility screening records: the consultation record, flag sign-offs, decisions to
+start.
 
 The rules are the domain's (`cephalog.domain.policies`, spec section 6). These
 tables hold what the domain cannot know: the history recorded at the consultation
 and read for screening (preventives tried, other medicines, conditions, allergies,
-botulinum toxin given for other reasons), the policies a clinic defines for itself,
-and a physician's judgement on the flags and on starting treatment.
+botulinum toxin given for other reasons), and a physician's judgement on the flags and
+on starting treatment. The policies and the ruleset a clinic screens with are the
+clinic's settings (`cephalog.accounts.models`: the diary counts days by them too).
 
 Vocabularies come from cephalog.domain.vocab (spec section 1) so the forms, the API
 and `cephalog assess` accept exactly the same values. The consultation record's
@@ -15,16 +16,12 @@ models moved here without their rows being copied (docs/adr/0012-layers.md).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 
-from cephalog.accounts.models import Clinic
+from cephalog.accounts.models import RULESET_CHOICES
 from cephalog.domain import vocab
-from cephalog.domain.policies import POLICIES, STATUSES, Policy, PolicyError
-from cephalog.domain.rulesets import DEFAULT_RULESET, RULESET_NAMES
+from cephalog.domain.policies import STATUSES
 from cephalog.patients.models import Patient
 
 # --- The consultation record (spec section 6's history) ---------------------------------
@@ -178,107 +175,7 @@ class ToxinExposure(models.Model):
         return f"{self.units} U on {self.date}"
 
 
-# --- The clinic's policies and the physician's decisions --------------------------------
-
-#: Keys of a policy that come from the ClinicPolicy's own fields, not its definition.
-OWN_FIELDS = ("name", "title")
-#: Names the policy pages use in their URLs.
-RESERVED_NAMES = frozenset({"new", "default"})
-
-
-class ClinicPolicy(models.Model):
-    """A clinic's own eligibility and continuation policy: other thresholds, same rules.
-
-    `definition` holds the keys of `cephalog.domain.policies.Policy` except
-    `name` and `title` (taken from the fields), validated by `Policy.from_dict`
-    so a misspelt or mistyped threshold is refused with the domain's message.
-    """
-
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="policies")
-    name = models.SlugField(
-        max_length=40, help_text="Short code, e.g. 'payer-4-preventives'. Not a built-in name."
-    )
-    title = models.CharField(max_length=200)
-    definition = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = "clinic policy"
-        verbose_name_plural = "clinic policies"
-        constraints = [
-            models.UniqueConstraint(fields=["clinic", "name"], name="clinic_policy_name_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.title})"
-
-    def policy_data(self) -> dict[str, Any]:
-        definition = self.definition if isinstance(self.definition, dict) else {}
-        return {**definition, "name": self.name, "title": self.title}
-
-    def to_policy(self) -> Policy:
-        """The domain policy; raises PolicyError when the stored definition is bad."""
-        return Policy.from_dict(self.policy_data())
-
-    def clean(self) -> None:
-        errors: dict[str, list[str]] = {}
-        if self.name in POLICIES:
-            errors["name"] = [f"{self.name!r} is a built-in policy; choose another name"]
-        elif self.name in RESERVED_NAMES:
-            errors["name"] = [f"{self.name!r} is reserved; choose another name"]
-        if self.pk is not None:
-            before = ClinicPolicy.objects.filter(pk=self.pk).values_list("name", flat=True).first()
-            if before and before != self.name and self.clinic.default_policy == before:
-                errors["name"] = [
-                    f"{before!r} is the clinic's default policy; choose another default first"
-                ]
-        if not isinstance(self.definition, dict):
-            errors["definition"] = ["must be a JSON object"]
-        else:
-            problems = [
-                f"{key}: set in the {key} field, not in the definition"
-                for key in OWN_FIELDS
-                if key in self.definition
-            ]
-            try:
-                self.to_policy()
-            except PolicyError as error:
-                # Name and title problems are reported on their own fields by Django.
-                problems += [p for p in error.problems if not p.startswith(OWN_FIELDS)]
-            if problems:
-                errors["definition"] = problems
-        if errors:
-            raise ValidationError(errors)
-
-
-#: The rulesets a clinic may choose (spec section 11), as model choices.
-RULESET_CHOICES = [(name, name) for name in RULESET_NAMES]
-
-
-class ClinicRuleset(models.Model):
-    """The version of the clinical rules a clinic assesses with (spec section 11).
-
-    One row per clinic, beside its policies; a clinic without a row uses the
-    default (`standard-2`). Every assessment, sign-off, decision and letter
-    records the ruleset it used, so changing it never changes an old record.
-    """
-
-    clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE, related_name="ruleset_setting")
-    ruleset = models.CharField(max_length=20, choices=RULESET_CHOICES, default=DEFAULT_RULESET)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = "clinic ruleset"
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(ruleset__in=RULESET_NAMES), name="clinic_ruleset_known"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.clinic} uses {self.ruleset}"
+# --- The physician's decisions on the screening -----------------------------------------
 
 
 class FlagSignOff(models.Model):
