@@ -7,7 +7,7 @@ import sys
 
 from cephalog.diary.actions import save_day
 from cephalog.eligibility.case import assess_patient
-from cephalog.patients.models import Preventive
+from cephalog.eligibility.models import Preventive
 from tests.personas import Cast
 
 

@@ -17,8 +17,8 @@ from cephalog.domain import dosing, vocab
 from cephalog.domain.decisions import DecisionKind
 from cephalog.domain.safety import SYMPTOMS
 from cephalog.domain.schedule import EventKind
+from cephalog.eligibility import models as eligibility
 from cephalog.outcomes import models as outcomes
-from cephalog.patients import models as patients
 from cephalog.safety import models as safety
 from cephalog.scheduling import models as scheduling
 from cephalog.treatment import models as treatment
@@ -26,11 +26,11 @@ from cephalog.treatment import models as treatment
 MIRRORS: list[tuple[type[models.TextChoices], type[StrEnum]]] = [
     (diary.Intensity, vocab.Intensity),
     (diary.AcuteClass, vocab.AcuteClass),
-    (patients.PreventiveClass, vocab.PreventiveClass),
-    (patients.PreventiveOutcome, vocab.PreventiveOutcome),
-    (patients.MedicationClass, vocab.MedicationClass),
-    (patients.ConditionCode, vocab.Condition),
-    (patients.AllergyCode, vocab.Allergy),
+    (eligibility.PreventiveClass, vocab.PreventiveClass),
+    (eligibility.PreventiveOutcome, vocab.PreventiveOutcome),
+    (eligibility.MedicationClass, vocab.MedicationClass),
+    (eligibility.ConditionCode, vocab.Condition),
+    (eligibility.AllergyCode, vocab.Allergy),
     (outcomes.Decision, DecisionKind),
     (treatment.SiteStatus, dosing.SiteStatus),
     (scheduling.AppointmentKind, EventKind),
@@ -55,6 +55,6 @@ def test_the_toxin_product_choices_are_the_domain_products() -> None:
 
 
 def test_the_allergy_field_takes_the_domain_allergies() -> None:
-    field = patients.Allergy._meta.get_field("code")
-    assert field.choices == patients.AllergyCode.choices
+    field = eligibility.Allergy._meta.get_field("code")
+    assert field.choices == eligibility.AllergyCode.choices
     assert field.default == vocab.Allergy.BOTULINUM_TOXIN

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from cephalog.audit.models import AuditEvent
 from cephalog.demo.actions import DiaryBatch, shift_sessions, store_cohort_history
 from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry, EntrySource
-from cephalog.patients.models import Preventive
+from cephalog.eligibility.models import Preventive
 from cephalog.safety.models import AdverseEvent
 from cephalog.treatment.models import Session
 from tests.personas import Cast

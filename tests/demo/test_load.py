@@ -15,7 +15,8 @@ from cephalog.audit.actions import record
 from cephalog.audit.models import AuditEvent
 from cephalog.demo.load import DEMO_PASSWORD, DemoError, DemoExists, load_demo
 from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry
-from cephalog.patients.models import Patient, Preventive
+from cephalog.eligibility.models import Preventive
+from cephalog.patients.models import Patient
 from cephalog.safety.models import AdverseEvent
 from cephalog.treatment.models import Session
 

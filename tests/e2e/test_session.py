@@ -211,7 +211,7 @@ def test_a_nurse_new_to_injecting_starts_with_a_supervisor_and_ticks_survive_lea
     """Issue 17.3, 17.4 as a nurse: a new injector is shown as such and needs a supervising
     physician; each tick is saved as it is made; an expired vial and a cancel without
     confirmation are refused beside their controls, in plain words."""
-    from cephalog.patients.models import Condition
+    from cephalog.eligibility.models import Condition
 
     Condition.objects.create(patient=cast_db.patient, code="myasthenia_gravis")
     page.set_viewport_size(PHONE)

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from cephalog.accounts.models import Clinic, User
+from cephalog.accounts import rules_queries
+from cephalog.accounts.models import Clinic, ClinicPolicy, User
 from cephalog.domain.policies import POLICIES
 from cephalog.eligibility import actions, queries
 from cephalog.eligibility.actions import EligibilityError
-from cephalog.eligibility.models import ClinicPolicy
 from tests.personas import PASSWORD, Cast, client_for
 
 FOUR = {
@@ -56,7 +56,7 @@ def test_it_changes_the_result_with_a_clinic_policy_asking_for_4_preventives(
     # As the clinic default it also drives the gate and the patient's page.
     actions.set_default_policy(clinic=cast.clinic, by=cast.clinic_admin, name="payer-4")
     cast.clinic.refresh_from_db()
-    assert queries.policy_for(cast.clinic).failed_preventives_required == 4
+    assert rules_queries.policy_for(cast.clinic).failed_preventives_required == 4
     assert queries.start_gate(cast.patient, overuse_case).status == "not_eligible"
     mine = client_for(cast, "patient_user").get("/me/eligibility/").content.decode()
     assert "at least 4 preventive" in mine
@@ -189,11 +189,11 @@ def test_it_validates_clinic_policies_on_the_model_too(cast: Cast) -> None:
 
 def test_it_looks_up_policies_by_clinic(cast: Cast) -> None:
     make_policy(cast)
-    assert queries.policy_for(cast.clinic, "payer-4").name == "payer-4"
-    assert queries.policy_for(cast.clinic, "us-label") is POLICIES["us-label"]
-    assert queries.policy_for(cast.clinic) is POLICIES["nice-ta260"]
-    with pytest.raises(queries.UnknownPolicy):
-        queries.policy_for(cast.other_clinic, "payer-4")
+    assert rules_queries.policy_for(cast.clinic, "payer-4").name == "payer-4"
+    assert rules_queries.policy_for(cast.clinic, "us-label") is POLICIES["us-label"]
+    assert rules_queries.policy_for(cast.clinic) is POLICIES["nice-ta260"]
+    with pytest.raises(rules_queries.UnknownPolicy):
+        rules_queries.policy_for(cast.other_clinic, "payer-4")
 
 
 def test_it_refuses_a_bad_definition_in_the_admin(cast: Cast) -> None:
@@ -208,7 +208,7 @@ def test_it_refuses_a_bad_definition_in_the_admin(cast: Cast) -> None:
     )
     client = login_client(Client(), root)
     response = client.post(
-        "/admin/eligibility/clinicpolicy/add/",
+        "/admin/accounts/clinicpolicy/add/",
         {
             "clinic": cast.clinic.pk,
             "name": "admin-made",
@@ -220,7 +220,7 @@ def test_it_refuses_a_bad_definition_in_the_admin(cast: Cast) -> None:
     assert "minimum_age: must be int, got &#x27;eighteen&#x27;" in response.content.decode()
     assert not ClinicPolicy.objects.exists()
     client.post(
-        "/admin/eligibility/clinicpolicy/add/",
+        "/admin/accounts/clinicpolicy/add/",
         {
             "clinic": cast.clinic.pk,
             "name": "admin-made",
@@ -228,7 +228,7 @@ def test_it_refuses_a_bad_definition_in_the_admin(cast: Cast) -> None:
             "definition": json.dumps({"source": "x", "minimum_age": 21}),
         },
     )
-    assert queries.policy_for(cast.clinic, "admin-made").minimum_age == 21
+    assert rules_queries.policy_for(cast.clinic, "admin-made").minimum_age == 21
 
 
 def test_it_lists_policies_in_a_fixed_number_of_queries(

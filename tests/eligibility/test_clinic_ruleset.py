@@ -7,15 +7,16 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from cephalog.accounts import rules_queries
 from cephalog.audit.models import AuditEvent
-from cephalog.eligibility import actions, queries
+from cephalog.eligibility import actions
 from cephalog.eligibility.actions import EligibilityError
 from cephalog.eligibility.models import FlagSignOff, StartDecision
 from tests.personas import Cast, client_for
 
 
 def test_a_clinic_uses_standard_2_until_it_chooses(cast: Cast) -> None:
-    assert queries.clinic_ruleset(cast.clinic).name == "standard-2"
+    assert rules_queries.clinic_ruleset(cast.clinic).name == "standard-2"
     page = client_for(cast, "nurse").get("/clinic/policies/").content.decode()
     assert "standard-2 (assessment spec section 11: ICHD-3 and label text)" in page
     assert "Clinic admins choose the ruleset." in page
@@ -33,7 +34,7 @@ def test_the_clinic_admin_changes_it_on_the_policy_page(cast: Cast) -> None:
         f"/clinic/policies/{cast.clinic.slug}/ruleset/", {"ruleset": "standard-1"}
     )
     assert response.status_code == 302
-    assert queries.clinic_ruleset(cast.clinic).name == "standard-1"
+    assert rules_queries.clinic_ruleset(cast.clinic).name == "standard-1"
     event = AuditEvent.objects.filter(category="clinic_policy", action="update").get()
     assert event.detail == {"ruleset": "standard-1", "previous": "standard-2"}
     page = client.get("/clinic/policies/").content.decode()
@@ -52,7 +53,7 @@ def test_only_a_clinic_admin_may_change_it_and_only_to_a_ruleset(cast: Cast) -> 
     assert error.value.problems == [
         "ruleset: unknown ruleset 'standard-3'; choose one of standard-1, standard-2"
     ]
-    assert queries.clinic_ruleset(cast.clinic).name == "standard-2"
+    assert rules_queries.clinic_ruleset(cast.clinic).name == "standard-2"
 
 
 def test_sign_offs_and_decisions_record_their_ruleset_and_keep_it(

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from cephalog.audit.models import AuditEvent
-from cephalog.patients.models import Allergy, Condition, Medication, Preventive, ToxinExposure
+from cephalog.eligibility.models import Allergy, Condition, Medication, Preventive, ToxinExposure
 from tests.personas import Cast, client_for
 
 TODAY = dt.date(2026, 3, 31)

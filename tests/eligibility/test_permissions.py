@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cephalog.eligibility.models import FlagSignOff, StartDecision
-from cephalog.patients.models import Medication, Preventive, ToxinExposure
+from cephalog.eligibility.models import (
+    FlagSignOff,
+    Medication,
+    Preventive,
+    StartDecision,
+    ToxinExposure,
+)
 from tests.personas import ALL_PERSONAS, STAFF, Cast, assert_allowed, assert_refused
 
 SECRETS = ("Quill", "MRN-1001")

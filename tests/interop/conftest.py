@@ -17,15 +17,9 @@ from cephalog.diary.actions import save_days_bulk
 from cephalog.diary.attack_actions import save_attack
 from cephalog.domain import dosing
 from cephalog.domain.diary import AcuteMedication, DiaryDay
+from cephalog.eligibility.models import Allergy, Condition, Medication, Preventive, ToxinExposure
 from cephalog.outcomes.actions import record_bridging, record_questionnaire
-from cephalog.patients.models import (
-    Allergy,
-    Condition,
-    Medication,
-    Patient,
-    Preventive,
-    ToxinExposure,
-)
+from cephalog.patients.models import Patient
 from cephalog.safety.actions import ReportedSymptom, record_adverse_event, submit_checkin
 from cephalog.scheduling.actions import sync_plan
 from cephalog.treatment import actions as treatment

@@ -11,10 +11,10 @@ from django.db import transaction
 
 from cephalog.audit.models import AuditEvent
 from cephalog.core.errors import AppError
+from cephalog.eligibility.import_actions import import_history_item
+from cephalog.eligibility.models import Condition, Preventive
 from cephalog.outcomes.import_actions import import_bridging, import_questionnaire
 from cephalog.outcomes.models import BridgingTreatment, QuestionnaireResponse
-from cephalog.patients.import_actions import import_history_item
-from cephalog.patients.models import Condition, Preventive
 from cephalog.safety.import_actions import import_adverse_event, import_checkin
 from cephalog.safety.models import AdverseEvent, CheckIn
 from cephalog.treatment.import_actions import SessionPartsRefused, import_session

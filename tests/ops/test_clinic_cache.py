@@ -13,8 +13,8 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
+from cephalog.accounts.rules_queries import clinic_rules_by_id
 from cephalog.eligibility.actions import set_clinic_ruleset, set_default_policy
-from cephalog.eligibility.queries import clinic_rules_by_id
 from tests.ops.test_authcache import _redis_answers
 from tests.personas import Cast
 

@@ -6,7 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry
-from cephalog.patients.models import Condition, ConditionCode, Medication, Patient, Preventive
+from cephalog.eligibility.models import Condition, ConditionCode, Medication, Preventive
+from cephalog.patients.models import Patient
 from cephalog.treatment.models import Session
 from tests.treatment.helpers import NOW
 

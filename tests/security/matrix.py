@@ -1433,7 +1433,7 @@ ADMIN_MODELS = (
     AdminModel("treatment", "protocoltemplate"),
     AdminModel("treatment", "injectortraining"),
     AdminModel("treatment", "aftercaretext"),
-    AdminModel("eligibility", "clinicpolicy"),
+    AdminModel("accounts", "clinicpolicy"),
     AdminModel("eligibility", "flagsignoff", add=False, change=False, patient_data=True),
     AdminModel("eligibility", "startdecision", add=False, change=False, patient_data=True),
     AdminModel("safety", "safetysettings"),

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from cephalog.patients.models import ToxinExposure
+from cephalog.eligibility.models import ToxinExposure
 from cephalog.treatment import actions
 from cephalog.treatment.models import Session
 from tests.personas import Cast

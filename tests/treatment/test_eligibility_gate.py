@@ -5,7 +5,7 @@ reason'; hard stops block whatever reason is given)."""
 import pytest
 
 from cephalog.eligibility import actions as eligibility_actions
-from cephalog.patients.models import Allergy
+from cephalog.eligibility.models import Allergy
 from cephalog.treatment import actions
 from tests.personas import Cast
 from tests.treatment.helpers import NOW, start

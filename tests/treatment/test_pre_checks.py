@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 
 from cephalog.eligibility import actions as record_actions
-from cephalog.patients.models import ToxinExposure
+from cephalog.eligibility.models import ToxinExposure
 from cephalog.treatment import actions, queries
 from cephalog.treatment.models import FlagSignOff, Session
 from tests.personas import Cast

@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from cephalog.accounts.admin_site import ClinicScopedAdmin, admin_clinic_ids, site
-from cephalog.accounts.models import Clinic, Membership
+from cephalog.accounts.models import Clinic, ClinicPolicy, Membership
 
 
 class ClinicAdmin(ClinicScopedAdmin):
@@ -36,5 +36,15 @@ class MembershipAdmin(ClinicScopedAdmin):
     raw_id_fields = ["user"]
 
 
+class ClinicPolicyAdmin(ClinicScopedAdmin):
+    """ClinicScopedAdmin saves through `full_clean()`, so a bad policy definition is refused
+    with the domain's message here too (ClinicPolicy.clean)."""
+
+    list_display = ["name", "title", "clinic", "updated_at"]
+    search_fields = ["name", "title"]
+    fields = ["clinic", "name", "title", "definition"]
+
+
 site.register(Clinic, ClinicAdmin)
 site.register(Membership, MembershipAdmin)
+site.register(ClinicPolicy, ClinicPolicyAdmin)

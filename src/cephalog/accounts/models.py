@@ -1,9 +1,12 @@
-"""Clinics, users and the roles that scope every permission check."""
+"""Clinics, users and the roles that scope every permission check, and the clinic's rules:
+its own eligibility policies and the ruleset it assesses with (read by the diary, the
+screening and the plan alike, so they sit here, below all of them)."""
 
 from __future__ import annotations
 
 import functools
 import zoneinfo
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -12,6 +15,8 @@ from django.db.models.functions import Lower
 
 from cephalog.domain import intervals
 from cephalog.domain.paperwork import Paperwork, paperwork_for
+from cephalog.domain.policies import POLICIES, Policy, PolicyError
+from cephalog.domain.rulesets import DEFAULT_RULESET, RULESET_NAMES
 
 
 @functools.cache
@@ -169,3 +174,108 @@ class RoleChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.old_role} → {self.new_role} ({self.status})"
+
+
+# --- The clinic's rules: its own policies and the ruleset it screens and counts days by ---
+
+#: Keys of a policy that come from the ClinicPolicy's own fields, not its definition.
+OWN_FIELDS = ("name", "title")
+#: Names the policy pages use in their URLs.
+RESERVED_NAMES = frozenset({"new", "default"})
+
+
+class ClinicPolicy(models.Model):
+    """A clinic's own eligibility and continuation policy: other thresholds, same rules.
+
+    `definition` holds the keys of `cephalog.domain.policies.Policy` except
+    `name` and `title` (taken from the fields), validated by `Policy.from_dict`
+    so a misspelt or mistyped threshold is refused with the domain's message.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="policies")
+    name = models.SlugField(
+        max_length=40, help_text="Short code, e.g. 'payer-4-preventives'. Not a built-in name."
+    )
+    title = models.CharField(max_length=200)
+    definition = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "eligibility_clinicpolicy"  # made by the eligibility app: moved, not copied
+        ordering = ["name"]
+        verbose_name = "clinic policy"
+        verbose_name_plural = "clinic policies"
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="clinic_policy_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.title})"
+
+    def policy_data(self) -> dict[str, Any]:
+        definition = self.definition if isinstance(self.definition, dict) else {}
+        return {**definition, "name": self.name, "title": self.title}
+
+    def to_policy(self) -> Policy:
+        """The domain policy; raises PolicyError when the stored definition is bad."""
+        return Policy.from_dict(self.policy_data())
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.name in POLICIES:
+            errors["name"] = [f"{self.name!r} is a built-in policy; choose another name"]
+        elif self.name in RESERVED_NAMES:
+            errors["name"] = [f"{self.name!r} is reserved; choose another name"]
+        if self.pk is not None:
+            before = ClinicPolicy.objects.filter(pk=self.pk).values_list("name", flat=True).first()
+            if before and before != self.name and self.clinic.default_policy == before:
+                errors["name"] = [
+                    f"{before!r} is the clinic's default policy; choose another default first"
+                ]
+        if not isinstance(self.definition, dict):
+            errors["definition"] = ["must be a JSON object"]
+        else:
+            problems = [
+                f"{key}: set in the {key} field, not in the definition"
+                for key in OWN_FIELDS
+                if key in self.definition
+            ]
+            try:
+                self.to_policy()
+            except PolicyError as error:
+                # Name and title problems are reported on their own fields by Django.
+                problems += [p for p in error.problems if not p.startswith(OWN_FIELDS)]
+            if problems:
+                errors["definition"] = problems
+        if errors:
+            raise ValidationError(errors)
+
+
+#: The rulesets a clinic may choose (spec section 11), as model choices.
+RULESET_CHOICES = [(name, name) for name in RULESET_NAMES]
+
+
+class ClinicRuleset(models.Model):
+    """The version of the clinical rules a clinic assesses with (spec section 11).
+
+    One row per clinic, beside its policies; a clinic without a row uses the
+    default (`standard-2`). Every assessment, sign-off, decision and letter
+    records the ruleset it used, so changing it never changes an old record.
+    """
+
+    clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE, related_name="ruleset_setting")
+    ruleset = models.CharField(max_length=20, choices=RULESET_CHOICES, default=DEFAULT_RULESET)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "eligibility_clinicruleset"  # made by the eligibility app: moved, not copied
+        verbose_name = "clinic ruleset"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ruleset__in=RULESET_NAMES), name="clinic_ruleset_known"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic} uses {self.ruleset}"

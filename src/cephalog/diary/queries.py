@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from cephalog.accounts.rules_queries import clinic_rules
 from cephalog.diary.models import DiaryEntry
 from cephalog.domain.diary import AcuteMedication, DayClassification, DiaryDay, classify_day
 from cephalog.domain.windows import Window, compute_window
@@ -77,8 +78,6 @@ class ClassifiedDay:
 
 def classified_range(patient: Patient, start: dt.date, end: dt.date) -> list[ClassifiedDay]:
     """Every date from `start` to `end`, classed with the clinic's rules (spec section 11)."""
-    from cephalog.eligibility.queries import clinic_rules
-
     rules = clinic_rules(patient.clinic)
     days = diary_days(patient, start, end)
     out = []
@@ -96,8 +95,6 @@ def classified_range(patient: Patient, start: dt.date, end: dt.date) -> list[Cla
 
 def last_28_days(patient: Patient, today: dt.date) -> Window:
     """The last 28 days, counted with the clinic's day definition (spec section 11.1)."""
-    from cephalog.eligibility.queries import clinic_rules
-
     start = today - dt.timedelta(days=27)
     definition = clinic_rules(patient.clinic).definition
     return compute_window(diary_days(patient, start, today), start, today, definition)

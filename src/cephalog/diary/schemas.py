@@ -20,6 +20,7 @@ from django.db import connection
 from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from cephalog.accounts.rules_queries import clinic_rules_by_id
 from cephalog.diary.actions import FLAGS, MAX_NOTES
 from cephalog.diary.models import DiaryEntry, PainLocation, Trigger
 from cephalog.diary.queries import to_day
@@ -187,8 +188,6 @@ class DayIn(Schema):
 def _rules(patient_id: uuid.UUID, clinic_id: int | None = None) -> Rules:
     """The clinic's ruleset and day definition: the API classes days as the pages do
     (spec section 11.1). One query, or none when the clinic is known and cached."""
-    from cephalog.eligibility.queries import clinic_rules_by_id
-
     if clinic_id is not None:
         return clinic_rules_by_id(clinic_id=clinic_id)
     return clinic_rules_by_id(patient_id=patient_id)

@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from django.db.models import QuerySet
 
+from cephalog.accounts.rules_queries import clinic_rules
 from cephalog.diary.models import DiaryEntryRevision
 from cephalog.diary.queries import ClassifiedDay, diary_days
 from cephalog.domain.criteria import MedicationOveruse, assess_medication_overuse
@@ -58,8 +59,6 @@ def classified(
 
 def rules_of(patient: Patient) -> Rules:
     """The clinic's ruleset and its default policy's day definition (spec section 11)."""
-    from cephalog.eligibility.queries import clinic_rules
-
     return clinic_rules(patient.clinic)
 
 

@@ -1,23 +1,44 @@
-"""Clinic policies on the clinic-scoped admin site; sign-offs and decisions read-only.
-
-ClinicScopedAdmin saves through `full_clean()`, so a bad policy definition is
-refused with the domain's message here too (ClinicPolicy.clean).
-"""
+"""Sign-offs and decisions on the clinic-scoped admin site, read-only; the patient's page
+with its consultation record inline. (Clinic policies: `cephalog.accounts.admin`.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import admin
 from django.http import HttpRequest
 
 from cephalog.accounts.admin_site import ClinicScopedAdmin, site
-from cephalog.eligibility.models import ClinicPolicy, FlagSignOff, StartDecision
+from cephalog.eligibility.models import (
+    Condition,
+    FlagSignOff,
+    Medication,
+    Preventive,
+    StartDecision,
+)
+from cephalog.patients.admin import PatientAdmin
+from cephalog.patients.models import Patient
 
 
-class ClinicPolicyAdmin(ClinicScopedAdmin):
-    list_display = ["name", "title", "clinic", "updated_at"]
-    search_fields = ["name", "title"]
-    fields = ["clinic", "name", "title", "definition"]
+class PreventiveInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Preventive
+    extra = 0
+
+
+class MedicationInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Medication
+    extra = 0
+
+
+class ConditionInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Condition
+    extra = 0
+
+
+class PatientRecordAdmin(PatientAdmin):
+    """The patients app's page for a patient, with the consultation record this app owns."""
+
+    inlines = [PreventiveInline, MedicationInline, ConditionInline]
 
 
 class ReadOnlyPatientRecordAdmin(ClinicScopedAdmin):
@@ -42,6 +63,7 @@ class StartDecisionAdmin(ReadOnlyPatientRecordAdmin):
     list_filter = ["policy", "status"]
 
 
-site.register(ClinicPolicy, ClinicPolicyAdmin)
+site.unregister(Patient)  # registered by cephalog.patients.admin (imported above)
+site.register(Patient, PatientRecordAdmin)
 site.register(FlagSignOff, FlagSignOffAdmin)
 site.register(StartDecision, StartDecisionAdmin)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cephalog.accounts.rules_queries import clinic_ruleset, policy_for
 from cephalog.diary.queries import diary_days
 from cephalog.domain import case as domain
 from cephalog.domain.assess import Assessment, assess
@@ -79,8 +80,6 @@ def assess_patient(
     """The spec section 10 assessment of a stored patient, under the clinic's default policy
     (a built-in policy or one of the clinic's own) and the clinic's ruleset (spec section 11)
     unless others are named."""
-    from cephalog.eligibility.queries import clinic_ruleset, policy_for  # queries uses build_case
-
     case = build_case(patient, assessed_on)
     policy = policy_for(patient.clinic, policy_name)
     chosen = ruleset if ruleset is not None else clinic_ruleset(patient.clinic)

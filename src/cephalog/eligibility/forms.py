@@ -15,7 +15,7 @@ from django import forms
 from cephalog.domain.point_of_care import PRODUCT_LABELS
 from cephalog.domain.policies import POLICIES
 from cephalog.domain.vocab import ToxinProduct
-from cephalog.patients.models import (
+from cephalog.eligibility.models import (
     ConditionCode,
     MedicationClass,
     PreventiveClass,

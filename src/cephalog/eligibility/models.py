@@ -1,122 +1,181 @@
-"""Eligibility screening records: clinic policies, flag sign-offs, decisions to start.
+"""Eligibility screening records: the consultation record, flag sign-offs, decisions to
+start.
 
 The rules are the domain's (`cephalog.domain.policies`, spec section 6). These
-tables hold what the domain cannot know: the policies a clinic defines for
-itself, and a physician's judgement on the flags and on starting treatment.
+tables hold what the domain cannot know: the history recorded at the consultation
+and read for screening (preventives tried, other medicines, conditions, allergies,
+botulinum toxin given for other reasons), and a physician's judgement on the flags and
+on starting treatment. The policies and the ruleset a clinic screens with are the
+clinic's settings (`cephalog.accounts.models`: the diary counts days by them too).
+
+Vocabularies come from cephalog.domain.vocab (spec section 1) so the forms, the API
+and `cephalog assess` accept exactly the same values. The consultation record's
+tables keep the names the patients app gave them (`patients_preventive`, ...): the
+models moved here without their rows being copied (docs/adr/0012-layers.md).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 
-from cephalog.accounts.models import Clinic
-from cephalog.domain.policies import POLICIES, STATUSES, Policy, PolicyError
-from cephalog.domain.rulesets import DEFAULT_RULESET, RULESET_NAMES
+from cephalog.accounts.models import RULESET_CHOICES
+from cephalog.domain import vocab
+from cephalog.domain.policies import STATUSES
 from cephalog.patients.models import Patient
 
-#: Keys of a policy that come from the ClinicPolicy's own fields, not its definition.
-OWN_FIELDS = ("name", "title")
-#: Names the policy pages use in their URLs.
-RESERVED_NAMES = frozenset({"new", "default"})
+# --- The consultation record (spec section 6's history) ---------------------------------
 
 
-class ClinicPolicy(models.Model):
-    """A clinic's own eligibility and continuation policy: other thresholds, same rules.
+class PreventiveOutcome(models.TextChoices):
+    INADEQUATE_RESPONSE = vocab.PreventiveOutcome.INADEQUATE_RESPONSE.value, "Inadequate response"
+    INTOLERANCE = vocab.PreventiveOutcome.INTOLERANCE.value, "Intolerance"
+    CONTRAINDICATED = vocab.PreventiveOutcome.CONTRAINDICATED.value, "Contraindicated"
+    EFFECTIVE = vocab.PreventiveOutcome.EFFECTIVE.value, "Effective"
+    ONGOING = vocab.PreventiveOutcome.ONGOING.value, "Ongoing"
 
-    `definition` holds the keys of `cephalog.domain.policies.Policy` except
-    `name` and `title` (taken from the fields), validated by `Policy.from_dict`
-    so a misspelt or mistyped threshold is refused with the domain's message.
-    """
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="policies")
-    name = models.SlugField(
-        max_length=40, help_text="Short code, e.g. 'payer-4-preventives'. Not a built-in name."
+class PreventiveClass(models.TextChoices):
+    ANTIEPILEPTIC = vocab.PreventiveClass.ANTIEPILEPTIC.value, "Antiepileptic"
+    BETA_BLOCKER = vocab.PreventiveClass.BETA_BLOCKER.value, "Beta blocker"
+    ANTIDEPRESSANT = vocab.PreventiveClass.ANTIDEPRESSANT.value, "Antidepressant"
+    ARB_ACE = vocab.PreventiveClass.ARB_ACE.value, "ARB / ACE inhibitor"
+    CALCIUM_CHANNEL_BLOCKER = (
+        vocab.PreventiveClass.CALCIUM_CHANNEL_BLOCKER.value,
+        "Calcium-channel blocker",
     )
-    title = models.CharField(max_length=200)
-    definition = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    CGRP_MAB = vocab.PreventiveClass.CGRP_MAB.value, "CGRP monoclonal antibody"
+    GEPANT = vocab.PreventiveClass.GEPANT.value, "Gepant"
+    BOTULINUM_TOXIN = vocab.PreventiveClass.BOTULINUM_TOXIN.value, "Botulinum toxin"
+    OTHER = vocab.PreventiveClass.OTHER.value, "Other"
+
+
+class Preventive(models.Model):
+    """An earlier or current preventive treatment (spec section 6: failed preventives)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="preventives")
+    name = models.CharField(max_length=100)
+    drug_class = models.CharField(max_length=30, choices=PreventiveClass.choices)
+    dose = models.CharField(max_length=60, blank=True)
+    start = models.DateField(null=True, blank=True)
+    stop = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=30, choices=PreventiveOutcome.choices)
 
     class Meta:
-        ordering = ["name"]
-        verbose_name = "clinic policy"
-        verbose_name_plural = "clinic policies"
-        constraints = [
-            models.UniqueConstraint(fields=["clinic", "name"], name="clinic_policy_name_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.title})"
-
-    def policy_data(self) -> dict[str, Any]:
-        definition = self.definition if isinstance(self.definition, dict) else {}
-        return {**definition, "name": self.name, "title": self.title}
-
-    def to_policy(self) -> Policy:
-        """The domain policy; raises PolicyError when the stored definition is bad."""
-        return Policy.from_dict(self.policy_data())
-
-    def clean(self) -> None:
-        errors: dict[str, list[str]] = {}
-        if self.name in POLICIES:
-            errors["name"] = [f"{self.name!r} is a built-in policy; choose another name"]
-        elif self.name in RESERVED_NAMES:
-            errors["name"] = [f"{self.name!r} is reserved; choose another name"]
-        if self.pk is not None:
-            before = ClinicPolicy.objects.filter(pk=self.pk).values_list("name", flat=True).first()
-            if before and before != self.name and self.clinic.default_policy == before:
-                errors["name"] = [
-                    f"{before!r} is the clinic's default policy; choose another default first"
-                ]
-        if not isinstance(self.definition, dict):
-            errors["definition"] = ["must be a JSON object"]
-        else:
-            problems = [
-                f"{key}: set in the {key} field, not in the definition"
-                for key in OWN_FIELDS
-                if key in self.definition
-            ]
-            try:
-                self.to_policy()
-            except PolicyError as error:
-                # Name and title problems are reported on their own fields by Django.
-                problems += [p for p in error.problems if not p.startswith(OWN_FIELDS)]
-            if problems:
-                errors["definition"] = problems
-        if errors:
-            raise ValidationError(errors)
-
-
-#: The rulesets a clinic may choose (spec section 11), as model choices.
-RULESET_CHOICES = [(name, name) for name in RULESET_NAMES]
-
-
-class ClinicRuleset(models.Model):
-    """The version of the clinical rules a clinic assesses with (spec section 11).
-
-    One row per clinic, beside its policies; a clinic without a row uses the
-    default (`standard-2`). Every assessment, sign-off, decision and letter
-    records the ruleset it used, so changing it never changes an old record.
-    """
-
-    clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE, related_name="ruleset_setting")
-    ruleset = models.CharField(max_length=20, choices=RULESET_CHOICES, default=DEFAULT_RULESET)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = "clinic ruleset"
+        db_table = "patients_preventive"  # made by the patients app: moved, not copied
+        ordering = ["start", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ruleset__in=RULESET_NAMES), name="clinic_ruleset_known"
+                condition=models.Q(stop__isnull=True)
+                | models.Q(start__isnull=True)
+                | models.Q(stop__gte=models.F("start")),
+                name="preventive_stop_after_start",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.clinic} uses {self.ruleset}"
+        return self.name
+
+
+class MedicationClass(models.TextChoices):
+    AMINOGLYCOSIDE = vocab.MedicationClass.AMINOGLYCOSIDE.value, "Aminoglycoside"
+    NEUROMUSCULAR_BLOCKER = (
+        vocab.MedicationClass.NEUROMUSCULAR_BLOCKER.value,
+        "Neuromuscular blocker",
+    )
+    ANTICHOLINERGIC = vocab.MedicationClass.ANTICHOLINERGIC.value, "Anticholinergic"
+    MUSCLE_RELAXANT = vocab.MedicationClass.MUSCLE_RELAXANT.value, "Muscle relaxant"
+    OTHER = vocab.MedicationClass.OTHER.value, "Other"
+
+
+class Medication(models.Model):
+    """A current or recent non-preventive medicine (interactions, spec section 6 flags)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
+    name = models.CharField(max_length=100)
+    drug_class = models.CharField(max_length=30, choices=MedicationClass.choices)
+    start = models.DateField(null=True, blank=True)
+    stop = models.DateField(null=True, blank=True)
+
+    class Meta:
+        db_table = "patients_medication"  # made by the patients app: moved, not copied
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConditionCode(models.TextChoices):
+    MYASTHENIA_GRAVIS = vocab.Condition.MYASTHENIA_GRAVIS.value, "Myasthenia gravis"
+    LAMBERT_EATON = vocab.Condition.LAMBERT_EATON.value, "Lambert–Eaton syndrome"
+    ALS = vocab.Condition.ALS.value, "Amyotrophic lateral sclerosis"
+    MOTOR_NEUROPATHY = vocab.Condition.MOTOR_NEUROPATHY.value, "Motor neuropathy"
+    DYSPHAGIA = vocab.Condition.DYSPHAGIA.value, "Dysphagia"
+    RESPIRATORY_COMPROMISE = vocab.Condition.RESPIRATORY_COMPROMISE.value, "Respiratory compromise"
+    PREGNANCY = vocab.Condition.PREGNANCY.value, "Pregnancy"
+    BREASTFEEDING = vocab.Condition.BREASTFEEDING.value, "Breastfeeding"
+    IMMUNOCOMPROMISED = vocab.Condition.IMMUNOCOMPROMISED.value, "Weakened immune system"
+    MULTIPLE_SCLEROSIS = vocab.Condition.MULTIPLE_SCLEROSIS.value, "Multiple sclerosis"
+    CEREBRAL_PALSY = vocab.Condition.CEREBRAL_PALSY.value, "Cerebral palsy"
+    INJECTION_SITE_INFECTION = (
+        vocab.Condition.INJECTION_SITE_INFECTION.value,
+        "Infection at the injection sites",
+    )
+
+
+class Condition(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="conditions")
+    code = models.CharField(max_length=40, choices=ConditionCode.choices)
+    noted_on = models.DateField(null=True, blank=True)
+    resolved_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        db_table = "patients_condition"  # made by the patients app: moved, not copied
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "code"], name="condition_once_per_patient")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_code_display()
+
+
+class AllergyCode(models.TextChoices):
+    BOTULINUM_TOXIN = vocab.Allergy.BOTULINUM_TOXIN.value, "Botulinum toxin"
+
+
+class Allergy(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="allergies")
+    code = models.CharField(
+        max_length=40, choices=AllergyCode.choices, default=AllergyCode.BOTULINUM_TOXIN
+    )
+    reaction = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        db_table = "patients_allergy"  # made by the patients app: moved, not copied
+        verbose_name_plural = "allergies"
+
+    def __str__(self) -> str:
+        return self.get_code_display()
+
+
+class ToxinExposure(models.Model):
+    """Botulinum toxin given for other indications (cumulative-dose rule)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="toxin_exposures")
+    date = models.DateField()
+    product = models.CharField(max_length=60, blank=True)
+    units = models.PositiveIntegerField()
+    indication = models.CharField(max_length=60)
+
+    class Meta:
+        db_table = "patients_toxinexposure"  # made by the patients app: moved, not copied
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.units} U on {self.date}"
+
+
+# --- The physician's decisions on the screening -----------------------------------------
 
 
 class FlagSignOff(models.Model):

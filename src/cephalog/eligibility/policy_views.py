@@ -18,16 +18,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from cephalog.accounts import rules_queries
 from cephalog.accounts.access import staff_clinic_ids, staff_view
-from cephalog.accounts.models import Clinic, Role
+from cephalog.accounts.models import Clinic, ClinicPolicy, Role
 from cephalog.audit.actions import record
 from cephalog.domain.intervals import DUE_INTERVAL_DAYS, EARLIEST_INTERVAL_DAYS, IntervalRule
 from cephalog.domain.policies import POLICIES, PolicyError
 from cephalog.domain.rulesets import RULESETS
-from cephalog.eligibility import actions, queries
+from cephalog.eligibility import actions
 from cephalog.eligibility.actions import EligibilityError
 from cephalog.eligibility.forms import ClinicPolicyForm, attach_problems, starting_definition
-from cephalog.eligibility.models import ClinicPolicy
 from cephalog.eligibility.views import user_of
 
 ADMIN_ONLY = (Role.CLINIC_ADMIN,)
@@ -113,8 +113,8 @@ def policy_list(request: HttpRequest) -> HttpResponse:
             "is_admin": is_admin,
             "builtin": builtin,
             "own": own,
-            "options": queries.policy_options(clinic),
-            "ruleset": queries.clinic_ruleset(clinic),
+            "options": rules_queries.policy_options(clinic),
+            "ruleset": rules_queries.clinic_ruleset(clinic),
             "rulesets": list(RULESETS.values()),
             "interval_text": IntervalRule(
                 minimum_days=clinic.minimum_interval_days

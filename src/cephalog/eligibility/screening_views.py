@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from cephalog.accounts import rules_queries
 from cephalog.accounts.access import patient_only, patient_view, role_in
 from cephalog.accounts.models import Role
 from cephalog.audit.actions import record
@@ -30,8 +31,8 @@ PHYSICIAN_ONLY = (Role.PHYSICIAN,)
 
 def policy_or_404(patient: Patient, name: str | None) -> Policy:
     try:
-        return queries.policy_for(patient.clinic, name or None)
-    except queries.UnknownPolicy:
+        return rules_queries.policy_for(patient.clinic, name or None)
+    except rules_queries.UnknownPolicy:
         raise Http404("No such policy") from None
 
 
@@ -62,7 +63,7 @@ def _page(
         "s": s,
         "on": on,
         "policy": policy,
-        "options": queries.policy_options(patient.clinic),
+        "options": rules_queries.policy_options(patient.clinic),
         "is_physician": role_in(user_of(request), patient.clinic) == Role.PHYSICIAN,
         "sign_off_form": sign_off_form,
         "decision_form": decision_form or DecisionForm(),
@@ -158,7 +159,7 @@ def decide(request: HttpRequest, patient: Patient) -> HttpResponse:
 @patient_only
 def my_eligibility(request: HttpRequest, patient: Patient) -> HttpResponse:
     """The patient's own page: why they are, or are not yet, eligible, and what comes next."""
-    policy = queries.policy_for(patient.clinic)
+    policy = rules_queries.policy_for(patient.clinic)
     s = queries.screening(patient, queries.screening_date(patient), policy)
     record(
         action="read",

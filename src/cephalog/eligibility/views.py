@@ -38,8 +38,9 @@ from cephalog.eligibility.forms import (
     PreventiveForm,
     attach_problems,
 )
+from cephalog.eligibility.models import Medication, Preventive, ToxinExposure
 from cephalog.eligibility.queries import trial_days
-from cephalog.patients.models import Medication, Patient, Preventive, ToxinExposure
+from cephalog.patients.models import Patient
 
 SECTIONS = ("history", "preventives", "medicines", "cautions", "toxin")
 #: Name → class tables for the form's class suggestion (eligibility.js).

@@ -22,6 +22,7 @@ from typing import Any
 from django.apps import apps
 from django.template.loader import render_to_string
 
+from cephalog.accounts.rules_queries import clinic_rules
 from cephalog.core.pdf import html_to_pdf
 from cephalog.diary import exports as diary_exports
 from cephalog.diary.queries import diary_days
@@ -240,8 +241,6 @@ def summary_context(patient: Patient, today: dt.date) -> dict[str, Any]:
     sessions = list(patient.sessions.filter(status="completed").order_by("date"))
     windows = []
     if days:
-        from cephalog.eligibility.queries import clinic_rules
-
         # counted and printed under the clinic's ruleset (spec section 11)
         rules = clinic_rules(patient.clinic)
         round1 = rules.one_decimal

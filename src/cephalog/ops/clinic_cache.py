@@ -65,13 +65,9 @@ def _clinic_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     forget(instance.pk)
 
 
-@receiver(post_save, sender="eligibility.ClinicRuleset", dispatch_uid="clinic-cache-ruleset-saved")
-@receiver(
-    post_delete, sender="eligibility.ClinicRuleset", dispatch_uid="clinic-cache-ruleset-deleted"
-)
-@receiver(post_save, sender="eligibility.ClinicPolicy", dispatch_uid="clinic-cache-policy-saved")
-@receiver(
-    post_delete, sender="eligibility.ClinicPolicy", dispatch_uid="clinic-cache-policy-deleted"
-)
+@receiver(post_save, sender="accounts.ClinicRuleset", dispatch_uid="clinic-cache-ruleset-saved")
+@receiver(post_delete, sender="accounts.ClinicRuleset", dispatch_uid="clinic-cache-ruleset-deleted")
+@receiver(post_save, sender="accounts.ClinicPolicy", dispatch_uid="clinic-cache-policy-saved")
+@receiver(post_delete, sender="accounts.ClinicPolicy", dispatch_uid="clinic-cache-policy-deleted")
 def _setting_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     forget(instance.clinic_id)

@@ -34,6 +34,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from cephalog.accounts import rules_queries
 from cephalog.accounts.access import patient_view, role_in
 from cephalog.accounts.models import Membership, Role, User
 from cephalog.audit.actions import record
@@ -186,7 +187,7 @@ def _export(patient: Patient, context: dict[str, Any], fmt: str) -> None:
 def letter_page(request: HttpRequest, patient: Patient) -> HttpResponse:
     context = _context(request, patient)
     context["physicians"] = physicians(patient)
-    context["options"] = queries.policy_options(patient.clinic)
+    context["options"] = rules_queries.policy_options(patient.clinic)
     _export(patient, context, "html")
     return render(request, "eligibility/letter.html", context)
 

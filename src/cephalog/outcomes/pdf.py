@@ -13,10 +13,10 @@ from django.template.loader import render_to_string
 
 from cephalog.accounts.access import role_in
 from cephalog.accounts.models import Role, User
+from cephalog.accounts.rules_queries import earliest_interval_days
 from cephalog.core.pdf import html_to_pdf
 from cephalog.domain.policies import POLICIES
 from cephalog.domain.schedule import format_date
-from cephalog.eligibility.queries import earliest_interval_days
 from cephalog.outcomes import charts
 from cephalog.outcomes.queries import (
     REASON_LABELS,

@@ -1,7 +1,9 @@
-"""The patient record and the history the clinic keeps about it.
+"""The patient: who they are, how to reach them, their migraine history, and an email
+change waiting for confirmation.
 
-Vocabularies come from cephalog.domain.vocab (spec section 1) so the forms,
-the API and `cephalog assess` accept exactly the same values.
+The consultation record read for eligibility screening (preventives, medicines,
+conditions, allergies, botulinum toxin given for other reasons) is the eligibility
+app's (`cephalog.eligibility.models`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from django.conf import settings
 from django.db import models
 
 from cephalog.accounts.models import Clinic, validate_time_zone
-from cephalog.domain import vocab
 
 
 class Sex(models.TextChoices):
@@ -95,149 +96,6 @@ class Patient(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
-
-
-class PreventiveOutcome(models.TextChoices):
-    INADEQUATE_RESPONSE = vocab.PreventiveOutcome.INADEQUATE_RESPONSE.value, "Inadequate response"
-    INTOLERANCE = vocab.PreventiveOutcome.INTOLERANCE.value, "Intolerance"
-    CONTRAINDICATED = vocab.PreventiveOutcome.CONTRAINDICATED.value, "Contraindicated"
-    EFFECTIVE = vocab.PreventiveOutcome.EFFECTIVE.value, "Effective"
-    ONGOING = vocab.PreventiveOutcome.ONGOING.value, "Ongoing"
-
-
-class PreventiveClass(models.TextChoices):
-    ANTIEPILEPTIC = vocab.PreventiveClass.ANTIEPILEPTIC.value, "Antiepileptic"
-    BETA_BLOCKER = vocab.PreventiveClass.BETA_BLOCKER.value, "Beta blocker"
-    ANTIDEPRESSANT = vocab.PreventiveClass.ANTIDEPRESSANT.value, "Antidepressant"
-    ARB_ACE = vocab.PreventiveClass.ARB_ACE.value, "ARB / ACE inhibitor"
-    CALCIUM_CHANNEL_BLOCKER = (
-        vocab.PreventiveClass.CALCIUM_CHANNEL_BLOCKER.value,
-        "Calcium-channel blocker",
-    )
-    CGRP_MAB = vocab.PreventiveClass.CGRP_MAB.value, "CGRP monoclonal antibody"
-    GEPANT = vocab.PreventiveClass.GEPANT.value, "Gepant"
-    BOTULINUM_TOXIN = vocab.PreventiveClass.BOTULINUM_TOXIN.value, "Botulinum toxin"
-    OTHER = vocab.PreventiveClass.OTHER.value, "Other"
-
-
-class Preventive(models.Model):
-    """An earlier or current preventive treatment (spec section 6: failed preventives)."""
-
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="preventives")
-    name = models.CharField(max_length=100)
-    drug_class = models.CharField(max_length=30, choices=PreventiveClass.choices)
-    dose = models.CharField(max_length=60, blank=True)
-    start = models.DateField(null=True, blank=True)
-    stop = models.DateField(null=True, blank=True)
-    outcome = models.CharField(max_length=30, choices=PreventiveOutcome.choices)
-
-    class Meta:
-        ordering = ["start", "name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(stop__isnull=True)
-                | models.Q(start__isnull=True)
-                | models.Q(stop__gte=models.F("start")),
-                name="preventive_stop_after_start",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class MedicationClass(models.TextChoices):
-    AMINOGLYCOSIDE = vocab.MedicationClass.AMINOGLYCOSIDE.value, "Aminoglycoside"
-    NEUROMUSCULAR_BLOCKER = (
-        vocab.MedicationClass.NEUROMUSCULAR_BLOCKER.value,
-        "Neuromuscular blocker",
-    )
-    ANTICHOLINERGIC = vocab.MedicationClass.ANTICHOLINERGIC.value, "Anticholinergic"
-    MUSCLE_RELAXANT = vocab.MedicationClass.MUSCLE_RELAXANT.value, "Muscle relaxant"
-    OTHER = vocab.MedicationClass.OTHER.value, "Other"
-
-
-class Medication(models.Model):
-    """A current or recent non-preventive medicine (interactions, spec section 6 flags)."""
-
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
-    name = models.CharField(max_length=100)
-    drug_class = models.CharField(max_length=30, choices=MedicationClass.choices)
-    start = models.DateField(null=True, blank=True)
-    stop = models.DateField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class ConditionCode(models.TextChoices):
-    MYASTHENIA_GRAVIS = vocab.Condition.MYASTHENIA_GRAVIS.value, "Myasthenia gravis"
-    LAMBERT_EATON = vocab.Condition.LAMBERT_EATON.value, "Lambert–Eaton syndrome"
-    ALS = vocab.Condition.ALS.value, "Amyotrophic lateral sclerosis"
-    MOTOR_NEUROPATHY = vocab.Condition.MOTOR_NEUROPATHY.value, "Motor neuropathy"
-    DYSPHAGIA = vocab.Condition.DYSPHAGIA.value, "Dysphagia"
-    RESPIRATORY_COMPROMISE = vocab.Condition.RESPIRATORY_COMPROMISE.value, "Respiratory compromise"
-    PREGNANCY = vocab.Condition.PREGNANCY.value, "Pregnancy"
-    BREASTFEEDING = vocab.Condition.BREASTFEEDING.value, "Breastfeeding"
-    IMMUNOCOMPROMISED = vocab.Condition.IMMUNOCOMPROMISED.value, "Weakened immune system"
-    MULTIPLE_SCLEROSIS = vocab.Condition.MULTIPLE_SCLEROSIS.value, "Multiple sclerosis"
-    CEREBRAL_PALSY = vocab.Condition.CEREBRAL_PALSY.value, "Cerebral palsy"
-    INJECTION_SITE_INFECTION = (
-        vocab.Condition.INJECTION_SITE_INFECTION.value,
-        "Infection at the injection sites",
-    )
-
-
-class Condition(models.Model):
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="conditions")
-    code = models.CharField(max_length=40, choices=ConditionCode.choices)
-    noted_on = models.DateField(null=True, blank=True)
-    resolved_on = models.DateField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["patient", "code"], name="condition_once_per_patient")
-        ]
-
-    def __str__(self) -> str:
-        return self.get_code_display()
-
-
-class AllergyCode(models.TextChoices):
-    BOTULINUM_TOXIN = vocab.Allergy.BOTULINUM_TOXIN.value, "Botulinum toxin"
-
-
-class Allergy(models.Model):
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="allergies")
-    code = models.CharField(
-        max_length=40, choices=AllergyCode.choices, default=AllergyCode.BOTULINUM_TOXIN
-    )
-    reaction = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        verbose_name_plural = "allergies"
-
-    def __str__(self) -> str:
-        return self.get_code_display()
-
-
-class ToxinExposure(models.Model):
-    """Botulinum toxin given for other indications (cumulative-dose rule)."""
-
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="toxin_exposures")
-    date = models.DateField()
-    product = models.CharField(max_length=60, blank=True)
-    units = models.PositiveIntegerField()
-    indication = models.CharField(max_length=60)
-
-    class Meta:
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.units} U on {self.date}"
 
 
 class EmailChange(models.Model):

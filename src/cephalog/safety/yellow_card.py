@@ -17,7 +17,7 @@ import datetime as dt
 
 from cephalog.accounts.access import role_in
 from cephalog.accounts.models import Clinic, User
-from cephalog.patients.models import ConditionCode
+from cephalog.eligibility.models import ConditionCode
 from cephalog.safety.medwatch import (
     NOT_ASSESSED,
     Field,

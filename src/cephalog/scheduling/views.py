@@ -18,10 +18,10 @@ from django.views.decorators.http import require_POST, require_safe
 
 from cephalog.accounts.access import patient_only, patient_view, staff_clinic_ids, staff_view
 from cephalog.accounts.models import Clinic
+from cephalog.accounts.rules_queries import earliest_interval_days
 from cephalog.audit.actions import record
 from cephalog.core.time import patient_today
 from cephalog.domain.schedule import what_to_expect
-from cephalog.eligibility.queries import earliest_interval_days
 from cephalog.outcomes.queries import interval_rule
 from cephalog.patients.models import Patient
 from cephalog.scheduling import actions, feeds, queries, reminder_actions

@@ -11,7 +11,7 @@ from django import forms
 from cephalog.accounts.models import User
 from cephalog.domain import dosing
 from cephalog.domain.point_of_care import ANTIBODY_ACKNOWLEDGEMENT, EarlyInjection, EarlyReason
-from cephalog.patients.models import ConditionCode, MedicationClass
+from cephalog.eligibility.models import ConditionCode, MedicationClass
 from cephalog.treatment.models import TopicalAnaesthetic
 
 YES_NO = [("no", "No"), ("yes", "Yes")]

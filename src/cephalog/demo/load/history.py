@@ -13,15 +13,9 @@ from cephalog.demo import generate as gen
 from cephalog.demo.actions import store_cohort_history
 from cephalog.demo.load.base import _dates, _required_dates
 from cephalog.demo.load.diary import _diary_batches
+from cephalog.eligibility.models import Allergy, Condition, Medication, Preventive, ToxinExposure
 from cephalog.patients.actions import create_patient
-from cephalog.patients.models import (
-    Allergy,
-    Condition,
-    Medication,
-    Patient,
-    Preventive,
-    ToxinExposure,
-)
+from cephalog.patients.models import Patient
 from cephalog.safety.models import AdverseEvent
 from cephalog.treatment.models import Session, SessionStatus
 

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django_htmx.middleware import HtmxDetails
 
+from cephalog.accounts.rules_queries import clinic_rules_by_id
 from cephalog.audit.actions import record
 from cephalog.core.time import patient_today
 from cephalog.diary import summaries
@@ -20,7 +21,6 @@ from cephalog.diary.forms import DayForm
 from cephalog.diary.models import DiaryEntry, DiaryEntryRevision, EntrySource
 from cephalog.diary.queries import ClassifiedDay, to_day
 from cephalog.domain.diary import classify_day
-from cephalog.eligibility.queries import clinic_rules_by_id
 from cephalog.patients.models import Patient
 
 

@@ -23,14 +23,8 @@ from cephalog.eligibility.actions.common import (
     _full_clean,
     _iso,
 )
-from cephalog.patients.models import (
-    Allergy,
-    Condition,
-    Medication,
-    Patient,
-    Preventive,
-    ToxinExposure,
-)
+from cephalog.eligibility.models import Allergy, Condition, Medication, Preventive, ToxinExposure
+from cephalog.patients.models import Patient
 
 PREVENTIVE_FIELDS = ("name", "drug_class", "dose", "start", "stop", "outcome")
 MEDICATION_FIELDS = ("name", "drug_class", "start", "stop")

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from cephalog.accounts import rules_queries
 from cephalog.accounts.access import require_role
 from cephalog.accounts.models import Role, User
 from cephalog.core.writes import save_recorded
@@ -36,7 +37,7 @@ def sign_off_flag(
     """A physician signs off one flag raised by the screening, giving a reason (spec section 6:
     flags need a clinician's sign-off)."""
     require_role(by, patient.clinic, (Role.PHYSICIAN,), "sign off eligibility flags")
-    policy = queries.policy_for(patient.clinic, policy_name)
+    policy = rules_queries.policy_for(patient.clinic, policy_name)
     evaluation = queries.evaluate(patient, on, policy)
     problems: list[str] = []
     if flag not in evaluation.eligibility.flags:
@@ -80,7 +81,7 @@ def decide_to_start(
     unknown, or a flag not signed off, needs an `override_reason`.
     """
     require_role(by, patient.clinic, (Role.PHYSICIAN,), "decide to start treatment")
-    policy = queries.policy_for(patient.clinic, policy_name)
+    policy = rules_queries.policy_for(patient.clinic, policy_name)
     evaluation = queries.evaluate(patient, on, policy)
     eligibility = evaluation.eligibility
     if eligibility.hard_stops:

@@ -8,13 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from cephalog.accounts.access import require_role
-from cephalog.accounts.models import Clinic, Role, User
+from cephalog.accounts.models import Clinic, ClinicPolicy, ClinicRuleset, Role, User
 from cephalog.audit.actions import record
 from cephalog.core.writes import save_recorded
 from cephalog.domain.policies import POLICIES
 from cephalog.domain.rulesets import DEFAULT_RULESET, RULESET_NAMES
 from cephalog.eligibility.actions.common import EligibilityError, _full_clean
-from cephalog.eligibility.models import ClinicPolicy, ClinicRuleset
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
-"""Reads for eligibility: the clinic's policies, the screening with its evidence, the gate.
+"""Reads for eligibility: the screening with its evidence, the gate. (The clinic's policies
+and ruleset are read by `cephalog.accounts.rules_queries`.)
 
 Every screening builds the patient's case with `eligibility.case.build_case` and
 runs `domain.assess.assess` on it, so the page, the letter, the gate and
@@ -6,8 +7,7 @@ runs `domain.assess.assess` on it, so the page, the letter, the gate and
 evidence (windows, preventives, overuse figures) is recomputed with the same
 domain functions the assessment uses.
 
-The package: `rules` (ruleset and policies), `evidence` (the rows behind each
-criterion, and the gate), `gate` (evaluate, start_gate) and `screenings` (the screening).
+The package: `evidence` (the rows behind each criterion, and the gate), `gate` (evaluate, start_gate) and `screenings` (the screening).
 """
 
 from __future__ import annotations
@@ -31,16 +31,6 @@ from cephalog.eligibility.queries.gate import (
     problems_of,
     start_gate,
 )
-from cephalog.eligibility.queries.rules import (
-    PolicyOption,
-    UnknownPolicy,
-    clinic_rules,
-    clinic_rules_by_id,
-    clinic_ruleset,
-    earliest_interval_days,
-    policy_for,
-    policy_options,
-)
 from cephalog.eligibility.queries.screenings import (
     Screening,
     decision_history,
@@ -55,21 +45,13 @@ __all__ = [
     "FlagRow",
     "Gate",
     "OveruseRow",
-    "PolicyOption",
     "PreventiveRow",
     "Screening",
-    "UnknownPolicy",
-    "clinic_rules",
-    "clinic_rules_by_id",
-    "clinic_ruleset",
     "covering_decision",
     "decision_history",
-    "earliest_interval_days",
     "evaluate",
     "latest_sign_offs",
     "overuse_rows",
-    "policy_for",
-    "policy_options",
     "preventive_rows",
     "problems_of",
     "screening",

@@ -12,8 +12,8 @@ from cephalog.domain.rulesets import Rules
 from cephalog.domain.vocab import FAILED_OUTCOMES, MULTIPLE_THRESHOLD, OVERUSE_THRESHOLDS
 from cephalog.domain.windows import MIN_RECORDED_DAYS, WINDOW_DAYS, Window
 from cephalog.eligibility import texts
-from cephalog.eligibility.models import FlagSignOff
-from cephalog.patients.models import Patient, Preventive
+from cephalog.eligibility.models import FlagSignOff, Preventive
+from cephalog.patients.models import Patient
 
 
 def window_evidence(window: Window, label: str, rules: Rules) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from cephalog.accounts.rules_queries import UnknownPolicy, clinic_ruleset, policy_for
 from cephalog.domain.assess import Assessment, assess
 from cephalog.domain.case import Case
 from cephalog.domain.policies import Eligibility, Policy
@@ -14,7 +15,6 @@ from cephalog.eligibility import texts
 from cephalog.eligibility.case import build_case
 from cephalog.eligibility.models import FlagSignOff, StartDecision
 from cephalog.eligibility.queries.evidence import Gate
-from cephalog.eligibility.queries.rules import UnknownPolicy, clinic_ruleset, policy_for
 from cephalog.patients.models import Patient
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zoneinfo
 
-from cephalog.eligibility.queries import clinic_rules
+from cephalog.accounts.rules_queries import clinic_rules
 from cephalog.interop import codes as c
 from cephalog.interop.fhir.record import PatientRecord
 from cephalog.interop.fhir.values import Json, _drop_empty, global_id, resource_id

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from cephalog.interop import codes as c
-from cephalog.interop.fhir import Json
-from cephalog.interop.fhir_import.reader import _Reader
-from cephalog.interop.fhir_import.values import _choice, _date, _int, _need_date, code_of, extension
-from cephalog.patients.models import (
+from cephalog.eligibility.models import (
     Allergy,
     Condition,
+    ConditionCode,
     Medication,
     Preventive,
     ToxinExposure,
 )
+from cephalog.interop import codes as c
+from cephalog.interop.fhir import Json
+from cephalog.interop.fhir_import.reader import _Reader
+from cephalog.interop.fhir_import.values import _choice, _date, _int, _need_date, code_of, extension
 
 
 def read_history(reader: _Reader) -> list[Any]:
@@ -24,8 +25,6 @@ def read_history(reader: _Reader) -> list[Any]:
 
 
 def _conditions(reader: _Reader) -> list[Condition]:
-    from cephalog.patients.models import ConditionCode
-
     rows: list[Condition] = []
     for _, cond in reader.of_type("Condition"):
         code = code_of(cond.get("code"), c.CONDITION)

@@ -15,10 +15,10 @@ from cephalog.diary.attack_actions import apply_attacks, plan_attacks
 from cephalog.diary.models import EntrySource
 from cephalog.domain.diary import DiaryDay
 from cephalog.domain.importing import AttackFacts
+from cephalog.eligibility.import_actions import import_history_item
 from cephalog.interop.fhir_import.reader import _display, _Reader
 from cephalog.interop.fhir_import.result import IMPORT_REASON, ImportResult
 from cephalog.interop.fhir_import.values import _refusal
-from cephalog.patients.import_actions import import_history_item
 from cephalog.patients.models import Patient
 
 

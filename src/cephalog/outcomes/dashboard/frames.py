@@ -11,11 +11,11 @@ from django.db.models import Exists, FloatField, OuterRef
 from django.db.models.functions import Cast
 
 from cephalog.accounts.models import Clinic
+from cephalog.accounts.rules_queries import UnknownPolicy, policy_for
 from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry
 from cephalog.domain.diary import DAY_FEATURES
 from cephalog.domain.rulesets import DEFAULT_RULESET, Rules
 from cephalog.domain.vocab import MIGRAINE_SPECIFIC_CLASSES
-from cephalog.eligibility.queries import UnknownPolicy, policy_for
 from cephalog.patients.models import Patient
 from cephalog.treatment.models import Session, SessionStatus
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from cephalog.accounts.rules_queries import clinic_ruleset
 from cephalog.domain import schedule
 from cephalog.domain.assess import Assessment, assess
 from cephalog.domain.case import Case
@@ -14,7 +15,6 @@ from cephalog.domain.policies import POLICIES, Continuation
 from cephalog.domain.rulesets import Rules, Ruleset
 from cephalog.domain.windows import Window
 from cephalog.eligibility.case import build_case
-from cephalog.eligibility.queries import clinic_ruleset
 from cephalog.outcomes.actions import DecisionEffect, effect_of
 from cephalog.outcomes.models import (
     BridgingTreatment,

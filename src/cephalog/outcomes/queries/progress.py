@@ -6,12 +6,12 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from cephalog.accounts.rules_queries import clinic_rules, earliest_interval_days
 from cephalog.domain import schedule
 from cephalog.domain.diary import DiaryDay
 from cephalog.domain.rulesets import Rules
 from cephalog.domain.windows import window_ending
 from cephalog.eligibility.case import build_case
-from cephalog.eligibility.queries import clinic_rules, earliest_interval_days
 from cephalog.outcomes.queries.questionnaires import interval_rule
 from cephalog.outcomes.queries.weekly import weekly_headache_days
 from cephalog.patients.models import Patient

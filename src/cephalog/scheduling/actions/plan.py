@@ -8,8 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from cephalog.accounts.rules_queries import earliest_interval_days
 from cephalog.domain.schedule import BASELINE_DAYS, EventKind, PlannedEvent, treatment_plan
-from cephalog.eligibility.queries import earliest_interval_days
 from cephalog.outcomes.queries import plan_decisions
 from cephalog.patients.models import Patient
 from cephalog.scheduling.models import (

@@ -8,16 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from cephalog.accounts.rules_queries import UnknownPolicy, policy_for
 from cephalog.domain import dosing, point_of_care
 from cephalog.domain.point_of_care import Answers, Finding
 from cephalog.domain.policies import get_policy
 from cephalog.eligibility.case import build_case
-from cephalog.eligibility.queries import (
-    UnknownPolicy,
-    evaluate,
-    policy_for,
-    start_gate,
-)
+from cephalog.eligibility.queries import evaluate, start_gate
 from cephalog.patients.models import Patient
 from cephalog.treatment.models import (
     FlagSignOff,

@@ -7,14 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from cephalog.accounts.rules_queries import earliest_interval_days
 from cephalog.domain import decisions, dosing, point_of_care
 from cephalog.domain.decisions import DecisionEffect
 from cephalog.domain.intervals import IntervalRule, earliest_for
-from cephalog.eligibility.queries import (
-    earliest_interval_days,
-    start_gate,
-)
-from cephalog.patients.models import Patient, ToxinExposure
+from cephalog.eligibility.models import ToxinExposure
+from cephalog.eligibility.queries import start_gate
+from cephalog.patients.models import Patient
 from cephalog.treatment.models import (
     Session,
     SessionStatus,

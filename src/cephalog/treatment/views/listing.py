@@ -18,7 +18,8 @@ from cephalog.accounts.models import Role, User
 from cephalog.audit.actions import record
 from cephalog.domain import dosing, point_of_care
 from cephalog.eligibility import actions as record_actions
-from cephalog.patients.models import ConditionCode, Patient
+from cephalog.eligibility.models import ConditionCode
+from cephalog.patients.models import Patient
 from cephalog.treatment import actions, queries
 from cephalog.treatment.forms import NewItemForm, SafetyCheckForm, SignOffForm, StartSessionForm
 from cephalog.treatment.models import SessionStatus

@@ -19,10 +19,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from cephalog.accounts.models import Clinic
+from cephalog.accounts.rules_queries import clinic_rules
 from cephalog.analytics.csv_frames import safe_frame
 from cephalog.audit.actions import record
 from cephalog.domain.rulesets import DAY_DEFINITION_CODES, DEFAULT_RULESET, RULESET_NAMES, Rules
-from cephalog.eligibility.queries import clinic_rules
 from cephalog.ops.db_router import replica_reads
 from cephalog.outcomes import daycodes
 

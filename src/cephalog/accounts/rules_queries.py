@@ -1,4 +1,8 @@
-"""The clinic's ruleset and policies, and the rules a clinic counts days by."""
+"""The clinic's ruleset and policies, and the rules a clinic counts days by.
+
+Read by the diary (its day counts), the screening, the sessions' intervals and the plan:
+they are the clinic's settings, so they sit with the clinic, below all of those.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from cephalog.accounts.models import Clinic
+from cephalog.accounts.models import Clinic, ClinicPolicy, ClinicRuleset
 from cephalog.domain.intervals import EARLIEST_INTERVAL_DAYS
 from cephalog.domain.policies import POLICIES, Policy, PolicyError
 from cephalog.domain.rulesets import DEFAULT_RULESET, RULESETS, Rules, Ruleset
-from cephalog.eligibility.models import ClinicPolicy, ClinicRuleset
 from cephalog.ops import clinic_cache
 
 

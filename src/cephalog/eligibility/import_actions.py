@@ -13,14 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from cephalog.core.writes import save_audited
-from cephalog.patients.models import (
+from cephalog.eligibility.models import (
     Allergy,
     Condition,
     Medication,
-    Patient,
     Preventive,
     ToxinExposure,
 )
+from cephalog.patients.models import Patient
 
 type HistoryItem = Condition | Allergy | Preventive | Medication | ToxinExposure
 
@@ -32,12 +32,23 @@ CATEGORIES: dict[type[HistoryItem], str] = {
     Medication: "medication",
     ToxinExposure: "toxin_exposure",
 }
+#: The audit row's object name of each kind, as it was while the patients app held these
+#: models (`patients.preventive:12`): moving them did not rename their audit history.
+AUDIT_NAMES: dict[type[HistoryItem], str] = {
+    kind: f"patients.{kind._meta.model_name}" for kind in CATEGORIES
+}
 
 
 def import_history_item(*, patient: Patient, item: HistoryItem, by: Any) -> HistoryItem:
     """Store one imported history item (an unsaved row) for `patient`, audited as imported
     by `by`. Raises `AppError` naming the fields the model refuses."""
     item.patient = patient
+    kind = type(item)
     return save_audited(
-        item, action="import", category=CATEGORIES[type(item)], patient=patient, user=by
+        item,
+        action="import",
+        category=CATEGORIES[kind],
+        ref=AUDIT_NAMES[kind],
+        patient=patient,
+        user=by,
     )
