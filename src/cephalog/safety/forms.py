@@ -285,8 +285,11 @@ def _free_text(label: str, rows: int = 2) -> forms.CharField:
 class AdverseEventForm(forms.Form):
     """A register entry: the clinician's record of an adverse event (FDA 3500 fields)."""
 
+    # No symptom is preselected: the first in the list is a red flag (dysphagia), and a
+    # form sent without choosing would record it and raise an alert.
     symptom = forms.ChoiceField(
-        choices=[(s.value, SYMPTOMS[s].clinician_label) for s in REPORTABLE]
+        choices=[("", "Choose the symptom")]
+        + [(s.value, SYMPTOMS[s].clinician_label) for s in REPORTABLE]
     )
     onset = forms.DateField(widget=DateInput())
     severity = forms.ChoiceField(choices=Severity.choices)
