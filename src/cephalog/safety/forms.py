@@ -76,6 +76,14 @@ class SymptomRow:
     def has_errors(self) -> bool:
         return any(f.errors for f in (self.onset, self.severity, self.status, self.resolved))
 
+    @property
+    def error_messages(self) -> list[str]:
+        return [
+            str(e)
+            for f in (self.onset, self.severity, self.status, self.resolved)
+            for e in f.errors
+        ]
+
 
 class SymptomReportForm(forms.Form):
     """Tick symptoms; for each one, when it started, how bad it is, and whether it is still there.
