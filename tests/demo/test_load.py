@@ -201,3 +201,18 @@ def test_the_demo_is_alive_on_day_one() -> None:
         week.overdue[0].appt.patient.mrn,
         alert.patient.mrn,
     }
+
+
+def test_the_demo_physician_can_inject_without_a_supervisor() -> None:
+    """The demo physician had given every demo session but had no recorded training, so a
+    new session asked for a supervising physician; the demo clinic has no other physician,
+    so no session could be recorded in the demo."""
+    from cephalog.treatment.actions.checks import needs_supervision
+    from cephalog.treatment.queries.staff import injector_experience
+
+    load_demo(n_patients=3, seed=1, today=TODAY)
+    physician = User.objects.get(username="physician")
+    experience = injector_experience([(physician, "physician")])[physician.pk]
+    assert experience.trainings
+    assert all(t.completed_on <= TODAY for t in experience.trainings)
+    assert needs_supervision(experience) == ""

@@ -419,3 +419,11 @@ def test_the_order_of_cycles_does_not_matter(
     shuffled = list(cycles)
     rnd.shuffle(shuffled)
     assert wearing_off_estimate(shuffled) == wearing_off_estimate(cycles)
+
+
+def test_the_clinic_title_of_a_due_session_writes_its_earliest_date_for_people() -> None:
+    """The clinic's schedule read "Session 2 due, earliest 2026-04-27" beside "Mon 4 May"."""
+    plan = treatment_plan(consultation_date=CONSULT, session_dates=[S1])
+    nxt = of_kind(plan, EventKind.SESSION)[1]
+    assert nxt.title_clinic == f"Session 2 due, earliest {format_date(nxt.earliest)}"
+    assert "-" not in nxt.title_clinic

@@ -15,7 +15,7 @@ from cephalog.core.time import patient_today
 from cephalog.scheduling.actions import sync_plan
 from cephalog.scheduling.models import Appointment
 from cephalog.treatment.models import Session
-from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, screenshot
+from tests.e2e.conftest import DESKTOP, NARROW, PHONE, check_accessibility, fits_narrow, screenshot
 from tests.personas import PASSWORD, Cast
 
 
@@ -117,3 +117,20 @@ def test_the_nurse_reschedules_the_next_session(
     )  # consultation, session 1
     check_accessibility(page)
     screenshot(page, "calendar-clinic-schedule")
+
+
+def test_the_staff_menu_names_the_schedule_once(
+    page: Page, login: Any, live_server: Any, cast_db: Cast, two_sessions: dt.date
+) -> None:
+    """The schedule and a patient's staff calendar added their own "Schedule" link to a menu
+    that has one already: the narrow menu showed it twice."""
+    page.set_viewport_size(NARROW)
+    login("nurse-joy", PASSWORD)
+    menu = page.get_by_role("navigation", name="Main")
+    page.goto(f"{live_server.url}/clinic/schedule/")
+    expect(menu.get_by_role("link", name="Schedule")).to_have_count(1)
+    expect(menu.get_by_role("link", name="Schedule")).to_have_attribute("aria-current", "page")
+    fits_narrow(page, "calendar-clinic-schedule-360")
+    page.goto(f"{live_server.url}/clinic/patients/{cast_db.patient.pk}/calendar/")
+    expect(menu.get_by_role("link", name="Schedule")).to_have_count(1)
+    expect(menu.get_by_role("link", name="Schedule")).not_to_have_attribute("aria-current", "page")

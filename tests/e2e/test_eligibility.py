@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from cephalog.core.time import patient_today
 from cephalog.diary.actions import save_day
 from cephalog.eligibility import actions
-from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, screenshot
+from tests.e2e.conftest import DESKTOP, NARROW, PHONE, check_accessibility, fits_narrow, screenshot
 from tests.personas import PASSWORD, Cast
 
 MIGRAINE = {
@@ -204,3 +204,19 @@ def test_it_takes_a_physician_from_consultation_to_the_decision_to_start(
     no_overflow(phone, "eligibility-mine")
     screenshot(phone, "eligibility-patient-390")
     context.close()
+
+
+def test_the_screening_with_a_flag_fits_a_phone(
+    page: Page,
+    live_server: Any,
+    login: Callable[[str, str], Page],
+    screened: dt.date,
+    cast_db: Cast,
+) -> None:
+    """The flag's rule code (interacting_medication:muscle_relaxant) is one long word: the
+    screening page was 397 px wide on a 360 px phone."""
+    page.set_viewport_size(NARROW)
+    login("dr-house", PASSWORD)
+    page.goto(f"{live_server.url}/clinic/patients/{cast_db.patient.pk}/eligibility/")
+    expect(page.locator("#flags")).to_contain_text("interacting_medication:muscle_relaxant")
+    fits_narrow(page, "eligibility-screening-flag-360")

@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, log_in, screenshot
+from tests.e2e.conftest import (
+    DESKTOP,
+    NARROW,
+    PHONE,
+    check_accessibility,
+    fits_narrow,
+    log_in,
+    screenshot,
+)
 from tests.personas import PASSWORD, Cast
 from tests.safety.backends import FAILING, LOCMEM
 
@@ -199,3 +207,29 @@ def test_a_physician_records_an_event_with_sites_to_avoid_next_time(
         "frontalis-L-1",
         "frontalis-R-1",
     ]
+
+
+def test_a_check_in_with_a_missing_detail_says_so_where_the_phone_shows_it(
+    page: Page, live_server: Any, cast_db: Cast
+) -> None:
+    """Neck pain ticked without saying how bad: the page came back looking unchanged (two
+    warning boxes fill the first screen) with the only word of it two screens down."""
+    from cephalog.safety.models import AdverseEvent, CheckIn
+
+    page.set_viewport_size(NARROW)
+    _login(page, live_server.url, "ada")
+    page.goto(f"{live_server.url}/me/checkin/")
+    page.get_by_label("Neck pain").check()
+    page.get_by_role("button", name="Send to the clinic").click()
+    summary = page.get_by_role("alert").filter(has_text="Please check this")
+    expect(summary).to_be_in_viewport()
+    expect(summary).to_contain_text("Neck pain: Choose how bad it is.")
+    expect(summary).to_contain_text("Nothing has been sent yet.")
+    fits_narrow(page, "safety-checkin-missing-detail-360")
+    summary.get_by_role("link", name="Neck pain").click()
+    details = page.locator(".symptom", has=page.get_by_label("Neck pain"))
+    details.get_by_label("Mild: it does not stop me doing things").check()
+    assert not CheckIn.objects.filter(patient=cast_db.patient).exists()
+    page.get_by_role("button", name="Send to the clinic").click()
+    expect(page.get_by_role("alert").filter(has_text="Please check")).to_have_count(0)
+    assert AdverseEvent.objects.filter(patient=cast_db.patient, symptom="neck_pain").exists()

@@ -88,3 +88,26 @@ def test_it_says_when_the_doctor_has_decided(cast: Cast, overuse_case: dt.date) 
     assert "Done Consultation with your doctor" in text
     assert "Now First treatment session" in text
     assert "Overuse managed" not in text  # the clinician's reason stays in the clinic
+
+
+def test_it_says_treatment_has_started_once_it_has(cast: Cast, overuse_case: dt.date) -> None:
+    """A patient four treatments in read "You are not eligible for Botox yet" (or "Your doctor
+    needs to check a few things first") above three steps all marked done, and "You have
+    filled in N of the last 28 days" counted the 28 days before the first treatment."""
+    from cephalog.treatment.models import Session, SessionStatus
+
+    Session.objects.create(
+        patient=cast.patient,
+        date=overuse_case,
+        status=SessionStatus.COMPLETED,
+        total_units=155,
+        sites_injected=31,
+    )
+    text = page(cast)
+    assert "You have started Botox treatment" in text
+    assert "not eligible" not in text
+    assert "needs to check" not in text
+    assert "Done Keep your diary every day for 4 weeks" in text
+    assert "Done First treatment session" in text
+    assert re.search(r"You filled in \d+ of the 28 days before your first treatment\.", text)
+    assert "of the last 28 days" not in text

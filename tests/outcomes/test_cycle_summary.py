@@ -156,3 +156,33 @@ def test_a_patient_without_sessions_gets_a_summary_without_figures(cast: Cast) -
         assert response.content.startswith(b"%PDF")
     letter = client.get(base_url + "outcomes/").content.decode()
     assert "No completed session yet" in letter
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_the_summary_and_the_letter_write_dates_for_people(
+    summary_cast: Cast, tmp_path: Path
+) -> None:
+    """The one-page summary read "Baseline 2025-10-07 to 2025-11-03" and "due 21 Apr 2026;
+    earliest allowed 2026-04-21"; the renewal letter's table headed its columns with ISO
+    dates too."""
+    import re
+
+    iso = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+    page = client_for(summary_cast, "nurse").get(
+        base(summary_cast) + "cycle-summary/?policy=us-payer"
+    )
+    html = page.content.decode()
+    body = html[html.index('<p class="meta">') : html.index("</main>")]
+    text = re.sub(r"<[^>]+>", " ", body)
+    assert not iso.search(text), iso.findall(text)
+    assert re.search(r"Baseline \d{1,2} [A-Z][a-z]{2} \d{4} to \d{1,2} [A-Z][a-z]{2} \d{4}", text)
+    for name in ("cycle-summary.pdf", "renewal-letter.pdf"):
+        response = client_for(summary_cast, "physician").get(
+            base(summary_cast) + name + "?policy=us-payer"
+        )
+        pdf = tmp_path / name
+        pdf.write_bytes(response.content)
+        pdf_text = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+        ).stdout
+        assert not iso.search(pdf_text), (name, iso.findall(pdf_text))

@@ -171,3 +171,15 @@ def test_a_session_after_a_pause_resumes_treatment() -> None:
     effect = actions.effect_of([pause], dt.date(2026, 5, 1))
     assert effect.active
     assert actions.effect_of([pause], dt.date(2025, 12, 1)).paused
+
+
+def test_the_next_injection_dates_read_like_the_other_dates(history: Cast) -> None:
+    """ "Next injection due 2026-05-19, earliest 2026-05-12" stood above "due 19 May 2026"."""
+    import re
+
+    html = client_for(history, "physician").get(url(history)).content.decode()
+    row = html.split("<dt>Next injection due</dt>", 1)[1].split("</dd>", 1)[0]
+    due = SECOND_SESSION + dt.timedelta(days=84)
+    earliest = SECOND_SESSION + dt.timedelta(days=77)
+    assert f"{due.day} {due:%b %Y}, earliest {earliest.day} {earliest:%b %Y}" in row
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", row)

@@ -19,7 +19,7 @@ def _tbody(body: str) -> str:
 
 
 def test_a_clinician_records_an_event_with_sites_to_avoid(cast: Cast, session3: Session) -> None:
-    onset = session3.date + dt.timedelta(days=4)
+    onset = session3.date + dt.timedelta(days=2)
     response = client_for(cast, "physician").post(
         reverse("safety-event-new", args=[cast.patient.pk]),
         {
@@ -143,7 +143,7 @@ def test_register_filters(cast: Cast, session3: Session) -> None:
 
 
 def test_events_between_is_inclusive_and_ordered(cast: Cast, session3: Session) -> None:
-    start = session3.date
+    start = session3.date - dt.timedelta(days=7)  # every onset up to today
     for days in (0, 5, 6):
         actions.record_adverse_event(
             patient=cast.patient,
@@ -163,3 +163,70 @@ def test_events_between_is_inclusive_and_ordered(cast: Cast, session3: Session) 
         start + dt.timedelta(days=5),
     ]
     assert rows[0].label == "Neck pain"
+
+
+def _new_event_form(cast: Cast, **fields: str) -> dict[str, str]:
+    return {"severity": "mild", "outcome": "unknown", "relatedness": "", **fields}
+
+
+def test_an_event_cannot_start_or_resolve_in_the_future(cast: Cast, session3: Session) -> None:
+    """A mistyped year (2027 for 2026) was stored as an onset months ahead."""
+    from cephalog.core.time import patient_today
+
+    today = patient_today(cast.patient)
+    client = client_for(cast, "nurse")
+    url = reverse("safety-event-new", args=[cast.patient.pk])
+    response = client.post(
+        url,
+        _new_event_form(
+            cast, symptom="dizziness", onset=(today + dt.timedelta(days=104)).isoformat()
+        ),
+    )
+    assert response.status_code == 200
+    assert "cannot be in the future" in response.content.decode()
+    response = client.post(
+        url,
+        _new_event_form(
+            cast,
+            symptom="dizziness",
+            onset=today.isoformat(),
+            outcome="recovered",
+            resolved_on=(today + dt.timedelta(days=1)).isoformat(),
+        ),
+    )
+    assert response.status_code == 200
+    assert "cannot be in the future" in response.content.decode()
+    assert not AdverseEvent.objects.exists()
+    with pytest.raises(ValidationError) as error:
+        actions.record_adverse_event(
+            patient=cast.patient,
+            user=cast.physician,
+            symptom="neck_pain",
+            onset=today + dt.timedelta(days=1),
+            severity="mild",
+        )
+    assert set(error.value.message_dict) == {"onset"}
+    # Today is fine.
+    actions.record_adverse_event(
+        patient=cast.patient, user=cast.physician, symptom="neck_pain", onset=today, severity="mild"
+    )
+    assert AdverseEvent.objects.count() == 1
+
+
+def test_the_event_form_does_not_preselect_a_red_flag_symptom(
+    cast: Cast, session3: Session
+) -> None:
+    """The symptom list starts with dysphagia: a form sent without choosing one recorded a
+    red-flag dysphagia event and raised an alert."""
+    client = client_for(cast, "nurse")
+    url = reverse("safety-event-new", args=[cast.patient.pk])
+    body = client.get(url).content.decode()
+    select = body[
+        body.index('name="symptom"') : body.index("</select>", body.index('name="symptom"'))
+    ]
+    assert '<option value="" selected>Choose the symptom</option>' in select
+    response = client.post(url, _new_event_form(cast, onset=session3.date.isoformat()))
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    assert not AdverseEvent.objects.exists()
+    assert not SafetyAlert.objects.exists()

@@ -200,6 +200,11 @@ def summarise(s: Screening) -> PlainSummary:
 
     if hard_stops:
         headline, tone = "Botox is not suitable for you at the moment", "stop"
+    elif s.has_injections:
+        # Treatment has started: "not eligible yet" or "needs a check first" (a screening
+        # with no recorded decision, e.g. sessions from before cephalog) would contradict
+        # the steps below, all done.
+        headline, tone = "You have started Botox treatment", "good"
     elif decided:
         headline, tone = "Your doctor has decided you can start Botox treatment", "good"
     elif status == "not_eligible":
@@ -214,7 +219,12 @@ def summarise(s: Screening) -> PlainSummary:
         Step(
             "Keep your diary every day for 4 weeks",
             "Fill it in every day, also on days without a headache. "
-            f"You have filled in {s.baseline['recorded_days']} of the last 28 days.",
+            + (
+                f"You filled in {s.baseline['recorded_days']} of the 28 days before your "
+                "first treatment."
+                if s.has_injections
+                else f"You have filled in {s.baseline['recorded_days']} of the last 28 days."
+            ),
             "done" if diary_done else "current",
         ),
         Step(

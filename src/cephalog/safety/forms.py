@@ -76,6 +76,14 @@ class SymptomRow:
     def has_errors(self) -> bool:
         return any(f.errors for f in (self.onset, self.severity, self.status, self.resolved))
 
+    @property
+    def error_messages(self) -> list[str]:
+        return [
+            str(e)
+            for f in (self.onset, self.severity, self.status, self.resolved)
+            for e in f.errors
+        ]
+
 
 class SymptomReportForm(forms.Form):
     """Tick symptoms; for each one, when it started, how bad it is, and whether it is still there.
@@ -285,8 +293,11 @@ def _free_text(label: str, rows: int = 2) -> forms.CharField:
 class AdverseEventForm(forms.Form):
     """A register entry: the clinician's record of an adverse event (FDA 3500 fields)."""
 
+    # No symptom is preselected: the first in the list is a red flag (dysphagia), and a
+    # form sent without choosing would record it and raise an alert.
     symptom = forms.ChoiceField(
-        choices=[(s.value, SYMPTOMS[s].clinician_label) for s in REPORTABLE]
+        choices=[("", "Choose the symptom")]
+        + [(s.value, SYMPTOMS[s].clinician_label) for s in REPORTABLE]
     )
     onset = forms.DateField(widget=DateInput())
     severity = forms.ChoiceField(choices=Severity.choices)

@@ -38,6 +38,7 @@ from cephalog.demo.load.base import (
 )
 from cephalog.demo.load.history import _write_cohort
 from cephalog.safety.models import AdverseEvent
+from cephalog.treatment.actions import record_injector_training
 
 
 def _make_room(clinic_slug: str, *, reset: bool) -> None:
@@ -99,6 +100,20 @@ def _create_logins(
     return logins, staff, patient_user
 
 
+def _record_training(clinic: Clinic, staff: dict[str, User], today: dt.date) -> None:
+    """The demo physician's injector training: without it every new session asks for a
+    supervising physician, and the demo clinic has no other physician to name."""
+    record_injector_training(
+        clinic=clinic,
+        by=staff["admin"],
+        user=staff["physician"],
+        course="PREEMPT injection technique (demo record)",
+        provider="Demo Headache Centre",
+        completed_on=today - dt.timedelta(days=3 * 365),
+        today=today,
+    )
+
+
 def load_demo(
     *,
     n_patients: int,
@@ -141,6 +156,7 @@ def load_demo(
             progress=on_write,
         )
         _write_cohort(other, other_cohort, injector=staff["other-physician"], seed=seed + 1)
+        _record_training(clinic, staff, today)
         highlights = (
             _bring_to_life(clinic, cohort, physician=staff["physician"], today=today)
             if alive

@@ -12,7 +12,7 @@ from cephalog.domain.intervals import (
     EARLIEST_INTERVAL_RANGE,
     earliest_for,
 )
-from cephalog.domain.schedule.dates import _ordinal, _sorted_unique
+from cephalog.domain.schedule.dates import _ordinal, _sorted_unique, format_date
 from cephalog.domain.schedule.events import (
     _D,
     _KIND_ORDER,
@@ -212,7 +212,7 @@ def _session_events(k: int, session: _Session) -> list[PlannedEvent]:
             earliest,
             session.latest,
             f"Your {nth} treatment session" if done else f"Your {nth} treatment session is due",
-            f"Session {k}" + ("" if done else f" due, earliest {earliest.isoformat()}"),
+            f"Session {k}" + ("" if done else f" due, earliest {format_date(earliest)}"),
             k,
             recorded=done,
         ),

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cephalog.accounts.models import User
+from cephalog.core.time import patient_today
 from cephalog.core.writes import save_recorded
 from cephalog.domain import dosing
 from cephalog.domain.safety import Symptom, classify
@@ -36,8 +37,9 @@ EVENT_FIELDS = (
 )
 
 
-def _validate_event(event: AdverseEvent) -> None:
+def _validate_event(event: AdverseEvent, now: dt.datetime | None = None) -> None:
     errors: dict[str, list[str]] = {}
+    today = patient_today(event.patient, now)
 
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
@@ -61,8 +63,12 @@ def _validate_event(event: AdverseEvent) -> None:
         and event.resolved_on is None
     ):
         add("resolved_on", "give the date it resolved")
+    if event.onset is not None and event.onset > today:
+        add("onset", "cannot be in the future")
     if event.resolved_on and event.resolved_on < event.onset:
         add("resolved_on", "cannot be before the onset")
+    elif event.resolved_on and event.resolved_on > today:
+        add("resolved_on", "cannot be in the future")
     if event.session_id is not None:
         session = event.session
         if session is None or session.patient_id != event.patient_id:
@@ -108,7 +114,7 @@ def record_adverse_event(
     fields.setdefault("outcome", Outcome.UNKNOWN)
     event = AdverseEvent(patient=patient, source=Source.CLINIC, recorded_by=user)
     _apply(event, fields)
-    _validate_event(event)
+    _validate_event(event, now)
     save_recorded(
         event,
         action="create",
@@ -131,7 +137,7 @@ def update_adverse_event(
     was_red = event.red_flag
     before = {name: getattr(event, name) for name in fields}
     _apply(event, fields)
-    _validate_event(event)
+    _validate_event(event, now)
     changed = sorted(name for name in fields if getattr(event, name) != before[name])
     save_recorded(
         event,
