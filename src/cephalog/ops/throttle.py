@@ -118,6 +118,20 @@ def _increment(key: str, window: int, now: float) -> int:
         return 1
 
 
+def count_attempt(scope: str, ident: str, window: int, now: float | None = None) -> int:
+    """Count one attempt of `scope` for `ident` (e.g. a user id) in a fixed window, and
+    return the count including this one. The cache's increment is atomic, so requests sent
+    at the same time each count (a counter kept in the session would not: each request
+    reads the session when it starts and saves it when it ends)."""
+    now = time.time() if now is None else now
+    return _increment(_key(scope, ident), window, now)
+
+
+def forget_attempts(scope: str, ident: str) -> None:
+    key = _key(scope, ident)
+    _cache().delete_many([key, f"{key}:ends"])
+
+
 def note_failure(username: object, address: str | None, now: float | None = None) -> None:
     """Count a failed login; write one audit row when a block starts."""
     now = time.time() if now is None else now
