@@ -142,9 +142,17 @@ def verify(request: HttpRequest, device: TOTPDevice, token: str) -> bool:
         record(action="privilege", category="mfa", user=request.user, detail={"enrolled": True})
         notify(request.user, "An authenticator app was set up for your cephalog login.")
         request.session[SESSION_CODES] = issue_recovery_codes(request.user)
-    otp_login(request, device)
+    passed(request, device)
     record(action="login", category="mfa", user=request.user)
     return True
+
+
+def passed(request: HttpRequest, device: Any) -> None:
+    """The session passed its second factor with `device`: it gets a new id (ASVS 3.2.1),
+    so an id known before the code (set in the browser by someone else, or read while the
+    session was half signed in) is not one past the second factor."""
+    otp_login(request, device)
+    request.session.cycle_key()
 
 
 @transaction.atomic

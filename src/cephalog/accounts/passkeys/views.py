@@ -12,9 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_otp import login as otp_login
 
-from cephalog.accounts import mfa
+from cephalog.accounts import mfa, mfa_actions
 from cephalog.accounts.passkeys import actions
 from cephalog.accounts.passkeys.models import Passkey
 from cephalog.audit.actions import record
@@ -137,6 +136,6 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     except actions.PasskeyError as error:
         record(action="login_failed", category="mfa", user=request.user, detail={"passkey": 1})
         return _refused(error)
-    otp_login(request, passkey)
+    mfa_actions.passed(request, passkey)
     record(action="login", category="mfa", user=request.user, detail={"passkey": True})
     return JsonResponse({"redirect": mfa.safe_next(request)})
