@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
 from cephalog.accounts.models import User
 
@@ -64,3 +64,14 @@ class EmailForm(forms.Form):
 
 class NewPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
     """A new password, twice; the current one was just asked for (reauth.password_again)."""
+
+
+class ResetForm(PasswordResetForm):
+    """ "Forgot your password?": the emails are the worker's (accounts.tasks), enqueued alike
+    for an address with or without an account, so the page's timing tells nothing."""
+
+    def save(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        from cephalog.accounts.tasks import send_password_resets
+
+        ids = [user.pk for user in self.get_users(self.cleaned_data["email"])]
+        send_password_resets.enqueue(ids)
