@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
 from cephalog.accounts.models import User
@@ -30,13 +31,17 @@ class ConfirmPasswordForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, request: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request
 
     def clean_password(self) -> str:
+        """Checked through the login's authentication (cephalog.ops.throttle): failures are
+        counted and audited, and a throttled account waits here as on the login page."""
         password: str = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        found = authenticate(self.request, username=self.user.get_username(), password=password)
+        if found is None or found.pk != self.user.pk:
             raise forms.ValidationError("That password is not right.")
         return password
 
