@@ -1,4 +1,4 @@
-""" "Forgot your password?" tells nobody whether an address has an account, not even by its
+"""The "Forgot your password?" page tells nobody whether an address has an account, not even by its
 timing, and its link goes to the site's own address.
 
 The page answered alike for any address, but sent the email within the request only when

@@ -72,10 +72,10 @@ class NewPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
 
 
 class ResetForm(PasswordResetForm):
-    """ "Forgot your password?": the emails are the worker's (accounts.tasks), enqueued alike
-    for an address with or without an account, so the page's timing tells nothing."""
+    """The "Forgot your password?" form: the emails are the worker's (accounts.tasks),
+    enqueued alike for an address with or without an account, so the page's timing tells nothing."""
 
-    def save(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         from cephalog.accounts.tasks import send_password_resets
 
         ids = [user.pk for user in self.get_users(self.cleaned_data["email"])]
