@@ -60,3 +60,28 @@ def test_the_password_again_opens_the_page_and_its_challenge(cast: Cast) -> None
     assert client.get(reverse("passkeys")).status_code == 200
     assert client.post(reverse("passkey-register-options")).status_code == 200
     assert REGISTER in client.session
+
+
+def test_new_recovery_codes_need_the_password_again(cast: Cast) -> None:
+    """Recovery codes replace the authenticator app (with the password): a staff session
+    left open must not be enough to make a new set and read it."""
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    from tests.personas import login_client
+
+    client = login_client(Client(), cast.nurse)
+    session = client.session
+    session[AUTHENTICATED_AT] = 0.0  # long ago
+    session.save()
+    before = list(StaticToken.objects.filter(device__user=cast.nurse).values_list("token"))
+
+    answer = client.post(reverse("mfa-recovery-codes"))
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(reverse("confirm-password"))
+    after = list(StaticToken.objects.filter(device__user=cast.nurse).values_list("token"))
+    assert after == before
+
+    client.post(reverse("confirm-password"), {"password": PASSWORD})
+    made = client.post(reverse("mfa-recovery-codes"))
+    assert made.status_code == 200
+    assert StaticToken.objects.filter(device__user=cast.nurse).count() == 10
