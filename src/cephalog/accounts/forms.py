@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
 from cephalog.accounts.models import User
 
@@ -30,13 +31,17 @@ class ConfirmPasswordForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, request: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request
 
     def clean_password(self) -> str:
+        """Checked through the login's authentication (cephalog.ops.throttle): failures are
+        counted and audited, and a throttled account waits here as on the login page."""
         password: str = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        found = authenticate(self.request, username=self.user.get_username(), password=password)
+        if found is None or found.pk != self.user.pk:
             raise forms.ValidationError("That password is not right.")
         return password
 
@@ -64,3 +69,14 @@ class EmailForm(forms.Form):
 
 class NewPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
     """A new password, twice; the current one was just asked for (reauth.password_again)."""
+
+
+class ResetForm(PasswordResetForm):
+    """The "Forgot your password?" form: the emails are the worker's (accounts.tasks),
+    enqueued alike for an address with or without an account, so the page's timing tells nothing."""
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from cephalog.accounts.tasks import send_password_resets
+
+        ids = [user.pk for user in self.get_users(self.cleaned_data["email"])]
+        send_password_resets.enqueue(ids)

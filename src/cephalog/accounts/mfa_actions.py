@@ -40,6 +40,10 @@ from cephalog.accounts.mfa import (
     send_to,
 )
 from cephalog.audit.actions import record
+from cephalog.ops import throttle
+
+#: The cache's count of one account's emailed-code tries (cephalog.ops.throttle).
+MAILBOX_TRIES_SCOPE = "mfa-mailbox-tries"
 
 # --- the mailbox proof before a first enrolment ------------------------------------------------
 
@@ -90,13 +94,20 @@ def send_mailbox_code(request: HttpRequest, now: float) -> bool:
 
 
 def check_mailbox_code(request: HttpRequest, code: str, now: float) -> bool:
-    """The emailed code, within its time and at most five tries; then the mailbox is proved."""
+    """The emailed code, within its time and at most five tries; then the mailbox is proved.
+
+    The tries are counted per account in the shared cache, before the code is compared:
+    requests sent together each count, and signing in again (a new session, a new code)
+    gives no new tries until MAILBOX_CODE_SECONDS after the first."""
     state = dict(mailbox_state(request))
     code = "".join(ch for ch in code if ch.isdigit())
     if not state.get("digest") or now >= state.get("expires", 0):
         return False
     state["tries"] = state.get("tries", 0) + 1
-    if state["tries"] > MAILBOX_CODE_TRIES:
+    user_tries = throttle.count_attempt(
+        MAILBOX_TRIES_SCOPE, str(request.user.pk), MAILBOX_CODE_SECONDS, now
+    )
+    if max(state["tries"], user_tries) > MAILBOX_CODE_TRIES:
         state.pop("digest")
         request.session[SESSION_MAILBOX] = state
         return False
@@ -105,6 +116,7 @@ def check_mailbox_code(request: HttpRequest, code: str, now: float) -> bool:
         record(action="login_failed", category="mfa", user=request.user, detail={"mailbox": True})
         return False
     _proved(request, request.user, now)
+    throttle.forget_attempts(MAILBOX_TRIES_SCOPE, str(request.user.pk))
     record(action="privilege", category="mfa", user=request.user, detail={"mailbox": "code"})
     return True
 
@@ -130,9 +142,17 @@ def verify(request: HttpRequest, device: TOTPDevice, token: str) -> bool:
         record(action="privilege", category="mfa", user=request.user, detail={"enrolled": True})
         notify(request.user, "An authenticator app was set up for your cephalog login.")
         request.session[SESSION_CODES] = issue_recovery_codes(request.user)
-    otp_login(request, device)
+    passed(request, device)
     record(action="login", category="mfa", user=request.user)
     return True
+
+
+def passed(request: HttpRequest, device: Any) -> None:
+    """The session passed its second factor with `device`: it gets a new id (ASVS 3.2.1),
+    so an id known before the code (set in the browser by someone else, or read while the
+    session was half signed in) is not one past the second factor."""
+    otp_login(request, device)
+    request.session.cycle_key()
 
 
 @transaction.atomic

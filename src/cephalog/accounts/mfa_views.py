@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from cephalog.accounts import mfa, mfa_actions
+from cephalog.accounts import mfa, mfa_actions, reauth
 from cephalog.accounts.models import User
 
 
@@ -160,6 +160,10 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     passed in this session: the middleware sees to that)."""
     if not mfa.needs_mfa(request.user):
         return redirect("home")
+    if request.method == "POST" and not reauth.recently_authenticated(request):
+        # A new set replaces the authenticator (with the password): not for a session
+        # merely left open.
+        return redirect(reverse("confirm-password") + "?" + urlencode({"next": request.path}))
     codes = request.session.pop(mfa.SESSION_CODES, None)
     if request.method == "POST":
         codes = mfa_actions.issue_recovery_codes(request.user)

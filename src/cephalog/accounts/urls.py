@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from cephalog.accounts import mfa_views, views
+from cephalog.accounts.forms import ResetForm
 from cephalog.accounts.passkeys import views as passkey_views
 
 urlpatterns = [
@@ -32,6 +33,7 @@ urlpatterns = [
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=ResetForm,
             template_name="accounts/password_reset.html",
             email_template_name="accounts/password_reset_email.txt",
             subject_template_name="accounts/password_reset_subject.txt",

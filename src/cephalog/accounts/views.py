@@ -58,7 +58,7 @@ def confirm_password(request: HttpRequest) -> HttpResponse:
     """The password again, before exporting data or changing how one signs in."""
     if not request.user.is_authenticated:
         return redirect("login")
-    form = ConfirmPasswordForm(request.POST or None, user=request.user)
+    form = ConfirmPasswordForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         reauth.note_authenticated(request)
         record(action="login", category="session", detail={"confirmed": True})

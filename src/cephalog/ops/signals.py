@@ -31,7 +31,7 @@ def on_login_failed(
 def on_logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if request is None:
         return
-    throttle.clear(user.get_username(), client_ip(request))
+    throttle.clear(user.get_username(), client_ip(request), getattr(user, "email", ""))
     session = getattr(request, "session", None)
     if session is not None:
         session[LOGIN_AT] = session[REFRESHED_AT] = time.time()

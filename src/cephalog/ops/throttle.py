@@ -118,15 +118,44 @@ def _increment(key: str, window: int, now: float) -> int:
         return 1
 
 
+def count_attempt(scope: str, ident: str, window: int, now: float | None = None) -> int:
+    """Count one attempt of `scope` for `ident` (e.g. a user id) in a fixed window, and
+    return the count including this one. The cache's increment is atomic, so requests sent
+    at the same time each count (a counter kept in the session would not: each request
+    reads the session when it starts and saves it when it ends)."""
+    now = time.time() if now is None else now
+    return _increment(_key(scope, ident), window, now)
+
+
+def forget_attempts(scope: str, ident: str) -> None:
+    key = _key(scope, ident)
+    _cache().delete_many([key, f"{key}:ends"])
+
+
+def _names(typed: object) -> list[str]:
+    """What a failure is counted under: what was typed and, when it names an account, that
+    account's username and email address (the login takes either), so both names share
+    the account's LOGIN_FAILURE_LIMIT."""
+    from cephalog.accounts.signals import account_tried
+
+    account = account_tried(typed)
+    names = {normalise(typed)}
+    if account is not None:
+        names |= {normalise(account.get_username()), normalise(account.email)}
+    return sorted(names - {""}) or [""]
+
+
 def note_failure(username: object, address: str | None, now: float | None = None) -> None:
     """Count a failed login; write one audit row when a block starts."""
     now = time.time() if now is None else now
     per_account, per_address, window = _limits()
-    keys = _keys(username, address)
+    client = client_key(address)
     started = []
-    if per_account and _increment(keys["account"], window, now) == per_account:
-        started.append("username+address")
-    if per_address and _increment(keys["address"], window, now) == per_address:
+    if per_account:
+        counts = [_increment(_key("account", n, client), window, now) for n in _names(username)]
+        if max(counts) == per_account:
+            started.append("username+address")
+    if per_address and _increment(_key("address", client), window, now) == per_address:
         started.append("address")
     if not started:
         return
@@ -143,10 +172,12 @@ def note_failure(username: object, address: str | None, now: float | None = None
         )
 
 
-def clear(username: object, address: str | None) -> None:
-    """A successful login forgets that username's failures from that address."""
-    key = _keys(username, address)["account"]
-    _cache().delete_many([key, f"{key}:ends"])
+def clear(username: object, address: str | None, *other_names: object) -> None:
+    """A successful login forgets that account's failures from that address (under each of
+    its names)."""
+    client = client_key(address)
+    keys = [_key("account", normalise(n), client) for n in (username, *other_names) if n]
+    _cache().delete_many([k for key in keys for k in (key, f"{key}:ends")])
 
 
 def password_reset_wait(email: object, address: str | None, now: float | None = None) -> int:

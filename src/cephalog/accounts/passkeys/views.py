@@ -12,9 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_otp import login as otp_login
 
-from cephalog.accounts import mfa
+from cephalog.accounts import mfa, mfa_actions, reauth
 from cephalog.accounts.passkeys import actions
 from cephalog.accounts.passkeys.models import Passkey
 from cephalog.audit.actions import record
@@ -35,10 +34,21 @@ def _credential(request: HttpRequest) -> tuple[Any, dict[str, Any]]:
     return data.get("credential"), data
 
 
+def _password_again() -> JsonResponse:
+    return JsonResponse(
+        {"detail": "Enter your password again, then add the passkey."},
+        status=403,
+    )
+
+
 @never_cache
 @login_required
+@reauth.password_again
 def manage(request: HttpRequest) -> HttpResponse:
-    """The user's passkeys: add one (the script), remove one."""
+    """The user's passkeys: add one (the script), remove one. A passkey is a way in (for a
+    patient, on its own), so adding one needs the password entered in the last minutes,
+    as changing the password or the email address does: a session left open on a shared
+    phone does not let someone else add their own way in."""
     return render(
         request,
         "passkeys/passkeys.html",
@@ -53,6 +63,8 @@ def manage(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def register_options(request: HttpRequest) -> HttpResponse:
+    if not reauth.recently_authenticated(request):
+        return _password_again()
     return _options(actions.registration_options(request))
 
 
@@ -60,6 +72,8 @@ def register_options(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def register(request: HttpRequest) -> HttpResponse:
+    if not reauth.recently_authenticated(request):
+        return _password_again()
     try:
         credential, data = _credential(request)
         passkey = actions.register(request, credential, str(data.get("name") or ""))
@@ -137,6 +151,6 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     except actions.PasskeyError as error:
         record(action="login_failed", category="mfa", user=request.user, detail={"passkey": 1})
         return _refused(error)
-    otp_login(request, passkey)
+    mfa_actions.passed(request, passkey)
     record(action="login", category="mfa", user=request.user, detail={"passkey": True})
     return JsonResponse({"redirect": mfa.safe_next(request)})

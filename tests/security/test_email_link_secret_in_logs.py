@@ -1,0 +1,51 @@
+"""The link that confirms a patient's new email address is a secret, kept out of the logs as
+the calendar and set-password addresses are (issue 18.6).
+
+`/me/email/confirm/<secret>/` was written as is to Django's request log (a 404 for an old
+link, the development server's log of every request) and to gunicorn's access log.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.test import Client
+
+from cephalog.ops.logs import MaskSecrets, mask
+from tests.personas import Cast, client_for
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "Qm5-very-secret-email-link-token"
+
+
+def test_the_email_confirmation_secret_is_masked_in_django_logs(cast: Cast) -> None:
+    records: list[str] = []
+    masking = MaskSecrets()
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if masking.filter(record):
+                records.append(record.getMessage())
+
+    keep = Keep()
+    request_log = logging.getLogger("django.request")
+    level = request_log.level
+    request_log.setLevel(logging.WARNING)
+    request_log.addHandler(keep)
+    try:
+        client: Client = client_for(cast, "patient_user")
+        assert client.get(f"/me/email/confirm/{SECRET}/").status_code == 404
+    finally:
+        request_log.removeHandler(keep)
+        request_log.setLevel(level)
+    assert records, "the 404 was not logged"
+    assert all(SECRET not in line for line in records), records
+    assert any("/me/email/confirm/[secret]/" in line for line in records), records
+
+
+def test_the_access_log_line_is_masked_too() -> None:
+    line = f'127.0.0.1 - - "GET /me/email/confirm/{SECRET}/ HTTP/1.1" 200'
+    assert SECRET not in mask(line)
+    assert mask("/me/email/confirm/abc/?x=1") == "/me/email/confirm/[secret]/?x=1"
