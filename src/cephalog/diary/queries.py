@@ -8,8 +8,18 @@ from dataclasses import dataclass
 
 from cephalog.diary.models import DiaryEntry
 from cephalog.domain.diary import AcuteMedication, DayClassification, DiaryDay, classify_day
+from cephalog.domain.rulesets import Rules
 from cephalog.domain.windows import Window, compute_window
 from cephalog.patients.models import Patient
+
+
+def own_patient_and_rules(user_id: int) -> tuple[Patient, Rules] | None:
+    """The logged-in user's patient record and the clinic's rules, in one statement on
+    PostgreSQL (eligibility.queries.own_patient_and_rules): what the diary API reads
+    first on every request."""
+    from cephalog.eligibility.queries import own_patient_and_rules as read
+
+    return read(user_id)
 
 
 def to_day(entry: DiaryEntry) -> DiaryDay:

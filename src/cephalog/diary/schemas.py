@@ -318,7 +318,9 @@ def _day_rows(patient: Patient, start: dt.date, end: dt.date) -> list[tuple[Any,
     return out
 
 
-def days_out(patient: Patient, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+def days_out(
+    patient: Patient, start: dt.date, end: dt.date, rules: Rules | None = None
+) -> list[dict[str, Any]]:
     """The API shape (day_out) of the patient's recorded days from `start` to `end`.
 
     One query (the days joined with their medicines, a row per medicine) reading only
@@ -327,7 +329,7 @@ def days_out(patient: Patient, start: dt.date, end: dt.date) -> list[dict[str, A
     """
     rows = _day_rows(patient, start, end)
     days: list[dict[str, Any]] = []
-    rules = _rules(patient.pk, patient.clinic_id)
+    rules = rules or _rules(patient.pk, patient.clinic_id)
     for _, group in groupby(rows, key=itemgetter(0)):
         first, *others = group
         date, hours, peak, *rest = first[1:]

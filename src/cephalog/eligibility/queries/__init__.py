@@ -38,6 +38,7 @@ from cephalog.eligibility.queries.rules import (
     clinic_rules_by_id,
     clinic_ruleset,
     earliest_interval_days,
+    own_patient_and_rules,
     policy_for,
     policy_options,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "UnknownPolicy",
     "clinic_rules",
     "clinic_rules_by_id",
+    "own_patient_and_rules",
     "clinic_ruleset",
     "covering_decision",
     "decision_history",
