@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from cephalog.audit.actions import record
 from cephalog.core.time import patient_today
 from cephalog.diary.actions.checks import FLAGS, DiaryError, check_date_allowed, entry_to_dict
+from cephalog.diary.actions.stored import save_with_revision
 from cephalog.diary.models import (
     AcuteMedicationTaken,
     DiaryEntry,
@@ -26,19 +27,17 @@ from cephalog.ops.db import retry_on_serialization_failure
 from cephalog.patients.models import Patient
 
 
-def _snapshot(entry: DiaryEntry, *, by: Any, change: str, reason: str) -> dict[str, Any]:
-    """Keep the entry as it is now as a revision; the kept snapshot."""
-    snapshot = entry_to_dict(entry)
-    DiaryEntryRevision.objects.create(
+def _revision(entry: DiaryEntry, *, by: Any, change: str, reason: str) -> DiaryEntryRevision:
+    """The entry as it is now as a revision, not saved yet."""
+    return DiaryEntryRevision(
         patient_id=entry.patient_id,
         date=entry.date,
         version=entry.version,
-        snapshot=snapshot,
+        snapshot=entry_to_dict(entry),
         changed_by=by if getattr(by, "is_authenticated", False) else None,
         change=change,
         reason=reason[:300],
     )
-    return snapshot
 
 
 def _store_day(
@@ -54,11 +53,9 @@ def _store_day(
 ) -> DiaryEntry:
     """Write a checked day (save_day's second half): keep the old version, store the entry
     and its medicines, audit."""
-    had_medications = False
+    revision = None
     if existing is not None:
-        had_medications = bool(
-            _snapshot(existing, by=by, change="edit", reason=reason)["acute_medications"]
-        )
+        revision = _revision(existing, by=by, change="edit", reason=reason)
         entry = existing
         entry.version += 1
     else:
@@ -73,8 +70,11 @@ def _store_day(
     # The check constraints hold by validate_day (and the database enforces them):
     # validating them here would cost a query and two savepoints each.
     entry.full_clean(exclude=["patient"], validate_constraints=False)
-    entry.save()
-    if had_medications:
+    if revision is None:
+        entry.save()
+    else:  # the old version kept and the new one stored, in one statement on PostgreSQL
+        save_with_revision(entry, revision)
+    if revision is not None and revision.snapshot["acute_medications"]:
         entry.medications.all().delete()
     medications = AcuteMedicationTaken.objects.bulk_create(
         AcuteMedicationTaken(
@@ -228,7 +228,7 @@ def delete_day(
     check_date_allowed(
         patient=patient, date=date, by=by, today=today, reason=reason or "", existing=True
     )
-    _snapshot(entry, by=by, change="delete", reason=reason)
+    _revision(entry, by=by, change="delete", reason=reason).save()
     entry.delete()
     record(
         action="delete", category="diary", patient=patient, object_ref=f"diary:{date.isoformat()}"
