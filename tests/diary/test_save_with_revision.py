@@ -73,3 +73,26 @@ def test_an_update_keeps_the_old_version_and_stores_the_new(cast: Cast) -> None:
     assert stored.updated_at == second.updated_at
     assert list(stored.medications.all()) == []
     assert [d.version for d in DiaryEntry.objects.filter(pk=first.pk)] == [2]
+
+
+def test_the_locked_day_is_the_entry_the_orm_reads(cast: Cast) -> None:
+    """_locked_day (a plain cursor on PostgreSQL, the ORM's raw query elsewhere) gives the
+    stored entry field for field, with its medicines."""
+    from django.db import transaction
+
+    from cephalog.diary.actions.day import _locked_day
+
+    patient = cast.patient
+    save_day(patient=patient, data=FIRST, by=cast.patient_user, today=TODAY)
+    stored = DiaryEntry.objects.get(patient=patient, date=dt.date(2026, 3, 18))
+    with transaction.atomic():
+        locked = _locked_day(patient, dt.date(2026, 3, 18))
+        assert _locked_day(patient, dt.date(2026, 3, 1)) is None
+    assert locked is not None
+    for field in DiaryEntry._meta.concrete_fields:
+        assert getattr(locked, field.attname) == getattr(stored, field.attname), field.name
+    assert locked.pain_locations == ["temples"]
+    assert locked._state.adding is False
+    assert [(m.name, m.drug_class, m.effective) for m in locked.medications.all()] == [
+        ("sumatriptan", "triptan", True)
+    ]
