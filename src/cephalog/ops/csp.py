@@ -39,7 +39,7 @@ class ContentSecurityPolicyMiddleware(django_csp.ContentSecurityPolicyMiddleware
             or hasattr(response, "_csp_config")
             or hasattr(response, "_csp_ro_config")
         ):
-            return super().process_response(request, response)  # type: ignore[no-any-return]
+            return super().process_response(request, response)
         for header, config in (
             (CSP.HEADER_ENFORCE, settings.SECURE_CSP),
             (CSP.HEADER_REPORT_ONLY, settings.SECURE_CSP_REPORT_ONLY),
