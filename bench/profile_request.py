@@ -1,6 +1,6 @@
 """Where one diary API request spends its time, in process (issue 19.1).
 
-    .venv/bin/python -m bench.profile_request [--requests 300] [--top 30] [--sql]
+    .venv/bin/python -m bench.profile_request [--requests 300] [--top 30] [--sql] [--cpu]
 
 A fresh PostgreSQL database (bench.harness) with 20 demo patients; one patient logged in
 as the latency benchmark logs in; the production settings of bench/latency.py (DEBUG
@@ -68,6 +68,12 @@ def _requests(client: Any, csrf: str, date: str) -> dict[str, Any]:
     }
 
 
+def _backend_pid(connection: Any) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300)
@@ -75,12 +81,19 @@ def main() -> None:
     parser.add_argument("--sql", action="store_true", help="print each kind's queries")
     parser.add_argument("--only", default="", help="comma-separated kinds")
     parser.add_argument("--sort", default="cumulative", help="pstats sort key (tottime...)")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="profile CPU time (time.process_time), not wall time: a wait for PostgreSQL "
+        "or Redis then costs only what the process spends on it",
+    )
+    parser.add_argument("--dump", type=Path, help="also write each kind's pstats here")
     args = parser.parse_args()
     _environment()
     from bench.harness import setup_django
 
     setup_django("postgres", production=True)
-    from bench.latency import log_in_directly, make_baseline_table, make_clinic
+    from bench.latency import cpu_seconds, log_in_directly, make_baseline_table, make_clinic
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -104,7 +117,7 @@ def main() -> None:
         if args.sql:
             for q in queries.captured_queries:
                 print(f"  {q['time']}s  {q['sql'][:300]}")
-        profile = cProfile.Profile()
+        profile = cProfile.Profile(time.process_time) if args.cpu else cProfile.Profile()
         started = time.perf_counter()
         cpu = time.process_time()
         profile.enable()
@@ -114,13 +127,21 @@ def main() -> None:
         wall = (time.perf_counter() - started) / args.requests * 1000
         cpu_ms = (time.process_time() - cpu) / args.requests * 1000
         print(f"  {wall:.2f} ms wall, {cpu_ms:.2f} ms CPU per request (profiled)")
+        backend = _backend_pid(connection)
         started = time.perf_counter()
-        cpu = time.process_time()
+        cpu, pg = time.process_time(), cpu_seconds([backend])
         for _ in range(args.requests):
             send()
         wall = (time.perf_counter() - started) / args.requests * 1000
         cpu_ms = (time.process_time() - cpu) / args.requests * 1000
-        print(f"  {wall:.2f} ms wall, {cpu_ms:.2f} ms CPU per request (not profiled)")
+        pg_ms = (cpu_seconds([backend]) - pg) / args.requests * 1000
+        print(
+            f"  {wall:.2f} ms wall, {cpu_ms:.2f} ms CPU per request (not profiled), "
+            f"PostgreSQL backend {pg_ms:.2f} ms"
+        )
+        if args.dump:
+            args.dump.mkdir(parents=True, exist_ok=True)
+            profile.dump_stats(args.dump / f"{name}.pstats")
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
         print(out.getvalue())

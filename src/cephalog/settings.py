@@ -150,7 +150,8 @@ MIDDLEWARE = [
     # 429 for a throttled login (docs/adr/0005-login-throttling.md).
     "cephalog.ops.middleware.LoginThrottleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Django's, the header built once per configuration (cephalog.ops.csp).
+    "cephalog.ops.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cephalog.audit.middleware.RequestContextMiddleware",
 ]

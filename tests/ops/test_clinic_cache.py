@@ -45,8 +45,23 @@ def _ruleset_queries(client: Client) -> int:
 
 @pytest.mark.usefixtures("shared_cache")
 def test_the_diary_api_reads_the_clinic_rules_once_then_from_the_cache(cast: Cast) -> None:
+    """Elsewhere than on PostgreSQL: once, then from the cache. On PostgreSQL the rules
+    come with the patient, in the request's one patient statement (no query of their
+    own, nothing cached: accounts.rules_queries.own_patient_and_rules)."""
     client = Client()
     client.force_login(cast.patient_user)
+    if connection.vendor == "postgresql":
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get("/api/me/diary").status_code == 200
+            reads = [
+                q["sql"]
+                for q in queries.captured_queries
+                if "eligibility_clinicruleset" in q["sql"]
+            ]
+            assert len(reads) == 1
+            assert 'FROM "patients_patient"' in reads[0]
+        return
     assert _ruleset_queries(client) == 1
     assert _ruleset_queries(client) == 0
 

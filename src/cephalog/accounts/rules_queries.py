@@ -10,11 +10,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
+
 from cephalog.accounts.models import Clinic, ClinicPolicy, ClinicRuleset
 from cephalog.domain.intervals import EARLIEST_INTERVAL_DAYS
 from cephalog.domain.policies import POLICIES, Policy, PolicyError
 from cephalog.domain.rulesets import DEFAULT_RULESET, RULESETS, Rules, Ruleset
 from cephalog.ops import clinic_cache
+from cephalog.patients.models import Patient
+from cephalog.patients.queries import own_patient, own_patient_row
 
 
 class UnknownPolicy(LookupError):
@@ -84,13 +88,52 @@ def clinic_rules_by_id(
     """`clinic_rules` of a clinic (or a patient's clinic) not loaded yet, in one query, for
     the busiest API paths; by clinic from the shared cache (cephalog.ops.clinic_cache)."""
     if clinic_id is not None:
-        clinics = Clinic.objects.filter(pk=clinic_id)
-        ruleset, definition = clinic_cache.cached(clinic_id, "rules", lambda: _rules_of(clinics))
+        ruleset, definition = clinic_cache.cached(
+            clinic_id, "rules", lambda: _rules_of(Clinic.objects.filter(pk=clinic_id))
+        )
     elif patient_id is not None:
         ruleset, definition = _rules_of(Clinic.objects.filter(patients__pk=patient_id))
     else:
         raise TypeError("clinic_rules_by_id needs clinic_id or patient_id")
     return Rules.of(ruleset, definition)
+
+
+def own_patient_and_rules(user_id: int) -> tuple[Patient, Rules] | None:
+    """The logged-in user's patient record (patients.queries.own_patient) and the clinic's
+    rules (clinic_rules_by_id): on PostgreSQL in one statement, the clinic's default policy
+    and ruleset setting read with the patient (afresh every time, so no cache to consult
+    or keep; a clinic's own policy, not built in, is then read as clinic_rules_by_id reads
+    it). None when the user has no patient record."""
+    if connection.vendor != "postgresql":
+        patient = own_patient(user_id)
+        if patient is None:
+            return None
+        return patient, clinic_rules_by_id(clinic_id=patient.clinic_id)
+    found = own_patient_row(user_id, *_rules_sql())
+    if found is None:
+        return None
+    patient, (policy_name, ruleset) = found
+    if policy_name not in POLICIES:
+        return patient, clinic_rules_by_id(clinic_id=patient.clinic_id)
+    ruleset = ruleset if ruleset in RULESETS else DEFAULT_RULESET
+    return patient, Rules.of(ruleset, POLICIES[policy_name].day_definition)
+
+
+def _rules_sql() -> tuple[str, str]:
+    """own_patient_and_rules' extra columns (the clinic's default policy, its ruleset
+    setting or NULL) and join."""
+    qn = connection.ops.quote_name
+    clinic, setting = Clinic._meta, ClinicRuleset._meta
+    c, r = qn(clinic.db_table), qn(setting.db_table)
+    columns = (
+        f"{c}.{qn(str(clinic.get_field('default_policy').column))}, "
+        f"{r}.{qn(str(setting.get_field('ruleset').column))}"
+    )
+    join = (
+        f"LEFT JOIN {r} ON ({r}.{qn(str(setting.get_field('clinic').column))} = "
+        f"{c}.{qn(str(clinic.pk.column))}) "
+    )
+    return columns, join
 
 
 def _rules_of(clinics: Any) -> tuple[str, str]:

@@ -33,8 +33,11 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return address
 
 
-def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return any(address in net for net in _networks(tuple(settings.TRUSTED_PROXIES)))
+@lru_cache(maxsize=4096)
+def trusted_peer(remote: str, proxies: tuple[str, ...]) -> bool:
+    """Whether the peer address `remote` (REMOTE_ADDR) is one of the trusted `proxies`."""
+    peer = _address(remote)
+    return peer is not None and any(peer in net for net in _networks(proxies))
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -42,17 +45,27 @@ def client_ip(request: HttpRequest) -> str | None:
     (TRUSTED_PROXIES, docs/production.md); then the X-Forwarded-For entry nearest to the
     proxies that is not itself a trusted proxy (read from the right: entries further left
     were written by the client and prove nothing)."""
-    peer = _address(request.META.get("REMOTE_ADDR") or "")
+    meta = request.META
+    return _client_ip(
+        meta.get("REMOTE_ADDR") or "",
+        meta.get("HTTP_X_FORWARDED_FOR", ""),
+        tuple(settings.TRUSTED_PROXIES or ()),
+    )
+
+
+@lru_cache(maxsize=4096)  # a pure function of its texts; asked once or twice a request
+def _client_ip(remote: str, forwarded: str, proxies: tuple[str, ...]) -> str | None:
+    peer = _address(remote)
     if peer is None:
         return None
-    if not settings.TRUSTED_PROXIES or not _trusted(peer):
+    networks = _networks(proxies)
+    if not any(peer in net for net in networks):
         return str(peer)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     for item in reversed([part for part in forwarded.split(",") if part.strip()]):
         hop = _address(item)
         if hop is None:
             break  # a garbled entry: trust nothing beyond it
-        if not _trusted(hop):
+        if not any(hop in net for net in networks):
             return str(hop)
         peer = hop
     return str(peer)

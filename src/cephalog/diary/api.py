@@ -22,6 +22,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from cephalog.accounts.access import STAFF_ROLES, staff_clinic_ids
+from cephalog.accounts.rules_queries import own_patient_and_rules
 from cephalog.audit.actions import record
 from cephalog.core.errors import AppError
 from cephalog.core.time import patient_today
@@ -46,8 +47,8 @@ from cephalog.diary.schemas import (
     day_out,
     days_out,
 )
+from cephalog.domain.rulesets import Rules
 from cephalog.patients.models import Patient
-from cephalog.patients.queries import own_patient
 
 router = Router(tags=["diary"])
 
@@ -86,12 +87,13 @@ def _user_id(request: HttpRequest) -> int:
     return int(user_id)
 
 
-def _own_patient(request: HttpRequest) -> Patient:
-    """The logged-in patient, read once and narrowly (patients.queries.own_patient)."""
-    patient = own_patient(_user_id(request))
-    if patient is None:
+def _own_patient(request: HttpRequest) -> tuple[Patient, Rules]:
+    """The logged-in patient, read once and narrowly (patients.queries.own_patient), and
+    the clinic's rules, in the same statement on PostgreSQL (diary.queries)."""
+    found = own_patient_and_rules(_user_id(request))
+    if found is None:
         raise ApiError(404, ["Not found"])
-    return patient
+    return found
 
 
 def _clinic_patient(request: HttpRequest, patient_id: uuid.UUID) -> Patient:
@@ -132,8 +134,10 @@ def _answer(request: HttpRequest, data: dict[str, Any], status: int = 200) -> Ht
     return api.create_response(request, data, status=status)
 
 
-def _diary(patient: Patient, start: dt.date, end: dt.date) -> dict[str, Any]:
-    days = days_out(patient, start, end)
+def _diary(
+    patient: Patient, start: dt.date, end: dt.date, rules: Rules | None = None
+) -> dict[str, Any]:
+    days = days_out(patient, start, end, rules)
     record(
         action="read",
         category="diary",
@@ -147,9 +151,9 @@ def _diary(patient: Patient, start: dt.date, end: dt.date) -> dict[str, Any]:
 @router.get("/me/diary", response={200: DiaryOut, **ERRORS}, summary="My diary days", by_alias=True)
 def my_diary(request: HttpRequest, query: Query[Range]) -> Any:
     """The logged-in patient's recorded days between `start` and `end` (inclusive)."""
-    patient = _own_patient(request)
+    patient, rules = _own_patient(request)
     start, end = _range(patient, query)
-    return _answer(request, _diary(patient, start, end))
+    return _answer(request, _diary(patient, start, end, rules))
 
 
 def _expected_version(value: Any) -> int | None:
@@ -172,7 +176,7 @@ def put_my_day(request: HttpRequest, date: IsoDate, payload: DayIn) -> Any:
 
     With `version` (the version you last read, 0 for a day not recorded yet), a day
     changed in the meantime is not overwritten: 409 with the day as it is now."""
-    patient = _own_patient(request)
+    patient, rules = _own_patient(request)
     data = payload.model_dump(exclude_unset=True)
     expected = _expected_version(data.pop("version", None))
     key = _idempotency_key(data.pop("idempotency_key", None))
@@ -208,7 +212,7 @@ def put_my_day(request: HttpRequest, date: IsoDate, payload: DayIn) -> Any:
             409,
             {
                 "detail": "; ".join(conflict.problems),
-                "current": day_out(current) if current is not None else None,
+                "current": day_out(current, rules) if current is not None else None,
             },
         )
     except DiaryError as error:
@@ -218,7 +222,7 @@ def put_my_day(request: HttpRequest, date: IsoDate, payload: DayIn) -> Any:
     # A new day starts at version 1; each update adds one. The entry comes with its medicines.
     # A replayed key answers 200 with the day as stored (nothing new was written).
     status = 201 if entry.version == 1 and not replayed else 200
-    response = _answer(request, day_out(entry), status)
+    response = _answer(request, day_out(entry, rules), status)
     if replayed:
         response["Idempotent-Replayed"] = "true"
     return response
@@ -241,7 +245,7 @@ def _idempotency_key(value: Any) -> uuid.UUID | None:
     summary="Remove one of my days (it becomes unrecorded)",
 )
 def delete_my_day(request: HttpRequest, date: IsoDate) -> Any:
-    patient = _own_patient(request)
+    patient, _ = _own_patient(request)
     if not DiaryEntry.objects.filter(patient=patient, date=date).exists():
         raise ApiError(404, [f"No diary entry on {date.isoformat()}"])
     try:

@@ -306,18 +306,21 @@ def _day_rows(patient: Patient, start: dt.date, end: dt.date) -> list[tuple[Any,
     with connection.cursor() as cursor:
         cursor.execute(sql, [values[i] for i in where])
         rows = cursor.fetchall()
-    decode = _JSON_COLUMNS
-    out = []
-    for row in rows:
-        row = list(row)
-        for i in decode:
-            if isinstance(row[i], str):
-                row[i] = json.loads(row[i])
-        out.append(tuple(row))
-    return out
+    # The JSON texts of all rows decoded at once (one json.loads of one array, not two
+    # per row); a column that came decoded (or NULL) is left as it is.
+    texts = [(r, i) for r, row in enumerate(rows) for i in _JSON_COLUMNS if isinstance(row[i], str)]
+    if not texts:
+        return [tuple(row) for row in rows]
+    values = json.loads("[" + ",".join(rows[r][i] for r, i in texts) + "]")
+    out = [list(row) for row in rows]
+    for (r, i), value in zip(texts, values, strict=True):
+        out[r][i] = value
+    return [tuple(row) for row in out]
 
 
-def days_out(patient: Patient, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+def days_out(
+    patient: Patient, start: dt.date, end: dt.date, rules: Rules | None = None
+) -> list[dict[str, Any]]:
     """The API shape (day_out) of the patient's recorded days from `start` to `end`.
 
     One query (the days joined with their medicines, a row per medicine) reading only
@@ -326,7 +329,7 @@ def days_out(patient: Patient, start: dt.date, end: dt.date) -> list[dict[str, A
     """
     rows = _day_rows(patient, start, end)
     days: list[dict[str, Any]] = []
-    rules = _rules(patient.pk, patient.clinic_id)
+    rules = rules or _rules(patient.pk, patient.clinic_id)
     for _, group in groupby(rows, key=itemgetter(0)):
         first, *others = group
         date, hours, peak, *rest = first[1:]

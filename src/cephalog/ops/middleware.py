@@ -23,7 +23,7 @@ from django.utils.html import escape
 
 from cephalog import safe_json
 from cephalog.accounts.reauth import is_remembered
-from cephalog.audit.middleware import _address, _trusted, client_ip
+from cephalog.audit.middleware import client_ip, trusted_peer
 from cephalog.ops import throttle
 from cephalog.ops.db import describe, is_database_unavailable
 from cephalog.ops.signals import LOGIN_AT, REFRESHED_AT
@@ -109,10 +109,13 @@ class ForwardedProtoMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         header = settings.SECURE_PROXY_SSL_HEADER
         meta = request.META
-        if header and header[0] in meta:
-            peer = _address(meta.get("REMOTE_ADDR") or "")
-            if peer is None or not settings.TRUSTED_PROXIES or not _trusted(peer):
-                del meta[header[0]]
+        proxies = tuple(settings.TRUSTED_PROXIES or ())
+        if (
+            header
+            and header[0] in meta
+            and not trusted_peer(meta.get("REMOTE_ADDR") or "", proxies)
+        ):
+            del meta[header[0]]
         return self.get_response(request)
 
 
@@ -229,7 +232,7 @@ class TextInputMiddleware:
         problems: list[str] = []
         if _BAD_TEXT.search(request.path_info):
             problems.append(f"path: {BAD_TEXT}")
-        for name, values in request.GET.lists():
+        for name, values in request.GET.lists() if request.META.get("QUERY_STRING") else ():
             if any(_BAD_TEXT.search(v) for v in [name, *values]):
                 problems.append(f"{name!a}: {BAD_TEXT}")
         if request.method in ("GET", "HEAD", "OPTIONS"):

@@ -19,14 +19,15 @@ from cephalog.patients.models import Patient
 #: for the patient's today, the clinic's backfill window for saves, the ids for the audit.
 OWN_PATIENT_FIELDS = ("id", "clinic_id", "user_id", "time_zone")
 OWN_CLINIC_FIELDS = ("id", "backfill_days")
-#: own_patient's statement on PostgreSQL, written once per process: (sql, patient
-#: attnames, clinic attnames), each list in the models' field order (as from_db takes them).
-_OWN_SQL: tuple[str, list[str], list[str]] | None = None
+#: own_patient's statements on PostgreSQL, written once per process, by their extra
+#: columns and joins: (sql, patient attnames, clinic attnames), each list in the models'
+#: field order (as from_db takes them).
+_OWN_SQL: dict[tuple[str, str], tuple[str, list[str], list[str]]] = {}
 
 
-def _own_sql() -> tuple[str, list[str], list[str]]:
-    global _OWN_SQL
-    if _OWN_SQL is None:
+def _own_sql(extra_columns: str = "", extra_joins: str = "") -> tuple[str, list[str], list[str]]:
+    found = _OWN_SQL.get((extra_columns, extra_joins))
+    if found is None:
         qn = connection.ops.quote_name
         pm, cm = Patient._meta, Clinic._meta
         p, c = qn(pm.db_table), qn(cm.db_table)
@@ -34,15 +35,18 @@ def _own_sql() -> tuple[str, list[str], list[str]]:
         cf = [f for f in cm.concrete_fields if f.attname in OWN_CLINIC_FIELDS]
         columns = [f"{p}.{qn(str(f.column))}" for f in pf]
         columns += [f"{c}.{qn(str(f.column))}" for f in cf]
+        if extra_columns:
+            columns.append(extra_columns)
         clinic_column = str(pm.get_field("clinic").column)
         user_column = str(pm.get_field("user").column)
         sql = (
             f"SELECT {', '.join(columns)} FROM {p} INNER JOIN {c} "
-            f"ON ({p}.{qn(clinic_column)} = {c}.{qn(str(cm.pk.column))}) "
+            f"ON ({p}.{qn(clinic_column)} = {c}.{qn(str(cm.pk.column))}) {extra_joins}"
             f"WHERE {p}.{qn(user_column)} = %s"
         )
-        _OWN_SQL = (sql, [f.attname for f in pf], [f.attname for f in cf])
-    return _OWN_SQL
+        found = (sql, [f.attname for f in pf], [f.attname for f in cf])
+        _OWN_SQL[(extra_columns, extra_joins)] = found
+    return found
 
 
 def own_patient(user_id: int) -> Patient | None:
@@ -59,17 +63,28 @@ def own_patient(user_id: int) -> Patient | None:
             .order_by()
         )
         return found[0] if found else None
-    sql, patient_fields, clinic_fields = _own_sql()
+    found_row = own_patient_row(user_id)
+    return found_row[0] if found_row else None
+
+
+def own_patient_row(
+    user_id: int, extra_columns: str = "", extra_joins: str = ""
+) -> tuple[Patient, tuple[Any, ...]] | None:
+    """PostgreSQL: own_patient's statement with `extra_columns` (SQL, after the patient's
+    and clinic's columns; the clinic's table is `accounts_clinic`) and `extra_joins`
+    (SQL, e.g. a LEFT JOIN on the clinic, ending in a space): the patient as own_patient
+    gives it and the extra columns' values, in one round trip."""
+    sql, patient_fields, clinic_fields = _own_sql(extra_columns, extra_joins)
     with connection.cursor() as cursor:
         cursor.execute(sql, [user_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    n = len(patient_fields)
+    n, m = len(patient_fields), len(patient_fields) + len(clinic_fields)
     patient = Patient.from_db(connection.alias, patient_fields, row[:n])
-    clinic = Clinic.from_db(connection.alias, clinic_fields, row[n:])
+    clinic = Clinic.from_db(connection.alias, clinic_fields, row[n:m])
     Patient.clinic.field.set_cached_value(patient, clinic)
-    return patient
+    return patient, tuple(row[m:])
 
 
 @dataclass(frozen=True)

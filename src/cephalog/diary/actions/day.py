@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from cephalog.audit.actions import record
 from cephalog.core.time import patient_today
 from cephalog.diary.actions.checks import FLAGS, DiaryError, check_date_allowed, entry_to_dict
+from cephalog.diary.actions.stored import save_with_revision
 from cephalog.diary.models import (
     AcuteMedicationTaken,
     DiaryEntry,
@@ -26,19 +27,17 @@ from cephalog.ops.db import retry_on_serialization_failure
 from cephalog.patients.models import Patient
 
 
-def _snapshot(entry: DiaryEntry, *, by: Any, change: str, reason: str) -> dict[str, Any]:
-    """Keep the entry as it is now as a revision; the kept snapshot."""
-    snapshot = entry_to_dict(entry)
-    DiaryEntryRevision.objects.create(
+def _revision(entry: DiaryEntry, *, by: Any, change: str, reason: str) -> DiaryEntryRevision:
+    """The entry as it is now as a revision, not saved yet."""
+    return DiaryEntryRevision(
         patient_id=entry.patient_id,
         date=entry.date,
         version=entry.version,
-        snapshot=snapshot,
+        snapshot=entry_to_dict(entry),
         changed_by=by if getattr(by, "is_authenticated", False) else None,
         change=change,
         reason=reason[:300],
     )
-    return snapshot
 
 
 def _store_day(
@@ -54,11 +53,9 @@ def _store_day(
 ) -> DiaryEntry:
     """Write a checked day (save_day's second half): keep the old version, store the entry
     and its medicines, audit."""
-    had_medications = False
+    revision = None
     if existing is not None:
-        had_medications = bool(
-            _snapshot(existing, by=by, change="edit", reason=reason)["acute_medications"]
-        )
+        revision = _revision(existing, by=by, change="edit", reason=reason)
         entry = existing
         entry.version += 1
     else:
@@ -73,8 +70,11 @@ def _store_day(
     # The check constraints hold by validate_day (and the database enforces them):
     # validating them here would cost a query and two savepoints each.
     entry.full_clean(exclude=["patient"], validate_constraints=False)
-    entry.save()
-    if had_medications:
+    if revision is None:
+        entry.save()
+    else:  # the old version kept and the new one stored, in one statement on PostgreSQL
+        save_with_revision(entry, revision)
+    if revision is not None and revision.snapshot["acute_medications"]:
         entry.medications.all().delete()
     medications = AcuteMedicationTaken.objects.bulk_create(
         AcuteMedicationTaken(
@@ -138,7 +138,7 @@ def save_once(
 #: with the ORM (two correlated subqueries) cost more CPU than the round trip it saves.
 _LOCKED_DAY_SQL = {
     "postgresql": (
-        "SELECT e.*, (SELECT jsonb_agg(jsonb_build_object('id', m.id, 'name', m.name, "
+        "SELECT {columns}, (SELECT jsonb_agg(jsonb_build_object('id', m.id, 'name', m.name, "
         "'drug_class', m.drug_class, 'effective', m.effective)) FROM {medicines} m "
         "WHERE m.entry_id = e.id) AS medicine_rows, "
         "(SELECT s.version FROM {days} s WHERE s.id = e.id) AS seen_version "
@@ -146,7 +146,7 @@ _LOCKED_DAY_SQL = {
     ),
     # SQLite: no FOR UPDATE (its write transactions are IMMEDIATE: one writer at a time)
     "sqlite": (
-        "SELECT e.*, (SELECT json_group_array(json_object('id', m.id, 'name', m.name, "
+        "SELECT {columns}, (SELECT json_group_array(json_object('id', m.id, 'name', m.name, "
         "'drug_class', m.drug_class, 'effective', m.effective)) FROM {medicines} m "
         "WHERE m.entry_id = e.id) AS medicine_rows, e.version AS seen_version "
         "FROM {days} e WHERE e.patient_id = %s AND e.date = %s"
@@ -163,17 +163,21 @@ def _locked_day(patient: Patient, date: dt.date) -> DiaryEntry | None:
     medicines as of the statement's start: `seen_version` (the version as of then)
     tells, and the medicines are then read again, under the lock.
     """
-    sql = _LOCKED_DAY_SQL[connection.vendor].format(
-        days=DiaryEntry._meta.db_table, medicines=AcuteMedicationTaken._meta.db_table
-    )
     params = [
         Patient._meta.get_field("id").get_db_prep_value(patient.pk, connection),
         connection.ops.adapt_datefield_value(date),
     ]
-    found = list(DiaryEntry.objects.raw(sql, params))
-    if not found:
+    if connection.vendor == "postgresql":
+        entry = _locked_row(params)
+    else:
+        sql = _LOCKED_DAY_SQL[connection.vendor].format(
+            columns="e.*",
+            days=DiaryEntry._meta.db_table,
+            medicines=AcuteMedicationTaken._meta.db_table,
+        )
+        entry = next(iter(DiaryEntry.objects.raw(sql, params)), None)
+    if entry is None:
         return None
-    entry = found[0]
     entry.patient = patient
     if entry.seen_version != entry.version:  # type: ignore[attr-defined]
         return entry  # changed meanwhile: entry.medications.all() reads them under the lock
@@ -194,6 +198,40 @@ def _locked_day(patient: Patient, date: dt.date) -> DiaryEntry | None:
             for m in sorted(rows, key=lambda m: m["id"])
         ],
     )
+    return entry
+
+
+#: `_locked_day`'s statement on PostgreSQL with the entry's columns named, its fields and
+#: each field's converters (JSONField's decoding): (sql, fields, converters), made once.
+_LOCKED_ROW: tuple[str, list[Any], list[list[Any]]] | None = None
+
+
+def _locked_row(params: list[Any]) -> DiaryEntry | None:
+    """PostgreSQL: the locked day as `DiaryEntry.objects.raw` would give it (with the
+    `medicine_rows` and `seen_version` columns as attributes), from a plain cursor: the
+    raw query set's column mapping cost more CPU than the statement."""
+    global _LOCKED_ROW
+    if _LOCKED_ROW is None:
+        qn = connection.ops.quote_name
+        fields = list(DiaryEntry._meta.concrete_fields)
+        sql = _LOCKED_DAY_SQL["postgresql"].format(
+            columns=", ".join(f"e.{qn(str(f.column))}" for f in fields),
+            days=DiaryEntry._meta.db_table,
+            medicines=AcuteMedicationTaken._meta.db_table,
+        )
+        _LOCKED_ROW = (sql, fields, [f.get_db_converters(connection) for f in fields])
+    sql, fields, converters = _LOCKED_ROW
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row[: len(fields)])
+    for i, field_converters in enumerate(converters):
+        for convert in field_converters:
+            values[i] = convert(values[i], fields[i], connection)
+    entry = DiaryEntry.from_db(connection.alias, [f.attname for f in fields], values)
+    entry.medicine_rows, entry.seen_version = row[len(fields) :]  # type: ignore[attr-defined]
     return entry
 
 
@@ -228,7 +266,7 @@ def delete_day(
     check_date_allowed(
         patient=patient, date=date, by=by, today=today, reason=reason or "", existing=True
     )
-    _snapshot(entry, by=by, change="delete", reason=reason)
+    _revision(entry, by=by, change="delete", reason=reason).save()
     entry.delete()
     record(
         action="delete", category="diary", patient=patient, object_ref=f"diary:{date.isoformat()}"
