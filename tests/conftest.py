@@ -41,7 +41,7 @@ def _index_static_files_once() -> None:
             indexes[key] = {url: f for url, f in self.files.items() if before.get(url) is not f}
         self.files.update(indexes[key])
 
-    WhiteNoiseMiddleware.add_files_from_finders = add_files_from_finders  # type: ignore[method-assign]
+    WhiteNoiseMiddleware.add_files_from_finders = add_files_from_finders
 
 
 _index_static_files_once()
