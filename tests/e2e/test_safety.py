@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, log_in, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, log_in, screenshot, sign_in
 from tests.personas import PASSWORD, Cast
 from tests.safety.backends import FAILING, LOCMEM
 
@@ -171,7 +171,7 @@ def test_a_physician_records_an_event_with_sites_to_avoid_next_time(
 
     base = live_server.url
     page.set_viewport_size(DESKTOP)
-    _login(page, base, "dr-house")
+    sign_in(page, base, "dr-house")
     page.goto(f"{base}/clinic/patients/{cast_db.patient.pk}/adverse-events/")
     check_accessibility(page)
     page.get_by_role("link", name="Record an adverse event").click()
