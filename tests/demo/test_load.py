@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.db.models import Count
 
 from cephalog.accounts.models import Clinic, Membership, User
 from cephalog.audit.actions import record
 from cephalog.audit.models import AuditEvent
-from cephalog.demo.load import DEMO_PASSWORD, DemoError, DemoExists, load_demo
+from cephalog.demo.load import DEMO_PASSWORD, DemoError, DemoExists, DemoResult, load_demo
 from cephalog.diary.models import AcuteMedicationTaken, DiaryEntry
 from cephalog.eligibility.models import Preventive
 from cephalog.patients.models import Patient
@@ -25,75 +28,89 @@ TODAY = dt.date(2026, 6, 30)
 pytestmark = pytest.mark.django_db
 
 
-def test_it_creates_both_clinics_with_staff_patients_and_histories() -> None:
-    result = load_demo(n_patients=10, seed=1, today=TODAY)
-
-    demo = Clinic.objects.get(slug="demo")
-    northside = Clinic.objects.get(slug="northside")
-    assert demo.name == "Demo Headache Centre"
-    assert demo.phone
-    assert demo.safety_email
-    assert northside.name == "Northside Neurology"
-    assert Patient.objects.filter(clinic=demo).count() == 10
-    assert Patient.objects.filter(clinic=northside).count() == 3
-    assert set(Patient.objects.filter(clinic=demo).values_list("mrn", flat=True)) == {
-        f"DEMO-{i:05d}" for i in range(1, 11)
-    }
-    roles = dict(Membership.objects.filter(clinic=demo).values_list("user__username", "role"))
-    assert roles == {"physician": "physician", "nurse": "nurse", "admin": "clinic_admin"}
-    assert Membership.objects.get(clinic=northside).user.username == "other-physician"
-    physician = User.objects.get(username="physician")
-    assert physician.get_full_name() == "Alex Morgan"
-
-    assert result.diary_entries == DiaryEntry.objects.filter(patient__clinic=demo).count() > 2000
-    assert result.sessions == Session.objects.filter(patient__clinic=demo).count() > 0
-    assert AcuteMedicationTaken.objects.filter(entry__patient__clinic=demo).exists()
-    assert Preventive.objects.filter(patient__clinic=demo).count() >= 20
-    assert result.adverse_events == AdverseEvent.objects.filter(patient__clinic=demo).count()
-    assert not Session.objects.filter(injector__isnull=True).exists()
-    assert {login.username for login in result.logins} == {
-        "physician",
-        "nurse",
-        "admin",
-        "patient",
-        "other-physician",
-    }
+@pytest.fixture(scope="class")
+def loaded(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoResult]:
+    """One load (10 patients, seed 1) for the tests of TestOneLoad, which only read what it
+    wrote: inside a transaction rolled back after them, each test in a savepoint of it
+    (pytest-django's db), so what a test writes (a login) is undone before the next."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        result = load_demo(n_patients=10, seed=1, today=TODAY)
+        try:
+            yield result
+        finally:
+            transaction.set_rollback(True)
 
 
-def test_every_demo_login_authenticates() -> None:
-    load_demo(n_patients=10, seed=1, today=TODAY)
-    for username in ("physician", "nurse", "admin", "patient", "other-physician"):
-        assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
-    assert authenticate(username="physician", password="wrong") is None
+class TestOneLoad:
+    def test_it_creates_both_clinics_with_staff_patients_and_histories(
+        self, loaded: DemoResult
+    ) -> None:
+        result = loaded
 
+        demo = Clinic.objects.get(slug="demo")
+        northside = Clinic.objects.get(slug="northside")
+        assert demo.name == "Demo Headache Centre"
+        assert demo.phone
+        assert demo.safety_email
+        assert northside.name == "Northside Neurology"
+        assert Patient.objects.filter(clinic=demo).count() == 10
+        assert Patient.objects.filter(clinic=northside).count() == 3
+        assert set(Patient.objects.filter(clinic=demo).values_list("mrn", flat=True)) == {
+            f"DEMO-{i:05d}" for i in range(1, 11)
+        }
+        roles = dict(Membership.objects.filter(clinic=demo).values_list("user__username", "role"))
+        assert roles == {"physician": "physician", "nurse": "nurse", "admin": "clinic_admin"}
+        assert Membership.objects.get(clinic=northside).user.username == "other-physician"
+        physician = User.objects.get(username="physician")
+        assert physician.get_full_name() == "Alex Morgan"
 
-def test_the_patient_login_is_the_first_patient_mid_treatment() -> None:
-    load_demo(n_patients=10, seed=1, today=TODAY)
-    patient = Patient.objects.get(user__username="patient")
-    assert patient.mrn == "DEMO-00001"
-    assert patient.clinic.slug == "demo"
-    assert patient.sessions.count() == 4
-    recent = patient.diary_entries.filter(date__gt=TODAY - dt.timedelta(days=28)).count()
-    assert recent >= 22
+        assert (
+            result.diary_entries == DiaryEntry.objects.filter(patient__clinic=demo).count() > 2000
+        )
+        assert result.sessions == Session.objects.filter(patient__clinic=demo).count() > 0
+        assert AcuteMedicationTaken.objects.filter(entry__patient__clinic=demo).exists()
+        assert Preventive.objects.filter(patient__clinic=demo).count() >= 20
+        assert result.adverse_events == AdverseEvent.objects.filter(patient__clinic=demo).count()
+        assert not Session.objects.filter(injector__isnull=True).exists()
+        assert {login.username for login in result.logins} == {
+            "physician",
+            "nurse",
+            "admin",
+            "patient",
+            "other-physician",
+        }
 
+    def test_every_demo_login_authenticates(self, loaded: DemoResult) -> None:
+        for username in ("physician", "nurse", "admin", "patient", "other-physician"):
+            assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
+        assert authenticate(username="physician", password="wrong") is None
 
-def test_diary_entries_are_unique_per_day_and_sessions_per_date() -> None:
-    load_demo(n_patients=10, seed=1, today=TODAY)
-    assert not DiaryEntry.objects.values("patient", "date").annotate(n=Count("id")).filter(n__gt=1)
-    assert not Session.objects.values("patient", "date").annotate(n=Count("id")).filter(n__gt=1)
-    free = DiaryEntry.objects.filter(headache_hours=0)
-    assert free.exists()
-    assert not free.exclude(peak_intensity="").exists()
-    assert not DiaryEntry.objects.exclude(source="demo").exists()
+    def test_the_patient_login_is_the_first_patient_mid_treatment(self, loaded: DemoResult) -> None:
+        patient = Patient.objects.get(user__username="patient")
+        assert patient.mrn == "DEMO-00001"
+        assert patient.clinic.slug == "demo"
+        assert patient.sessions.count() == 4
+        recent = patient.diary_entries.filter(date__gt=TODAY - dt.timedelta(days=28)).count()
+        assert recent >= 22
 
+    def test_diary_entries_are_unique_per_day_and_sessions_per_date(
+        self, loaded: DemoResult
+    ) -> None:
+        assert (
+            not DiaryEntry.objects.values("patient", "date").annotate(n=Count("id")).filter(n__gt=1)
+        )
+        assert not Session.objects.values("patient", "date").annotate(n=Count("id")).filter(n__gt=1)
+        free = DiaryEntry.objects.filter(headache_hours=0)
+        assert free.exists()
+        assert not free.exclude(peak_intensity="").exists()
+        assert not DiaryEntry.objects.exclude(source="demo").exists()
 
-def test_it_writes_one_import_audit_row_per_patient() -> None:
-    load_demo(n_patients=10, seed=1, today=TODAY)
-    imports = AuditEvent.objects.filter(action="import", category="demo")
-    assert imports.count() == 13
-    assert imports.values("patient_id").distinct().count() == 13
-    first = imports.get(patient_id=Patient.objects.get(mrn="DEMO-00001").pk)
-    assert first.detail["sessions"] == 4
+    def test_it_writes_one_import_audit_row_per_patient(self, loaded: DemoResult) -> None:
+        imports = AuditEvent.objects.filter(action="import", category="demo")
+        assert imports.count() == 13
+        assert imports.values("patient_id").distinct().count() == 13
+        first = imports.get(patient_id=Patient.objects.get(mrn="DEMO-00001").pk)
+        assert first.detail["sessions"] == 4
 
 
 def test_it_is_deterministic_for_a_seed() -> None:

@@ -166,6 +166,23 @@ def log_in(page: Page, base_url: str, username: str, password: str) -> Page:
     return page
 
 
+def sign_in(page: Page, base_url: str, username: str) -> Page:
+    """Start the page's browser signed in as `username` (second factor passed for staff),
+    with a session cookie made on the server side (tests.personas.login_client) instead of
+    the log-in pages: for journeys that begin after logging in. Log-in itself is tested
+    through its pages (log_in, test_foundation, test_security_pages, tests/accounts)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from cephalog.accounts.models import User
+    from tests.personas import login_client
+
+    client = login_client(Client(), User.objects.get(username=username))
+    name = settings.SESSION_COOKIE_NAME
+    page.context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": base_url}])
+    return page
+
+
 @pytest.fixture
 def login(page: Page, live_server: Any) -> Callable[[str, str], Page]:
     def _login(username: str, password: str) -> Page:

@@ -15,8 +15,16 @@ from cephalog.core.time import patient_today
 from cephalog.scheduling.actions import sync_plan
 from cephalog.scheduling.models import Appointment
 from cephalog.treatment.models import Session
-from tests.e2e.conftest import DESKTOP, NARROW, PHONE, check_accessibility, fits_narrow, screenshot
-from tests.personas import PASSWORD, Cast
+from tests.e2e.conftest import (
+    DESKTOP,
+    NARROW,
+    PHONE,
+    check_accessibility,
+    fits_narrow,
+    screenshot,
+    sign_in,
+)
+from tests.personas import Cast
 
 
 @pytest.fixture
@@ -51,7 +59,7 @@ def test_the_patient_sees_the_plan_and_what_to_expect_on_a_phone(
 ) -> None:
     today = patient_today(cast_db.patient)
     page.set_viewport_size(PHONE)
-    login("ada", PASSWORD)
+    sign_in(page, live_server.url, "ada")
     page.goto(live_server.url + "/me/calendar/")
     expect(page.get_by_role("heading", name="My treatment plan")).to_be_visible()
     earliest = two_sessions - dt.timedelta(days=7)
@@ -92,7 +100,7 @@ def test_the_nurse_reschedules_the_next_session(
     page: Page, login: Any, live_server: Any, cast_db: Cast, two_sessions: dt.date
 ) -> None:
     page.set_viewport_size(DESKTOP)
-    login("nurse-joy", PASSWORD)
+    sign_in(page, live_server.url, "nurse-joy")
     page.goto(f"{live_server.url}/clinic/patients/{cast_db.patient.pk}/calendar/")
     expect(page.get_by_role("heading", name="Treatment calendar: Ada Quill")).to_be_visible()
     check_accessibility(page)
@@ -120,12 +128,12 @@ def test_the_nurse_reschedules_the_next_session(
 
 
 def test_the_staff_menu_names_the_schedule_once(
-    page: Page, login: Any, live_server: Any, cast_db: Cast, two_sessions: dt.date
+    page: Page, live_server: Any, cast_db: Cast, two_sessions: dt.date
 ) -> None:
     """The schedule and a patient's staff calendar added their own "Schedule" link to a menu
     that has one already: the narrow menu showed it twice."""
     page.set_viewport_size(NARROW)
-    login("nurse-joy", PASSWORD)
+    sign_in(page, live_server.url, "nurse-joy")
     menu = page.get_by_role("navigation", name="Main")
     page.goto(f"{live_server.url}/clinic/schedule/")
     expect(menu.get_by_role("link", name="Schedule")).to_have_count(1)

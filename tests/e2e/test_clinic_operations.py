@@ -13,7 +13,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import NARROW, check_accessibility, fits_narrow, log_in
+from tests.e2e.conftest import NARROW, check_accessibility, fits_narrow, log_in, sign_in
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_the_physician_edits_contact_details_and_the_patient_confirms_a_new_emai
     phone: Any, live_server: Any, demo: dict[str, str]
 ) -> None:
     page = phone()
-    log_in(page, live_server.url, "physician", demo["password"])
+    sign_in(page, live_server.url, "physician")
     page.goto(live_server.url + "/clinic/patients/")
     # The demo's patient login, mid-treatment (DEMO-00001).
     page.get_by_role("link", name=re.compile("DEMO-00001|Marigold")).first.click()

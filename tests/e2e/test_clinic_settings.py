@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import fits_narrow, log_in
+from tests.e2e.conftest import fits_narrow, log_in, sign_in
 from tests.personas import PASSWORD, Cast
 
 
@@ -75,7 +75,7 @@ def test_the_aftercare_protocol_and_wording_pages_fit_a_phone(
     phone: Any, live_server: Any, cast_db: Cast
 ) -> None:
     admin = phone()
-    log_in(admin, live_server.url, "admin-ann", PASSWORD)
+    sign_in(admin, live_server.url, "admin-ann")
     admin.goto(live_server.url + "/clinic/settings/")
     admin.get_by_role("link", name="Aftercare advice").click()
     expect(admin.get_by_text("cannot be changed or removed")).to_be_visible()

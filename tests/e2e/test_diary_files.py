@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cephalog.diary.models import DiaryEntry
-from tests.e2e.conftest import PHONE, check_accessibility, screenshot
-from tests.personas import PASSWORD, Cast
+from tests.e2e.conftest import PHONE, check_accessibility, screenshot, sign_in
+from tests.personas import Cast
 
 FIXTURE = Path(__file__).resolve().parents[1] / "diary" / "fixtures" / "migraine_buddy_export.csv"
 APP_EXPORTS = FIXTURE.parent / "migraine_buddy"
@@ -37,7 +37,7 @@ def test_it_imports_a_migraine_buddy_export_in_the_browser(
     page: Page, live_server: Any, cast_db: Cast, login: Callable[[str, str], Page]
 ) -> None:
     page.set_viewport_size(PHONE)
-    login("nurse-joy", PASSWORD)
+    sign_in(page, live_server.url, "nurse-joy")
     page.goto(f"{live_server.url}/clinic/patients/{cast_db.patient.pk}/diary-data/import/")
     check_accessibility(page)
     no_overflow(page)
@@ -77,7 +77,7 @@ def test_it_lets_a_patient_download_their_diary(
     page: Page, live_server: Any, cast_db: Cast, login: Callable[[str, str], Page]
 ) -> None:
     page.set_viewport_size(PHONE)
-    login("ada", PASSWORD)
+    sign_in(page, live_server.url, "ada")
     page.goto(f"{live_server.url}/me/diary-data/import/")
     check_accessibility(page)
     no_overflow(page)
@@ -90,7 +90,7 @@ def test_it_asks_the_date_order_of_an_export_in_the_browser(
     page: Page, live_server: Any, cast_db: Cast, login: Callable[[str, str], Page]
 ) -> None:
     page.set_viewport_size(PHONE)
-    login("nurse-joy", PASSWORD)
+    sign_in(page, live_server.url, "nurse-joy")
     page.goto(f"{live_server.url}/clinic/patients/{cast_db.patient.pk}/diary-data/import/")
     page.get_by_label("Migraine Buddy export (CSV)").check()
     page.get_by_label("CSV file").set_input_files(str(APP_EXPORTS / "ambiguous_export.csv"))

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cephalog.patients.models import Patient
-from tests.e2e.conftest import check_accessibility, screenshot
-from tests.personas import PASSWORD, Cast
+from tests.e2e.conftest import check_accessibility, screenshot, sign_in
+from tests.personas import Cast
 
 IPS = Path(__file__).resolve().parents[1] / "interop" / "fixtures" / "ips_minimal_layout.json"
 
@@ -28,7 +28,7 @@ def test_a_nurse_imports_a_patient_summary_and_sees_every_entry(
     page: Page, live_server: Any, cast_db: Cast, login: Callable[[str, str], Page]
 ) -> None:
     page.set_viewport_size({"width": 1024, "height": 900})
-    login("nurse-joy", PASSWORD)
+    sign_in(page, live_server.url, "nurse-joy")
     page.goto(f"{live_server.url}/clinic/fhir-import/")
     check_accessibility(page)
     page.get_by_label("FHIR bundle (JSON)").set_input_files(str(IPS))

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from cephalog.core.time import patient_today
 from cephalog.outcomes.models import ContinuationDecision
-from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, screenshot, sign_in
 from tests.outcomes.helpers import write_history
-from tests.personas import PASSWORD, Cast
+from tests.personas import Cast
 
 REASON = "Half the headache days after two cycles; wants to go on. Review again after cycle 3."
 
@@ -42,13 +43,13 @@ def two_cycles(cast_db: Cast) -> Cast:
 
 def test_a_physician_records_a_continuation_decision(
     page: Page,
-    login: Callable[[str, str], Page],
+    live_server: Any,
     visit: Callable[..., Page],
     two_cycles: Cast,
 ) -> None:
     patient = two_cycles.patient
     page.set_viewport_size(DESKTOP)
-    login("dr-house", PASSWORD)
+    sign_in(page, live_server.url, "dr-house")
     visit(f"/clinic/patients/{patient.pk}/outcomes/?policy=ehf-2018", "outcomes-physician")
     expect(page.get_by_role("heading", name=f"Outcomes: {patient.full_name}")).to_be_visible()
     cycles = page.locator("table.cycles tbody tr")
@@ -94,12 +95,12 @@ def test_a_physician_records_a_continuation_decision(
 
 def test_the_patient_sees_their_progress_on_a_phone(
     page: Page,
-    login: Callable[[str, str], Page],
+    live_server: Any,
     visit: Callable[..., Page],
     two_cycles: Cast,
 ) -> None:
     page.set_viewport_size(PHONE)
-    login("ada", PASSWORD)
+    sign_in(page, live_server.url, "ada")
     visit("/me/progress/", "outcomes-my-progress-390")
     expect(page.get_by_role("heading", name="My progress")).to_be_visible()
     expect(page.locator(".big-number")).to_contain_text("fewer")

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, log_in, screenshot
-from tests.personas import PASSWORD, Cast
+from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, screenshot, sign_in
+from tests.personas import Cast
 
 TABLET = {"width": 820, "height": 1180}
 
@@ -100,7 +100,7 @@ def test_a_physician_checks_signs_each_flag_and_records_a_full_session(
     _experienced(cast_db)
     size = "desktop" if viewport is DESKTOP else "tablet"
     page.set_viewport_size(viewport)
-    login("dr-house", PASSWORD)
+    sign_in(page, live_server.url, "dr-house")
     page.goto(f"{live_server.url}/clinic/patients/{cast_db.patient.pk}/")
     page.get_by_role("link", name="Sessions record site by site").click()
     expect(page.get_by_role("heading", name="Injection sessions")).to_be_visible()
@@ -215,7 +215,7 @@ def test_a_nurse_new_to_injecting_starts_with_a_supervisor_and_ticks_survive_lea
 
     Condition.objects.create(patient=cast_db.patient, code="myasthenia_gravis")
     page.set_viewport_size(PHONE)
-    login("nurse-joy", PASSWORD)
+    sign_in(page, live_server.url, "nurse-joy")
     base = f"{live_server.url}/clinic/patients/{cast_db.patient.pk}/sessions/"
     page.goto(base)
     _answer(page)
@@ -226,7 +226,7 @@ def test_a_nurse_new_to_injecting_starts_with_a_supervisor_and_ticks_survive_lea
     # The physician signs the flag from their own device.
     doctor_context = browser.new_context(viewport=DESKTOP)
     doctor = doctor_context.new_page()
-    log_in(doctor, live_server.url, "dr-house", PASSWORD)
+    sign_in(doctor, live_server.url, "dr-house")
     doctor.goto(base)
     doctor.locator("#flag-myasthenia-gravis").get_by_label(re.compile("What you considered")).fill(
         "Stable on pyridostigmine; reviewed swallowing; standard dose."
@@ -303,7 +303,7 @@ def test_an_early_session_needs_a_structured_reason_in_the_browser(
     cast_db.clinic.minimum_interval_days = 60
     cast_db.clinic.save()
     page.set_viewport_size(DESKTOP)
-    login("dr-house", PASSWORD)
+    sign_in(page, live_server.url, "dr-house")
     page.goto(f"{live_server.url}/clinic/patients/{cast_db.patient.pk}/sessions/")
     expect(page.locator(".rules").first).to_be_visible()
     expect(
@@ -346,7 +346,7 @@ def test_the_patient_reads_the_aftercare_and_the_care_team_on_a_phone(
     )
     session = full_session(cast_db.patient, cast_db.physician, now=timezone.now())
     page.set_viewport_size(PHONE)
-    login("ada", PASSWORD)
+    sign_in(page, live_server.url, "ada")
     page.goto(f"{live_server.url}/me/sessions/")
     page.get_by_role("link", name=re.compile("Aftercare advice")).click()
     assert page.url.endswith(f"/me/sessions/{session.pk}/aftercare/")
@@ -373,7 +373,7 @@ def test_the_open_session_page_fits_a_phone(
     session = start(cast_db.patient, cast_db.physician, now=timezone.now())
     vial(session, cast_db.physician, now=timezone.now())
     page.set_viewport_size(PHONE)
-    login("nurse-joy", PASSWORD)
+    sign_in(page, live_server.url, "nurse-joy")
     page.goto(f"{live_server.url}/clinic/patients/{cast_db.patient.pk}/sessions/{session.pk}/")
     page.get_by_role("checkbox", name="Procerus (midline), 5 units, not yet recorded").click()
     expect(total(page, "units")).to_have_text("5")

@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cephalog.domain.safety import SYMPTOMS, Symptom
-from tests.e2e.conftest import PHONE, check_accessibility, log_in
-from tests.personas import PASSWORD, Cast
+from tests.e2e.conftest import PHONE, check_accessibility, sign_in
+from tests.personas import Cast
 
 #: (symptom, heading the patient sees) — Medication Guide; clinical-reference §2.3, §10.
 URGENCY = [
@@ -56,7 +56,7 @@ def test_each_spread_symptom_gets_its_urgency_on_a_phone(
     from cephalog.safety.models import AdverseEvent, SafetyAlert
 
     page.set_viewport_size(PHONE)
-    log_in(page, live_server.url, "ada", PASSWORD)
+    sign_in(page, live_server.url, "ada")
     page.goto(live_server.url + "/me/side-effect/")
     label = SYMPTOMS[Symptom(symptom)].patient_label
     page.get_by_label(label, exact=True).check()

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
 import pytest
+import time_machine as clock
 from django.core.management import CommandError, call_command
+from django.db import transaction
 
 from cephalog.analytics.cohort import cohort_table
 from cephalog.audit.models import AuditEvent
@@ -26,10 +29,25 @@ TODAY = dt.date(2026, 6, 30)
 NOW = dt.datetime(2026, 6, 30, 10, 0, tzinfo=dt.UTC)
 
 
+@pytest.fixture(scope="module")
+def loaded(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any]:
+    """The demo, loaded once for the module (every test here uses it) inside a transaction
+    rolled back at the end; each test runs in a savepoint of it (pytest-django's db), so
+    what a test writes is undone before the next one starts."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with clock.travel(NOW, tick=False):
+            result = load_demo(n_patients=12, seed=3, today=TODAY)
+        try:
+            yield result
+        finally:
+            transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db: None, time_machine: Any) -> Any:
+def demo(loaded: Any, db: None, time_machine: Any) -> Any:
     time_machine.move_to(NOW, tick=False)
-    return load_demo(n_patients=12, seed=3, today=TODAY)
+    loaded.clinic.refresh_from_db()
+    return loaded
 
 
 def from_rows(clinic_ids: list[int], rules: Rules = LEGACY) -> pl.DataFrame:
