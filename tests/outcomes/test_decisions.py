@@ -45,7 +45,8 @@ def test_it_shows_each_cycle_with_the_numbers_the_assess_command_gives(history: 
     assert "50%" in html
     assert "30%" in html
     assert c2["wearing_off"] is True
-    assert expected["continuation"]["detail"] in html
+    detail = expected["continuation"]["detail"]
+    assert f"{detail[:1].upper()}{detail[1:]}." in html  # as a sentence
     assert "Only a physician records the continuation decision." in html
 
 
