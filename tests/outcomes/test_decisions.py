@@ -102,6 +102,9 @@ def test_a_decision_needs_a_reason(history: Cast) -> None:
     )
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
+    summary = response.content.decode().split('class="error-summary"', 1)[1].split("</div>")[0]
+    assert "Not saved: please check this" in summary
+    assert 'href="#id_reason"' in summary
     with pytest.raises(ValidationError) as error:
         actions.record_decision(
             patient=history.patient, by=history.physician, decision="stop", reason=" "
