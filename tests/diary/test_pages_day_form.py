@@ -115,8 +115,10 @@ def test_it_shows_the_domain_messages_and_stores_nothing(cast: Cast, frozen: Non
     response = client.post(URL, form(headache_hours="30", peak_intensity="mild"))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "must be between 0 and 24, got 30" in page
-    assert "Hours with headache: must be between 0 and 24, got 30" in page  # the summary
+    # The patient's words and the number as she typed it: not "got 30.0" (issue 16.7).
+    assert "must be between 0 and 24 (you typed 30)" in page
+    assert "Hours with headache: must be between 0 and 24 (you typed 30)" in page  # summary
+    assert ", got" not in page
     assert 'aria-invalid="true"' in page
     response = client.post(URL, form(headache_hours="3"))
     page = response.content.decode()
@@ -133,7 +135,9 @@ def test_it_shows_the_domain_messages_and_stores_nothing(cast: Cast, frozen: Non
     assert "Medicine 1, what kind of medicine: required" in page
     assert 'value="Mystery pill"' in page  # what the patient typed is kept
     response = client.post(URL, form(headache_hours="2", peak_intensity="mild", aura_minutes="-5"))
-    assert "must be 0 or more, got -5" in response.content.decode()
+    assert "must be 0 or more (you typed -5)" in response.content.decode()
+    response = client.post(URL, form(headache_hours="24.50", peak_intensity="mild"))
+    assert "must be between 0 and 24 (you typed 24.50)" in response.content.decode()
     assert not DiaryEntry.objects.exists()
     assert not AuditEvent.objects.filter(category="diary", action__in=["create", "update"]).exists()
 

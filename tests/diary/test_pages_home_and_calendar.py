@@ -10,6 +10,7 @@ import pytest
 
 from cephalog.accounts.models import Clinic
 from cephalog.diary.actions import save_day
+from cephalog.patients.models import Patient
 from tests.personas import Cast, client_for
 
 NOW = dt.datetime(2026, 5, 12, 18, 30, tzinfo=dt.UTC)
@@ -59,12 +60,57 @@ def test_it_greets_the_patient_with_todays_status(cast: Cast, frozen: None) -> N
     assert 'href="/me/diary/2026-05-12/"' in page  # "I had a headache today"
 
 
+def joined(cast: Cast, ago: int) -> None:
+    """The patient was added to the programme `ago` days before today (18:30 UTC)."""
+    Patient.objects.filter(pk=cast.patient.pk).update(created_at=NOW - dt.timedelta(days=ago))
+    cast.patient.refresh_from_db()
+
+
+def missed_dates(page: str) -> list[str]:
+    return re.findall(r'<span class="missed-date">([^<]+)</span>', page)
+
+
 def test_it_lists_the_missed_days_in_the_window(cast: Cast, frozen: None) -> None:
+    joined(cast, 60)
     log(cast, 2, FREE)
     page = client_for(cast, "patient_user").get("/me/").content.decode()
-    missed = re.findall(r'<span class="missed-date">([^<]+)</span>', page)
-    assert missed == ["Mon 11 May", "Sat 9 May", "Fri 8 May", "Thu 7 May", "Wed 6 May", "Tue 5 May"]
+    assert missed_dates(page) == [
+        "Mon 11 May",
+        "Sat 9 May",
+        "Fri 8 May",
+        "Thu 7 May",
+        "Wed 6 May",
+        "Tue 5 May",
+    ]
     assert 'No headache<span class="visually-hidden"> on Monday 11 May</span>' in page
+
+
+def test_a_new_patient_has_missed_nothing_and_no_counts_yet(cast: Cast, frozen: None) -> None:
+    joined(cast, 0)
+    page = client_for(cast, "patient_user").get("/me/").content.decode()
+    assert missed_dates(page) == []
+    assert "Days you missed" not in page
+    counts = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)", page))
+    assert counts == {
+        "Days filled in": "0 of 28 ",
+        "Headache days": "Not known yet",
+        "Migraine days": "Not known yet",
+        "Days with headache medicine": "Not known yet",
+        "Days with no headache": "Not known yet",
+    }
+
+
+def test_only_days_since_the_patient_joined_are_missed(cast: Cast, frozen: None) -> None:
+    joined(cast, 3)
+    page = client_for(cast, "patient_user").get("/me/").content.decode()
+    assert missed_dates(page) == ["Mon 11 May", "Sun 10 May", "Sat 9 May"]
+
+
+def test_a_diary_begun_before_joining_counts_from_its_first_day(cast: Cast, frozen: None) -> None:
+    joined(cast, 0)
+    log(cast, 4, FREE)  # a paper diary typed in on the first visit
+    page = client_for(cast, "patient_user").get("/me/").content.decode()
+    assert missed_dates(page) == ["Mon 11 May", "Sun 10 May", "Sat 9 May"]
 
 
 def label_days(cast: Cast) -> None:

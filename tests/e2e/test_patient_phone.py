@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cephalog.core.time import patient_today
 from cephalog.diary.models import DiaryEntry, DiaryEntryRevision, DiarySubmission
 from cephalog.patients import actions as patient_actions
+from cephalog.patients.models import Patient
 from tests.e2e.conftest import PHONE, check_accessibility, log_in, screenshot
 from tests.personas import PASSWORD, Cast
 
@@ -87,6 +89,10 @@ def test_an_invited_patient_sets_a_password_and_signs_in_with_their_email(
 def test_the_diary_works_offline_and_sends_each_day_once(
     page: Page, live_server: Any, cast_db: Cast
 ) -> None:
+    # Ada joined the programme a month ago: the days she has not filled in are "missed".
+    Patient.objects.filter(pk=cast_db.patient.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=30)
+    )
     today = patient_today(cast_db.patient)
     missed = today - dt.timedelta(days=2)
     page.set_viewport_size(PHONE)

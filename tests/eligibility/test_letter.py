@@ -177,3 +177,30 @@ def test_it_audits_the_letter_as_an_export(
     assert sorted(r.detail["format"] for r in rows) == ["html", "pdf"]
     assert {r.patient_id for r in rows} == {cast.patient.pk}
     assert {r.user_id for r in rows} == {cast.physician.pk}
+
+
+def test_only_physicians_who_can_sign_in_are_offered_as_prescriber(
+    us_clinic: Cast, cast: Cast, overuse_case: dt.date
+) -> None:
+    """A colleague invited but never signed in (no password chosen yet) and a disabled login
+    cannot sign a letter: the clinic expects its active physicians only."""
+    from cephalog.accounts.models import Membership, Role, User
+
+    invited = User(username="dr-new", first_name="Nia", last_name="Newcomer")
+    invited.set_unusable_password()
+    invited.save()
+    left = User.objects.create_user(
+        "dr-gone", password="x" * 16, first_name="Gus", last_name="Gone"
+    )
+    left.is_active = False
+    left.save()
+    for user in (invited, left):
+        Membership.objects.create(user=user, clinic=cast.clinic, role=Role.PHYSICIAN)
+    url = f"/clinic/patients/{cast.patient.pk}/eligibility/letter/"
+    html = client_for(cast, "nurse").get(url).content.decode()
+    options = html.split('id="l-prescriber"', 1)[1].split("</select>", 1)[0]
+    assert "dr-house" in options
+    assert "Nia Newcomer" not in options
+    assert "Gus Gone" not in options
+    chosen = client_for(cast, "nurse").get(f"{url}?prescriber={invited.pk}").content.decode()
+    assert "Nia Newcomer" not in chosen

@@ -59,10 +59,31 @@ def test_it_asks_for_more_diary_days_first(cast: Cast, at: Callable[[dt.date], N
             source="staff",
         )
     text = page(cast)
+    assert "Your clinic needs 4 weeks of your diary first" in text
+    assert "not eligible" not in text
     assert "you filled in 10 of the 28 days" in text
     assert "We need at least 20 of the 28 days filled in" in text
     assert "Now Keep your diary every day for 4 weeks" in text
     assert "Later Consultation with your doctor" in text
+
+
+def test_a_new_patient_is_asked_for_her_diary_not_refused(
+    cast: Cast, at: Callable[[dt.date], None]
+) -> None:
+    """Day one: no diary yet. The clinic needs 4 weeks of diary before it can screen; that
+    is the next step, not a refusal, so the page neither says "not eligible" nor wears the
+    red (stop) tone."""
+    at(dt.date(2026, 5, 12))
+    response = client_for(cast, "patient_user").get("/me/eligibility/")
+    html = response.content.decode()
+    text = text_of(html)
+    assert "Your clinic needs 4 weeks of your diary first" in text
+    assert "not eligible" not in text
+    assert "tone-stop" not in html
+    assert "tone-info" in html
+    assert "Your doctor makes the final decision with you at your consultation." in text
+    assert "Your diary has no days filled in yet." in text
+    assert "Now Keep your diary every day for 4 weeks" in text
 
 
 def test_it_says_when_botox_is_not_suitable(cast: Cast, overuse_case: dt.date) -> None:

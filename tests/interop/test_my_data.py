@@ -5,8 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import subprocess
 import zipfile
+from pathlib import Path
 
+import pytest
 from django.urls import reverse
 
 from cephalog.audit.models import AuditEvent
@@ -55,6 +59,20 @@ def test_it_gives_the_patient_their_files(rich: Rich, cast: Cast) -> None:
     bundle = json.loads(_get(cast, "fhir"))
     assert fhir.validation_problems(bundle) == []
     assert _get(cast, "summary").startswith(b"%PDF")
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_the_summary_names_the_protocol_as_staff_see_it(
+    rich: Rich, cast: Cast, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "summary.pdf"
+    pdf.write_bytes(_get(cast, "summary"))
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    text = " ".join(text.split())  # table cells wrap
+    assert "PREEMPT 155 U" in text
+    assert "preempt-155" not in text  # the stored key means nothing to a patient
 
 
 def test_it_zips_everything_with_a_readme(rich: Rich, cast: Cast) -> None:

@@ -6,6 +6,7 @@ test-artifacts/outcomes-pdf-*.png to be looked at) and text (`pdftotext`)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -156,6 +157,27 @@ def test_a_patient_without_sessions_gets_a_summary_without_figures(cast: Cast) -
         assert response.content.startswith(b"%PDF")
     letter = client.get(base_url + "outcomes/").content.decode()
     assert "No completed session yet" in letter
+
+
+def test_the_recommendation_reads_as_sentences(cast: Cast) -> None:
+    """ "Too early to judge. no complete cycle …": each sentence starts with a capital and
+    ends with a full stop."""
+    from cephalog.treatment.models import Session, SessionStatus
+
+    Session.objects.create(
+        patient=cast.patient,
+        date=dt.date(2026, 3, 2),
+        status=SessionStatus.COMPLETED,
+        total_units=155,
+        sites_injected=31,
+    )
+    page = client_for(cast, "physician").get(base(cast) + "cycle-summary/").content.decode()
+    paragraph = re.search(r"<p><strong>Recommendation \(.*?</p>", page)
+    assert paragraph is not None
+    text = re.sub(r"<[^>]+>", "", paragraph.group(0))
+    assert re.search(r"\. [a-z]", text) is None, text
+    assert text.endswith("."), text
+    assert not text.endswith(".."), text
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")

@@ -45,7 +45,8 @@ def test_it_shows_each_cycle_with_the_numbers_the_assess_command_gives(history: 
     assert "50%" in html
     assert "30%" in html
     assert c2["wearing_off"] is True
-    assert expected["continuation"]["detail"] in html
+    detail = expected["continuation"]["detail"]
+    assert f"{detail[:1].upper()}{detail[1:]}." in html  # as a sentence
     assert "Only a physician records the continuation decision." in html
 
 
@@ -101,6 +102,9 @@ def test_a_decision_needs_a_reason(history: Cast) -> None:
     )
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
+    summary = response.content.decode().split('class="error-summary"', 1)[1].split("</div>")[0]
+    assert "Not saved: please check this" in summary
+    assert 'href="#id_reason"' in summary
     with pytest.raises(ValidationError) as error:
         actions.record_decision(
             patient=history.patient, by=history.physician, decision="stop", reason=" "

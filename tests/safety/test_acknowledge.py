@@ -54,6 +54,12 @@ def test_it_requires_the_action_taken(cast: Cast, session3: Session) -> None:
         reverse("safety-alert", args=[alert.pk]), {"action_taken": "   "}
     )
     assert response.status_code == 200
+    # Said under the heading too: the form is last on the page, below a phone's first screen.
+    body = response.content.decode()
+    summary = body.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "Not saved: please check this" in summary
+    assert f'href="#{"id_action_taken"}"' in summary
+    assert body.index("error-summary") < body.index("ack-form")
     alert.refresh_from_db()
     assert alert.is_open
 

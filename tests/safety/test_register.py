@@ -228,5 +228,11 @@ def test_the_event_form_does_not_preselect_a_red_flag_symptom(
     response = client.post(url, _new_event_form(cast, onset=session3.date.isoformat()))
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
+    # The refusal is said above the form too (the field may be off a phone's screen).
+    body = response.content.decode()
+    summary = body.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "Not saved: please check" in summary
+    assert 'href="#id_symptom"' in summary
+    assert body.index("error-summary") < body.index("event-form")
     assert not AdverseEvent.objects.exists()
     assert not SafetyAlert.objects.exists()

@@ -52,6 +52,40 @@ def test_it_shows_the_aftercare_labelled_by_evidence(cast: Cast) -> None:
     assert client_for(cast, "other_patient_user").get(url).status_code == 404
 
 
+NORMAL_ACTIVITY = "Most people go back to their normal activities straight away."
+
+
+def test_what_to_expect_is_information_not_a_precaution(cast: Cast) -> None:
+    """ "Most people go back to their normal activities" restricts nothing: it is what to
+    expect (the clinic's patient information), neither the label's advice nor a precaution
+    (clinical-reference section 10), so it is said once, untagged, above the advice."""
+    session = full_session(cast.patient, cast.physician)
+    url = reverse("session-aftercare", args=[session.pk])
+    body = client_for(cast, "patient_user").get(url).content.decode()
+    assert body.count(NORMAL_ACTIVITY) == 1
+    assert body.index(NORMAL_ACTIVITY) < body.index("Label guidance")
+    assert f"Optional precaution</span> {NORMAL_ACTIVITY}" not in body
+    assert f"Label guidance</span> {NORMAL_ACTIVITY}" not in body
+
+
+def test_a_clinic_text_kept_from_before_does_not_tag_it_a_precaution(cast: Cast) -> None:
+    from cephalog.domain.safety import DEFAULT_AFTERCARE
+
+    items = [
+        {"key": i.key, "text": i.text, "evidence": i.evidence.value} for i in DEFAULT_AFTERCARE
+    ]
+    # Saved when the sentence was one of the standard optional precautions.
+    items.append(
+        {"key": "normal_activity", "text": NORMAL_ACTIVITY, "evidence": "optional_precaution"}
+    )
+    AftercareText.objects.create(clinic=cast.clinic, items=items)
+    session = full_session(cast.patient, cast.physician)
+    url = reverse("session-aftercare", args=[session.pk])
+    body = client_for(cast, "patient_user").get(url).content.decode()
+    assert body.count(NORMAL_ACTIVITY) == 1
+    assert f"Optional precaution</span> {NORMAL_ACTIVITY}" not in body
+
+
 def test_it_shows_the_clinics_own_aftercare_text(cast: Cast) -> None:
     from cephalog.domain.safety import DEFAULT_AFTERCARE
 

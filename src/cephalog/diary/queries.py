@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from cephalog.accounts.rules_queries import clinic_rules
+from cephalog.core.time import patient_today
 from cephalog.diary.models import DiaryEntry
 from cephalog.domain.diary import AcuteMedication, DayClassification, DiaryDay, classify_day
 from cephalog.domain.windows import Window, compute_window
@@ -44,6 +45,19 @@ def diary_days(
     if end is not None:
         entries = entries.filter(date__lte=end)
     return {e.date: to_day(e) for e in entries.order_by("date")}
+
+
+def diary_start(patient: Patient) -> dt.date:
+    """The first day the patient's diary covers: the local day they were added to the
+    programme, or their first recorded day when earlier (a diary imported or backfilled)."""
+    joined = patient_today(patient, patient.created_at)
+    earlier = (
+        DiaryEntry.objects.filter(patient=patient, date__lt=joined)
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    return earlier or joined
 
 
 def get_entry(patient: Patient, date: dt.date) -> DiaryEntry | None:

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from cephalog.accounts.rules_queries import clinic_rules
 from cephalog.diary.models import DiaryEntryRevision
-from cephalog.diary.queries import ClassifiedDay, diary_days
+from cephalog.diary.queries import ClassifiedDay, diary_days, diary_start
 from cephalog.domain.criteria import MedicationOveruse, assess_medication_overuse
 from cephalog.domain.diary import DiaryDay, classify_day
 from cephalog.domain.rulesets import LEGACY, Rules
@@ -157,7 +157,8 @@ def compliance(window: Window) -> int:
 @dataclass(frozen=True)
 class PatientHome:
     today: ClassifiedDay
-    missed: list[dt.date]  # unrecorded days in the backfill window before today, newest first
+    #: unrecorded days before today in the backfill window since the diary began, newest first
+    missed: list[dt.date]
     window: Window  # the last 28 days, today included
     oldest_editable: dt.date
 
@@ -170,9 +171,11 @@ def patient_home(patient: Patient, today: dt.date) -> PatientHome:
     oldest = oldest_editable(patient, today)
     window_start = today - dt.timedelta(days=WINDOW_DAYS - 1)
     days = diary_days(patient, min(oldest, window_start), today)
+    # Days before the patient's diary began (before she joined) were never hers to fill in.
+    first_missable = max(oldest, diary_start(patient))
     missed = []
     date = today - ONE_DAY
-    while date >= oldest:
+    while date >= first_missable:
         if date not in days:
             missed.append(date)
         date -= ONE_DAY

@@ -51,7 +51,7 @@ class Step:
 @dataclass(frozen=True)
 class PlainSummary:
     headline: str
-    tone: str  # good, wait or stop
+    tone: str  # good, info (the diary comes first), wait or stop
     diary: list[str]
     reasons: list[str]
     steps: list[Step]
@@ -72,7 +72,11 @@ def _diary_sentences(s: Screening) -> list[str]:
     )
     if not b["evaluable"]:
         return [
-            f"{when} ({span}) you filled in {b['recorded_days']} of the 28 days.",
+            (
+                f"{when} ({span}) you filled in {b['recorded_days']} of the 28 days."
+                if b["recorded_days"]
+                else "Your diary has no days filled in yet."
+            ),
             f"We need at least {b['needed']} of the 28 days filled in to count your headache "
             "days fairly.",
         ]
@@ -207,6 +211,10 @@ def summarise(s: Screening) -> PlainSummary:
         headline, tone = "You have started Botox treatment", "good"
     elif decided:
         headline, tone = "Your doctor has decided you can start Botox treatment", "good"
+    elif not s.baseline["evaluable"]:
+        # Too few diary days to screen: the diary is the next step, not a refusal.
+        headline = f"Your clinic needs {weeks_text(WINDOW_DAYS)} of your diary first"
+        tone = "info"
     elif status == "not_eligible":
         headline, tone = "You are not eligible for Botox yet", "stop"
     elif status == "needs_review":

@@ -31,6 +31,7 @@ from cephalog.domain.csvcells import to_csv
 from cephalog.domain.windows import baseline_window, window_ending
 from cephalog.interop import fhir
 from cephalog.patients.models import Patient
+from cephalog.treatment.queries.protocols import session_protocol
 
 
 @dataclass(frozen=True)
@@ -289,7 +290,8 @@ def summary_context(patient: Patient, today: dt.date) -> dict[str, Any]:
         "first_day": min(days) if days else None,
         "last_day": max(days) if days else None,
         "windows": windows,
-        "sessions": sessions[-6:],
+        # the protocol by the name staff see on the session page, not its stored key
+        "sessions": [(s, session_protocol(s)) for s in sessions[-6:]],
         "session_count": len(sessions),
         "questionnaires": questionnaires,
         "events": events,

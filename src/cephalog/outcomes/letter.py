@@ -78,9 +78,14 @@ INTERACTING = (
 
 
 def physicians(patient: Patient) -> list[User]:
-    """The physicians of the patient's clinic, who may sign the letter."""
+    """The physicians of the patient's clinic who may sign the letter: active logins that
+    have been taken up (a colleague invited but not yet signed in has no usable password,
+    and a disabled login has left the clinic)."""
     ids = Membership.objects.filter(clinic=patient.clinic, role=Role.PHYSICIAN).values("user_id")
-    return list(User.objects.filter(pk__in=ids).order_by("last_name", "first_name", "username"))
+    users = User.objects.filter(pk__in=ids, is_active=True).order_by(
+        "last_name", "first_name", "username"
+    )
+    return [u for u in users if u.has_usable_password() or u.last_login is not None]
 
 
 def choose_prescriber(request: HttpRequest, patient: Patient) -> User | None:

@@ -26,7 +26,7 @@ from cephalog.audit.actions import record
 from cephalog.core.errors import AppError
 from cephalog.core.http import add_message, add_to_form
 from cephalog.domain import dosing
-from cephalog.domain.safety import DEFAULT_AFTERCARE, Evidence
+from cephalog.domain.safety import AFTERCARE_INFORMATION, DEFAULT_AFTERCARE, Evidence
 from cephalog.treatment import actions, queries
 from cephalog.treatment.models import LOCKED_AFTERCARE, ProtocolTemplate
 
@@ -106,6 +106,7 @@ def aftercare_settings(request: HttpRequest) -> HttpResponse:
         {
             "clinic": clinic,
             "clinics": working_clinics(request, ADMIN),
+            "information": AFTERCARE_INFORMATION,
             "label_rows": [r for r in rows if r["label"]],
             "optional_rows": [r for r in rows if not r["label"]],
             "new_text": new_text,

@@ -52,6 +52,25 @@ def sentence(message: str) -> str:
     return message[:1].upper() + message[1:]
 
 
+#: The domain's echo of a number it refused (", got 30.0"): the value as it parsed it.
+_GOT_NUMBER = re.compile(r"[,;] got -?[\d.]+(?:e[+-]?\d+)?$")
+
+
+def _as_typed(message: str, typed: object) -> str:
+    """For a patient: the domain's ", got 30.0" becomes the number as she typed it
+    ("(you typed 30)"), or nothing when there is no typed text to show."""
+    match = _GOT_NUMBER.search(message)
+    if match is None:
+        return message
+    message = message[: match.start()]
+    typed = str(typed or "").strip()
+    return f"{message} (you typed {typed})" if typed else message
+
+
+def _typed(form: forms.BaseForm, field: str | None) -> object:
+    return form.data.get(form.add_prefix(field)) if field else None
+
+
 def attach_problems(
     problems: Sequence[str],
     form: DayForm,
@@ -72,10 +91,15 @@ def attach_problems(
             message = plain(message)
         if field == "acute_medications" and index is not None and int(index) < len(rows):
             row = medicines.forms[rows[int(index)]]
-            row.add_error(_MEDICINE_FIELDS.get(sub), message)
+            name = _MEDICINE_FIELDS.get(sub)
+            row.add_error(name, _as_typed(message, _typed(row, name)) if for_patient else message)
         elif field in form.fields and index is None:
-            form.add_error(field, message)
+            form.add_error(
+                field, _as_typed(message, _typed(form, field)) if for_patient else message
+            )
         else:
+            if for_patient:
+                message = _as_typed(message, None)
             form.add_error(None, sentence(message) if field == "date" or for_patient else problem)
 
 

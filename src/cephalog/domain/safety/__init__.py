@@ -14,7 +14,9 @@ The package: `symptoms`, `triage` (`classify`), `rates` and `aftercare`.
 from __future__ import annotations
 
 from cephalog.domain.safety.aftercare import (
+    AFTERCARE_INFORMATION,
     DEFAULT_AFTERCARE,
+    FORMER_AFTERCARE,
     AftercareItem,
     Evidence,
 )
@@ -49,6 +51,7 @@ from cephalog.domain.safety.triage import (
 )
 
 __all__ = [
+    "AFTERCARE_INFORMATION",
     "CALL_CLINIC_AFTER_EMERGENCY",
     "CALL_CLINIC_TODAY",
     "COMPEL_TREATMENT_RELATED_RATES",
@@ -57,6 +60,7 @@ __all__ = [
     "EMERGENCY_GUIDANCE",
     "EMERGENCY_IF_WORSE",
     "EMERGENCY_SYMPTOMS",
+    "FORMER_AFTERCARE",
     "LABEL_CM_RATES",
     "MEDICAL_HELP_TODAY_GUIDANCE",
     "NO_DRIVING_GUIDANCE",

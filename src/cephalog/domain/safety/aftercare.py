@@ -38,6 +38,15 @@ class AftercareItem:
 
 _SRC_AFTERCARE = "clinical-reference §10"
 
+#: What to expect, said to the patient above the advice and tagged neither way: it restricts
+#: nothing, so it is neither the label's guidance nor a precaution (§10). The clinic's patient
+#: information says it (what-users-want, "Aftercare"); some clinics add "do not drive for a few
+#: hours", which is an optional precaution without evidence.
+AFTERCARE_INFORMATION = "Most people go back to their normal activities straight away."
+#: Keys of items that were once standard advice and are now `AFTERCARE_INFORMATION`: a clinic's
+#: saved copy with the same words is not shown again as a precaution.
+FORMER_AFTERCARE = {"normal_activity": AFTERCARE_INFORMATION}
+
 #: Default post-injection advice: label guidance first, then optional precautions (§10).
 DEFAULT_AFTERCARE: tuple[AftercareItem, ...] = (
     AftercareItem(
@@ -76,14 +85,6 @@ DEFAULT_AFTERCARE: tuple[AftercareItem, ...] = (
         Evidence.LABEL_GUIDANCE,
         "Label interactions: other toxins, aminoglycosides, muscle relaxants, anticholinergics.",
         "BOTOX US label §7 (drug interactions); clinical-reference §2.6",
-    ),
-    AftercareItem(
-        "normal_activity",
-        "Most people go back to their normal activities straight away.",
-        Evidence.OPTIONAL_PRECAUTION,
-        "Information, not a restriction; some clinics also advise not driving for a few "
-        "hours, which is a precaution without evidence.",
-        _SRC_AFTERCARE,
     ),
     AftercareItem(
         "stay_upright",

@@ -92,3 +92,13 @@ def isodate(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+@register.filter
+def sentence(value: Any) -> str:
+    """A domain detail ("no complete cycle yet") as a sentence: "No complete cycle yet."."""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count, Min
 
 from cephalog.accounts.models import Clinic, Membership, Role, User
-from cephalog.domain.safety import DEFAULT_AFTERCARE, Evidence
+from cephalog.domain.safety import DEFAULT_AFTERCARE, FORMER_AFTERCARE, Evidence
 from cephalog.patients.models import Patient
 from cephalog.treatment.models import (
     LOCKED_AFTERCARE,
@@ -172,6 +172,8 @@ def aftercare(clinic: Clinic) -> list[AftercareLine]:
                 str(i.get("source", "")) or f"{clinic.name}",
             )
             for i in custom.items
+            # A saved copy of advice that is now what-to-expect information, said above it.
+            if FORMER_AFTERCARE.get(str(i.get("key", ""))) != str(i.get("text", "")).strip()
         ]
         # The label's warning signs always show: a default label-guidance item the clinic's
         # text lacks (one added since it was written) is added as the domain words it.

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 
 from cephalog.accounts.access import patient_only
 from cephalog.audit.actions import record
+from cephalog.domain.safety import AFTERCARE_INFORMATION
 from cephalog.patients.models import Patient
 from cephalog.treatment import queries
 from cephalog.treatment.models import Session, SessionStatus
@@ -42,6 +43,7 @@ def session_aftercare(request: HttpRequest, patient: Patient, session_id: int) -
         {
             "patient": patient,
             "session": session,
+            "information": AFTERCARE_INFORMATION,
             "label_lines": [line for line in lines if line.tag == "Label guidance"],
             "optional_lines": [line for line in lines if line.tag != "Label guidance"],
         },
