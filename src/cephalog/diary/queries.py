@@ -4,6 +4,7 @@ the same rules as `cephalog assess`."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cephalog.accounts.rules_queries import clinic_rules
@@ -47,17 +48,17 @@ def diary_days(
     return {e.date: to_day(e) for e in entries.order_by("date")}
 
 
-def diary_start(patient: Patient) -> dt.date:
+def diary_start(patient: Patient, recorded: Iterable[dt.date]) -> dt.date:
     """The first day the patient's diary covers: the local day they were added to the
-    programme, or their first recorded day when earlier (a diary imported or backfilled)."""
+    programme, or their first recorded day when earlier (a diary imported or backfilled).
+
+    `recorded` is the dates the caller has already read (on the home page the backfill
+    window and the last 28 days), so this costs no query. A day recorded only before
+    those is not seen: for a patient who joined inside the window and whose earlier diary
+    ends before it, the window's days before joining are then not listed as missed (rare;
+    a diary typed in on the first visit is inside the window and is seen)."""
     joined = patient_today(patient, patient.created_at)
-    earlier = (
-        DiaryEntry.objects.filter(patient=patient, date__lt=joined)
-        .order_by("date")
-        .values_list("date", flat=True)
-        .first()
-    )
-    return earlier or joined
+    return min(joined, min(recorded, default=joined))
 
 
 def get_entry(patient: Patient, date: dt.date) -> DiaryEntry | None:

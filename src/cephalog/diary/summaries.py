@@ -172,7 +172,7 @@ def patient_home(patient: Patient, today: dt.date) -> PatientHome:
     window_start = today - dt.timedelta(days=WINDOW_DAYS - 1)
     days = diary_days(patient, min(oldest, window_start), today)
     # Days before the patient's diary began (before she joined) were never hers to fill in.
-    first_missable = max(oldest, diary_start(patient))
+    first_missable = max(oldest, diary_start(patient, days))
     missed = []
     date = today - ONE_DAY
     while date >= first_missable:
