@@ -7,13 +7,12 @@ link, the development server's log of every request) and to gunicorn's access lo
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from django.test import Client
 
-from cephalog.ops.logs import MaskSecrets, mask
+from cephalog.ops.logs import mask
 from tests.personas import Cast, client_for
+from tests.security.logs import masked_request_log
 
 pytestmark = pytest.mark.django_db
 
@@ -21,25 +20,9 @@ SECRET = "Qm5-very-secret-email-link-token"
 
 
 def test_the_email_confirmation_secret_is_masked_in_django_logs(cast: Cast) -> None:
-    records: list[str] = []
-    masking = MaskSecrets()
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            if masking.filter(record):
-                records.append(record.getMessage())
-
-    keep = Keep()
-    request_log = logging.getLogger("django.request")
-    level = request_log.level
-    request_log.setLevel(logging.WARNING)
-    request_log.addHandler(keep)
-    try:
+    with masked_request_log() as records:
         client: Client = client_for(cast, "patient_user")
         assert client.get(f"/me/email/confirm/{SECRET}/").status_code == 404
-    finally:
-        request_log.removeHandler(keep)
-        request_log.setLevel(level)
     assert records, "the 404 was not logged"
     assert all(SECRET not in line for line in records), records
     assert any("/me/email/confirm/[secret]/" in line for line in records), records

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from cephalog.audit.models import AuditEvent
 from tests.personas import Cast, client_for
+from tests.security.logs import masked_request_log
 
 # --- failed logins keep no typed text that names no account --------------------------------------
 
@@ -229,25 +230,12 @@ def test_calendar_feed_secrets_never_reach_djangos_logs(cast: Cast, settings: An
     assert config["loggers"]["django.server"]["handlers"] == ["console"]
     masking = import_string(config["filters"]["mask_secrets"]["()"])()
     secret = "Zx9-very-secret-feed-token"
-    records: list[str] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            if masking.filter(record):
-                records.append(record.getMessage())
-
-    keep = Keep()
-    request_log = logging.getLogger("django.request")
-    level = request_log.level
-    request_log.setLevel(logging.WARNING)
-    request_log.addHandler(keep)
-    try:
+    with masked_request_log(masking) as records:
         assert Client().get(f"/calendar/{secret}.ics").status_code == 404
         assert Client().get(f"/calendar/clinic/{secret}.ics").status_code == 404
-        request_log.warning('"GET /accounts/reset/MQ/%s/ HTTP/1.1" 200', secret)
-    finally:
-        request_log.removeHandler(keep)
-        request_log.setLevel(level)
+        logging.getLogger("django.request").warning(
+            '"GET /accounts/reset/MQ/%s/ HTTP/1.1" 200', secret
+        )
     assert len(records) == 3, records
     assert not [r for r in records if secret in r]
     assert any("/calendar/[secret].ics" in r for r in records)
