@@ -113,10 +113,10 @@ def own_patient_and_rules(user_id: int) -> tuple[Patient, Rules] | None:
     if found is None:
         return None
     patient, (policy_name, ruleset) = found
-    if policy_name not in POLICIES:
+    builtin = _builtin_rules(policy_name, ruleset)
+    if builtin is None:
         return patient, clinic_rules_by_id(clinic_id=patient.clinic_id)
-    ruleset = ruleset if ruleset in RULESETS else DEFAULT_RULESET
-    return patient, Rules.of(ruleset, POLICIES[policy_name].day_definition)
+    return patient, Rules.of(*builtin)
 
 
 def _rules_sql() -> tuple[str, str]:
@@ -136,15 +136,26 @@ def _rules_sql() -> tuple[str, str]:
     return columns, join
 
 
+def _builtin_rules(policy_name: str, ruleset: str | None) -> tuple[str, str] | None:
+    """(ruleset name, day definition) of a clinic whose default policy is built in (its
+    ruleset setting, or the default when it has none or an unknown one); None when the
+    clinic's default is one of its own policies, which must be read."""
+    if policy_name not in POLICIES:
+        return None
+    ruleset = ruleset if ruleset in RULESETS else DEFAULT_RULESET
+    return ruleset, POLICIES[policy_name].day_definition
+
+
 def _rules_of(clinics: Any) -> tuple[str, str]:
     """(ruleset name, day definition) of the one clinic in `clinics`."""
     row = clinics.values_list("id", "default_policy", "ruleset_setting__ruleset").first()
     if row is None:
         return DEFAULT_RULESET, "label"
     clinic_id, policy_name, ruleset = row
+    builtin = _builtin_rules(policy_name, ruleset)
+    if builtin is not None:
+        return builtin
     ruleset = ruleset if ruleset in RULESETS else DEFAULT_RULESET
-    if policy_name in POLICIES:
-        return ruleset, POLICIES[policy_name].day_definition
     own = ClinicPolicy.objects.filter(clinic_id=clinic_id, name=policy_name).first()
     try:
         definition = own.to_policy().day_definition if own is not None else "label"

@@ -128,8 +128,12 @@ def count_attempt(scope: str, ident: str, window: int, now: float | None = None)
 
 
 def forget_attempts(scope: str, ident: str) -> None:
-    key = _key(scope, ident)
-    _cache().delete_many([key, f"{key}:ends"])
+    _forget(_key(scope, ident))
+
+
+def _forget(*keys: str) -> None:
+    """Drop counters (each count and the end of its window)."""
+    _cache().delete_many([k for key in keys for k in (key, f"{key}:ends")])
 
 
 def _names(typed: object) -> list[str]:
@@ -176,8 +180,7 @@ def clear(username: object, address: str | None, *other_names: object) -> None:
     """A successful login forgets that account's failures from that address (under each of
     its names)."""
     client = client_key(address)
-    keys = [_key("account", normalise(n), client) for n in (username, *other_names) if n]
-    _cache().delete_many([k for key in keys for k in (key, f"{key}:ends")])
+    _forget(*(_key("account", normalise(n), client) for n in (username, *other_names) if n))
 
 
 def password_reset_wait(email: object, address: str | None, now: float | None = None) -> int:
