@@ -418,14 +418,26 @@ def db_counts(patient_ids: list[Any], dates: list[str]) -> dict[str, int]:
     }
 
 
+def spooled_reads() -> int:
+    """Bytes of reads' audit rows the server has spooled and not yet appended (its spool
+    shares this process's settings: docs/adr/0013-read-audit-spool.md)."""
+    from django.conf import settings
+
+    directory = getattr(settings, "AUDIT_READ_SPOOL", "")
+    if not directory or not Path(directory).is_dir():
+        return 0
+    return sum(path.stat().st_size for path in Path(directory).glob("reads-*.jsonl"))
+
+
 def settled_counts(patient_ids: list[Any], dates: list[str]) -> dict[str, int]:
-    """The counts once the server has finished what wrk left in flight at its deadline."""
+    """The counts once the server has finished what wrk left in flight at its deadline,
+    and has appended every read it spooled."""
     counts = db_counts(patient_ids, dates)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         time.sleep(0.3)
         again = db_counts(patient_ids, dates)
-        if again == counts:
+        if again == counts and not spooled_reads():
             return counts
         counts = again
     raise RuntimeError("the server was still writing 30 s after the run")

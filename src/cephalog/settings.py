@@ -367,6 +367,14 @@ AUDIT_ANCHOR_FILE: str | None = (
     or None
 )
 AUDIT_ANCHOR_SYSLOG = env_str("CEPHALOG_AUDIT_ANCHOR_SYSLOG", "")
+# Reads' audit rows go through a spool file per process and reach the database within
+# AUDIT_READ_SPOOL_SECONDS (PostgreSQL only; docs/adr/0013-read-audit-spool.md). Empty:
+# every read's row is committed before its answer. Off in tests, which read the rows at
+# once (tests/audit/test_read_spool.py turns it on).
+AUDIT_READ_SPOOL = env_str(
+    "CEPHALOG_AUDIT_READ_SPOOL", "" if TESTING else str(DATA_DIR / "audit-spool")
+)
+AUDIT_READ_SPOOL_SECONDS = env_int("CEPHALOG_AUDIT_READ_SPOOL_MS", 200) / 1000
 AUDIT_ANCHOR_SECONDS = env_int("CEPHALOG_AUDIT_ANCHOR_SECONDS", 60)
 
 # The cache holds login-throttle counters and import progress. It is bounded

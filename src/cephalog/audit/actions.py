@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hmac
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cephalog.audit import anchor, context, keys
+from cephalog.audit import anchor, context, keys, spool
 from cephalog.audit.models import AuditEvent
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 #: Appends to chain k are serialised on PostgreSQL by a transaction-level advisory lock
@@ -61,7 +67,7 @@ def _claim(chains: int, preferred: int) -> tuple[int, str]:
     return 0, last.first() or GENESIS
 
 
-def _event(
+def _fields(
     *,
     action: str,
     category: str,
@@ -72,8 +78,8 @@ def _event(
     user: Any = None,
     detail: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
-) -> AuditEvent:
-    """An unsaved row with its fields; chain, prev_hash and hash are set when appended."""
+) -> dict[str, Any]:
+    """A row's fields but its chain, prev_hash, hash and key_id (set when it is appended)."""
     ctx = context.get()
     actor = user if user is not None else ctx.user
     if actor is not None and not getattr(actor, "is_authenticated", False):
@@ -82,19 +88,23 @@ def _event(
         patient_id = patient.pk
         if clinic_id is None:
             clinic_id = patient.clinic_id
-    return AuditEvent(
-        at=at or timezone.now(),
-        user_id=getattr(actor, "pk", None),
-        username=getattr(actor, "username", "") or "",
-        clinic_id=clinic_id,
-        patient_id=patient_id,
-        action=action,
-        category=category,
-        object_ref=object_ref,
-        source_ip=ctx.source_ip,
-        detail=detail or {},
-        key_id=keys.current_key_id(),
-    )
+    return {
+        "at": at or timezone.now(),
+        "user_id": getattr(actor, "pk", None),
+        "username": getattr(actor, "username", "") or "",
+        "clinic_id": clinic_id,
+        "patient_id": patient_id,
+        "action": action,
+        "category": category,
+        "object_ref": object_ref,
+        "source_ip": ctx.source_ip,
+        "detail": detail or {},
+    }
+
+
+def _event(**kwargs: Any) -> AuditEvent:
+    """An unsaved row with its fields; chain, prev_hash and hash are set when appended."""
+    return AuditEvent(**_fields(**kwargs), key_id=keys.current_key_id())
 
 
 def _link(events: list[AuditEvent], chain: int, previous: str) -> None:
@@ -204,11 +214,13 @@ def record(
     (without a savepoint: if the row cannot be written, the action cannot commit either).
     On PostgreSQL one statement claims the chain, checks its head and inserts; outside a
     transaction (a read's own row) that statement is its own transaction, so no BEGIN and
-    COMMIT are sent unless the head was stale.
+    COMMIT are sent unless the head was stale. A read outside a transaction goes to the
+    process's spool instead when AUDIT_READ_SPOOL is set (PostgreSQL): in a file before
+    this returns, on the chain within AUDIT_READ_SPOOL_SECONDS (docs/adr/0014).
 
     `detail` must never hold patient data (names, diary contents): ids, counts and flags only.
     """
-    event = _event(
+    fields = _fields(
         action=action,
         category=category,
         patient=patient,
@@ -217,6 +229,9 @@ def record(
         user=user,
         detail=detail,
     )
+    if action == "read" and _spooled(fields):
+        return AuditEvent(**fields)  # appended within AUDIT_READ_SPOOL_SECONDS
+    event = AuditEvent(**fields, key_id=keys.current_key_id())
     if (
         connection.vendor == "postgresql"
         and not connection.in_atomic_block
@@ -228,6 +243,94 @@ def record(
     with transaction.atomic(savepoint=False):
         _append([event])
     return event
+
+
+# --- reads through the spool (cephalog.audit.spool, docs/adr/0013-read-audit-spool.md) ---
+
+_spool: spool.Spool | None = None
+_spool_lock = threading.Lock()
+
+#: The fields of a spooled row (the rest are set when it is appended).
+_SPOOLED = (
+    "user_id",
+    "username",
+    "clinic_id",
+    "action",
+    "category",
+    "object_ref",
+    "source_ip",
+    "detail",
+)
+
+
+def read_spool() -> spool.Spool | None:
+    """This process's spool of reads' audit rows: on PostgreSQL when AUDIT_READ_SPOOL
+    names a directory, else None (every row appended at once, as writes' rows are)."""
+    global _spool
+    directory = getattr(settings, "AUDIT_READ_SPOOL", "")
+    if not directory or connection.vendor != "postgresql":
+        return None
+    found = _spool
+    if found is not None and found.pid == os.getpid() and found.directory == Path(directory):
+        return found
+    with _spool_lock:
+        if _spool is None or _spool.pid != os.getpid() or _spool.directory != Path(directory):
+            seconds = float(getattr(settings, "AUDIT_READ_SPOOL_SECONDS", 0.2))
+            _spool = spool.Spool(
+                Path(directory),
+                append_spooled,
+                seconds=seconds,
+                thread=True,
+                thread_done=lambda: connection.close(),  # the flusher thread's own
+            )
+            atexit.register(_spool.close)
+        return _spool
+
+
+def _spooled(fields: dict[str, Any]) -> bool:
+    """Whether the read's row went to the spool (outside a transaction only: inside one,
+    the row commits, or not, with the rest)."""
+    if connection.in_atomic_block:
+        return False
+    found = read_spool()
+    if found is None:
+        return False
+    row = {name: fields[name] for name in _SPOOLED}
+    row["at"] = fields["at"].isoformat(timespec="microseconds")
+    row["patient_id"] = str(fields["patient_id"]) if fields["patient_id"] else None
+    try:
+        found.add(row)
+    except OSError:
+        log.exception("audit spool unwritable: the read is audited in the database")
+        return False
+    return True
+
+
+def append_spooled(rows: list[dict[str, Any]]) -> None:
+    """Append spooled rows to the chains, in their order, in one transaction."""
+    key_id = keys.current_key_id()
+    events = [
+        AuditEvent(
+            **{name: row.get(name) for name in _SPOOLED},
+            at=dt.datetime.fromisoformat(row["at"]),
+            patient_id=row.get("patient_id"),
+            key_id=key_id,
+        )
+        for row in rows
+    ]
+    try:
+        with transaction.atomic(savepoint=False):
+            _append(events)
+    except Exception:
+        if threading.current_thread().name == "audit-spool":
+            connection.close()  # a broken connection is opened afresh next time
+        raise
+
+
+def flush_reads() -> int:
+    """Append the reads this process has spooled (tests, `cephalog audit drain`)."""
+    found = read_spool()
+    return found.flush() if found is not None else 0
 
 
 @transaction.atomic(savepoint=False)
