@@ -201,3 +201,27 @@ def test_drain_command_appends_orphaned_rows(cast: Cast, spooled: Path) -> None:
     (event,) = [e for e in _reads() if e.object_ref == "patient:orphan"]
     assert (event.username, event.source_ip) == (cast.physician.username, "10.0.0.1")
     assert not orphan.exists()
+
+
+def test_a_row_the_database_refuses_is_set_aside_and_the_others_are_appended(
+    cast: Cast, spooled: Path
+) -> None:
+    good = {
+        "at": "2026-12-07T10:00:00.000000+00:00",
+        "user_id": None,
+        "username": "",
+        "clinic_id": cast.clinic.pk,
+        "action": "read",
+        "category": "diary",
+        "object_ref": "diary:good",
+        "source_ip": None,
+        "detail": {},
+        "patient_id": str(cast.patient.pk),
+    }
+    refused = {**good, "object_ref": "diary:\x00bad"}  # PostgreSQL text holds no NUL
+    unreadable = {**good, "at": "not a time"}
+    actions.append_spooled([good, refused, unreadable, {**good, "object_ref": "diary:after"}])
+    assert [e.object_ref for e in _reads()] == ["diary:good", "diary:after"]
+    kept = [json.loads(line) for line in (spooled / "rejected.jsonl").read_text().splitlines()]
+    assert [row["at"] for row in kept] == [good["at"], "not a time"]
+    assert verify_chain().ok

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from cephalog.audit import anchor, context, keys, spool
@@ -307,24 +307,41 @@ def _spooled(fields: dict[str, Any]) -> bool:
 
 
 def append_spooled(rows: list[dict[str, Any]]) -> None:
-    """Append spooled rows to the chains, in their order, in one transaction."""
-    key_id = keys.current_key_id()
-    events = [
-        AuditEvent(
-            **{name: row.get(name) for name in _SPOOLED},
-            at=dt.datetime.fromisoformat(row["at"]),
-            patient_id=row.get("patient_id"),
-            key_id=key_id,
-        )
-        for row in rows
-    ]
+    """Append spooled rows to the chains, in their order, in one transaction. A batch the
+    database refuses for its contents is appended row by row, and a row that cannot be
+    appended at all is set aside (`_set_aside`) rather than holding back every row after
+    it; a connection error is raised, and the rows stay spooled for the next try."""
     try:
         with transaction.atomic(savepoint=False):
-            _append(events)
+            _append([_spooled_event(row) for row in rows])
+    except (DataError, IntegrityError, ValueError, TypeError, KeyError):
+        if len(rows) == 1:
+            _set_aside(rows[0])
+            return
+        for row in rows:
+            append_spooled([row])
     except Exception:
         if threading.current_thread().name == "audit-spool":
             connection.close()  # a broken connection is opened afresh next time
         raise
+
+
+def _spooled_event(row: dict[str, Any]) -> AuditEvent:
+    return AuditEvent(
+        **{name: row.get(name) for name in _SPOOLED},
+        at=dt.datetime.fromisoformat(row["at"]),
+        patient_id=row.get("patient_id"),
+        key_id=keys.current_key_id(),
+    )
+
+
+def _set_aside(row: dict[str, Any]) -> None:
+    """Keep a row the database refuses in `rejected.jsonl` beside the spool, for an operator
+    (the log says only that it happened: the row names a patient)."""
+    directory = Path(getattr(settings, "AUDIT_READ_SPOOL", "") or ".")
+    with (directory / "rejected.jsonl").open("a") as handle:
+        handle.write(json.dumps(row, default=str) + "\n")
+    log.error("audit spool: a read's row the database refuses was set aside in rejected.jsonl")
 
 
 def flush_reads() -> int:
