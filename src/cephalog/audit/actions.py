@@ -209,7 +209,7 @@ def record(
     object_ref: str = "",
     user: Any = None,
     detail: dict[str, Any] | None = None,
-) -> AuditEvent:
+) -> AuditEvent | None:
     """Append one audit row. Called inside the action's transaction so both commit together
     (without a savepoint: if the row cannot be written, the action cannot commit either).
     On PostgreSQL one statement claims the chain, checks its head and inserts; outside a
@@ -219,6 +219,7 @@ def record(
     this returns, on the chain within AUDIT_READ_SPOOL_SECONDS (docs/adr/0014).
 
     `detail` must never hold patient data (names, diary contents): ids, counts and flags only.
+    Returns the row appended, or None for a read gone to the spool.
     """
     fields = _fields(
         action=action,
@@ -230,7 +231,7 @@ def record(
         detail=detail,
     )
     if action == "read" and _spooled(fields):
-        return AuditEvent(**fields)  # appended within AUDIT_READ_SPOOL_SECONDS
+        return None  # appended within AUDIT_READ_SPOOL_SECONDS
     event = AuditEvent(**fields, key_id=keys.current_key_id())
     if (
         connection.vendor == "postgresql"

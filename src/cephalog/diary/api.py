@@ -145,7 +145,7 @@ def _diary(
         object_ref=f"diary:{start.isoformat()}..{end.isoformat()}",
         detail={"days": len(days), "via": "api"},
     )
-    return {"start": start, "end": end, "days": days}
+    return {"start": start.isoformat(), "end": end.isoformat(), "days": days}
 
 
 @router.get("/me/diary", response={200: DiaryOut, **ERRORS}, summary="My diary days", by_alias=True)

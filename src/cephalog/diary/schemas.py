@@ -348,14 +348,14 @@ def days_out(
             aura_minutes=aura_minutes,
             acute_medications=medicines,
         )
-        days.append(
-            _day_out(
-                day,
-                version=version,
-                source=source,
-                late=late,
-                details=(details[0], details[1], details[2]),
-                rules=rules,
-            )
+        out = _day_out(
+            day,
+            version=version,
+            source=source,
+            late=late,
+            details=(details[0], details[1], details[2]),
+            rules=rules,
         )
+        out["date"] = date.isoformat()  # as the renderer writes it, without its fallback
+        days.append(out)
     return days
