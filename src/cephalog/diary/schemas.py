@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 import uuid
+from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 from typing import Annotated, Any
@@ -25,7 +26,7 @@ from cephalog.diary.actions import FLAGS, MAX_NOTES
 from cephalog.diary.models import DiaryEntry, PainLocation, Trigger
 from cephalog.diary.queries import to_day
 from cephalog.domain.case import describe
-from cephalog.domain.diary import AcuteMedication, DiaryDay, classify_day
+from cephalog.domain.diary import AcuteMedication, DayClassification, DiaryDay, classify_day
 from cephalog.domain.rulesets import LEGACY, Rules
 from cephalog.domain.vocab import ACUTE_CLASS_CODES, INTENSITY_CODES
 from cephalog.patients.models import Patient
@@ -220,15 +221,59 @@ def _day_out(
     rules: Rules = LEGACY,
 ) -> dict[str, Any]:
     c = classify_day(day, rules.definition, rules.named)
+    flags = tuple(getattr(day, flag) for flag in FLAGS)
+    return _shape(
+        day.date,
+        (day.headache_hours, day.peak_intensity, flags, day.aura_minutes, day.acute_medications),
+        c,
+        version=version,
+        source=source,
+        late=late,
+        details=details,
+    )
+
+
+#: A day's facts as classification reads them: hours, peak, flags (FLAGS' order), aura
+#: minutes, medicines.
+Facts = tuple[float, str | None, tuple[bool, ...], int, tuple[AcuteMedication, ...]]
+_ANY_DATE = dt.date(2000, 1, 1)
+
+
+@lru_cache(maxsize=4096)
+def _classified(facts: Facts, definition: str, named: bool) -> DayClassification:
+    """classify_day of a day with these facts: a classification does not depend on the
+    date, so the many equal days (headache-free, no medicine...) share one entry."""
+    hours, peak, flags, aura_minutes, medicines = facts
+    day = DiaryDay(
+        date=_ANY_DATE,
+        headache_hours=hours,
+        peak_intensity=peak,
+        **dict(zip(FLAGS, flags, strict=True)),
+        aura_minutes=aura_minutes,
+        acute_medications=medicines,
+    )
+    return classify_day(day, definition, named)
+
+
+def _shape(
+    date: dt.date | str,
+    facts: Facts,
+    c: DayClassification,
+    *,
+    version: int,
+    source: str,
+    late: bool,
+    details: tuple[str, list[str], list[str]],
+) -> dict[str, Any]:
+    hours, peak, flags, aura_minutes, medicines = facts
     return {
-        "date": day.date,
-        "headache_hours": day.headache_hours,
-        "peak_intensity": day.peak_intensity,
-        **{flag: getattr(day, flag) for flag in FLAGS},
-        "aura_minutes": day.aura_minutes,
+        "date": date,
+        "headache_hours": hours,
+        "peak_intensity": peak,
+        **dict(zip(FLAGS, flags, strict=True)),
+        "aura_minutes": aura_minutes,
         "acute_medications": [
-            {"name": m.name, "class": m.drug_class, "effective": m.effective}
-            for m in day.acute_medications
+            {"name": m.name, "class": m.drug_class, "effective": m.effective} for m in medicines
         ],
         "headache_day": c.headache_day,
         "migraine_day": c.migraine_day,
@@ -333,29 +378,23 @@ def days_out(
     for _, group in groupby(rows, key=itemgetter(0)):
         first, *others = group
         date, hours, peak, *rest = first[1:]
-        flags = rest[: len(FLAGS)]
+        flags = tuple(rest[: len(FLAGS)])
         aura_minutes, version, source, late, *details = rest[len(FLAGS) : len(FLAGS) + 7]
         medicines = tuple(
             AcuteMedication(name=row[-3], drug_class=row[-2], effective=row[-1])
             for row in (first, *others)
             if row[-2] is not None  # a day without medicines joins one row of nulls
         )
-        day = DiaryDay(
-            date=date,
-            headache_hours=float(hours),
-            peak_intensity=peak or None,
-            **dict(zip(FLAGS, flags, strict=True)),
-            aura_minutes=aura_minutes,
-            acute_medications=medicines,
+        facts = (float(hours), peak or None, flags, aura_minutes, medicines)
+        days.append(
+            _shape(
+                date.isoformat(),  # as the renderer writes it, without its fallback
+                facts,
+                _classified(facts, rules.definition, rules.named),
+                version=version,
+                source=source,
+                late=late,
+                details=(details[0], details[1], details[2]),
+            )
         )
-        out = _day_out(
-            day,
-            version=version,
-            source=source,
-            late=late,
-            details=(details[0], details[1], details[2]),
-            rules=rules,
-        )
-        out["date"] = date.isoformat()  # as the renderer writes it, without its fallback
-        days.append(out)
     return days
