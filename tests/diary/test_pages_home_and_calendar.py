@@ -92,12 +92,13 @@ def test_a_new_patient_has_missed_nothing_and_no_counts_yet(cast: Cast, frozen: 
     assert "Days you missed" not in page
     counts = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)", page))
     assert counts == {
-        "Days filled in": "0 of 28 ",
+        "Days filled in": "0 of 1 ",
         "Headache days": "Not known yet",
         "Migraine days": "Not known yet",
         "Days with headache medicine": "Not known yet",
         "Days with no headache": "Not known yet",
     }
+    assert "0 of 1 <small>since you joined (0%)</small>" in page
 
 
 def test_only_days_since_the_patient_joined_are_missed(cast: Cast, frozen: None) -> None:
@@ -111,6 +112,41 @@ def test_a_diary_begun_before_joining_counts_from_its_first_day(cast: Cast, froz
     log(cast, 4, FREE)  # a paper diary typed in on the first visit
     page = client_for(cast, "patient_user").get("/me/").content.decode()
     assert missed_dates(page) == ["Mon 11 May", "Sun 10 May", "Sat 9 May"]
+    assert "1 of 5 <small>since your diary began (20%)</small>" in page
+
+
+def test_a_new_patient_counts_only_the_days_since_she_joined(cast: Cast, frozen: None) -> None:
+    """Not "2 of 28": the 25 days before she joined were never hers to fill in."""
+    joined(cast, 2)
+    log(cast, 0, FREE)
+    log(cast, 1, HEADACHE)
+    client = client_for(cast, "patient_user")
+    for url in ("/me/", "/me/diary/calendar/"):
+        page = client.get(url).content.decode()
+        assert "2 of 3 <small>since you joined (67%)</small>" in page, url
+        assert '<p class="counts-span">10 May to 12 May</p>' in page, url
+        assert "Your diary so far" in page, url
+        assert "Your last 28 days" not in page, url
+
+
+def test_the_calendar_leaves_the_days_before_joining_blank(cast: Cast, frozen: None) -> None:
+    joined(cast, 2)
+    log(cast, 0, FREE)
+    page = (
+        client_for(cast, "patient_user").get("/me/diary/calendar/?month=2026-05").content.decode()
+    )
+    assert cell(page, "2026-05-11") == "day unrecorded"  # hers, and missed
+    assert cell(page, "2026-05-10") == "day unrecorded"  # the day she joined
+    assert cell(page, "2026-05-09") == "day before"
+    assert cell(page, "2026-05-01") == "day before"
+    assert "Saturday 9 May: before your diary began</span>" in page
+    assert "Saturday 9 May: Not filled in" not in page
+    assert "Sunday 10 May: Not filled in</span>" in page
+    april = (
+        client_for(cast, "patient_user").get("/me/diary/calendar/?month=2026-04").content.decode()
+    )
+    assert re.findall(r"April: Not filled in", april) == []
+    assert "Thursday 30 April: before your diary began, locked" in april
 
 
 def label_days(cast: Cast) -> None:
@@ -142,6 +178,7 @@ def test_it_counts_the_last_28_days_in_plain_words(cast: Cast, frozen: None) -> 
 
 def test_it_colours_the_month_by_day_class_with_a_legend(cast: Cast, frozen: None) -> None:
     label_days(cast)
+    joined(cast, 60)
     log(cast, 0, MIGRAINE)
     log(cast, 1, HEADACHE)
     log(cast, 2, SHORT)
@@ -181,6 +218,7 @@ def test_under_an_ichd3_policy_a_short_headache_is_a_headache_day(cast: Cast, fr
 
 
 def test_it_pages_back_a_month_and_marks_locked_days(cast: Cast, frozen: None) -> None:
+    joined(cast, 60)
     page = (
         client_for(cast, "patient_user").get("/me/diary/calendar/?month=2026-04").content.decode()
     )

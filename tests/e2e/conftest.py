@@ -86,6 +86,17 @@ def fits_narrow(page: Page, name: str) -> None:
     screenshot(page, name)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Any:
+    """The live server shares this process's cache: counters kept per account there (login
+    failures, set-up codes sent) start empty in each browser test, as in tests/accounts."""
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    yield
+    caches["default"].clear()
+
+
 @pytest.fixture
 def phone(browser: Browser) -> Any:
     """New 360 px browser windows, closed before the live server stops (no late requests)."""

@@ -268,3 +268,42 @@ def test_it_shows_the_clinic_the_patients_diary(
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Diary: Ada Quill")).to_be_visible()
     expect(page.get_by_text(f"Saved {long_date(old)}: headache for 2 hours, mild")).to_be_visible()
+
+
+def test_a_new_patient_counts_her_diary_from_the_day_she_joined(
+    page: Page, live_server: Any, cast_db: Cast
+) -> None:
+    """Two days after joining, with today filled in: "1 of 3 since you joined", not "1 of
+    28", and the calendar leaves the days before she joined blank, not "Not filled in"."""
+    from django.utils import timezone
+
+    from cephalog.patients.models import Patient
+    from tests.e2e.conftest import fits_narrow, sign_in
+
+    Patient.objects.filter(pk=cast_db.patient.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=2)
+    )
+    cast_db.patient.refresh_from_db()
+    today = patient_today(cast_db.patient)
+    page.set_viewport_size(NARROW)
+    sign_in(page, live_server.url, "ada")
+    page.goto(live_server.url + "/me/")
+    page.get_by_role("button", name="No headache today").click()
+    expect(page.locator("#diary-status")).to_contain_text("Saved: no headache today")
+    expect(page.get_by_role("heading", name="Your diary so far")).to_be_visible()
+    filled = page.locator('.counts div:has(dt:text-is("Days filled in")) dd')
+    expect(filled).to_have_text("1 of 3 since you joined (33%)")
+    fits_narrow(page, "diary-home-new-patient")
+
+    before = today - dt.timedelta(days=3)
+    page.goto(live_server.url + f"/me/diary/calendar/?month={before:%Y-%m}")
+    cell = page.locator(f'td[data-date="{before.isoformat()}"]')
+    expect(cell).to_have_class("day before")
+    expect(cell.get_by_role("link")).to_have_accessible_name(
+        f"{long_date(before)}: before your diary began"
+    )
+    expect(cell.locator(".sym")).to_have_text("")
+    expect(page.locator('.counts div:has(dt:text-is("Days filled in")) dd')).to_have_text(
+        "1 of 3 since you joined (33%)"
+    )
+    fits_narrow(page, "diary-calendar-new-patient")

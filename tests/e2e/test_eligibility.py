@@ -182,6 +182,8 @@ def test_it_takes_a_physician_from_consultation_to_the_decision_to_start(
     # The clinic's policies page.
     page.goto(f"{live_server.url}/clinic/policies/")
     expect(page.get_by_role("heading", name="Built-in policies")).to_be_visible()
+    expect(page.get_by_role("heading", name="NICE TA260 default")).to_be_visible()
+    expect(page.get_by_text("NICE TA260. Clinic admins choose the default.")).to_be_visible()
     check_accessibility(page)
     screenshot(page, "eligibility-policies")
     assert not errors, errors

@@ -55,6 +55,13 @@ def test_a_physician_records_a_continuation_decision(
     cycles = page.locator("table.cycles tbody tr")
     expect(cycles).to_have_count(3)  # baseline, cycle 1, cycle 2
     expect(cycles.nth(2)).to_contain_text("50%")
+    # The continuation policies by their names, not their stored keys (us-label ...).
+    picker = page.get_by_label("Continuation policy")
+    expect(picker.locator("option:checked")).to_have_text("EHF 2018")
+    expect(picker.locator("option")).to_have_text(
+        ["US label", "US payer", "NICE TA260 (clinic default)", "EHF 2018"]
+    )
+    expect(page.get_by_role("heading", name="Recommendation under EHF 2018")).to_be_visible()
     expect(page.locator(".recommendation")).to_contain_text("Continue")
     # ehf-2018 counts ichd3 days under standard-2, and says so (spec section 11.1)
     expect(page.locator(".recommendation")).to_contain_text(

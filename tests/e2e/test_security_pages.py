@@ -144,3 +144,41 @@ def test_a_first_authenticator_waits_for_the_code_emailed_to_the_account(
     assert page.get_by_role("heading", name="Set up your authenticator app").is_visible()
     assert page.locator(".qr svg").count() == 1
     fits_narrow(page, "mfa-setup-after-mailbox")
+
+
+def test_signing_in_again_sends_no_new_code_and_says_to_use_the_recent_one(
+    page: Page, live_server: Any, cast: Cast
+) -> None:
+    """Set-up codes are counted per account: a second sign-in a moment later (another
+    browser, another session) is sent none, is told so, and the code already sent works."""
+    from django.core import mail
+
+    from tests.e2e.conftest import NARROW, emailed_code, fits_narrow
+
+    def sign_in_with_password(window: Page) -> None:
+        window.goto(live_server.url + "/accounts/login/")
+        window.get_by_label("Username or email").fill("dr-house")
+        window.get_by_label("Password").fill(PASSWORD)
+        with window.expect_navigation():
+            window.get_by_role("button", name="Log in").click()
+        window.wait_for_url("**/accounts/mfa/setup/**")
+
+    page.set_viewport_size(NARROW)  # type: ignore[arg-type]
+    sign_in_with_password(page)
+    code = emailed_code()
+    assert page.context.browser is not None
+    other = page.context.browser.new_context(viewport=NARROW)  # type: ignore[arg-type]
+    try:
+        again = other.new_page()
+        sign_in_with_password(again)
+        assert len(mail.outbox) == 1
+        notice = again.get_by_role("status").filter(has_text="a short while ago")
+        assert notice.is_visible()
+        assert "Use the code in that email: it works for 15 more minutes." in notice.inner_text()
+        fits_narrow(again, "mfa-mailbox-recent-code")
+        again.get_by_label("Code from the email").fill(code)
+        with again.expect_navigation():
+            again.get_by_role("button", name="Continue").click()
+        assert again.get_by_role("heading", name="Set up your authenticator app").is_visible()
+    finally:
+        other.close()

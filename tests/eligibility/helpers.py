@@ -115,3 +115,33 @@ def cli_assessment(path: Path, policy: str, ruleset: str = "standard-2") -> dict
     )
     result: dict[str, Any] = json.loads(out.stdout)
     return result
+
+
+def shown_text(html: str) -> str:
+    """What a page shows as words: its text without tags, attributes (links, option values)
+    or scripts, spaces collapsed."""
+    from html.parser import HTMLParser
+
+    parts: list[str] = []
+
+    class Text(HTMLParser):
+        skip = 0
+
+        def handle_starttag(self, tag: str, attrs: Any) -> None:
+            self.skip += tag in ("script", "style")
+
+        def handle_endtag(self, tag: str) -> None:
+            self.skip -= tag in ("script", "style")
+
+        def handle_data(self, data: str) -> None:
+            if not self.skip:
+                parts.append(data)
+
+    Text().feed(html)
+    return " ".join(" ".join(parts).split())
+
+
+def raw_policy_keys(html: str) -> list[str]:
+    """The built-in policies' stored keys among a page's words (staff read their names)."""
+    text = shown_text(html)
+    return [key for key in POLICY_NAMES if key in text]

@@ -81,6 +81,6 @@ def test_sign_offs_and_decisions_record_their_ruleset_and_keep_it(
         .get(f"/clinic/patients/{cast.patient.pk}/eligibility/?policy=us-label")
         .content.decode()
     )
-    assert "decision to start under us-label, standard-2" in page
-    assert "signed off under us-label, standard-2, by" in page
+    assert "decision to start under US label, standard-2" in page
+    assert "signed off under US label, standard-2, by" in page
     assert "Ruleset <strong>standard-1</strong>." in page

@@ -184,7 +184,7 @@ def test_it_gates_on_the_decision_covering_the_current_findings(
     assert (gate.allowed, gate.needs_override, gate.status) == (False, True, "needs_review")
     assert gate.reasons == [
         "flag not signed off: Medication overuse",
-        "no decision to start recorded under us-label",
+        "no decision to start recorded under US label",
     ]
     sign(cast, overuse_case)
     gate = queries.start_gate(cast.patient, overuse_case)

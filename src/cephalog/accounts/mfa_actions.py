@@ -5,11 +5,13 @@ resetting a second factor), each audited. The reads, the middleware and the word
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
-from typing import Any
+from typing import Any, Literal
 
 from django.contrib.auth import authenticate
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
@@ -44,6 +46,20 @@ from cephalog.ops import throttle
 
 #: The cache's count of one account's emailed-code tries (cephalog.ops.throttle).
 MAILBOX_TRIES_SCOPE = "mfa-mailbox-tries"
+#: The cache's counts of set-up codes emailed to one account, whichever session asked
+#: (cephalog.ops.throttle): one a minute (MAILBOX_RESEND_SECONDS) and MAILBOX_SENDS_PER_HOUR
+#: an hour, so signing in again and again with a known password cannot fill the mailbox.
+MAILBOX_SENT_SCOPE = "mfa-mailbox-sent"
+MAILBOX_SENDS_PER_HOUR = 5
+MAILBOX_SENDS_WINDOW = 60 * 60
+#: The account's newest code (its digest and times) in the shared cache: a session that
+#: is sent none because one went recently takes that one, to be typed from its email.
+MAILBOX_NEWEST_KEY = "cephalog:mfa-mailbox-newest:{}"
+
+#: What `send_mailbox_code` did: sent a code; sent none as one went to the account recently
+#: and still works ("recent"); sent none as the hour's codes are used up and the newest has
+#: expired ("wait"); the mail relay refused ("unsent"); the account has no address.
+MailboxSend = Literal["sent", "recent", "wait", "unsent", "no-email"]
 
 # --- the mailbox proof before a first enrolment ------------------------------------------------
 
@@ -63,23 +79,47 @@ def prove_mailbox(request: HttpRequest, user: Any, now: float) -> None:
     record(action="privilege", category="mfa", user=user, detail={"mailbox": "link"})
 
 
-def send_mailbox_code(request: HttpRequest, now: float) -> bool:
-    """Email a six-digit code to the signed-in user's address (one a minute at most).
-
-    False when none was sent: no address, or one was sent less than a minute ago."""
-    user: Any = request.user
-    state = mailbox_state(request)
-    if not user.email or now - state.get("sent", 0) < MAILBOX_RESEND_SECONDS:
+def _may_send(user: Any, now: float) -> bool:
+    """Count a send to the account (atomic in the cache, so sign-ins at the same moment each
+    count); False past one a minute or MAILBOX_SENDS_PER_HOUR an hour."""
+    ident = str(user.pk)
+    if (
+        throttle.count_attempt(f"{MAILBOX_SENT_SCOPE}-minute", ident, MAILBOX_RESEND_SECONDS, now)
+        > 1
+    ):
         return False
+    hour = throttle.count_attempt(MAILBOX_SENT_SCOPE, ident, MAILBOX_SENDS_WINDOW, now)
+    return hour <= MAILBOX_SENDS_PER_HOUR
+
+
+def _take_newest(request: HttpRequest, user: Any, now: float) -> MailboxSend:
+    """No code sent: this session takes the account's newest while it works."""
+    newest = cache.get(MAILBOX_NEWEST_KEY.format(user.pk))
+    if not newest or now >= newest["expires"]:
+        return "wait"
+    state = mailbox_state(request)
+    if state.get("digest") != newest["digest"]:  # keep this session's tries on the same code
+        request.session[SESSION_MAILBOX] = {"user": user.pk, "proved": False, **newest, "tries": 0}
+    return "recent"
+
+
+def newest_code_minutes(request: HttpRequest, now: float) -> int:
+    """Whole minutes the session's code still works (at least 1 while it works)."""
+    left = mailbox_state(request).get("expires", 0) - now
+    return max(1, math.ceil(left / 60)) if left > 0 else 0
+
+
+def send_mailbox_code(request: HttpRequest, now: float) -> MailboxSend:
+    """Email a six-digit code to the signed-in user's address, unless one went to the
+    account recently (see MAILBOX_SENT_SCOPE): then the session takes that code."""
+    user: Any = request.user
+    if not user.email:
+        return "no-email"
+    if not _may_send(user, now):
+        return _take_newest(request, user, now)
     code = f"{secrets.randbelow(10**6):06d}"
-    request.session[SESSION_MAILBOX] = {
-        "user": user.pk,
-        "proved": False,
-        "digest": mailbox_digest(code),
-        "expires": now + MAILBOX_CODE_SECONDS,
-        "sent": now,
-        "tries": 0,
-    }
+    newest = {"digest": mailbox_digest(code), "expires": now + MAILBOX_CODE_SECONDS, "sent": now}
+    request.session[SESSION_MAILBOX] = {"user": user.pk, "proved": False, **newest, "tries": 0}
     record(action="privilege", category="mfa", user=user, detail={"mailbox": "code sent"})
     body = (
         f"Hello,\n\nYour code to set up two-step sign-in for cephalog is {code}.\n"
@@ -88,9 +128,12 @@ def send_mailbox_code(request: HttpRequest, now: float) -> bool:
         "share this code, change your password and tell your clinic's administrator.\n"
     )
     if not send_to(user, "Your cephalog set-up code", body, "set-up code"):
-        request.session[SESSION_MAILBOX] = {"user": user.pk, "proved": False}  # send again
-        return False
-    return True
+        request.session[SESSION_MAILBOX] = {"user": user.pk, "proved": False}
+        # Nothing went out: a new code may be asked for at once (the hour still counts it).
+        throttle.forget_attempts(f"{MAILBOX_SENT_SCOPE}-minute", str(user.pk))
+        return "unsent"
+    cache.set(MAILBOX_NEWEST_KEY.format(user.pk), newest, MAILBOX_CODE_SECONDS)
+    return "sent"
 
 
 def check_mailbox_code(request: HttpRequest, code: str, now: float) -> bool:
@@ -117,6 +160,7 @@ def check_mailbox_code(request: HttpRequest, code: str, now: float) -> bool:
         return False
     _proved(request, request.user, now)
     throttle.forget_attempts(MAILBOX_TRIES_SCOPE, str(request.user.pk))
+    cache.delete(MAILBOX_NEWEST_KEY.format(request.user.pk))  # a code works once
     record(action="privilege", category="mfa", user=request.user, detail={"mailbox": "code"})
     return True
 

@@ -82,6 +82,7 @@ def _prove_mailbox(request: HttpRequest) -> HttpResponse:
     now = time.time()
     email: str = getattr(request.user, "email", "")
     error = ""
+    sent: mfa_actions.MailboxSend | None = None
     if request.method == "POST" and "mailbox_code" in request.POST:
         if mfa_actions.check_mailbox_code(request, request.POST["mailbox_code"], now):
             return redirect(
@@ -92,12 +93,11 @@ def _prove_mailbox(request: HttpRequest) -> HttpResponse:
             "or send a new code."
         )
     elif request.method == "POST" and "send" in request.POST:
-        if mfa_actions.send_mailbox_code(request, now):
+        sent = mfa_actions.send_mailbox_code(request, now)
+        if sent == "sent":
             messages.success(request, "A new code is on its way.")
-        elif email:
-            messages.info(request, "A code was sent less than a minute ago: check your email.")
     elif not mfa.mailbox_state(request).get("digest"):
-        mfa_actions.send_mailbox_code(request, now)
+        sent = mfa_actions.send_mailbox_code(request, now)
     return render(
         request,
         "accounts/mfa_mailbox.html",
@@ -105,7 +105,9 @@ def _prove_mailbox(request: HttpRequest) -> HttpResponse:
             "email": mfa.masked_email(email) if email else "",
             "minutes": mfa.MAILBOX_CODE_SECONDS // 60,
             "error": error,
-            "unsent": bool(email) and not mfa.mailbox_state(request).get("digest"),
+            "sent": sent,
+            "minutes_left": mfa_actions.newest_code_minutes(request, now),
+            "per_hour": mfa_actions.MAILBOX_SENDS_PER_HOUR,
             "next": mfa.safe_next(request),
         },
         status=400 if error else 200,

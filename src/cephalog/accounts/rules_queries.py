@@ -14,7 +14,7 @@ from django.db import connection
 
 from cephalog.accounts.models import Clinic, ClinicPolicy, ClinicRuleset
 from cephalog.domain.intervals import EARLIEST_INTERVAL_DAYS
-from cephalog.domain.policies import POLICIES, Policy, PolicyError
+from cephalog.domain.policies import POLICIES, Policy, PolicyError, policy_label
 from cephalog.domain.rulesets import DEFAULT_RULESET, RULESETS, Rules, Ruleset
 from cephalog.ops import clinic_cache
 from cephalog.patients.models import Patient
@@ -40,6 +40,11 @@ class PolicyOption:
     title: str
     builtin: bool
     is_default: bool
+
+    @property
+    def label(self) -> str:
+        """The short name staff see: "US label" ..., or the clinic's own policy's title."""
+        return policy_label(self.name, self.title)
 
 
 def policy_for(clinic: Clinic, name: str | None = None) -> Policy:

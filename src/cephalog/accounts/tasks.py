@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.tasks import task
 from django.template.loader import render_to_string
@@ -12,6 +11,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from cephalog.accounts.models import User
+from cephalog.accounts.tokens import reset_token_generator
 
 
 @task()
@@ -26,7 +26,7 @@ def send_password_resets(user_ids: list[int]) -> int:
         if not user.has_usable_password() or not user.email:
             continue
         uid = urlsafe_base64_encode(force_bytes(user.pk))
-        token = default_token_generator.make_token(user)
+        token = reset_token_generator.make_token(user)
         path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
         context = {"link": settings.SITE_URL.rstrip("/") + path, "user": user}
         subject = "".join(render_to_string("accounts/password_reset_subject.txt").splitlines())

@@ -4,6 +4,7 @@ from django.urls import path, reverse_lazy
 from cephalog.accounts import mfa_views, views
 from cephalog.accounts.forms import ResetForm
 from cephalog.accounts.passkeys import views as passkey_views
+from cephalog.accounts.tokens import reset_token_generator
 
 urlpatterns = [
     path("mfa/", mfa_views.verify, name="mfa-verify"),
@@ -47,7 +48,9 @@ urlpatterns = [
     ),
     path(
         "reset/<uidb64>/<token>/",
-        views.SetPasswordView.as_view(template_name="accounts/set_password.html"),
+        views.SetPasswordView.as_view(
+            template_name="accounts/set_password.html", token_generator=reset_token_generator
+        ),
         name="password_reset_confirm",
     ),
     path(

@@ -14,6 +14,7 @@ from fractions import Fraction
 from django.db.models import QuerySet
 
 from cephalog.accounts.rules_queries import clinic_rules
+from cephalog.core.time import patient_today
 from cephalog.diary.models import DiaryEntryRevision
 from cephalog.diary.queries import ClassifiedDay, diary_days, diary_start
 from cephalog.domain.criteria import MedicationOveruse, assess_medication_overuse
@@ -46,6 +47,8 @@ DAY_CLASSES: dict[str, DayClass] = {
         DayClass("unrecorded", "?", "Not filled in"),
     )
 }
+#: A day before the patient's diary began (before she joined): blank, and not in the key.
+BEFORE_DIARY = DayClass("before", "", "before your diary began")
 
 
 def classified(
@@ -74,10 +77,16 @@ class CalendarCell:
     is_today: bool
     is_future: bool
     editable: bool
+    #: before the diary began and not filled in: never the patient's to fill in
+    before: bool = False
 
     @property
     def kind(self) -> DayClass:
-        return DAY_CLASSES[self.entry.css_class]
+        return BEFORE_DIARY if self.before else DAY_CLASSES[self.entry.css_class]
+
+    @property
+    def css_class(self) -> str:
+        return "future" if self.is_future else self.kind.code
 
     @property
     def medicated(self) -> bool:
@@ -118,8 +127,10 @@ def month_calendar(
     today: dt.date,
     editable_from: dt.date | None,
     rules: Rules = LEGACY,
+    diary_from: dt.date | None = None,
 ) -> MonthCalendar:
-    """The month of `first`, cell by cell; `editable_from` None means any past day."""
+    """The month of `first`, cell by cell; `editable_from` None means any past day.
+    Unrecorded days before `diary_from` (the diary's first day) are shown blank."""
     weeks: list[list[CalendarCell | None]] = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
         row: list[CalendarCell | None] = []
@@ -128,13 +139,15 @@ def month_calendar(
                 row.append(None)
                 continue
             future = date > today
+            entry = classified(days, date, rules)
             row.append(
                 CalendarCell(
                     date=date,
-                    entry=classified(days, date, rules),
+                    entry=entry,
                     is_today=date == today,
                     is_future=future,
                     editable=not future and (editable_from is None or date >= editable_from),
+                    before=diary_from is not None and date < diary_from and entry.day is None,
                 )
             )
         weeks.append(row)
@@ -155,16 +168,52 @@ def compliance(window: Window) -> int:
 
 
 @dataclass(frozen=True)
+class PatientCounts:
+    """The patient's last 28 days, filled in over the days since her diary began when it
+    began inside them: the days before she joined were never hers to fill in."""
+
+    window: Window  # the last 28 days, today included
+    first_day: dt.date  # the window's first day, or the diary's first day when later
+    joined: bool  # the diary began the day she joined (not with days typed in from before)
+
+    @property
+    def days(self) -> int:
+        """The days she could have filled in: the window's, since the diary began."""
+        return (self.window.end - self.first_day).days + 1
+
+    @property
+    def compliance(self) -> int:
+        return round(self.window.recorded_days * 100 / self.days)
+
+    @property
+    def since(self) -> str:
+        """Words for a window cut short by the diary's start, or "" for a whole window."""
+        if self.first_day <= self.window.start:
+            return ""
+        return "since you joined" if self.joined else "since your diary began"
+
+
+def patient_counts(
+    patient: Patient, days: Mapping[dt.date, DiaryDay], today: dt.date, rules: Rules
+) -> PatientCounts:
+    """The last 28 days' counts from `days` (already read, the window's days among them)."""
+    window_start = today - dt.timedelta(days=WINDOW_DAYS - 1)
+    # Never after today: a patient whose local "joined" day is still ahead (clock skew).
+    start = min(diary_start(patient, days), today)
+    return PatientCounts(
+        window=compute_window(days, window_start, today, rules.definition),
+        first_day=max(window_start, start),
+        joined=start == patient_today(patient, patient.created_at),
+    )
+
+
+@dataclass(frozen=True)
 class PatientHome:
     today: ClassifiedDay
     #: unrecorded days before today in the backfill window since the diary began, newest first
     missed: list[dt.date]
-    window: Window  # the last 28 days, today included
+    counts: PatientCounts
     oldest_editable: dt.date
-
-    @property
-    def compliance(self) -> int:
-        return compliance(self.window)
 
 
 def patient_home(patient: Patient, today: dt.date) -> PatientHome:
@@ -183,7 +232,7 @@ def patient_home(patient: Patient, today: dt.date) -> PatientHome:
     return PatientHome(
         today=classified(days, today, rules),
         missed=missed,
-        window=compute_window(days, window_start, today, rules.definition),
+        counts=patient_counts(patient, days, today, rules),
         oldest_editable=oldest,
     )
 
@@ -191,11 +240,7 @@ def patient_home(patient: Patient, today: dt.date) -> PatientHome:
 @dataclass(frozen=True)
 class PatientCalendar:
     calendar: MonthCalendar
-    window: Window
-
-    @property
-    def compliance(self) -> int:
-        return compliance(self.window)
+    counts: PatientCounts
 
 
 def patient_calendar(patient: Patient, month: dt.date, today: dt.date) -> PatientCalendar:
@@ -203,9 +248,13 @@ def patient_calendar(patient: Patient, month: dt.date, today: dt.date) -> Patien
     window_start = today - dt.timedelta(days=WINDOW_DAYS - 1)
     days = diary_days(patient, min(start, window_start), max(end, today))
     rules = rules_of(patient)
+    # The diary's first day from the days read: those of the month and of the last 28 days.
+    first = diary_start(patient, days)
     return PatientCalendar(
-        calendar=month_calendar(days, month, today, oldest_editable(patient, today), rules),
-        window=compute_window(days, window_start, today, rules.definition),
+        calendar=month_calendar(
+            days, month, today, oldest_editable(patient, today), rules, diary_from=first
+        ),
+        counts=patient_counts(patient, days, today, rules),
     )
 
 

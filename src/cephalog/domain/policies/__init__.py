@@ -38,6 +38,7 @@ from cephalog.domain.policies.model import (
     NICE_TA260,
     NOT_STARTED,
     POLICIES,
+    POLICY_LABELS,
     RECENT_TOXIN_DAYS,
     RECOMMENDATIONS,
     STATUSES,
@@ -47,6 +48,7 @@ from cephalog.domain.policies.model import (
     Policy,
     PolicyError,
     get_policy,
+    policy_label,
 )
 
 __all__ = [
@@ -56,6 +58,7 @@ __all__ = [
     "NICE_TA260",
     "NOT_STARTED",
     "POLICIES",
+    "POLICY_LABELS",
     "RECENT_TOXIN_DAYS",
     "RECOMMENDATIONS",
     "STATUSES",
@@ -74,6 +77,7 @@ __all__ = [
     "eligibility_flags",
     "failed_preventives",
     "get_policy",
+    "policy_label",
     "latest_assessable_cycle",
     "preventive_key",
     "recent_windows",

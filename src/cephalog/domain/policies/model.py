@@ -96,6 +96,12 @@ class Policy:
     earliest_interval_days: int = EARLIEST_INTERVAL_DAYS
     day_definition: str = DayDefinition.LABEL.value
 
+    @property
+    def label(self) -> str:
+        """The policy's short name on staff pages: "US label", "NICE TA260" ... for a built-in
+        one, its title for a clinic's own (never the stored key)."""
+        return policy_label(self.name, self.title)
+
     def to_dict(self) -> dict[str, Any]:
         """The policy as plain data; `Policy.from_dict(p.to_dict()) == p`."""
         return asdict(self)
@@ -240,6 +246,21 @@ EHF_2018 = Policy(
 
 #: The built-in policies, by name, in the order the command lists them.
 POLICIES: dict[str, Policy] = {p.name: p for p in (US_LABEL, US_PAYER, NICE_TA260, EHF_2018)}
+
+#: The built-in policies' short names, as staff pages show them (their keys are for files,
+#: URLs and the command line).
+POLICY_LABELS: dict[str, str] = {
+    "us-label": "US label",
+    "us-payer": "US payer",
+    "nice-ta260": "NICE TA260",
+    "ehf-2018": "EHF 2018",
+}
+
+
+def policy_label(name: str, title: str = "") -> str:
+    """A policy's short name: a built-in one's label; else `title` (a clinic's own policy
+    has one), or the name itself when no title is known."""
+    return POLICY_LABELS.get(name) or title or name
 
 
 def get_policy(name: str) -> Policy:

@@ -41,7 +41,7 @@ def sign_off_flag(
     evaluation = queries.evaluate(patient, on, policy)
     problems: list[str] = []
     if flag not in evaluation.eligibility.flags:
-        problems.append(f"flag: {flag!r} is not raised for this patient under {policy.name}")
+        problems.append(f"flag: {flag!r} is not raised for this patient under {policy.label}")
     text = _reason(reason, "reason", problems)
     if problems:
         raise EligibilityError(problems)

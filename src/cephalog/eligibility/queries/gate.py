@@ -92,7 +92,7 @@ class Evaluation:
                     "a physician records it again"
                 )
             else:
-                reasons.append(f"no decision to start recorded under {self.policy.name}")
+                reasons.append(f"no decision to start recorded under {self.policy.label}")
         self.gate = Gate(
             allowed=not hard and self.decision is not None,
             needs_override=not hard and bool(self.problems),

@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from cephalog.domain.policies import policy_label as _policy_label
+
 register = template.Library()
 
 STATUS_WORDS = {
@@ -78,3 +80,11 @@ def css_string(value: Any) -> SafeString:
         else:
             out.append(ch)
     return mark_safe("".join(out))  # escaped above for this context
+
+
+@register.filter
+def policy_label(name: str, options: Any = None) -> str:
+    """A policy's short name for a stored key: "US label", "NICE TA260" ..., a clinic's own
+    policy's title when `options` (the page's `policy_options`) lists it, else the key."""
+    titles = {o.name: o.title for o in options or ()}
+    return _policy_label(name, titles.get(name, ""))

@@ -11,7 +11,7 @@ from cephalog.domain import schedule
 from cephalog.domain.assess import Assessment, assess
 from cephalog.domain.case import Case
 from cephalog.domain.cycles import Cycle
-from cephalog.domain.policies import POLICIES, Continuation
+from cephalog.domain.policies import POLICIES, Continuation, policy_label
 from cephalog.domain.rulesets import Rules, Ruleset
 from cephalog.domain.windows import Window
 from cephalog.eligibility.case import build_case
@@ -245,7 +245,8 @@ def timeline(outcomes: PatientOutcomes) -> list[TimelineItem]:
                 d.decided_on,
                 "decision",
                 f"Decision: {decision_title(d)}",
-                f"{by}; recommendation under {d.policy} ({d.ruleset}): {rec}. Reason: {d.reason}",
+                f"{by}; recommendation under {policy_label(d.policy)} ({d.ruleset}): {rec}. "
+                f"Reason: {d.reason}",
             )
         )
     for b in outcomes.bridging:
