@@ -149,7 +149,12 @@ def _snapshot_sql(row: str, medicines: str, qn: Callable[[str], str]) -> str:
 def _one_sql() -> tuple[str, str, list[tuple[Any, list[Any]]]]:
     """The save of a day as one statement (see `save_in_one_statement`), as a PREPARE of
     it and the EXECUTE that runs it: planning the statement cost more CPU in PostgreSQL
-    than running it, and a prepared statement is planned once per session."""
+    than running it, and a prepared statement is planned once per session.
+
+    SQL-level PREPARE, not psycopg's prepared statements: Django turns those off (for
+    connection poolers) and they need server-side binding. It assumes each Django
+    connection is one PostgreSQL session (no pooler in transaction mode in between:
+    there, the EXECUTE could reach a session that never saw the PREPARE)."""
     global _ONE_SQL
     if _ONE_SQL is None:
         qn = connection.ops.quote_name
