@@ -16,6 +16,9 @@ from cephalog.audit.actions import record
 from cephalog.core.time import patient_today
 from cephalog.diary.actions.checks import FLAGS, DiaryError, check_date_allowed, entry_to_dict
 from cephalog.diary.actions.stored import save_with_revision
+from cephalog.diary.actions.stored import (
+    set_prefetched_medications as _set_prefetched_medications,
+)
 from cephalog.diary.models import (
     AcuteMedicationTaken,
     DiaryEntry,
@@ -83,14 +86,18 @@ def _store_day(
         for m in day.acute_medications
     )
     _set_prefetched_medications(entry, medications)
+    _audit_save(patient, entry, existed=existing is not None, reason=reason)
+    return entry
+
+
+def _audit_save(patient: Patient, entry: DiaryEntry, *, existed: bool, reason: str) -> None:
     record(
-        action="update" if existing else "create",
+        action="update" if existed else "create",
         category="diary",
         patient=patient,
-        object_ref=f"diary:{day.date.isoformat()}",
+        object_ref=f"diary:{entry.date.isoformat()}",
         detail={"version": entry.version, "reason": bool(reason)},
     )
-    return entry
 
 
 @retry_on_serialization_failure()
@@ -233,16 +240,6 @@ def _locked_row(params: list[Any]) -> DiaryEntry | None:
     entry = DiaryEntry.from_db(connection.alias, [f.attname for f in fields], values)
     entry.medicine_rows, entry.seen_version = row[len(fields) :]  # type: ignore[attr-defined]
     return entry
-
-
-def _set_prefetched_medications(entry: DiaryEntry, medications: list[AcuteMedicationTaken]) -> None:
-    """What prefetch_related("medications") would have loaded (as Django's prefetch stores
-    it), so callers render the saved day without reading it back. Should Django store
-    prefetches differently one day, `entry.medications.all()` simply queries again."""
-    queryset = entry.medications.get_queryset()
-    queryset._result_cache = medications
-    queryset._prefetch_done = True  # type: ignore[attr-defined]
-    entry._prefetched_objects_cache = {"medications": queryset}  # type: ignore[attr-defined]
 
 
 def apply_day(entry: DiaryEntry, day: DiaryDay) -> None:
