@@ -225,3 +225,16 @@ def test_a_row_the_database_refuses_is_set_aside_and_the_others_are_appended(
     kept = [json.loads(line) for line in (spooled / "rejected.jsonl").read_text().splitlines()]
     assert [row["at"] for row in kept] == [good["at"], "not a time"]
     assert verify_chain().ok
+
+
+def test_a_process_keeps_one_spool_whatever_the_settings_spelling(tmp_path: Path) -> None:
+    with override_settings(AUDIT_READ_SPOOL=f"{tmp_path}/", AUDIT_READ_SPOOL_SECONDS=3600):
+        try:
+            first = actions.read_spool()
+            assert first is not None
+            assert actions.read_spool() is first
+            assert len(list(tmp_path.glob("reads-*.jsonl"))) == 1
+        finally:
+            found, actions._spool = actions._spool, None
+            if found is not None:
+                found.close()

@@ -249,6 +249,7 @@ def record(
 # --- reads through the spool (cephalog.audit.spool, docs/adr/0013-read-audit-spool.md) ---
 
 _spool: spool.Spool | None = None
+_spool_key: tuple[str, int] | None = None  # (AUDIT_READ_SPOOL, pid) it was made for
 _spool_lock = threading.Lock()
 
 #: The fields of a spooled row (the rest are set when it is appended).
@@ -267,15 +268,16 @@ _SPOOLED = (
 def read_spool() -> spool.Spool | None:
     """This process's spool of reads' audit rows: on PostgreSQL when AUDIT_READ_SPOOL
     names a directory, else None (every row appended at once, as writes' rows are)."""
-    global _spool
+    global _spool, _spool_key
     directory = getattr(settings, "AUDIT_READ_SPOOL", "")
     if not directory or connection.vendor != "postgresql":
         return None
+    key = (directory, os.getpid())  # a forked process starts its own spool
     found = _spool
-    if found is not None and found.pid == os.getpid() and found.directory == Path(directory):
+    if found is not None and _spool_key == key:
         return found
     with _spool_lock:
-        if _spool is None or _spool.pid != os.getpid() or _spool.directory != Path(directory):
+        if _spool is None or _spool_key != key:
             seconds = float(getattr(settings, "AUDIT_READ_SPOOL_SECONDS", 0.2))
             _spool = spool.Spool(
                 Path(directory),
@@ -284,6 +286,7 @@ def read_spool() -> spool.Spool | None:
                 thread=True,
                 thread_done=lambda: connection.close(),  # the flusher thread's own
             )
+            _spool_key = key
             atexit.register(_spool.close)
         return _spool
 
