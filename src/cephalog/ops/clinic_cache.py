@@ -22,6 +22,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -59,9 +60,23 @@ def remember_clinic(user_id: Any, clinic_id: int) -> None:
 
 
 def enabled() -> bool:
-    seconds = getattr(settings, "CLINIC_CACHE_SECONDS", 0)
-    backend = settings.CACHES["default"]["BACKEND"]
-    return bool(seconds) and "redis" in backend.lower()
+    global _enabled
+    if _enabled is None:
+        seconds = getattr(settings, "CLINIC_CACHE_SECONDS", 0)
+        backend = settings.CACHES["default"]["BACKEND"]
+        _enabled = bool(seconds) and "redis" in backend.lower()
+    return _enabled
+
+
+#: enabled(), worked out once (asked several times a request), again when a setting
+#: changes (tests override them).
+_enabled: bool | None = None
+
+
+@receiver(setting_changed, dispatch_uid="clinic_cache-setting-changed")
+def _settings_changed(**kwargs: Any) -> None:
+    global _enabled
+    _enabled = None
 
 
 def key(clinic_id: Any, name: str) -> str:
