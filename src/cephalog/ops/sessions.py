@@ -9,11 +9,11 @@ for both the session and that user's cached copy at once (`MGET`).
 
 The remembered user id is a hint, nothing more: the prefetched user is used only when
 the session just read names that same user, and only by that request's authentication
-(ops.authcache.cached_user); so is the user's cached patient record, read in the same
-`MGET` with their clinic's diary settings, and used only by that request's diary API
-(accounts.rules_queries.own_patient_and_rules). It is the same cached copy the second round trip would
+(ops.authcache.cached_user). It is the same cached copy the second round trip would
 have read, dropped the same way when the account, a password or a role changes; when
-it is missing, the user is read as before. Sessions stay written through to the
+it is missing, the user is read as before. So is the user's cached patient record, read
+in the same `MGET` with their clinic's diary settings, and used only by that request's
+diary API, for that user (accounts.rules_queries.own_patient_and_rules). Sessions stay written through to the
 database as cached_db writes them.
 """
 
