@@ -16,9 +16,17 @@ from cephalog.accounts.models import Clinic, ClinicPolicy, ClinicRuleset
 from cephalog.domain.intervals import EARLIEST_INTERVAL_DAYS
 from cephalog.domain.policies import POLICIES, Policy, PolicyError, policy_label
 from cephalog.domain.rulesets import DEFAULT_RULESET, RULESETS, Rules, Ruleset
-from cephalog.ops import clinic_cache
+from cephalog.ops import authcache, clinic_cache
 from cephalog.patients.models import Patient
-from cephalog.patients.queries import own_patient, own_patient_row
+from cephalog.patients.queries import (
+    OWN_CLINIC_FIELDS,
+    OWN_PATIENT_FIELDS,
+    own_fields,
+    own_patient,
+    own_patient_of,
+    own_patient_row,
+    own_patient_values,
+)
 
 
 class UnknownPolicy(LookupError):
@@ -105,10 +113,74 @@ def clinic_rules_by_id(
 
 def own_patient_and_rules(user_id: int) -> tuple[Patient, Rules] | None:
     """The logged-in user's patient record (patients.queries.own_patient) and the clinic's
-    rules (clinic_rules_by_id): on PostgreSQL in one statement, the clinic's default policy
-    and ruleset setting read with the patient (afresh every time, so no cache to consult
-    or keep; a clinic's own policy, not built in, is then read as clinic_rules_by_id reads
-    it). None when the user has no patient record."""
+    rules (clinic_rules_by_id). None when the user has no patient record.
+
+    With the shared cache, from the cache: the record and the clinic's diary settings
+    (its backfill window, ruleset and day definition) read with the request's session
+    (cephalog.ops.sessions), for this user only, and dropped on every change
+    (cephalog.ops.authcache, cephalog.ops.clinic_cache); else read from the database as
+    without it, and cached."""
+    if not authcache.patients_enabled():
+        return _own_patient_and_rules(user_id)
+    found = _cached_patient_and_rules(user_id, authcache.take_prefetched_patient(user_id))
+    if found is not None:
+        return found
+    found = _own_patient_and_rules(user_id)
+    if found is not None:
+        patient, rules = found
+        patient_values, clinic_values = own_patient_values(patient)
+        authcache.keep_patient(
+            user_id,
+            patient_values,
+            patient.clinic_id,
+            (clinic_values, rules.ruleset.name, rules.definition.value),
+        )
+        clinic_cache.remember_clinic(user_id, patient.clinic_id)
+    return found
+
+
+def _cached_patient_and_rules(
+    user_id: int, prefetched: authcache.Prefetched | None
+) -> tuple[Patient, Rules] | None:
+    """own_patient_and_rules from what was read with the session: the user's cached
+    record, with their clinic's diary settings (read now if the session did not bring
+    those of the record's clinic). None when the record is not cached."""
+    if prefetched is None or prefetched.patient is None:
+        return None
+    patient_values = prefetched.patient
+    fields = own_fields(Patient, OWN_PATIENT_FIELDS)
+    if patient_values[fields.index("user_id")] != user_id:  # never another login's record
+        return None
+    clinic_id = patient_values[fields.index("clinic_id")]
+    diary = prefetched.clinic if prefetched.clinic_id == clinic_id else None
+    if diary is None:
+        diary = clinic_cache.cached(clinic_id, clinic_cache.DIARY, lambda: _clinic_diary(clinic_id))
+        if diary is None:
+            return None
+        clinic_cache.remember_clinic(user_id, clinic_id)
+    clinic_values, ruleset, definition = diary
+    return own_patient_of(patient_values, clinic_values), Rules.of(ruleset, definition)
+
+
+def _clinic_diary(clinic_id: int) -> tuple[tuple[Any, ...], str, str] | None:
+    """What own_patient_and_rules reads of a clinic: its OWN_CLINIC_FIELDS' values and
+    its (ruleset name, day definition); None for no such clinic."""
+    fields = own_fields(Clinic, OWN_CLINIC_FIELDS)
+    row = (
+        Clinic.objects.filter(pk=clinic_id)
+        .values_list("default_policy", "ruleset_setting__ruleset", *fields)
+        .first()
+    )
+    if row is None:
+        return None
+    policy_name, ruleset, *clinic_values = row
+    return (tuple(clinic_values), *_rules_from(clinic_id, policy_name, ruleset))
+
+
+def _own_patient_and_rules(user_id: int) -> tuple[Patient, Rules] | None:
+    """own_patient_and_rules from the database: on PostgreSQL in one statement, the
+    clinic's default policy and ruleset setting read with the patient (a clinic's own
+    policy, not built in, is then read as clinic_rules_by_id reads it)."""
     if connection.vendor != "postgresql":
         patient = own_patient(user_id)
         if patient is None:
@@ -156,7 +228,12 @@ def _rules_of(clinics: Any) -> tuple[str, str]:
     row = clinics.values_list("id", "default_policy", "ruleset_setting__ruleset").first()
     if row is None:
         return DEFAULT_RULESET, "label"
-    clinic_id, policy_name, ruleset = row
+    return _rules_from(*row)
+
+
+def _rules_from(clinic_id: int, policy_name: str, ruleset: str | None) -> tuple[str, str]:
+    """(ruleset name, day definition) of a clinic, from its default policy's name and its
+    ruleset setting (or None), reading its own policy when the default is not built in."""
     builtin = _builtin_rules(policy_name, ruleset)
     if builtin is not None:
         return builtin

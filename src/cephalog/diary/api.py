@@ -89,7 +89,8 @@ def _user_id(request: HttpRequest) -> int:
 
 def _own_patient(request: HttpRequest) -> tuple[Patient, Rules]:
     """The logged-in patient, read once and narrowly (patients.queries.own_patient), and
-    the clinic's rules, in the same statement on PostgreSQL (diary.queries)."""
+    the clinic's rules, in the same statement on PostgreSQL; with the shared cache, read
+    with the session instead (accounts.rules_queries.own_patient_and_rules)."""
     found = own_patient_and_rules(_user_id(request))
     if found is None:
         raise ApiError(404, ["Not found"])

@@ -15,24 +15,68 @@ the others that a clinic changed its ruleset.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 PREFIX = "cephalog:clinic:"
+#: What the diary API reads of the clinic with its patient (accounts.rules_queries): the
+#: backfill window, the ruleset and the day definition.
+DIARY = "diary"
 #: The names values are cached under (every one is dropped when the clinic changes).
-NAMES = ("rules",)
+NAMES = ("rules", DIARY)
+
+#: The clinic of each patient login this process has served (least recently used
+#: forgotten first), so that their clinic's DIARY settings are read with their session
+#: (cephalog.ops.authcache.session_keys). Only a hint: the settings are used for the
+#: clinic the patient record names.
+MAX_HINTS = 20_000
+_clinics: OrderedDict[str, int] = OrderedDict()
+_lock = threading.Lock()
+
+
+def clinic_of(user_id: Any) -> int | None:
+    with _lock:
+        return _clinics.get(str(user_id))
+
+
+def remember_clinic(user_id: Any, clinic_id: int) -> None:
+    user_id = str(user_id)
+    with _lock:
+        if _clinics.get(user_id) == clinic_id:
+            _clinics.move_to_end(user_id)
+            return
+        _clinics[user_id] = clinic_id
+        while len(_clinics) > MAX_HINTS:
+            _clinics.popitem(last=False)
 
 
 def enabled() -> bool:
-    seconds = getattr(settings, "CLINIC_CACHE_SECONDS", 0)
-    backend = settings.CACHES["default"]["BACKEND"]
-    return bool(seconds) and "redis" in backend.lower()
+    global _enabled
+    if _enabled is None:
+        seconds = getattr(settings, "CLINIC_CACHE_SECONDS", 0)
+        backend = settings.CACHES["default"]["BACKEND"]
+        _enabled = bool(seconds) and "redis" in backend.lower()
+    return _enabled
+
+
+#: enabled(), worked out once (asked several times a request), again when a setting
+#: changes (tests override them).
+_enabled: bool | None = None
+
+
+@receiver(setting_changed, dispatch_uid="clinic_cache-setting-changed")
+def _settings_changed(**kwargs: Any) -> None:
+    global _enabled
+    _enabled = None
 
 
 def key(clinic_id: Any, name: str) -> str:

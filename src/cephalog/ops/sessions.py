@@ -11,7 +11,9 @@ The remembered user id is a hint, nothing more: the prefetched user is used only
 the session just read names that same user, and only by that request's authentication
 (ops.authcache.cached_user). It is the same cached copy the second round trip would
 have read, dropped the same way when the account, a password or a role changes; when
-it is missing, the user is read as before. Sessions stay written through to the
+it is missing, the user is read as before. So is the user's cached patient record, read
+in the same `MGET` with their clinic's diary settings, and used only by that request's
+diary API, for that user (accounts.rules_queries.own_patient_and_rules). Sessions stay written through to the
 database as cached_db writes them.
 """
 
@@ -57,15 +59,14 @@ class SessionStore(CachedDBStore):
         hint = _hint(session_key)
         data = None
         if hint is not None:
-            user_key = authcache.key(hint)
+            keys = authcache.session_keys(hint)
             try:
-                found = self._cache.get_many([self.cache_key, user_key])  # type: ignore[attr-defined]
+                found = self._cache.get_many([self.cache_key, *keys])  # type: ignore[attr-defined]
             except Exception:  # as cached_db: an unreadable key is a missing session
                 found = {}
             data = found.get(self.cache_key)
-            user = found.get(user_key)
-            if data is not None and user is not None and str(data.get(SESSION_KEY)) == hint:
-                authcache.prefetched(hint, user)
+            if data is not None and str(data.get(SESSION_KEY)) == hint:
+                authcache.prefetched(hint, found)
         if data is None:
             data = super().load()
         user_id = data.get(SESSION_KEY)

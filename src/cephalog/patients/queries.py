@@ -81,10 +81,42 @@ def own_patient_row(
     if row is None:
         return None
     n, m = len(patient_fields), len(patient_fields) + len(clinic_fields)
-    patient = Patient.from_db(connection.alias, patient_fields, row[:n])
-    clinic = Clinic.from_db(connection.alias, clinic_fields, row[n:m])
+    return own_patient_of(tuple(row[:n]), tuple(row[n:m])), tuple(row[m:])
+
+
+def own_patient_values(patient: Patient) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """What own_patient read of `patient` and of its clinic, as plain values (the
+    OWN_PATIENT_FIELDS and OWN_CLINIC_FIELDS, each in the models' field order): kept in
+    the shared cache, made a patient again by own_patient_of (cephalog.ops.authcache)."""
+    clinic = patient.clinic
+    return (
+        tuple(getattr(patient, f) for f in own_fields(Patient, OWN_PATIENT_FIELDS)),
+        tuple(getattr(clinic, f) for f in own_fields(Clinic, OWN_CLINIC_FIELDS)),
+    )
+
+
+def own_patient_of(patient_values: tuple[Any, ...], clinic_values: tuple[Any, ...]) -> Patient:
+    """The patient own_patient reads, from its values (own_patient_values' order), without
+    a query: the rest deferred as own_patient defers it."""
+    patient = Patient.from_db(
+        connection.alias, own_fields(Patient, OWN_PATIENT_FIELDS), patient_values
+    )
+    clinic = Clinic.from_db(connection.alias, own_fields(Clinic, OWN_CLINIC_FIELDS), clinic_values)
     Patient.clinic.field.set_cached_value(patient, clinic)
-    return patient, tuple(row[m:])
+    return patient
+
+
+_ATTNAMES: dict[tuple[type, tuple[str, ...]], list[str]] = {}
+
+
+def own_fields(model: type[Patient] | type[Clinic], fields: tuple[str, ...]) -> list[str]:
+    """`fields` (OWN_PATIENT_FIELDS, OWN_CLINIC_FIELDS) in `model`'s field order: the
+    order of own_patient_values' values, and the order from_db takes them in."""
+    found = _ATTNAMES.get((model, fields))
+    if found is None:
+        found = [f.attname for f in model._meta.concrete_fields if f.attname in fields]
+        _ATTNAMES[(model, fields)] = found
+    return found
 
 
 @dataclass(frozen=True)
