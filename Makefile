@@ -53,6 +53,11 @@ $(VENV)/cephalog-dev:
 .PHONY: install
 install: $(BIN)/.synced $(VENV)/cephalog-dev
 
+# pytest keeps each test module it rewrites for its assertions (and Python each module it
+# compiles) in __pycache__; with PYTHONDONTWRITEBYTECODE set (some machines, CI) nothing
+# is kept and every test process rewrites all ~280 test modules again, ~8 s of CPU each.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
+
 # --- run ---------------------------------------------------------------------
 .PHONY: run
 # Links in calendar feeds and emails use SITE_URL: the address served here unless set.
@@ -92,7 +97,7 @@ migrations: install
 .PHONY: architecture
 architecture: install
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/pytest -q -p no:randomly -p no:xdist tests/architecture tests/test_architecture.py
+	$(PYTEST) -q -p no:randomly -p no:xdist tests/architecture tests/test_architecture.py
 
 .PHONY: check
 check: lint types migrations architecture
@@ -117,15 +122,15 @@ browser:
 
 .PHONY: unit
 unit: install
-	$(BIN)/pytest -m "not e2e" -n 2 -q
+	$(PYTEST) -m "not e2e" -n 2 -q
 
 .PHONY: e2e
 e2e: install browser
-	$(BIN)/pytest -m e2e -q
+	$(PYTEST) -m e2e -q
 
 .PHONY: test
 test: check browser
-	$(BIN)/pytest -n 2 -q
+	$(PYTEST) -n 2 -q
 
 # make bench               every area, full sizes; writes docs/performance.md (~15 min)
 # make bench QUICK=1       small sizes, a smoke run; writes test-artifacts/bench/

@@ -20,6 +20,9 @@ and started again (crash recovery), KILLS times. Afterwards it proves:
   and served again by itself after each restart; the audit chain is intact.
 
     FAULTS_KILLS=10  FAULTS_SEED=1
+
+CI runs a short one (FAULTS_KILLS=1, .ci/run) after the test suites: a drill, not a test,
+so it is not in `make test`.
 """
 
 from __future__ import annotations
@@ -351,9 +354,16 @@ def main() -> int:
         f"{figures['audit_rows']} rows intact; recovered within "
         f"{figures['max_recovery_seconds']:.1f} s of each restart"
     )
-    for problem in figures["problems"]:
+    # A run that never saw the database down, or wrote nothing, proved nothing.
+    vacuous = [
+        name
+        for name in ("answered_503", "diary_writes_acknowledged", "session_writes_acknowledged")
+        if not figures[name]
+    ]
+    problems = figures["problems"] + [f"{name} is 0: the drill proved nothing" for name in vacuous]
+    for problem in problems:
         print("PROBLEM:", problem)
-    return 1 if figures["problems"] else 0
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

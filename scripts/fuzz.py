@@ -111,11 +111,13 @@ def run(
     personas: list[str] | None = None,
     database_url: str | None = None,
     echo: bool = True,
+    migrated: Path | None = None,
 ) -> dict[str, Any]:
-    """Fuzz the API as each persona; the figures, and the output of failed runs."""
+    """Fuzz the API as each persona; the figures, and the output of failed runs.
+    `migrated`: an empty migrated SQLite database to start from (scripts/livesite.py)."""
     results = []
     with (
-        live_site(database_url=database_url, workers=2) as site,
+        live_site(database_url=database_url, workers=2, migrated=migrated) as site,
         tempfile.TemporaryDirectory() as tmp,
     ):
         for persona in personas or list(LOGINS):

@@ -300,13 +300,23 @@ def live_site(
     keep: bool = False,
     extra_env: dict[str, str] | None = None,
     gunicorn_args: tuple[str, ...] = (),
+    migrated: Path | None = None,
 ) -> Iterator[Site]:
-    """Migrate a fresh database, add the personas, serve it with gunicorn; stop afterwards."""
+    """Migrate a fresh database, add the personas, serve it with gunicorn; stop afterwards.
+
+    `migrated`: an empty SQLite database already at the latest migrations (the test
+    suite's, tests/conftest.py migrated_sqlite) to copy in instead of migrating again."""
     data_dir = Path(tempfile.mkdtemp(prefix="cephalog-live-"))
     env = {**site_env(data_dir, database_url), **(extra_env or {})}
-    subprocess.run(
-        [str(BIN / "cephalog"), "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True
-    )
+    if migrated is not None and database_url is None:
+        shutil.copyfile(migrated, data_dir / "cephalog.sqlite3")
+    else:
+        subprocess.run(
+            [str(BIN / "cephalog"), "migrate", "--no-input", "-v", "0"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
     ids = run_django(env, SETUP).split()
     port = free_port()
     log = data_dir / "server.log"

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -53,3 +56,50 @@ def cast(db: None) -> Cast:
     from tests.personas import make_cast
 
     return make_cast()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """pytest-django's test database, and on SQLite a copy of it as `migrate` left it
+    (before any test wrote to it): the `migrated_sqlite` fixture hands that copy out."""
+    from django.db import connection
+
+    test_name = connection.settings_dict.get("TEST", {}).get("NAME")
+    if connection.vendor != "sqlite" or connection.settings_dict["NAME"] != test_name:
+        return  # not SQLite, or no test database this run (no test of it collected)
+    import sqlite3
+    from contextlib import closing
+
+    with django_db_blocker.unblock():
+        connection.ensure_connection()
+        with closing(sqlite3.connect(tmp_path_factory.getbasetemp() / _MIGRATED)) as copy:
+            connection.connection.backup(copy)
+
+
+_MIGRATED = "migrated.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database at the latest migrations, for the tests that start a site
+    of their own (a subprocess with its own data folder): copied into that folder, it saves
+    each of them a `migrate` of its own (~10 s of CPU; the migrations are what built the
+    test database). On SQLite it is the test database as `migrate` made it; on another
+    test database, one `cephalog migrate` of a new file, once per test process."""
+    path = tmp_path_factory.getbasetemp() / _MIGRATED
+    if not path.exists():
+        folder = tmp_path_factory.mktemp("migrated")
+        env = {**os.environ, "CEPHALOG_DATA_DIR": str(folder), "CEPHALOG_TESTING": "false"}
+        env.pop("DATABASE_URL", None)
+        env.pop("DATABASE_REPLICA_URL", None)
+        subprocess.run(
+            [sys.executable, "-m", "cephalog.cli", "migrate", "--no-input", "-v", "0"],
+            env=env,
+            cwd=Path(__file__).resolve().parents[1],
+            check=True,
+            capture_output=True,
+        )
+        (folder / "cephalog.sqlite3").rename(path)
+    return path

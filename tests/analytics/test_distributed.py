@@ -74,7 +74,7 @@ def test_on_a_distributed_client(folders: list[Path], single: pl.DataFrame) -> N
     from distributed import Client, LocalCluster
 
     with (
-        LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=2, processes=False, dashboard_address="127.0.0.1:0") as cluster,
         Client(cluster) as client,
     ):
         merged = distributed.registry_summary(folders, TODAY, scheduler=client)

@@ -220,3 +220,21 @@ def test_it_keeps_the_stored_day_of_another_date_untouched(cast: Cast, frozen: N
     )
     client_for(cast, "patient_user").post(URL, form(headache_hours="0"))
     assert DiaryEntry.objects.get(patient=cast.patient, date="2026-05-11").version == 1
+
+
+def test_a_claimed_thousand_medicine_rows_build_no_more_than_the_form_allows(
+    cast: Cast, frozen: None
+) -> None:
+    """A post claiming 1,000 medicine rows (med-TOTAL_FORMS) is refused with the form's
+    limit, and the page shows at most that many rows: it once built and drew all 1,000
+    (seconds of CPU for one request)."""
+    from cephalog.diary.forms import MAX_MEDICINES
+
+    data = {**form(headache_hours="2", peak_intensity="mild"), "med-TOTAL_FORMS": "1000"}
+    response = client_for(cast, "patient_user").post(URL, data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"at most {MAX_MEDICINES}" in page
+    assert 'name="med-0-name"' in page
+    assert f'name="med-{MAX_MEDICINES}-name"' not in page
+    assert not DiaryEntry.objects.filter(patient=cast.patient).exists()

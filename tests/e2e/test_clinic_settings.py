@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import fits_narrow, log_in, sign_in
-from tests.personas import PASSWORD, Cast
+from tests.e2e.conftest import fits_narrow, sign_in
+from tests.personas import Cast
 
 
 @pytest.fixture
@@ -34,8 +34,9 @@ def test_the_admin_changes_the_urgent_number_and_the_patient_sees_it(
 ) -> None:
     from cephalog.safety.models import SafetySettings
 
+    # Both start signed in (logging in is tested through its pages elsewhere), at home.
     admin = phone()
-    log_in(admin, live_server.url, "admin-ann", PASSWORD)
+    sign_in(admin, live_server.url, "admin-ann").goto(live_server.url + "/")
     admin.get_by_role("link", name="Settings", exact=True).click()
     expect(
         admin.get_by_role("heading", name="Clinic settings: Leeds Headache Centre")
@@ -60,7 +61,7 @@ def test_the_admin_changes_the_urgent_number_and_the_patient_sees_it(
     _fits(admin, "safety-saved")
 
     patient = phone()
-    log_in(patient, live_server.url, "ada", PASSWORD)
+    sign_in(patient, live_server.url, "ada").goto(live_server.url + "/")
     patient.get_by_role("link", name="Report a side effect").first.click()
     patient.locator('input[name="sym_double_vision"]').check()
     patient.get_by_role("button", name="Send to the clinic").click()

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from cephalog.core.time import patient_today
 from cephalog.diary.actions import save_day
 from cephalog.diary.queries import last_28_days
-from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, screenshot, sign_in
 from tests.personas import PASSWORD, Cast
 
 NARROW = {"width": 360, "height": 740}
@@ -237,7 +237,6 @@ def test_it_lets_a_patient_log_28_days_on_a_phone(
 
 def test_it_shows_the_clinic_the_patients_diary(
     page: Page,
-    login: Callable[[str, str], Page],
     visit: Callable[..., Page],
     diary: dt.date,
     cast_db: Cast,
@@ -245,7 +244,8 @@ def test_it_shows_the_clinic_the_patients_diary(
 ) -> None:
     today = diary
     page.set_viewport_size(DESKTOP)
-    login("dr-house", PASSWORD)
+    sign_in(page, live_server.url, "dr-house")  # logging in is tested through its pages elsewhere
+    page.goto(live_server.url + "/")
     page.get_by_role("link", name="Quill, Ada").click()
     page.get_by_role("link", name="Diary calendar, windows, flags").click()
     expect(page.get_by_role("heading", name="Diary: Ada Quill")).to_be_visible()

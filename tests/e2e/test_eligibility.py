@@ -6,7 +6,6 @@ screenshots land in test-artifacts/."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,7 +14,15 @@ from playwright.sync_api import Browser, Page, expect
 from cephalog.core.time import patient_today
 from cephalog.diary.actions import save_day
 from cephalog.eligibility import actions
-from tests.e2e.conftest import DESKTOP, NARROW, PHONE, check_accessibility, fits_narrow, screenshot
+from tests.e2e.conftest import (
+    DESKTOP,
+    NARROW,
+    PHONE,
+    check_accessibility,
+    fits_narrow,
+    screenshot,
+    sign_in,
+)
 from tests.personas import PASSWORD, Cast
 
 MIGRAINE = {
@@ -99,7 +106,6 @@ def test_it_takes_a_physician_from_consultation_to_the_decision_to_start(
     page: Page,
     browser: Browser,
     live_server: Any,
-    login: Callable[[str, str], Page],
     screened: dt.date,
     cast_db: Cast,
 ) -> None:
@@ -116,7 +122,7 @@ def test_it_takes_a_physician_from_consultation_to_the_decision_to_start(
         ),
     )
     page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
-    login("dr-house", PASSWORD)
+    sign_in(page, live_server.url, "dr-house")  # logging in is tested through its pages elsewhere
 
     # The consultation record: the third preventive, its class suggested from the catalogue.
     page.goto(f"{live_server.url}/clinic/patients/{patient.pk}/consultation/")
@@ -211,14 +217,13 @@ def test_it_takes_a_physician_from_consultation_to_the_decision_to_start(
 def test_the_screening_with_a_flag_fits_a_phone(
     page: Page,
     live_server: Any,
-    login: Callable[[str, str], Page],
     screened: dt.date,
     cast_db: Cast,
 ) -> None:
     """The flag's rule code (interacting_medication:muscle_relaxant) is one long word: the
     screening page was 397 px wide on a 360 px phone."""
     page.set_viewport_size(NARROW)
-    login("dr-house", PASSWORD)
+    sign_in(page, live_server.url, "dr-house")
     page.goto(f"{live_server.url}/clinic/patients/{cast_db.patient.pk}/eligibility/")
     expect(page.locator("#flags")).to_contain_text("interacting_medication:muscle_relaxant")
     fits_narrow(page, "eligibility-screening-flag-360")

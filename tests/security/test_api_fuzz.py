@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def test_a_short_fuzz_run_finds_nothing(tmp_path: Path) -> None:
+def test_a_short_fuzz_run_finds_nothing(migrated_sqlite: Path) -> None:
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
         import fuzz
@@ -21,6 +21,7 @@ def test_a_short_fuzz_run_finds_nothing(tmp_path: Path) -> None:
         seed="20261121",
         personas=["patient", "other_clinic_physician"],
         echo=False,
+        migrated=migrated_sqlite,  # the site's database starts as the suite's did
     )
     assert figures["failed"] == [], figures["outputs"]
     assert figures["server_errors"] == 0

@@ -170,10 +170,16 @@ class MedicineForm(forms.Form):
 def medicine_formset(
     data: Any = None, initial: Sequence[dict[str, Any]] = ()
 ) -> forms.BaseFormSet[MedicineForm]:
-    """Medicine rows: the ones recorded plus at least one empty, never fewer than three."""
+    """Medicine rows: the ones recorded plus at least one empty, never fewer than three.
+    A post claiming more rows than MAX_MEDICINES builds no more (absolute_max: Django's
+    default would build and draw up to 1,020 of them) and is refused with the limit."""
     extra = max(MEDICINE_ROWS - len(initial), 1)
     formset_class = forms.formset_factory(
-        MedicineForm, extra=extra, max_num=MAX_MEDICINES, validate_max=True
+        MedicineForm,
+        extra=extra,
+        max_num=MAX_MEDICINES,
+        absolute_max=MAX_MEDICINES,
+        validate_max=True,
     )
     return formset_class(data, initial=list(initial) or None, prefix="med")
 
