@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cephalog.accounts.models import Membership, Role
 from cephalog.audit.models import AuditEvent
+from tests.ops.conftest import spy_cache_calls
 from tests.personas import Cast
 
 
@@ -150,20 +151,8 @@ def test_a_role_granted_is_seen_by_the_next_request(cast: Cast) -> None:
 def test_the_session_and_its_user_are_read_in_one_round_trip(
     cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from django.core.cache.backends.redis import RedisCache
-
     cache.clear()
-    calls: list[str] = []
-    for name in ("get", "get_many"):
-        original = getattr(RedisCache, name)
-
-        def spy(
-            self: RedisCache, *args: object, _name: str = name, _f: object = original, **kw: object
-        ) -> object:
-            calls.append(_name)
-            return _f(self, *args, **kw)  # type: ignore[operator]
-
-        monkeypatch.setattr(RedisCache, name, spy)
+    calls = spy_cache_calls(monkeypatch, ("get", "get_many"))
     client = Client()
     client.force_login(cast.patient_user)
     client.get("/api/me/diary")  # the session and user cached, its user remembered

@@ -13,8 +13,8 @@ the session just read names that same user, and only by that request's authentic
 have read, dropped the same way when the account, a password or a role changes; when
 it is missing, the user is read as before. So is the user's cached patient record, read
 in the same `MGET` with their clinic's diary settings, and used only by that request's
-diary API, for that user (accounts.rules_queries.own_patient_and_rules). Sessions stay written through to the
-database as cached_db writes them.
+diary API, for that user (accounts.rules_queries.own_patient_and_rules). Sessions stay
+written through to the database as cached_db writes them.
 """
 
 from __future__ import annotations
