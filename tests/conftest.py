@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,21 +62,51 @@ def cast(db: None) -> Cast:
 @pytest.fixture(scope="session")
 def django_db_setup(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+) -> Iterator[None]:
     """pytest-django's test database, and on SQLite a copy of it as `migrate` left it
-    (before any test wrote to it): the `migrated_sqlite` fixture hands that copy out."""
+    (before any test wrote to it): the `migrated_sqlite` fixture hands that copy out. On
+    PostgreSQL, no session left on it when it is dropped (`_end_stray_sessions`)."""
     from django.db import connection
 
     test_name = connection.settings_dict.get("TEST", {}).get("NAME")
-    if connection.vendor != "sqlite" or connection.settings_dict["NAME"] != test_name:
-        return  # not SQLite, or no test database this run (no test of it collected)
-    import sqlite3
-    from contextlib import closing
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"] == test_name:
+        import sqlite3
+        from contextlib import closing
 
-    with django_db_blocker.unblock():
-        connection.ensure_connection()
-        with closing(sqlite3.connect(tmp_path_factory.getbasetemp() / _MIGRATED)) as copy:
-            connection.connection.backup(copy)
+        with django_db_blocker.unblock():
+            connection.ensure_connection()
+            with closing(sqlite3.connect(tmp_path_factory.getbasetemp() / _MIGRATED)) as copy:
+                connection.connection.backup(copy)
+    yield
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock():
+            _end_stray_sessions()
+
+
+def _end_stray_sessions() -> None:
+    """Before pytest-django drops the PostgreSQL test database (DROP DATABASE refuses while
+    another session uses it): wait up to 5 s for the sessions a test's threads or servers
+    opened to finish closing, then end those left, naming them on stderr."""
+    import time
+
+    from django.db import connection
+
+    sql = (
+        "SELECT pid, application_name, state, left(query, 200) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    rows: list[Any] = []
+    for _ in range(50):
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        time.sleep(0.1)
+    sys.stderr.write(f"ending sessions left on the test database: {rows!r}\n")
+    with connection.cursor() as cursor:
+        for row in rows:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [row[0]])
 
 
 _MIGRATED = "migrated.sqlite3"
