@@ -90,14 +90,7 @@ RATE_GOAL = 1000.0
 #: the same.
 GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "3"))
 GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "3"))
-#: The production worker class (docs/production.md): gthread, with a process whose threads
-#: are all busy leaving new connections to the others and kept-alive connections closed
-#: after 100 requests. With plain gthread, wrk's 32 connections stayed with whichever
-#: process accepted them: a round could find one process serving nearly all of them
-#: (at most one core) while the others idled, and a ratio measured luck.
-GUNICORN_CLASS = os.environ.get(
-    "BENCH_GUNICORN_CLASS", "cephalog.ops.gunicorn_worker.BalancedThreadWorker"
-)
+GUNICORN_CLASS = os.environ.get("BENCH_GUNICORN_CLASS", "gthread")
 
 WRK_MISSING = (
     "wrk is not installed: the latency figures are skipped. Install it with "
@@ -576,7 +569,7 @@ def run(suite: Suite) -> None:
         sessions = work / "sessions.txt"
         sessions.write_text("".join(f"{x.sessionid} {x.csrftoken}\n" for x in logins))
         config = (
-            f"gunicorn {GUNICORN_CLASS.rsplit('.', 1)[-1]} {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads, "
+            f"gunicorn {GUNICORN_CLASS} {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads, "
             f"PostgreSQL, CONN_MAX_AGE={env['CONN_MAX_AGE']}; wrk {WRK_THREADS} threads, "
             f"{CLIENTS} connections, {len(logins)} patients logged in; {os.cpu_count()} cores "
             "shared by server, database and wrk; cache "

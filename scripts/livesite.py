@@ -328,8 +328,6 @@ def live_site(
                 f"--bind=127.0.0.1:{port}",
                 f"--workers={workers}",
                 f"--threads={threads}",
-                # the production worker class (docs/production.md)
-                "--worker-class=cephalog.ops.gunicorn_worker.BalancedThreadWorker",
                 "--timeout=60",
                 # The fuzzer sends very long query strings: let them reach the app (a
                 # production proxy has its own limit) rather than gunicorn's own 414 page.

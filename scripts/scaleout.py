@@ -190,7 +190,6 @@ class AppServer:
                     str(BIN / "gunicorn"), "cephalog.wsgi:application",
                     f"--bind=127.0.0.1:{self.port}", f"--workers={APP_WORKERS}",
                     f"--threads={APP_THREADS}", "--timeout=60", "--graceful-timeout=5",
-                    "--worker-class=cephalog.ops.gunicorn_worker.BalancedThreadWorker",
                     "--log-level=warning",
                 ],
                 env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
