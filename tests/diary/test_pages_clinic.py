@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from cephalog.audit.models import AuditEvent
 from cephalog.diary.actions import save_day
 from cephalog.eligibility import actions as eligibility_actions
+from cephalog.patients.models import Patient
 from cephalog.treatment.models import Session
 from tests.personas import Cast, client_for
 
@@ -49,7 +50,24 @@ def url(cast: Cast, month: str = "") -> str:
     return f"/clinic/patients/{cast.patient.pk}/diary/" + (f"?month={month}" if month else "")
 
 
+def joined(cast: Cast, ago: int) -> None:
+    """The patient was added to the programme `ago` days before today (18:30 UTC)."""
+    Patient.objects.filter(pk=cast.patient.pk).update(created_at=NOW - dt.timedelta(days=ago))
+    cast.patient.refresh_from_db()
+
+
+def cell(page: str, date: str) -> str:
+    match = re.search(rf'<td class="([^"]*)"[^>]*data-date="{date}"', page)
+    assert match, date
+    return match.group(1)
+
+
+def compliance(page: str) -> dict[str, str]:
+    return dict(re.findall(r"<dt>(Compliance, last \d+ days)</dt><dd>([^<]*)</dd>", page))
+
+
 def test_it_lists_each_days_flags_with_their_reasons(cast: Cast, frozen: None) -> None:
+    joined(cast, 60)
     log(cast, TODAY, TREATED_MIGRAINE)
     log(cast, TODAY - dt.timedelta(days=1), {"headache_hours": 2, "peak_intensity": "mild"})
     log(cast, TODAY - dt.timedelta(days=2), {"headache_hours": 0})
@@ -120,11 +138,84 @@ def test_it_says_when_the_overuse_screen_cannot_tell(cast: Cast, frozen: None) -
 def test_it_links_calendar_days_to_the_staff_form_for_clinicians_only(
     cast: Cast, frozen: None
 ) -> None:
+    joined(cast, 60)
     edit = f"/clinic/patients/{cast.patient.pk}/diary/2026-05-01/"
     assert edit in client_for(cast, "nurse").get(url(cast)).content.decode()
     admin_page = client_for(cast, "clinic_admin").get(url(cast)).content.decode()
     assert edit not in admin_page
     assert "Friday 1 May: Not filled in" in admin_page
+
+
+def a_new_patient(cast: Cast) -> None:
+    """Joined 10 days ago (3 May), with 3 days filled in (12, 11 and 7 May)."""
+    joined(cast, 9)
+    for ago in (0, 1, 5):
+        log(cast, TODAY - dt.timedelta(days=ago), {"headache_hours": 0})
+
+
+def test_it_counts_a_new_patients_days_filled_in_since_she_joined(cast: Cast, frozen: None) -> None:
+    """ "3 of 10", not "3/28": the 18 days before she joined were never hers to fill in."""
+    a_new_patient(cast)
+    page = client_for(cast, "nurse").get(url(cast)).content.decode()
+    assert compliance(page) == {
+        "Compliance, last 7 days": "3/7 (43%)",  # all seven days since she joined
+        "Compliance, last 28 days": "3 of 10 days filled in since the patient joined on 3 May (30%)",
+    }
+    # The window's clinical figures are unchanged: 3 of its 28 days recorded.
+    assert "15 Apr–12 May 2026, 3/28 recorded (the patient joined on 3 May), not evaluable" in page
+
+
+def test_the_calendar_leaves_the_days_before_a_patient_joined_blank(
+    cast: Cast, frozen: None
+) -> None:
+    a_new_patient(cast)
+    page = client_for(cast, "nurse").get(url(cast)).content.decode()
+    assert cell(page, "2026-05-04") == "day unrecorded"  # hers, and not filled in
+    assert cell(page, "2026-05-03") == "day unrecorded"  # the day she joined
+    assert cell(page, "2026-05-02") == "day before"
+    assert cell(page, "2026-05-01") == "day before"
+    assert "Saturday 2 May: before the patient joined</span>" in page
+    assert "Sunday 3 May: Not filled in</span>" in page
+    unrecorded = re.findall(r'<td class="day unrecorded"[^>]*data-date="2026-05-(\d+)"', page)
+    assert unrecorded == ["03", "04", "05", "06", "08", "09", "10"]  # since she joined
+    assert len(re.findall(r"May: Not filled in", page)) == 7
+    # The list of the month's days says the same.
+    assert re.search(
+        r"Sat 2 May</th>\s*<td colspan=\"2\" class=\"muted\">Before the patient joined<", page
+    )
+    assert re.search(r"Sun 3 May</th>\s*<td colspan=\"2\" class=\"muted\">Not recorded<", page)
+    april = client_for(cast, "nurse").get(url(cast, "2026-04")).content.decode()
+    assert "April: Not filled in" not in april
+    assert "Thursday 30 April: before the patient joined</span>" in april
+
+
+def test_a_diary_begun_before_joining_counts_from_its_first_day(cast: Cast, frozen: None) -> None:
+    joined(cast, 2)
+    log(cast, TODAY - dt.timedelta(days=4), {"headache_hours": 0})  # a paper diary typed in
+    log(cast, TODAY, {"headache_hours": 0})
+    page = client_for(cast, "physician").get(url(cast)).content.decode()
+    assert compliance(page) == {
+        "Compliance, last 7 days": "2 of 5 days filled in since the diary began on 8 May (40%)",
+        "Compliance, last 28 days": "2 of 5 days filled in since the diary began on 8 May (40%)",
+    }
+    assert "Thursday 7 May: before the diary began</span>" in page
+    assert "Friday 8 May: No headache" in page
+
+
+def test_a_full_28_days_reads_as_before(cast: Cast, frozen: None) -> None:
+    joined(cast, 60)
+    for ago in range(28):
+        log(cast, TODAY - dt.timedelta(days=ago), {"headache_hours": 0})
+    page = client_for(cast, "nurse").get(url(cast)).content.decode()
+    assert compliance(page) == {
+        "Compliance, last 7 days": "7/7 (100%)",
+        "Compliance, last 28 days": "28/28 (100%)",
+    }
+    assert "15 Apr–12 May 2026, 28/28 recorded</small>" in page
+    assert "since" not in page.split('id="windows-heading"')[0].split("summary-heading")[1]
+    april = client_for(cast, "nurse").get(url(cast, "2026-04")).content.decode()
+    assert "Tuesday 14 April: Not filled in</span>" in april
+    assert "before the" not in april
 
 
 def test_it_shows_an_earlier_month(cast: Cast, frozen: None) -> None:

@@ -307,3 +307,46 @@ def test_a_new_patient_counts_her_diary_from_the_day_she_joined(
         "1 of 3 since you joined (33%)"
     )
     fits_narrow(page, "diary-calendar-new-patient")
+
+
+def test_the_clinic_counts_a_new_patients_diary_from_the_day_she_joined(
+    page: Page, live_server: Any, cast_db: Cast
+) -> None:
+    """Two days after joining, with today filled in: the clinic's page says "1 of 3 days
+    filled in since the patient joined", not "1/28", and its calendar leaves the days
+    before she joined blank; it fits 360 px."""
+    from django.utils import timezone
+
+    from cephalog.patients.models import Patient
+    from tests.e2e.conftest import fits_narrow
+
+    Patient.objects.filter(pk=cast_db.patient.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=2)
+    )
+    cast_db.patient.refresh_from_db()
+    today = patient_today(cast_db.patient)
+    save_day(
+        patient=cast_db.patient,
+        data={"date": today.isoformat(), "headache_hours": 0},
+        by=cast_db.nurse,
+        today=today,
+        source="staff",
+    )
+    joined = today - dt.timedelta(days=2)
+    since = f"1 of 3 days filled in since the patient joined on {joined.day} {joined:%b} (33%)"
+    page.set_viewport_size(NARROW)
+    sign_in(page, live_server.url, "dr-house")
+    before = today - dt.timedelta(days=3)
+    page.goto(
+        live_server.url + f"/clinic/patients/{cast_db.patient.pk}/diary/?month={before:%Y-%m}"
+    )
+    for span in (7, 28):
+        compliance = page.locator(f'.facts div:has(dt:text-is("Compliance, last {span} days")) dd')
+        expect(compliance).to_have_text(since)
+    cell = page.locator(f'td[data-date="{before.isoformat()}"]')
+    expect(cell).to_have_class("day before")
+    expect(cell.get_by_role("link")).to_have_accessible_name(
+        f"{long_date(before)}: before the patient joined"
+    )
+    expect(cell.locator(".sym")).to_have_text("")
+    fits_narrow(page, "clinic-diary-new-patient")

@@ -49,6 +49,10 @@ DAY_CLASSES: dict[str, DayClass] = {
 }
 #: A day before the patient's diary began (before she joined): blank, and not in the key.
 BEFORE_DIARY = DayClass("before", "", "before your diary began")
+#: The same days on the clinic's pages, in the clinic's words: before the patient joined,
+#: or before the first day recorded when the diary began earlier (see `DiaryBegan`).
+BEFORE_JOINING_CLINIC = DayClass("before", "", "before the patient joined")
+BEFORE_DIARY_CLINIC = DayClass("before", "", "before the diary began")
 
 
 def classified(
@@ -79,10 +83,12 @@ class CalendarCell:
     editable: bool
     #: before the diary began and not filled in: never the patient's to fill in
     before: bool = False
+    #: how such a day is shown: in the patient's words, or the clinic's
+    before_kind: DayClass = BEFORE_DIARY
 
     @property
     def kind(self) -> DayClass:
-        return BEFORE_DIARY if self.before else DAY_CLASSES[self.entry.css_class]
+        return self.before_kind if self.before else DAY_CLASSES[self.entry.css_class]
 
     @property
     def css_class(self) -> str:
@@ -128,9 +134,11 @@ def month_calendar(
     editable_from: dt.date | None,
     rules: Rules = LEGACY,
     diary_from: dt.date | None = None,
+    before_kind: DayClass = BEFORE_DIARY,
 ) -> MonthCalendar:
     """The month of `first`, cell by cell; `editable_from` None means any past day.
-    Unrecorded days before `diary_from` (the diary's first day) are shown blank."""
+    Unrecorded days before `diary_from` (the diary's first day) are shown blank, named
+    as `before_kind` says."""
     weeks: list[list[CalendarCell | None]] = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
         row: list[CalendarCell | None] = []
@@ -148,6 +156,7 @@ def month_calendar(
                     is_future=future,
                     editable=not future and (editable_from is None or date >= editable_from),
                     before=diary_from is not None and date < diary_from and entry.day is None,
+                    before_kind=before_kind,
                 )
             )
         weeks.append(row)
@@ -161,20 +170,43 @@ def month_calendar(
     )
 
 
-def compliance(window: Window) -> int:
-    """Recorded days as a percentage of the window's days."""
-    length = (window.end - window.start).days + 1
-    return round(window.recorded_days * 100 / length)
+@dataclass(frozen=True)
+class DiaryBegan:
+    """The diary's first day (`diary_start`), never after today: a patient whose local
+    "joined" day is still ahead (clock skew) began today."""
+
+    date: dt.date
+    joined: bool  # the diary began the day she joined (not with days typed in from before)
+
+    @property
+    def clinic_words(self) -> str:
+        """The start in the clinic's words: joining is true even when an older diary was
+        imported and is not among the days read (see `diary_start`)."""
+        return "the patient joined" if self.joined else "the diary began"
+
+    @property
+    def clinic_kind(self) -> DayClass:
+        return BEFORE_JOINING_CLINIC if self.joined else BEFORE_DIARY_CLINIC
+
+    def within(self, window: Window) -> bool:
+        """Whether the diary began after the window's first day and by its last."""
+        return window.start < self.date <= window.end
+
+
+def diary_began(patient: Patient, days: Mapping[dt.date, DiaryDay], today: dt.date) -> DiaryBegan:
+    start = min(diary_start(patient, days), today)
+    return DiaryBegan(date=start, joined=start == patient_today(patient, patient.created_at))
 
 
 @dataclass(frozen=True)
-class PatientCounts:
-    """The patient's last 28 days, filled in over the days since her diary began when it
-    began inside them: the days before she joined were never hers to fill in."""
+class FilledIn:
+    """A window's days filled in, over the days since the diary began when it began inside
+    the window: the days before were never the patient's to fill in. Only what a page says
+    about compliance: the window itself (recorded days, evaluability, rates) is the
+    clinical rules' and is unchanged."""
 
-    window: Window  # the last 28 days, today included
+    window: Window
     first_day: dt.date  # the window's first day, or the diary's first day when later
-    joined: bool  # the diary began the day she joined (not with days typed in from before)
 
     @property
     def days(self) -> int:
@@ -186,9 +218,26 @@ class PatientCounts:
         return round(self.window.recorded_days * 100 / self.days)
 
     @property
+    def cut(self) -> bool:
+        """The window was cut short by the diary's start."""
+        return self.first_day > self.window.start
+
+
+def filled_in(window: Window, began: dt.date) -> FilledIn:
+    return FilledIn(window=window, first_day=min(max(window.start, began), window.end))
+
+
+@dataclass(frozen=True)
+class PatientCounts(FilledIn):
+    """The patient's last 28 days (the window, today included), filled in over the days
+    since her diary began when it began inside them."""
+
+    joined: bool  # the diary began the day she joined (not with days typed in from before)
+
+    @property
     def since(self) -> str:
         """Words for a window cut short by the diary's start, or "" for a whole window."""
-        if self.first_day <= self.window.start:
+        if not self.cut:
             return ""
         return "since you joined" if self.joined else "since your diary began"
 
@@ -198,12 +247,11 @@ def patient_counts(
 ) -> PatientCounts:
     """The last 28 days' counts from `days` (already read, the window's days among them)."""
     window_start = today - dt.timedelta(days=WINDOW_DAYS - 1)
-    # Never after today: a patient whose local "joined" day is still ahead (clock skew).
-    start = min(diary_start(patient, days), today)
+    began = diary_began(patient, days, today)
     return PatientCounts(
         window=compute_window(days, window_start, today, rules.definition),
-        first_day=max(window_start, start),
-        joined=start == patient_today(patient, patient.created_at),
+        first_day=max(window_start, began.date),
+        joined=began.joined,
     )
 
 
@@ -268,15 +316,35 @@ class ClinicDiary:
     first_session: dt.date | None  # the first completed session, which ends the baseline
     overuse_latest: MedicationOveruse
     overuse_baseline: MedicationOveruse
+    #: when the diary began: the page's words about unfilled days, never its clinical figures
+    began: DiaryBegan
     rules: Rules = LEGACY
 
     @property
-    def compliance_28(self) -> int:
-        return compliance(self.latest)
+    def filled_28(self) -> FilledIn:
+        return filled_in(self.latest, self.began.date)
 
     @property
-    def compliance_7(self) -> int:
-        return compliance(self.latest_7)
+    def filled_7(self) -> FilledIn:
+        return filled_in(self.latest_7, self.began.date)
+
+    @property
+    def began_in_baseline(self) -> bool:
+        return self.began.within(self.baseline)
+
+    @property
+    def began_in_latest(self) -> bool:
+        return self.began.within(self.latest)
+
+    @property
+    def day_rows(self) -> list[tuple[ClassifiedDay, DayClass]]:
+        """The month's days, each with how it is shown: one before the diary began and not
+        filled in is blank, as in the calendar."""
+        rows = []
+        for shown in self.month_days:
+            blank = shown.day is None and shown.date < self.began.date
+            rows.append((shown, self.began.clinic_kind if blank else DAY_CLASSES[shown.css_class]))
+        return rows
 
     @property
     def same_window(self) -> bool:
@@ -370,6 +438,8 @@ def clinic_diary(patient: Patient, month: dt.date, today: dt.date) -> ClinicDiar
     days = diary_days(patient, earliest, today)
     rules = rules_of(patient)
     definition = rules.definition
+    # From the days read (the month's and at least the last 84): no query of its own.
+    began = diary_began(patient, days, today)
     latest = window_ending(days, today, definition)
     baseline = window_ending(days, baseline_end, definition)
     month_days = []
@@ -378,7 +448,9 @@ def clinic_diary(patient: Patient, month: dt.date, today: dt.date) -> ClinicDiar
         month_days.append(classified(days, date, rules))
         date += ONE_DAY
     return ClinicDiary(
-        calendar=month_calendar(days, month, today, None, rules),
+        calendar=month_calendar(
+            days, month, today, None, rules, diary_from=began.date, before_kind=began.clinic_kind
+        ),
         month_days=month_days,
         latest=latest,
         latest_7=compute_window(days, today - dt.timedelta(days=6), today, definition),
@@ -386,6 +458,7 @@ def clinic_diary(patient: Patient, month: dt.date, today: dt.date) -> ClinicDiar
         first_session=first_session,
         overuse_latest=assess_medication_overuse(days, latest, rules),
         overuse_baseline=assess_medication_overuse(days, baseline, rules),
+        began=began,
         rules=rules,
     )
 
