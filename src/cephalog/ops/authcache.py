@@ -10,7 +10,9 @@ session), and `is_active` (a disabled account is refused, and its session delete
 
 Any save or delete of the user or of one of their memberships drops the cached copy on
 every server at once (signals below, connected in `OpsConfig.ready`): disabling an
-account, a new password, a role granted or removed take effect on the next request.
+account, a new password, a role granted or removed take effect on the next request. A
+request that read the old rows just before the change committed cannot put them back:
+the change leaves a tombstone for a few seconds (cephalog.ops.tombstones).
 Writes that bypass the model (`QuerySet.update()` of users or memberships) are seen
 within AUTH_USER_CACHE_SECONDS at the latest.
 
@@ -36,11 +38,10 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from cephalog.ops import clinic_cache
+from cephalog.ops import clinic_cache, tombstones
 
 PREFIX = "cephalog:auth-user:"
 PATIENT_PREFIX = "cephalog:own-patient:"
@@ -112,19 +113,17 @@ def session_keys(user_id: str) -> list[str]:
 def prefetched(user_id: str, found: dict[str, Any]) -> None:
     """Keep what was read for `user_id` (session_keys) with the session just loaded; the
     caller has checked that the session is `user_id`'s."""
-    user = found.get(key(user_id))
+    user = tombstones.live(found.get(key(user_id)))
     _prefetch.user = (user_id, user) if user is not None else None
     if patients_enabled():
         clinic_id = clinic_cache.clinic_of(user_id)
         clinic = (
-            found.get(clinic_cache.key(clinic_id, clinic_cache.DIARY))
+            tombstones.live(found.get(clinic_cache.key(clinic_id, clinic_cache.DIARY)))
             if clinic_id is not None
             else None
         )
-        _prefetch.patient = (
-            user_id,
-            Prefetched(found.get(patient_key(user_id)), clinic_id, clinic),
-        )
+        patient = tombstones.live(found.get(patient_key(user_id)))
+        _prefetch.patient = (user_id, Prefetched(patient, clinic_id, clinic))
 
 
 def drop_prefetched() -> None:
@@ -144,15 +143,13 @@ def take_prefetched_patient(user_id: Any) -> Prefetched | None:
 
 def keep_patient(user_id: Any, patient: Any, clinic_id: Any, clinic: Any) -> None:
     """Cache the patient record of `user_id` and its clinic's diary settings, as read
-    from the database (plain values), in one round trip."""
+    from the database (plain values), where no tombstone or newer value is
+    (cephalog.ops.tombstones)."""
     if not patients_enabled():
         return
     seconds = min(settings.AUTH_USER_CACHE_SECONDS, settings.CLINIC_CACHE_SECONDS)
-    values = {
-        patient_key(user_id): patient,
-        clinic_cache.key(clinic_id, clinic_cache.DIARY): clinic,
-    }
-    cache.set_many(values, seconds)
+    tombstones.fill(patient_key(user_id), patient, seconds)
+    tombstones.fill(clinic_cache.key(clinic_id, clinic_cache.DIARY), clinic, seconds)
 
 
 def _take_prefetched(user_id: Any) -> Any:
@@ -170,7 +167,7 @@ def cached_user(user_id: Any, load: Callable[[Any], Any]) -> Any:
         return load(user_id)
     user = _take_prefetched(user_id)
     if user is None:
-        user = cache.get(key(user_id))
+        user = tombstones.live(cache.get(key(user_id)))
     if user is not None:
         return user
     user = load(user_id)
@@ -178,19 +175,18 @@ def cached_user(user_id: Any, load: Callable[[Any], Any]) -> Any:
         from cephalog.accounts.access import memberships
 
         memberships(user)  # their clinics and roles, kept with them
-        cache.set(key(user_id), user, settings.AUTH_USER_CACHE_SECONDS)
+        tombstones.fill(key(user_id), user, settings.AUTH_USER_CACHE_SECONDS)
     return user
 
 
 def forget(user_id: Any) -> None:
     """Drop the cached user and their patient record now, and again after the transaction
-    commits (a request that read the old rows meanwhile could otherwise put them back)."""
+    commits, as tombstones (a request that read the old rows meanwhile could otherwise
+    put them back: cephalog.ops.tombstones)."""
     if not enabled() or user_id is None:
         return
     drop_prefetched()
-    keys = [key(user_id), patient_key(user_id)]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    tombstones.drop([key(user_id), patient_key(user_id)])
 
 
 def forget_patient(user_id: Any) -> None:
@@ -198,8 +194,7 @@ def forget_patient(user_id: Any) -> None:
     if not enabled() or user_id is None:
         return
     drop_prefetched()
-    cache.delete(patient_key(user_id))
-    transaction.on_commit(lambda: cache.delete(patient_key(user_id)))
+    tombstones.drop([patient_key(user_id)])
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="authcache-user-saved")

@@ -6,7 +6,8 @@ loaded from the database once per clinic and kept for `CLINIC_CACHE_SECONDS`. An
 or delete of the clinic, its ruleset setting or one of its policies drops every cached
 value of that clinic on every server at once (signals below, connected in
 `OpsConfig.ready`), again after the transaction commits (a request that read the old
-rows meanwhile could otherwise put them back). Writes that bypass the models
+rows meanwhile could otherwise put them back: the keys hold tombstones for a while,
+cephalog.ops.tombstones). Writes that bypass the models
 (`QuerySet.update()`) are seen within CLINIC_CACHE_SECONDS at the latest.
 
 With the per-process cache (no CACHE_URL) nothing is cached: one process could not tell
@@ -23,9 +24,10 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+
+from cephalog.ops import tombstones
 
 PREFIX = "cephalog:clinic:"
 #: What the diary API reads of the clinic with its patient (accounts.rules_queries): the
@@ -87,20 +89,18 @@ def cached[T](clinic_id: Any, name: str, load: Callable[[], T]) -> T:
     """`load()`, cached per clinic under `name` (one of NAMES) when enabled."""
     if not enabled():
         return load()
-    found = cache.get(key(clinic_id, name))
+    found = tombstones.live(cache.get(key(clinic_id, name)))
     if found is not None:
         return cast(T, found)
     value = load()
-    cache.set(key(clinic_id, name), value, settings.CLINIC_CACHE_SECONDS)
+    tombstones.fill(key(clinic_id, name), value, settings.CLINIC_CACHE_SECONDS)
     return value
 
 
 def forget(clinic_id: Any) -> None:
     if not enabled() or clinic_id is None:
         return
-    keys = [key(clinic_id, name) for name in NAMES]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    tombstones.drop(key(clinic_id, name) for name in NAMES)
 
 
 @receiver(post_save, sender="accounts.Clinic", dispatch_uid="clinic-cache-clinic-saved")
