@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cephalog.diary.actions import save_day
+from cephalog.patients.models import Patient
 from tests.personas import Cast, client_for, make_patient
 
 NOW = dt.datetime(2026, 5, 12, 18, 30, tzinfo=dt.UTC)
@@ -32,18 +34,91 @@ def log_days(cast: Cast, patient: Any, days_ago: range) -> None:
         )
 
 
+def joined(patient: Patient, ago: int) -> None:
+    """The patient was added to the programme `ago` days before today (18:30 UTC)."""
+    Patient.objects.filter(pk=patient.pk).update(created_at=NOW - dt.timedelta(days=ago))
+    patient.refresh_from_db()
+
+
+def row_of(page: str, name: str) -> str:
+    """The patient's row, from its `<tr` (and its class) to its `</tr>`."""
+    at = page.index(name)
+    return page[page.rindex("<tr", 0, at) : page.index("</tr>", at)]
+
+
+def compliance_cells(row: str) -> list[str]:
+    """The row's two diary cells (last 7 days, last 28 days), tags inside them dropped."""
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)[1:3]
+    return [re.sub(r"<[^>]+>", "", cell) for cell in cells]
+
+
 def test_it_shows_compliance_from_real_entries(cast: Cast, frozen: None) -> None:
+    joined(cast.patient, 60)
+    joined(cast.other_patient, 60)
     log_days(cast, cast.patient, range(0, 14))  # every day of the last two weeks
     log_days(cast, cast.other_patient, range(3, 10))  # nothing for the last 3 days
     page = client_for(cast, "nurse").get("/clinic/patients/").content.decode()
-    ada = page[page.index("Quill, Ada") : page.index("</tr>", page.index("Quill, Ada"))]
-    brook = page[page.index("Tarrant, Brook") : page.index("</tr>", page.index("Tarrant, Brook"))]
-    assert "<td>100%</td>" in ada
-    assert "<td>50%</td>" in ada
+    ada = row_of(page, "Quill, Ada")
+    brook = row_of(page, "Tarrant, Brook")
+    assert "<td>7/7 (100%)</td>" in ada
+    assert "<td>14/28 (50%)</td>" in ada
     assert "no entry for 3+ days" not in ada
-    assert "<td>57%</td>" in brook  # 4 of the last 7 days
-    assert "<td>25%</td>" in brook  # 7 of 28
+    assert "<td>4/7 (57%)</td>" in brook  # 4 of the last 7 days
+    assert "<td>7/28 (25%)</td>" in brook  # 7 of 28
     assert "no entry for 3+ days" in brook
+
+
+def test_it_counts_a_new_patients_days_since_she_joined(cast: Cast, frozen: None) -> None:
+    """Joined yesterday and filled in both days: 2 of 2, not 2 of 7 (29%) and 2 of 28 (7%)."""
+    joined(cast.patient, 1)
+    log_days(cast, cast.patient, range(0, 2))
+    ada = row_of(get_list(cast).content.decode(), "Quill, Ada")
+    since = "since the patient joined on 11 May"
+    assert compliance_cells(ada) == [f"2/2 (100%) {since}", f"2/2 (100%) {since}"]
+    assert "attention" not in ada  # not flagged
+    assert "flag" not in ada
+
+
+def test_it_counts_the_day_she_joined_and_today(cast: Cast, frozen: None) -> None:
+    """As the diary pages count (`diary_start`): the day she joined, 10 May, to today."""
+    joined(cast.patient, 2)
+    log_days(cast, cast.patient, range(1, 3))
+    ada = row_of(get_list(cast).content.decode(), "Quill, Ada")
+    since = "since the patient joined on 10 May"
+    assert compliance_cells(ada) == [f"2/3 (67%) {since}", f"2/3 (67%) {since}"]
+
+
+def test_it_counts_a_diary_begun_before_joining_from_its_first_day(
+    cast: Cast, frozen: None
+) -> None:
+    joined(cast.patient, 2)
+    log_days(cast, cast.patient, range(4, 5))  # a paper diary typed in
+    log_days(cast, cast.patient, range(0, 1))
+    ada = row_of(get_list(cast).content.decode(), "Quill, Ada")
+    since = "since the diary began on 8 May"
+    assert compliance_cells(ada) == [f"2/5 (40%) {since}", f"2/5 (40%) {since}"]
+
+
+def test_it_says_what_the_clinic_diary_page_says(cast: Cast, frozen: None) -> None:
+    """Joined 10 days ago (3 May) with 3 days filled in: the 7 days are all hers, the 28 are
+    cut to 10; the same figures and start as the clinic's diary page."""
+    joined(cast.patient, 9)
+    log_days(cast, cast.patient, range(0, 2))
+    log_days(cast, cast.patient, range(5, 6))
+    client = client_for(cast, "nurse")
+    ada = row_of(client.get("/clinic/patients/").content.decode(), "Quill, Ada")
+    assert compliance_cells(ada) == ["3/7 (43%)", "3/10 (30%) since the patient joined on 3 May"]
+    diary = client.get(f"/clinic/patients/{cast.patient.pk}/diary/").content.decode()
+    assert "<dd>3/7 (43%)</dd>" in diary
+    assert "<dd>3 of 10 days filled in since the patient joined on 3 May (30%)</dd>" in diary
+
+
+def test_a_full_28_days_reads_as_before(cast: Cast, frozen: None) -> None:
+    joined(cast.patient, 60)
+    log_days(cast, cast.patient, range(0, 28))
+    ada = row_of(get_list(cast).content.decode(), "Quill, Ada")
+    assert compliance_cells(ada) == ["7/7 (100%)", "28/28 (100%)"]
+    assert "since" not in ada
 
 
 def add_patients(cast: Cast, count: int, start: int) -> None:
@@ -103,3 +178,12 @@ def test_a_search_shows_its_first_page_and_asks_to_narrow_it(cast: Cast, frozen:
     one = client.post("/clinic/patients/", {"q": "Tarrant"}, headers={"HX-Request": "true"})
     assert "1 patient matches" in one.content.decode()
     assert "<html" not in one.content.decode()  # htmx gets the results only
+
+
+def test_a_patient_whose_joining_day_is_still_ahead_began_today(cast: Cast, frozen: None) -> None:
+    """Added at 18:30 UTC from Auckland, where it is already 13 May: she has today only
+    (as on the diary pages), never a window of no days."""
+    Patient.objects.filter(pk=cast.patient.pk).update(created_at=NOW, time_zone="Pacific/Auckland")
+    ada = row_of(get_list(cast).content.decode(), "Quill, Ada")
+    since = "since the diary began on 12 May"
+    assert compliance_cells(ada) == [f"0/1 (0%) {since}", f"0/1 (0%) {since}"]

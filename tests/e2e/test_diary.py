@@ -350,3 +350,38 @@ def test_the_clinic_counts_a_new_patients_diary_from_the_day_she_joined(
     )
     expect(cell.locator(".sym")).to_have_text("")
     fits_narrow(page, "clinic-diary-new-patient")
+
+
+def test_the_patient_list_counts_a_new_patients_diary_from_the_day_she_joined(
+    page: Page, live_server: Any, cast_db: Cast
+) -> None:
+    """A day after joining, with both days filled in: the list says "2/2 (100%) since the
+    patient joined", not 29% and 7%, and does not flag her; it fits 360 px."""
+    from django.utils import timezone
+
+    from cephalog.patients.models import Patient
+    from tests.e2e.conftest import fits_narrow
+
+    Patient.objects.filter(pk=cast_db.patient.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=1)
+    )
+    cast_db.patient.refresh_from_db()
+    today = patient_today(cast_db.patient)
+    for date in (today - dt.timedelta(days=1), today):
+        save_day(
+            patient=cast_db.patient,
+            data={"date": date.isoformat(), "headache_hours": 0},
+            by=cast_db.nurse,
+            today=today,
+            source="staff",
+        )
+    joined = today - dt.timedelta(days=1)
+    page.set_viewport_size(NARROW)
+    sign_in(page, live_server.url, "dr-house")
+    page.goto(live_server.url + "/clinic/patients/")
+    row = page.locator("tr", has=page.get_by_role("link", name="Quill, Ada"))
+    since = f"2/2 (100%) since the patient joined on {joined.day} {joined:%b}"
+    expect(row.locator("td").nth(1)).to_have_text(since)
+    expect(row.locator("td").nth(2)).to_have_text(since)
+    expect(row).not_to_have_class("attention")
+    fits_narrow(page, "patient-list-new-patient")

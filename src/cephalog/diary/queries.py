@@ -4,11 +4,9 @@ the same rules as `cephalog assess`."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cephalog.accounts.rules_queries import clinic_rules
-from cephalog.core.time import patient_today
 from cephalog.diary.models import DiaryEntry
 from cephalog.domain.diary import AcuteMedication, DayClassification, DiaryDay, classify_day
 from cephalog.domain.windows import Window, compute_window
@@ -46,19 +44,6 @@ def diary_days(
     if end is not None:
         entries = entries.filter(date__lte=end)
     return {e.date: to_day(e) for e in entries.order_by("date")}
-
-
-def diary_start(patient: Patient, recorded: Iterable[dt.date]) -> dt.date:
-    """The first day the patient's diary covers: the local day they were added to the
-    programme, or their first recorded day when earlier (a diary imported or backfilled).
-
-    `recorded` is the dates the caller has already read (on the home page the backfill
-    window and the last 28 days), so this costs no query. A day recorded only before
-    those is not seen: for a patient who joined inside the window and whose earlier diary
-    ends before it, the window's days before joining are then not listed as missed (rare;
-    a diary typed in on the first visit is inside the window and is seen)."""
-    joined = patient_today(patient, patient.created_at)
-    return min(joined, min(recorded, default=joined))
 
 
 def get_entry(patient: Patient, date: dt.date) -> DiaryEntry | None:

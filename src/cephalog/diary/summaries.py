@@ -16,12 +16,13 @@ from django.db.models import QuerySet
 from cephalog.accounts.rules_queries import clinic_rules
 from cephalog.core.time import patient_today
 from cephalog.diary.models import DiaryEntryRevision
-from cephalog.diary.queries import ClassifiedDay, diary_days, diary_start
+from cephalog.diary.queries import ClassifiedDay, diary_days
 from cephalog.domain.criteria import MedicationOveruse, assess_medication_overuse
 from cephalog.domain.diary import DiaryDay, classify_day
 from cephalog.domain.rulesets import LEGACY, Rules
 from cephalog.domain.windows import WINDOW_DAYS, Window, compute_window, window_ending
 from cephalog.patients.models import Patient
+from cephalog.patients.queries import diary_start
 
 ONE_DAY = dt.timedelta(days=1)
 #: The overuse screen reads the window and the two before it (spec section 5).

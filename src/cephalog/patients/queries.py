@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,9 @@ from django.db.models.functions import Coalesce
 
 from cephalog.accounts.access import visible_patients
 from cephalog.accounts.models import Clinic
+from cephalog.core.time import patient_today
 from cephalog.diary.models import DiaryEntry
+from cephalog.domain.windows import WINDOW_DAYS
 from cephalog.patients.models import Patient
 
 #: What the diary API reads of the request's patient (the rest is deferred): the time zone
@@ -119,6 +122,35 @@ def own_fields(model: type[Patient] | type[Clinic], fields: tuple[str, ...]) -> 
     return found
 
 
+def diary_start(patient: Patient, recorded: Iterable[dt.date]) -> dt.date:
+    """The first day the patient's diary covers: the local day they were added to the
+    programme, or their first recorded day when earlier (a diary imported or backfilled).
+    Here, below the diary app, because the patient list counts from it too.
+
+    `recorded` is the dates the caller has already read (on the home page the backfill
+    window and the last 28 days; on the patient list her first day recorded), so this
+    costs no query. A day recorded only before those is not seen: for a patient who joined
+    inside the window and whose earlier diary ends before it, the window's days before
+    joining are then not listed as missed (rare; a diary typed in on the first visit is
+    inside the window and is seen)."""
+    joined = patient_today(patient, patient.created_at)
+    return min(joined, min(recorded, default=joined))
+
+
+@dataclass(frozen=True)
+class DaysFilled:
+    """A window's days filled in, over its days since the diary began when it began inside
+    the window (as the diary pages count them, diary.summaries.FilledIn): the days before
+    were never the patient's to fill in."""
+
+    recorded: int
+    days: int  # the window's days, or those since the diary began when fewer
+
+    @property
+    def compliance(self) -> int:
+        return round(self.recorded * 100 / self.days)
+
+
 @dataclass(frozen=True)
 class PatientRow:
     patient: Patient
@@ -127,14 +159,35 @@ class PatientRow:
     entries_28: int
     next_session: dt.date | None
     stale: bool  # no diary entry for 3 days or more (issue 3: flag on the patient list)
+    #: the diary's first day (`diary_start` over all her days), never after the list's today
+    began: dt.date
+    joined: bool  # the diary began the day she joined (not with days typed in from before)
+    today: dt.date
+
+    def filled(self, window_days: int, recorded: int) -> DaysFilled:
+        first_day = max(self.today - dt.timedelta(days=window_days - 1), self.began)
+        return DaysFilled(recorded=recorded, days=(self.today - first_day).days + 1)
+
+    @property
+    def filled_7(self) -> DaysFilled:
+        return self.filled(7, self.entries_7)
+
+    @property
+    def filled_28(self) -> DaysFilled:
+        return self.filled(WINDOW_DAYS, self.entries_28)
 
     @property
     def compliance_7(self) -> int:
-        return round(self.entries_7 * 100 / 7)
+        return self.filled_7.compliance
 
     @property
     def compliance_28(self) -> int:
-        return round(self.entries_28 * 100 / 28)
+        return self.filled_28.compliance
+
+    @property
+    def began_words(self) -> str:
+        """The start in the clinic's words, as on the clinic's diary page (DiaryBegan)."""
+        return "the patient joined" if self.joined else "the diary began"
 
     def days_since_entry(self, today: dt.date) -> int | None:
         return (today - self.last_entry).days if self.last_entry else None
@@ -225,17 +278,28 @@ def patient_rows(
 
     page = patients.annotate(
         last_entry=Subquery(entries.order_by("-date").values("date")[:1]),
+        # Where the diary began (`diary_start`): from her first day recorded and the day
+        # she joined (created_at, already read), in the same query.
+        first_entry=Subquery(entries.order_by("date").values("date")[:1]),
         entries_7=recorded_since(7),
-        entries_28=recorded_since(28),
+        entries_28=recorded_since(WINDOW_DAYS),
     )[offset : offset + limit]
-    return [
-        PatientRow(
-            patient=p,
-            last_entry=p.last_entry,
-            entries_7=p.entries_7,
-            entries_28=p.entries_28,
-            next_session=None,
-            stale=p.last_entry is None or (today - p.last_entry).days >= 3,
+    rows = []
+    for p in page:
+        # Never after today, as the diary pages' DiaryBegan: a patient whose local
+        # "joined" day is still ahead (time zones, clock skew) began today.
+        began = min(diary_start(p, [p.first_entry] if p.first_entry else []), today)
+        rows.append(
+            PatientRow(
+                patient=p,
+                last_entry=p.last_entry,
+                entries_7=p.entries_7,
+                entries_28=p.entries_28,
+                next_session=None,
+                stale=p.last_entry is None or (today - p.last_entry).days >= 3,
+                began=began,
+                joined=began == patient_today(p, p.created_at),
+                today=today,
+            )
         )
-        for p in page
-    ]
+    return rows
