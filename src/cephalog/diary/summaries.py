@@ -22,7 +22,7 @@ from cephalog.domain.diary import DiaryDay, classify_day
 from cephalog.domain.rulesets import LEGACY, Rules
 from cephalog.domain.windows import WINDOW_DAYS, Window, compute_window, window_ending
 from cephalog.patients.models import Patient
-from cephalog.patients.queries import diary_start
+from cephalog.patients.queries import DaysFilled, began_words, diary_start
 
 ONE_DAY = dt.timedelta(days=1)
 #: The overuse screen reads the window and the two before it (spec section 5).
@@ -181,9 +181,7 @@ class DiaryBegan:
 
     @property
     def clinic_words(self) -> str:
-        """The start in the clinic's words: joining is true even when an older diary was
-        imported and is not among the days read (see `diary_start`)."""
-        return "the patient joined" if self.joined else "the diary began"
+        return began_words(self.joined)
 
     @property
     def clinic_kind(self) -> DayClass:
@@ -216,7 +214,7 @@ class FilledIn:
 
     @property
     def compliance(self) -> int:
-        return round(self.window.recorded_days * 100 / self.days)
+        return DaysFilled(recorded=self.window.recorded_days, days=self.days).compliance
 
     @property
     def cut(self) -> bool:

@@ -137,6 +137,12 @@ def diary_start(patient: Patient, recorded: Iterable[dt.date]) -> dt.date:
     return min(joined, min(recorded, default=joined))
 
 
+def began_words(joined: bool) -> str:
+    """When the diary began, in the clinic's words: joining is true even when an older
+    diary was imported and is not among the days read (see `diary_start`)."""
+    return "the patient joined" if joined else "the diary began"
+
+
 @dataclass(frozen=True)
 class DaysFilled:
     """A window's days filled in, over its days since the diary began when it began inside
@@ -186,8 +192,7 @@ class PatientRow:
 
     @property
     def began_words(self) -> str:
-        """The start in the clinic's words, as on the clinic's diary page (DiaryBegan)."""
-        return "the patient joined" if self.joined else "the diary began"
+        return began_words(self.joined)
 
     def days_since_entry(self, today: dt.date) -> int | None:
         return (today - self.last_entry).days if self.last_entry else None
