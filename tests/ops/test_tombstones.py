@@ -8,32 +8,23 @@ it read."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.test import override_settings
 
 from cephalog.accounts import rules_queries
 from cephalog.accounts.models import Clinic, User
 from cephalog.ops import authcache, clinic_cache, tombstones
 from cephalog.patients.models import Patient
 from tests.ops.test_authcache import _redis_answers
-from tests.ops.test_patient_cache import SHARED
+from tests.ops.test_patient_cache import shared_cache  # noqa: F401 (the fixture, shared)
 from tests.personas import Cast
 
 pytestmark = pytest.mark.skipif(not _redis_answers(), reason="needs Redis on 127.0.0.1:6379")
 
 Commit = Callable[..., Any]
-
-
-@pytest.fixture
-def shared_cache() -> Iterator[None]:
-    with override_settings(**SHARED):
-        cache.clear()
-        yield
-        cache.clear()
 
 
 def _active(pk: Any) -> User | None:
