@@ -385,3 +385,47 @@ def test_the_patient_list_counts_a_new_patients_diary_from_the_day_she_joined(
     expect(row.locator("td").nth(2)).to_have_text(since)
     expect(row).not_to_have_class("attention")
     fits_narrow(page, "patient-list-new-patient")
+
+
+# Each cell's generated label as the browser shows it (None when none is shown).
+SHOWN_LABELS = """cells => cells.map(td => {
+  const before = getComputedStyle(td, '::before');
+  const shown = before.content.match(/^"(.*?)"/);  // the text before any "/ alt text"
+  return before.display === 'none' || !shown ? null : shown[1];
+})"""
+
+
+def test_the_patient_list_names_each_figure_on_a_phone(
+    page: Page, live_server: Any, cast_db: Cast
+) -> None:
+    """At 360 px the list is one card per patient, its header row out of sight: each figure
+    shows its column's name above it ("Diary, last 7 days"), the column headers stay for
+    screen readers, and nothing scrolls sideways. On a desktop the header row shows instead."""
+    from tests.e2e.conftest import fits_narrow
+
+    today = patient_today(cast_db.patient)
+    save_day(
+        patient=cast_db.patient,
+        data={"date": today.isoformat(), "headache_hours": 0},
+        by=cast_db.nurse,
+        today=today,
+        source="staff",
+    )
+    page.set_viewport_size(NARROW)
+    sign_in(page, live_server.url, "dr-house")
+    page.goto(live_server.url + "/clinic/patients/")
+    row = page.locator("tr", has=page.get_by_role("link", name="Quill, Ada"))
+    names = ["MRN", "Diary, last 7 days", "Diary, last 28 days", "Last entry"]
+    assert row.locator("td").evaluate_all(SHOWN_LABELS) == names
+    # Read once by a screen reader: the cell's column header, not the label again.
+    mrn = cast_db.patient.mrn
+    expect(row.get_by_role("cell", name=mrn, exact=True)).to_have_count(1)
+    for column in ("Patient", "MRN", "Diary, last 7 days", "Last 28 days", "Last entry"):
+        expect(page.get_by_role("columnheader", name=column, exact=True)).to_have_count(1)
+    wrap = page.locator(".table-wrap")
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth"), "the list scrolls sideways"
+    fits_narrow(page, "patient-list-labels")
+
+    page.set_viewport_size(DESKTOP)
+    expect(page.get_by_role("columnheader", name="Diary, last 7 days")).to_be_visible()
+    assert row.locator("td").evaluate_all(SHOWN_LABELS) == [None] * 4
