@@ -381,5 +381,21 @@ def test_the_open_session_page_fits_a_phone(
     expect(page.get_by_role("button", name="Complete and sign")).to_have_count(0)
     check_accessibility(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # The checks table, one block per check: its column headers stay for screen readers,
+    # and the details and the source say what they are.
+    checks = page.get_by_role("region", name="Checks and rules")
+    for column in ("Check", "Result", "Details", "Source"):
+        expect(checks.get_by_role("columnheader", name=column, exact=True)).to_have_count(1)
+    limits = checks.locator("tr", has=page.get_by_role("rowheader", name="Protocol limits"))
+    shown = limits.locator("td").evaluate_all(SHOWN_LABELS)
+    assert shown == [None, "Details: ", "Source: "], shown
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "session-recording-phone")
+
+
+# Each cell's generated label as the browser shows it (None when none is shown).
+SHOWN_LABELS = """cells => cells.map(td => {
+  const before = getComputedStyle(td, '::before');
+  const shown = before.content.match(/^"(.*?)"/);  // the text before any "/ alt text"
+  return before.display === 'none' || !shown ? null : shown[1];
+})"""

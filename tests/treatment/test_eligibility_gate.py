@@ -39,3 +39,11 @@ def test_it_starts_without_a_reason_once_a_physician_decided_to_start(cast: Cast
     eligibility = next(r for r in session.rule_results if r["rule"] == "eligibility")
     assert eligibility["status"] == "ok"
     assert "recorded decision to start covers" in eligibility["message"]
+
+
+def test_the_eligibility_check_names_the_policy_as_staff_read_it(cast: Cast) -> None:
+    """The check's source says "policy NICE TA260", not the stored key "nice-ta260"."""
+    assert cast.clinic.default_policy == "nice-ta260"
+    session = start(cast.patient, cast.physician, precheck_reason="Referral letter reviewed.")
+    eligibility = next(r for r in session.rule_results if r["rule"] == "eligibility")
+    assert eligibility["source"] == "assessment spec section 6, policy NICE TA260"

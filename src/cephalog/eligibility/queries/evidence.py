@@ -87,6 +87,7 @@ class Gate:
     status: str
     policy: str = ""
     decision_id: int | None = None
+    policy_label: str = ""  # the policy's name on staff pages ("NICE TA260"), not its key
 
 
 def trial_days(preventive: Preventive, on: dt.date) -> int | None:

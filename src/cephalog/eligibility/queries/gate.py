@@ -101,6 +101,7 @@ class Evaluation:
             status=eligibility.status,
             policy=self.policy.name,
             decision_id=None if hard or self.decision is None else self.decision.pk,
+            policy_label=self.policy.label,
         )
 
 

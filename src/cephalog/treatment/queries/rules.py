@@ -42,7 +42,7 @@ def eligibility_status(patient: Patient, today: dt.date) -> Eligibility:
 
 def eligibility_of(gate: Any) -> Eligibility:
     """The session's eligibility line from the eligibility app's gate."""
-    source = f"assessment spec section 6, policy {gate.policy}"
+    source = f"assessment spec section 6, policy {gate.policy_label or gate.policy}"
     if gate.hard_stops:
         return Eligibility(
             eligible=False,
