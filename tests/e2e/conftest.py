@@ -200,3 +200,11 @@ def login(page: Page, live_server: Any) -> Callable[[str, str], Page]:
         return log_in(page, live_server.url, username, password)
 
     return _login
+
+
+# Each cell's generated label as the browser shows it (None when none is shown).
+SHOWN_LABELS = """cells => cells.map(td => {
+  const before = getComputedStyle(td, '::before');
+  const shown = before.content.match(/^"(.*?)"/);  // the text before any "/ alt text"
+  return before.display === 'none' || !shown ? null : shown[1];
+})"""

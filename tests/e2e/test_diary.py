@@ -14,7 +14,14 @@ from playwright.sync_api import Page, expect
 from cephalog.core.time import patient_today
 from cephalog.diary.actions import save_day
 from cephalog.diary.queries import last_28_days
-from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, screenshot, sign_in
+from tests.e2e.conftest import (
+    DESKTOP,
+    PHONE,
+    SHOWN_LABELS,
+    check_accessibility,
+    screenshot,
+    sign_in,
+)
 from tests.personas import PASSWORD, Cast
 
 NARROW = {"width": 360, "height": 740}
@@ -385,14 +392,6 @@ def test_the_patient_list_counts_a_new_patients_diary_from_the_day_she_joined(
     expect(row.locator("td").nth(2)).to_have_text(since)
     expect(row).not_to_have_class("attention")
     fits_narrow(page, "patient-list-new-patient")
-
-
-# Each cell's generated label as the browser shows it (None when none is shown).
-SHOWN_LABELS = """cells => cells.map(td => {
-  const before = getComputedStyle(td, '::before');
-  const shown = before.content.match(/^"(.*?)"/);  // the text before any "/ alt text"
-  return before.display === 'none' || !shown ? null : shown[1];
-})"""
 
 
 def test_the_patient_list_names_each_figure_on_a_phone(

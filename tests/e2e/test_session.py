@@ -10,7 +10,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, screenshot, sign_in
+from tests.e2e.conftest import (
+    DESKTOP,
+    PHONE,
+    SHOWN_LABELS,
+    check_accessibility,
+    screenshot,
+    sign_in,
+)
 from tests.personas import Cast
 
 TABLET = {"width": 820, "height": 1180}
@@ -391,11 +398,3 @@ def test_the_open_session_page_fits_a_phone(
     assert shown == [None, "Details: ", "Source: "], shown
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "session-recording-phone")
-
-
-# Each cell's generated label as the browser shows it (None when none is shown).
-SHOWN_LABELS = """cells => cells.map(td => {
-  const before = getComputedStyle(td, '::before');
-  const shown = before.content.match(/^"(.*?)"/);  // the text before any "/ alt text"
-  return before.display === 'none' || !shown ? null : shown[1];
-})"""
