@@ -14,7 +14,6 @@ from fractions import Fraction
 from django.db.models import QuerySet
 
 from cephalog.accounts.rules_queries import clinic_rules
-from cephalog.core.time import patient_today
 from cephalog.diary.models import DiaryEntryRevision
 from cephalog.diary.queries import ClassifiedDay, diary_days
 from cephalog.domain.criteria import MedicationOveruse, assess_medication_overuse
@@ -22,7 +21,7 @@ from cephalog.domain.diary import DiaryDay, classify_day
 from cephalog.domain.rulesets import LEGACY, Rules
 from cephalog.domain.windows import WINDOW_DAYS, Window, compute_window, window_ending
 from cephalog.patients.models import Patient
-from cephalog.patients.queries import DaysFilled, began_words, diary_start
+from cephalog.patients.queries import DaysFilled, DiaryBegan, diary_began, diary_start
 
 ONE_DAY = dt.timedelta(days=1)
 #: The overuse screen reads the window and the two before it (spec section 5).
@@ -171,30 +170,9 @@ def month_calendar(
     )
 
 
-@dataclass(frozen=True)
-class DiaryBegan:
-    """The diary's first day (`diary_start`), never after today: a patient whose local
-    "joined" day is still ahead (clock skew) began today."""
-
-    date: dt.date
-    joined: bool  # the diary began the day she joined (not with days typed in from before)
-
-    @property
-    def clinic_words(self) -> str:
-        return began_words(self.joined)
-
-    @property
-    def clinic_kind(self) -> DayClass:
-        return BEFORE_JOINING_CLINIC if self.joined else BEFORE_DIARY_CLINIC
-
-    def within(self, window: Window) -> bool:
-        """Whether the diary began after the window's first day and by its last."""
-        return window.start < self.date <= window.end
-
-
-def diary_began(patient: Patient, days: Mapping[dt.date, DiaryDay], today: dt.date) -> DiaryBegan:
-    start = min(diary_start(patient, days), today)
-    return DiaryBegan(date=start, joined=start == patient_today(patient, patient.created_at))
+def clinic_before_kind(began: DiaryBegan) -> DayClass:
+    """How the clinic's pages name a day before the diary began."""
+    return BEFORE_JOINING_CLINIC if began.joined else BEFORE_DIARY_CLINIC
 
 
 @dataclass(frozen=True)
@@ -222,8 +200,8 @@ class FilledIn:
         return self.first_day > self.window.start
 
 
-def filled_in(window: Window, began: dt.date) -> FilledIn:
-    return FilledIn(window=window, first_day=min(max(window.start, began), window.end))
+def filled_in(window: Window, began: DiaryBegan) -> FilledIn:
+    return FilledIn(window=window, first_day=began.first_day_in(window.start, window.end))
 
 
 @dataclass(frozen=True)
@@ -249,7 +227,7 @@ def patient_counts(
     began = diary_began(patient, days, today)
     return PatientCounts(
         window=compute_window(days, window_start, today, rules.definition),
-        first_day=max(window_start, began.date),
+        first_day=began.first_day_in(window_start, today),
         joined=began.joined,
     )
 
@@ -321,11 +299,11 @@ class ClinicDiary:
 
     @property
     def filled_28(self) -> FilledIn:
-        return filled_in(self.latest, self.began.date)
+        return filled_in(self.latest, self.began)
 
     @property
     def filled_7(self) -> FilledIn:
-        return filled_in(self.latest_7, self.began.date)
+        return filled_in(self.latest_7, self.began)
 
     @property
     def began_in_baseline(self) -> bool:
@@ -342,7 +320,9 @@ class ClinicDiary:
         rows = []
         for shown in self.month_days:
             blank = shown.day is None and shown.date < self.began.date
-            rows.append((shown, self.began.clinic_kind if blank else DAY_CLASSES[shown.css_class]))
+            rows.append(
+                (shown, clinic_before_kind(self.began) if blank else DAY_CLASSES[shown.css_class])
+            )
         return rows
 
     @property
@@ -448,7 +428,13 @@ def clinic_diary(patient: Patient, month: dt.date, today: dt.date) -> ClinicDiar
         date += ONE_DAY
     return ClinicDiary(
         calendar=month_calendar(
-            days, month, today, None, rules, diary_from=began.date, before_kind=began.clinic_kind
+            days,
+            month,
+            today,
+            None,
+            rules,
+            diary_from=began.date,
+            before_kind=clinic_before_kind(began),
         ),
         month_days=month_days,
         latest=latest,

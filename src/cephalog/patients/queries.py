@@ -15,7 +15,7 @@ from cephalog.accounts.access import visible_patients
 from cephalog.accounts.models import Clinic
 from cephalog.core.time import patient_today
 from cephalog.diary.models import DiaryEntry
-from cephalog.domain.windows import WINDOW_DAYS
+from cephalog.domain.windows import WINDOW_DAYS, Window
 from cephalog.patients.models import Patient
 
 #: What the diary API reads of the request's patient (the rest is deferred): the time zone
@@ -137,10 +137,33 @@ def diary_start(patient: Patient, recorded: Iterable[dt.date]) -> dt.date:
     return min(joined, min(recorded, default=joined))
 
 
-def began_words(joined: bool) -> str:
-    """When the diary began, in the clinic's words: joining is true even when an older
-    diary was imported and is not among the days read (see `diary_start`)."""
-    return "the patient joined" if joined else "the diary began"
+@dataclass(frozen=True)
+class DiaryBegan:
+    """The diary's first day (`diary_start`), never after today: a patient whose local
+    "joined" day is still ahead (clock skew) began today. The diary pages and the patient
+    list count her days filled in from it."""
+
+    date: dt.date
+    joined: bool  # the diary began the day she joined (not with days typed in from before)
+
+    @property
+    def clinic_words(self) -> str:
+        """The start in the clinic's words: joining is true even when an older diary was
+        imported and is not among the days read (see `diary_start`)."""
+        return "the patient joined" if self.joined else "the diary began"
+
+    def first_day_in(self, start: dt.date, end: dt.date) -> dt.date:
+        """The first of the days from `start` to `end` that were hers to fill in."""
+        return min(max(start, self.date), end)
+
+    def within(self, window: Window) -> bool:
+        """Whether the diary began after the window's first day and by its last."""
+        return window.start < self.date <= window.end
+
+
+def diary_began(patient: Patient, recorded: Iterable[dt.date], today: dt.date) -> DiaryBegan:
+    start = min(diary_start(patient, recorded), today)
+    return DiaryBegan(date=start, joined=start == patient_today(patient, patient.created_at))
 
 
 @dataclass(frozen=True)
@@ -165,13 +188,13 @@ class PatientRow:
     entries_28: int
     next_session: dt.date | None
     stale: bool  # no diary entry for 3 days or more (issue 3: flag on the patient list)
-    #: the diary's first day (`diary_start` over all her days), never after the list's today
-    began: dt.date
-    joined: bool  # the diary began the day she joined (not with days typed in from before)
+    #: when the diary began (`diary_start` over all her days), never after the list's today
+    began: DiaryBegan
     today: dt.date
 
     def filled(self, window_days: int, recorded: int) -> DaysFilled:
-        first_day = max(self.today - dt.timedelta(days=window_days - 1), self.began)
+        start = self.today - dt.timedelta(days=window_days - 1)
+        first_day = self.began.first_day_in(start, self.today)
         return DaysFilled(recorded=recorded, days=(self.today - first_day).days + 1)
 
     @property
@@ -189,10 +212,6 @@ class PatientRow:
     @property
     def compliance_28(self) -> int:
         return self.filled_28.compliance
-
-    @property
-    def began_words(self) -> str:
-        return began_words(self.joined)
 
     def days_since_entry(self, today: dt.date) -> int | None:
         return (today - self.last_entry).days if self.last_entry else None
@@ -289,22 +308,16 @@ def patient_rows(
         entries_7=recorded_since(7),
         entries_28=recorded_since(WINDOW_DAYS),
     )[offset : offset + limit]
-    rows = []
-    for p in page:
-        # Never after today, as the diary pages' DiaryBegan: a patient whose local
-        # "joined" day is still ahead (time zones, clock skew) began today.
-        began = min(diary_start(p, [p.first_entry] if p.first_entry else []), today)
-        rows.append(
-            PatientRow(
-                patient=p,
-                last_entry=p.last_entry,
-                entries_7=p.entries_7,
-                entries_28=p.entries_28,
-                next_session=None,
-                stale=p.last_entry is None or (today - p.last_entry).days >= 3,
-                began=began,
-                joined=began == patient_today(p, p.created_at),
-                today=today,
-            )
+    return [
+        PatientRow(
+            patient=p,
+            last_entry=p.last_entry,
+            entries_7=p.entries_7,
+            entries_28=p.entries_28,
+            next_session=None,
+            stale=p.last_entry is None or (today - p.last_entry).days >= 3,
+            began=diary_began(p, [p.first_entry] if p.first_entry else [], today),
+            today=today,
         )
-    return rows
+        for p in page
+    ]
