@@ -277,21 +277,37 @@ def test_it_shows_the_clinic_the_patients_diary(
     expect(page.get_by_text(f"Saved {long_date(old)}: headache for 2 hours, mild")).to_be_visible()
 
 
+def _joined_days_ago(cast_db: Cast, days: int, filled: range = range(0)) -> dt.date:
+    """The cast's patient joined the programme `days` days ago, with the days `filled`
+    days ago filled in by a nurse; her today."""
+    from django.utils import timezone
+
+    from cephalog.patients.models import Patient
+
+    Patient.objects.filter(pk=cast_db.patient.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=days)
+    )
+    cast_db.patient.refresh_from_db()
+    today = patient_today(cast_db.patient)
+    for ago in filled:
+        save_day(
+            patient=cast_db.patient,
+            data={"date": (today - dt.timedelta(days=ago)).isoformat(), "headache_hours": 0},
+            by=cast_db.nurse,
+            today=today,
+            source="staff",
+        )
+    return today
+
+
 def test_a_new_patient_counts_her_diary_from_the_day_she_joined(
     page: Page, live_server: Any, cast_db: Cast
 ) -> None:
     """Two days after joining, with today filled in: "1 of 3 since you joined", not "1 of
     28", and the calendar leaves the days before she joined blank, not "Not filled in"."""
-    from django.utils import timezone
-
-    from cephalog.patients.models import Patient
     from tests.e2e.conftest import fits_narrow, sign_in
 
-    Patient.objects.filter(pk=cast_db.patient.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=2)
-    )
-    cast_db.patient.refresh_from_db()
-    today = patient_today(cast_db.patient)
+    today = _joined_days_ago(cast_db, 2)
     page.set_viewport_size(NARROW)
     sign_in(page, live_server.url, "ada")
     page.goto(live_server.url + "/me/")
@@ -322,23 +338,9 @@ def test_the_clinic_counts_a_new_patients_diary_from_the_day_she_joined(
     """Two days after joining, with today filled in: the clinic's page says "1 of 3 days
     filled in since the patient joined", not "1/28", and its calendar leaves the days
     before she joined blank; it fits 360 px."""
-    from django.utils import timezone
-
-    from cephalog.patients.models import Patient
     from tests.e2e.conftest import fits_narrow
 
-    Patient.objects.filter(pk=cast_db.patient.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=2)
-    )
-    cast_db.patient.refresh_from_db()
-    today = patient_today(cast_db.patient)
-    save_day(
-        patient=cast_db.patient,
-        data={"date": today.isoformat(), "headache_hours": 0},
-        by=cast_db.nurse,
-        today=today,
-        source="staff",
-    )
+    today = _joined_days_ago(cast_db, 2, filled=range(1))
     joined = today - dt.timedelta(days=2)
     since = f"1 of 3 days filled in since the patient joined on {joined.day} {joined:%b} (33%)"
     page.set_viewport_size(NARROW)
@@ -364,24 +366,9 @@ def test_the_patient_list_counts_a_new_patients_diary_from_the_day_she_joined(
 ) -> None:
     """A day after joining, with both days filled in: the list says "2/2 (100%) since the
     patient joined", not 29% and 7%, and does not flag her; it fits 360 px."""
-    from django.utils import timezone
-
-    from cephalog.patients.models import Patient
     from tests.e2e.conftest import fits_narrow
 
-    Patient.objects.filter(pk=cast_db.patient.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=1)
-    )
-    cast_db.patient.refresh_from_db()
-    today = patient_today(cast_db.patient)
-    for date in (today - dt.timedelta(days=1), today):
-        save_day(
-            patient=cast_db.patient,
-            data={"date": date.isoformat(), "headache_hours": 0},
-            by=cast_db.nurse,
-            today=today,
-            source="staff",
-        )
+    today = _joined_days_ago(cast_db, 1, filled=range(2))
     joined = today - dt.timedelta(days=1)
     page.set_viewport_size(NARROW)
     sign_in(page, live_server.url, "dr-house")
