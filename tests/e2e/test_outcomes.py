@@ -118,3 +118,58 @@ def test_the_patient_sees_their_progress_on_a_phone(
     visit("/me/questionnaires/", "outcomes-my-questionnaires-390")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], width
+
+
+def test_the_dashboard_counts_diary_days_from_the_day_she_joined_on_a_phone(
+    page: Page, live_server: Any, cast_db: Cast
+) -> None:
+    """Ada joined 20 days ago and filled in the last 5; Brook joined 10 days ago and filled
+    in nothing. At 360 px the dashboard's low-compliance card says what the patient list
+    says: 5 of 20 since she joined (25%), not 5 of 5 (100%, unlisted), and 0 of 10 (0%)
+    for Brook, not 0 of 28; it fits and passes axe."""
+    from django.utils import timezone
+
+    from cephalog.diary.actions import save_day
+    from cephalog.patients.models import Patient
+    from tests.e2e.conftest import NARROW, fits_narrow
+
+    def joined(patient: Any, days_ago: int) -> dt.date:
+        Patient.objects.filter(pk=patient.pk).update(
+            created_at=timezone.now() - dt.timedelta(days=days_ago)
+        )
+        patient.refresh_from_db()
+        return patient_today(patient) - dt.timedelta(days=days_ago)
+
+    ada, brook = cast_db.patient, cast_db.other_patient
+    ada_joined, brook_joined = joined(ada, 19), joined(brook, 9)
+    today = patient_today(ada)
+    for ago in range(5):
+        save_day(
+            patient=ada,
+            data={"date": (today - dt.timedelta(days=ago)).isoformat(), "headache_hours": 0},
+            by=cast_db.nurse,
+            today=today,
+            source="staff",
+        )
+
+    def on(d: dt.date) -> str:
+        return f"since the patient joined on {d.day} {d:%b}"
+
+    page.set_viewport_size(NARROW)
+    sign_in(page, live_server.url, "nurse-joy")
+    page.goto(live_server.url + "/clinic/dashboard/")
+    card = page.locator("#compliance")
+    expect(card.locator("li")).to_have_count(2)
+    expect(card.locator("li").nth(0)).to_contain_text(
+        f"0 of 10 days filled in {on(brook_joined)} (0%)"
+    )
+    expect(card.locator("li").nth(1)).to_contain_text(
+        f"5 of 20 days filled in {on(ada_joined)} (25%)"
+    )
+    fits_narrow(page, "dashboard-compliance-new-patients")
+
+    page.goto(live_server.url + "/clinic/patients/")
+    row = page.locator("tr", has=page.get_by_role("link", name="Quill, Ada"))
+    expect(row.locator("td").nth(2)).to_have_text(f"5/20 (25%) {on(ada_joined)}")
+    row = page.locator("tr", has=page.get_by_role("link", name="Tarrant, Brook"))
+    expect(row.locator("td").nth(2)).to_have_text(f"0/10 (0%) {on(brook_joined)}")

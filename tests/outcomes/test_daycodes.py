@@ -51,7 +51,7 @@ def demo(loaded: Any, db: None, time_machine: Any) -> Any:
 
 
 def from_rows(clinic_ids: list[int], rules: Rules = LEGACY) -> pl.DataFrame:
-    frames = load_frames(clinic_ids)
+    frames = load_frames(clinic_ids, TODAY)
     return cohort_table(frames.diary, frames.sessions, frames.patients, TODAY, rules)
 
 

@@ -227,3 +227,29 @@ def test_the_clinic_diary_page_does_not_grow_with_diary_days(cast: Cast, frozen:
         60,
         cap=12,
     )
+
+
+# --- the clinic dashboard ----------------------------------------------------------------
+
+
+def test_the_clinic_dashboard_does_not_grow_with_patients_or_their_diaries(
+    cast: Cast, frozen: None
+) -> None:
+    """Patients with a diary and a session, and patients who joined and have filled in
+    nothing (each with her own diary start: the low-compliance list): the same queries."""
+    client = client_for(cast, "nurse")
+    url = reverse("clinic-dashboard")
+    made: list[Patient] = []
+
+    def grow(n: int) -> None:
+        for _ in range(n):
+            k = len(made)
+            patient = make_patient(cast.clinic, f"D-{k:04}", "Test", f"Dashboard{k:04}", None)
+            if k % 2:  # every other one joined and has filled in nothing
+                add_diary(patient, 30)
+                add_history(patient, 1)
+            made.append(patient)
+
+    assert_constant(lambda: count_queries(client, url), grow, 10, cap=14)
+    page = client.get(url).content.decode()
+    assert page.count("0 of 1 day filled in since the patient joined") == 10  # joined today

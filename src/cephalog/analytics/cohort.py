@@ -357,34 +357,55 @@ def adverse_events_by_symptom(table: pl.DataFrame, adverse_events: pl.DataFrame)
 
 
 def diary_compliance(diary: pl.DataFrame, patients: pl.DataFrame, today: dt.date) -> pl.DataFrame:
-    """Per patient: first and last diary date and days recorded in the 28 days ending `today`.
+    """Per patient: her days filled in of the 28 ending `today`, counted from when her diary
+    began when that is later, as the patient list and the clinic's diary page count them
+    (`cephalog.patients.queries.DaysFilled`).
 
-    `expected_days` = the days of those 28 since the first entry (a diary
-    started 10 days ago expects 10); `compliance_pct` is null without entries.
+    `patients` has `patient` and `diary_start`: the first day her diary covers, as
+    `cephalog.patients.queries.diary_start` defines it (the day she joined, in her time
+    zone, or her first recorded day when earlier). The caller reads it with that function;
+    this one only counts. A null `diary_start` counts from today.
+
+    Columns: `patient`, `first_entry` and `last_entry` (null without entries),
+    `diary_began` (`diary_start`, never after `today`, as `diary_began` caps it: a patient
+    whose joining day is still ahead in her time zone began today), `recorded_last_28`,
+    `expected_days` (the 28 days, or those from `diary_began` to `today` when fewer:
+    always 1 to 28) and `compliance_pct` (`recorded_last_28` of `expected_days`,
+    unrounded; 0 for a patient who has filled in nothing, never null). One row per
+    patient of `patients`, in their order.
     """
+    if "diary_start" not in patients.columns:
+        raise ValueError(
+            "patients: needs diary_start, the first day each diary covers "
+            "(cephalog.patients.queries.diary_start)"
+        )
     start = today - dt.timedelta(days=WINDOW_DAYS - 1)
+    today_lit = pl.lit(today, dtype=pl.Date)
     per_patient = diary.group_by("patient").agg(
         pl.col("date").cast(pl.Date).min().alias("first_entry"),
         pl.col("date").cast(pl.Date).max().alias("last_entry"),
         pl.col("date")
         .cast(pl.Date)
-        .is_between(pl.lit(start, dtype=pl.Date), pl.lit(today, dtype=pl.Date))
+        .is_between(pl.lit(start, dtype=pl.Date), today_lit)
         .sum()
         .cast(pl.Int64)
         .alias("recorded_last_28"),
     )
-    expected = pl.min_horizontal(
-        pl.lit(WINDOW_DAYS, dtype=pl.Int64),
-        (pl.lit(today, dtype=pl.Date) - pl.col("first_entry")).dt.total_days() + 1,
-    ).clip(lower_bound=0)
+    began = pl.min_horizontal(pl.col("diary_start").cast(pl.Date), today_lit)
+    first_day = pl.max_horizontal(pl.col("diary_began"), pl.lit(start, dtype=pl.Date))
     return (
-        patients.select("patient")
-        .unique(maintain_order=True)
-        .join(per_patient, on="patient", how="left")
-        .with_columns(pl.col("recorded_last_28").fill_null(0), expected.alias("expected_days"))
+        patients.select("patient", "diary_start")
+        .unique(subset="patient", keep="first", maintain_order=True)
+        .join(per_patient, on="patient", how="left", maintain_order="left")
+        .select(
+            "patient",
+            "first_entry",
+            "last_entry",
+            began.alias("diary_began"),
+            pl.col("recorded_last_28").fill_null(0),
+        )
+        .with_columns(((today_lit - first_day).dt.total_days() + 1).alias("expected_days"))
         .with_columns(
-            pl.when(pl.col("expected_days") > 0)
-            .then(pl.col("recorded_last_28") / pl.col("expected_days") * 100)
-            .alias("compliance_pct")
+            (pl.col("recorded_last_28") / pl.col("expected_days") * 100).alias("compliance_pct")
         )
     )

@@ -14,9 +14,11 @@ from django.apps import apps
 
 from cephalog.analytics.cohort import cohort_table, diary_compliance
 from cephalog.domain.intervals import DUE_INTERVAL_DAYS
+from cephalog.domain.windows import WINDOW_DAYS
 from cephalog.outcomes.actions import effect_of
 from cephalog.outcomes.dashboard.frames import (
     DUE_SOON_DAYS,
+    LOW_COMPLIANCE_MIN_DAYS,
     LOW_COMPLIANCE_PCT,
     RENEWAL_LEAD_DAYS,
     _frame,
@@ -25,6 +27,7 @@ from cephalog.outcomes.dashboard.frames import (
     rules_for,
 )
 from cephalog.outcomes.models import ContinuationDecision
+from cephalog.patients.queries import DaysFilled, DiaryBegan
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ def _latest_and_baseline(table: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFram
 
 def _patient_frame(clinic_ids: Sequence[int], today: dt.date) -> pl.DataFrame:
     """One row per patient with everything the dashboard's lists filter on."""
-    frames = load_frames(clinic_ids)
+    frames = load_frames(clinic_ids, today)
     table = cohort_table(
         frames.diary, frames.sessions, frames.patients, today, rules_for(clinic_ids)
     )
@@ -200,20 +203,38 @@ def _schedule_lists(board: Dashboard, p: pl.DataFrame, today: dt.date) -> None:
     )
 
 
+def compliance_words(r: dict[str, Any]) -> str:
+    """'5 of 20 days filled in since the patient joined on 17 Nov (25%)': the figure and
+    its start in the words of the patient list and the clinic's diary page (`DaysFilled`,
+    `DiaryBegan.clinic_words`), the start said only when it cuts the 28 days short."""
+    filled = DaysFilled(recorded=r["recorded_last_28"], days=r["expected_days"])
+    text = f"{filled.recorded} of {filled.days} {'day' if filled.days == 1 else 'days'} filled in"
+    if filled.days < WINDOW_DAYS:
+        began = DiaryBegan(date=r["diary_began"], joined=r["diary_joined"])
+        text += f" since {began.clinic_words} on {began.date.day} {began.date:%b}"
+    return f"{text} ({filled.compliance}%)"
+
+
+def low_compliance(p: pl.DataFrame) -> list[Row]:
+    """Active patients who filled in fewer than 80 % of their days in the window, lowest first.
+
+    The window is the 28 days ending the clinic's today, cut to the days since her diary
+    began when it began inside them (`analytics.cohort.diary_compliance` with the patient
+    list's `diary_start`: the day she joined, or her first day recorded when earlier), so a
+    figure here is the patient list's "last 28 days" figure. A patient is listed once her
+    diary has been going 7 days in the window (fewer days are too few to judge), or from
+    the day it began when she has filled in nothing at all (0 of N: she has not started).
+    """
+    low = pl.col("recorded_last_28") * 100 < LOW_COMPLIANCE_PCT * pl.col("expected_days")
+    judged = (pl.col("expected_days") >= LOW_COMPLIANCE_MIN_DAYS) | pl.col("first_entry").is_null()
+    listed = p.filter(pl.col("active") & low & judged).sort("compliance_pct", maintain_order=True)
+    return _rows(listed, compliance_words)
+
+
 def _follow_up_lists(board: Dashboard, p: pl.DataFrame, today: dt.date) -> None:
     """Low compliance, wearing off, needs a review, renewal due."""
     today_lit = pl.lit(today, dtype=pl.Date)
-    board.low_compliance = _rows(
-        p.filter(
-            pl.col("active")
-            & (pl.col("compliance_pct") < LOW_COMPLIANCE_PCT)
-            & (pl.col("expected_days") >= 7)
-        ).sort("compliance_pct"),
-        lambda r: (
-            f"{r['recorded_last_28']} of {r['expected_days']} days recorded "
-            f"({r['compliance_pct']:.0f}%)"
-        ),
-    )
+    board.low_compliance = low_compliance(p)
     board.wearing_off = _rows(
         p.filter(pl.col("active") & pl.col("latest_wearing_off").fill_null(False)),
         lambda r: (

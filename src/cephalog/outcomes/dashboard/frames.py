@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,12 +18,17 @@ from cephalog.domain.diary import DAY_FEATURES
 from cephalog.domain.rulesets import DEFAULT_RULESET, Rules
 from cephalog.domain.vocab import MIGRAINE_SPECIFIC_CLASSES
 from cephalog.patients.models import Patient
+from cephalog.patients.queries import diary_began
 from cephalog.treatment.models import Session, SessionStatus
 
 #: A session is "due" from this many days before its due date.
 DUE_SOON_DAYS = 14
-#: Diary compliance below this share of the last 28 days is flagged.
+#: Diary compliance below this share of the last 28 days (of the days since the diary
+#: began, when fewer) is flagged.
 LOW_COMPLIANCE_PCT = 80
+#: ... once the diary has been going this many days in the window, or from the day it began
+#: when nothing at all has been filled in.
+LOW_COMPLIANCE_MIN_DAYS = 7
 #: A renewal is prepared this many days before the payer's authorisation ends.
 RENEWAL_LEAD_DAYS = 30
 _DIARY_SCHEMA = {
@@ -44,8 +50,17 @@ _DIARY_SCHEMA = {
 }
 
 
+#: What the patients' frame reads of each patient: `diary_began` needs the time zone and
+#: the time she was added.
+_PATIENT_FIELDS = ("id", "clinic_id", "given_name", "family_name", "mrn", "created_at", "time_zone")
+
+
 @dataclass
 class ClinicFrames:
+    #: `patient`, `clinic_id`, `given_name`, `family_name`, `mrn`, and when her diary
+    #: began: `diary_start` and `diary_joined` (`patients.queries.diary_began` on the day
+    #: the frames were read for: the date, never after it, and whether it is the day she
+    #: joined), as the patient list and the diary pages count her days from.
     patients: pl.DataFrame
     diary: pl.DataFrame
     sessions: pl.DataFrame
@@ -65,11 +80,10 @@ def _frame(rows: Sequence[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFr
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def load_frames(clinic_ids: Sequence[int]) -> ClinicFrames:
-    """Patients, diary days and sessions of the clinics: three queries."""
-    patients = Patient.objects.filter(clinic_id__in=clinic_ids).values_list(
-        "id", "clinic_id", "given_name", "family_name", "mrn"
-    )
+def load_frames(clinic_ids: Sequence[int], today: dt.date) -> ClinicFrames:
+    """Patients, diary days and sessions of the clinics: three queries. `today` is the
+    clinic's: no diary begins after it (`ClinicFrames.patients`)."""
+    patients = Patient.objects.filter(clinic_id__in=clinic_ids).only(*_PATIENT_FIELDS)
     meds = AcuteMedicationTaken.objects.filter(entry=OuterRef("pk"))
     specific = meds.filter(drug_class__in=sorted(MIGRAINE_SPECIFIC_CLASSES))
     diary = (
@@ -96,8 +110,18 @@ def load_frames(clinic_ids: Sequence[int]) -> ClinicFrames:
         patient__clinic_id__in=clinic_ids,
         status__in=[SessionStatus.COMPLETED, SessionStatus.PLANNED],
     ).values_list("patient_id", "date", "status")
-    p_rows = [(str(p), c, g, f, m) for p, c, g, f, m in patients]
     d_rows = [(str(r[0]), *r[1:3], r[3] or None, *r[4:]) for r in diary]
+    diary_frame = _frame(d_rows, _DIARY_SCHEMA)
+    first_entry = dict(diary_frame.group_by("patient").agg(pl.col("date").min()).iter_rows())
+    p_rows = []
+    for p in patients:
+        # The patient list's rule (`diary_start`) from the same facts it reads: the day she
+        # joined (created_at, time_zone) and her first day recorded.
+        first = first_entry.get(str(p.pk))
+        began = diary_began(p, [first] if first else [], today)
+        p_rows.append(
+            (str(p.pk), p.clinic_id, p.given_name, p.family_name, p.mrn, began.date, began.joined)
+        )
     s_rows = [(str(p), d, s) for p, d, s in sessions]
     all_sessions = _frame(s_rows, {"patient": pl.String, "date": pl.Date, "status": pl.String})
     return ClinicFrames(
@@ -109,9 +133,11 @@ def load_frames(clinic_ids: Sequence[int]) -> ClinicFrames:
                 "given_name": pl.String,
                 "family_name": pl.String,
                 "mrn": pl.String,
+                "diary_start": pl.Date,
+                "diary_joined": pl.Boolean,
             },
         ),
-        diary=_frame(d_rows, _DIARY_SCHEMA),
+        diary=diary_frame,
         sessions=all_sessions.filter(pl.col("status") == SessionStatus.COMPLETED).drop("status"),
         planned=all_sessions.filter(pl.col("status") == SessionStatus.PLANNED).drop("status"),
     )

@@ -25,7 +25,7 @@ class Cohort:
 
 def cohort(clinic_ids: Sequence[int], today: dt.date) -> Cohort:
     """The clinic's cohort table by cycle, with adverse-event rates: four queries."""
-    frames = load_frames(clinic_ids)
+    frames = load_frames(clinic_ids, today)
     rules = rules_for(clinic_ids)
     table = cohort_table(frames.diary, frames.sessions, frames.patients, today, rules)
     events = _frame(
