@@ -20,6 +20,7 @@ from cephalog.outcomes.dashboard.frames import (
     DUE_SOON_DAYS,
     LOW_COMPLIANCE_MIN_DAYS,
     LOW_COMPLIANCE_PCT,
+    NOT_STARTED_MIN_DAYS,
     RENEWAL_LEAD_DAYS,
     _frame,
     change_words,
@@ -222,11 +223,14 @@ def low_compliance(p: pl.DataFrame) -> list[Row]:
     began when it began inside them (`analytics.cohort.diary_compliance` with the patient
     list's `diary_start`: the day she joined, or her first day recorded when earlier), so a
     figure here is the patient list's "last 28 days" figure. A patient is listed once her
-    diary has been going 7 days in the window (fewer days are too few to judge), or from
-    the day it began when she has filled in nothing at all (0 of N: she has not started).
+    diary has been going 7 days in the window (fewer days are too few to judge), or, when
+    she has filled in nothing at all (0 of N: she has not started), once her first day is
+    over (not on the day she joins, before her first evening).
     """
     low = pl.col("recorded_last_28") * 100 < LOW_COMPLIANCE_PCT * pl.col("expected_days")
-    judged = (pl.col("expected_days") >= LOW_COMPLIANCE_MIN_DAYS) | pl.col("first_entry").is_null()
+    judged = (pl.col("expected_days") >= LOW_COMPLIANCE_MIN_DAYS) | (
+        pl.col("first_entry").is_null() & (pl.col("expected_days") >= NOT_STARTED_MIN_DAYS)
+    )
     listed = p.filter(pl.col("active") & low & judged).sort("compliance_pct", maintain_order=True)
     return _rows(listed, compliance_words)
 

@@ -26,9 +26,11 @@ DUE_SOON_DAYS = 14
 #: Diary compliance below this share of the last 28 days (of the days since the diary
 #: began, when fewer) is flagged.
 LOW_COMPLIANCE_PCT = 80
-#: ... once the diary has been going this many days in the window, or from the day it began
-#: when nothing at all has been filled in.
+#: ... once the diary has been going this many days in the window,
 LOW_COMPLIANCE_MIN_DAYS = 7
+#: ... or, when nothing at all has been filled in, this many (her first day over: an
+#: evening has passed without an entry; on the day she joins she may not have had one).
+NOT_STARTED_MIN_DAYS = 2
 #: A renewal is prepared this many days before the payer's authorisation ends.
 RENEWAL_LEAD_DAYS = 30
 _DIARY_SCHEMA = {
