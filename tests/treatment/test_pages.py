@@ -195,7 +195,8 @@ def test_it_refuses_an_expired_lot_on_the_page(cast: Cast, open_session: Session
     assert "Lot OLD1 expired on" in body
     assert "vial.expiry" not in body
     # Beside the expiry date field, not only at the top of the page.
-    assert body.index("Lot OLD1 expired on") > body.index('name="lot"')
+    assert body.rindex("Lot OLD1 expired on") > body.index('name="lot"')
+    assert body.index("Lot OLD1 expired on") < body.index('name="lot"')  # and said at the top
     assert open_session.vials.count() == 1
 
 
@@ -250,3 +251,31 @@ def test_it_offers_to_continue_todays_open_session_instead_of_a_new_one(
     assert "Continue today's session" in body
     assert reverse("session-detail", args=[cast.patient.pk, open_session.pk]) in body
     assert "Start session" not in body
+
+
+def test_a_refused_start_is_listed_above_the_questions_with_links(cast: Cast) -> None:
+    """Staff walk, 7 Dec 2026: a refused "Start session" reopened the list at its top and
+    said why only beside the reason box at the bottom. The box above the questions lists it,
+    linked, and every form of the page posts to that box."""
+    url = reverse("session-start", args=[cast.patient.pk])
+    response = client_for(cast, "physician").post(url, start_data(cast, precheck_reason=""))
+    assert response.status_code == 400
+    body = response.content.decode()
+    box = body[body.index('id="problems"') : body.index("</div>", body.index('id="problems"'))]
+    assert "The session was not started" in box
+    assert '<a href="#id_precheck_reason">' in box
+    assert "Give a reason to go ahead" in box
+    assert f'action="{url}#problems"' in body
+
+
+def test_a_refused_sign_off_is_listed_at_the_top_of_the_session(
+    cast: Cast, open_session: Session
+) -> None:
+    url = reverse("session-record", args=[cast.patient.pk, open_session.pk])
+    response = client_for(cast, "physician").post(url, sites_data(action="complete"))
+    assert response.status_code == 400
+    body = response.content.decode()
+    box = body.index('id="problems"')
+    assert box < body.index("<dl")  # above the facts: where the page opens
+    assert '<a href="#id_confirm_sign">' in body[box : body.index("</div>", box)]
+    assert f'action="{url}#problems"' in body

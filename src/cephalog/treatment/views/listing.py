@@ -65,6 +65,25 @@ def _check_form(pre: queries.PreSession, data: Any = None) -> SafetyCheckForm:
     return SafetyCheckForm(data, initial=initial)
 
 
+#: Where a refusal keyed by a control shows on the session list (the control's id).
+_ANCHORS = {
+    "safety_check": "questions",
+    "new_since_last": "id_new_since_last_0",
+    "new_item": "id_item-name",
+}
+
+
+def _error_links(errors: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """The refusals shown beside a control, said again in the box above the questions with a
+    link to it: "Start session" sits a screen or more below the first of them."""
+    return [
+        (text, _ANCHORS.get(field, field if field.startswith("flag-") else f"id_{field}"))
+        for field, texts in errors.items()
+        if field
+        for text in texts
+    ]
+
+
 def _render_list(
     request: HttpRequest,
     patient: Patient,
@@ -103,6 +122,7 @@ def _render_list(
             "problems": [p for field, texts in errors.items() if not field for p in texts]
             if errors
             else problems,
+            "problem_links": _error_links(errors),
             "errors": errors,
             "flag_errors": {k: v for k, v in errors.items() if k.startswith("flag-")},
             "notes": notes or {},
