@@ -279,3 +279,41 @@ def test_a_refused_sign_off_is_listed_at_the_top_of_the_session(
     assert box < body.index("<dl")  # above the facts: where the page opens
     assert '<a href="#id_confirm_sign">' in body[box : body.index("</div>", box)]
     assert f'action="{url}#problems"' in body
+
+
+def test_after_todays_session_the_list_says_it_is_done_not_before_todays_session(
+    cast: Cast,
+) -> None:
+    """Staff walk, 7 Dec 2026: with today's session signed, the list still offered "Before
+    today's session" with the safety questions and a "Start session" the interval rule
+    refuses, under "Last session" three months back while the table above showed today's."""
+    given = full_session(cast.patient, cast.physician, now=timezone.now())
+    body = (
+        client_for(cast, "nurse")
+        .get(reverse("session-list", args=[cast.patient.pk]))
+        .content.decode()
+    )
+    assert "Today's session is done" in body
+    assert reverse("session-detail", args=[cast.patient.pk, given.pk]) in body
+    today = timezone.localdate()
+    assert f"earliest day {(today + dt.timedelta(days=77)):%-d %b %Y}" in body
+    assert f"12-week date {(today + dt.timedelta(days=84)):%-d %b %Y}" in body
+    assert "Before today's session" not in body
+    assert "Start session" not in body
+
+
+def test_the_list_says_when_the_clinic_refuses_and_when_a_reason_is_needed(cast: Cast) -> None:
+    """The line above the questions gave the earliest day (77 days) while the check below
+    refused the session under the clinic's 70-day minimum without its date."""
+    last = timezone.localdate() - dt.timedelta(days=45)
+    full_session(cast.patient, cast.physician, now=timezone.now() - dt.timedelta(days=45))
+    body = (
+        client_for(cast, "physician")
+        .get(reverse("session-list", args=[cast.patient.pk]))
+        .content.decode()
+    )
+    minimum = last + dt.timedelta(days=cast.clinic.minimum_interval_days)
+    assert (
+        f"refused before {minimum:%-d %b %Y} (this clinic's minimum), then only with a reason"
+        f" until the earliest day {(last + dt.timedelta(days=77)):%-d %b %Y}" in body
+    )

@@ -114,6 +114,11 @@ def _render_list(
                 (s for s in sessions if s.date == today and s.status == SessionStatus.IN_PROGRESS),
                 None,
             ),
+            # Given and signed today: no second one today (the interval rule refuses it).
+            "done_today": next(
+                (s for s in sessions if s.date == today and s.status == SessionStatus.COMPLETED),
+                None,
+            ),
             "form": (form or _start_form(patient, user)) if clinical else None,
             "check_form": (check_form or _check_form(pre)) if clinical else None,
             "item_form": item_form or NewItemForm(),
