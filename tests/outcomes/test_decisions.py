@@ -187,3 +187,13 @@ def test_the_next_injection_dates_read_like_the_other_dates(history: Cast) -> No
     earliest = SECOND_SESSION + dt.timedelta(days=77)
     assert f"{due.day} {due:%b %Y}, earliest {earliest.day} {earliest:%b %Y}" in row
     assert not re.search(r"\d{4}-\d{2}-\d{2}", row)
+
+
+def test_no_decision_is_ticked_before_the_physician_chooses(history: Cast) -> None:
+    """Staff walk, 7 Dec 2026: under a NICE TA260 "Stop" recommendation the form came with
+    "Continue as before" already ticked: a reason and one click recorded the opposite."""
+    html = client_for(history, "physician").get(url(history)).content.decode()
+    first = html.index('name="decision"')
+    form = html[html.rindex("<fieldset", 0, first) : html.index("</fieldset>", first)]
+    assert 'value="continue"' in form
+    assert "checked" not in form, form

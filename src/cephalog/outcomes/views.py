@@ -98,8 +98,9 @@ def _outcomes_context(
         "policies": list(POLICIES.values()),
         "can_decide": role == Role.PHYSICIAN,
         "can_record": role in CLINICAL_ROLES,
-        "decision_form": decision_form
-        or DecisionForm(initial={"policy": data.policy, "decision": Decision.CONTINUE}),
+        # No decision ticked in advance: "Continue" sat ticked under a "Stop" recommendation,
+        # one click from being recorded against it. The physician chooses.
+        "decision_form": decision_form or DecisionForm(initial={"policy": data.policy}),
         "bridging_form": bridging_form or BridgingForm(initial={"date": today}),
         "chart": chart,
         "weeks": list(range(1, 13)),
