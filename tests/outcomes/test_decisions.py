@@ -197,3 +197,24 @@ def test_no_decision_is_ticked_before_the_physician_chooses(history: Cast) -> No
     form = html[html.rindex("<fieldset", 0, first) : html.index("</fieldset>", first)]
     assert 'value="continue"' in form
     assert "checked" not in form, form
+
+
+def test_the_continuation_letter_warns_when_the_recommendation_is_to_stop(history: Cast) -> None:
+    """Staff walk, 7 Dec 2026: the funding letter asked for "continued treatment" under its
+    own "Recommendation under NICE TA260: Stop", with nothing on the page to say so. Until a
+    decision is recorded the page says so above the letter."""
+    assessed = assess_patient(history.patient, TODAY, "nice-ta260").to_dict()
+    assert assessed["continuation"]["recommendation"] == "stop"
+    letter = f"/clinic/patients/{history.patient.pk}/eligibility/letter/?kind=continuation"
+    client = client_for(history, "physician")
+    html = client.get(letter).content.decode()
+    assert 'data-testid="stop-warning"' in html
+    assert "The recommendation under NICE TA260 is <strong>Stop</strong>" in html
+    assert "Record the <a href=" in html
+    actions.record_decision(
+        patient=history.patient,
+        by=history.physician,
+        decision="continue",
+        reason="Episodic but disabling; panel agreed to one more cycle.",
+    )
+    assert 'data-testid="stop-warning"' not in client.get(letter).content.decode()
