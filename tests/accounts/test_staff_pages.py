@@ -295,3 +295,14 @@ def test_a_clinic_admin_sends_an_invitation_again_until_it_is_used(
     refused = client.post(reverse("staff-invite-again", args=[riley.pk]), follow=True)
     assert "They have chosen a password already" in refused.content.decode()
     assert len(mail.outbox) == sent + 1
+
+
+def test_clinic_settings_say_each_thing_once_with_its_unit(cast: Cast) -> None:
+    """Staff walk, 7 Dec 2026: "Country (chooses paper size, letters and adverse-event
+    form)" above "Chooses the paper size, the letters and the adverse-event report form.";
+    "Minimum interval days" without saying what happens between it and the earliest day."""
+    page = client_for(cast, "clinic_admin").get(reverse("clinic-settings")).content.decode()
+    assert "Country (chooses" not in page
+    assert page.count("Chooses the paper size, the letters and the adverse-event") == 1
+    assert "Minimum days between sessions" in page
+    assert "A session sooner than this after the last one is refused." in page
