@@ -286,3 +286,39 @@ def test_a_mail_relay_that_is_down_does_not_break_enrolment(
         codes = _enrol(client, cast.physician, prove=False)
     assert len(codes) == 10
     assert TOTPDevice.objects.get(user=cast.physician).confirmed
+
+
+def test_a_code_refused_by_the_throttle_says_to_wait_not_that_it_did_not_match(
+    cast: Cast,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    """Staff walk, 7 Dec 2026: after a few wrong codes the right one typed at once was
+    answered "That code did not match. Check the time on your phone": the nurse checks her
+    phone, types the next right code, and is refused again. The page says to wait, and
+    after a long run of wrong codes where else to turn."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.OTP_TOTP_THROTTLE_FACTOR = 1
+    device = TOTPDevice.objects.create(user=cast.nurse, name="phone", confirmed=True)
+    client = password_login("nurse-joy")
+    first = client.post(reverse("mfa-verify"), {"token": "123456"}).content.decode()
+    assert "That code did not match" in first  # one wrong code: just that
+    device.refresh_from_db()
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=4, throttling_failure_timestamp=timezone.now()
+    )
+    right = client.post(reverse("mfa-verify"), {"token": code(device)})
+    assert right.status_code == 400
+    body = right.content.decode()
+    assert "did not match" not in body
+    assert "Too many wrong codes in a row: wait " in body
+    assert "seconds, then type the newest code from your app." in body
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=16,
+        throttling_failure_timestamp=timezone.now() - dt.timedelta(seconds=5),
+    )
+    body = client.post(reverse("mfa-verify"), {"token": code(device)}).content.decode()
+    assert "codes are refused until" in body
+    assert "Use a recovery code, or ask your clinic admin to reset your second factor." in body

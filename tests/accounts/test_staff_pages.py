@@ -255,3 +255,54 @@ def test_an_admin_of_two_clinics_acts_on_the_clinic_they_are_working_in(
     )
     assert client.get(reverse("staff-list") + "?clinic=nowhere").status_code == 200
     assert client.get(reverse("clinic-settings") + "?clinic=nowhere").status_code == 404
+
+
+def test_a_clinic_admin_sends_an_invitation_again_until_it_is_used(
+    cast: Cast, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """Staff walk, 7 Dec 2026: the invitation's link works once, for three days, and its
+    expired page says "ask your clinic for a new invitation"; but inviting the address
+    again was refused ("a login exists already") and the colleague's page offered nothing:
+    a dead end for both. Their page now sends a new link, until they have a password."""
+    client = client_for(cast, "clinic_admin")
+    form = {"first_name": "Riley", "last_name": "Stone", "email": "riley@example.org"}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("staff-invite"), {**form, "role": "nurse"})
+    riley = User.objects.get(email="riley@example.org")
+    again = client.post(reverse("staff-invite"), {**form, "role": "nurse"}).content.decode()
+    assert "open their page under Staff to send the invitation again" in again
+    page = reverse("staff-member", args=[riley.pk])
+    assert "Send the invitation again" in client.get(page).content.decode()
+    assert_refused(
+        cast,
+        reverse("staff-invite-again", args=[riley.pk]),
+        NOT_ADMINS,
+        method="post",
+    )
+    sent = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("staff-invite-again", args=[riley.pk]), follow=True)
+    assert "Invitation sent again to riley@example.org." in response.content.decode()
+    assert len(mail.outbox) == sent + 1
+    assert mail.outbox[-1].to == ["riley@example.org"]
+    assert re.search(r"https?://\S+/accounts/invite/\S+/", mail.outbox[-1].body)
+    row = AuditEvent.objects.filter(category="account", object_ref=f"user:{riley.pk}").get()
+    assert row.detail == {"invitation": "sent again"}
+    # Once a password is chosen, there is no invitation to send: a reset instead.
+    riley.set_password(PASSWORD)
+    riley.save()
+    assert "Send the invitation again" not in client.get(page).content.decode()
+    refused = client.post(reverse("staff-invite-again", args=[riley.pk]), follow=True)
+    assert "They have chosen a password already" in refused.content.decode()
+    assert len(mail.outbox) == sent + 1
+
+
+def test_clinic_settings_say_each_thing_once_with_its_unit(cast: Cast) -> None:
+    """Staff walk, 7 Dec 2026: "Country (chooses paper size, letters and adverse-event
+    form)" above "Chooses the paper size, the letters and the adverse-event report form.";
+    "Minimum interval days" without saying what happens between it and the earliest day."""
+    page = client_for(cast, "clinic_admin").get(reverse("clinic-settings")).content.decode()
+    assert "Country (chooses" not in page
+    assert page.count("Chooses the paper size, the letters and the adverse-event") == 1
+    assert "Minimum days between sessions" in page
+    assert "A session sooner than this after the last one is refused." in page

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import (
     DESKTOP,
+    NARROW,
     PHONE,
     SHOWN_LABELS,
     check_accessibility,
@@ -195,7 +196,11 @@ def test_a_physician_checks_signs_each_flag_and_records_a_full_session(
     page.get_by_label("Topical anaesthetic").select_option("ice")
     # "Complete and sign" asks for confirmation first.
     page.get_by_role("button", name="Complete and sign").click()
-    expect(page.get_by_text("Tick to confirm: signing locks the session for good.")).to_be_visible()
+    expect(
+        page.locator(".errorlist").get_by_text(
+            "Tick to confirm: signing locks the session for good."
+        )
+    ).to_be_visible()
     page.get_by_label("I have checked the record: complete, sign and lock it").check()
     page.get_by_role("button", name="Complete and sign").click()
     expect(page.get_by_text("Session completed, signed and locked.")).to_be_visible()
@@ -253,7 +258,7 @@ def test_a_nurse_new_to_injecting_starts_with_a_supervisor_and_ticks_survive_lea
     page.get_by_role("button", name="Start session").click()
     supervisor = page.get_by_label("Supervising physician")
     expect(
-        page.get_by_text(
+        page.locator(".field-error").get_by_text(
             "has no recorded training and no previous sessions: record the supervising physician."
         )
     ).to_be_visible()
@@ -398,3 +403,34 @@ def test_the_open_session_page_fits_a_phone(
     assert shown == [None, "Details: ", "Source: "], shown
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "session-recording-phone")
+
+
+def test_a_refused_sign_off_is_said_where_the_page_opens_on_a_phone(
+    page: Page, live_server: Any, cast_db: Cast
+) -> None:
+    """Staff walk, 7 Dec 2026: "Complete and sign" without the tick reopened the page at its
+    top, 8,000 px above the only words saying what was missing; the physician saw the same
+    page again and nothing else. The refusal is now said where the page opens, and links to
+    the tick box."""
+    from tests.treatment.helpers import start, vial
+
+    session = start(cast_db.patient, cast_db.physician, now=timezone.now())
+    vial(session, cast_db.physician, now=timezone.now())
+    page.set_viewport_size(NARROW)
+    sign_in(page, live_server.url, "dr-house")
+    page.goto(f"{live_server.url}/clinic/patients/{cast_db.patient.pk}/sessions/{session.pk}/")
+    page.get_by_role("button", name="Mark all 31 fixed sites done").click()
+    expect(page.locator("#autosave")).to_contain_text("31 sites, 155 U")
+    page.get_by_role("button", name="Complete and sign").click()
+    page.wait_for_load_state("load")
+    summary = page.locator("#problems")
+    expect(summary).to_contain_text("Tick to confirm: signing locks the session for good.")
+    expect(summary).to_be_in_viewport()
+    check_accessibility(page)
+    screenshot(page, "session-sign-refused-phone")
+    summary.get_by_role("link", name=re.compile("Tick to confirm")).click()
+    tick = page.get_by_label("I have checked the record: complete, sign and lock it")
+    expect(tick).to_be_in_viewport()
+    tick.check()
+    page.get_by_role("button", name="Complete and sign").click()
+    expect(page.get_by_text("Session completed, signed and locked.")).to_be_visible()

@@ -136,3 +136,19 @@ def test_under_standard_2_a_label_count_is_never_called_ichd3(
     assert "label definition: 20.0 headache days, 13.0 migraine days per 28" in html
     assert "Chronic migraine, label day definition" in html
     assert "ICHD-3 1.3" not in html
+
+
+def test_every_figure_in_the_diary_windows_says_it_is_per_28(
+    cast: Cast, overuse_case: dt.date
+) -> None:
+    """Staff walk, 7 Dec 2026: the moderate/severe and acute-medication columns showed
+    "17 (19.0)" beside "20 (22.4 per 28)": a bare number in brackets, read as anything."""
+    html = (
+        client_for(cast, "physician")
+        .get(f"/clinic/patients/{cast.patient.pk}/eligibility/?policy=nice-ta260")
+        .content.decode()
+    )
+    row = html[html.index('<tr class="baseline-row">') :]
+    row = row[: row.index("</tr>")]
+    assert row.count("<small>(") == 5  # recorded days, then the four day counts
+    assert row.count(" per 28)</small>") == 4, row

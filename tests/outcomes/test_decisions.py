@@ -187,3 +187,34 @@ def test_the_next_injection_dates_read_like_the_other_dates(history: Cast) -> No
     earliest = SECOND_SESSION + dt.timedelta(days=77)
     assert f"{due.day} {due:%b %Y}, earliest {earliest.day} {earliest:%b %Y}" in row
     assert not re.search(r"\d{4}-\d{2}-\d{2}", row)
+
+
+def test_no_decision_is_ticked_before_the_physician_chooses(history: Cast) -> None:
+    """Staff walk, 7 Dec 2026: under a NICE TA260 "Stop" recommendation the form came with
+    "Continue as before" already ticked: a reason and one click recorded the opposite."""
+    html = client_for(history, "physician").get(url(history)).content.decode()
+    first = html.index('name="decision"')
+    form = html[html.rindex("<fieldset", 0, first) : html.index("</fieldset>", first)]
+    assert 'value="continue"' in form
+    assert "checked" not in form, form
+
+
+def test_the_continuation_letter_warns_when_the_recommendation_is_to_stop(history: Cast) -> None:
+    """Staff walk, 7 Dec 2026: the funding letter asked for "continued treatment" under its
+    own "Recommendation under NICE TA260: Stop", with nothing on the page to say so. Until a
+    decision is recorded the page says so above the letter."""
+    assessed = assess_patient(history.patient, TODAY, "nice-ta260").to_dict()
+    assert assessed["continuation"]["recommendation"] == "stop"
+    letter = f"/clinic/patients/{history.patient.pk}/eligibility/letter/?kind=continuation"
+    client = client_for(history, "physician")
+    html = client.get(letter).content.decode()
+    assert 'data-testid="stop-warning"' in html
+    assert "The recommendation under NICE TA260 is <strong>Stop</strong>" in html
+    assert "Record the <a href=" in html
+    actions.record_decision(
+        patient=history.patient,
+        by=history.physician,
+        decision="continue",
+        reason="Episodic but disabling; panel agreed to one more cycle.",
+    )
+    assert 'data-testid="stop-warning"' not in client.get(letter).content.decode()

@@ -105,7 +105,7 @@ def test_staff_enter_item_values_on_the_page(cast: Cast) -> None:
     data["hit6-completed_on"] = "2026-05-10"
     bad = client.post(url, {**data, "hit6-hit6_2": ""})
     assert bad.status_code == 400
-    assert "hit6_2: missing" in bad.content.decode()
+    assert "Missing; the HIT-6 total needs all 6 items" in bad.content.decode()
     response = client.post(url, data)
     assert response.status_code == 302
     row = QuestionnaireResponse.objects.get()
@@ -201,3 +201,16 @@ def test_a_clinic_admin_sets_the_plain_labels_on_a_page(cast: Cast) -> None:
     assert client_for(cast, "nurse").get("/clinic/questionnaire-labels/").status_code == 404
     too_long = admin.post("/clinic/questionnaire-labels/", {"hit6_2": "x" * 81})
     assert too_long.status_code == 400
+
+
+def test_a_missing_item_is_said_beside_it_without_its_key(cast: Cast) -> None:
+    """Staff walk, 7 Dec 2026: under "Item 2 (hit6_2)" the page said "hit6_2: missing; the
+    HIT-6 total needs all 6 items", the API's wording (which keeps the key)."""
+    url = f"/clinic/patients/{cast.patient.pk}/outcomes/questionnaires/hit6/"
+    data = {f"hit6-{k}": str(v) for k, v in HIT6.items()}
+    data["hit6-completed_on"] = "2026-05-10"
+    page = client_for(cast, "nurse").post(url, {**data, "hit6-hit6_2": "", "hit6-hit6_5": ""})
+    body = page.content.decode()
+    assert body.count("Missing; the HIT-6 total needs all 6 items") >= 2
+    assert "hit6_2: missing" not in body
+    assert "hit6_5: missing" not in body

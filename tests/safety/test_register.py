@@ -236,3 +236,25 @@ def test_the_event_form_does_not_preselect_a_red_flag_symptom(
     assert body.index("error-summary") < body.index("event-form")
     assert not AdverseEvent.objects.exists()
     assert not SafetyAlert.objects.exists()
+
+
+def test_the_date_beside_an_outcome_says_it_is_when_it_resolved(
+    cast: Cast, session3: Session
+) -> None:
+    """Staff walk, 7 Dec 2026: the register's outcome column read "Recovered (6 Dec)" and
+    "Unknown (22 Nov)": a bare date that could be the onset, the report or the review."""
+    resolved = session3.date + dt.timedelta(days=1)
+    actions.record_adverse_event(
+        patient=cast.patient,
+        user=cast.physician,
+        symptom="neck_pain",
+        onset=session3.date,
+        severity="mild",
+        outcome="recovered",
+        resolved_on=resolved,
+    )
+    client = client_for(cast, "nurse")
+    body = _tbody(client.get(reverse("safety-register")).content.decode())
+    assert f"Recovered (resolved {resolved.day} {resolved:%b})" in body
+    mine = client.get(reverse("safety-patient-events", args=[cast.patient.pk])).content.decode()
+    assert f"(resolved {resolved.day} {resolved:%b %Y})" in mine

@@ -989,6 +989,16 @@ PATTERNS: dict[str, Entry] = {
         body=lambda w, rel: {"active": "0"},
         audit="any",
     ),
+    "staff-invite-again": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        relations=CLINIC_RELS,
+        kwargs=colleague_id,
+        methods=P,
+        get_ok=POST_ONLY,
+        why="staff logins only, no patient data; the colleague here has a password, so it is "
+        "refused with nothing sent (sending is audited: tests/accounts/test_staff_pages.py)",
+    ),
     "staff-role-decide": Entry(
         CLINIC_ADMIN_PAGE,
         roles=ADMIN_ONLY,

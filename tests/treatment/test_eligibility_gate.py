@@ -47,3 +47,16 @@ def test_the_eligibility_check_names_the_policy_as_staff_read_it(cast: Cast) -> 
     session = start(cast.patient, cast.physician, precheck_reason="Referral letter reviewed.")
     eligibility = next(r for r in session.rule_results if r["rule"] == "eligibility")
     assert eligibility["source"] == "assessment spec section 6, policy NICE TA260"
+
+
+def test_the_reason_asked_for_and_the_reason_given_follow_a_full_stop(cast: Cast) -> None:
+    """Staff walk, 7 Dec 2026: "... no decision to start recorded under NICE TA260 Give a
+    reason to go ahead" and "... under NICE TA260 Going ahead with the reason: ..."."""
+    with pytest.raises(actions.SessionError) as error:
+        start(cast.patient, cast.physician, precheck_reason="")
+    (asked,) = error.value.by_field["precheck_reason"]
+    assert asked.endswith(". Give a reason to go ahead, or record a decision to start."), asked
+    assert ".." not in asked
+    session = start(cast.patient, cast.physician, precheck_reason="Paper diary reviewed.")
+    given = next(r for r in session.rule_results if r["rule"] == "eligibility")["message"]
+    assert ". Going ahead with the reason: Paper diary reviewed." in given, given

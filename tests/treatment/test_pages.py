@@ -195,7 +195,8 @@ def test_it_refuses_an_expired_lot_on_the_page(cast: Cast, open_session: Session
     assert "Lot OLD1 expired on" in body
     assert "vial.expiry" not in body
     # Beside the expiry date field, not only at the top of the page.
-    assert body.index("Lot OLD1 expired on") > body.index('name="lot"')
+    assert body.rindex("Lot OLD1 expired on") > body.index('name="lot"')
+    assert body.index("Lot OLD1 expired on") < body.index('name="lot"')  # and said at the top
     assert open_session.vials.count() == 1
 
 
@@ -250,3 +251,69 @@ def test_it_offers_to_continue_todays_open_session_instead_of_a_new_one(
     assert "Continue today's session" in body
     assert reverse("session-detail", args=[cast.patient.pk, open_session.pk]) in body
     assert "Start session" not in body
+
+
+def test_a_refused_start_is_listed_above_the_questions_with_links(cast: Cast) -> None:
+    """Staff walk, 7 Dec 2026: a refused "Start session" reopened the list at its top and
+    said why only beside the reason box at the bottom. The box above the questions lists it,
+    linked, and every form of the page posts to that box."""
+    url = reverse("session-start", args=[cast.patient.pk])
+    response = client_for(cast, "physician").post(url, start_data(cast, precheck_reason=""))
+    assert response.status_code == 400
+    body = response.content.decode()
+    box = body[body.index('id="problems"') : body.index("</div>", body.index('id="problems"'))]
+    assert "The session was not started" in box
+    assert '<a href="#id_precheck_reason">' in box
+    assert "Give a reason to go ahead" in box
+    assert f'action="{url}#problems"' in body
+
+
+def test_a_refused_sign_off_is_listed_at_the_top_of_the_session(
+    cast: Cast, open_session: Session
+) -> None:
+    url = reverse("session-record", args=[cast.patient.pk, open_session.pk])
+    response = client_for(cast, "physician").post(url, sites_data(action="complete"))
+    assert response.status_code == 400
+    body = response.content.decode()
+    box = body.index('id="problems"')
+    assert box < body.index("<dl")  # above the facts: where the page opens
+    assert '<a href="#id_confirm_sign">' in body[box : body.index("</div>", box)]
+    assert f'action="{url}#problems"' in body
+
+
+def test_after_todays_session_the_list_says_it_is_done_not_before_todays_session(
+    cast: Cast,
+) -> None:
+    """Staff walk, 7 Dec 2026: with today's session signed, the list still offered "Before
+    today's session" with the safety questions and a "Start session" the interval rule
+    refuses, under "Last session" three months back while the table above showed today's."""
+    given = full_session(cast.patient, cast.physician, now=timezone.now())
+    body = (
+        client_for(cast, "nurse")
+        .get(reverse("session-list", args=[cast.patient.pk]))
+        .content.decode()
+    )
+    assert "Today's session is done" in body
+    assert reverse("session-detail", args=[cast.patient.pk, given.pk]) in body
+    today = timezone.localdate()
+    assert f"earliest day {(today + dt.timedelta(days=77)):%-d %b %Y}" in body
+    assert f"12-week date {(today + dt.timedelta(days=84)):%-d %b %Y}" in body
+    assert "Before today's session" not in body
+    assert "Start session" not in body
+
+
+def test_the_list_says_when_the_clinic_refuses_and_when_a_reason_is_needed(cast: Cast) -> None:
+    """The line above the questions gave the earliest day (77 days) while the check below
+    refused the session under the clinic's 70-day minimum without its date."""
+    last = timezone.localdate() - dt.timedelta(days=45)
+    full_session(cast.patient, cast.physician, now=timezone.now() - dt.timedelta(days=45))
+    body = (
+        client_for(cast, "physician")
+        .get(reverse("session-list", args=[cast.patient.pk]))
+        .content.decode()
+    )
+    minimum = last + dt.timedelta(days=cast.clinic.minimum_interval_days)
+    assert (
+        f"refused before {minimum:%-d %b %Y} (this clinic's minimum), then only with a reason"
+        f" until the earliest day {(last + dt.timedelta(days=77)):%-d %b %Y}" in body
+    )

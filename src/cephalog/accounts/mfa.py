@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_static.models import StaticToken
@@ -111,6 +113,19 @@ class StaffMFAMiddleware:
 
 def confirmed_device(user: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+
+
+def seconds_refused(device: TOTPDevice) -> int:
+    """How long django-otp's throttle refuses every code, the right one too (0: not now).
+
+    The delay doubles with each wrong code in a row (1 s, 2 s, 4 s ... never capped): the
+    page says so, instead of "did not match" to the right code typed too soon."""
+    allowed, data = device.verify_is_allowed()
+    until = (data or {}).get("locked_until")
+    if allowed or until is None:
+        return 0
+    left: float = (until - timezone.now()).total_seconds()
+    return max(1, math.ceil(left))
 
 
 def qr_svg(device: TOTPDevice) -> str:

@@ -4,13 +4,16 @@ clinic admin's reset of a colleague's second factor."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -29,9 +32,10 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("mfa-setup") + "?" + urlencode({"next": mfa.safe_next(request)}))
     error = ""
     if request.method == "POST":
+        throttled = mfa.seconds_refused(device) > 0
         if mfa_actions.verify(request, device, request.POST.get("token", "")):
             return redirect(mfa.safe_next(request))
-        error = "That code did not match. Check the time on your phone and try the newest code."
+        error = _refused_code(device, throttled)
     from cephalog.accounts.passkeys.models import Passkey
 
     return render(
@@ -43,6 +47,25 @@ def verify(request: HttpRequest) -> HttpResponse:
             "has_passkey": Passkey.objects.filter(user=request.user).exists(),
         },
         status=400 if error else 200,
+    )
+
+
+def _refused_code(device: Any, throttled: bool) -> str:
+    """Why the code was refused, and what to do: after wrong codes in a row even the right
+    one is refused for a while (`throttled`: django-otp's delay, doubling each time)."""
+    wait = mfa.seconds_refused(device)
+    if not throttled or not wait:
+        return "That code did not match. Check the time on your phone and try the newest code."
+    if wait <= 120:
+        return (
+            f"Too many wrong codes in a row: wait {wait} seconds, then type the newest code "
+            "from your app."
+        )
+    until = timezone.localtime(timezone.now() + dt.timedelta(seconds=wait))
+    return (
+        f"Too many wrong codes in a row: codes are refused until {until:%H:%M} on "
+        f"{until.day} {until:%b}. Use a recovery code, or ask your clinic admin to reset "
+        "your second factor."
     )
 
 

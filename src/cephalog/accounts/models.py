@@ -96,6 +96,11 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # passkeys.Pa
         ]
 
     @property
+    def invitation_pending(self) -> bool:
+        """Invited and never signed in: no password chosen yet (the invitation's link sets it)."""
+        return self.last_login is None and not self.has_usable_password()
+
+    @property
     def is_patient(self) -> bool:
         return hasattr(self, "patient")
 

@@ -37,5 +37,11 @@ class ClinicSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Clinic
         fields = list(CLINIC_SETTINGS)  # the settings the action may change
-        labels = {"country": "Country (chooses paper size, letters and adverse-event form)"}
+        # The country's help text says what it chooses; the label said it again.
+        labels = {"minimum_interval_days": "Minimum days between sessions"}
+        help_texts = {
+            "minimum_interval_days": "A session sooner than this after the last one is refused. "
+            "From this day until the policy's earliest day (day 77; day 84 under the US payer "
+            "rule) a session needs a reason."
+        }
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}

@@ -10,6 +10,7 @@ urlpatterns = [
     path("staff/<int:user_id>/", views.staff_member, name="staff-member"),
     path("staff/<int:user_id>/role/", views.staff_role, name="staff-role"),
     path("staff/<int:user_id>/active/", views.staff_active, name="staff-active"),
+    path("staff/<int:user_id>/invite-again/", views.staff_invite_again, name="staff-invite-again"),
     path(
         "staff/role-changes/<int:change_id>/decide/",
         views.staff_role_decide,

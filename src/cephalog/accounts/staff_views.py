@@ -155,6 +155,23 @@ def staff_active(request: HttpRequest, user_id: int) -> HttpResponse:
     return _back(clinic, user_id)
 
 
+@require_POST
+@ADMIN
+def staff_invite_again(request: HttpRequest, user_id: int) -> HttpResponse:
+    clinic = _clinic(request)
+    user = staff_queries.member_of(clinic, user_id)
+    try:
+        actions.resend_invitation(clinic=clinic, by=request.user, user=user)
+    except ValidationError as error:
+        add_messages(request, error)
+    else:
+        messages.success(
+            request,
+            f"Invitation sent again to {user.email}. The new link works once, for three days.",
+        )
+    return _back(clinic, user_id)
+
+
 @ADMIN
 def clinic_settings(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(request)

@@ -98,8 +98,9 @@ def _outcomes_context(
         "policies": list(POLICIES.values()),
         "can_decide": role == Role.PHYSICIAN,
         "can_record": role in CLINICAL_ROLES,
-        "decision_form": decision_form
-        or DecisionForm(initial={"policy": data.policy, "decision": Decision.CONTINUE}),
+        # No decision ticked in advance: "Continue" sat ticked under a "Stop" recommendation,
+        # one click from being recorded against it. The physician chooses.
+        "decision_form": decision_form or DecisionForm(initial={"policy": data.policy}),
         "bridging_form": bridging_form or BridgingForm(initial={"date": today}),
         "chart": chart,
         "weeks": list(range(1, 13)),
@@ -193,8 +194,23 @@ def _record_form(
             content_pack=pack,
         )
     except ValidationError as error:
-        add_validation_to_form(form, error)
+        add_validation_to_form(form, _beside_each_item(error))
         return None
+
+
+def _beside_each_item(error: ValidationError) -> ValidationError:
+    """The record's refusal names each item by its key for the API ("hit6_4: missing; ...");
+    shown beside that item on the page, the key in front of the words is noise."""
+    if not hasattr(error, "error_dict"):
+        return error
+    placed: dict[str, list[str]] = {}
+    for field, errors in error.error_dict.items():
+        for text in ValidationError(errors).messages:
+            if text.startswith(f"{field}: "):
+                text = text[len(field) + 2 :]
+                text = text[:1].upper() + text[1:]
+            placed.setdefault(field, []).append(text)
+    return ValidationError(placed)
 
 
 @patient_view(staff_only=True, roles=CLINICAL_ROLES)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from cephalog.accounts.actions.colleagues import (
     CLINIC_SETTINGS,
     invite_colleague,
+    resend_invitation,
     set_account_active,
     update_clinic_settings,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "grant_role",
     "invite_colleague",
     "request_role_change",
+    "resend_invitation",
     "set_account_active",
     "staff_invitation_link",
     "update_clinic_settings",

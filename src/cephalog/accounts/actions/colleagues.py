@@ -39,7 +39,13 @@ def invite_colleague(
     if not email:
         raise ValidationError({"email": "Enter the colleague's email address."})
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "A login with this email address exists already."})
+        raise ValidationError(
+            {
+                "email": "A login with this email address exists already. A colleague here "
+                "who has not signed in yet: open their page under Staff to send the "
+                "invitation again."
+            }
+        )
     user = User(
         username=_username_from(email),
         email=email,
@@ -51,6 +57,11 @@ def invite_colleague(
     user.save()
     Membership.objects.create(user=user, clinic=clinic, role=role)
     _record_role(clinic.pk, user.pk, by, {"before": None, "after": role, "invited": True})
+    _send_invitation(clinic=clinic, by=by, user=user, role=role)
+    return user
+
+
+def _send_invitation(*, clinic: Clinic, by: Any, user: User, role: str) -> None:
     link = staff_invitation_link(user)
     inviter = by.get_full_name() or by.username
     _tell(
@@ -59,8 +70,40 @@ def invite_colleague(
         f"{clinic.name} as {Role(role).label.lower()}.\nYour username is {user.username}.\n"
         f"Open this link to choose a password (it works once, for three days):\n\n{link}\n\n"
         "At your first sign-in you will also set up an authenticator app.\n",
-        [email],
+        [user.email or ""],
     )
+
+
+@transaction.atomic
+def resend_invitation(*, clinic: Clinic, by: Any, user: User) -> User:
+    """A new invitation link by email to a colleague who has not chosen a password yet.
+
+    The first link works once, for three days; an expired or lost one left the colleague
+    told to "ask your clinic for a new invitation" and the admin no way to send one
+    (inviting the address again is refused: it has a login). Once a password is chosen,
+    a forgotten one is reset from the sign-in page instead.
+    """
+    _admin_clinic(by, clinic)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    membership = _member(clinic, user)
+    if not user.is_active:
+        raise ValidationError("This account is disabled: enable it again first.")
+    if not user.invitation_pending:
+        raise ValidationError(
+            "They have chosen a password already: a forgotten one is reset from the sign-in "
+            "page (Forgotten your password?)."
+        )
+    if not user.email:
+        raise ValidationError("This login has no email address to send the invitation to.")
+    record(
+        action="privilege",
+        category="account",
+        clinic_id=clinic.pk,
+        user=by,
+        object_ref=f"user:{user.pk}",
+        detail={"invitation": "sent again"},
+    )
+    _send_invitation(clinic=clinic, by=by, user=user, role=membership.role)
     return user
 
 

@@ -122,6 +122,20 @@ class PreSession:
     def due(self) -> dt.date | None:
         return point_of_care.due_day(self.last_session, self.interval)
 
+    @property
+    def refused_before(self) -> dt.date | None:
+        """The clinic's minimum after the last session: any session before it is refused."""
+        return None if self.last_session is None else self.interval.minimum_on(self.last_session)
+
+    @property
+    def next_earliest(self) -> dt.date | None:
+        """The earliest day after the latest completed session (today's, once given)."""
+        return point_of_care.earliest_day(self.last_completed, self.interval)
+
+    @property
+    def next_due(self) -> dt.date | None:
+        return point_of_care.due_day(self.last_completed, self.interval)
+
 
 def avoid_sites_for(patient: Patient) -> list[tuple[str, str]]:
     """Site codes to avoid at the next session, each with the reason (for the site map).

@@ -61,7 +61,10 @@ def eligibility_of(gate: Any) -> Eligibility:
         )
     return Eligibility(
         eligible=None,
-        summary="No decision to start covers the current screening: " + "; ".join(gate.reasons),
+        # A sentence: the session page goes on after it ("... Give a reason to go ahead").
+        summary="No decision to start covers the current screening: "
+        + "; ".join(gate.reasons)
+        + ".",
         source=source,
     )
 

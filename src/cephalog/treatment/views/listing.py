@@ -65,6 +65,25 @@ def _check_form(pre: queries.PreSession, data: Any = None) -> SafetyCheckForm:
     return SafetyCheckForm(data, initial=initial)
 
 
+#: Where a refusal keyed by a control shows on the session list (the control's id).
+_ANCHORS = {
+    "safety_check": "questions",
+    "new_since_last": "id_new_since_last_0",
+    "new_item": "id_item-name",
+}
+
+
+def _error_links(errors: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """The refusals shown beside a control, said again in the box above the questions with a
+    link to it: "Start session" sits a screen or more below the first of them."""
+    return [
+        (text, _ANCHORS.get(field, field if field.startswith("flag-") else f"id_{field}"))
+        for field, texts in errors.items()
+        if field
+        for text in texts
+    ]
+
+
 def _render_list(
     request: HttpRequest,
     patient: Patient,
@@ -95,6 +114,11 @@ def _render_list(
                 (s for s in sessions if s.date == today and s.status == SessionStatus.IN_PROGRESS),
                 None,
             ),
+            # Given and signed today: no second one today (the interval rule refuses it).
+            "done_today": next(
+                (s for s in sessions if s.date == today and s.status == SessionStatus.COMPLETED),
+                None,
+            ),
             "form": (form or _start_form(patient, user)) if clinical else None,
             "check_form": (check_form or _check_form(pre)) if clinical else None,
             "item_form": item_form or NewItemForm(),
@@ -103,6 +127,7 @@ def _render_list(
             "problems": [p for field, texts in errors.items() if not field for p in texts]
             if errors
             else problems,
+            "problem_links": _error_links(errors),
             "errors": errors,
             "flag_errors": {k: v for k, v in errors.items() if k.startswith("flag-")},
             "notes": notes or {},

@@ -56,6 +56,25 @@ def _place_errors(
     return general, site_errors
 
 
+def _error_links(forms: Sequence[Form], site_errors: Sequence[str]) -> list[tuple[str, str]]:
+    """Each refusal shown beside a control further down, said again at the top of the page
+    with a link to that control: after a refused "Complete and sign" the page opens at its
+    top, thousands of pixels above the tick box that was missed (a phone most of all)."""
+    links = []
+    for form in forms:
+        if not form.is_bound:
+            continue
+        for name, texts in form.errors.items():
+            if name not in form.fields:
+                continue
+            field = form[name]
+            radio = getattr(field.field.widget, "input_type", "") == "radio"
+            anchor = f"{field.auto_id}_0" if radio else field.auto_id
+            links += [(f"{field.label}: {text}", anchor) for text in texts]
+    links += [(text, "sites-heading") for text in site_errors]
+    return links
+
+
 def _render_session(
     request: HttpRequest,
     patient: Patient,
@@ -84,11 +103,13 @@ def _render_session(
     general, site_errors = _place_errors(
         errors or {}, problems, (vial_form, complete_form, cancel_form, addendum_form)
     )
+    forms = (vial_form, complete_form, cancel_form, addendum_form)
     context = {
         "patient": patient,
         "session": session,
         "page": page,
         "problems": general,
+        "problem_links": _error_links(forms, site_errors),
         "site_errors": site_errors,
         "can_record": role in CLINICAL_ROLES and not session.is_locked,
         "can_sign": role == Role.PHYSICIAN,
