@@ -62,9 +62,18 @@ def test_it_shows_compliance_from_real_entries(cast: Cast, frozen: None) -> None
     ada = row_of(page, "Quill, Ada")
     brook = row_of(page, "Tarrant, Brook")
     assert compliance_cells(ada) == ["7/7 (100%)", "14/28 (50%)"]
-    assert "no entry for 3+ days" not in ada
+    assert 'class="flag"' not in ada
     assert compliance_cells(brook) == ["4/7 (57%)", "7/28 (25%)"]  # 4 of the last 7, 7 of 28
-    assert "no entry for 3+ days" in brook
+    # how long ago, not "3+ days" for a patient who stopped months ago
+    assert '<span class="flag">3 days ago</span>' in brook
+
+
+def test_it_says_how_long_ago_the_last_entry_was(cast: Cast, frozen: None) -> None:
+    """A patient who stopped months ago is flagged with how long ago, not "3+ days"."""
+    joined(cast.other_patient, 120)
+    log_days(cast, cast.other_patient, range(81, 100))
+    page = client_for(cast, "nurse").get("/clinic/patients/").content.decode()
+    assert '<span class="flag">81 days ago</span>' in row_of(page, "Tarrant, Brook")
 
 
 def test_it_counts_a_new_patients_days_since_she_joined(cast: Cast, frozen: None) -> None:

@@ -192,6 +192,11 @@ class PatientRow:
     began: DiaryBegan
     today: dt.date
 
+    @property
+    def days_since_entry(self) -> int | None:
+        """Days from her last entry to the list's today (None without entries)."""
+        return None if self.last_entry is None else (self.today - self.last_entry).days
+
     def filled(self, window_days: int, recorded: int) -> DaysFilled:
         start = self.today - dt.timedelta(days=window_days - 1)
         first_day = self.began.first_day_in(start, self.today)
@@ -212,9 +217,6 @@ class PatientRow:
     @property
     def compliance_28(self) -> int:
         return self.filled_28.compliance
-
-    def days_since_entry(self, today: dt.date) -> int | None:
-        return (today - self.last_entry).days if self.last_entry else None
 
 
 def search_patients(user: Any, query: str = "") -> QuerySet[Patient]:
