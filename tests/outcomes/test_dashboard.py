@@ -58,6 +58,8 @@ def test_it_sorts_patients_into_the_lists(clinic: Cast) -> None:
     assert names(board.needs_review) == ["Ada Quill"]
     assert "50% fewer headache days" in board.needs_review[0].detail
     assert names(board.renewal_due) == ["Dora Fairweather"]
+    # dates as every other page writes them: "2 Jun 2026", not "02 Jun 2026"
+    assert board.renewal_due[0].detail == "authorisation ends 2 Jun 2026"
 
 
 def test_a_decision_clears_the_review_and_a_stop_clears_the_due_list(clinic: Cast) -> None:

@@ -282,7 +282,7 @@ def _site_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 
 class SessionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.date:%d %b %Y} ({obj.get_status_display()})"
+        return f"{obj.date.day} {obj.date:%b %Y} ({obj.get_status_display()})"
 
 
 def _free_text(label: str, rows: int = 2) -> forms.CharField:

@@ -95,9 +95,9 @@ def _event(appt: Appointment, clinic_tz: str, summary: str, description: str) ->
 def _window(appt: Appointment) -> str:
     parts = []
     if appt.earliest < appt.date:
-        parts.append(f"Can be from {appt.earliest:%d %b %Y}.")
+        parts.append(f"Can be from {appt.earliest.day} {appt.earliest:%b %Y}.")
     if appt.latest is not None and appt.latest > appt.date:
-        parts.append(f"Until {appt.latest:%d %b %Y}.")
+        parts.append(f"Until {appt.latest.day} {appt.latest:%b %Y}.")
     return " ".join(parts)
 
 

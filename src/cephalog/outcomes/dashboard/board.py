@@ -178,7 +178,7 @@ def _schedule_lists(board: Dashboard, p: pl.DataFrame, today: dt.date) -> None:
     board.overdue = _rows(
         scheduled.filter(pl.col("due") < today_lit).sort("due"),
         lambda r: (
-            f"{(today - r['due']).days} days overdue; last session {r['last_session']:%d %b %Y}"
+            f"{(today - r['due']).days} days overdue; last session {r['last_session'].day} {r['last_session']:%b %Y}"
         ),
         "due",
     )
@@ -187,7 +187,7 @@ def _schedule_lists(board: Dashboard, p: pl.DataFrame, today: dt.date) -> None:
             pl.col("due").is_between(today_lit, today_lit + pl.duration(days=DUE_SOON_DAYS))
         ).sort("due"),
         lambda r: (
-            f"due in {(r['due'] - today).days} days; last session {r['last_session']:%d %b %Y}"
+            f"due in {(r['due'] - today).days} days; last session {r['last_session'].day} {r['last_session']:%b %Y}"
         ),
         "due",
     )
@@ -254,7 +254,7 @@ def _follow_up_lists(board: Dashboard, p: pl.DataFrame, today: dt.date) -> None:
             )
         ).sort("latest_window_end"),
         lambda r: (
-            f"cycle {r['latest_cycle']} complete on {r['latest_window_end']:%d %b %Y}"
+            f"cycle {r['latest_cycle']} complete on {r['latest_window_end'].day} {r['latest_window_end']:%b %Y}"
             + change_words(r["latest_reduction"])
         ),
         "latest_window_end",
@@ -264,7 +264,7 @@ def _follow_up_lists(board: Dashboard, p: pl.DataFrame, today: dt.date) -> None:
             pl.col("active")
             & (pl.col("authorisation_end") - pl.duration(days=RENEWAL_LEAD_DAYS) <= today_lit)
         ).sort("authorisation_end"),
-        lambda r: f"authorisation ends {r['authorisation_end']:%d %b %Y}",
+        lambda r: f"authorisation ends {r['authorisation_end'].day} {r['authorisation_end']:%b %Y}",
         "authorisation_end",
     )
 

@@ -93,7 +93,7 @@ def reschedule(
     if appt.kind == AppointmentKind.SESSION and appt.cycle > 1 and new_date < appt.earliest:
         raise ValidationError(
             {
-                "new_date": f"Not before {appt.earliest:%d %b %Y}: that is the earliest date "
+                "new_date": f"Not before {appt.earliest.day} {appt.earliest:%b %Y}: that is the earliest date "
                 "for this session after the previous one."
             }
         )

@@ -152,9 +152,9 @@ def avoid_sites_for(patient: Patient) -> list[tuple[str, str]]:
         .order_by("-onset", "-id")
     )
     for event in events:
-        reason = f"{event.symptom_label} from {event.onset:%d %b %Y}"
+        reason = f"{event.symptom_label} from {event.onset.day} {event.onset:%b %Y}"
         if event.session is not None:
-            reason += f" after the session of {event.session.date:%d %b %Y}"
+            reason += f" after the session of {event.session.date.day} {event.session.date:%b %Y}"
         if event.actions:
             reason += f": {event.actions}"
         for code in event.avoid_sites:
