@@ -132,7 +132,12 @@ def test_it_shows_the_domain_messages_and_stores_nothing(cast: Cast, frozen: Non
         ),
     )
     page = response.content.decode()
-    assert "Medicine 1, what kind of medicine: required" in page
+    # A name not in the list: she is told why the kind is needed, not just "required".
+    assert (
+        "Medicine 1, what kind of medicine: please choose one, as we do not know the name"
+        " “Mystery pill”" in page
+    )
+    assert ": required" not in page
     assert 'value="Mystery pill"' in page  # what the patient typed is kept
     response = client.post(URL, form(headache_hours="2", peak_intensity="mild", aura_minutes="-5"))
     assert "must be 0 or more (you typed -5)" in response.content.decode()
