@@ -243,3 +243,33 @@ def test_a_claimed_thousand_medicine_rows_build_no_more_than_the_form_allows(
     assert 'name="med-0-name"' in page
     assert f'name="med-{MAX_MEDICINES}-name"' not in page
     assert not DiaryEntry.objects.filter(patient=cast.patient).exists()
+
+
+def test_a_day_changed_while_she_edits_shows_what_is_saved_now_on_her_clock(
+    cast: Cast, frozen: None
+) -> None:
+    """The conflict message promises the other entry "shown above": it is, in her words, at
+    the time on her own clock (not the server's), without version numbers."""
+    cast.patient.time_zone = "America/New_York"  # 18:30 UTC is 14:30 there, 19:30 in London
+    cast.patient.save(update_fields=["time_zone"])
+    url = "/me/diary/2026-05-11/"
+    save_day(patient=cast.patient, data={"date": "2026-05-11", "headache_hours": 0}, by=cast.nurse)
+    save_day(
+        patient=cast.patient,
+        data={"date": "2026-05-11", "headache_hours": 8, "peak_intensity": "severe"},
+        by=cast.nurse,
+        reason="Paper diary",
+        source="staff",
+    )
+    response = client_for(cast, "patient_user").post(
+        url, form(headache_hours="2", peak_intensity="mild", version="1")
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "What is saved now" in page
+    assert "Headache for 8 hours, severe at worst" in page  # the entry "shown above"
+    assert "changed at 14:30 on another device or by your clinic" in page
+    assert "19:30" not in page
+    assert "you started from version" not in page
+    assert 'value="2"' in page  # what she typed is kept
+    assert float(DiaryEntry.objects.get(patient=cast.patient, date="2026-05-11").headache_hours) == 8
