@@ -17,7 +17,7 @@ from cephalog.core.time import patient_today
 from cephalog.diary.models import DiaryEntry, DiaryEntryRevision, DiarySubmission
 from cephalog.patients import actions as patient_actions
 from cephalog.patients.models import Patient
-from tests.e2e.conftest import PHONE, check_accessibility, log_in, screenshot
+from tests.e2e.conftest import NARROW, PHONE, check_accessibility, fits_narrow, log_in, screenshot
 from tests.personas import PASSWORD, Cast
 
 
@@ -162,6 +162,34 @@ def test_the_diary_works_offline_and_sends_each_day_once(
     assert DiaryEntry.objects.filter(patient=cast_db.patient).count() == 2
     assert not DiaryEntryRevision.objects.filter(patient=cast_db.patient).exists()
     assert DiarySubmission.objects.filter(patient=cast_db.patient).count() == 2
+
+
+def test_offline_the_home_page_does_not_say_today_is_missing_once_kept(
+    page: Page, live_server: Any, cast_db: Cast
+) -> None:
+    """At 360 px, offline: once today is kept on the phone the today card no longer says
+    "You haven't filled in today yet" beside "Kept on this phone"; a page that needs the
+    internet (progress), shown as the diary instead, says so rather than changing silently."""
+    page.set_viewport_size(NARROW)
+    log_in(page, live_server.url, "ada@example.org", PASSWORD)
+    go_offline_ready(page)
+    page.context.set_offline(True)
+    page.goto(live_server.url + "/me/")
+    not_filled = page.get_by_text("You haven't filled in today yet.")
+    expect(not_filled).to_be_visible()
+    page.get_by_role("button", name="No headache today").click()
+    status = page.locator("#offline-status")
+    expect(status).to_contain_text("Waiting to be sent (1): Today, no headache.")
+    expect(page.get_by_text("Kept on this phone: Today, no headache.")).to_be_visible()
+    expect(not_filled).to_be_hidden()
+    fits_narrow(page, "offline-today-kept-360")
+
+    opened = page.goto(live_server.url + "/me/progress/")
+    assert opened is not None and opened.from_service_worker
+    expect(status).to_contain_text("needs the internet")
+    expect(not_filled).to_be_hidden()  # kept, also on the home page shown again
+    fits_narrow(page, "offline-page-not-kept-360")
+    assert not DiaryEntry.objects.filter(patient=cast_db.patient).exists()
 
 
 def test_a_day_the_clinic_changed_meanwhile_shows_both_versions_to_choose(

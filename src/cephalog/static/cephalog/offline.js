@@ -146,6 +146,12 @@
       if (offline) {
         status.appendChild(el("p", "You are offline. What you record is kept on this phone " +
           "and sent to your clinic when you are back online.", "offline-lead"));
+        if (document.getElementById("diary-home") && location.pathname !== "/me/") {
+          // The service worker answered a page it did not keep (progress, treatment) with
+          // the diary's home: say so, or the tap seems to have opened the wrong page.
+          status.appendChild(el("p", "The page you opened needs the internet, so your " +
+            "diary is shown instead.", "offline-lead"));
+        }
       }
       if (note) { status.appendChild(el("p", note, "offline-sent")); }
       var waiting = items.filter(function (i) { return i.state === "waiting"; });
@@ -324,7 +330,12 @@
     form.setAttribute("data-kept", "");
     var line = form.closest("li") || form.closest("section");
     var note = el("p", "Kept on this phone: " + longDate(item.date) + ", " + describe(item) + ".", "offline-kept");
-    if (line) { line.appendChild(note); }
+    if (line) {
+      // Kept is not missing: the card no longer says the day is not filled in.
+      var unfilled = line.querySelector("[data-not-filled]");
+      if (unfilled) { unfilled.hidden = true; }
+      line.appendChild(note);
+    }
     form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
   }
 
