@@ -232,3 +232,27 @@ def test_a_day_the_clinic_changed_meanwhile_shows_both_versions_to_choose(
     expect(status).to_contain_text("Sent to your clinic")
     entry = DiaryEntry.objects.get(patient=cast_db.patient, date=day)
     assert (float(entry.headache_hours), entry.peak_intensity, entry.version) == (2, "mild", 2)
+
+
+def test_the_patient_header_targets_are_big_enough_to_tap_at_360_px(
+    page: Page, live_server: Any, cast_db: Cast
+) -> None:
+    """Log out sat in a 20 px high line of text: a thumb's target is 44 px (WCAG 2.5.5;
+    2.5.8's minimum is 24). The header stays one row above the menu."""
+    page.set_viewport_size(NARROW)
+    log_in(page, live_server.url, "ada@example.org", PASSWORD)
+    expect(page.get_by_role("heading", name="Hello Ada")).to_be_visible()
+    for target in (
+        page.get_by_role("button", name="Log out"),
+        page.get_by_role("link", name="Report a side effect"),
+        page.get_by_role("link", name="cephalog"),
+    ):
+        box = target.bounding_box()
+        assert box is not None
+        assert box["height"] >= 44 and box["width"] >= 44, box
+        assert box["x"] + box["width"] <= NARROW["width"]
+    logout = page.get_by_role("button", name="Log out").bounding_box()
+    report = page.get_by_role("link", name="Report a side effect").bounding_box()
+    assert logout is not None and report is not None
+    assert abs(logout["y"] - report["y"]) < 10  # one row
+    fits_narrow(page, "patient-header-360")
