@@ -272,4 +272,6 @@ def test_a_day_changed_while_she_edits_shows_what_is_saved_now_on_her_clock(
     assert "19:30" not in page
     assert "you started from version" not in page
     assert 'value="2"' in page  # what she typed is kept
-    assert float(DiaryEntry.objects.get(patient=cast.patient, date="2026-05-11").headache_hours) == 8
+    assert (
+        float(DiaryEntry.objects.get(patient=cast.patient, date="2026-05-11").headache_hours) == 8
+    )
