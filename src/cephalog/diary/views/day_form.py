@@ -112,9 +112,7 @@ def _post_form(
         form, medicines = form_class(posted), medicine_formset(posted)
         form.is_valid()
         medicines.is_valid()
-        form.add_error(
-            None, conflict_message(conflict, staff=staff, time_zone=patient.time_zone)
-        )
+        form.add_error(None, conflict_message(conflict, staff=staff, time_zone=patient.time_zone))
         conflicted = True
     except DiaryError as error:
         attach_problems(error.problems, form, medicines, rows, for_patient=not staff)
