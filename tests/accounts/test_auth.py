@@ -48,6 +48,9 @@ def test_it_invites_a_patient_with_a_one_time_link(
     form_page = client.get(path, follow=True)
     assert form_page.status_code == 200
     set_url = form_page.redirect_chain[-1][0] if form_page.redirect_chain else path
+    # The second box in words, not Django's "New password confirmation".
+    assert "New password, again" in form_page.content.decode()
+    assert "confirmation" not in form_page.content.decode()
     new_password = "a long passphrase for my diary"
     done = client.post(set_url, {"new_password1": new_password, "new_password2": new_password})
     assert done.status_code == 302
@@ -56,3 +59,7 @@ def test_it_invites_a_patient_with_a_one_time_link(
     # The link works once.
     again = Client().get(path, follow=True)
     assert "no longer works" in again.content.decode()
+    # Opened again after choosing a password (the email is still there): the way in is to
+    # log in, not a new invitation.
+    assert f'href="{reverse("login")}"' in again.content.decode()
+    assert "If you have already chosen a password" in again.content.decode()

@@ -68,7 +68,7 @@ def test_an_invited_patient_sets_a_password_and_signs_in_with_their_email(
     screenshot(page, "invite-set-password-390")
     new_password = "a long passphrase for my diary"
     page.get_by_label("New password", exact=True).fill(new_password)
-    page.get_by_label("New password confirmation").fill(new_password)
+    page.get_by_label("New password, again").fill(new_password)
     page.get_by_role("button", name="Save password").click()
     expect(page.get_by_role("heading", name="Password saved")).to_be_visible()
     page.get_by_role("link", name="Log in").click()

@@ -26,6 +26,8 @@ class SetPasswordView(PasswordResetConfirmView):
     account's mailbox, so a first authenticator set up in this browser soon after needs no
     emailed code (cephalog.accounts.mfa)."""
 
+    form_class = NewPasswordForm
+
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         mfa_actions.prove_mailbox(self.request, form.user, time.time())
