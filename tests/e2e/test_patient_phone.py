@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from cephalog.core.time import patient_today
 from cephalog.diary.models import DiaryEntry, DiaryEntryRevision, DiarySubmission
@@ -256,3 +257,43 @@ def test_the_patient_header_targets_are_big_enough_to_tap_at_360_px(
     assert logout is not None and report is not None
     assert abs(logout["y"] - report["y"]) < 10  # one row
     fits_narrow(page, "patient-header-360")
+
+
+def test_a_phone_in_another_time_zone_is_told_the_diary_counts_days_elsewhere(
+    browser: Browser, live_server: Any, cast_db: Cast
+) -> None:
+    """Ada's diary keeps London time (the clinic's choice). On a phone whose date is not
+    London's, the home page says so: her evening entry would otherwise land on the wrong
+    day without a word. On a phone in London it says nothing."""
+    now = timezone.now()
+    london = now.astimezone(zoneinfo.ZoneInfo("Europe/London")).date()
+    # One of the two is on another date than London at any hour.
+    away = next(
+        zone
+        for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+        if now.astimezone(zoneinfo.ZoneInfo(zone)).date() != london
+    )
+    contexts = []
+    try:
+        for zone in (away, "Europe/London"):
+            context = browser.new_context(viewport=NARROW, timezone_id=zone)
+            contexts.append(context)
+            page = context.new_page()
+            log_in(page, live_server.url, "ada@example.org", PASSWORD)
+            expect(page.get_by_role("heading", name="Hello Ada")).to_be_visible()
+            note = page.locator(".clock-note")
+            if zone == away:
+                expect(note).to_contain_text("your diary keeps Europe/London time")
+                expect(note).to_contain_text(f"where it is {long_date(london)}")
+                expect(note).to_contain_text("ask your clinic to change it")
+                fits_narrow(page, "home-other-time-zone-360")
+                # Still there after a one-tap swaps the card.
+                page.get_by_role("button", name="No headache today").click()
+                expect(page.get_by_text("You have filled in today")).to_be_visible()
+                expect(note).to_be_visible()
+            else:
+                page.wait_for_load_state("load")
+                expect(note).to_have_count(0)
+    finally:
+        for context in contexts:
+            context.close()

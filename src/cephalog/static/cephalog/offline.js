@@ -360,6 +360,27 @@
     if (heading) { heading.textContent = "Today, " + longDate(today).toLowerCase(); }
   }
 
+  // Online, the phone's date is not the diary's "today": the clinic keeps her diary in a
+  // time zone that is not hers (the new-patient form starts at the clinic's). Her evening
+  // entry would land on the wrong day; only the clinic can change it, so say so.
+  function checkClock() {
+    var card = document.querySelector("[data-today]");
+    if (!navigator.onLine || !card || card.querySelector(".clock-note")) { return; }
+    var today = localToday(), diary = card.getAttribute("data-today");
+    if (!diary || diary === today) { return; }
+    var words = function (iso) {
+      var p = iso.split("-");
+      return new Date(+p[0], +p[1] - 1, +p[2]).toLocaleDateString("en-GB",
+        { weekday: "long", day: "numeric", month: "long" });
+    };
+    var zone = (card.getAttribute("data-time-zone") || "").replace(/_/g, " ");
+    var note = el("p", "This phone's date is " + words(today) + ", but your diary keeps " +
+      zone + " time, where it is " + words(diary) + ". If you live in another time zone, " +
+      "please ask your clinic to change it, so each day is counted on the right date.",
+      "clock-note");
+    card.insertBefore(note, card.querySelector("h2").nextSibling);
+  }
+
   // Something typed on this phone and not sent yet fills the day form again.
   function prefill() {
     var form = document.querySelector("form.day-form");
@@ -401,8 +422,10 @@
 
   root.addEventListener("online", sync);
   root.addEventListener("offline", function () { render(); });
+  document.addEventListener("htmx:afterSwap", checkClock);  // the home's card, tapped anew
   fillOfflineDay();
   freshenToday();
+  checkClock();
   prefill();
   sync();
 })(self);
