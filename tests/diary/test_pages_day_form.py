@@ -175,7 +175,12 @@ def test_it_prefills_the_form_and_keeps_the_revision_on_edit(cast: Cast, frozen:
 
 def test_it_refuses_future_days(cast: Cast, frozen: None) -> None:
     client = client_for(cast, "patient_user")
-    assert client.get("/me/diary/2026-05-13/").status_code == 404
+    page = client.get("/me/diary/2026-05-13/")
+    assert page.status_code == 404
+    # Not a bare "Page not found": what is wrong, and the way to today.
+    assert "This day has not come yet" in page.content.decode()
+    assert "it is Tuesday 12 May today (Europe/London time)" in page.content.decode()
+    assert 'href="/me/diary/2026-05-12/"' in page.content.decode()
     assert client.post("/me/diary/2026-05-13/", form(headache_hours="0")).status_code == 404
     assert not DiaryEntry.objects.exists()
 

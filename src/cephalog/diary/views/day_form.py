@@ -7,7 +7,7 @@ import zoneinfo
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -189,7 +189,17 @@ def day(request: HttpRequest, patient: Patient, date: dt.date) -> HttpResponse:
     if request.method == "POST" and is_sync(request):
         return _sync_day(request, patient, date, today)
     if date > today:
-        raise Http404("That day has not happened yet")
+        # Not a bare "Page not found": a link from an email opened early, or a phone whose
+        # date runs ahead of the diary's time zone, gets the way back to today.
+        entry = get_entry(patient, date)
+        if entry is not None:
+            _read(patient, date.isoformat())
+        return render(
+            request,
+            "diary/day_future.html",
+            {"patient": patient, "date": date, "today": today, "shown": _classified(entry)},
+            status=404,
+        )
     oldest = summaries.oldest_editable(patient, today)
     if date < oldest:
         entry = get_entry(patient, date)
