@@ -23,6 +23,19 @@ def test_it_logs_in_and_audits_success_and_failure(cast: Cast) -> None:
     assert "wrong" not in str(failed.detail)
 
 
+def test_logging_out_says_so_on_the_login_page(cast: Cast) -> None:
+    client = Client()
+    assert (
+        client.post(reverse("login"), {"username": "ada", "password": PASSWORD}).status_code == 302
+    )
+    page = client.post(reverse("logout"), follow=True)
+    assert page.redirect_chain[-1][0] == reverse("login")
+    assert "You have logged out." in page.content.decode()
+    assert client.get(reverse("diary-home")).status_code == 302  # out indeed
+    # Said once: not again on the next visit to the login page.
+    assert "You have logged out." not in client.get(reverse("login")).content.decode()
+
+
 def test_it_hashes_passwords_with_argon2_outside_tests(settings: object) -> None:
     from cephalog import settings as prod_settings
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.views import LoginView, PasswordResetConfirmView
+from django.contrib.auth.views import LoginView, LogoutView, PasswordResetConfirmView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -31,6 +31,19 @@ class SetPasswordView(PasswordResetConfirmView):
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         mfa_actions.prove_mailbox(self.request, form.user, time.time())
+        return response
+
+
+class SignOutView(LogoutView):
+    """Django's logout, then the login page says it happened (it was the bare login form,
+    and on a shared phone she could not tell whether she was out). The message is kept in
+    the messages cookie: the session it would have gone in is gone."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        was_signed_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_signed_in:
+            messages.info(request, "You have logged out.")
         return response
 
 
