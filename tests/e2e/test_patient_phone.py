@@ -297,3 +297,20 @@ def test_a_phone_in_another_time_zone_is_told_the_diary_counts_days_elsewhere(
     finally:
         for context in contexts:
             context.close()
+
+
+def test_a_new_patients_empty_counts_fit_on_one_line_each_at_360_px(
+    page: Page, live_server: Any, cast_db: Cast
+) -> None:
+    """Before her first entry, "Not known yet" stood in the figures' 1.4 rem bold, three
+    lines tall four times over: the first thing a new patient saw below the buttons."""
+    page.set_viewport_size(NARROW)
+    log_in(page, live_server.url, "ada@example.org", PASSWORD)
+    unknown = page.locator(".counts dd", has_text="Not known yet")
+    expect(unknown).to_have_count(4)
+    line = float(unknown.first.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+    for index in range(4):
+        box = unknown.nth(index).bounding_box()
+        assert box is not None
+        assert box["height"] <= line * 1.5, box  # one line
+    fits_narrow(page, "new-patient-counts-360")
