@@ -186,7 +186,8 @@ def test_offline_the_home_page_does_not_say_today_is_missing_once_kept(
     fits_narrow(page, "offline-today-kept-360")
 
     opened = page.goto(live_server.url + "/me/progress/")
-    assert opened is not None and opened.from_service_worker
+    assert opened is not None
+    assert opened.from_service_worker
     expect(status).to_contain_text("needs the internet")
     expect(not_filled).to_be_hidden()  # kept, also on the home page shown again
     fits_narrow(page, "offline-page-not-kept-360")
@@ -250,11 +251,13 @@ def test_the_patient_header_targets_are_big_enough_to_tap_at_360_px(
     ):
         box = target.bounding_box()
         assert box is not None
-        assert box["height"] >= 44 and box["width"] >= 44, box
+        assert box["height"] >= 44, box
+        assert box["width"] >= 44, box
         assert box["x"] + box["width"] <= NARROW["width"]
     logout = page.get_by_role("button", name="Log out").bounding_box()
     report = page.get_by_role("link", name="Report a side effect").bounding_box()
-    assert logout is not None and report is not None
+    assert logout is not None
+    assert report is not None
     assert abs(logout["y"] - report["y"]) < 10  # one row
     fits_narrow(page, "patient-header-360")
 

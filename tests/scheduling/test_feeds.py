@@ -75,7 +75,8 @@ def test_check_ins_read_as_the_treatment_page_says_them(cast: Cast) -> None:
         assert str(event["SUMMARY"]) == summary
         description = str(event["DESCRIPTION"])
         assert description.startswith(appt.title_patient)
-        assert "?." not in description and ".." not in description
+        assert "?." not in description
+        assert ".." not in description
 
 
 def test_uids_stay_and_sequence_and_status_follow_changes(cast: Cast) -> None:
