@@ -123,7 +123,11 @@ def test_it_lets_a_patient_change_their_email_and_password(cast: Cast) -> None:
     client = Client()
     assert sign_in(client, "ada") == 302
     page = client.get(reverse("my-security"))
-    assert "ada@example.org" in page.content.decode()
+    assert (
+        "Log in with your email address, <strong>ada@example.org</strong>." in page.content.decode()
+    )
+    # Not the username the clinic's invitation made up ("p-1a836fc643ad"): a code she never chose.
+    assert "your username" not in page.content.decode()
     taken = client.post(
         reverse("my-security"), {"change": "email", "email": cast.nurse.email.upper()}
     )

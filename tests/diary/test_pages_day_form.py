@@ -132,7 +132,12 @@ def test_it_shows_the_domain_messages_and_stores_nothing(cast: Cast, frozen: Non
         ),
     )
     page = response.content.decode()
-    assert "Medicine 1, what kind of medicine: required" in page
+    # A name not in the list: she is told why the kind is needed, not just "required".
+    assert (
+        "Medicine 1, what kind of medicine: please choose one, as we do not know the name"
+        " “Mystery pill”" in page
+    )
+    assert ": required" not in page
     assert 'value="Mystery pill"' in page  # what the patient typed is kept
     response = client.post(URL, form(headache_hours="2", peak_intensity="mild", aura_minutes="-5"))
     assert "must be 0 or more (you typed -5)" in response.content.decode()
@@ -170,7 +175,12 @@ def test_it_prefills_the_form_and_keeps_the_revision_on_edit(cast: Cast, frozen:
 
 def test_it_refuses_future_days(cast: Cast, frozen: None) -> None:
     client = client_for(cast, "patient_user")
-    assert client.get("/me/diary/2026-05-13/").status_code == 404
+    page = client.get("/me/diary/2026-05-13/")
+    assert page.status_code == 404
+    # Not a bare "Page not found": what is wrong, and the way to today.
+    assert "This day has not come yet" in page.content.decode()
+    assert "it is Tuesday 12 May today (Europe/London time)" in page.content.decode()
+    assert 'href="/me/diary/2026-05-12/"' in page.content.decode()
     assert client.post("/me/diary/2026-05-13/", form(headache_hours="0")).status_code == 404
     assert not DiaryEntry.objects.exists()
 
@@ -238,3 +248,35 @@ def test_a_claimed_thousand_medicine_rows_build_no_more_than_the_form_allows(
     assert 'name="med-0-name"' in page
     assert f'name="med-{MAX_MEDICINES}-name"' not in page
     assert not DiaryEntry.objects.filter(patient=cast.patient).exists()
+
+
+def test_a_day_changed_while_she_edits_shows_what_is_saved_now_on_her_clock(
+    cast: Cast, frozen: None
+) -> None:
+    """The conflict message promises the other entry "shown above": it is, in her words, at
+    the time on her own clock (not the server's), without version numbers."""
+    cast.patient.time_zone = "America/New_York"  # 18:30 UTC is 14:30 there, 19:30 in London
+    cast.patient.save(update_fields=["time_zone"])
+    url = "/me/diary/2026-05-11/"
+    save_day(patient=cast.patient, data={"date": "2026-05-11", "headache_hours": 0}, by=cast.nurse)
+    save_day(
+        patient=cast.patient,
+        data={"date": "2026-05-11", "headache_hours": 8, "peak_intensity": "severe"},
+        by=cast.nurse,
+        reason="Paper diary",
+        source="staff",
+    )
+    response = client_for(cast, "patient_user").post(
+        url, form(headache_hours="2", peak_intensity="mild", version="1")
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "What is saved now" in page
+    assert "Headache for 8 hours, severe at worst" in page  # the entry "shown above"
+    assert "changed at 14:30 on another device or by your clinic" in page
+    assert "19:30" not in page
+    assert "you started from version" not in page
+    assert 'value="2"' in page  # what she typed is kept
+    assert (
+        float(DiaryEntry.objects.get(patient=cast.patient, date="2026-05-11").headache_hours) == 8
+    )

@@ -90,7 +90,7 @@ def test_a_new_patient_has_missed_nothing_and_no_counts_yet(cast: Cast, frozen: 
     page = client_for(cast, "patient_user").get("/me/").content.decode()
     assert missed_dates(page) == []
     assert "Days you missed" not in page
-    counts = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)", page))
+    counts = dict(re.findall(r"<dt>([^<]+)</dt><dd[^>]*>([^<]+)", page))
     assert counts == {
         "Days filled in": "0 of 1 ",
         "Headache days": "Not known yet",
@@ -192,8 +192,15 @@ def test_it_colours_the_month_by_day_class_with_a_legend(cast: Cast, frozen: Non
     assert cell(page, "2026-05-09") == "day free"
     assert cell(page, "2026-05-08") == "day unrecorded"
     assert cell(page, "2026-05-13") == "day future"
-    for words in ("No headache", "Headache day", "Migraine day", "Not filled in"):
+    for words in (
+        "No headache",
+        "Shorter headache",
+        "Headache day",
+        "Migraine day",
+        "Not filled in",
+    ):
         assert f"</span> {words}" in page  # the legend: symbol and words
+    assert "a headache that lasted 4 hours or more" in page  # the label's rule, explained
     assert "Tuesday 12 May (today): Migraine day, headache medicine taken</span>" in page
     assert 'href="/me/diary/2026-05-11/"' in page
     assert 'href="/me/diary/2026-05-13/"' not in page
@@ -215,6 +222,13 @@ def test_under_an_ichd3_policy_a_short_headache_is_a_headache_day(cast: Cast, fr
         client_for(cast, "patient_user").get("/me/diary/calendar/?month=2026-05").content.decode()
     )
     assert cell(calendar, "2026-05-10") == "day headache"
+    # "What do these mean?" and the key say this clinic's rule, not the label's 4 hours:
+    # a 1-hour headache counted as a headache day beside "lasted 4 hours or more" and
+    # "Shorter headache (not a headache day)" contradicted her own calendar.
+    for shown in (page, calendar):
+        assert "a day with a headache, however short" in shown
+        assert "4 hours or more" not in shown
+    assert "Shorter headache" not in calendar
 
 
 def test_it_pages_back_a_month_and_marks_locked_days(cast: Cast, frozen: None) -> None:

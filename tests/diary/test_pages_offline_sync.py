@@ -133,6 +133,10 @@ def test_the_offline_day_form_is_a_blank_day_at_version_0(cast: Cast) -> None:
     page = client_for(cast, "patient_user").get("/me/diary/offline/").content.decode()
     assert 'name="version" value="0"' in page
     assert "data-offline-day" in page
+    # Blank for any day not opened online before, also one she filled in: she is told it
+    # is not lost (the walk at 360 px found Saturday's headache "gone" offline).
+    assert "If you filled in this day before, it is not shown here while you are offline" in page
+    assert "you choose which to keep" in page
 
 
 def test_an_entry_refilled_from_the_phone_and_saved_is_not_stored_again(

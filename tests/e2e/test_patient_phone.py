@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from cephalog.core.time import patient_today
 from cephalog.diary.models import DiaryEntry, DiaryEntryRevision, DiarySubmission
 from cephalog.patients import actions as patient_actions
 from cephalog.patients.models import Patient
-from tests.e2e.conftest import PHONE, check_accessibility, log_in, screenshot
+from tests.e2e.conftest import NARROW, PHONE, check_accessibility, fits_narrow, log_in, screenshot
 from tests.personas import PASSWORD, Cast
 
 
@@ -68,7 +69,7 @@ def test_an_invited_patient_sets_a_password_and_signs_in_with_their_email(
     screenshot(page, "invite-set-password-390")
     new_password = "a long passphrase for my diary"
     page.get_by_label("New password", exact=True).fill(new_password)
-    page.get_by_label("New password confirmation").fill(new_password)
+    page.get_by_label("New password, again").fill(new_password)
     page.get_by_role("button", name="Save password").click()
     expect(page.get_by_role("heading", name="Password saved")).to_be_visible()
     page.get_by_role("link", name="Log in").click()
@@ -164,6 +165,35 @@ def test_the_diary_works_offline_and_sends_each_day_once(
     assert DiarySubmission.objects.filter(patient=cast_db.patient).count() == 2
 
 
+def test_offline_the_home_page_does_not_say_today_is_missing_once_kept(
+    page: Page, live_server: Any, cast_db: Cast
+) -> None:
+    """At 360 px, offline: once today is kept on the phone the today card no longer says
+    "You haven't filled in today yet" beside "Kept on this phone"; a page that needs the
+    internet (progress), shown as the diary instead, says so rather than changing silently."""
+    page.set_viewport_size(NARROW)
+    log_in(page, live_server.url, "ada@example.org", PASSWORD)
+    go_offline_ready(page)
+    page.context.set_offline(True)
+    page.goto(live_server.url + "/me/")
+    not_filled = page.get_by_text("You haven't filled in today yet.")
+    expect(not_filled).to_be_visible()
+    page.get_by_role("button", name="No headache today").click()
+    status = page.locator("#offline-status")
+    expect(status).to_contain_text("Waiting to be sent (1): Today, no headache.")
+    expect(page.get_by_text("Kept on this phone: Today, no headache.")).to_be_visible()
+    expect(not_filled).to_be_hidden()
+    fits_narrow(page, "offline-today-kept-360")
+
+    opened = page.goto(live_server.url + "/me/progress/")
+    assert opened is not None
+    assert opened.from_service_worker
+    expect(status).to_contain_text("needs the internet")
+    expect(not_filled).to_be_hidden()  # kept, also on the home page shown again
+    fits_narrow(page, "offline-page-not-kept-360")
+    assert not DiaryEntry.objects.filter(patient=cast_db.patient).exists()
+
+
 def test_a_day_the_clinic_changed_meanwhile_shows_both_versions_to_choose(
     page: Page, live_server: Any, cast_db: Cast
 ) -> None:
@@ -204,3 +234,86 @@ def test_a_day_the_clinic_changed_meanwhile_shows_both_versions_to_choose(
     expect(status).to_contain_text("Sent to your clinic")
     entry = DiaryEntry.objects.get(patient=cast_db.patient, date=day)
     assert (float(entry.headache_hours), entry.peak_intensity, entry.version) == (2, "mild", 2)
+
+
+def test_the_patient_header_targets_are_big_enough_to_tap_at_360_px(
+    page: Page, live_server: Any, cast_db: Cast
+) -> None:
+    """Log out sat in a 20 px high line of text: a thumb's target is 44 px (WCAG 2.5.5;
+    2.5.8's minimum is 24). The header stays one row above the menu."""
+    page.set_viewport_size(NARROW)
+    log_in(page, live_server.url, "ada@example.org", PASSWORD)
+    expect(page.get_by_role("heading", name="Hello Ada")).to_be_visible()
+    for target in (
+        page.get_by_role("button", name="Log out"),
+        page.get_by_role("link", name="Report a side effect"),
+        page.get_by_role("link", name="cephalog"),
+    ):
+        box = target.bounding_box()
+        assert box is not None
+        assert box["height"] >= 44, box
+        assert box["width"] >= 44, box
+        assert box["x"] + box["width"] <= NARROW["width"]
+    logout = page.get_by_role("button", name="Log out").bounding_box()
+    report = page.get_by_role("link", name="Report a side effect").bounding_box()
+    assert logout is not None
+    assert report is not None
+    assert abs(logout["y"] - report["y"]) < 10  # one row
+    fits_narrow(page, "patient-header-360")
+
+
+def test_a_phone_in_another_time_zone_is_told_the_diary_counts_days_elsewhere(
+    browser: Browser, live_server: Any, cast_db: Cast
+) -> None:
+    """Ada's diary keeps London time (the clinic's choice). On a phone whose date is not
+    London's, the home page says so: her evening entry would otherwise land on the wrong
+    day without a word. On a phone in London it says nothing."""
+    now = timezone.now()
+    london = now.astimezone(zoneinfo.ZoneInfo("Europe/London")).date()
+    # One of the two is on another date than London at any hour.
+    away = next(
+        zone
+        for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+        if now.astimezone(zoneinfo.ZoneInfo(zone)).date() != london
+    )
+    contexts = []
+    try:
+        for zone in (away, "Europe/London"):
+            context = browser.new_context(viewport=NARROW, timezone_id=zone)
+            contexts.append(context)
+            page = context.new_page()
+            log_in(page, live_server.url, "ada@example.org", PASSWORD)
+            expect(page.get_by_role("heading", name="Hello Ada")).to_be_visible()
+            note = page.locator(".clock-note")
+            if zone == away:
+                expect(note).to_contain_text("your diary keeps Europe/London time")
+                expect(note).to_contain_text(f"where it is {long_date(london)}")
+                expect(note).to_contain_text("ask your clinic to change it")
+                fits_narrow(page, "home-other-time-zone-360")
+                # Still there after a one-tap swaps the card.
+                page.get_by_role("button", name="No headache today").click()
+                expect(page.get_by_text("You have filled in today")).to_be_visible()
+                expect(note).to_be_visible()
+            else:
+                page.wait_for_load_state("load")
+                expect(note).to_have_count(0)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_a_new_patients_empty_counts_fit_on_one_line_each_at_360_px(
+    page: Page, live_server: Any, cast_db: Cast
+) -> None:
+    """Before her first entry, "Not known yet" stood in the figures' 1.4 rem bold, three
+    lines tall four times over: the first thing a new patient saw below the buttons."""
+    page.set_viewport_size(NARROW)
+    log_in(page, live_server.url, "ada@example.org", PASSWORD)
+    unknown = page.locator(".counts dd", has_text="Not known yet")
+    expect(unknown).to_have_count(4)
+    line = float(unknown.first.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+    for index in range(4):
+        box = unknown.nth(index).bounding_box()
+        assert box is not None
+        assert box["height"] <= line * 1.5, box  # one line
+    fits_narrow(page, "new-patient-counts-360")

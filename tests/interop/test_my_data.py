@@ -36,6 +36,10 @@ def test_it_lists_every_download_on_the_patients_page(cast: Cast) -> None:
     html = page.content.decode()
     for download in DOWNLOADS:
         assert reverse("my-data-download", args=[download.key]) in html
+    # In her words: the page to print first, and what a CSV file is.
+    assert html.index("Summary to print (PDF)") < html.index("Diary (spreadsheet, CSV)")
+    assert "Spreadsheet files (CSV) open in Excel" in html
+    assert "FHIR R4" not in html
 
 
 def test_it_gives_the_patient_their_files(rich: Rich, cast: Cast) -> None:

@@ -134,6 +134,47 @@ def test_the_patient_enters_values_and_sees_wording_only_from_a_pack(cast: Cast)
     assert "score is 63" in client.get("/me/questionnaires/").content.decode()
 
 
+def test_the_patient_reads_what_to_correct_in_her_words(cast: Cast) -> None:
+    """A half-filled form told her "hit6_3: missing; the HIT-6 total needs all 6 items" and
+    "midas_1: must be a whole number of days from 0 to 90, got 100": item codes, and only
+    beside the fields below the fold. Now: a summary on top, questions by their number."""
+    client = client_for(cast, "patient_user")
+    partial = {"instrument": "hit6", "hit6-hit6_1": "13", "hit6-hit6_2": "11"}
+    page = client.post("/me/questionnaires/", partial).content.decode()
+    assert "Please check the answers" in page
+    assert "Nothing has been saved yet" in page
+    assert "Please choose an answer: the score needs all 6 questions." in page
+    assert "hit6_3:" not in page
+    assert "missing;" not in page
+    midas = {
+        "instrument": "midas",
+        "midas-midas_1": "100",
+        "midas-midas_2": "2",
+        "midas-midas_3": "50",
+        "midas-midas_4": "60",
+    }
+    page = client.post("/me/questionnaires/", midas).content.decode()
+    assert "must be a whole number of days from 0 to 90 (you typed 100)" in page
+    assert "Please give a number of days (0 if none): the score needs questions 1 to 5." in page
+    assert (
+        "Questions 3 and 4 together must not be more than 90 days: question 4 leaves out the "
+        "days counted in question 3 (you gave 50 + 60)." in page
+    )
+    assert ", got" not in page
+    assert "items" not in page
+    client.post(
+        "/me/questionnaires/",
+        {"instrument": "hit6", **{f"hit6-{k}": str(v) for k, v in HIT6.items()}},
+    )
+    again = client.post(
+        "/me/questionnaires/",
+        {"instrument": "hit6", **{f"hit6-{k}": str(v) for k, v in HIT6.items()}},
+    ).content.decode()
+    assert "You have already sent this questionnaire today." in again
+    assert "hit6 for" not in again
+    assert QuestionnaireResponse.objects.count() == 1
+
+
 def test_the_due_dates_come_from_the_treatment_calendar(cast: Cast) -> None:
     from cephalog.treatment.models import Session
 

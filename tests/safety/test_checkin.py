@@ -84,7 +84,13 @@ def test_a_future_onset_is_refused_for_a_local_effect(cast: Cast, session3: Sess
     data = form_data("neck_pain", today=today)
     data["onset_neck_pain"] = (today + dt.timedelta(days=2)).isoformat()
     response = client_for(cast, "patient_user").post(reverse("safety-side-effect"), data)
-    assert "This date is in the future." in response.content.decode()
+    # Which of the two dates: the summary above the form reads "Neck pain: ...".
+    assert "Neck pain: The day it started cannot be in the future." in response.content.decode()
+    data["onset_neck_pain"] = today.isoformat()
+    data["status_neck_pain"] = "gone"
+    data["resolved_neck_pain"] = (today + dt.timedelta(days=1)).isoformat()
+    response = client_for(cast, "patient_user").post(reverse("safety-side-effect"), data)
+    assert "Neck pain: The day it stopped cannot be in the future." in response.content.decode()
     assert not AdverseEvent.objects.exists()
 
 

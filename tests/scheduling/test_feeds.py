@@ -61,6 +61,24 @@ def test_it_serves_the_plan_as_a_calendar(cast: Cast) -> None:
         assert secret not in body
 
 
+def test_check_ins_read_as_the_treatment_page_says_them(cast: Cast) -> None:
+    """The phone's calendar shows the check-ins in plain words (not "Day-3 check-in") and
+    their sentence ends once (not "after your treatment?.")."""
+    give_session(cast.patient, S1)
+    found = events(fetch(feed_path(cast)))
+    for key, summary in (
+        ("checkin_day3:1", "Check-in: 3 days after treatment"),
+        ("checkin_day14:1", "Check-in: 2 weeks after treatment"),
+    ):
+        appt = Appointment.objects.get(patient=cast.patient, plan_key=key)
+        event = found[appt.uid]
+        assert str(event["SUMMARY"]) == summary
+        description = str(event["DESCRIPTION"])
+        assert description.startswith(appt.title_patient)
+        assert "?." not in description
+        assert ".." not in description
+
+
 def test_uids_stay_and_sequence_and_status_follow_changes(cast: Cast) -> None:
     give_session(cast.patient, S1)
     path = feed_path(cast)

@@ -36,6 +36,23 @@ def test_the_patient_sees_the_plan_and_what_to_expect(cast: Cast) -> None:
     ).exists()
 
 
+def test_before_any_treatment_the_plan_does_not_promise_one(cast: Cast) -> None:
+    """A new patient's plan shows a first session "due" four weeks after her consultation,
+    while "Can I have Botox?" says the clinic still needs her diary: the plan says the
+    first one is only if she and her doctor decide to start, and links to where she is."""
+    with time_machine.travel(NOW, tick=False):
+        page = client_for(cast, "patient_user").get(reverse("patient-calendar")).content.decode()
+    assert "Your first Botox session:" in page
+    assert "Your next Botox session" not in page
+    assert "Your doctor decides with you whether to start" in page
+    assert f'href="{reverse("my-eligibility")}"' in page
+    give_session(cast.patient, S1)
+    with time_machine.travel(NOW, tick=False):
+        page = client_for(cast, "patient_user").get(reverse("patient-calendar")).content.decode()
+    assert "Your next Botox session:" in page
+    assert "decides with you whether to start" not in page
+
+
 def test_only_the_patient_sees_their_calendar_page(cast: Cast) -> None:
     assert_refused(
         cast,

@@ -68,7 +68,13 @@ class EmailForm(forms.Form):
 
 
 class NewPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
-    """A new password, twice; the current one was just asked for (reauth.password_again)."""
+    """A new password, twice: on the security page (the current one was just asked for,
+    reauth.password_again) and from an invitation or reset link. The second box is named
+    in a patient's words, not Django's "New password confirmation"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password2"].label = "New password, again"
 
 
 class ResetForm(PasswordResetForm):

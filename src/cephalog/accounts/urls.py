@@ -30,7 +30,7 @@ urlpatterns = [
     path("mfa/passkey/", passkey_views.mfa_verify, name="mfa-passkey"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("confirm/", views.confirm_password, name="confirm-password"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

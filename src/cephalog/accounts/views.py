@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.views import LoginView, PasswordResetConfirmView
+from django.contrib.auth.views import LoginView, LogoutView, PasswordResetConfirmView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -26,9 +26,24 @@ class SetPasswordView(PasswordResetConfirmView):
     account's mailbox, so a first authenticator set up in this browser soon after needs no
     emailed code (cephalog.accounts.mfa)."""
 
+    form_class = NewPasswordForm
+
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         mfa_actions.prove_mailbox(self.request, form.user, time.time())
+        return response
+
+
+class SignOutView(LogoutView):
+    """Django's logout, then the login page says it happened (it was the bare login form,
+    and on a shared phone she could not tell whether she was out). The message is kept in
+    the messages cookie: the session it would have gone in is gone."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        was_signed_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_signed_in:
+            messages.info(request, "You have logged out.")
         return response
 
 

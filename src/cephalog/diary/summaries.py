@@ -210,6 +210,8 @@ class PatientCounts(FilledIn):
     since her diary began when it began inside them."""
 
     joined: bool  # the diary began the day she joined (not with days typed in from before)
+    #: the clinic's day definition (spec section 11.1): "What do these mean?" says that one
+    definition: str = "label"
 
     @property
     def since(self) -> str:
@@ -229,6 +231,7 @@ def patient_counts(
         window=compute_window(days, window_start, today, rules.definition),
         first_day=began.first_day_in(window_start, today),
         joined=began.joined,
+        definition=str(rules.definition),
     )
 
 

@@ -43,55 +43,60 @@ class Download:
     content_type: str
 
 
+#: In the order a patient looks for them (the page to print first), titled in her words: the
+#: kind of file says what opens it ("spreadsheet"), the format's name only in brackets.
 DOWNLOADS: tuple[Download, ...] = (
+    Download(
+        "summary",
+        "summary.pdf",
+        "Summary to print (PDF)",
+        "One page about your diary, treatments and side effects, to print or show another doctor.",
+        "application/pdf",
+    ),
     Download(
         "diary",
         "diary-days.csv",
-        "Diary (CSV)",
-        "One row per day you recorded, with headache, migraine and medication days worked out.",
+        "Diary (spreadsheet, CSV)",
+        "One row per day you recorded, with headache, migraine and medicine days worked out.",
         "text/csv; charset=utf-8",
     ),
     Download(
         "attacks",
         "diary-attacks.csv",
-        "Attacks (CSV)",
-        "Attacks recorded with a start and an end time.",
+        "Headache times (spreadsheet, CSV)",
+        "Each headache you gave a start and an end time.",
         "text/csv; charset=utf-8",
     ),
     Download(
         "sessions",
         "sessions.csv",
-        "Treatment sessions (CSV)",
-        "Each injection session: date, units, sites, vials (lot and expiry).",
+        "Treatments (spreadsheet, CSV)",
+        "Each treatment session: date, dose, where the injections went, and the medicine's "
+        "batch (lot number and expiry date).",
         "text/csv; charset=utf-8",
     ),
     Download(
         "questionnaires",
         "questionnaires.csv",
-        "Questionnaires (CSV)",
-        "HIT-6 and MIDAS scores with the value of each item (no question wording).",
+        "Questionnaires (spreadsheet, CSV)",
+        "Your headache impact (HIT-6) and missed days (MIDAS) scores, with your answer to "
+        "each question (not the questions' wording).",
         "text/csv; charset=utf-8",
     ),
     Download(
         "adverse-events",
         "adverse-events.csv",
-        "Side effects (CSV)",
-        "Side effects reported after sessions and what the clinic recorded about them.",
+        "Side effects (spreadsheet, CSV)",
+        "Side effects you reported after treatments and what the clinic recorded about them.",
         "text/csv; charset=utf-8",
     ),
     Download(
         "fhir",
         "cephalog-fhir.json",
-        "Health record (FHIR)",
-        "Your whole record in FHIR R4, the format other clinics' systems read.",
+        "Health record for another clinic (FHIR)",
+        "Your whole record in FHIR, the standard format other clinics' systems read. It is "
+        "made for their systems, not to be opened yourself.",
         fhir.FHIR_JSON,
-    ),
-    Download(
-        "summary",
-        "summary.pdf",
-        "Summary (PDF)",
-        "A one-page summary of your record to print or show another doctor.",
-        "application/pdf",
     ),
     Download(
         "all",

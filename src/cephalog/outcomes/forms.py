@@ -4,9 +4,11 @@ whose messages are attached back to the fields."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from cephalog.domain.instruments import (
     HIT6_ITEM_KEYS,
@@ -138,6 +140,55 @@ class QuestionnaireForm(forms.Form):
     def items(self) -> dict[str, Any]:
         """The posted item values, None when left empty (the domain names what is missing)."""
         return {k: self.cleaned_data.get(k) for k in self.item_keys}
+
+    @property
+    def item_errors(self) -> bool:
+        """Whether an item is marked (the summary above the form then says so)."""
+        return any(key in self.errors for key in self.item_keys)
+
+
+# The scoring's refusals (`hit6_3: missing; ...`, `midas_1: ..., got 100`) as a patient reads
+# them beside a question: no item codes, questions by their number, the value as typed.
+_ITEM_PREFIX = re.compile(r"^(?:hit6|midas)_\w+: ")
+_ITEM_NAME = re.compile(r"\b(?:hit6|midas)_(\w)\b")
+_GOT = re.compile(r", got '?([^']+?)'?$")
+_PAIR = re.compile(
+    r"^midas_(\d) \+ midas_(\d) must not exceed (\d+) days \(.*\), got (\d+) \+ (\d+)$"
+)
+_ALREADY = re.compile(r"^an? (?:hit6|midas) for \d{4}-\d{2}-\d{2} is already recorded$")
+
+
+def patient_words(message: str) -> str:
+    """One questionnaire refusal in the patient's words."""
+    text = _ITEM_PREFIX.sub("", message)
+    if text.startswith("missing; the HIT-6"):
+        return "Please choose an answer: the score needs all 6 questions."
+    if text.startswith("missing; the MIDAS"):
+        return "Please give a number of days (0 if none): the score needs questions 1 to 5."
+    if _ALREADY.match(text):
+        return "You have already sent this questionnaire today."
+    pair = _PAIR.match(text)
+    if pair:
+        first, second, limit, a, b = pair.groups()
+        return (
+            f"Questions {first} and {second} together must not be more than {limit} days: "
+            f"question {second} leaves out the days counted in question {first} "
+            f"(you gave {a} + {b})."
+        )
+    text = _GOT.sub(lambda m: f" (you typed {m.group(1)})", text)
+    return _ITEM_NAME.sub(lambda m: f"question {m.group(1).upper()}", text)
+
+
+def plain_refusal(error: ValidationError) -> ValidationError:
+    """A questionnaire's refusal with each message in the patient's words, on the same fields."""
+    if hasattr(error, "error_dict"):
+        return ValidationError(
+            {
+                field: [patient_words(m) for m in ValidationError(errors).messages]
+                for field, errors in error.error_dict.items()
+            }
+        )
+    return ValidationError([patient_words(m) for m in error.messages])
 
 
 class ItemLabelsForm(forms.Form):

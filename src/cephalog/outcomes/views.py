@@ -47,6 +47,7 @@ from cephalog.outcomes.forms import (
     DecisionForm,
     ItemLabelsForm,
     QuestionnaireForm,
+    plain_refusal,
 )
 from cephalog.outcomes.models import (
     ContentPack,
@@ -182,7 +183,7 @@ def _record_form(
     source: str,
 ) -> QuestionnaireResponse | None:
     """Record a valid questionnaire form (scored by the domain); None, with the refusal
-    shown on the form, when the record refuses it."""
+    shown on the form (in the patient's words for her own), when the record refuses it."""
     try:
         return actions.record_questionnaire(
             patient=patient,
@@ -194,7 +195,10 @@ def _record_form(
             content_pack=pack,
         )
     except ValidationError as error:
-        add_validation_to_form(form, _beside_each_item(error))
+        add_validation_to_form(
+            form,
+            plain_refusal(error) if source == ResponseSource.PATIENT else _beside_each_item(error),
+        )
         return None
 
 

@@ -172,7 +172,8 @@ class SymptomReportForm(forms.Form):
             if onset is None:
                 self.add_error(f"onset_{code}", "Say when it started.")
             elif onset > self.today:
-                self.add_error(f"onset_{code}", "This date is in the future.")
+                # Named, as the page's summary reads "Neck pain: <this>" with two dates.
+                self.add_error(f"onset_{code}", "The day it started cannot be in the future.")
             elif onset < self.today - dt.timedelta(days=365):
                 self.add_error(f"onset_{code}", "Give a date within the last year.")
             if not data.get(f"severity_{code}"):
@@ -182,7 +183,9 @@ class SymptomReportForm(forms.Form):
             resolved = data.get(f"resolved_{code}")
             if data.get(f"status_{code}") == "gone" and resolved is not None:
                 if resolved > self.today:
-                    self.add_error(f"resolved_{code}", "This date is in the future.")
+                    self.add_error(
+                        f"resolved_{code}", "The day it stopped cannot be in the future."
+                    )
                 elif onset is not None and resolved < onset:
                     self.add_error(f"resolved_{code}", "This is before it started.")
         return data

@@ -35,8 +35,8 @@ PATIENT_SUMMARY = {
     AppointmentKind.BASELINE_DIARY: "Start your headache diary",
     AppointmentKind.QUESTIONNAIRE: "Headache questionnaires",
     AppointmentKind.SESSION: "Botox session",
-    AppointmentKind.CHECKIN_DAY3: "Day-3 check-in",
-    AppointmentKind.CHECKIN_DAY14: "Day-14 check-in",
+    AppointmentKind.CHECKIN_DAY3: "Check-in: 3 days after treatment",
+    AppointmentKind.CHECKIN_DAY14: "Check-in: 2 weeks after treatment",
     AppointmentKind.REVIEW: "Progress review",
     AppointmentKind.REASSESSMENT: "Headache clinic check-up",
     AppointmentKind.AUTHORISATION_EXPIRY: "Insurance approval ends",
@@ -92,6 +92,11 @@ def _event(appt: Appointment, clinic_tz: str, summary: str, description: str) ->
     return event
 
 
+def _sentence(title: str) -> str:
+    """A title as a sentence: a full stop unless it already ends with one (or a "?")."""
+    return title if title.endswith((".", "?", "!")) else title + "."
+
+
 def _window(appt: Appointment) -> str:
     parts = []
     if appt.earliest < appt.date:
@@ -105,7 +110,7 @@ def patient_feed(patient: Patient, appointments: Iterable[Appointment]) -> bytes
     cal = _calendar(f"{patient.clinic.name}: my treatment")
     link = _site(reverse("patient-calendar"))
     for appt in appointments:
-        text = " ".join(filter(None, [appt.title_patient + ".", _window(appt), link]))
+        text = " ".join(filter(None, [_sentence(appt.title_patient), _window(appt), link]))
         cal.add_component(_event(appt, patient.clinic.time_zone, patient_summary(appt), text))
     return bytes(cal.to_ical())
 
@@ -115,6 +120,6 @@ def clinic_feed(clinic: Clinic, appointments: Iterable[Appointment]) -> bytes:
     for appt in appointments:
         link = _site(reverse("staff-patient-calendar", args=[appt.patient_id]))
         summary = f"{appt.patient.mrn}: {appt.get_kind_display()}"
-        text = " ".join(filter(None, [appt.title_clinic + ".", _window(appt), link]))
+        text = " ".join(filter(None, [_sentence(appt.title_clinic), _window(appt), link]))
         cal.add_component(_event(appt, clinic.time_zone, summary, text))
     return bytes(cal.to_ical())

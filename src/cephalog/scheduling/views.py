@@ -85,6 +85,7 @@ def patient_calendar(request: HttpRequest, patient: Patient) -> HttpResponse:
     actions.sync_plan(patient=patient, today=today)
     cal = queries.patient_calendar(patient, today)
     feed_url = _feed_url("patient-feed", queries.live_token(patient=patient))
+    completed = actions.completed_session_dates(patient)
     record(action="read", category="treatment_calendar", patient=patient)
     return render(
         request,
@@ -92,12 +93,14 @@ def patient_calendar(request: HttpRequest, patient: Patient) -> HttpResponse:
         {
             "patient": patient,
             "next_session": cal.next_session,
+            # The plan dates a first session before anyone decided to start: say so.
+            "first_session": not completed,
             "next_when": when_text(cal.next_session, today) if cal.next_session else "",
             "upcoming": [Item(a, when_text(a, today)) for a in cal.upcoming],
             "past": [Item(a, when_text(a, today)) for a in cal.past],
             "expect": what_to_expect(
                 today,
-                actions.completed_session_dates(patient),
+                completed,
                 interval_rule(patient, earliest_interval_days(patient.clinic)),
             ),
             "feed_url": feed_url,

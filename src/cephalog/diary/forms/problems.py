@@ -71,6 +71,15 @@ def _typed(form: forms.BaseForm, field: str | None) -> object:
     return form.data.get(form.add_prefix(field)) if field else None
 
 
+def _medicine_message(row: forms.BaseForm, name: str | None, message: str) -> str:
+    """A medicine row's message for a patient. A kind left to be "worked out from the name"
+    is only missing when the name is not in the catalogue: say so, not "required"."""
+    if name == "drug_class" and message == "required":
+        typed = str(_typed(row, "name") or "").strip()
+        return f"please choose one, as we do not know the name “{typed}”"
+    return _as_typed(message, _typed(row, name))
+
+
 def attach_problems(
     problems: Sequence[str],
     form: DayForm,
@@ -92,7 +101,7 @@ def attach_problems(
         if field == "acute_medications" and index is not None and int(index) < len(rows):
             row = medicines.forms[rows[int(index)]]
             name = _MEDICINE_FIELDS.get(sub)
-            row.add_error(name, _as_typed(message, _typed(row, name)) if for_patient else message)
+            row.add_error(name, _medicine_message(row, name, message) if for_patient else message)
         elif field in form.fields and index is None:
             form.add_error(
                 field, _as_typed(message, _typed(form, field)) if for_patient else message

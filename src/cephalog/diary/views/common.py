@@ -4,6 +4,7 @@ day form's save, the words for a conflict, and a day classed as the clinic's pag
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -66,13 +67,21 @@ def save_form_day(
     )
 
 
-def conflict_message(conflict: DiaryConflict, *, staff: bool) -> str:
-    """Who changed the day under the editor, in words; their version is shown on the page."""
+def conflict_message(conflict: DiaryConflict, *, staff: bool, time_zone: str) -> str:
+    """Who changed the day under the editor, in words; their version is shown on the page.
+    The patient reads the time on her own clock and no version numbers."""
     entry = conflict.current
     if entry is None:
         return (
             "This day was removed by someone else while you were editing it. "
             "Save again to record it anew."
+        )
+    if not staff:
+        when = entry.updated_at.astimezone(zoneinfo.ZoneInfo(time_zone)).strftime("%H:%M")
+        return (
+            f"This day was changed at {when} on another device or by your clinic, while you "
+            "were editing it. What is saved now is shown above, and your changes are still in "
+            "the form: check them, then press Save to replace what is saved."
         )
     revision = (
         DiaryEntryRevision.objects.filter(
@@ -84,7 +93,7 @@ def conflict_message(conflict: DiaryConflict, *, staff: bool) -> str:
     )
     who = "someone else"
     if revision is not None and revision.changed_by is not None:
-        who = revision.changed_by.username if staff else "your clinic or another device"
+        who = revision.changed_by.username
     when = timezone.localtime(entry.updated_at).strftime("%H:%M")
     return (
         f"This day was changed by {who} at {when} while you were editing it "

@@ -7,7 +7,7 @@ import zoneinfo
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -67,7 +67,8 @@ def _save_form(
     return saved, spread
 
 
-_Shown = tuple[DayForm, Any, list[str], DiaryEntry | None]
+#: (form, medicine rows, questions, the day as stored, whether it changed under the editor)
+_Shown = tuple[DayForm, Any, list[str], DiaryEntry | None, bool]
 
 
 def _post_form(
@@ -80,15 +81,15 @@ def _post_form(
     staff: bool,
     done_url: str,
 ) -> HttpResponse | _Shown:
-    """POST: the redirect once saved, else (form, medicines, questions, entry) to show again
-    with the domain's messages next to the fields."""
+    """POST: the redirect once saved, else (form, medicines, questions, entry, conflict) to
+    show again with the domain's messages next to the fields."""
     form_class = StaffDayForm if staff else DayForm
     rows: list[int] = []
     questions: list[str] = []
     form = form_class(request.POST)
     medicines = medicine_formset(request.POST)
     if not (form.is_valid() and medicines.is_valid()):
-        return form, medicines, questions, entry
+        return form, medicines, questions, entry, False
     data, rows = day_payload(date, form, medicines)
     times = start, end = _times(patient, date, form)
     spread = hours_by_date(patient, start, end) if start and end else {}
@@ -96,7 +97,8 @@ def _post_form(
         questions = check_day(form, data, spread, date)
     # check_day may add an error (a severity with no hours) or ask a question.
     if not form.is_valid() or questions:
-        return form, medicines, questions, entry
+        return form, medicines, questions, entry, False
+    conflicted = False
     try:
         saved, spread = _save_form(
             request, patient, date, today, form, data, times, spread, staff=staff
@@ -110,13 +112,14 @@ def _post_form(
         form, medicines = form_class(posted), medicine_formset(posted)
         form.is_valid()
         medicines.is_valid()
-        form.add_error(None, conflict_message(conflict, staff=staff))
+        form.add_error(None, conflict_message(conflict, staff=staff, time_zone=patient.time_zone))
+        conflicted = True
     except DiaryError as error:
         attach_problems(error.problems, form, medicines, rows, for_patient=not staff)
     else:
         messages.success(request, saved_summary(saved, spread) + ("" if staff else " Thank you!"))
         return redirect(done_url)
-    return form, medicines, questions, entry
+    return form, medicines, questions, entry, conflicted
 
 
 def _filled_form(
@@ -149,11 +152,12 @@ def _day_form_page(
     today = patient_today(patient)
     entry = get_entry(patient, date)
     questions: list[str] = []
+    conflicted = False
     if request.method == "POST":
         posted = _post_form(request, patient, date, today, entry, staff=staff, done_url=done_url)
         if isinstance(posted, HttpResponse):
             return posted
-        form, medicines, questions, entry = posted
+        form, medicines, questions, entry, conflicted = posted
     else:
         form, medicines = _filled_form(patient, date, entry, staff=staff)
         _read(patient, date.isoformat())
@@ -170,6 +174,7 @@ def _day_form_page(
             "medicines": medicines,
             "errors": errors,
             "questions": questions,
+            "conflict": conflicted,
             "shown": _classified(entry),
             "suggestions": SUGGESTIONS,
             **extra,
@@ -184,7 +189,17 @@ def day(request: HttpRequest, patient: Patient, date: dt.date) -> HttpResponse:
     if request.method == "POST" and is_sync(request):
         return _sync_day(request, patient, date, today)
     if date > today:
-        raise Http404("That day has not happened yet")
+        # Not a bare "Page not found": a link from an email opened early, or a phone whose
+        # date runs ahead of the diary's time zone, gets the way back to today.
+        entry = get_entry(patient, date)
+        if entry is not None:
+            _read(patient, date.isoformat())
+        return render(
+            request,
+            "diary/day_future.html",
+            {"patient": patient, "date": date, "today": today, "shown": _classified(entry)},
+            status=404,
+        )
     oldest = summaries.oldest_editable(patient, today)
     if date < oldest:
         entry = get_entry(patient, date)

@@ -146,6 +146,12 @@
       if (offline) {
         status.appendChild(el("p", "You are offline. What you record is kept on this phone " +
           "and sent to your clinic when you are back online.", "offline-lead"));
+        if (document.getElementById("diary-home") && location.pathname !== "/me/") {
+          // The service worker answered a page it did not keep (progress, treatment) with
+          // the diary's home: say so, or the tap seems to have opened the wrong page.
+          status.appendChild(el("p", "The page you opened needs the internet, so your " +
+            "diary is shown instead.", "offline-lead"));
+        }
       }
       if (note) { status.appendChild(el("p", note, "offline-sent")); }
       var waiting = items.filter(function (i) { return i.state === "waiting"; });
@@ -324,7 +330,12 @@
     form.setAttribute("data-kept", "");
     var line = form.closest("li") || form.closest("section");
     var note = el("p", "Kept on this phone: " + longDate(item.date) + ", " + describe(item) + ".", "offline-kept");
-    if (line) { line.appendChild(note); }
+    if (line) {
+      // Kept is not missing: the card no longer says the day is not filled in.
+      var unfilled = line.querySelector("[data-not-filled]");
+      if (unfilled) { unfilled.hidden = true; }
+      line.appendChild(note);
+    }
     form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
   }
 
@@ -347,6 +358,27 @@
     card.querySelectorAll("a[href^='/me/diary/']").forEach(function (a) { a.href = "/me/diary/" + today + "/"; });
     var heading = card.querySelector("h2");
     if (heading) { heading.textContent = "Today, " + longDate(today).toLowerCase(); }
+  }
+
+  // Online, the phone's date is not the diary's "today": the clinic keeps her diary in a
+  // time zone that is not hers (the new-patient form starts at the clinic's). Her evening
+  // entry would land on the wrong day; only the clinic can change it, so say so.
+  function checkClock() {
+    var card = document.querySelector("[data-today]");
+    if (!navigator.onLine || !card || card.querySelector(".clock-note")) { return; }
+    var today = localToday(), diary = card.getAttribute("data-today");
+    if (!diary || diary === today) { return; }
+    var words = function (iso) {
+      var p = iso.split("-");
+      return new Date(+p[0], +p[1] - 1, +p[2]).toLocaleDateString("en-GB",
+        { weekday: "long", day: "numeric", month: "long" });
+    };
+    var zone = (card.getAttribute("data-time-zone") || "").replace(/_/g, " ");
+    var note = el("p", "This phone's date is " + words(today) + ", but your diary keeps " +
+      zone + " time, where it is " + words(diary) + ". If you live in another time zone, " +
+      "please ask your clinic to change it, so each day is counted on the right date.",
+      "clock-note");
+    card.insertBefore(note, card.querySelector("h2").nextSibling);
   }
 
   // Something typed on this phone and not sent yet fills the day form again.
@@ -390,8 +422,10 @@
 
   root.addEventListener("online", sync);
   root.addEventListener("offline", function () { render(); });
+  document.addEventListener("htmx:afterSwap", checkClock);  // the home's card, tapped anew
   fillOfflineDay();
   freshenToday();
+  checkClock();
   prefill();
   sync();
 })(self);
