@@ -28,9 +28,11 @@ from cephalog.diary import exports as diary_exports
 from cephalog.diary.queries import diary_days
 from cephalog.domain import dosing
 from cephalog.domain.csvcells import to_csv
-from cephalog.domain.windows import baseline_window, window_ending
+from cephalog.domain.rulesets import Rules
+from cephalog.domain.windows import Window, baseline_window, window_ending
 from cephalog.interop import fhir
 from cephalog.patients.models import Patient
+from cephalog.treatment.queries import chronic_migraine_established
 from cephalog.treatment.queries.protocols import session_protocol
 
 
@@ -242,34 +244,41 @@ def fhir_json(bundle: fhir.Json) -> str:
 # --- the PDF summary ----------------------------------------------------------------------------
 
 
+def _window_row(title: str, window: Window, rules: Rules) -> dict[str, Any]:
+    round1, rate = rules.one_decimal, window.rate
+    return {
+        "title": title,
+        "window": window,
+        "headache": round1(r) if (r := rate("headache_days")) is not None else None,
+        "migraine": round1(r) if (r := rate("migraine_days")) is not None else None,
+        "medication": round1(r) if (r := rate("acute_medication_days")) is not None else None,
+    }
+
+
 def summary_context(patient: Patient, today: dt.date) -> dict[str, Any]:
     days = diary_days(patient)
     sessions = list(patient.sessions.filter(status="completed").order_by("date"))
     windows = []
+    #: Why there is no "before treatment" row: no treatment yet, or no diary before it.
+    no_baseline = ""
     if days:
         # counted and printed under the clinic's ruleset (spec section 11)
         rules = clinic_rules(patient.clinic)
-        round1 = rules.one_decimal
         latest = max(days)
-        for title, window in (
-            (
-                "Before treatment (baseline)",
-                baseline_window(days, [s.date for s in sessions], latest, rules.definition),
-            ),
-            ("Latest 28 days", window_ending(days, latest, rules.definition)),
-        ):
-            rate = window.rate
-            windows.append(
-                {
-                    "title": title,
-                    "window": window,
-                    "headache": round1(r) if (r := rate("headache_days")) is not None else None,
-                    "migraine": round1(r) if (r := rate("migraine_days")) is not None else None,
-                    "medication": (
-                        round1(r) if (r := rate("acute_medication_days")) is not None else None
-                    ),
-                }
+        if not sessions:
+            # With no treatment the baseline would be the latest 28 days again.
+            no_baseline = "no_treatment"
+        else:
+            baseline = baseline_window(
+                days, [s.date for s in sessions], latest, rules.definition
             )
+            if baseline.recorded_days:
+                windows.append(_window_row("Before treatment (baseline)", baseline, rules))
+            else:
+                no_baseline = "no_diary_before"
+        windows.append(
+            _window_row("Latest 28 days", window_ending(days, latest, rules.definition), rules)
+        )
     questionnaires: list[Any] = []
     if apps.is_installed("cephalog.outcomes"):
         from cephalog.outcomes.models import QuestionnaireResponse
@@ -290,11 +299,15 @@ def summary_context(patient: Patient, today: dt.date) -> dict[str, Any]:
     return {
         "patient": patient,
         "today": today,
+        # stated only once the clinic has established it (treatment.queries.diagnosis)
+        "diagnosed": chronic_migraine_established(patient),
         "icd": icd,
         "days_recorded": len(days),
         "first_day": min(days) if days else None,
         "last_day": max(days) if days else None,
         "windows": windows,
+        "no_baseline": no_baseline,
+        "first_session": sessions[0].date if sessions else None,
         # the protocol by the name staff see on the session page, not its stored key
         "sessions": [(s, session_protocol(s)) for s in sessions[-6:]],
         "session_count": len(sessions),
@@ -339,26 +352,49 @@ def build(key: str, patient: Patient, today: dt.date, by: Any) -> tuple[bytes, i
     raise KeyError(key)
 
 
-README = """Your record at {clinic}, downloaded from cephalog on {today}.
+#: What opens each kind of file, for the ZIP's README (in her words, as the titles).
+OPENS_WITH = {
+    "application/pdf": "Opens in any PDF reader: most phones and computers have one.",
+    "text/csv; charset=utf-8": (
+        "Opens in a spreadsheet program: Excel, Numbers, LibreOffice or Google Sheets."
+    ),
+    fhir.FHIR_JSON: (
+        "Give it to another clinic if they ask for your record; their system reads it."
+    ),
+}
 
-diary-days.csv       one row per recorded day (re-imports into cephalog unchanged)
-diary-attacks.csv    attacks with start and end times
-sessions.csv         treatment sessions: units, sites, vials, billing codes
-questionnaires.csv   HIT-6 and MIDAS scores and item values (no question wording)
-adverse-events.csv   side effects and what the clinic recorded about them
-cephalog-fhir.json   the whole record in FHIR R4 (a Bundle), for other clinics' systems
-summary.pdf          a one-page summary
+README_FOR_IT = (
+    "For a clinic's IT team: cephalog-fhir.json is a FHIR R4 Bundle (type collection); "
+    "the CSV files are UTF-8 with a header row. The codes and extensions are described in "
+    "cephalog's documentation (docs/fhir.md)."
+)
 
-What the FHIR file contains and the codes it uses: docs/fhir.md in cephalog's source.
-"""
+
+def readme(patient: Patient, today: dt.date) -> str:
+    """The ZIP's README.txt: what each file is and what opens it, in plain words; the
+    technical pointer for a clinic's IT team kept short, at the end."""
+    lines = [
+        f"Your record at {patient.clinic.name}, downloaded on {today.day} {today:%B %Y}.",
+        "",
+        "This folder holds these files:",
+    ]
+    for download in DOWNLOADS:
+        if download.key == "all":
+            continue
+        lines += [
+            "",
+            f"{download.file_name} - {download.title}",
+            f"  {download.description}",
+            f"  {OPENS_WITH[download.content_type]}",
+        ]
+    lines += ["", "-" * 40, README_FOR_IT, ""]
+    return "\n".join(lines)
 
 
 def all_zip(patient: Patient, today: dt.date, by: Any) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            "README.txt", README.format(clinic=patient.clinic.name, today=today.isoformat())
-        )
+        archive.writestr("README.txt", readme(patient, today))
         for download in DOWNLOADS:
             if download.key == "all":
                 continue

@@ -71,6 +71,11 @@ def chronic_migraine(b: _Builder, patient_ref: Json) -> Json:
             "id": b.id("Condition", "chronic_migraine"),
             "extension": extension,
             "clinicalStatus": c.concept(c.CONDITION_CLINICAL, "active"),
+            # Confirmed once the clinic has established it (a decision to start, a
+            # treatment given); before that the reason she was referred, nothing more.
+            "verificationStatus": c.concept(
+                c.CONDITION_VERIFICATION, "confirmed" if b.r.diagnosed else "provisional"
+            ),
             "category": [c.concept(c.CONDITION_CATEGORY, "problem-list-item")],
             "code": {"coding": codings, "text": "Chronic migraine"},
             "subject": patient_ref,

@@ -13,6 +13,7 @@ from cephalog.diary.queries import to_day
 from cephalog.domain.diary import DiaryDay
 from cephalog.interop.fhir.values import _optional
 from cephalog.patients.models import Patient
+from cephalog.treatment.queries.diagnosis import chronic_migraine_established
 
 
 @dataclass
@@ -29,6 +30,8 @@ class PatientRecord:
     bridging: list[Any] = field(default_factory=list)
     appointments: list[Any] = field(default_factory=list)
     users: dict[int, Any] = field(default_factory=dict)
+    #: The clinic has established the chronic migraine (treatment.queries.diagnosis).
+    diagnosed: bool = False
 
     @property
     def days(self) -> dict[dt.date, DiaryDay]:
@@ -88,4 +91,5 @@ def load_record(patient: Patient) -> PatientRecord:
     user_ids = {pk for pk in named if pk is not None}
     if user_ids:
         record.users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)}
+    record.diagnosed = chronic_migraine_established(patient)
     return record

@@ -2,7 +2,8 @@
 
 The package: `protocols`, `rules` (the rules' inputs, continuation decisions, rule views),
 `checks` (the safety check before a session), `sites` (the site map), `staff` (injector
-experience, the care team, aftercare) and `page` (the session page).
+experience, the care team, aftercare), `page` (the session page) and `diagnosis` (whether
+the clinic has established the chronic migraine).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from cephalog.treatment.queries.checks import (
     red_flag_events_since,
     todays_check,
 )
+from cephalog.treatment.queries.diagnosis import chronic_migraine_established
 from cephalog.treatment.queries.page import (
     BillingRow,
     SessionPage,
@@ -87,6 +89,7 @@ __all__ = [
     "SiteRow",
     "StoredDecision",
     "aftercare",
+    "chronic_migraine_established",
     "answers_of",
     "avoid_sites_for",
     "care_team",
