@@ -269,9 +269,7 @@ def summary_context(patient: Patient, today: dt.date) -> dict[str, Any]:
             # With no treatment the baseline would be the latest 28 days again.
             no_baseline = "no_treatment"
         else:
-            baseline = baseline_window(
-                days, [s.date for s in sessions], latest, rules.definition
-            )
+            baseline = baseline_window(days, [s.date for s in sessions], latest, rules.definition)
             if baseline.recorded_days:
                 windows.append(_window_row("Before treatment (baseline)", baseline, rules))
             else:

@@ -24,9 +24,7 @@ def chronic_migraine_established(patient: Patient) -> bool:
         Patient.objects.filter(pk=patient.pk)
         .filter(
             Exists(StartDecision.objects.filter(patient=OuterRef("pk")))
-            | Exists(
-                Session.objects.filter(patient=OuterRef("pk"), status=SessionStatus.COMPLETED)
-            )
+            | Exists(Session.objects.filter(patient=OuterRef("pk"), status=SessionStatus.COMPLETED))
         )
         .exists()
     )
