@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import zoneinfo
+from typing import Any
 
 from django import forms
 
 from cephalog.accounts.actions import CLINIC_SETTINGS
 from cephalog.accounts.models import Clinic, Role
-
-TIME_ZONES = sorted(zoneinfo.available_timezones())
+from cephalog.accounts.time_zones import choices_for_clinics
 
 
 class InviteColleagueForm(forms.Form):
@@ -32,7 +31,8 @@ class TrainingForm(forms.Form):
 
 
 class ClinicSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
-    time_zone = forms.ChoiceField(choices=[(z, z) for z in TIME_ZONES])
+    # choices: the clinic's zone first, then its country's common zones, then all
+    time_zone = forms.ChoiceField()
 
     class Meta:
         model = Clinic
@@ -45,3 +45,9 @@ class ClinicSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
             "rule) a session needs a reason."
         }
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = choices_for_clinics(  # type: ignore[attr-defined]
+            [self.instance]
+        )

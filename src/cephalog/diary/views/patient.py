@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cephalog.accounts.access import patient_only
 from cephalog.audit.actions import record
-from cephalog.core.time import patient_today
+from cephalog.core.time import local_now, patient_today
 from cephalog.diary import summaries
 from cephalog.diary.actions import DiaryError, save_day, set_reminder_time
 from cephalog.diary.forms import ReminderForm, sentence
@@ -109,6 +109,15 @@ def settings_page(request: HttpRequest, patient: Patient) -> HttpResponse:
     else:
         form = ReminderForm(initial={"reminder_time": patient.diary_reminder_time})
         record(action="read", category="diary_settings", patient=patient)
+    local = local_now(patient)  # the time zone card: what her diary's clock says now
     return render(
-        request, "diary/settings.html", {"patient": patient, "form": form, "nav": "settings"}
+        request,
+        "diary/settings.html",
+        {
+            "patient": patient,
+            "form": form,
+            "nav": "settings",
+            "local_time": f"{local:%H:%M}",
+            "local_today": local.date(),
+        },
     )

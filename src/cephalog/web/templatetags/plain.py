@@ -1,4 +1,5 @@
-"""Plain words for patients (issue 16.7): relative times that read like speech."""
+"""Plain words for patients (issue 16.7): relative times that read like speech, time zones
+as places."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import datetime as dt
 
 from django import template
 from django.utils import timezone
+
+from cephalog.accounts.time_zones import time_zone_label
 
 register = template.Library()
 
@@ -41,3 +44,5 @@ def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
 
 
 register.filter("ago", ago)
+#: "Europe/London" as "London (UK)": the value is the IANA name, the words are a place.
+register.filter("time_zone", time_zone_label)
