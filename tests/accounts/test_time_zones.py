@@ -152,6 +152,8 @@ def test_the_patient_reads_which_time_zone_her_diary_keeps(cast: Cast) -> None:
     assert "Only the clinic can change it." in text
     assert "tell Leeds Headache Centre on 0113 000 0000" in text
     assert "Pacific/Auckland" not in html  # the words, never the code
+    more = client_for(cast, "patient_user").get(reverse("patient-more")).content.decode()
+    assert "Evening reminder, your diary's time zone, email and password" in more
     # nothing for her to change it with: no field, no link to the staff page
     assert 'name="time_zone"' not in html
     assert reverse("patient-contact", args=[cast.patient.pk]) not in html

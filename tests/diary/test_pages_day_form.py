@@ -179,7 +179,7 @@ def test_it_refuses_future_days(cast: Cast, frozen: None) -> None:
     assert page.status_code == 404
     # Not a bare "Page not found": what is wrong, and the way to today.
     assert "This day has not come yet" in page.content.decode()
-    assert "it is Tuesday 12 May today (Europe/London time)" in page.content.decode()
+    assert "it is Tuesday 12 May today, by the time in London (UK)." in page.content.decode()
     assert 'href="/me/diary/2026-05-12/"' in page.content.decode()
     assert client.post("/me/diary/2026-05-13/", form(headache_hours="0")).status_code == 404
     assert not DiaryEntry.objects.exists()
