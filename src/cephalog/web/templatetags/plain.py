@@ -1,8 +1,10 @@
-"""Plain words for patients (issue 16.7): relative times that read like speech."""
+"""Plain words for patients (issue 16.7): relative times that read like speech; dates in
+the clinical rules' explanations as people write them."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import template
 from django.utils import timezone
@@ -41,3 +43,24 @@ def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
 
 
 register.filter("ago", ago)
+
+
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _written(m: re.Match[str]) -> str:
+    try:
+        d = dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return m[0]
+    return f"{d.day} {d:%b %Y}"
+
+
+def dates(value: object) -> str:
+    """The clinical rules' explanations name dates as ISO text ("the windows from
+    2025-11-21 to 2025-12-18", also in `cephalog assess`'s output, which keeps them);
+    on a page they read "21 Nov 2025 to 18 Dec 2025", as the dates beside them."""
+    return _ISO_DATE.sub(_written, str(value if value is not None else ""))
+
+
+register.filter("dates", dates)
