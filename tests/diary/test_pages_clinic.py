@@ -74,12 +74,12 @@ def test_it_lists_each_days_flags_with_their_reasons(cast: Cast, frozen: None) -
     # The clinic's default policy (nice-ta260) counts ichd3 days under standard-2, the
     # default ruleset (spec section 11.1), and the reasons name the definition.
     page = client_for(cast, "nurse").get(url(cast)).content.decode()
-    assert "ichd3 migraine day: 3 pain features + nausea" in page
+    assert "ICHD-3 migraine day: 3 pain features + nausea" in page
     assert "Migraine day" in page
     assert "Acute medication: triptan" in page
-    assert "ichd3 headache day: headache of any duration (2 h); migraine criteria not met" in page
+    assert "ICHD-3 headache day: headache of any duration (2 h); migraine criteria not met" in page
     assert "headache-free day" in page
-    assert "with the ichd3 day definition" in page
+    assert "with the ICHD-3 day definition" in page
     # Under standard-1 the same days read as they always did.
     eligibility_actions.set_clinic_ruleset(
         clinic=cast.clinic, by=cast.clinic_admin, name="standard-1"

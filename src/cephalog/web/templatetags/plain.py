@@ -1,5 +1,5 @@
-"""Plain words for patients (issue 16.7): relative times that read like speech; dates in
-the clinical rules' explanations as people write them."""
+"""Plain words for patients (issue 16.7): relative times that read like speech; the
+clinical rules' explanations with dates and names as people write them."""
 
 from __future__ import annotations
 
@@ -56,11 +56,16 @@ def _written(m: re.Match[str]) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
-def dates(value: object) -> str:
-    """The clinical rules' explanations name dates as ISO text ("the windows from
-    2025-11-21 to 2025-12-18", also in `cephalog assess`'s output, which keeps them);
-    on a page they read "21 Nov 2025 to 18 Dec 2025", as the dates beside them."""
-    return _ISO_DATE.sub(_written, str(value if value is not None else ""))
+_ICHD3 = re.compile(r"\bichd3\b")
 
 
-register.filter("dates", dates)
+def written(value: object) -> str:
+    """The clinical rules' words as staff read them on a page. The rules (and `cephalog
+    assess`'s output, which keeps them) name dates as ISO text ("the windows from
+    2025-11-21 to 2025-12-18") and the ICHD-3 day definition by its key, "ichd3"; here
+    they read "21 Nov 2025 to 18 Dec 2025", as the dates beside them, and "ICHD-3"."""
+    text = str(getattr(value, "value", value) if value is not None else "")
+    return _ICHD3.sub("ICHD-3", _ISO_DATE.sub(_written, text))
+
+
+register.filter("written", written)

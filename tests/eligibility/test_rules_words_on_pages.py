@@ -1,5 +1,6 @@
-"""Dates in the clinical rules' explanations are written on staff pages as the dates beside
-them ("21 Nov 2025"), not as the ISO text the rules (and `cephalog assess`) give."""
+"""The clinical rules' explanations on staff pages: dates written as the dates beside them
+("21 Nov 2025"), not as the ISO text the rules (and `cephalog assess`) give, and the day
+definition "ICHD-3", not its key "ichd3"."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from cephalog.web.templatetags.plain import dates
+from cephalog.web.templatetags.plain import written
 from tests.personas import Cast, client_for
 
 ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
@@ -41,11 +42,14 @@ def visible(html: str) -> str:
 
 
 def test_the_filter_writes_iso_dates_as_people_do() -> None:
-    assert dates("the 3 windows from 2025-11-21 to 2025-12-18") == (
+    assert written("the 3 windows from 2025-11-21 to 2025-12-18") == (
         "the 3 windows from 21 Nov 2025 to 18 Dec 2025"
     )
-    assert dates("no date 2025-02-30 here, 12 of 15") == "no date 2025-02-30 here, 12 of 15"
-    assert dates(None) == ""
+    assert written("no date 2025-02-30 here, 12 of 15") == "no date 2025-02-30 here, 12 of 15"
+    assert written(None) == ""
+    assert (
+        written("ichd3 definition: 22.0 headache days") == "ICHD-3 definition: 22.0 headache days"
+    )
 
 
 @pytest.mark.parametrize(
@@ -59,3 +63,4 @@ def test_staff_pages_write_the_rules_dates_as_people_do(
     assert page.status_code == 200
     text = visible(page.content.decode())
     assert not ISO.findall(text), ISO.findall(text)
+    assert "ichd3" not in text  # the day definition by the name staff read: "ICHD-3"
