@@ -94,6 +94,20 @@ def test_it_lists_each_days_flags_with_their_reasons(cast: Cast, frozen: None) -
     assert "No completed session yet: the baseline is the latest 28 days." in page
 
 
+def test_a_recorded_days_page_gives_its_reasons_in_staff_words(cast: Cast, frozen: None) -> None:
+    """The staff form of a recorded day says how it was counted, the definition named as
+    staff read it ("ICHD-3", not the key "ichd3")."""
+    joined(cast, 60)
+    log(cast, TODAY, TREATED_MIGRAINE)
+    page = client_for(cast, "nurse").get(
+        f"/clinic/patients/{cast.patient.pk}/diary/{TODAY.isoformat()}/"
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Reason: ICHD-3 migraine day: 3 pain features + nausea" in text
+    assert "ichd3" not in text
+
+
 def test_it_links_the_chart_to_the_diary(cast: Cast, frozen: None) -> None:
     page = client_for(cast, "nurse").get(f"/clinic/patients/{cast.patient.pk}/").content.decode()
     assert f'href="/clinic/patients/{cast.patient.pk}/diary/"' in page
