@@ -237,3 +237,14 @@ def test_asking_and_cancelling_are_audited_without_addresses(cast: Cast) -> None
     assert [r.detail["email"] for r in rows] == ["change asked", "change cancelled"]
     assert all(r.patient_id == cast.patient.pk for r in rows)
     assert not any(NEW in str(r.detail) or OLD in str(r.detail) for r in rows)
+
+
+def test_a_link_dies_when_the_address_changes_another_way(cast: Cast) -> None:
+    client = client_for(cast, "patient_user")
+    _ask(client, NEW)
+    actions.change_email(user=cast.patient_user, email="by.the.operator@example.org")
+    assert "Waiting for you to confirm" not in client.get(reverse("my-security")).content.decode()
+    response = Client().post(_link(NEW))
+    assert response.status_code == 410
+    assert "replaced by a newer one" in response.content.decode()
+    assert _user(cast).email == "by.the.operator@example.org"

@@ -38,8 +38,8 @@ def pending_email(user: User) -> Pending | None:
     request = EmailRequest.objects.filter(
         user=user, confirmed_at__isnull=True, closed_at__isnull=True
     ).first()
-    if request is None:
-        return None
+    if request is None or request.old_email.lower() != (user.email or "").lower():
+        return None  # none, or the address changed another way since (its link is dead)
     lifetime = dt.timedelta(seconds=settings.EMAIL_CHANGE_LINK_TIMEOUT)
     return Pending(request=request, expires_at=request.created_at + lifetime)
 

@@ -30,7 +30,8 @@ from cephalog.accounts.models import EmailRequest, User
 from cephalog.accounts.tokens import email_change_token_generator
 from cephalog.audit.actions import record
 from cephalog.ops import throttle
-from cephalog.patients.models import EmailChange, Patient
+from cephalog.patients.actions import withdraw_email_change
+from cephalog.patients.models import Patient
 
 #: The cache's counts of confirmation links emailed for one account (cephalog.ops.throttle):
 #: one a minute and EMAIL_SENDS_PER_HOUR an hour, as the second factor's emailed codes, so
@@ -136,6 +137,7 @@ def _open(user: User) -> Any:
 def request_email_change(*, user: User, email: str) -> EmailRequest:
     """Hold `email` as the user's new sign-in address and email the link that confirms it
     (a newer request replaces an open one: its link stops working)."""
+    user = User.objects.select_for_update().get(pk=user.pk)  # one request at a time
     email = (email or "").strip()
     validate_email(email)
     if email.lower() == (user.email or "").lower():
@@ -162,9 +164,7 @@ def request_email_change(*, user: User, email: str) -> EmailRequest:
     patient = Patient.objects.select_related("clinic").filter(user=user).first()
     if patient is not None:
         # A change the clinic typed in for her is replaced by the one she asked for herself.
-        EmailChange.objects.filter(
-            patient=patient, confirmed_at__isnull=True, withdrawn_at__isnull=True
-        ).update(withdrawn_at=now)
+        withdraw_email_change(patient=patient, by=user)
     hours = settings.EMAIL_CHANGE_LINK_TIMEOUT // 3600
     _send(
         "Please confirm your new email address",
