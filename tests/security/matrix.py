@@ -852,6 +852,13 @@ PATTERNS: dict[str, Entry] = {
         note="the link's token is the credential",
     ),
     "password_reset_complete": Entry(PUBLIC),
+    "my-email-confirm": Entry(
+        PUBLIC,
+        kwargs=fixed(uidb64="MQ", token="set-email"),
+        methods=GP,
+        get_ok=(404,),
+        note="the link's token is the credential (signed in or not): an unknown one answers 404",
+    ),
     "mfa-verify": Entry(
         LOGGED_IN, methods=GP, get_ok=(302,), note="staff's second factor; done already: sent on"
     ),
