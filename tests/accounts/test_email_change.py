@@ -229,6 +229,27 @@ def test_it_replaces_a_change_the_clinic_typed_in(cast: Cast) -> None:
     assert not EmailChange.objects.filter(patient=cast.patient, withdrawn_at__isnull=True).exists()
 
 
+def test_confirming_her_own_change_ends_one_the_clinic_typed_in_after_it(cast: Cast) -> None:
+    """She asks, then the clinic types another address; she confirms her own link: the
+    clinic's link must not switch the address again afterwards."""
+    _ask(client_for(cast, "patient_user"), NEW)
+    patient_actions.update_contact_details(
+        patient=cast.patient,
+        by=cast.nurse,
+        email="typed.by.clinic@example.org",
+        phone="",
+        address="",
+        time_zone="Europe/London",
+        preferred_contact="email",
+    )
+    assert EmailChange.objects.filter(patient=cast.patient, withdrawn_at__isnull=True).exists()
+    assert Client().post(_link(NEW)).status_code == 302
+    assert _user(cast).email == NEW
+    assert not EmailChange.objects.filter(
+        patient=cast.patient, withdrawn_at__isnull=True, confirmed_at__isnull=True
+    ).exists()
+
+
 def test_asking_and_cancelling_are_audited_without_addresses(cast: Cast) -> None:
     client = client_for(cast, "patient_user")
     _ask(client, NEW)

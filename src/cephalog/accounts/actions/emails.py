@@ -229,6 +229,9 @@ def confirm_email_change(*, request: EmailRequest, token: str) -> EmailRequest:
     request.confirmed_at = timezone.now()
     request.save(update_fields=["confirmed_at"])
     patient = Patient.objects.select_related("clinic").filter(user=user).first()
+    if patient is not None:
+        # A change the clinic typed in after she asked must not switch the address again.
+        withdraw_email_change(patient=patient, by=user)
     if patient is not None and patient.email != user.email:
         # The clinic writes to the address she signs in with.
         patient.email = request.new_email
