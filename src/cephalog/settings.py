@@ -251,6 +251,8 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # invitation links stay valid three days
 # Forgotten-password links, an hour (cephalog.accounts.tokens; ADR 0005).
 PASSWORD_RESET_LINK_TIMEOUT = 60 * 60
+# Links confirming a new sign-in address, a day (cephalog.accounts.tokens).
+EMAIL_CHANGE_LINK_TIMEOUT = 60 * 60 * 24
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/London")

@@ -3,9 +3,12 @@ and the password asked again for sensitive pages (issue 16.1)."""
 
 from __future__ import annotations
 
+import re
 import time
+from typing import Any
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
@@ -119,7 +122,9 @@ def test_it_asks_for_the_password_again_after_a_while(cast: Cast, url: object) -
     assert client.get(path).status_code in (200, 404)
 
 
-def test_it_lets_a_patient_change_their_email_and_password(cast: Cast) -> None:
+def test_it_lets_a_patient_change_their_email_and_password(
+    cast: Cast, django_capture_on_commit_callbacks: Any
+) -> None:
     client = Client()
     assert sign_in(client, "ada") == 302
     page = client.get(reverse("my-security"))
@@ -133,8 +138,14 @@ def test_it_lets_a_patient_change_their_email_and_password(cast: Cast) -> None:
     )
     assert taken.status_code == 400
     assert "Another account already uses" in taken.content.decode()
-    saved = client.post(reverse("my-security"), {"change": "email", "email": "new@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = client.post(reverse("my-security"), {"change": "email", "email": "new@example.org"})
     assert saved.status_code == 302
+    cast.patient.refresh_from_db()
+    assert cast.patient.email != "new@example.org"  # not before the link is opened
+    (link,) = [m.body for m in mail.outbox if m.to == ["new@example.org"]]
+    path = re.search(r"https?://[^/\s]+(/accounts/email/\S+/)", link).group(1)  # type: ignore[union-attr]
+    assert client.post(path).status_code == 302
     cast.patient.refresh_from_db()
     assert cast.patient.email == "new@example.org"
     new = "a much longer passphrase 2026"

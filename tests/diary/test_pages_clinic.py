@@ -74,12 +74,12 @@ def test_it_lists_each_days_flags_with_their_reasons(cast: Cast, frozen: None) -
     # The clinic's default policy (nice-ta260) counts ichd3 days under standard-2, the
     # default ruleset (spec section 11.1), and the reasons name the definition.
     page = client_for(cast, "nurse").get(url(cast)).content.decode()
-    assert "ichd3 migraine day: 3 pain features + nausea" in page
+    assert "ICHD-3 migraine day: 3 pain features + nausea" in page
     assert "Migraine day" in page
     assert "Acute medication: triptan" in page
-    assert "ichd3 headache day: headache of any duration (2 h); migraine criteria not met" in page
+    assert "ICHD-3 headache day: headache of any duration (2 h); migraine criteria not met" in page
     assert "headache-free day" in page
-    assert "with the ichd3 day definition" in page
+    assert "with the ICHD-3 day definition" in page
     # Under standard-1 the same days read as they always did.
     eligibility_actions.set_clinic_ruleset(
         clinic=cast.clinic, by=cast.clinic_admin, name="standard-1"
@@ -92,6 +92,20 @@ def test_it_lists_each_days_flags_with_their_reasons(cast: Cast, frozen: None) -
     assert "3/7 (43%)" in page
     assert "3/28 (11%)" in page
     assert "No completed session yet: the baseline is the latest 28 days." in page
+
+
+def test_a_recorded_days_page_gives_its_reasons_in_staff_words(cast: Cast, frozen: None) -> None:
+    """The staff form of a recorded day says how it was counted, the definition named as
+    staff read it ("ICHD-3", not the key "ichd3")."""
+    joined(cast, 60)
+    log(cast, TODAY, TREATED_MIGRAINE)
+    page = client_for(cast, "nurse").get(
+        f"/clinic/patients/{cast.patient.pk}/diary/{TODAY.isoformat()}/"
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Reason: ICHD-3 migraine day: 3 pain features + nausea" in text
+    assert "ichd3" not in text
 
 
 def test_it_links_the_chart_to_the_diary(cast: Cast, frozen: None) -> None:

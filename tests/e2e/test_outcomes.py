@@ -65,7 +65,7 @@ def test_a_physician_records_a_continuation_decision(
     expect(page.locator(".recommendation")).to_contain_text("Continue")
     # ehf-2018 counts ichd3 days under standard-2, and says so (spec section 11.1)
     expect(page.locator(".recommendation")).to_contain_text(
-        "Cycle 2: 50.0% fewer ichd3 headache days"  # the detail, as a sentence
+        "Cycle 2: 50.0% fewer ICHD-3 headache days"  # the detail, as a sentence
     )
     expect(
         page.get_by_role("img", name="Headache days per week after each injection")

@@ -13,6 +13,7 @@ from cephalog.audit.models import AuditEvent
 from cephalog.eligibility.case import assess_patient
 from cephalog.outcomes import actions
 from cephalog.outcomes.models import ContinuationDecision
+from cephalog.web.templatetags.plain import written
 from tests.outcomes.helpers import SECOND_SESSION, TODAY, write_history
 from tests.personas import Cast, client_for
 
@@ -45,7 +46,7 @@ def test_it_shows_each_cycle_with_the_numbers_the_assess_command_gives(history: 
     assert "50%" in html
     assert "30%" in html
     assert c2["wearing_off"] is True
-    detail = expected["continuation"]["detail"]
+    detail = written(expected["continuation"]["detail"])  # "ICHD-3", dates written out
     assert f"{detail[:1].upper()}{detail[1:]}." in html  # as a sentence
     assert "Only a physician records the continuation decision." in html
 

@@ -264,6 +264,15 @@ def build_world(cast: Cast) -> World:
         w.put("patient_feed", **{rel: scheduling_actions.feed_token_value(live)})
         if rel == OWN:
             w.put("patient_feed", revoked=scheduling_actions.feed_token_value(first))
+        # A bridging treatment (for its withdrawal).
+        w.put(
+            "bridging",
+            **{
+                rel: outcome_actions.record_bridging(
+                    patient=patient, by=doctor, date=YESTERDAY, kind="ketorolac"
+                )
+            },
+        )
         # Screening records (read-only in the admin).
         w.put(
             "flagsignoff",
@@ -657,6 +666,8 @@ def body(**data: Any) -> Body:
 
 BODIES: dict[str, Body] = {
     "patient-list": body(q="Qui"),  # finds Quill; the box echoes only "Qui"
+    # Lists Ada and Brook to choose from (one match is sent on to her opaque id: a 302).
+    "audit-report": body(find="a"),
     "patient-new": lambda w, rel: {
         "clinic": w.cast.clinic.pk,
         "mrn": "MRN-NEW-1",
@@ -742,6 +753,7 @@ BODIES: dict[str, Body] = {
     "staff-authorisation": body(end=(TODAY + dt.timedelta(days=300)).isoformat()),
     "outcomes-decision": body(policy="nice-ta260", decision="continue", reason="Good response."),
     "outcomes-bridging": body(date=YESTERDAY.isoformat(), kind="nerve_block", notes=""),
+    "outcomes-bridging-withdraw": body(reason="Recorded against the wrong patient."),
     "outcomes-questionnaire": body(
         **{f"hit6-{k}": str(v) for k, v in HIT6.items()},
         **{"hit6-completed_on": YESTERDAY.isoformat()},
@@ -840,6 +852,13 @@ PATTERNS: dict[str, Entry] = {
         note="the link's token is the credential",
     ),
     "password_reset_complete": Entry(PUBLIC),
+    "my-email-confirm": Entry(
+        PUBLIC,
+        kwargs=fixed(uidb64="MQ", token="set-email"),
+        methods=GP,
+        get_ok=(404,),
+        note="the link's token is the credential (signed in or not): an unknown one answers 404",
+    ),
     "mfa-verify": Entry(
         LOGGED_IN, methods=GP, get_ok=(302,), note="staff's second factor; done already: sent on"
     ),
@@ -940,7 +959,14 @@ PATTERNS: dict[str, Entry] = {
         "an unknown one answers 404",
     ),
     # --- audit ------------------------------------------------------------------------------
-    "audit-report": Entry(CLINIC_ADMIN_PAGE, roles=ADMIN_ONLY, audit="any"),
+    "audit-report": Entry(
+        CLINIC_ADMIN_PAGE,
+        roles=ADMIN_ONLY,
+        methods=GP,
+        read_methods=GP,
+        audit="any",
+        note="the patient search (MRN or name) is POSTed",
+    ),
     # --- staff and clinic settings (clinic admins) ---------------------------------------------
     "staff-list": Entry(CLINIC_ADMIN_PAGE, roles=ADMIN_ONLY, audit="any"),
     "staff-invite": Entry(
@@ -1309,6 +1335,9 @@ PATTERNS: dict[str, Entry] = {
         PHYSICIAN_ONLY, methods=P, get_ok=POST_ONLY, note="nurses and admins: 403 from the view"
     ),
     "outcomes-bridging": _staff_patient(CLINICAL, methods=P, get_ok=POST_ONLY),
+    "outcomes-bridging-withdraw": _staff_sub(
+        "bridging", "bridging_id", CLINICAL, methods=P, get_ok=POST_ONLY
+    ),
     "outcomes-questionnaire": _staff_patient(CLINICAL, kwargs=pid(instrument="hit6"), methods=GP),
     "cycle-summary": _staff_patient(),
     "cycle-summary-pdf": _staff_patient(),

@@ -32,3 +32,12 @@ def test_the_access_log_line_is_masked_too() -> None:
     line = f'127.0.0.1 - - "GET /me/email/confirm/{SECRET}/ HTTP/1.1" 200'
     assert SECRET not in mask(line)
     assert mask("/me/email/confirm/abc/?x=1") == "/me/email/confirm/[secret]/?x=1"
+
+
+def test_the_account_page_link_is_masked_too(cast: Cast) -> None:
+    """The link a patient asks for on her account page (/accounts/email/<id>/<token>/)."""
+    with masked_request_log() as records:
+        assert Client().get(f"/accounts/email/MQ/{SECRET}/").status_code == 404
+    assert records, "the 404 was not logged"
+    assert all(SECRET not in line for line in records), records
+    assert mask(f"/accounts/email/MQ/{SECRET}/") == "/accounts/email/[secret]/"

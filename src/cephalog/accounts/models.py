@@ -108,6 +108,43 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # passkeys.Pa
         return {m.clinic_id: m.role for m in self.memberships.all()}
 
 
+class EmailRequest(models.Model):
+    """A new sign-in address the user asked for, waiting for them to open the link emailed
+    to it (accounts.actions.emails). Until then the login keeps `old_email`: a typo in the
+    new one never locks anyone out of signing in or of resetting a password.
+
+    The link is a token of accounts.tokens.EmailChangeTokenGenerator (the set-password
+    links' mechanism) bound to this row; the row says whether the link was used, cancelled
+    or replaced by a newer request, so the page opened from it can say which.
+    """
+
+    class Closed(models.TextChoices):
+        CANCELLED = "cancelled", "cancelled"
+        SUPERSEDED = "superseded", "replaced by a newer request"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_requests")
+    new_email = models.EmailField()
+    #: The sign-in address when asked: a link stops working once the address has changed.
+    old_email = models.EmailField(blank=True)
+    created_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_why = models.CharField(max_length=16, choices=Closed.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(confirmed_at__isnull=True, closed_at__isnull=True),
+                name="one_open_email_request_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"email request {self.pk} of user {self.user_id}"
+
+
 class Role(models.TextChoices):
     PHYSICIAN = "physician", "Physician (injector)"
     NURSE = "nurse", "Nurse"

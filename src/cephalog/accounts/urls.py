@@ -62,6 +62,7 @@ urlpatterns = [
         ),
         name="invite-accept",
     ),
+    path("email/<uidb64>/<token>/", views.confirm_email, name="my-email-confirm"),
     path(
         "reset/done/",
         auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_set.html"),

@@ -8,13 +8,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.views import LoginView, LogoutView, PasswordResetConfirmView
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
 
-from cephalog.accounts import actions, mfa_actions, reauth
+from cephalog.accounts import actions, email_queries, mfa_actions, reauth
 from cephalog.accounts.access import is_staff_member, patient_only
+from cephalog.accounts.actions.emails import LINK_PROBLEMS
 from cephalog.accounts.forms import ConfirmPasswordForm, EmailForm, NewPasswordForm, SignInForm
 from cephalog.accounts.mfa import safe_next
 from cephalog.audit.actions import record
@@ -96,15 +99,22 @@ def security(request: HttpRequest, patient: Patient) -> HttpResponse:
     email_form = EmailForm(user=user)  # type: ignore[arg-type]
     password_form = NewPasswordForm(user)
     if request.method == "POST":
-        if request.POST.get("change") == "email":
+        change = request.POST.get("change")
+        if change == "email":
             email_form = EmailForm(request.POST, user=user)  # type: ignore[arg-type]
             if email_form.is_valid():
-                actions.change_email(user=user, email=email_form.cleaned_data["email"])  # type: ignore[arg-type]
-                messages.success(
-                    request,
-                    f"Saved. You now log in with {email_form.cleaned_data['email']}.",
-                )
-                return redirect("my-security")
+                try:
+                    asked = actions.request_email_change(
+                        user=user,  # type: ignore[arg-type]
+                        email=email_form.cleaned_data["email"],
+                    )
+                except ValidationError as error:
+                    email_form.add_error("email", error.messages)
+                else:
+                    _tell_sent(request, asked.new_email, user.email)  # type: ignore[union-attr]
+                    return redirect("my-security")
+        elif change in ("email-again", "email-cancel"):
+            return _pending_email(request, change)
         elif request.POST.get("change") == "password":
             password_form = NewPasswordForm(user, request.POST)
             if password_form.is_valid():
@@ -121,9 +131,62 @@ def security(request: HttpRequest, patient: Patient) -> HttpResponse:
     context: dict[str, Any] = {
         "patient": patient,
         "email_form": email_form,
+        "pending": email_queries.pending_email(user),  # type: ignore[arg-type]
         "password_form": password_form,
         "remembered": reauth.is_remembered(request.session),
         "nav": "more",
     }
     bad = request.method == "POST"
     return render(request, "accounts/security.html", context, status=400 if bad else 200)
+
+
+def _tell_sent(request: HttpRequest, new: str, old: str | None) -> None:
+    messages.success(
+        request,
+        f"Check your email at {new}: we sent a link to confirm it. Your email address does "
+        "not change until you open the link"
+        + (f". Until then, keep logging in with {old}." if old else "."),
+    )
+
+
+def _pending_email(request: HttpRequest, change: str) -> HttpResponse:
+    """Send the waiting address's link again, or cancel the change."""
+    user: Any = request.user
+    if change == "email-cancel":
+        if actions.cancel_email_change(user=user):
+            messages.success(request, "Cancelled. Your email address stays as it is.")
+        return redirect("my-security")
+    try:
+        asked = actions.resend_email_change(user=user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        _tell_sent(request, asked.new_email, user.email)
+    return redirect("my-security")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The link emailed to a new address: a page with a Confirm button (a mail filter that
+    opens links to check them does not confirm anything), signed in or not."""
+    asked = email_queries.request_in_link(uidb64)
+    state = email_queries.link_state(asked, token)
+    if request.method == "POST" and asked is not None and state == "ok":
+        try:
+            actions.confirm_email_change(request=asked, token=token)
+        except actions.LinkProblem as problem:
+            state = problem.state
+        else:
+            if request.user.is_authenticated and request.user.pk == asked.user_id:
+                messages.success(request, f"Saved. You now log in with {asked.new_email}.")
+                return redirect("my-security")
+            messages.success(request, f"Saved. Log in with {asked.new_email} from now on.")
+            return redirect("login")
+    context = {
+        "state": state,
+        "problem": LINK_PROBLEMS.get(state, ""),
+        "new_email": asked.new_email if asked is not None and state == "ok" else "",
+    }
+    status = 200 if state == "ok" else (404 if state == "wrong" else 410)
+    return render(request, "accounts/email_confirm.html", context, status=status)

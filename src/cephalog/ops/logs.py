@@ -3,7 +3,8 @@
 A calendar feed's address is its credential (`/calendar/<secret>.ics`,
 `/calendar/clinic/<secret>.ics`), as are the set-password links
 (`/accounts/reset/<uid>/<token>/`, `/accounts/invite/<uid>/<token>/`) and the link that
-confirms a patient's new email address (`/me/email/confirm/<token>/`). Django logs paths
+confirm a new email address (`/me/email/confirm/<token>/`, staff-typed;
+`/accounts/email/<id>/<token>/`, asked for on the account page). Django logs paths
 (404s of revoked feeds, the development server's request log), and gunicorn's access log
 writes every request line: both go through `mask`.
 
@@ -21,7 +22,7 @@ from gunicorn.glogging import Logger
 
 _SECRETS = (
     (re.compile(r"(/calendar/(?:clinic/)?)[^/?#\s\"']+?(\.ics)"), r"\1[secret]\2"),
-    (re.compile(r"(/accounts/(?:reset|invite)/)[^/?#\s\"']+/[^/?#\s\"']+"), r"\1[secret]"),
+    (re.compile(r"(/accounts/(?:reset|invite|email)/)[^/?#\s\"']+/[^/?#\s\"']+"), r"\1[secret]"),
     (re.compile(r"(/me/email/confirm/)[^/?#\s\"']+"), r"\1[secret]"),
 )
 

@@ -46,12 +46,35 @@ class DecisionForm(forms.Form):
 
 
 class BridgingForm(forms.Form):
+    """Nothing filled in in advance: today's "Nerve block" was recorded by one click on an
+    untouched form. The date and the treatment are chosen (as the decision is)."""
+
     date = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), label="Date"
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label="Date given",
+        error_messages={"required": "Give the date the treatment was given."},
     )
-    kind = forms.ChoiceField(choices=BridgingKind.choices, label="Treatment")
+    kind = forms.ChoiceField(
+        choices=BridgingKind.choices,
+        widget=forms.RadioSelect,
+        label="Treatment",
+        error_messages={"required": "Choose the treatment that was given."},
+    )
     notes = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Notes"
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Notes",
+        help_text="Required for Other: say what was given.",
+    )
+
+
+class WithdrawBridgingForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this entry withdrawn?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why this entry is withdrawn."},
     )
 
 

@@ -95,8 +95,17 @@ class BridgingKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class BridgingQuerySet(models.QuerySet["BridgingTreatment"]):
+    def current(self) -> BridgingQuerySet:
+        """Not withdrawn: what is counted, shown on the timeline and summaries, exported."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class BridgingTreatment(models.Model):
-    """A treatment given to bridge the weeks before the next session (clinical reference 7)."""
+    """A treatment given to bridge the weeks before the next session (clinical reference 7).
+
+    A mistaken entry is withdrawn with a reason, never deleted: it stays on the outcomes
+    page marked withdrawn and drops out of everything else (`current()`)."""
 
     patient = models.ForeignKey(
         Patient, on_delete=models.CASCADE, related_name="bridging_treatments"
@@ -108,6 +117,17 @@ class BridgingTreatment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    withdrawal_reason = models.TextField(blank=True, max_length=2000)
+
+    objects = BridgingQuerySet.as_manager()
 
     class Meta:
         ordering = ["patient", "date", "id"]
@@ -118,6 +138,17 @@ class BridgingTreatment(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(kind="other") | ~models.Q(notes=""),
                 name="bridging_other_has_notes",
+            ),
+            # Withdrawn means when, by whom and why, all three; current means none.
+            models.CheckConstraint(
+                condition=models.Q(
+                    withdrawn_at__isnull=True, withdrawn_by__isnull=True, withdrawal_reason=""
+                )
+                | (
+                    models.Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False)
+                    & ~models.Q(withdrawal_reason="")
+                ),
+                name="bridging_withdrawal_complete",
             ),
         ]
 

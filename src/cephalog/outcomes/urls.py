@@ -11,6 +11,11 @@ urlpatterns = [
     path(f"{_P}outcomes/decision/", views.decision_record, name="outcomes-decision"),
     path(f"{_P}outcomes/bridging/", views.bridging_record, name="outcomes-bridging"),
     path(
+        f"{_P}outcomes/bridging/<int:bridging_id>/withdraw/",
+        views.bridging_withdraw,
+        name="outcomes-bridging-withdraw",
+    ),
+    path(
         f"{_P}outcomes/questionnaires/<str:instrument>/",
         views.staff_questionnaire,
         name="outcomes-questionnaire",

@@ -47,6 +47,7 @@ from cephalog.outcomes.forms import (
     DecisionForm,
     ItemLabelsForm,
     QuestionnaireForm,
+    WithdrawBridgingForm,
     plain_refusal,
 )
 from cephalog.outcomes.models import (
@@ -84,6 +85,7 @@ def _outcomes_context(
     *,
     decision_form: DecisionForm | None = None,
     bridging_form: BridgingForm | None = None,
+    withdraw: tuple[int, WithdrawBridgingForm] | None = None,
 ) -> dict[str, Any]:
     today = clinic_today(patient.clinic)
     data = queries.patient_outcomes(patient, today, request.GET.get("policy"))
@@ -102,7 +104,11 @@ def _outcomes_context(
         # No decision ticked in advance: "Continue" sat ticked under a "Stop" recommendation,
         # one click from being recorded against it. The physician chooses.
         "decision_form": decision_form or DecisionForm(initial={"policy": data.policy}),
-        "bridging_form": bridging_form or BridgingForm(initial={"date": today}),
+        # Nothing chosen in advance (see BridgingForm).
+        "bridging_form": bridging_form or BridgingForm(),
+        # The withdrawal refused, shown under its entry: (entry id, form).
+        "withdraw_id": withdraw[0] if withdraw else None,
+        "withdraw_form": withdraw[1] if withdraw else WithdrawBridgingForm(),
         "chart": chart,
         "weeks": list(range(1, 13)),
         "recommendation_labels": queries.RECOMMENDATION_LABELS,
@@ -165,6 +171,31 @@ def bridging_record(request: HttpRequest, patient: Patient) -> HttpResponse:
             messages.success(request, "Bridging treatment recorded.")
             return redirect(reverse("outcomes-patient", args=[patient.pk]) + "#bridging")
     context = _outcomes_context(request, patient, bridging_form=form)
+    return render(request, "outcomes/outcomes.html", context, status=400)
+
+
+@require_POST
+@patient_view(staff_only=True, roles=CLINICAL_ROLES)
+def bridging_withdraw(request: HttpRequest, patient: Patient, bridging_id: int) -> HttpResponse:
+    """Withdraw a bridging treatment recorded by mistake, with a reason (kept, audited)."""
+    treatment = queries.bridging_treatment(patient, bridging_id)
+    if treatment is None:
+        raise Http404("Not found")
+    form = WithdrawBridgingForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.withdraw_bridging(
+                treatment=treatment, by=_user(request), reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_validation_to_form(form, error)
+        else:
+            messages.success(
+                request,
+                f"{treatment.get_kind_display()} of {treatment.date.day} {treatment.date:%b %Y} withdrawn.",
+            )
+            return redirect(reverse("outcomes-patient", args=[patient.pk]) + "#bridging")
+    context = _outcomes_context(request, patient, withdraw=(treatment.pk, form))
     return render(request, "outcomes/outcomes.html", context, status=400)
 
 

@@ -73,8 +73,10 @@ def _account_changed(user: User, patient: Patient | None, what: str) -> None:
 
 @transaction.atomic
 def change_email(*, user: User, email: str) -> User:
-    """A new sign-in address (unique in any case); a patient's record follows it, so the
-    clinic's messages go to the address the patient signs in with."""
+    """A new sign-in address at once (unique in any case); a patient's record follows it, so
+    the clinic's messages go to the address the patient signs in with. For set-up and
+    operators: a person changing their own address asks with `request_email_change` and
+    confirms it from the new mailbox (accounts.actions.emails)."""
     user.email = email.strip()
     user.full_clean(exclude=["password"])
     user.save(update_fields=["email"])

@@ -71,7 +71,7 @@ class Screening:
         if self.ruleset.day_definition_by_policy and self.day_definition == "label":
             return "Chronic migraine, label day definition (headache of 4 h or more)"
         if self.ruleset.day_definition_by_policy:
-            return "Chronic migraine (ICHD-3 1.3, ichd3 day definition)"
+            return "Chronic migraine (ICHD-3 1.3, ICHD-3 day definition)"
         return "Chronic migraine (ICHD-3 1.3)"
 
     @property

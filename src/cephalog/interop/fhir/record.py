@@ -75,7 +75,8 @@ def load_record(patient: Patient) -> PatientRecord:
             )
         )
         record.bridging = list(
-            BridgingTreatment.objects.filter(patient=patient).order_by("date", "id")
+            # A withdrawn entry was a mistake: not part of the patient's record.
+            BridgingTreatment.objects.current().filter(patient=patient).order_by("date", "id")
         )
     if _optional("cephalog.scheduling"):
         from cephalog.scheduling.models import Appointment

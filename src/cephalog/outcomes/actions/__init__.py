@@ -16,6 +16,7 @@ from cephalog.outcomes.actions.decisions import (
     recommendation_snapshot,
     record_bridging,
     record_decision,
+    withdraw_bridging,
 )
 from cephalog.outcomes.actions.packs import (
     load_content_pack,
@@ -47,4 +48,5 @@ __all__ = [
     "score",
     "set_content_pack_active",
     "set_item_labels",
+    "withdraw_bridging",
 ]

@@ -161,6 +161,34 @@ def record_bridging(
     )
 
 
+@transaction.atomic
+def withdraw_bridging(*, treatment: BridgingTreatment, by: User, reason: str) -> BridgingTreatment:
+    """Withdraw a bridging treatment recorded by mistake, with the reason: kept and shown as
+    withdrawn, no longer counted (clinical staff of its clinic; never a delete)."""
+    require_role(by, treatment.patient.clinic, CLINICAL_ROLES)
+    # Locked, so two withdrawals at once cannot both pass the check below.
+    row = BridgingTreatment.objects.select_for_update().get(pk=treatment.pk)
+    if row.withdrawn_at is not None:
+        raise ValidationError({"reason": "This bridging treatment is already withdrawn."})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this entry is withdrawn."})
+    row.withdrawn_at = timezone.now()
+    row.withdrawn_by = by
+    row.withdrawal_reason = reason
+    save_recorded(
+        row,
+        action="update",
+        category="bridging_treatment",
+        ref="bridging",
+        patient=row.patient,
+        user=by,
+        detail={"changed": ["withdrawn"], "kind": row.kind},
+        update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"],
+    )
+    return row
+
+
 def _clean_bridging(row: BridgingTreatment, exclude: Sequence[str]) -> None:
     """`full_clean()`; "other" without notes is refused as "Say what was given"."""
     try:

@@ -17,6 +17,7 @@ from cephalog.outcomes.queries.page import (
     CycleRow,
     PatientOutcomes,
     TimelineItem,
+    bridging_treatment,
     decision_title,
     patient_outcomes,
     policy_or_default,
@@ -52,6 +53,7 @@ from cephalog.outcomes.queries.weekly import (
 )
 
 __all__ = [
+    "bridging_treatment",
     "AdverseEventRow",
     "CycleRow",
     "CycleSummary",

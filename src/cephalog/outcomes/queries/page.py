@@ -123,7 +123,10 @@ class PatientOutcomes:
     weekly: list[list[float | None]]
     estimate: schedule.WearingOffEstimate
     decisions: list[ContinuationDecision]
+    #: Current bridging treatments only: the withdrawn ones are in `bridging_withdrawn`,
+    #: shown on the outcomes page as withdrawn and nowhere else.
     bridging: list[BridgingTreatment]
+    bridging_withdrawn: list[BridgingTreatment]
     questionnaires: list[QuestionnaireResponse]
     effect: DecisionEffect
     last_session: dt.date | None
@@ -195,11 +198,12 @@ def patient_outcomes(
         .select_related("decided_by")
         .order_by("decided_on", "id")
     )
-    bridging = list(
+    recorded = list(
         BridgingTreatment.objects.filter(patient=patient)
-        .select_related("recorded_by")
+        .select_related("recorded_by", "withdrawn_by")
         .order_by("date", "id")
     )
+    bridging = [b for b in recorded if b.withdrawn_at is None]
     questionnaires = list(
         QuestionnaireResponse.objects.filter(patient=patient).order_by("completed_on", "id")
     )
@@ -215,12 +219,18 @@ def patient_outcomes(
         estimate=schedule.wearing_off_estimate(weekly),
         decisions=decisions,
         bridging=bridging,
+        bridging_withdrawn=[b for b in recorded if b.withdrawn_at is not None],
         questionnaires=questionnaires,
         effect=effect_of(decisions, last),
         last_session=last,
     )
     result.timeline = timeline(result)
     return result
+
+
+def bridging_treatment(patient: Patient, bridging_id: int) -> BridgingTreatment | None:
+    """One of the patient's bridging treatments (None when the id is not hers)."""
+    return BridgingTreatment.objects.filter(pk=bridging_id, patient=patient).first()
 
 
 def decision_title(d: ContinuationDecision) -> str:

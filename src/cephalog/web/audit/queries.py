@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from cephalog.accounts.models import Membership
 from cephalog.audit.models import AuditEvent
+from cephalog.patients.models import Patient
 
 SORTABLE = ("at", "username", "patient_id", "action", "category", "source_ip")
 #: Each filter of the form and the lookup it applies when filled in.
@@ -16,7 +17,7 @@ _FILTERS = (
     ("user", "username__icontains"),
     ("patient", "patient_id"),
     ("action", "action"),
-    ("category", "category__icontains"),
+    ("category", "category"),
     ("source_ip", "source_ip"),
     ("since", "at__date__gte"),
     ("until", "at__date__lte"),
@@ -48,3 +49,42 @@ def clinic_events(clinic_ids: list[int], f: AuditFilter) -> QuerySet[AuditEvent]
     field = f.sort.lstrip("-")
     order = f.sort if field in SORTABLE else "-at"
     return events.order_by(order, "-id" if order.startswith("-") else "id")
+
+
+#: Patients a search lists at most (a longer list asks for a narrower search).
+FOUND_LIMIT = 20
+
+
+def find_patients(clinic_ids: list[int], query: str) -> list[Patient]:
+    """The admin's clinics' patients matching an MRN or a name (every word, as the patient
+    list searches); an exact MRN finds that patient alone. At most `FOUND_LIMIT` + 1, so the
+    page can say there are more."""
+    query = query.strip()
+    if not query:
+        return []
+    patients = Patient.objects.filter(clinic_id__in=clinic_ids).only(
+        "id", "given_name", "family_name", "mrn", "clinic_id", "birth_date"
+    )
+    exact = list(patients.filter(mrn__iexact=query)[:2])
+    if len(exact) == 1:
+        return exact
+    terms = Q()
+    for word in query.split()[:4]:
+        terms &= (
+            Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(mrn__icontains=word)
+        )
+    return list(
+        patients.filter(terms).order_by("family_name", "given_name", "mrn")[: FOUND_LIMIT + 1]
+    )
+
+
+def patient_of(clinic_ids: list[int], patient_id: str) -> Patient | None:
+    """The filtered patient, when she is one of the admin's clinics' (else None: the filter
+    still applies, but names no one)."""
+    if not patient_id:
+        return None
+    return (
+        Patient.objects.filter(pk=patient_id, clinic_id__in=clinic_ids)
+        .only("id", "given_name", "family_name", "mrn", "clinic_id")
+        .first()
+    )

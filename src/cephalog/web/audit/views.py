@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from cephalog.accounts.access import staff_clinic_ids, staff_view
@@ -18,7 +19,7 @@ from cephalog.audit.models import AuditEvent
 from cephalog.domain.csvcells import csv_line
 from cephalog.patients.models import Patient
 from cephalog.web.audit import queries
-from cephalog.web.audit.forms import AuditFilterForm
+from cephalog.web.audit.forms import AuditFilterForm, PatientSearchForm
 from cephalog.web.audit.wording import describe
 
 COLUMNS = (
@@ -33,13 +34,38 @@ COLUMNS = (
 )
 
 
+def _with_patient(request: HttpRequest, patient_id: str | None) -> str:
+    """The report's address with the current filters and `patient_id` (opaque) in place of
+    the patient filtered before; no page number (the results change)."""
+    query = request.GET.copy()
+    for name in ("patient", "page", "format"):
+        query.pop(name, None)
+    if patient_id:
+        query["patient"] = patient_id
+    return f"{reverse('audit-report')}?{query.urlencode()}"
+
+
 @staff_view(roles=(Role.CLINIC_ADMIN,))
 def audit_report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     form = AuditFilterForm(request.GET or None)
     f = form.to_filter() if form.is_valid() else queries.AuditFilter()
     clinic_ids = staff_clinic_ids(request.user, (Role.CLINIC_ADMIN,))
+    # Finding a patient by MRN or name is POSTed (never in the address): one match filters
+    # by her id at once, several are listed to choose from.
+    search = PatientSearchForm(request.POST if request.method == "POST" else None)
+    found: list[Patient] | None = None
+    if search.is_bound and search.is_valid():
+        found = queries.find_patients(clinic_ids, search.cleaned_data["find"])
+        record(
+            action="read",
+            category="patient_list",
+            clinic_id=clinic_ids[0],
+            detail={"count": len(found), "searched": True, "from": "audit"},
+        )
+        if len(found) == 1:
+            return redirect(_with_patient(request, str(found[0].pk)))
     events = queries.clinic_events(clinic_ids, f)
-    if request.GET.get("format") == "csv":
+    if request.method == "GET" and request.GET.get("format") == "csv":
         record(action="export", category="audit", clinic_id=clinic_ids[0], detail={"format": "csv"})
         return _csv(events)
     page = Paginator(events, 100).get_page(request.GET.get("page"))
@@ -53,10 +79,20 @@ def audit_report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             "audit/report.html",
             {
                 "form": form,
+                "search": search,
+                "found": [(p, _with_patient(request, str(p.pk))) for p in found or []][
+                    : queries.FOUND_LIMIT
+                ],
+                "searched": found is not None,
+                "more_found": found is not None and len(found) > queries.FOUND_LIMIT,
+                "filtered_patient": queries.patient_of(clinic_ids, f.patient),
+                "filtered_id": f.patient,
+                "all_patients": _with_patient(request, None),
                 "page": page,
                 "rows": _in_words(list(page.object_list), clinic_ids),
                 "query": query.urlencode(),
             },
+            status=400 if search.is_bound and not search.is_valid() else 200,
         )
 
 

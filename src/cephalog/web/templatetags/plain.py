@@ -1,9 +1,10 @@
-"""Plain words for patients (issue 16.7): relative times that read like speech, time zones
-as places."""
+"""Plain words for patients (issue 16.7): relative times that read like speech; time zones
+as places; the clinical rules' explanations with dates and names as people write them."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import template
 from django.utils import timezone
@@ -46,3 +47,29 @@ def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
 register.filter("ago", ago)
 #: "Europe/London" as "London (UK)": the value is the IANA name, the words are a place.
 register.filter("time_zone", time_zone_label)
+
+
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _written(m: re.Match[str]) -> str:
+    try:
+        d = dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return m[0]
+    return f"{d.day} {d:%b %Y}"
+
+
+_ICHD3 = re.compile(r"\bichd3\b")
+
+
+def written(value: object) -> str:
+    """The clinical rules' words as staff read them on a page. The rules (and `cephalog
+    assess`'s output, which keeps them) name dates as ISO text ("the windows from
+    2025-11-21 to 2025-12-18") and the ICHD-3 day definition by its key, "ichd3"; here
+    they read "21 Nov 2025 to 18 Dec 2025", as the dates beside them, and "ICHD-3"."""
+    text = str(getattr(value, "value", value) if value is not None else "")
+    return _ICHD3.sub("ICHD-3", _ISO_DATE.sub(_written, text))
+
+
+register.filter("written", written)
