@@ -245,11 +245,15 @@ def test_the_clinic_dashboard_does_not_grow_with_patients_or_their_diaries(
         for _ in range(n):
             k = len(made)
             patient = make_patient(cast.clinic, f"D-{k:04}", "Test", f"Dashboard{k:04}", None)
-            if k % 2:  # every other one joined and has filled in nothing
+            if k % 2:
                 add_diary(patient, 30)
                 add_history(patient, 1)
+            else:  # every other one joined yesterday and has filled in nothing
+                Patient.objects.filter(pk=patient.pk).update(
+                    created_at=NOW - dt.timedelta(days=1)
+                )
             made.append(patient)
 
     assert_constant(lambda: count_queries(client, url), grow, 10, cap=14)
     page = client.get(url).content.decode()
-    assert page.count("0 of 1 day filled in since the patient joined") == 10  # joined today
+    assert page.count("0 of 2 days filled in since the patient joined") == 10
