@@ -249,9 +249,7 @@ def test_the_clinic_dashboard_does_not_grow_with_patients_or_their_diaries(
                 add_diary(patient, 30)
                 add_history(patient, 1)
             else:  # every other one joined yesterday and has filled in nothing
-                Patient.objects.filter(pk=patient.pk).update(
-                    created_at=NOW - dt.timedelta(days=1)
-                )
+                Patient.objects.filter(pk=patient.pk).update(created_at=NOW - dt.timedelta(days=1))
             made.append(patient)
 
     assert_constant(lambda: count_queries(client, url), grow, 10, cap=14)
