@@ -125,6 +125,20 @@ def test_the_summary_names_the_protocol_as_staff_see_it(
 
 
 @needs_pdftotext
+def test_questionnaire_bands_are_named_not_coded(rich: Rich, cast: Cast, tmp_path: Path) -> None:
+    """HIT-6 66 and MIDAS 30: "Severe impact" and "Grade IV: severe disability", on her
+    summary and on the clinic's outcomes page, never the stored "severe_impact"."""
+    text = _summary_text(cast, tmp_path)
+    assert "Severe impact" in text
+    assert "Grade IV: severe disability" in text
+    assert "severe_impact" not in text
+    page = client_for(cast, "physician").get(reverse("outcomes-patient", args=[cast.patient.pk]))
+    html = page.content.decode()
+    assert '<td data-label="Band / grade">Severe impact</td>' in html
+    assert "severe_impact" not in html
+
+
+@needs_pdftotext
 def test_a_new_patients_summary_states_no_diagnosis_and_no_before_treatment_row(
     cast: Cast, tmp_path: Path
 ) -> None:

@@ -102,3 +102,12 @@ def sentence(value: Any) -> str:
         return ""
     text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+@register.filter
+def band_words(response: Any) -> str:
+    """A questionnaire response's band or grade as staff read it ("Severe impact",
+    "Grade IV: severe disability"), not its stored key ("severe_impact")."""
+    from cephalog.outcomes.queries import band_label
+
+    return band_label(response.instrument, response.band) if response.band else DASH
