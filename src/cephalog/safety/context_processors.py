@@ -1,4 +1,5 @@
-"""The red-flag banner on every staff page and the check-in prompt on patient pages.
+"""The red-flag banner on every staff page, the check-in prompt on patient pages, and the
+clinic's numbers to call for patient pages outside this app (treatment sits below safety).
 
 Both are lazy: nothing is queried unless base.html renders the banner, and a
 failure to load never breaks the page (the banner then says so instead).
@@ -58,6 +59,12 @@ class SafetyBanner:
         except Exception:
             logger.exception("due check-in could not be loaded")
             return None
+
+
+    @cached_property
+    def call_numbers(self) -> queries.CallNumbers | None:
+        """The patient's clinic's numbers, for pages of other apps that tell her to call."""
+        return None if self.patient is None else queries.call_numbers(self.patient)
 
 
 def safety(request: HttpRequest) -> dict[str, Any]:

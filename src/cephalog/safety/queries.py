@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +30,8 @@ from cephalog.treatment.models import Session, SessionStatus
 # The session page reads it too: it lives in treatment.queries (below safety).
 from cephalog.treatment.queries import avoid_sites_for as avoid_sites_for
 
+logger = logging.getLogger("cephalog.safety.queries")
+
 # --- settings and dates ------------------------------------------------------------------
 
 
@@ -36,6 +40,59 @@ def settings_for(clinic: Clinic | int) -> SafetySettings:
     clinic_id = clinic if isinstance(clinic, int) else clinic.pk
     found = SafetySettings.objects.filter(clinic_id=clinic_id).first()
     return found or SafetySettings(clinic_id=clinic_id)
+
+
+@dataclass(frozen=True)
+class CallNumbers:
+    """The numbers a patient told to get help is given, beside the words that tell her.
+
+    `urgent` is the clinic's urgent line, or the clinic's general number when it has set
+    none (`urgent_is_set` then False: the pages call it "the clinic's number", not urgent).
+    """
+
+    clinic_name: str
+    emergency: str
+    urgent: str
+    urgent_is_set: bool
+    out_of_hours: str
+
+    @property
+    def emergency_tel(self) -> str:
+        return tel(self.emergency)
+
+    @property
+    def urgent_tel(self) -> str:
+        return tel(self.urgent)
+
+    @property
+    def out_of_hours_tel(self) -> str:
+        return tel(self.out_of_hours)
+
+
+def tel(number: str) -> str:
+    """A phone number as a tel: link target (digits and a leading +)."""
+    return re.sub(r"[^0-9+]", "", number)
+
+
+def call_numbers(patient: Patient) -> CallNumbers:
+    """The emergency, urgent and out-of-hours numbers of the patient's clinic.
+
+    Never fails: when the settings cannot be read the patient still gets the clinic's
+    number and 999, so nothing stands between a warning sign and a number to call.
+    """
+    clinic = patient.clinic
+    try:
+        found = settings_for(patient.clinic_id)
+    except Exception:  # the guidance must show even when the database does not answer
+        logger.exception("safety settings unavailable; using the default emergency number")
+        return CallNumbers(clinic.name, "999", clinic.phone, False, "")
+    return CallNumbers(
+        clinic_name=clinic.name,
+        emergency=found.emergency_number or "999",
+        urgent=found.urgent_phone or clinic.phone,
+        urgent_is_set=bool(found.urgent_phone),
+        out_of_hours=found.out_of_hours_number,
+    )
 
 
 # --- check-ins ---------------------------------------------------------------------------

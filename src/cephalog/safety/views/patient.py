@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from typing import Any
 
 from django.contrib import messages
@@ -38,24 +37,6 @@ from cephalog.safety.forms import SymptomReportForm
 logger = logging.getLogger("cephalog.safety.views")
 
 
-def _numbers(patient: Patient) -> tuple[str, str, str]:
-    """(emergency number, the clinic's urgent line, out-of-hours number) for the guidance."""
-    try:
-        found = queries.settings_for(patient.clinic_id)
-        return (
-            found.emergency_number or "999",
-            found.urgent_phone or patient.clinic.phone,
-            found.out_of_hours_number,
-        )
-    except Exception:  # the guidance must show even when the database does not answer
-        logger.exception("safety settings unavailable; using the default emergency number")
-        return "999", patient.clinic.phone, ""
-
-
-def _tel(number: str) -> str:
-    return re.sub(r"[^0-9+]", "", number)
-
-
 def urgent_response(
     patient: Patient, triage: SafetyTriage | None, *, stored: bool | None
 ) -> HttpResponse:
@@ -70,18 +51,18 @@ def urgent_response(
     """
     level = triage.level if triage is not None else TriageLevel.EMERGENCY
     today = level is TriageLevel.MEDICAL_HELP_TODAY
-    emergency_number, urgent_phone, out_of_hours = _numbers(patient)
+    numbers = queries.call_numbers(patient)
     html = render_to_string(
         "safety/urgent.html",
         {
             "clinic": patient.clinic,
             "same_day": today,
-            "clinic_tel": _tel(patient.clinic.phone),
-            "urgent_phone": urgent_phone,
-            "urgent_tel": _tel(urgent_phone),
-            "out_of_hours": out_of_hours,
-            "out_of_hours_tel": _tel(out_of_hours),
-            "emergency_number": emergency_number,
+            "clinic_tel": queries.tel(patient.clinic.phone),
+            "urgent_phone": numbers.urgent,
+            "urgent_tel": numbers.urgent_tel,
+            "out_of_hours": numbers.out_of_hours,
+            "out_of_hours_tel": numbers.out_of_hours_tel,
+            "emergency_number": numbers.emergency,
             "guidance": triage.patient_guidance if triage else (EMERGENCY_GUIDANCE,),
             "symptoms": [SYMPTOMS[s].patient_label for s in (triage.red_flags if triage else ())],
             "stored": stored,
@@ -132,6 +113,7 @@ def _report(
         "form": form,
         "warning_signs": DEFAULT_AFTERCARE[0].text,
         "spread_signs": next(i.text for i in DEFAULT_AFTERCARE if i.key == "spread_signs"),
+        "numbers": queries.call_numbers(patient),
         "safety_prompt_hidden": True,
     }
     if request.method != "POST":
@@ -221,6 +203,7 @@ def report_done(request: HttpRequest, patient: Patient, checkin_id: int) -> Http
             "label_guidance": [
                 i for i in DEFAULT_AFTERCARE if i.evidence is Evidence.LABEL_GUIDANCE
             ],
+            "numbers": queries.call_numbers(patient),
             "safety_prompt_hidden": True,
         },
     )
