@@ -41,8 +41,9 @@ def _assert_numbers_beside_the_words(body: str) -> None:
     assert links["01134960123"] == "Leeds Headache Centre's urgent number: 0113 496 0123"
     assert links["111"] == "Clinic closed? Out-of-hours: 111"
     assert links["999"] == "Emergency services: 999"
-    # Beside the words: the first link follows them, not somewhere at the foot of the page.
-    assert body.index(URGENT_WORDS) < body.index('class="call-numbers"')
+    # Beside the words: the numbers follow the label's words before anything else does.
+    after = body[body.index(SPREAD_SIGNS) + len(SPREAD_SIGNS) :]
+    assert after.removeprefix("</p>").lstrip().startswith('<ul class="call-numbers"')
 
 
 def _pages(cast: Cast, session: Session) -> dict[str, str]:
@@ -54,9 +55,7 @@ def _pages(cast: Cast, session: Session) -> dict[str, str]:
         "side effect": client.get(reverse("safety-side-effect")).content.decode(),
         "check-in result": client.get(done["Location"]).content.decode(),
         "no check-in due": client.get(reverse("safety-checkin")).content.decode(),
-        "aftercare": client.get(
-            reverse("session-aftercare", args=[session.pk])
-        ).content.decode(),
+        "aftercare": client.get(reverse("session-aftercare", args=[session.pk])).content.decode(),
     }
 
 
