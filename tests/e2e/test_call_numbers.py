@@ -32,7 +32,8 @@ def _tap_to_call(page: Page, name: str, number: str) -> None:
     box = link.bounding_box()
     assert box is not None
     assert box["height"] >= 44, f"{name}: {box['height']} px tall"
-    assert box["x"] >= 0 and box["x"] + box["width"] <= NARROW["width"]
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= NARROW["width"]
 
 
 def test_the_urgent_number_is_a_tap_away_at_360_px(

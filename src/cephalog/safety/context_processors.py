@@ -60,7 +60,6 @@ class SafetyBanner:
             logger.exception("due check-in could not be loaded")
             return None
 
-
     @cached_property
     def call_numbers(self) -> queries.CallNumbers | None:
         """The patient's clinic's numbers, for pages of other apps that tell her to call."""
