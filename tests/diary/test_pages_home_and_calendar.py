@@ -137,16 +137,74 @@ def test_the_calendar_leaves_the_days_before_joining_blank(cast: Cast, frozen: N
     )
     assert cell(page, "2026-05-11") == "day unrecorded"  # hers, and missed
     assert cell(page, "2026-05-10") == "day unrecorded"  # the day she joined
-    assert cell(page, "2026-05-09") == "day before"
+    assert cell(page, "2026-05-09") == "day before-open"  # in her 7-day window
     assert cell(page, "2026-05-01") == "day before"
-    assert "Saturday 9 May: before your diary began</span>" in page
     assert "Saturday 9 May: Not filled in" not in page
     assert "Sunday 10 May: Not filled in</span>" in page
     april = (
         client_for(cast, "patient_user").get("/me/diary/calendar/?month=2026-04").content.decode()
     )
     assert re.findall(r"April: Not filled in", april) == []
-    assert "Thursday 30 April: before your diary began, locked" in april
+    assert "Thursday 30 April: before your diary began</span>" in april
+    assert 'href="/me/diary/2026-04-30/"' not in april
+
+
+def cell_html(page: str, date: str) -> str:
+    match = re.search(rf'<td class="[^"]*"[^>]*data-date="{date}">(.*?)</td>', page, re.S)
+    assert match, date
+    return match.group(1)
+
+
+def test_a_day_before_joining_in_the_window_is_open_and_not_missed(
+    cast: Cast, frozen: None
+) -> None:
+    """She joined on Monday 11 May and remembers Sunday's migraine: Sunday, before her
+    diary began but inside her 7-day window (back to Tuesday 5 May), is an open day she
+    can tap; Monday 4 May, outside it, is a plain blank opening nothing; neither is a
+    missed day ("?")."""
+    joined(cast, 1)
+    page = (
+        client_for(cast, "patient_user").get("/me/diary/calendar/?month=2026-05").content.decode()
+    )
+    # Before the diary began, still hers to fill in: open, tappable, named plainly.
+    assert cell(page, "2026-05-10") == "day before-open"
+    sunday = cell_html(page, "2026-05-10")
+    assert 'href="/me/diary/2026-05-10/"' in sunday
+    assert "Sunday 10 May: before your diary began; you can still fill it in</span>" in sunday
+    assert "locked" not in sunday
+    assert '<span class="sym" aria-hidden="true"></span>' in sunday  # no "?": not missed
+    assert cell(page, "2026-05-05") == "day before-open"  # the window's first day
+    # Before the diary began and outside the window: blank, no link, not "locked".
+    assert cell(page, "2026-05-04") == "day before"
+    monday = cell_html(page, "2026-05-04")
+    assert "<a " not in monday
+    assert "Monday 4 May: before your diary began</span>" in monday
+    # An ordinary day since she joined, not filled in: a missed day, tappable.
+    assert cell(page, "2026-05-11") == "day unrecorded"
+    joining_day = cell_html(page, "2026-05-11")
+    assert 'href="/me/diary/2026-05-11/"' in joining_day
+    assert "Monday 11 May: Not filled in</span>" in joining_day
+    # The key names the open days; the counts still start the day she joined.
+    assert "Before your diary began; you can still fill it in</li>" in page
+    assert "0 of 2 <small>since you joined (0%)</small>" in page
+    # The day page opens for the form, not the locked page.
+    day = client_for(cast, "patient_user").get("/me/diary/2026-05-10/").content.decode()
+    assert "can no longer be changed" not in day
+    assert 'name="headache_hours"' in day
+
+
+def test_the_home_page_offers_the_days_before_joining_but_not_as_missed(
+    cast: Cast, frozen: None
+) -> None:
+    joined(cast, 1)
+    page = client_for(cast, "patient_user").get("/me/").content.decode()
+    assert missed_dates(page) == ["Mon 11 May"]  # the day she joined; not Sunday
+    assert "You can still fill them in, back to Tuesday 5 May" in page
+    assert 'href="/me/diary/calendar/"' in page
+    # A patient who joined before her window began has no such days.
+    joined(cast, 30)
+    page = client_for(cast, "patient_user").get("/me/").content.decode()
+    assert "data-before-open" not in page
 
 
 def label_days(cast: Cast) -> None:

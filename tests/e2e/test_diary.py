@@ -304,7 +304,8 @@ def test_a_new_patient_counts_her_diary_from_the_day_she_joined(
     page: Page, live_server: Any, cast_db: Cast
 ) -> None:
     """Two days after joining, with today filled in: "1 of 3 since you joined", not "1 of
-    28", and the calendar leaves the days before she joined blank, not "Not filled in"."""
+    28", and the calendar shows the days before she joined as not missed: those still in
+    her window open, with no "Not filled in"."""
     from tests.e2e.conftest import fits_narrow, sign_in
 
     today = _joined_days_ago(cast_db, 2)
@@ -321,15 +322,64 @@ def test_a_new_patient_counts_her_diary_from_the_day_she_joined(
     before = today - dt.timedelta(days=3)
     page.goto(live_server.url + f"/me/diary/calendar/?month={before:%Y-%m}")
     cell = page.locator(f'td[data-date="{before.isoformat()}"]')
-    expect(cell).to_have_class("day before")
+    expect(cell).to_have_class("day before-open")
     expect(cell.get_by_role("link")).to_have_accessible_name(
-        f"{long_date(before)}: before your diary began"
+        f"{long_date(before)}: before your diary began; you can still fill it in"
     )
     expect(cell.locator(".sym")).to_have_text("")
     expect(page.locator('.counts div:has(dt:text-is("Days filled in")) dd')).to_have_text(
         "1 of 3 since you joined (33%)"
     )
     fits_narrow(page, "diary-calendar-new-patient")
+
+
+def test_a_new_patient_fills_in_the_day_before_she_joined_from_the_calendar(
+    page: Page, live_server: Any, cast_db: Cast
+) -> None:
+    """She joined today and remembers yesterday's migraine: on the calendar at 360 px
+    yesterday is an open day she can tap (not blank like the future, not "Not filled
+    in"); she fills it in and the calendar shows it recorded. Days before her window
+    stay blank with no link."""
+    from tests.e2e.conftest import fits_narrow, sign_in
+
+    today = _joined_days_ago(cast_db, 0)
+    yesterday = today - dt.timedelta(days=1)
+    page.set_viewport_size(NARROW)
+    sign_in(page, live_server.url, "ada")
+    page.goto(live_server.url + "/me/")
+    expect(page.locator("[data-before-open]")).to_contain_text("You can still fill them in")
+    page.locator("[data-before-open]").get_by_role("link", name="your diary's calendar").click()
+    if yesterday.month != today.month:
+        page.get_by_role("link", name=f"{yesterday:%B %Y}, previous month").click()
+    cell = page.locator(f'td[data-date="{yesterday.isoformat()}"]')
+    expect(cell).to_have_class("day before-open")
+    expect(page.locator(".cal-legend")).to_contain_text(
+        "Before your diary began; you can still fill it in"
+    )
+    locked = yesterday - dt.timedelta(days=cast_db.clinic.backfill_days)
+    if locked.month == yesterday.month:
+        expect(page.locator(f'td[data-date="{locked.isoformat()}"]')).to_have_class("day before")
+        expect(page.locator(f'td[data-date="{locked.isoformat()}"] a')).to_have_count(0)
+    fits_narrow(page, "diary-calendar-before-open")
+
+    cell.get_by_role(
+        "link", name=f"{long_date(yesterday)}: before your diary began; you can still fill it in"
+    ).click()
+    expect(page.get_by_role("heading", name=long_date(yesterday))).to_be_visible()
+    page.get_by_label("Hours with headache").fill("8")
+    page.get_by_label("Severe: I could not do my usual things").check()
+    page.get_by_label("Throbbing or pulsing").check()
+    page.get_by_label("Feeling sick (nausea)").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved")).to_be_visible()
+
+    page.goto(live_server.url + f"/me/diary/calendar/?month={yesterday:%Y-%m}")
+    cell = page.locator(f'td[data-date="{yesterday.isoformat()}"]')
+    expect(cell).to_have_class("day migraine")
+    expect(cell.get_by_role("link")).to_have_accessible_name(
+        f"{long_date(yesterday)}: Migraine day"
+    )
+    fits_narrow(page, "diary-calendar-before-filled")
 
 
 def test_the_clinic_counts_a_new_patients_diary_from_the_day_she_joined(

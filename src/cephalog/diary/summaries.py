@@ -49,6 +49,9 @@ DAY_CLASSES: dict[str, DayClass] = {
 }
 #: A day before the patient's diary began (before she joined): blank, and not in the key.
 BEFORE_DIARY = DayClass("before", "", "before your diary began")
+#: Such a day still inside her backfill window: open like any day she may fill in, yet not
+#: a missed day (no "?"), and in the key only when the month shows one.
+BEFORE_DIARY_OPEN = DayClass("before-open", "", "before your diary began; you can still fill it in")
 #: The same days on the clinic's pages, in the clinic's words: before the patient joined,
 #: or before the first day recorded when the diary began earlier (see `DiaryBegan`).
 BEFORE_JOINING_CLINIC = DayClass("before", "", "before the patient joined")
@@ -85,10 +88,25 @@ class CalendarCell:
     before: bool = False
     #: how such a day is shown: in the patient's words, or the clinic's
     before_kind: DayClass = BEFORE_DIARY
+    #: on the patient's own calendar, how such a day she may still fill in is shown; and
+    #: such a day she may not is a plain blank, opening no page. None on the clinic's
+    #: pages, where every past day opens.
+    before_open: DayClass | None = None
 
     @property
     def kind(self) -> DayClass:
-        return self.before_kind if self.before else DAY_CLASSES[self.entry.css_class]
+        if not self.before:
+            return DAY_CLASSES[self.entry.css_class]
+        if self.editable and self.before_open is not None:
+            return self.before_open
+        return self.before_kind
+
+    @property
+    def opens(self) -> bool:
+        """The cell links to its day page (where the page links days at all)."""
+        if self.is_future:
+            return False
+        return not self.before or self.editable or self.before_open is None
 
     @property
     def css_class(self) -> str:
@@ -110,6 +128,16 @@ class MonthCalendar:
     @property
     def param(self) -> str:
         return f"{self.month:%Y-%m}"
+
+    @property
+    def before_open(self) -> DayClass | None:
+        """How a day before the diary began that she may still fill in is shown, when the
+        month shows one (the key then names it)."""
+        for week in self.weeks:
+            for cell in week:
+                if cell and cell.before and cell.opens and cell.before_open is not None:
+                    return cell.before_open
+        return None
 
 
 def parse_month(value: str | None, today: dt.date) -> dt.date:
@@ -135,10 +163,12 @@ def month_calendar(
     rules: Rules = LEGACY,
     diary_from: dt.date | None = None,
     before_kind: DayClass = BEFORE_DIARY,
+    before_open: DayClass | None = None,
 ) -> MonthCalendar:
     """The month of `first`, cell by cell; `editable_from` None means any past day.
     Unrecorded days before `diary_from` (the diary's first day) are shown blank, named
-    as `before_kind` says."""
+    as `before_kind` says; with `before_open` (the patient's calendar) those she may still
+    fill in are shown open, and the others open no page."""
     weeks: list[list[CalendarCell | None]] = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
         row: list[CalendarCell | None] = []
@@ -157,6 +187,7 @@ def month_calendar(
                     editable=not future and (editable_from is None or date >= editable_from),
                     before=diary_from is not None and date < diary_from and entry.day is None,
                     before_kind=before_kind,
+                    before_open=before_open,
                 )
             )
         weeks.append(row)
@@ -242,6 +273,9 @@ class PatientHome:
     missed: list[dt.date]
     counts: PatientCounts
     oldest_editable: dt.date
+    #: days before the diary began are still in the backfill window: hers to fill in if she
+    #: wishes, though never missed days
+    before_open: bool = False
 
 
 def patient_home(patient: Patient, today: dt.date) -> PatientHome:
@@ -262,6 +296,7 @@ def patient_home(patient: Patient, today: dt.date) -> PatientHome:
         missed=missed,
         counts=patient_counts(patient, days, today, rules),
         oldest_editable=oldest,
+        before_open=oldest < first_missable,
     )
 
 
@@ -280,7 +315,13 @@ def patient_calendar(patient: Patient, month: dt.date, today: dt.date) -> Patien
     first = diary_start(patient, days)
     return PatientCalendar(
         calendar=month_calendar(
-            days, month, today, oldest_editable(patient, today), rules, diary_from=first
+            days,
+            month,
+            today,
+            oldest_editable(patient, today),
+            rules,
+            diary_from=first,
+            before_open=BEFORE_DIARY_OPEN,
         ),
         counts=patient_counts(patient, days, today, rules),
     )
