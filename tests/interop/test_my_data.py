@@ -105,6 +105,17 @@ def _a_few_days(cast: Cast) -> None:
     )
 
 
+def _physician_decides_to_start(cast: Cast) -> None:
+    """Seen in clinic: the physician decides to start before the diary shows enough."""
+    decide_to_start(
+        patient=cast.patient,
+        policy_name=cast.clinic.default_policy,
+        by=cast.physician,
+        on=patient_today(cast.patient),
+        override_reason="Seen in clinic: chronic migraine for years, diary started late.",
+    )
+
+
 def _condition(bundle: dict[str, Any]) -> dict[str, Any]:
     (condition,) = (
         e["resource"]
@@ -160,13 +171,7 @@ def test_the_summary_states_the_diagnosis_once_a_physician_decided_to_start(
     cast: Cast, tmp_path: Path
 ) -> None:
     _a_few_days(cast)
-    decide_to_start(
-        patient=cast.patient,
-        policy_name=cast.clinic.default_policy,
-        by=cast.physician,
-        on=patient_today(cast.patient),
-        override_reason="Seen in clinic: chronic migraine for years, diary started late.",
-    )
+    _physician_decides_to_start(cast)
     text = _summary_text(cast, tmp_path)
     assert "Chronic migraine (ICD-10-CM G43.709" in text
     assert "Before treatment" not in text  # decided, but not treated yet
@@ -189,13 +194,7 @@ def test_the_fhir_condition_is_provisional_until_the_clinic_establishes_it(
     _a_few_days(cast)
     condition = _condition(json.loads(_get(cast, "fhir")))
     assert condition["verificationStatus"]["coding"][0]["code"] == "provisional"
-    decide_to_start(
-        patient=cast.patient,
-        policy_name=cast.clinic.default_policy,
-        by=cast.physician,
-        on=patient_today(cast.patient),
-        override_reason="Seen in clinic: chronic migraine for years, diary started late.",
-    )
+    _physician_decides_to_start(cast)
     bundle = json.loads(_get(cast, "fhir"))
     assert fhir.validation_problems(bundle) == []
     assert _condition(bundle)["verificationStatus"]["coding"][0]["code"] == "confirmed"

@@ -74,6 +74,18 @@ def _send_invitation(*, clinic: Clinic, by: Any, user: User, role: str) -> None:
     )
 
 
+def _record_account(clinic: Clinic, by: Any, user: User, detail: dict[str, Any]) -> None:
+    """The audit row of a change an admin made to a colleague's login."""
+    record(
+        action="privilege",
+        category="account",
+        clinic_id=clinic.pk,
+        user=by,
+        object_ref=f"user:{user.pk}",
+        detail=detail,
+    )
+
+
 @transaction.atomic
 def resend_invitation(*, clinic: Clinic, by: Any, user: User) -> User:
     """A new invitation link by email to a colleague who has not chosen a password yet.
@@ -95,14 +107,7 @@ def resend_invitation(*, clinic: Clinic, by: Any, user: User) -> User:
         )
     if not user.email:
         raise ValidationError("This login has no email address to send the invitation to.")
-    record(
-        action="privilege",
-        category="account",
-        clinic_id=clinic.pk,
-        user=by,
-        object_ref=f"user:{user.pk}",
-        detail={"invitation": "sent again"},
-    )
+    _record_account(clinic, by, user, {"invitation": "sent again"})
     _send_invitation(clinic=clinic, by=by, user=user, role=membership.role)
     return user
 
@@ -135,13 +140,11 @@ def set_account_active(*, clinic: Clinic, by: Any, user: User, active: bool) -> 
         RoleChange.objects.filter(user=user, status=RoleChangeStatus.PENDING).update(
             status=RoleChangeStatus.WITHDRAWN, decided_by=by, decided_at=timezone.now()
         )
-    record(
-        action="privilege",
-        category="account",
-        clinic_id=clinic.pk,
-        user=by,
-        object_ref=f"user:{user.pk}",
-        detail={
+    _record_account(
+        clinic,
+        by,
+        user,
+        {
             "before": "active" if not active else "disabled",
             "after": "active" if active else "disabled",
         },
