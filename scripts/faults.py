@@ -86,6 +86,33 @@ print(json.dumps({"days": days, "sites": sites, "audit_ok": chain.ok, "audit_row
 FULL, PARTIAL = "full", "partial"
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One POST of a site set: when it was sent and when its answer (or failure) came,
+    on one counter shared by all writers, the set it sent, and whether it was acknowledged."""
+
+    sent: int
+    done: int
+    variant: str
+    acked: bool
+
+
+def may_hold(attempts: list[Attempt]) -> set[str]:
+    """The site sets a session may hold after `attempts` from concurrent writers.
+
+    An acknowledged attempt A committed before its answer, so what the session holds came
+    from A or from an attempt that may have committed after A: one still in flight when A
+    was sent (its answer, or its failure, came after that). Every acknowledged attempt
+    says so; the session must satisfy all of them. Without an acknowledgement anything
+    attempted, or nothing, may be there (None: not checked)."""
+    allowed: set[str] | None = None
+    for a in attempts:
+        if a.acked:
+            later = {x.variant for x in attempts if x is not a and x.done > a.sent}
+            allowed = ({a.variant} | later) if allowed is None else allowed & ({a.variant} | later)
+    return allowed if allowed is not None else {FULL, PARTIAL, "none"}
+
+
 @dataclass
 class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -93,7 +120,7 @@ class Tally:
     unavailable_without_retry_after: int = 0
     transport_errors: int = 0
     diary_acks: list[tuple[str, str, int, float]] = field(default_factory=list)
-    session_attempts: dict[int, list[tuple[int, str, bool]]] = field(default_factory=dict)
+    session_attempts: dict[int, list[Attempt]] = field(default_factory=dict)
     seq: int = 0
 
     def note(self, response: requests.Response | None) -> None:
@@ -169,7 +196,7 @@ def session_writer(
         variant = rng.choice([FULL, PARTIAL])
         chosen = sites if variant == FULL else sites[:15]
         data = {"csrfmiddlewaretoken": token, **{f"site-{code}": "on" for code in chosen}}
-        seq = tally.next_seq()
+        sent = tally.next_seq()
         response = _send(
             http,
             "POST",
@@ -178,14 +205,15 @@ def session_writer(
         )
         tally.note(response)
         acked = response is not None and response.status_code == 302
+        attempt = Attempt(sent=sent, done=tally.next_seq(), variant=variant, acked=acked)
         with tally.lock:
-            tally.session_attempts.setdefault(session_id, []).append((seq, variant, acked))
+            tally.session_attempts.setdefault(session_id, []).append(attempt)
         time.sleep(0.01)
 
 
 def _session_acks(tally: Tally) -> int:
     with tally.lock:
-        return sum(a[2] for attempts in tally.session_attempts.values() for a in attempts)
+        return sum(a.acked for attempts in tally.session_attempts.values() for a in attempts)
 
 
 def killer(
@@ -237,14 +265,12 @@ def verify(
         if variant is None or sorted(codes) != sorted(expected_codes):
             problems.append(f"half-written session {session_id}: {len(codes)} sites")
             continue
-        acked = [a for a in attempts if a[2]]
-        if acked:
-            last = max(acked)
-            allowed = {last[1]} | {a[1] for a in attempts if a[0] > last[0]}
-            if variant not in allowed:
-                problems.append(
-                    f"lost: session {session_id} holds {variant}, acknowledged {last[1]}"
-                )
+        allowed = may_hold(attempts)
+        if variant not in allowed:
+            last = max((a for a in attempts if a.acked), key=lambda a: a.sent)
+            problems.append(
+                f"lost: session {session_id} holds {variant}, acknowledged {last.variant}"
+            )
     if not state["audit_ok"]:
         problems.append("the audit chain is broken")
     for n, k in enumerate(kills_log, 1):
@@ -261,7 +287,7 @@ def verify(
         "problems": problems,
         "diary_writes_acknowledged": len(tally.diary_acks),
         "session_writes_acknowledged": sum(
-            a[2] for v in tally.session_attempts.values() for a in v
+            a.acked for v in tally.session_attempts.values() for a in v
         ),
         "sessions_checked": len(tally.session_attempts),
         "audit_rows": state["audit_rows"],
