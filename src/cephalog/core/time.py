@@ -7,6 +7,7 @@ The domain never reads the clock: these are the edges where the clock is read.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from typing import Protocol
 
@@ -30,3 +31,21 @@ def patient_today(patient: HasTimeZone, now: dt.datetime | None = None) -> dt.da
 def clinic_now(clinic: HasTimeZone, now: dt.datetime | None = None) -> dt.datetime:
     """`now` in the clinic's time zone: session dates are the clinic's local dates."""
     return local_now(clinic, now)
+
+
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _date_written(m: re.Match[str]) -> str:
+    try:
+        d = dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return m[0]
+    return f"{d.day} {d:%b %Y}"
+
+
+def written_dates(text: str) -> str:
+    """ISO dates inside `text` (the clinical rules' explanations and problems name them
+    so) as the pages write dates: "2025-11-21" reads "21 Nov 2025"; a string that is not
+    a real date stays as it is."""
+    return _ISO_DATE.sub(_date_written, text)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from cephalog.accounts.models import Role
 from cephalog.core.errors import AppError
+from cephalog.core.time import written_dates
 from cephalog.domain import dosing
 from cephalog.treatment import queries
 from cephalog.treatment.models import Session, SessionStatus
@@ -57,12 +57,6 @@ _FIELD_OF_PATH = {
     "text": "text",
 }
 _PATH = re.compile(r"^(?P<path>[A-Za-z_][\w.\[\]-]*): (?P<text>.+)$", re.S)
-_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-
-
-def _nice_date(m: re.Match[str]) -> str:
-    d = dt.date(int(m[1]), int(m[2]), int(m[3]))
-    return f"{d.day} {d:%b %Y}"
 
 
 def plain(problem: str) -> tuple[str, str]:
@@ -80,7 +74,7 @@ def plain(problem: str) -> tuple[str, str]:
         text = m["text"]
         if dosing.get_site(path):
             text = f"{path}: {text}"
-    text = _SITE.sub(_site_name, _ISO.sub(_nice_date, text)).strip()
+    text = _SITE.sub(_site_name, written_dates(text)).strip()
     return field, text[:1].upper() + text[1:]
 
 

@@ -10,6 +10,7 @@ from django import template
 from django.utils import timezone
 
 from cephalog.accounts.time_zones import time_zone_label
+from cephalog.core.time import written_dates
 
 register = template.Library()
 
@@ -49,17 +50,6 @@ register.filter("ago", ago)
 register.filter("time_zone", time_zone_label)
 
 
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-
-
-def _written(m: re.Match[str]) -> str:
-    try:
-        d = dt.date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        return m[0]
-    return f"{d.day} {d:%b %Y}"
-
-
 _ICHD3 = re.compile(r"\bichd3\b")
 
 
@@ -69,7 +59,7 @@ def written(value: object) -> str:
     2025-11-21 to 2025-12-18") and the ICHD-3 day definition by its key, "ichd3"; here
     they read "21 Nov 2025 to 18 Dec 2025", as the dates beside them, and "ICHD-3"."""
     text = str(getattr(value, "value", value) if value is not None else "")
-    return _ICHD3.sub("ICHD-3", _ISO_DATE.sub(_written, text))
+    return _ICHD3.sub("ICHD-3", written_dates(text))
 
 
 register.filter("written", written)
