@@ -223,15 +223,18 @@ def search_patients(user: Any, query: str = "") -> QuerySet[Patient]:
     patients = visible_patients(user).select_related("clinic")
     query = query.strip()
     if query:
-        terms = Q()
-        for word in query.split()[:4]:
-            terms &= (
-                Q(given_name__icontains=word)
-                | Q(family_name__icontains=word)
-                | Q(mrn__icontains=word)
-            )
-        patients = patients.filter(terms)
+        patients = patients.filter(name_or_mrn(query))
     return patients.order_by("family_name", "given_name")
+
+
+def name_or_mrn(query: str) -> Q:
+    """Patients whose name or MRN holds every word of `query` (its first four)."""
+    terms = Q()
+    for word in query.split()[:4]:
+        terms &= (
+            Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(mrn__icontains=word)
+        )
+    return terms
 
 
 #: Patients per page of the list. A search shows its first page and asks to narrow it.

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from cephalog.accounts.models import Membership
 from cephalog.audit.models import AuditEvent
 from cephalog.patients.models import Patient
+from cephalog.patients.queries import name_or_mrn
 
 SORTABLE = ("at", "username", "patient_id", "action", "category", "source_ip")
 #: Each filter of the form and the lookup it applies when filled in.
@@ -68,13 +69,10 @@ def find_patients(clinic_ids: list[int], query: str) -> list[Patient]:
     exact = list(patients.filter(mrn__iexact=query)[:2])
     if len(exact) == 1:
         return exact
-    terms = Q()
-    for word in query.split()[:4]:
-        terms &= (
-            Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(mrn__icontains=word)
-        )
     return list(
-        patients.filter(terms).order_by("family_name", "given_name", "mrn")[: FOUND_LIMIT + 1]
+        patients.filter(name_or_mrn(query)).order_by("family_name", "given_name", "mrn")[
+            : FOUND_LIMIT + 1
+        ]
     )
 
 
