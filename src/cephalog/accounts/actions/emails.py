@@ -26,6 +26,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from cephalog.accounts.email_queries import LinkState, email_taken, link_state
+from cephalog.accounts.mfa import masked_email
 from cephalog.accounts.models import EmailRequest, User
 from cephalog.accounts.tokens import email_change_token_generator
 from cephalog.audit.actions import record
@@ -89,12 +90,6 @@ def _send(subject: str, body: str, to: str) -> None:
     transaction.on_commit(
         lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
     )
-
-
-def _hidden(email: str) -> str:
-    """new@example.org as n…@example.org: enough to recognise, in a notice to the old address."""
-    name, _, domain = email.partition("@")
-    return f"{name[:1]}…@{domain}"
 
 
 def _where(patient: Patient | None) -> str:
@@ -179,7 +174,7 @@ def request_email_change(*, user: User, email: str) -> EmailRequest:
         _send(
             "Someone asked to change your email address",
             f"Hello,\n\nWe were asked to change the email address you log in to "
-            f"{_where(patient)} with, to {_hidden(email)}.\n\n"
+            f"{_where(patient)} with, to {masked_email(email)}.\n\n"
             "Nothing has changed yet. You keep logging in with this address until the change "
             "is confirmed from a link we sent to the new address.\n\n"
             f"If it was not you, contact {_contact(patient)}.\n",
@@ -240,7 +235,7 @@ def confirm_email_change(*, request: EmailRequest, token: str) -> EmailRequest:
         _send(
             "Your email address was changed",
             f"Hello,\n\nThe email address you log in to {_where(patient)} with was changed "
-            f"to {_hidden(request.new_email)}. This address will not be used any more.\n\n"
+            f"to {masked_email(request.new_email)}. This address will not be used any more.\n\n"
             f"If it was not you, contact {_contact(patient)} straight away.\n",
             old,
         )
