@@ -187,7 +187,6 @@ class PatientRow:
     entries_7: int
     entries_28: int
     next_session: dt.date | None
-    stale: bool  # no diary entry for 3 days or more (issue 3: flag on the patient list)
     #: when the diary began (`diary_start` over all her days), never after the list's today
     began: DiaryBegan
     today: dt.date
@@ -196,6 +195,12 @@ class PatientRow:
     def days_since_entry(self) -> int | None:
         """Days from her last entry to the list's today (None without entries)."""
         return None if self.last_entry is None else (self.today - self.last_entry).days
+
+    @property
+    def stale(self) -> bool:
+        """No diary entry for 3 days or more (issue 3: flagged on the patient list)."""
+        days = self.days_since_entry
+        return days is None or days >= 3
 
     def filled(self, window_days: int, recorded: int) -> DaysFilled:
         start = self.today - dt.timedelta(days=window_days - 1)
@@ -320,7 +325,6 @@ def patient_rows(
             entries_7=p.entries_7,
             entries_28=p.entries_28,
             next_session=None,
-            stale=p.last_entry is None or (today - p.last_entry).days >= 3,
             began=diary_began(p, [p.first_entry] if p.first_entry else [], today),
             today=today,
         )
